@@ -1,0 +1,211 @@
+//! Client authentication with a client secret (RFC 6749 §2.3.1): what the
+//! client presents, and how the RP writes it.
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::error::OAuthError;
+use crate::form::{self, Params};
+use crate::secret::Secret;
+
+/// Token endpoint authentication methods (RFC 7591 §2, OAuth registry).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    /// A public client: the client_id alone, no authentication.
+    None,
+    Extension(String),
+}
+
+impl AuthMethod {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+            Self::Extension(s) => s,
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "client_secret_basic" => Self::ClientSecretBasic,
+            "client_secret_post" => Self::ClientSecretPost,
+            "none" => Self::None,
+            other => Self::Extension(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AuthMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Self::parse(&s))
+    }
+}
+
+/// What a client presented to identify (and perhaps authenticate) itself.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    pub client_id: String,
+    pub secret: Option<Secret>,
+    pub method: AuthMethod,
+}
+
+/// Reads the client's credentials from the `Authorization` header or the
+/// body. `Ok(None)`: the client did not identify itself at all.
+///
+/// RFC 6749 §2.3: a client must not use more than one authentication method
+/// in a request, so a Basic header beside a `client_secret` parameter is
+/// refused, and so is a body `client_id` that contradicts the header.
+pub fn presented(
+    authorization: Option<&str>,
+    params: &Params,
+    realm: &str,
+) -> Result<Option<Presented>, OAuthError> {
+    if let Some(header) = authorization {
+        let (id, secret) = parse_basic(header, realm)?;
+        if params.has("client_secret") {
+            return Err(OAuthError::invalid_request(
+                "the client used more than one authentication method (Basic and client_secret)",
+            ));
+        }
+        if let Some(body_id) = params.get("client_id")
+            && body_id != id
+        {
+            return Err(OAuthError::invalid_request(
+                "client_id in the body differs from the one in the Authorization header",
+            ));
+        }
+        return Ok(Some(Presented {
+            client_id: id,
+            secret: Some(secret),
+            method: AuthMethod::ClientSecretBasic,
+        }));
+    }
+    match (params.get("client_id"), params.get("client_secret")) {
+        (Some(id), Some(secret)) => Ok(Some(Presented {
+            client_id: id.to_owned(),
+            secret: Some(Secret::new(secret)),
+            method: AuthMethod::ClientSecretPost,
+        })),
+        (None, Some(_)) => Err(OAuthError::invalid_request(
+            "client_secret was sent without client_id",
+        )),
+        (Some(id), None) => Ok(Some(Presented {
+            client_id: id.to_owned(),
+            secret: None,
+            method: AuthMethod::None,
+        })),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Parses `Authorization: Basic ...` where id and secret were form-encoded
+/// before base64 (RFC 6749 §2.3.1), so `:` and non-ASCII secrets survive.
+pub fn parse_basic(header: &str, realm: &str) -> Result<(String, Secret), OAuthError> {
+    let bad = |why: &str| OAuthError::invalid_client(why.to_owned(), realm);
+    let (scheme, rest) = header
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| bad("the Authorization header is not of the form 'Basic <credentials>'"))?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad("unsupported authentication scheme in the Authorization header; use Basic"));
+    }
+    let decoded = STANDARD
+        .decode(rest.trim())
+        .map_err(|_| bad("the Basic credentials are not valid base64"))?;
+    let text = String::from_utf8(decoded)
+        .map_err(|_| bad("the Basic credentials are not UTF-8 text"))?;
+    let (raw_id, raw_secret) = text
+        .split_once(':')
+        .ok_or_else(|| bad("the Basic credentials have no ':' between id and secret"))?;
+    let id = form::decode_value(raw_id)
+        .map_err(|_| bad("the client id in the Basic credentials is not form-encoded"))?;
+    let secret = form::decode_value(raw_secret)
+        .map_err(|_| bad("the client secret in the Basic credentials is not form-encoded"))?;
+    if id.is_empty() {
+        return Err(bad("the Basic credentials carry an empty client id"));
+    }
+    Ok((id, Secret::new(secret)))
+}
+
+/// The `Authorization` header value for client_secret_basic (RFC 6749 §2.3.1).
+pub fn basic_header(client_id: &str, secret: &Secret) -> String {
+    let raw = format!(
+        "{}:{}",
+        form::encode_component(client_id),
+        form::encode_component(secret.expose())
+    );
+    format!("Basic {}", STANDARD.encode(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REALM: &str = "https://example.com/";
+
+    #[test]
+    fn basic_round_trips_a_non_ascii_secret() {
+        let secret = Secret::new("SUPERhemligtlösenord");
+        let header = basic_header("client", &secret);
+        // 'ö' is form-encoded as %C3%B6 before base64, per RFC 6749 §2.3.1.
+        let raw = STANDARD.decode(header.trim_start_matches("Basic ")).unwrap();
+        assert_eq!(raw, b"client:SUPERhemligtl%C3%B6senord");
+        let (id, got) = parse_basic(&header, REALM).unwrap();
+        assert_eq!(id, "client");
+        assert!(got.matches("SUPERhemligtlösenord"));
+    }
+
+    #[test]
+    fn basic_decodes_plus_and_colon_in_the_secret() {
+        // "another password" form-encodes its space as '+'.
+        let header = format!("Basic {}", STANDARD.encode("client_1:another+password%3Ax"));
+        let (id, secret) = parse_basic(&header, REALM).unwrap();
+        assert_eq!(id, "client_1");
+        assert!(secret.matches("another password:x"));
+    }
+
+    #[test]
+    fn refuses_malformed_basic_with_invalid_client() {
+        for h in ["Basic", "Bearer abc", "Basic !!!", &format!("Basic {}", STANDARD.encode("nocolon"))] {
+            let e = parse_basic(h, REALM).unwrap_err();
+            assert_eq!(e.code.as_str(), "invalid_client", "{h}");
+            assert_eq!(e.status, 401);
+        }
+    }
+
+    #[test]
+    fn refuses_two_methods_at_once() {
+        let params = form::parse("client_id=client_1&client_secret=x").unwrap();
+        let header = basic_header("client_1", &Secret::new("x"));
+        let e = presented(Some(&header), &params, REALM).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+    }
+
+    #[test]
+    fn reads_client_secret_post_and_public_clients() {
+        let params = form::parse("client_id=c&client_secret=s").unwrap();
+        let p = presented(None, &params, REALM).unwrap().unwrap();
+        assert_eq!(p.method, AuthMethod::ClientSecretPost);
+        let params = form::parse("client_id=c").unwrap();
+        let p = presented(None, &params, REALM).unwrap().unwrap();
+        assert_eq!(p.method, AuthMethod::None);
+        assert!(presented(None, &form::parse("").unwrap(), REALM).unwrap().is_none());
+    }
+}

@@ -1,0 +1,197 @@
+//! OAuth errors as values: an RFC error code, a description for the client,
+//! and the HTTP status the endpoint answers with (RFC 6749 §5.2).
+use std::fmt;
+
+use serde_json::json;
+
+use crate::http::HttpResponse;
+
+/// The registered error codes this server speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// RFC 6749 §5.2
+    InvalidRequest,
+    /// RFC 6749 §5.2
+    InvalidClient,
+    /// RFC 6749 §5.2
+    InvalidGrant,
+    /// RFC 6749 §5.2
+    UnauthorizedClient,
+    /// RFC 6749 §5.2
+    UnsupportedGrantType,
+    /// RFC 6749 §5.2
+    InvalidScope,
+    /// RFC 6749 §4.1.2.1
+    AccessDenied,
+    /// RFC 6749 §4.1.2.1
+    UnsupportedResponseType,
+    /// RFC 6749 §4.1.2.1
+    ServerError,
+    /// RFC 6750 §3.1
+    InvalidToken,
+    /// A code registered elsewhere, carried as is.
+    Extension(String),
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::InvalidToken => "invalid_token",
+            Self::Extension(s) => s,
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_scope" => Self::InvalidScope,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "server_error" => Self::ServerError,
+            "invalid_token" => Self::InvalidToken,
+            other => Self::Extension(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An OAuth error response in the making.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub code: ErrorCode,
+    /// Human-readable text for the client developer (`error_description`).
+    pub description: String,
+    /// The HTTP status; 400 unless the RFC says otherwise.
+    pub status: u16,
+    /// `WWW-Authenticate` challenge, for 401 answers.
+    pub challenge: Option<String>,
+    /// Extra headers (e.g. `Allow` on 405).
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl OAuthError {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            status: 400,
+            challenge: None,
+            extra_headers: Vec::new(),
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// RFC 6749 §5.2: client authentication failed. Answered with 401 and a
+    /// `WWW-Authenticate` challenge naming the scheme the server accepts.
+    pub fn invalid_client(description: impl Into<String>, realm: &str) -> Self {
+        let mut e = Self::new(ErrorCode::InvalidClient, description);
+        e.status = 401;
+        e.challenge = Some(format!("Basic realm=\"{realm}\""));
+        e
+    }
+
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    pub fn invalid_scope(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidScope, description)
+    }
+
+    pub fn unauthorized_client(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UnauthorizedClient, description)
+    }
+
+    pub fn unsupported_grant_type(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UnsupportedGrantType, description)
+    }
+
+    pub fn server_error(description: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorCode::ServerError, description);
+        e.status = 500;
+        e
+    }
+
+    /// The request used a method the endpoint does not accept (RFC 9110 §15.5.6).
+    pub fn method_not_allowed(allowed: &str) -> Self {
+        let mut e = Self::invalid_request(format!("this endpoint accepts {allowed} only"));
+        e.status = 405;
+        e.extra_headers.push(("allow".into(), allowed.into()));
+        e
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The error response: JSON body `{error, error_description}`, no caching.
+    pub fn to_response(&self) -> HttpResponse {
+        let body = json!({
+            "error": self.code.as_str(),
+            "error_description": self.description,
+        });
+        let mut response = HttpResponse::json_no_store(self.status, &body);
+        if let Some(challenge) = &self.challenge {
+            response = response.with_header("www-authenticate", challenge.clone());
+        }
+        for (name, value) in &self.extra_headers {
+            response = response.with_header(name, value.clone());
+        }
+        response
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_client_is_401_with_a_challenge() {
+        let r = OAuthError::invalid_client("bad secret", "https://example.com/").to_response();
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.headers.get("www-authenticate").map(String::as_str),
+            Some("Basic realm=\"https://example.com/\"")
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["error"], "invalid_client");
+        assert_eq!(r.headers.get("cache-control").map(String::as_str), Some("no-store"));
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for code in ["invalid_request", "invalid_grant", "invalid_scope", "x_custom"] {
+            assert_eq!(ErrorCode::parse(code).as_str(), code);
+        }
+    }
+}

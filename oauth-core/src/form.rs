@@ -1,0 +1,192 @@
+//! Strict `application/x-www-form-urlencoded` parsing and encoding.
+//!
+//! OAuth asks more of a form than browsers do: a parameter must not appear
+//! twice (RFC 6749 §3.1, §3.2) and a parameter without a value counts as
+//! omitted (RFC 6749 §3.1). Bad percent-escapes and bytes that do not decode
+//! to UTF-8 are refused instead of being patched up.
+use std::collections::BTreeMap;
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+
+use crate::error::OAuthError;
+
+/// Why a form body was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormError {
+    Malformed(String),
+    Duplicate(String),
+}
+
+impl fmt::Display for FormError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(why) => write!(f, "malformed form body: {why}"),
+            Self::Duplicate(name) => write!(f, "parameter {name:?} is included more than once"),
+        }
+    }
+}
+
+impl From<FormError> for OAuthError {
+    fn from(e: FormError) -> Self {
+        OAuthError::invalid_request(e.to_string())
+    }
+}
+
+/// Parsed parameters; values are kept as sent, empty ones included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(BTreeMap<String, String>);
+
+impl Params {
+    /// The value of a parameter; an empty value is treated as absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether a parameter was sent with a value.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The parameters as a JSON object (for transcripts).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        )
+    }
+}
+
+/// Parses a form body (or a URL query string).
+pub fn parse(body: &str) -> Result<Params, FormError> {
+    let mut map = BTreeMap::new();
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let Some((raw_name, raw_value)) = pair.split_once('=') else {
+            return Err(FormError::Malformed(format!(
+                "{:?} has no '='",
+                truncate(pair)
+            )));
+        };
+        let name = decode_component(raw_name)?;
+        if name.is_empty() {
+            return Err(FormError::Malformed("a parameter has an empty name".into()));
+        }
+        let value = decode_component(raw_value)?;
+        if map.contains_key(&name) {
+            return Err(FormError::Duplicate(name));
+        }
+        map.insert(name, value);
+    }
+    Ok(Params(map))
+}
+
+fn decode_component(raw: &str) -> Result<String, FormError> {
+    let bytes = raw.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_control() || b == b' ' {
+            return Err(FormError::Malformed(
+                "unencoded space or control character".into(),
+            ));
+        }
+        if b == b'%' {
+            let ok = bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            if !ok {
+                return Err(FormError::Malformed(format!(
+                    "bad percent-escape in {:?}",
+                    truncate(raw)
+                )));
+            }
+        }
+    }
+    let plus_as_space = raw.replace('+', " ");
+    percent_decode_str(&plus_as_space)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| FormError::Malformed("a value does not decode to UTF-8".into()))
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Encodes parameters as a form body, in the order given.
+pub fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        serializer.append_pair(k, v);
+    }
+    serializer.finish()
+}
+
+/// Form-encodes one value (RFC 6749 §2.3.1 applies this to the client id and
+/// secret before they enter HTTP Basic).
+pub fn encode_component(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Reverses [`encode_component`], strictly.
+pub fn decode_value(raw: &str) -> Result<String, FormError> {
+    decode_component(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_decodes_plus_and_percent() {
+        let p = parse("grant_type=client_credentials&scope=a+b%20c&x=%C3%B6").unwrap();
+        assert_eq!(p.get("grant_type"), Some("client_credentials"));
+        assert_eq!(p.get("scope"), Some("a b c"));
+        assert_eq!(p.get("x"), Some("ö"));
+    }
+
+    #[test]
+    fn empty_value_counts_as_omitted() {
+        let p = parse("scope=&grant_type=password").unwrap();
+        assert_eq!(p.get("scope"), None);
+        assert!(!p.has("scope"));
+    }
+
+    #[test]
+    fn rejects_duplicated_parameters() {
+        assert_eq!(
+            parse("grant_type=password&grant_type=client_credentials"),
+            Err(FormError::Duplicate("grant_type".into()))
+        );
+        assert_eq!(parse("a=&a=1"), Err(FormError::Duplicate("a".into())));
+    }
+
+    #[test]
+    fn rejects_malformed_bodies() {
+        for body in ["grant_type", "=x", "a=%zz", "a=%4", "a=%FF", "a=b c", "{\"a\":1}"] {
+            assert!(
+                matches!(parse(body), Err(FormError::Malformed(_))),
+                "{body:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn encode_then_parse_round_trips_non_ascii() {
+        let body = encode([("client_secret", "SUPERhemligtlösenord"), ("s", "a b&c=d")]);
+        let p = parse(&body).unwrap();
+        assert_eq!(p.get("client_secret"), Some("SUPERhemligtlösenord"));
+        assert_eq!(p.get("s"), Some("a b&c=d"));
+    }
+}

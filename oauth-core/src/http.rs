@@ -1,0 +1,185 @@
+//! The HTTP message an OAuth endpoint sees, independent of how it travelled.
+use std::collections::BTreeMap;
+use std::fmt;
+
+use url::Url;
+
+/// Why an envelope could not be understood as an HTTP request at all. This
+/// is not an OAuth error: the transport reports it (gRPC `InvalidArgument`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvelopeError {
+    MissingMethod,
+    BadMethod(String),
+    BadUrl(String),
+    DuplicateHeader(String),
+    BadHeaderName(String),
+}
+
+impl fmt::Display for EnvelopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingMethod => f.write_str("the request has no HTTP method"),
+            Self::BadMethod(m) => write!(f, "{m:?} is not an HTTP method"),
+            Self::BadUrl(e) => write!(f, "the request URL is not an absolute URL: {e}"),
+            Self::DuplicateHeader(h) => {
+                write!(f, "header {h:?} appears twice (header names are case-insensitive)")
+            }
+            Self::BadHeaderName(h) => write!(f, "{h:?} is not a valid header name"),
+        }
+    }
+}
+
+impl std::error::Error for EnvelopeError {}
+
+/// An HTTP request: method, absolute URL, headers (names lower-cased), body.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: Url,
+    headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl HttpRequest {
+    /// Validates an envelope: a method token, an absolute URL, and header
+    /// names that stay distinct once case is folded (RFC 9110 §5.1).
+    pub fn new<'a>(
+        method: &str,
+        url: &str,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: impl Into<String>,
+    ) -> Result<Self, EnvelopeError> {
+        if method.is_empty() {
+            return Err(EnvelopeError::MissingMethod);
+        }
+        if !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(EnvelopeError::BadMethod(method.to_owned()));
+        }
+        let url = Url::parse(url).map_err(|e| EnvelopeError::BadUrl(e.to_string()))?;
+        let mut map = BTreeMap::new();
+        for (name, value) in headers {
+            if name.is_empty() || !name.bytes().all(is_token_char) {
+                return Err(EnvelopeError::BadHeaderName(name.to_owned()));
+            }
+            let lower = name.to_ascii_lowercase();
+            if map.insert(lower.clone(), value.to_owned()).is_some() {
+                return Err(EnvelopeError::DuplicateHeader(lower));
+            }
+        }
+        Ok(Self {
+            method: method.to_ascii_uppercase(),
+            url,
+            headers: map,
+            body: body.into(),
+        })
+    }
+
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    pub fn headers(&self) -> &BTreeMap<String, String> {
+        &self.headers
+    }
+
+    /// The media type of the body, without parameters, lower-cased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    }
+}
+
+fn is_token_char(b: u8) -> bool {
+    // RFC 9110 §5.6.2 tchar
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// An HTTP response as an endpoint answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+    /// For endpoints that answer by redirect.
+    pub location: Option<String>,
+}
+
+impl HttpResponse {
+    /// A JSON response that no cache may keep, as RFC 6749 §5.1 requires of
+    /// token responses (and which does no harm elsewhere).
+    pub fn json_no_store(status: u16, body: &serde_json::Value) -> Self {
+        let mut response = Self::json(status, body);
+        response
+            .headers
+            .insert("cache-control".into(), "no-store".into());
+        response.headers.insert("pragma".into(), "no-cache".into());
+        response
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        let mut headers = BTreeMap::new();
+        headers.insert("content-type".into(), "application/json".into());
+        Self {
+            status,
+            headers,
+            body: body.to_string(),
+            location: None,
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lookup_ignores_case() {
+        let r = HttpRequest::new(
+            "post",
+            "https://example.com/token",
+            [("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")],
+            "",
+        )
+        .unwrap();
+        assert_eq!(r.method, "POST");
+        assert!(r.header("CONTENT-TYPE").is_some());
+        assert_eq!(r.media_type().as_deref(), Some("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn rejects_headers_differing_only_in_case() {
+        let e = HttpRequest::new(
+            "POST",
+            "https://example.com/token",
+            [("Authorization", "a"), ("authorization", "b")],
+            "",
+        )
+        .unwrap_err();
+        assert_eq!(e, EnvelopeError::DuplicateHeader("authorization".into()));
+    }
+
+    #[test]
+    fn rejects_relative_url_and_missing_method() {
+        assert!(matches!(
+            HttpRequest::new("POST", "/token", [], ""),
+            Err(EnvelopeError::BadUrl(_))
+        ));
+        assert_eq!(
+            HttpRequest::new("", "https://example.com/", [], "").unwrap_err(),
+            EnvelopeError::MissingMethod
+        );
+        assert!(matches!(
+            HttpRequest::new("PO ST", "https://example.com/", [], ""),
+            Err(EnvelopeError::BadMethod(_))
+        ));
+    }
+}

@@ -1,0 +1,23 @@
+//! Protocol logic shared by the oidc-story Authorization Server and Relying
+//! Party, free of any transport: nothing here knows gRPC or sockets.
+//!
+//! - [`http`]: the HTTP message as it crosses the wire (method, URL, headers, body).
+//! - [`form`]: strict `application/x-www-form-urlencoded` parsing (RFC 6749 §3.1, §3.2).
+//! - [`error`]: the RFC error codes and the error response (RFC 6749 §5.2).
+//! - [`client_auth`]: client authentication by secret (RFC 6749 §2.3.1).
+//! - [`scope`]: scope syntax (RFC 6749 §3.3).
+//! - [`jose`]: signing keys, JWK sets, JWT signing and verification (RFC 7515, 7517, 7519, 7638).
+//! - [`token`]: access token claims (RFC 9068) and the token response (RFC 6749 §5.1).
+//! - [`clock`]: injected time, so expiry is tested without sleeping.
+//! - [`secret`]: a string whose `Debug` never shows it.
+
+pub mod client_auth;
+pub mod clock;
+pub mod error;
+pub mod form;
+pub mod http;
+pub mod jose;
+pub mod random;
+pub mod scope;
+pub mod secret;
+pub mod token;

@@ -1,0 +1,58 @@
+//! Access tokens as JWTs (RFC 9068) and the token response (RFC 6749 §5.1).
+use serde::{Deserialize, Serialize};
+
+/// The JOSE `typ` of a JWT access token (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// Claims of a JWT access token (RFC 9068 §2.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    /// The resource owner, or the client itself for client_credentials (RFC 9068 §2.2).
+    pub sub: String,
+    pub aud: Audience,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// `aud`: one value or several (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    pub fn from_list(mut list: Vec<String>) -> Self {
+        if list.len() == 1 {
+            Self::One(list.remove(0))
+        } else {
+            Self::Many(list)
+        }
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        match self {
+            Self::One(v) => v == value,
+            Self::Many(vs) => vs.iter().any(|v| v == value),
+        }
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
