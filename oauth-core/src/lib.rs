@@ -8,11 +8,13 @@
 //! - [`scope`]: scope syntax (RFC 6749 §3.3).
 //! - [`jose`]: signing keys, JWK sets, JWT signing and verification (RFC 7515, 7517, 7519, 7638).
 //! - [`token`]: access token claims (RFC 9068) and the token response (RFC 6749 §5.1).
+//! - [`discovery`]: metadata and endpoint URLs (RFC 8414 §3).
 //! - [`clock`]: injected time, so expiry is tested without sleeping.
 //! - [`secret`]: a string whose `Debug` never shows it.
 
 pub mod client_auth;
 pub mod clock;
+pub mod discovery;
 pub mod error;
 pub mod form;
 pub mod http;

@@ -1,0 +1,301 @@
+//! Server configuration: a TOML file (deploy/as.toml is the default, built
+//! in), validated once at start so a request never meets a broken setting.
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use oauth_core::client_auth::AuthMethod;
+use oauth_core::jose::JwsAlgorithm;
+use oauth_core::scope::Scope;
+use oauth_core::secret::Secret;
+use serde::Deserialize;
+
+/// The configuration every story needs, shipped in deploy/as.toml.
+pub const DEFAULT_CONFIG: &str = include_str!("../../deploy/as.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub issuer: String,
+    #[serde(default)]
+    pub listen: Option<String>,
+    #[serde(default)]
+    pub keys_file: Option<PathBuf>,
+    pub access_token: AccessTokenFileConfig,
+    #[serde(default)]
+    pub clients: Vec<ClientFileConfig>,
+    #[serde(default)]
+    pub users: BTreeMap<String, UserFileConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessTokenFileConfig {
+    pub signing_alg: String,
+    pub lifetime: i64,
+    pub audience: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientFileConfig {
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    pub token_endpoint_auth_methods: Vec<AuthMethod>,
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Granted when a request names no scope (RFC 6749 §3.3); all allowed scopes if unset.
+    #[serde(default)]
+    pub default_scope: Option<Vec<String>>,
+    #[serde(default)]
+    pub access_token_lifetime: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFileConfig {
+    pub password: Secret,
+    #[serde(default)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Grant types this server implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    /// RFC 6749 §4.4
+    ClientCredentials,
+    /// RFC 6749 §4.3
+    Password,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 2] = [GrantType::ClientCredentials, GrantType::Password];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::Password => "password",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// Client authentication methods this server implements at the token endpoint.
+pub const AUTH_METHODS: [AuthMethod; 2] = [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost];
+
+/// A registered client, validated.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub secret: Option<Secret>,
+    pub auth_methods: Vec<AuthMethod>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Scope,
+    pub default_scope: Scope,
+    pub access_token_lifetime: i64,
+}
+
+/// A resource owner.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub password: Secret,
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub issuer: String,
+    pub listen: Option<String>,
+    pub keys_file: Option<PathBuf>,
+    pub access_token_alg: JwsAlgorithm,
+    pub access_token_lifetime: i64,
+    pub audience: Vec<String>,
+    pub clients: BTreeMap<String, Client>,
+    pub users: BTreeMap<String, User>,
+}
+
+/// A configuration that cannot be served, with what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(msg.into()))
+}
+
+impl Config {
+    /// The built-in default configuration.
+    pub fn default_config() -> Result<Self, ConfigError> {
+        Self::from_toml(DEFAULT_CONFIG)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let file: FileConfig =
+            toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_file_config(file)
+    }
+
+    pub fn from_file_config(file: FileConfig) -> Result<Self, ConfigError> {
+        let issuer = validate_issuer(&file.issuer)?;
+        let access_token_alg = match file.access_token.signing_alg.as_str() {
+            "ES256" => JwsAlgorithm::ES256,
+            "RS256" => JwsAlgorithm::RS256,
+            other => return err(format!("access_token.signing_alg {other:?}: use ES256 or RS256")),
+        };
+        if file.access_token.lifetime <= 0 {
+            return err("access_token.lifetime must be positive");
+        }
+        if file.access_token.audience.is_empty() {
+            return err("access_token.audience must name at least one audience");
+        }
+        let mut clients = BTreeMap::new();
+        for c in file.clients {
+            let client = validate_client(c, file.access_token.lifetime)?;
+            if clients.contains_key(&client.client_id) {
+                return err(format!("client {:?} is configured twice", client.client_id));
+            }
+            clients.insert(client.client_id.clone(), client);
+        }
+        let users = file
+            .users
+            .into_iter()
+            .map(|(name, u)| {
+                (
+                    name,
+                    User {
+                        password: u.password,
+                        claims: u.claims,
+                    },
+                )
+            })
+            .collect();
+        Ok(Self {
+            issuer,
+            listen: file.listen,
+            keys_file: file.keys_file,
+            access_token_alg,
+            access_token_lifetime: file.access_token.lifetime,
+            audience: file.access_token.audience,
+            clients,
+            users,
+        })
+    }
+
+    /// Replaces the issuer (flag or environment), validating it.
+    pub fn set_issuer(&mut self, issuer: &str) -> Result<(), ConfigError> {
+        self.issuer = validate_issuer(issuer)?;
+        Ok(())
+    }
+}
+
+/// RFC 8414 §2: an https URL with no query or fragment. Plain http is
+/// accepted for loopback hosts only, for local testing.
+fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(issuer).map_err(|e| ConfigError(format!("issuer {issuer:?}: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return err(format!("issuer {issuer:?} must be an https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return err(format!("issuer {issuer:?} must have no query or fragment"));
+    }
+    Ok(issuer.to_owned())
+}
+
+fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client, ConfigError> {
+    let id = c.client_id.clone();
+    if id.is_empty() {
+        return err("a client has an empty client_id");
+    }
+    let mut grant_types = Vec::new();
+    for g in &c.grant_types {
+        match GrantType::parse(g) {
+            Some(g) => grant_types.push(g),
+            None => return err(format!("client {id:?}: grant type {g:?} is not supported")),
+        }
+    }
+    if c.token_endpoint_auth_methods.is_empty() {
+        return err(format!("client {id:?}: token_endpoint_auth_methods is empty"));
+    }
+    for m in &c.token_endpoint_auth_methods {
+        if !AUTH_METHODS.contains(m) {
+            return err(format!("client {id:?}: auth method {m} is not supported"));
+        }
+    }
+    if c.client_secret.as_ref().is_none_or(|s| s.expose().is_empty()) {
+        return err(format!("client {id:?}: its auth methods need a client_secret"));
+    }
+    let scopes = Scope::parse(&c.scopes.join(" "))
+        .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+    let default_scope = match &c.default_scope {
+        Some(list) => {
+            let s = Scope::parse(&list.join(" "))
+                .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+            if !s.is_subset_of(&scopes) {
+                return err(format!("client {id:?}: default_scope exceeds scopes"));
+            }
+            s
+        }
+        None => scopes.clone(),
+    };
+    let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
+    if access_token_lifetime <= 0 {
+        return err(format!("client {id:?}: access_token_lifetime must be positive"));
+    }
+    Ok(Client {
+        client_id: c.client_id,
+        secret: c.client_secret,
+        auth_methods: c.token_endpoint_auth_methods,
+        grant_types,
+        scopes,
+        default_scope,
+        access_token_lifetime,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_is_valid() {
+        let c = Config::default_config().unwrap();
+        assert_eq!(c.issuer, "https://example.com/");
+        let client = &c.clients["client_1"];
+        assert_eq!(client.default_scope.to_string(), "resourceA");
+        assert!(c.users["diana"].password.matches("krall"));
+        assert_eq!(c.users["diana"].claims["address"]["locality"], "Umeå");
+    }
+
+    #[test]
+    fn refuses_unknown_grant_types_and_fields() {
+        let bad = DEFAULT_CONFIG.replace(
+            "grant_types = [\"client_credentials\", \"password\"]",
+            "grant_types = [\"implicit_magic\"]",
+        );
+        assert!(Config::from_toml(&bad).unwrap_err().0.contains("implicit_magic"));
+        let typo = format!("issuers = 1\n{DEFAULT_CONFIG}");
+        assert!(Config::from_toml(&typo).is_err());
+    }
+
+    #[test]
+    fn refuses_a_plain_http_issuer_off_loopback() {
+        let mut c = Config::default_config().unwrap();
+        assert!(c.set_issuer("http://example.com/").is_err());
+        assert!(c.set_issuer("http://127.0.0.1:8080/").is_ok());
+        assert!(c.set_issuer("https://example.com/?x=1").is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! One module per OAuth endpoint. Each takes the HTTP request and answers
+//! the HTTP response, OAuth errors included.
+pub mod jwks;
+pub mod metadata;
+pub mod token;
+
+use oauth_core::error::OAuthError;
+use oauth_core::form::{self, Params};
+use oauth_core::http::HttpRequest;
+
+/// The form body of a POST endpoint (RFC 6749 §3.2: POST,
+/// application/x-www-form-urlencoded, no repeated parameters).
+pub(crate) fn post_form(request: &HttpRequest) -> Result<Params, OAuthError> {
+    if request.method != "POST" {
+        return Err(OAuthError::method_not_allowed("POST"));
+    }
+    match request.media_type().as_deref() {
+        Some("application/x-www-form-urlencoded") => {}
+        Some(other) => {
+            return Err(OAuthError::invalid_request(format!(
+                "the body must be application/x-www-form-urlencoded, not {other}"
+            )));
+        }
+        None => {
+            return Err(OAuthError::invalid_request(
+                "the request has no Content-Type; use application/x-www-form-urlencoded",
+            ));
+        }
+    }
+    Ok(form::parse(&request.body)?)
+}
+
+/// A GET endpoint that takes no parameters.
+pub(crate) fn plain_get(request: &HttpRequest) -> Result<(), OAuthError> {
+    if request.method != "GET" {
+        return Err(OAuthError::method_not_allowed("GET"));
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Client Credentials Grant (RFC 6749 §4.4): the client acts on its own
+//! behalf, so its authentication is the whole grant.
+use oauth_core::error::OAuthError;
+use oauth_core::form::Params;
+
+use super::{Grant, requested_scope};
+use crate::config::Client;
+
+/// RFC 6749 §4.4.2: `grant_type=client_credentials`, optional `scope`.
+pub fn grant(client: &Client, params: &Params) -> Result<Grant, OAuthError> {
+    Ok(Grant {
+        // RFC 9068 §2.2: with no resource owner, `sub` is the client.
+        subject: client.client_id.clone(),
+        scope: requested_scope(client, params)?,
+    })
+}

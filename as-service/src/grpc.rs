@@ -1,0 +1,110 @@
+//! The gRPC face of the server: the `AuthorizationServer` service, server
+//! reflection and health. The only module that knows tonic; conversion
+//! between the protobuf envelope and the HTTP message lives here alone.
+use std::future::Future;
+use std::sync::Arc;
+
+use oauth_core::http::{HttpRequest, HttpResponse};
+use oidc_story_proto::v1::authorization_server_server::{
+    AuthorizationServer as AuthorizationServerRpc, AuthorizationServerServer,
+};
+use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{Request, Response, Status};
+
+use crate::AuthServer;
+use crate::endpoint;
+
+/// Largest envelope accepted: OAuth messages are small; this bounds what a
+/// hostile client can make the server allocate.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// The tonic service over an [`AuthServer`].
+#[derive(Clone)]
+pub struct AuthorizationServerService {
+    server: Arc<AuthServer>,
+}
+
+impl AuthorizationServerService {
+    pub fn new(server: Arc<AuthServer>) -> Self {
+        Self { server }
+    }
+
+    fn call(
+        &self,
+        request: Request<OAuthRequest>,
+        endpoint: fn(&AuthServer, &HttpRequest) -> HttpResponse,
+    ) -> Result<Response<OAuthResponse>, Status> {
+        let http = to_http(request.into_inner())?;
+        Ok(Response::new(to_proto(endpoint(&self.server, &http))))
+    }
+}
+
+/// A malformed envelope is a transport error, not an OAuth one.
+fn to_http(request: OAuthRequest) -> Result<HttpRequest, Status> {
+    HttpRequest::new(
+        &request.method,
+        &request.url,
+        request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        request.body,
+    )
+    .map_err(|e| Status::invalid_argument(e.to_string()))
+}
+
+fn to_proto(response: HttpResponse) -> OAuthResponse {
+    OAuthResponse {
+        status: u32::from(response.status),
+        headers: response.headers.into_iter().collect(),
+        body: response.body,
+        location: response.location.unwrap_or_default(),
+    }
+}
+
+#[tonic::async_trait]
+impl AuthorizationServerRpc for AuthorizationServerService {
+    async fn server_metadata(
+        &self,
+        request: Request<OAuthRequest>,
+    ) -> Result<Response<OAuthResponse>, Status> {
+        self.call(request, endpoint::metadata::handle)
+    }
+
+    async fn jwks(
+        &self,
+        request: Request<OAuthRequest>,
+    ) -> Result<Response<OAuthResponse>, Status> {
+        self.call(request, endpoint::jwks::handle)
+    }
+
+    async fn token(
+        &self,
+        request: Request<OAuthRequest>,
+    ) -> Result<Response<OAuthResponse>, Status> {
+        self.call(request, endpoint::token::handle)
+    }
+}
+
+/// Serves the AS on an already bound listener until `shutdown` completes,
+/// with reflection (v1 and v1alpha) and grpc.health.v1 beside it.
+pub async fn run(
+    listener: TcpListener,
+    server: Arc<AuthServer>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_serving::<AuthorizationServerServer<AuthorizationServerService>>()
+        .await;
+    let (reflection_v1, reflection_v1alpha) = oidc_story_proto::reflection_services()?;
+    let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
