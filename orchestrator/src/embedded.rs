@@ -1,0 +1,81 @@
+//! Both services in-process on 127.0.0.1 ephemeral ports, with the built-in
+//! configurations and fresh in-memory keys: one command, no set-up. The
+//! orchestrator still talks to them over real gRPC.
+use std::net::SocketAddr;
+
+use as_service::AuthServer;
+use oauth_core::jose::KeySet;
+use rp_service::RelyingParty;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Running embedded services; dropping this stops them.
+pub struct Embedded {
+    pub as_addr: SocketAddr,
+    pub rp_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Embedded {
+    pub async fn start() -> Result<Self, BoxError> {
+        let as_config = as_service::config::Config::default_config()?;
+        let rp_config = rp_service::config::Config::default_config()?;
+        Self::start_with(as_config, rp_config).await
+    }
+
+    pub async fn start_with(
+        as_config: as_service::config::Config,
+        rp_config: rp_service::config::Config,
+    ) -> Result<Self, BoxError> {
+        let server = AuthServer::new(as_config, KeySet::generate()?)?;
+        let rp = RelyingParty::new(rp_config);
+        let as_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let rp_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let as_addr = as_listener.local_addr()?;
+        let rp_addr = rp_listener.local_addr()?;
+        let (stop, watcher) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let as_task = tokio::spawn({
+            let shutdown = stopped(watcher.clone());
+            async move {
+                if let Err(e) = as_service::run(as_listener, server, shutdown).await {
+                    eprintln!("embedded AS stopped: {e}");
+                }
+            }
+        });
+        let rp_task = tokio::spawn({
+            let shutdown = stopped(watcher);
+            async move {
+                if let Err(e) = rp_service::run(rp_listener, rp, shutdown).await {
+                    eprintln!("embedded RP stopped: {e}");
+                }
+            }
+        });
+        Ok(Self {
+            as_addr,
+            rp_addr,
+            stop,
+            tasks: vec![as_task, rp_task],
+        })
+    }
+
+    /// Stops both services and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

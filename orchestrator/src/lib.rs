@@ -1,0 +1,13 @@
+//! The story orchestrator: drives each usage story by calling the RP
+//! (prepare a request, parse an answer) and the AS (the endpoint the RP
+//! names), and prints the transcript.
+//!
+//! - [`catalog`]: the stories as data.
+//! - [`runner`]: one story through both services, recorded step by step.
+//! - [`render`]: transcripts as text or JSON Lines.
+//! - [`embedded`]: both services in-process on loopback.
+
+pub mod catalog;
+pub mod embedded;
+pub mod render;
+pub mod runner;

@@ -1,0 +1,316 @@
+//! Runs a story: for each step, the RP prepares the request and names the AS
+//! endpoint; the orchestrator carries the request to that AS RPC and the
+//! answer back to the RP, which parses and verifies it. Everything that
+//! crossed is recorded for the transcript.
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
+use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+use oidc_story_proto::v1::{
+    Endpoint, EndSessionRequest, OAuthRequest, OAuthResponse, ParseResponseRequest,
+    ParsedResponse, PrepareRequestRequest, StartSessionRequest,
+};
+use serde::Serialize;
+use serde_json::Value;
+use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
+
+use crate::catalog::{Step, Story};
+
+/// Connections to the two services.
+#[derive(Clone)]
+pub struct Services {
+    pub authorization_server: AuthorizationServerClient<Channel>,
+    pub relying_party: RelyingPartyClient<Channel>,
+}
+
+/// `host:port` or a URL -> a gRPC URL (plaintext unless `https://` is given).
+pub fn grpc_url(address: &str) -> String {
+    if address.contains("://") {
+        address.to_owned()
+    } else {
+        format!("http://{address}")
+    }
+}
+
+async fn channel(what: &str, address: &str) -> Result<Channel, String> {
+    let url = grpc_url(address);
+    ChannelEndpoint::from_shared(url.clone())
+        .map_err(|e| format!("{what} address {address:?} is not a valid URL: {e}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|e| format!("cannot reach the {what} at {url}: {e}"))
+}
+
+impl Services {
+    pub async fn connect(as_address: &str, rp_address: &str) -> Result<Self, String> {
+        Ok(Self {
+            authorization_server: AuthorizationServerClient::new(channel("AS", as_address).await?),
+            relying_party: RelyingPartyClient::new(channel("RP", rp_address).await?),
+        })
+    }
+}
+
+/// The transcript of one story.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryRecord {
+    pub story: String,
+    pub ok: bool,
+    /// Why the story stopped, when it did not run to the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub service: String,
+    pub endpoint: String,
+    pub request: RequestRecord,
+    pub response: ResponseRecord,
+    pub parsed: Value,
+    pub checks: Vec<CheckRecord>,
+    pub jwts: Vec<JwtRecord>,
+    /// The OAuth error the AS answered with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorRecord>,
+    /// The error the story expected here (a refusal it shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_error: Option<String>,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    /// Form or query parameters, as JSON.
+    pub params: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    pub status: u32,
+    pub headers: BTreeMap<String, String>,
+    /// The body as JSON (or as a string when it is not JSON).
+    pub body: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRecord {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JwtRecord {
+    pub name: String,
+    pub compact: String,
+    pub header: Value,
+    pub claims: Value,
+    pub verified: bool,
+    pub verification: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    pub error: String,
+    pub error_description: String,
+}
+
+/// Runs one story through the services. Never panics: a fault stops the
+/// story and is recorded as its error.
+pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
+    let mut record = StoryRecord {
+        story: story.name.to_owned(),
+        ok: false,
+        error: None,
+        steps: Vec::new(),
+    };
+    let mut rp = services.relying_party.clone();
+    let session_id = match rp
+        .start_session(StartSessionRequest {
+            profile: story.profile.to_owned(),
+        })
+        .await
+    {
+        Ok(r) => r.into_inner().session_id,
+        Err(status) => {
+            record.error = Some(format!("RP StartSession: {}", status.message()));
+            return record;
+        }
+    };
+    let outcome = run_steps(services, story, &session_id, &mut record).await;
+    // The session is the RP's memory of this story; free it whatever happened.
+    let _ = rp
+        .end_session(EndSessionRequest {
+            session_id: session_id.clone(),
+        })
+        .await;
+    match outcome {
+        Ok(()) => record.ok = record.steps.iter().all(|s| s.ok),
+        Err(e) => record.error = Some(e),
+    }
+    record
+}
+
+async fn run_steps(
+    services: &Services,
+    story: &Story,
+    session_id: &str,
+    record: &mut StoryRecord,
+) -> Result<(), String> {
+    for step in story.steps {
+        let step_record = run_step(services, session_id, step).await?;
+        let ok = step_record.ok;
+        record.steps.push(step_record);
+        if !ok {
+            return Err(format!("step {} failed", step.service));
+        }
+    }
+    Ok(())
+}
+
+async fn run_step(services: &Services, session_id: &str, step: &Step) -> Result<StepRecord, String> {
+    let mut rp = services.relying_party.clone();
+    let mut authorization_server = services.authorization_server.clone();
+    let prepared = rp
+        .prepare_request(PrepareRequestRequest {
+            session_id: session_id.to_owned(),
+            service: step.service.to_owned(),
+            args: step
+                .args
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+        .await
+        .map_err(|s| format!("RP PrepareRequest {}: {}", step.service, s.message()))?
+        .into_inner();
+    let endpoint = prepared.endpoint();
+    let request = prepared
+        .request
+        .ok_or_else(|| format!("RP PrepareRequest {}: no request", step.service))?;
+    let call = request.clone();
+    let response = match endpoint {
+        Endpoint::ServerMetadata => authorization_server.server_metadata(call).await,
+        Endpoint::Jwks => authorization_server.jwks(call).await,
+        Endpoint::Token => authorization_server.token(call).await,
+        Endpoint::Unspecified => {
+            return Err(format!("RP named no AS endpoint for {}", step.service));
+        }
+    }
+    .map_err(|s| format!("AS {}: {}", endpoint.as_str_name(), s.message()))?
+    .into_inner();
+    let parsed = rp
+        .parse_response(ParseResponseRequest {
+            session_id: session_id.to_owned(),
+            service: step.service.to_owned(),
+            response: Some(response.clone()),
+        })
+        .await
+        .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
+        .into_inner();
+    Ok(step_record(step, endpoint, &request, &response, parsed))
+}
+
+fn endpoint_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::ServerMetadata => "ServerMetadata",
+        Endpoint::Jwks => "Jwks",
+        Endpoint::Token => "Token",
+        Endpoint::Unspecified => "Unspecified",
+    }
+}
+
+fn json_or_text(text: &str) -> Value {
+    if text.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The parameters of a request: its form body, or else its query.
+fn request_params(request: &OAuthRequest) -> Value {
+    let source = if request.body.is_empty() {
+        url_query(&request.url)
+    } else {
+        request.body.clone()
+    };
+    match oauth_core::form::parse(&source) {
+        Ok(params) if !params.is_empty() => params.to_json(),
+        Ok(_) => Value::Object(Default::default()),
+        Err(_) => json_or_text(&request.body),
+    }
+}
+
+fn url_query(url: &str) -> String {
+    url.split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or("").to_owned())
+        .unwrap_or_default()
+}
+
+fn step_record(
+    step: &Step,
+    endpoint: Endpoint,
+    request: &OAuthRequest,
+    response: &OAuthResponse,
+    parsed: ParsedResponse,
+) -> StepRecord {
+    let error = (!parsed.error.is_empty()).then(|| ErrorRecord {
+        error: parsed.error.clone(),
+        error_description: parsed.error_description.clone(),
+    });
+    let ok = match step.expect_error {
+        None => parsed.ok,
+        Some(expected) => error.as_ref().is_some_and(|e| e.error == expected),
+    };
+    StepRecord {
+        service: step.service.to_owned(),
+        endpoint: endpoint_name(endpoint).to_owned(),
+        request: RequestRecord {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            headers: request.headers.clone().into_iter().collect(),
+            params: request_params(request),
+        },
+        response: ResponseRecord {
+            status: response.status,
+            headers: response.headers.clone().into_iter().collect(),
+            body: json_or_text(&response.body),
+            location: Some(response.location.clone()).filter(|l| !l.is_empty()),
+        },
+        parsed: json_or_text(&parsed.parsed_json),
+        checks: parsed
+            .checks
+            .into_iter()
+            .map(|c| CheckRecord {
+                name: c.name,
+                ok: c.ok,
+                detail: c.detail,
+                reference: c.reference,
+            })
+            .collect(),
+        jwts: parsed
+            .jwts
+            .into_iter()
+            .map(|j| JwtRecord {
+                name: j.name,
+                compact: j.compact,
+                header: json_or_text(&j.header_json),
+                claims: json_or_text(&j.claims_json),
+                verified: j.verified,
+                verification: j.verification,
+            })
+            .collect(),
+        error,
+        expected_error: step.expect_error.map(str::to_owned),
+        ok,
+    }
+}

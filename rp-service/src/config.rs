@@ -1,0 +1,113 @@
+//! RP configuration: the AS it talks to and its client profiles
+//! (deploy/rp.toml is the default, built in).
+use std::collections::BTreeMap;
+use std::fmt;
+
+use oauth_core::client_auth::AuthMethod;
+use oauth_core::secret::Secret;
+use serde::Deserialize;
+
+pub const DEFAULT_CONFIG: &str = include_str!("../../deploy/rp.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub listen: Option<String>,
+    pub issuer: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default = "default_idle")]
+    pub session_idle_timeout: u64,
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    #[serde(default, rename = "profiles")]
+    profile_list: Vec<Profile>,
+    #[serde(skip)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+fn default_idle() -> u64 {
+    600
+}
+
+fn default_max_sessions() -> usize {
+    10_000
+}
+
+/// One client registration as the RP knows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    pub token_endpoint_auth_method: AuthMethod,
+    /// Scope asked for when a step names none; none asked if unset.
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub verify_access_token: bool,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn default_config() -> Result<Self, ConfigError> {
+        Self::from_toml(DEFAULT_CONFIG)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        for url in [&config.issuer, &config.token_endpoint, &config.jwks_uri] {
+            url::Url::parse(url).map_err(|e| ConfigError(format!("{url:?}: {e}")))?;
+        }
+        for p in std::mem::take(&mut config.profile_list) {
+            if matches!(
+                p.token_endpoint_auth_method,
+                AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+            ) && p.client_secret.is_none()
+            {
+                return Err(ConfigError(format!(
+                    "profile {:?}: {} needs a client_secret",
+                    p.name, p.token_endpoint_auth_method
+                )));
+            }
+            if let AuthMethod::Extension(m) = &p.token_endpoint_auth_method {
+                return Err(ConfigError(format!("profile {:?}: auth method {m} is not supported", p.name)));
+            }
+            if config.profiles.insert(p.name.clone(), p).is_some() {
+                return Err(ConfigError("two profiles share a name".into()));
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_is_valid() {
+        let c = Config::default_config().unwrap();
+        let p = &c.profiles["client_1"];
+        assert_eq!(p.token_endpoint_auth_method, AuthMethod::ClientSecretBasic);
+        assert!(p.client_secret.as_ref().unwrap().matches("another password"));
+    }
+}

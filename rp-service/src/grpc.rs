@@ -1,0 +1,230 @@
+//! The gRPC face of the RP: the `RelyingParty` service, reflection and
+//! health. The only module that knows tonic; proto <-> HTTP message
+//! conversion lives here alone.
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use oauth_core::http::{HttpRequest, HttpResponse};
+use oidc_story_proto::v1::relying_party_server::{RelyingParty as RelyingPartyRpc, RelyingPartyServer};
+use oidc_story_proto::v1::{
+    self as pb, ClientProfile, EndSessionRequest, EndSessionResponse, ListProfilesRequest,
+    ListProfilesResponse, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
+    PrepareRequestRequest, PreparedRequest, StartSessionRequest, StartSessionResponse,
+};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{Request, Response, Status};
+
+use crate::RelyingParty;
+use crate::service::{self, AsEndpoint, ClientService, StepError};
+use crate::session::SessionError;
+
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct RelyingPartyService {
+    rp: Arc<RelyingParty>,
+}
+
+impl RelyingPartyService {
+    pub fn new(rp: Arc<RelyingParty>) -> Self {
+        Self { rp }
+    }
+}
+
+fn session_status(e: SessionError) -> Status {
+    match e {
+        SessionError::NotFound(_) => Status::not_found(e.to_string()),
+        SessionError::Full(_) => Status::resource_exhausted(e.to_string()),
+    }
+}
+
+fn step_status(e: StepError) -> Status {
+    match e {
+        StepError::NothingPending(_) => Status::failed_precondition(e.to_string()),
+        _ => Status::invalid_argument(e.to_string()),
+    }
+}
+
+fn client_service(name: &str) -> Result<ClientService, Status> {
+    ClientService::parse(name).ok_or_else(|| step_status(StepError::UnknownService(name.into())))
+}
+
+fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
+    match endpoint {
+        AsEndpoint::ServerMetadata => pb::Endpoint::ServerMetadata,
+        AsEndpoint::Jwks => pb::Endpoint::Jwks,
+        AsEndpoint::Token => pb::Endpoint::Token,
+    }
+}
+
+fn request_to_proto(request: &HttpRequest) -> OAuthRequest {
+    OAuthRequest {
+        method: request.method.clone(),
+        url: request.url.to_string(),
+        headers: request.headers().clone().into_iter().collect(),
+        body: request.body.clone(),
+    }
+}
+
+fn response_from_proto(response: OAuthResponse) -> Result<HttpResponse, Status> {
+    let status = u16::try_from(response.status)
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| Status::invalid_argument(format!("{} is not an HTTP status", response.status)))?;
+    Ok(HttpResponse {
+        status,
+        headers: response
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect::<BTreeMap<_, _>>(),
+        body: response.body,
+        location: Some(response.location).filter(|l| !l.is_empty()),
+    })
+}
+
+#[tonic::async_trait]
+impl RelyingPartyRpc for RelyingPartyService {
+    async fn list_profiles(
+        &self,
+        _request: Request<ListProfilesRequest>,
+    ) -> Result<Response<ListProfilesResponse>, Status> {
+        let profiles = self
+            .rp
+            .config
+            .profiles
+            .values()
+            .map(|p| ClientProfile {
+                name: p.name.clone(),
+                client_id: p.client_id.clone(),
+                token_endpoint_auth_method: p.token_endpoint_auth_method.to_string(),
+                services: ClientService::ALL.iter().map(|s| s.name().to_owned()).collect(),
+            })
+            .collect();
+        Ok(Response::new(ListProfilesResponse { profiles }))
+    }
+
+    async fn start_session(
+        &self,
+        request: Request<StartSessionRequest>,
+    ) -> Result<Response<StartSessionResponse>, Status> {
+        let name = request.into_inner().profile;
+        let profile = self.rp.config.profiles.get(&name).cloned().ok_or_else(|| {
+            Status::not_found(format!(
+                "no client profile {name:?}; configured: {}",
+                self.rp.config.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let session_id = self.rp.sessions.start(profile).map_err(session_status)?;
+        tracing::debug!(profile = %name, "session started");
+        Ok(Response::new(StartSessionResponse { session_id }))
+    }
+
+    async fn prepare_request(
+        &self,
+        request: Request<PrepareRequestRequest>,
+    ) -> Result<Response<PreparedRequest>, Status> {
+        let request = request.into_inner();
+        let service = client_service(&request.service)?;
+        let args: BTreeMap<String, String> = request.args.into_iter().collect();
+        let prepared = self
+            .rp
+            .sessions
+            .with(&request.session_id, |session| {
+                service::prepare(&self.rp, session, service, &args)
+            })
+            .map_err(session_status)?
+            .map_err(step_status)?;
+        Ok(Response::new(PreparedRequest {
+            endpoint: endpoint_to_proto(prepared.endpoint).into(),
+            request: Some(request_to_proto(&prepared.request)),
+        }))
+    }
+
+    async fn parse_response(
+        &self,
+        request: Request<ParseResponseRequest>,
+    ) -> Result<Response<ParsedResponse>, Status> {
+        let request = request.into_inner();
+        let service = client_service(&request.service)?;
+        let response = response_from_proto(
+            request
+                .response
+                .ok_or_else(|| Status::invalid_argument("the response is missing"))?,
+        )?;
+        let parsed = self
+            .rp
+            .sessions
+            .with(&request.session_id, |session| {
+                service::parse(&self.rp, session, service, &response)
+            })
+            .map_err(session_status)?
+            .map_err(step_status)?;
+        let ok = parsed.ok();
+        let (error, error_description) = parsed.error.unwrap_or_default();
+        Ok(Response::new(ParsedResponse {
+            ok,
+            parsed_json: parsed.parsed.to_string(),
+            checks: parsed
+                .checks
+                .into_iter()
+                .map(|c| pb::Check {
+                    name: c.name,
+                    ok: c.ok,
+                    detail: c.detail,
+                    reference: c.reference,
+                })
+                .collect(),
+            jwts: parsed
+                .jwts
+                .into_iter()
+                .map(|j| pb::DecodedJwt {
+                    name: j.name,
+                    compact: j.compact,
+                    header_json: j.header.to_string(),
+                    claims_json: j.claims.to_string(),
+                    verified: j.verified,
+                    verification: j.verification,
+                })
+                .collect(),
+            error,
+            error_description,
+        }))
+    }
+
+    async fn end_session(
+        &self,
+        request: Request<EndSessionRequest>,
+    ) -> Result<Response<EndSessionResponse>, Status> {
+        self.rp
+            .sessions
+            .end(&request.into_inner().session_id)
+            .map_err(session_status)?;
+        Ok(Response::new(EndSessionResponse {}))
+    }
+}
+
+/// Serves the RP on an already bound listener until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    rp: Arc<RelyingParty>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_serving::<RelyingPartyServer<RelyingPartyService>>()
+        .await;
+    let (reflection_v1, reflection_v1alpha) = oidc_story_proto::reflection_services()?;
+    let service = RelyingPartyServer::new(RelyingPartyService::new(rp))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `rp-service`: flags -> tracing -> configuration -> bind -> run.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use rp_service::RelyingParty;
+use rp_service::config::Config;
+
+/// The oidc-story client / Relying Party (gRPC).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Configuration file (TOML); the built-in default serves every story.
+    #[arg(long, env = "RP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (default: the file's `listen`, else 127.0.0.1:50052).
+    #[arg(long, env = "RP_LISTEN")]
+    listen: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    oidc_story_proto::init_tracing();
+    match serve(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rp-service: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Config::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Config::default_config()?,
+    };
+    let listen = args
+        .listen
+        .or_else(|| config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:50052".to_owned());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(address = %listener.local_addr()?, issuer = %config.issuer, "RP listening");
+    rp_service::run(listener, RelyingParty::new(config), oidc_story_proto::shutdown_signal()).await?;
+    tracing::info!("RP stopped");
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Fetching the AS public keys (RFC 7517 §5).
+use oauth_core::http::HttpRequest;
+use oauth_core::jose::parse_jwks;
+use serde_json::Value;
+
+use super::{Parsed, StepError};
+use crate::RelyingParty;
+use crate::session::Session;
+
+/// `GET jwks_uri`, from the discovered metadata or else the configuration.
+pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, StepError> {
+    let url = session
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("jwks_uri"))
+        .and_then(Value::as_str)
+        .unwrap_or(&rp.config.jwks_uri);
+    HttpRequest::new("GET", url, [("Accept", "application/jwk-set+json, application/json")], "")
+        .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
+/// A public key set must hold public keys only: a private member (`d`) or a
+/// symmetric key would mean the AS leaked a secret (RFC 7517 §5, RFC 7518 §6.1).
+pub fn verify(session: &mut Session, body: Value, parsed: &mut Parsed) {
+    let keys = body.get("keys").and_then(Value::as_array);
+    let Some(keys) = keys else {
+        parsed.check("keys is an array", false, "no keys member", "RFC 7517 §5.1");
+        return;
+    };
+    parsed.check("keys is an array", true, format!("{} keys", keys.len()), "RFC 7517 §5.1");
+    let leaked: Vec<String> = keys
+        .iter()
+        .filter(|k| {
+            k.get("d").is_some() || k.get("k").is_some() || k.get("kty").and_then(Value::as_str) == Some("oct")
+        })
+        .map(|k| k.get("kid").and_then(Value::as_str).unwrap_or("?").to_owned())
+        .collect();
+    parsed.check(
+        "only public keys are published",
+        leaked.is_empty(),
+        if leaked.is_empty() { "no private or symmetric key material".into() } else { format!("secret material in {leaked:?}") },
+        "RFC 7517 §5",
+    );
+    let kids: Vec<&str> = keys.iter().filter_map(|k| k.get("kid").and_then(Value::as_str)).collect();
+    parsed.check(
+        "every key has a kid",
+        kids.len() == keys.len(),
+        kids.join(", "),
+        "RFC 7517 §4.5",
+    );
+    match parse_jwks(&body.to_string()) {
+        Ok(set) if leaked.is_empty() => session.jwks = Some(set),
+        Ok(_) => {}
+        Err(e) => {
+            parsed.check("the key set parses", false, e.to_string(), "RFC 7517 §5");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Per-session state, so that many stories can run at once against the same
+//! RP. Sessions are forgotten after an idle timeout and their number is
+//! capped, so an abandoned story cannot make the RP grow without bound.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use oauth_core::form::Params;
+use serde_json::Value;
+
+use crate::config::Profile;
+use crate::service::ClientService;
+
+/// What the RP remembers between the steps of one story.
+#[derive(Debug)]
+pub struct Session {
+    pub profile: Profile,
+    /// The AS metadata, once discovered (RFC 8414).
+    pub metadata: Option<Value>,
+    /// The AS public keys, once fetched.
+    pub jwks: Option<JwkSet>,
+    /// The request last prepared, awaiting its response.
+    pub pending: Option<Pending>,
+    last_used: Instant,
+}
+
+/// A prepared request the RP waits to see answered.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub service: ClientService,
+    /// The parameters sent, to check the answer against (e.g. scope).
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionError {
+    NotFound(String),
+    Full(usize),
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound(id) => write!(f, "no session {id:?} (ended, expired, or never started)"),
+            Self::Full(max) => write!(f, "the RP already holds {max} sessions; end some first"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+pub struct Sessions {
+    inner: Mutex<HashMap<String, Session>>,
+    idle: Duration,
+    max: usize,
+}
+
+impl Sessions {
+    pub fn new(idle: Duration, max: usize) -> Self {
+        Self {
+            inner: Mutex::new(HashMap::new()),
+            idle,
+            max,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        // A panic while holding the lock cannot leave a session half-written
+        // in a way later steps would misread, so a poisoned map is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens a session for a profile and returns its id.
+    pub fn start(&self, profile: Profile) -> Result<String, SessionError> {
+        let mut map = self.lock();
+        let now = Instant::now();
+        let idle = self.idle;
+        map.retain(|_, s| now.duration_since(s.last_used) < idle);
+        if map.len() >= self.max {
+            return Err(SessionError::Full(self.max));
+        }
+        let id = oauth_core::random::token(16);
+        map.insert(
+            id.clone(),
+            Session {
+                profile,
+                metadata: None,
+                jwks: None,
+                pending: None,
+                last_used: now,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Runs `f` on a live session.
+    pub fn with<R>(&self, id: &str, f: impl FnOnce(&mut Session) -> R) -> Result<R, SessionError> {
+        let mut map = self.lock();
+        let now = Instant::now();
+        match map.get_mut(id) {
+            Some(s) if now.duration_since(s.last_used) < self.idle => {
+                s.last_used = now;
+                Ok(f(s))
+            }
+            Some(_) => {
+                map.remove(id);
+                Err(SessionError::NotFound(id.to_owned()))
+            }
+            None => Err(SessionError::NotFound(id.to_owned())),
+        }
+    }
+
+    pub fn end(&self, id: &str) -> Result<(), SessionError> {
+        self.lock()
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| SessionError::NotFound(id.to_owned()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn profile() -> Profile {
+        Config::default_config().unwrap().profiles["client_1"].clone()
+    }
+
+    #[test]
+    fn sessions_are_separate_and_end() {
+        let s = Sessions::new(Duration::from_secs(60), 10);
+        let a = s.start(profile()).unwrap();
+        let b = s.start(profile()).unwrap();
+        assert_ne!(a, b);
+        s.with(&a, |x| x.metadata = Some(Value::Bool(true))).unwrap();
+        assert!(s.with(&b, |x| x.metadata.is_none()).unwrap());
+        s.end(&a).unwrap();
+        assert!(matches!(s.with(&a, |_| ()), Err(SessionError::NotFound(_))));
+    }
+
+    #[test]
+    fn the_number_of_sessions_is_capped() {
+        let s = Sessions::new(Duration::from_secs(60), 2);
+        s.start(profile()).unwrap();
+        s.start(profile()).unwrap();
+        assert_eq!(s.start(profile()), Err(SessionError::Full(2)));
+    }
+
+    #[test]
+    fn idle_sessions_expire() {
+        let s = Sessions::new(Duration::from_millis(0), 2);
+        let a = s.start(profile()).unwrap();
+        assert!(s.with(&a, |_| ()).is_err());
+    }
+}
