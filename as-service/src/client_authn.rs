@@ -19,7 +19,9 @@ pub fn authenticate<'a>(
     params: &Params,
 ) -> Result<&'a Client, OAuthError> {
     let realm = server.realm();
-    let fail = |why: &str| OAuthError::invalid_client(format!("client authentication failed: {why}"), realm);
+    let fail = |why: &str| {
+        OAuthError::invalid_client(format!("client authentication failed: {why}"), realm)
+    };
     let presented = client_auth::presented(request.header("authorization"), params, realm)?
         .ok_or_else(|| fail("the request carries no client credentials"))?;
     let Some(client) = server.config.clients.get(&presented.client_id) else {
@@ -29,7 +31,9 @@ pub fn authenticate<'a>(
         return Err(fail("unknown client_id"));
     };
     if presented.method == AuthMethod::None {
-        return Err(fail("this client must authenticate (client_secret_basic or client_secret_post)"));
+        return Err(fail(
+            "this client must authenticate (client_secret_basic or client_secret_post)",
+        ));
     }
     if !client.auth_methods.contains(&presented.method) {
         return Err(fail(&format!(

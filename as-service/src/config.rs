@@ -86,7 +86,8 @@ impl GrantType {
 }
 
 /// Client authentication methods this server implements at the token endpoint.
-pub const AUTH_METHODS: [AuthMethod; 2] = [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost];
+pub const AUTH_METHODS: [AuthMethod; 2] =
+    [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost];
 
 /// A registered client, validated.
 #[derive(Debug, Clone)]
@@ -153,7 +154,11 @@ impl Config {
         let access_token_alg = match file.access_token.signing_alg.as_str() {
             "ES256" => JwsAlgorithm::ES256,
             "RS256" => JwsAlgorithm::RS256,
-            other => return err(format!("access_token.signing_alg {other:?}: use ES256 or RS256")),
+            other => {
+                return err(format!(
+                    "access_token.signing_alg {other:?}: use ES256 or RS256"
+                ));
+            }
         };
         if file.access_token.lifetime <= 0 {
             return err("access_token.lifetime must be positive");
@@ -204,7 +209,8 @@ impl Config {
 /// RFC 8414 §2: an https URL with no query or fragment. Plain http is
 /// accepted for loopback hosts only, for local testing.
 fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
-    let url = url::Url::parse(issuer).map_err(|e| ConfigError(format!("issuer {issuer:?}: {e}")))?;
+    let url =
+        url::Url::parse(issuer).map_err(|e| ConfigError(format!("issuer {issuer:?}: {e}")))?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
         return err(format!("issuer {issuer:?} must be an https URL"));
@@ -228,15 +234,22 @@ fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client,
         }
     }
     if c.token_endpoint_auth_methods.is_empty() {
-        return err(format!("client {id:?}: token_endpoint_auth_methods is empty"));
+        return err(format!(
+            "client {id:?}: token_endpoint_auth_methods is empty"
+        ));
     }
     for m in &c.token_endpoint_auth_methods {
         if !AUTH_METHODS.contains(m) {
             return err(format!("client {id:?}: auth method {m} is not supported"));
         }
     }
-    if c.client_secret.as_ref().is_none_or(|s| s.expose().is_empty()) {
-        return err(format!("client {id:?}: its auth methods need a client_secret"));
+    if c.client_secret
+        .as_ref()
+        .is_none_or(|s| s.expose().is_empty())
+    {
+        return err(format!(
+            "client {id:?}: its auth methods need a client_secret"
+        ));
     }
     let scopes = Scope::parse(&c.scopes.join(" "))
         .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
@@ -253,7 +266,9 @@ fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client,
     };
     let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
     if access_token_lifetime <= 0 {
-        return err(format!("client {id:?}: access_token_lifetime must be positive"));
+        return err(format!(
+            "client {id:?}: access_token_lifetime must be positive"
+        ));
     }
     Ok(Client {
         client_id: c.client_id,
@@ -286,7 +301,12 @@ mod tests {
             "grant_types = [\"client_credentials\", \"password\"]",
             "grant_types = [\"implicit_magic\"]",
         );
-        assert!(Config::from_toml(&bad).unwrap_err().0.contains("implicit_magic"));
+        assert!(
+            Config::from_toml(&bad)
+                .unwrap_err()
+                .0
+                .contains("implicit_magic")
+        );
         let typo = format!("issuers = 1\n{DEFAULT_CONFIG}");
         assert!(Config::from_toml(&typo).is_err());
     }

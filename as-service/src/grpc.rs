@@ -46,7 +46,10 @@ fn to_http(request: OAuthRequest) -> Result<HttpRequest, Status> {
     HttpRequest::new(
         &request.method,
         &request.url,
-        request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
         request.body,
     )
     .map_err(|e| Status::invalid_argument(e.to_string()))

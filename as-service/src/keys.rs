@@ -51,7 +51,12 @@ mod tests {
         let path = dir.join("keys.json");
         let first = load_or_generate(&path).unwrap();
         let second = load_or_generate(&path).unwrap();
-        let kids = |k: &KeySet| k.keys().iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>();
+        let kids = |k: &KeySet| {
+            k.keys()
+                .iter()
+                .map(|k| k.kid().to_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(kids(&first), kids(&second));
         #[cfg(unix)]
         {

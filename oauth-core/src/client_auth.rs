@@ -124,13 +124,15 @@ pub fn parse_basic(header: &str, realm: &str) -> Result<(String, Secret), OAuthE
         .split_once(' ')
         .ok_or_else(|| bad("the Authorization header is not of the form 'Basic <credentials>'"))?;
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(bad("unsupported authentication scheme in the Authorization header; use Basic"));
+        return Err(bad(
+            "unsupported authentication scheme in the Authorization header; use Basic",
+        ));
     }
     let decoded = STANDARD
         .decode(rest.trim())
         .map_err(|_| bad("the Basic credentials are not valid base64"))?;
-    let text = String::from_utf8(decoded)
-        .map_err(|_| bad("the Basic credentials are not UTF-8 text"))?;
+    let text =
+        String::from_utf8(decoded).map_err(|_| bad("the Basic credentials are not UTF-8 text"))?;
     let (raw_id, raw_secret) = text
         .split_once(':')
         .ok_or_else(|| bad("the Basic credentials have no ':' between id and secret"))?;
@@ -165,7 +167,9 @@ mod tests {
         let secret = Secret::new("SUPERhemligtlösenord");
         let header = basic_header("client", &secret);
         // 'ö' is form-encoded as %C3%B6 before base64, per RFC 6749 §2.3.1.
-        let raw = STANDARD.decode(header.trim_start_matches("Basic ")).unwrap();
+        let raw = STANDARD
+            .decode(header.trim_start_matches("Basic "))
+            .unwrap();
         assert_eq!(raw, b"client:SUPERhemligtl%C3%B6senord");
         let (id, got) = parse_basic(&header, REALM).unwrap();
         assert_eq!(id, "client");
@@ -183,7 +187,12 @@ mod tests {
 
     #[test]
     fn refuses_malformed_basic_with_invalid_client() {
-        for h in ["Basic", "Bearer abc", "Basic !!!", &format!("Basic {}", STANDARD.encode("nocolon"))] {
+        for h in [
+            "Basic",
+            "Bearer abc",
+            "Basic !!!",
+            &format!("Basic {}", STANDARD.encode("nocolon")),
+        ] {
             let e = parse_basic(h, REALM).unwrap_err();
             assert_eq!(e.code.as_str(), "invalid_client", "{h}");
             assert_eq!(e.status, 401);
@@ -206,6 +215,10 @@ mod tests {
         let params = form::parse("client_id=c").unwrap();
         let p = presented(None, &params, REALM).unwrap().unwrap();
         assert_eq!(p.method, AuthMethod::None);
-        assert!(presented(None, &form::parse("").unwrap(), REALM).unwrap().is_none());
+        assert!(
+            presented(None, &form::parse("").unwrap(), REALM)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -45,11 +45,15 @@ mod tests {
     #[test]
     fn endpoints_hang_off_the_issuer_path() {
         assert_eq!(
-            endpoint_url("https://example.com/", "token").unwrap().as_str(),
+            endpoint_url("https://example.com/", "token")
+                .unwrap()
+                .as_str(),
             "https://example.com/token"
         );
         assert_eq!(
-            endpoint_url("https://example.com/as", "token").unwrap().as_str(),
+            endpoint_url("https://example.com/as", "token")
+                .unwrap()
+                .as_str(),
             "https://example.com/as/token"
         );
     }

@@ -185,12 +185,20 @@ mod tests {
         );
         let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(body["error"], "invalid_client");
-        assert_eq!(r.headers.get("cache-control").map(String::as_str), Some("no-store"));
+        assert_eq!(
+            r.headers.get("cache-control").map(String::as_str),
+            Some("no-store")
+        );
     }
 
     #[test]
     fn codes_round_trip() {
-        for code in ["invalid_request", "invalid_grant", "invalid_scope", "x_custom"] {
+        for code in [
+            "invalid_request",
+            "invalid_grant",
+            "invalid_scope",
+            "x_custom",
+        ] {
             assert_eq!(ErrorCode::parse(code).as_str(), code);
         }
     }

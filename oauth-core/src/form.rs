@@ -174,7 +174,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_bodies() {
-        for body in ["grant_type", "=x", "a=%zz", "a=%4", "a=%FF", "a=b c", "{\"a\":1}"] {
+        for body in [
+            "grant_type",
+            "=x",
+            "a=%zz",
+            "a=%4",
+            "a=%FF",
+            "a=b c",
+            "{\"a\":1}",
+        ] {
             assert!(
                 matches!(parse(body), Err(FormError::Malformed(_))),
                 "{body:?} should be refused"

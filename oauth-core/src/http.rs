@@ -22,7 +22,10 @@ impl fmt::Display for EnvelopeError {
             Self::BadMethod(m) => write!(f, "{m:?} is not an HTTP method"),
             Self::BadUrl(e) => write!(f, "the request URL is not an absolute URL: {e}"),
             Self::DuplicateHeader(h) => {
-                write!(f, "header {h:?} appears twice (header names are case-insensitive)")
+                write!(
+                    f,
+                    "header {h:?} appears twice (header names are case-insensitive)"
+                )
             }
             Self::BadHeaderName(h) => write!(f, "{h:?} is not a valid header name"),
         }
@@ -87,8 +90,13 @@ impl HttpRequest {
 
     /// The media type of the body, without parameters, lower-cased.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 }
 
@@ -146,13 +154,19 @@ mod tests {
         let r = HttpRequest::new(
             "post",
             "https://example.com/token",
-            [("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")],
+            [(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+            )],
             "",
         )
         .unwrap();
         assert_eq!(r.method, "POST");
         assert!(r.header("CONTENT-TYPE").is_some());
-        assert_eq!(r.media_type().as_deref(), Some("application/x-www-form-urlencoded"));
+        assert_eq!(
+            r.media_type().as_deref(),
+            Some("application/x-www-form-urlencoded")
+        );
     }
 
     #[test]

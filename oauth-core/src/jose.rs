@@ -4,7 +4,7 @@
 use std::fmt;
 
 use aws_lc_rs::encoding::{AsBigEndian, AsDer};
-use aws_lc_rs::rsa::{KeySize, KeyPair as RsaKeyPair};
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -132,8 +132,8 @@ impl SigningKey {
         let unspecified = |_| JoseError::BadKey("key generation failed".into());
         let private = match alg {
             Algorithm::ES256 => {
-                let pair =
-                    EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(unspecified)?;
+                let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                    .map_err(unspecified)?;
                 let d = pair.private_key().as_be_bytes().map_err(unspecified)?;
                 let point = pair.public_key().as_ref();
                 let (x, y) = split_uncompressed_point(point)?;
@@ -148,8 +148,8 @@ impl SigningKey {
             }
             Algorithm::RS256 => {
                 let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(unspecified)?;
-                let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
-                    .map_err(unspecified)?;
+                let pkcs8 =
+                    AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).map_err(unspecified)?;
                 let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8.as_ref())
                     .map_err(|e| JoseError::BadKey(format!("PKCS#8: {e}")))?;
                 let rsa = pkcs1::RsaPrivateKeyRef::from_der(info.private_key.as_bytes())
@@ -182,7 +182,9 @@ impl SigningKey {
         let (alg, encoding, public) = match jwk.kty.as_str() {
             "EC" => {
                 if jwk.crv.as_deref() != Some("P-256") {
-                    return Err(JoseError::BadKey("only EC keys on P-256 are supported".into()));
+                    return Err(JoseError::BadKey(
+                        "only EC keys on P-256 are supported".into(),
+                    ));
                 }
                 let x = unb64("x", jwk.x.as_ref())?;
                 let y = unb64("y", jwk.y.as_ref())?;
@@ -201,7 +203,11 @@ impl SigningKey {
                     .to_pkcs8v1()
                     .map_err(|_| JoseError::BadKey("EC key cannot be encoded".into()))?;
                 let public = json!({"kty": "EC", "crv": "P-256", "x": jwk.x, "y": jwk.y});
-                (Algorithm::ES256, EncodingKey::from_ec_der(pkcs8.as_ref()), public)
+                (
+                    Algorithm::ES256,
+                    EncodingKey::from_ec_der(pkcs8.as_ref()),
+                    public,
+                )
             }
             "RSA" => {
                 let parts = [
@@ -233,9 +239,12 @@ impl SigningKey {
                     .map_err(|e| JoseError::BadKey(format!("RSA: {e}")))?;
                 let der = der.as_bytes();
                 // Validate now, so a broken key fails at start-up, not at first signature.
-                let pair = aws_lc_rs::signature::RsaKeyPair::from_der(der).map_err(rejected("RSA key"))?;
+                let pair =
+                    aws_lc_rs::signature::RsaKeyPair::from_der(der).map_err(rejected("RSA key"))?;
                 if pair.public_modulus_len() < 256 {
-                    return Err(JoseError::BadKey("RSA keys must be 2048 bits or more".into()));
+                    return Err(JoseError::BadKey(
+                        "RSA keys must be 2048 bits or more".into(),
+                    ));
                 }
                 let public = json!({"kty": "RSA", "n": jwk.n, "e": jwk.e});
                 (Algorithm::RS256, EncodingKey::from_rsa_der(der), public)
@@ -301,7 +310,9 @@ impl SigningKey {
 fn split_uncompressed_point(point: &[u8]) -> Result<(&[u8], &[u8]), JoseError> {
     match point.split_first() {
         Some((4, rest)) if rest.len() == 64 => Ok(rest.split_at(32)),
-        _ => Err(JoseError::BadKey("unexpected EC public key encoding".into())),
+        _ => Err(JoseError::BadKey(
+            "unexpected EC public key encoding".into(),
+        )),
     }
 }
 
@@ -427,9 +438,12 @@ pub struct Unverified {
 /// Decodes a JWS compact serialization without checking its signature.
 pub fn decode_unverified(compact: &str) -> Result<Unverified, JoseError> {
     let mut parts = compact.split('.');
-    let (Some(h), Some(c), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(JoseError::Malformed("expected three dot-separated parts".into()));
+        return Err(JoseError::Malformed(
+            "expected three dot-separated parts".into(),
+        ));
     };
     let part = |name: &str, p: &str| -> Result<Value, JoseError> {
         let bytes = URL_SAFE_NO_PAD
@@ -440,7 +454,9 @@ pub fn decode_unverified(compact: &str) -> Result<Unverified, JoseError> {
         if value.is_object() {
             Ok(value)
         } else {
-            Err(JoseError::Malformed(format!("the {name} is not a JSON object")))
+            Err(JoseError::Malformed(format!(
+                "the {name} is not a JSON object"
+            )))
         }
     };
     Ok(Unverified {
@@ -507,20 +523,20 @@ pub fn verify(compact: &str, jwks: &JwkSet, allowed: &[Algorithm]) -> Result<Ver
 
 fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
     use jsonwebtoken::jwk::AlgorithmParameters as P;
-    let family_ok = match (&jwk.algorithm, alg) {
-        (P::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384) => true,
-        (
-            P::RSA(_),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        ) => true,
-        (P::OctetKeyPair(_), Algorithm::EdDSA) => true,
-        _ => false,
-    };
+    let family_ok = matches!(
+        (&jwk.algorithm, alg),
+        (P::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384)
+            | (
+                P::RSA(_),
+                Algorithm::RS256
+                    | Algorithm::RS384
+                    | Algorithm::RS512
+                    | Algorithm::PS256
+                    | Algorithm::PS384
+                    | Algorithm::PS512,
+            )
+            | (P::OctetKeyPair(_), Algorithm::EdDSA)
+    );
     let alg_ok = jwk
         .common
         .key_algorithm
@@ -551,10 +567,7 @@ fn pick_key<'a>(jwks: &'a JwkSet, kid: Option<&str>, alg: Algorithm) -> Result<&
             let mut fitting = jwks.keys.iter().filter(|k| key_fits(k, alg));
             match (fitting.next(), fitting.next()) {
                 (Some(k), None) => Ok(k),
-                (None, _) => Err(JoseError::NoKey(format!(
-                    "no key fits {}",
-                    alg_name(alg)
-                ))),
+                (None, _) => Err(JoseError::NoKey(format!("no key fits {}", alg_name(alg)))),
                 (Some(_), Some(_)) => Err(JoseError::NoKey(
                     "the JWT names no kid and several keys fit".into(),
                 )),
@@ -593,7 +606,12 @@ mod tests {
         let set = KeySet::generate().unwrap();
         let text = set.to_private_jwks();
         let again = KeySet::from_private_jwks(&text).unwrap();
-        let kids = |s: &KeySet| s.keys().iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>();
+        let kids = |s: &KeySet| {
+            s.keys()
+                .iter()
+                .map(|k| k.kid().to_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(kids(&set), kids(&again));
         // A token signed before the reload verifies with the reloaded public set.
         let jwt = set
@@ -674,8 +692,14 @@ mod tests {
         let set = KeySet::generate().unwrap();
         let public = parse_jwks(&set.public_jwks().to_string()).unwrap();
         assert!(verify(&none, &public, &[Algorithm::ES256]).is_err());
-        assert!(matches!(decode_unverified("a.b"), Err(JoseError::Malformed(_))));
-        assert!(matches!(decode_unverified("!!.!!.!!"), Err(JoseError::Malformed(_))));
+        assert!(matches!(
+            decode_unverified("a.b"),
+            Err(JoseError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_unverified("!!.!!.!!"),
+            Err(JoseError::Malformed(_))
+        ));
     }
 
     #[test]

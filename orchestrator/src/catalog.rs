@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn story_names_are_unique_and_snake_case() {
         let mut names: Vec<&str> = STORIES.iter().map(|s| s.name).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')));
+        assert!(names.iter().all(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        }));
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), STORIES.len());

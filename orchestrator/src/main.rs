@@ -36,10 +36,20 @@ struct RunArgs {
     format: Format,
     /// Address of an external AS (e.g. 127.0.0.1:50051); with --rp. Without
     /// both, the services run embedded on loopback.
-    #[arg(long = "as", value_name = "URL", requires = "rp", env = "ORCHESTRATOR_AS")]
+    #[arg(
+        long = "as",
+        value_name = "URL",
+        requires = "rp",
+        env = "ORCHESTRATOR_AS"
+    )]
     as_address: Option<String>,
     /// Address of an external RP (e.g. 127.0.0.1:50052); with --as.
-    #[arg(long = "rp", value_name = "URL", requires = "as_address", env = "ORCHESTRATOR_RP")]
+    #[arg(
+        long = "rp",
+        value_name = "URL",
+        requires = "as_address",
+        env = "ORCHESTRATOR_RP"
+    )]
     rp: Option<String>,
 }
 
@@ -58,7 +68,10 @@ async fn main() -> ExitCode {
         Command::List => {
             let width = STORIES.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for story in STORIES {
-                println!("{:width$}  {} ({}): {}", story.name, story.title, story.standard, story.summary);
+                println!(
+                    "{:width$}  {} ({}): {}",
+                    story.name, story.title, story.standard, story.summary
+                );
             }
             ExitCode::SUCCESS
         }
@@ -102,11 +115,9 @@ async fn run(args: RunArgs) -> Result<bool, String> {
             let embedded = Embedded::start()
                 .await
                 .map_err(|e| format!("cannot start the embedded services: {e}"))?;
-            let services = Services::connect(
-                &embedded.as_addr.to_string(),
-                &embedded.rp_addr.to_string(),
-            )
-            .await?;
+            let services =
+                Services::connect(&embedded.as_addr.to_string(), &embedded.rp_addr.to_string())
+                    .await?;
             (services, Some(embedded))
         }
     };
@@ -119,7 +130,11 @@ async fn run(args: RunArgs) -> Result<bool, String> {
             Format::Text => render::text::story(Some(story), &record),
             Format::Json => format!("{}\n", render::json::story(&record)),
         };
-        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             // The reader went away (e.g. `| head`): stop quietly.
             break;
         }

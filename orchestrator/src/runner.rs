@@ -8,8 +8,8 @@ use std::time::Duration;
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
 use oidc_story_proto::v1::{
-    Endpoint, EndSessionRequest, OAuthRequest, OAuthResponse, ParseResponseRequest,
-    ParsedResponse, PrepareRequestRequest, StartSessionRequest,
+    EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
+    PrepareRequestRequest, StartSessionRequest,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -177,7 +177,11 @@ async fn run_steps(
     Ok(())
 }
 
-async fn run_step(services: &Services, session_id: &str, step: &Step) -> Result<StepRecord, String> {
+async fn run_step(
+    services: &Services,
+    session_id: &str,
+    step: &Step,
+) -> Result<StepRecord, String> {
     let mut rp = services.relying_party.clone();
     let mut authorization_server = services.authorization_server.clone();
     let prepared = rp

@@ -89,7 +89,10 @@ impl Config {
                 )));
             }
             if let AuthMethod::Extension(m) = &p.token_endpoint_auth_method {
-                return Err(ConfigError(format!("profile {:?}: auth method {m} is not supported", p.name)));
+                return Err(ConfigError(format!(
+                    "profile {:?}: auth method {m} is not supported",
+                    p.name
+                )));
             }
             if config.profiles.insert(p.name.clone(), p).is_some() {
                 return Err(ConfigError("two profiles share a name".into()));
@@ -108,6 +111,11 @@ mod tests {
         let c = Config::default_config().unwrap();
         let p = &c.profiles["client_1"];
         assert_eq!(p.token_endpoint_auth_method, AuthMethod::ClientSecretBasic);
-        assert!(p.client_secret.as_ref().unwrap().matches("another password"));
+        assert!(
+            p.client_secret
+                .as_ref()
+                .unwrap()
+                .matches("another password")
+        );
     }
 }

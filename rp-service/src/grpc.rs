@@ -6,7 +6,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
-use oidc_story_proto::v1::relying_party_server::{RelyingParty as RelyingPartyRpc, RelyingPartyServer};
+use oidc_story_proto::v1::relying_party_server::{
+    RelyingParty as RelyingPartyRpc, RelyingPartyServer,
+};
 use oidc_story_proto::v1::{
     self as pb, ClientProfile, EndSessionRequest, EndSessionResponse, ListProfilesRequest,
     ListProfilesResponse, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
@@ -72,7 +74,9 @@ fn response_from_proto(response: OAuthResponse) -> Result<HttpResponse, Status> 
     let status = u16::try_from(response.status)
         .ok()
         .filter(|s| (100..=599).contains(s))
-        .ok_or_else(|| Status::invalid_argument(format!("{} is not an HTTP status", response.status)))?;
+        .ok_or_else(|| {
+            Status::invalid_argument(format!("{} is not an HTTP status", response.status))
+        })?;
     Ok(HttpResponse {
         status,
         headers: response
@@ -100,7 +104,10 @@ impl RelyingPartyRpc for RelyingPartyService {
                 name: p.name.clone(),
                 client_id: p.client_id.clone(),
                 token_endpoint_auth_method: p.token_endpoint_auth_method.to_string(),
-                services: ClientService::ALL.iter().map(|s| s.name().to_owned()).collect(),
+                services: ClientService::ALL
+                    .iter()
+                    .map(|s| s.name().to_owned())
+                    .collect(),
             })
             .collect();
         Ok(Response::new(ListProfilesResponse { profiles }))
@@ -114,7 +121,13 @@ impl RelyingPartyRpc for RelyingPartyService {
         let profile = self.rp.config.profiles.get(&name).cloned().ok_or_else(|| {
             Status::not_found(format!(
                 "no client profile {name:?}; configured: {}",
-                self.rp.config.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.rp
+                    .config
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         let session_id = self.rp.sessions.start(profile).map_err(session_status)?;

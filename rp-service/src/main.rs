@@ -47,7 +47,12 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(address = %listener.local_addr()?, issuer = %config.issuer, "RP listening");
-    rp_service::run(listener, RelyingParty::new(config), oidc_story_proto::shutdown_signal()).await?;
+    rp_service::run(
+        listener,
+        RelyingParty::new(config),
+        oidc_story_proto::shutdown_signal(),
+    )
+    .await?;
     tracing::info!("RP stopped");
     Ok(())
 }

@@ -142,7 +142,8 @@ mod tests {
         let a = s.start(profile()).unwrap();
         let b = s.start(profile()).unwrap();
         assert_ne!(a, b);
-        s.with(&a, |x| x.metadata = Some(Value::Bool(true))).unwrap();
+        s.with(&a, |x| x.metadata = Some(Value::Bool(true)))
+            .unwrap();
         assert!(s.with(&b, |x| x.metadata.is_none()).unwrap());
         s.end(&a).unwrap();
         assert!(matches!(s.with(&a, |_| ()), Err(SessionError::NotFound(_))));

@@ -21,12 +21,9 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
             .map(String::from)
             .map_err(|e| ConfigError(format!("issuer: {e}")))
     };
-    let scopes = config
-        .clients
-        .values()
-        .fold(Scope::default(), |acc, c| {
-            Scope::from_tokens(acc.iter().chain(c.scopes.iter()).map(str::to_owned))
-        });
+    let scopes = config.clients.values().fold(Scope::default(), |acc, c| {
+        Scope::from_tokens(acc.iter().chain(c.scopes.iter()).map(str::to_owned))
+    });
     Ok(json!({
         "issuer": config.issuer,
         "token_endpoint": url(TOKEN_PATH)?,

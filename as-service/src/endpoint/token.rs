@@ -52,7 +52,11 @@ fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAu
 }
 
 /// Signs an RFC 9068 access token for a grant and builds the token response.
-pub fn mint(server: &AuthServer, client: &Client, grant: &Grant) -> Result<TokenResponse, OAuthError> {
+pub fn mint(
+    server: &AuthServer,
+    client: &Client,
+    grant: &Grant,
+) -> Result<TokenResponse, OAuthError> {
     let now = server.clock.now();
     let lifetime = client.access_token_lifetime;
     let scope = (!grant.scope.is_empty()).then(|| grant.scope.to_string());

@@ -15,8 +15,13 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
         .and_then(|m| m.get("jwks_uri"))
         .and_then(Value::as_str)
         .unwrap_or(&rp.config.jwks_uri);
-    HttpRequest::new("GET", url, [("Accept", "application/jwk-set+json, application/json")], "")
-        .map_err(|e| StepError::BadArgument(e.to_string()))
+    HttpRequest::new(
+        "GET",
+        url,
+        [("Accept", "application/jwk-set+json, application/json")],
+        "",
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
 /// A public key set must hold public keys only: a private member (`d`) or a
@@ -27,21 +32,40 @@ pub fn verify(session: &mut Session, body: Value, parsed: &mut Parsed) {
         parsed.check("keys is an array", false, "no keys member", "RFC 7517 §5.1");
         return;
     };
-    parsed.check("keys is an array", true, format!("{} keys", keys.len()), "RFC 7517 §5.1");
+    parsed.check(
+        "keys is an array",
+        true,
+        format!("{} keys", keys.len()),
+        "RFC 7517 §5.1",
+    );
     let leaked: Vec<String> = keys
         .iter()
         .filter(|k| {
-            k.get("d").is_some() || k.get("k").is_some() || k.get("kty").and_then(Value::as_str) == Some("oct")
+            k.get("d").is_some()
+                || k.get("k").is_some()
+                || k.get("kty").and_then(Value::as_str) == Some("oct")
         })
-        .map(|k| k.get("kid").and_then(Value::as_str).unwrap_or("?").to_owned())
+        .map(|k| {
+            k.get("kid")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned()
+        })
         .collect();
     parsed.check(
         "only public keys are published",
         leaked.is_empty(),
-        if leaked.is_empty() { "no private or symmetric key material".into() } else { format!("secret material in {leaked:?}") },
+        if leaked.is_empty() {
+            "no private or symmetric key material".into()
+        } else {
+            format!("secret material in {leaked:?}")
+        },
         "RFC 7517 §5",
     );
-    let kids: Vec<&str> = keys.iter().filter_map(|k| k.get("kid").and_then(Value::as_str)).collect();
+    let kids: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k.get("kid").and_then(Value::as_str))
+        .collect();
     parsed.check(
         "every key has a kid",
         kids.len() == keys.len(),

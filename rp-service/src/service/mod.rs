@@ -70,9 +70,12 @@ impl ClientService {
         match self {
             Self::ServerMetadata | Self::Jwks => &[],
             Self::ClientCredentials => &["scope", "token_endpoint_auth_method"],
-            Self::ResourceOwnerPasswordCredentials => {
-                &["scope", "token_endpoint_auth_method", "username", "password"]
-            }
+            Self::ResourceOwnerPasswordCredentials => &[
+                "scope",
+                "token_endpoint_auth_method",
+                "username",
+                "password",
+            ],
         }
     }
 }
@@ -82,7 +85,10 @@ impl ClientService {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepError {
     UnknownService(String),
-    UnknownArgument { service: &'static str, argument: String },
+    UnknownArgument {
+        service: &'static str,
+        argument: String,
+    },
     BadArgument(String),
     NothingPending(&'static str),
     Profile(String),
@@ -101,7 +107,10 @@ impl fmt::Display for StepError {
             }
             Self::BadArgument(why) => f.write_str(why),
             Self::NothingPending(s) => {
-                write!(f, "no {s} request is awaiting a response in this session; prepare one first")
+                write!(
+                    f,
+                    "no {s} request is awaiting a response in this session; prepare one first"
+                )
             }
             Self::Profile(why) => write!(f, "the client profile cannot do this: {why}"),
         }
@@ -177,7 +186,10 @@ pub fn prepare(
     service: ClientService,
     args: &BTreeMap<String, String>,
 ) -> Result<Prepared, StepError> {
-    if let Some(argument) = args.keys().find(|a| !service.arguments().contains(&a.as_str())) {
+    if let Some(argument) = args
+        .keys()
+        .find(|a| !service.arguments().contains(&a.as_str()))
+    {
         return Err(StepError::UnknownArgument {
             service: service.name(),
             argument: argument.clone(),
@@ -239,16 +251,25 @@ pub fn parse(
 /// Reads a JSON response body. An error status is read as an OAuth error
 /// response (RFC 6749 §5.2) and recorded; `None` means nothing more to check.
 fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> Option<Value> {
-    let media_type = response
-        .headers
-        .get("content-type")
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let media_type = response.headers.get("content-type").map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
     let body: Result<Value, _> = serde_json::from_str(&response.body);
     if !(200..300).contains(&response.status) {
         let (error, description) = match &body {
             Ok(v) => (
-                v.get("error").and_then(Value::as_str).unwrap_or("").to_owned(),
-                v.get("error_description").and_then(Value::as_str).unwrap_or("").to_owned(),
+                v.get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                v.get("error_description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
             ),
             Err(_) => (String::new(), String::new()),
         };
@@ -259,7 +280,11 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
             "RFC 6749 §5.2",
         );
         parsed.parsed = body.unwrap_or(Value::Null);
-        let code = if error.is_empty() { format!("http_{}", response.status) } else { error };
+        let code = if error.is_empty() {
+            format!("http_{}", response.status)
+        } else {
+            error
+        };
         parsed.error = Some((code, description));
         return None;
     }
@@ -278,7 +303,12 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
             Some(v)
         }
         _ => {
-            parsed.check("body is a JSON object", false, "the body is not a JSON object", "RFC 8259");
+            parsed.check(
+                "body is a JSON object",
+                false,
+                "the body is not a JSON object",
+                "RFC 8259",
+            );
             None
         }
     }

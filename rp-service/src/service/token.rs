@@ -62,7 +62,10 @@ pub fn request(
         None => profile.token_endpoint_auth_method.clone(),
     };
     let mut headers = vec![
-        ("Content-Type", "application/x-www-form-urlencoded".to_owned()),
+        (
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
         ("Accept", "application/json".to_owned()),
     ];
     let secret = || {
@@ -126,7 +129,11 @@ pub fn verify(
     parsed.check(
         "access_token is present",
         access_token.is_some_and(|t| !t.is_empty()),
-        if access_token.is_some() { "present" } else { "missing" },
+        if access_token.is_some() {
+            "present"
+        } else {
+            "missing"
+        },
         "RFC 6749 §5.1",
     );
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
@@ -146,7 +153,12 @@ pub fn verify(
             );
         }
         None => {
-            parsed.check("expires_in is given", true, "absent (RECOMMENDED only)", "RFC 6749 §5.1");
+            parsed.check(
+                "expires_in is given",
+                true,
+                "absent (RECOMMENDED only)",
+                "RFC 6749 §5.1",
+            );
         }
     }
     check_scope(pending, &body, parsed);
@@ -168,7 +180,7 @@ fn check_scope(pending: &Pending, body: &Value, parsed: &mut Parsed) {
             parsed.check(
                 "granted scope is within the requested scope",
                 granted.is_subset_of(&asked),
-                format!("granted {granted:?}, asked {asked:?}", granted = granted.to_string(), asked = asked.to_string()),
+                format!("granted \"{granted}\", asked \"{asked}\""),
                 "RFC 6749 §3.3",
             );
         }
@@ -176,7 +188,7 @@ fn check_scope(pending: &Pending, body: &Value, parsed: &mut Parsed) {
             parsed.check(
                 "granted scope is the requested scope",
                 true,
-                format!("no scope in the response: {asked} as asked", asked = asked.to_string()),
+                format!("no scope in the response: {asked} as asked"),
                 "RFC 6749 §5.1",
             );
         }
@@ -184,7 +196,7 @@ fn check_scope(pending: &Pending, body: &Value, parsed: &mut Parsed) {
             parsed.check(
                 "granted scope is named",
                 true,
-                format!("default scope {:?}", granted.to_string()),
+                format!("default scope \"{granted}\""),
                 "RFC 6749 §3.3",
             );
         }
@@ -213,8 +225,9 @@ fn inspect_access_token(rp: &RelyingParty, session: &Session, token: &str, parse
         header: decoded.header.clone(),
         claims: decoded.claims.clone(),
         verified: false,
-        verification: "decoded only: an access token is for the resource server to verify (RFC 9068 §4)"
-            .into(),
+        verification:
+            "decoded only: an access token is for the resource server to verify (RFC 9068 §4)"
+                .into(),
     };
     if session.profile.verify_access_token {
         verify_access_token(rp, session, token, &decoded.header, &mut seen, parsed);
@@ -233,7 +246,8 @@ fn verify_access_token(
     let typ = header.get("typ").and_then(Value::as_str).unwrap_or("");
     parsed.check(
         "access token typ is at+jwt",
-        typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) || typ.eq_ignore_ascii_case("application/at+jwt"),
+        typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
+            || typ.eq_ignore_ascii_case("application/at+jwt"),
         format!("{typ:?}"),
         "RFC 9068 §4",
     );
@@ -250,7 +264,12 @@ fn verify_access_token(
     let verified = match jose::verify(token, jwks, &AS_ALGORITHMS) {
         Ok(v) => v,
         Err(e) => {
-            parsed.check("access token signature verifies", false, e.to_string(), "RFC 9068 §4");
+            parsed.check(
+                "access token signature verifies",
+                false,
+                e.to_string(),
+                "RFC 9068 §4",
+            );
             seen.verification = format!("verification failed: {e}");
             return;
         }

@@ -1,0 +1,109 @@
+//! The orchestrator binary as a user runs it.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::process::Command;
+
+fn orchestrator(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args(args)
+        .env_remove("ORCHESTRATOR_AS")
+        .env_remove("ORCHESTRATOR_RP")
+        .output()
+        .expect("run orchestrator")
+}
+
+#[test]
+fn list_prints_every_story_name() {
+    let out = orchestrator(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for story in orchestrator::catalog::STORIES {
+        assert!(
+            text.lines().any(|l| l.starts_with(story.name)),
+            "{}",
+            story.name
+        );
+    }
+}
+
+#[test]
+fn run_json_reports_ok_for_cc_and_ropc_with_an_es256_access_token() {
+    let out = orchestrator(&["run", "oauth2_cc", "oauth2_ropc", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for (line, name) in lines.iter().zip(["oauth2_cc", "oauth2_ropc"]) {
+        assert_eq!(line["story"], name);
+        assert_eq!(line["ok"], true);
+        let token_step = line["steps"].as_array().unwrap().last().unwrap();
+        assert_eq!(token_step["endpoint"], "Token");
+        for key in ["service", "request", "response", "parsed", "checks"] {
+            assert!(token_step.get(key).is_some(), "{key} missing");
+        }
+        assert_eq!(token_step["jwts"][0]["header"]["alg"], "ES256");
+        assert_eq!(token_step["jwts"][0]["verified"], true);
+        assert!(
+            token_step["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["ok"] == true)
+        );
+    }
+}
+
+#[test]
+fn run_text_prints_the_seed_shape() {
+    let out = orchestrator(&["run", "oauth2_cc"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for marker in [
+        "============================== client_credentials ==============================",
+        "-- REQUEST --",
+        "    METHOD: POST",
+        "    URL: https://example.com/token",
+        "-- RESPONSE --",
+        "[passed] access token signature verifies",
+        "RESULT oauth2_cc: ok",
+    ] {
+        assert!(text.contains(marker), "{marker:?} missing from\n{text}");
+    }
+}
+
+#[test]
+fn an_unknown_story_is_a_clear_error() {
+    let out = orchestrator(&["run", "oauth2_teleport"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("unknown story \"oauth2_teleport\""), "{err}");
+}
+
+#[test]
+fn an_unreachable_service_is_a_clear_error() {
+    // Bind and drop, so the port is very likely closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = orchestrator(&["run", "--all", "--as", &addr, "--rp", &addr]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot reach the AS"), "{err}");
+}
+
+#[test]
+fn nothing_to_run_is_a_clear_error() {
+    let out = orchestrator(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--all"));
+}

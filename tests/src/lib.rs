@@ -1,0 +1,75 @@
+//! Helpers for the end-to-end tests: real servers on 127.0.0.1 ephemeral
+//! ports, clients connected to them, and request builders.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
+use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
+use orchestrator::embedded::Embedded;
+use tonic::transport::Channel;
+
+pub use orchestrator::runner::Services;
+
+/// An AS and an RP with the default configurations.
+pub async fn start() -> Embedded {
+    Embedded::start().await.expect("services start")
+}
+
+/// An AS with a configuration of the test's own (the RP uses the default).
+pub async fn start_with_as_config(toml: &str) -> Embedded {
+    let as_config = as_service::config::Config::from_toml(toml).expect("AS config");
+    let rp_config = rp_service::config::Config::default_config().expect("RP config");
+    Embedded::start_with(as_config, rp_config)
+        .await
+        .expect("services start")
+}
+
+pub async fn as_client(addr: SocketAddr) -> AuthorizationServerClient<Channel> {
+    AuthorizationServerClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect AS")
+}
+
+pub async fn rp_client(addr: SocketAddr) -> RelyingPartyClient<Channel> {
+    RelyingPartyClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect RP")
+}
+
+/// A POST to the token endpoint with a form body and the given headers.
+pub fn token_request(body: &str, headers: &[(&str, &str)]) -> OAuthRequest {
+    let mut map: HashMap<String, String> = headers
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    map.entry("Content-Type".into())
+        .or_insert_with(|| "application/x-www-form-urlencoded".into());
+    OAuthRequest {
+        method: "POST".into(),
+        url: "https://example.com/token".into(),
+        headers: map,
+        body: body.into(),
+    }
+}
+
+/// `Authorization: Basic` for an id and secret, form-encoded first (RFC 6749 §2.3.1).
+pub fn basic(id: &str, secret: &str) -> String {
+    oauth_core::client_auth::basic_header(id, &oauth_core::secret::Secret::new(secret))
+}
+
+/// The JSON body of a response.
+pub fn body(response: &OAuthResponse) -> serde_json::Value {
+    serde_json::from_str(&response.body).expect("JSON body")
+}
+
+/// A plaintext channel to a loopback server.
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("URL")
+        .connect()
+        .await
+        .expect("connect")
+}

@@ -1,0 +1,184 @@
+//! Every story, green, in embedded mode and against services started
+//! separately (external mode), and the access token checked here too:
+//! an ES256 JWT whose signature verifies against the JWKS that `Jwks` serves.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use e2e_tests::{Services, as_client, start};
+use oidc_story_proto::v1::OAuthRequest;
+use orchestrator::catalog::{self, STORIES};
+use orchestrator::runner::run_story;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+#[tokio::test]
+async fn every_story_is_green_embedded() {
+    let services = start().await;
+    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+        .await
+        .unwrap();
+    for story in STORIES {
+        let record = run_story(&clients, story).await;
+        assert!(
+            record.ok,
+            "{}: {:?}\n{}",
+            story.name,
+            record.error,
+            orchestrator::render::json::story(&record)
+        );
+        assert_eq!(record.steps.len(), story.steps.len());
+    }
+}
+
+#[tokio::test]
+async fn every_story_is_green_against_separately_started_services() {
+    // The AS and RP each on their own listener, as two processes would be.
+    let as_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let as_addr = as_listener.local_addr().unwrap();
+    let rp_addr = rp_listener.local_addr().unwrap();
+    let dir = std::env::temp_dir().join(format!("stories-{}", oauth_core::random::token(8)));
+    let keys = as_service::keys::load_or_generate(&dir.join("keys.json")).unwrap();
+    let server =
+        as_service::AuthServer::new(as_service::config::Config::default_config().unwrap(), keys)
+            .unwrap();
+    let rp = rp_service::RelyingParty::new(rp_service::config::Config::default_config().unwrap());
+    let (stop_as, as_stopped) = oneshot::channel::<()>();
+    let (stop_rp, rp_stopped) = oneshot::channel::<()>();
+    let as_task = tokio::spawn(as_service::run(as_listener, server, async {
+        let _ = as_stopped.await;
+    }));
+    let rp_task = tokio::spawn(rp_service::run(rp_listener, rp, async {
+        let _ = rp_stopped.await;
+    }));
+    let clients = Services::connect(&format!("http://{as_addr}"), &rp_addr.to_string())
+        .await
+        .unwrap();
+    for name in ["oauth2_cc", "oauth2_ropc"] {
+        let record = run_story(&clients, catalog::find(name).unwrap()).await;
+        assert!(record.ok, "{name}: {:?}", record.error);
+    }
+    stop_as.send(()).unwrap();
+    stop_rp.send(()).unwrap();
+    as_task.await.unwrap().unwrap();
+    rp_task.await.unwrap().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_cc_access_token_is_an_es256_jwt_verified_by_the_served_jwks() {
+    let services = start().await;
+    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+        .await
+        .unwrap();
+    let record = run_story(&clients, catalog::find("oauth2_cc").unwrap()).await;
+    assert!(record.ok);
+    let token_step = record.steps.last().unwrap();
+    let token = token_step.response.body["access_token"].as_str().unwrap();
+
+    // Fetch the JWKS ourselves and verify independently of the RP.
+    let mut client = as_client(services.as_addr).await;
+    let jwks = client
+        .jwks(OAuthRequest {
+            method: "GET".into(),
+            url: "https://example.com/jwks.json".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks.body).unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let jwk = set.find(header.kid.as_deref().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&["https://example.org/appl"]);
+    validation.set_issuer(&["https://example.com/"]);
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
+        &validation,
+    )
+    .unwrap();
+    assert_eq!(data.claims["client_id"], "client_1");
+    assert_eq!(data.claims["sub"], "client_1");
+    assert_eq!(data.claims["scope"], "resourceA");
+    let lifetime = data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap();
+    assert_eq!(lifetime, 3600);
+    // The RP verified it as well, and said so.
+    assert!(token_step.jwts[0].verified);
+    assert!(
+        token_step
+            .checks
+            .iter()
+            .any(|c| c.name == "access token signature verifies" && c.ok)
+    );
+}
+
+#[tokio::test]
+async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
+    use oidc_story_proto::v1::{ParseResponseRequest, PrepareRequestRequest, StartSessionRequest};
+    // The RP learns the keys of one AS, then is handed a token minted by another.
+    let first = start().await;
+    let second = start().await;
+    let mut rp = e2e_tests::rp_client(first.rp_addr).await;
+    let mut as_first = as_client(first.as_addr).await;
+    let mut as_second = as_client(second.as_addr).await;
+    let session_id = rp
+        .start_session(StartSessionRequest {
+            profile: "client_1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .session_id;
+    let step = |service: &str| PrepareRequestRequest {
+        session_id: session_id.clone(),
+        service: service.into(),
+        args: Default::default(),
+    };
+    let jwks_request = rp
+        .prepare_request(step("jwks"))
+        .await
+        .unwrap()
+        .into_inner()
+        .request
+        .unwrap();
+    let jwks = as_first.jwks(jwks_request).await.unwrap().into_inner();
+    let parsed = rp
+        .parse_response(ParseResponseRequest {
+            session_id: session_id.clone(),
+            service: "jwks".into(),
+            response: Some(jwks),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(parsed.ok);
+    let token_request = rp
+        .prepare_request(step("client_credentials"))
+        .await
+        .unwrap()
+        .into_inner()
+        .request
+        .unwrap();
+    let token = as_second.token(token_request).await.unwrap().into_inner();
+    assert_eq!(token.status, 200);
+    let parsed = rp
+        .parse_response(ParseResponseRequest {
+            session_id: session_id.clone(),
+            service: "client_credentials".into(),
+            response: Some(token),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!parsed.ok);
+    let signature = parsed
+        .checks
+        .iter()
+        .find(|c| c.name == "access token signature verifies")
+        .unwrap();
+    assert!(!signature.ok, "{}", signature.detail);
+    assert!(!parsed.jwts[0].verified);
+}
