@@ -40,7 +40,19 @@ async fn channel(what: &str, address: &str) -> Result<Channel, String> {
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await
-        .map_err(|e| format!("cannot reach the {what} at {url}: {e}"))
+        .map_err(|e| format!("cannot reach the {what} at {url}: {}", error_chain(&e)))
+}
+
+/// An error and its causes, e.g. "transport error: tcp connect error: Connection refused".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl Services {
