@@ -1,4 +1,5 @@
-//! Client authentication at the token endpoint (RFC 6749 §2.3, §3.2.1).
+//! Client authentication at the token, introspection and revocation
+//! endpoints (RFC 6749 §2.3, §3.2.1; RFC 7662 §2.1; RFC 7009 §2.1).
 use oauth_core::client_auth::{self, AuthMethod};
 use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
@@ -31,6 +32,11 @@ pub fn authenticate<'a>(
         return Err(fail("unknown client_id"));
     };
     if presented.method == AuthMethod::None {
+        // A public client identifies itself only (RFC 6749 §2.1); its
+        // protection is PKCE and the redirect URI, not a secret.
+        if client.is_public() {
+            return Ok(client);
+        }
         return Err(fail(
             "this client must authenticate (client_secret_basic or client_secret_post)",
         ));

@@ -23,6 +23,10 @@ pub struct FileConfig {
     pub keys_file: Option<PathBuf>,
     pub access_token: AccessTokenFileConfig,
     #[serde(default)]
+    pub authorization: AuthorizationFileConfig,
+    #[serde(default)]
+    pub refresh_token: RefreshTokenFileConfig,
+    #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
     pub users: BTreeMap<String, UserFileConfig>,
@@ -34,6 +38,43 @@ pub struct AccessTokenFileConfig {
     pub signing_alg: String,
     pub lifetime: i64,
     pub audience: Vec<String>,
+}
+
+/// The authorization endpoint: whom it logs in, and code settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizationFileConfig {
+    /// The user the endpoint authenticates without interaction.
+    pub user: String,
+    /// The authentication context class reported for that login.
+    pub acr: String,
+    /// Authorization code lifetime, seconds (RFC 6749 §4.1.2: short).
+    pub code_lifetime: i64,
+    /// Accept `code_challenge_method=plain` (RFC 7636 §4.2); S256 only when false.
+    pub pkce_plain_allowed: bool,
+}
+
+impl Default for AuthorizationFileConfig {
+    fn default() -> Self {
+        Self {
+            user: "diana".into(),
+            acr: "urn:oasis:names:tc:SAML:2.0:ac:classes:InternetProtocolPassword".into(),
+            code_lifetime: 600,
+            pkce_plain_allowed: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenFileConfig {
+    pub lifetime: i64,
+}
+
+impl Default for RefreshTokenFileConfig {
+    fn default() -> Self {
+        Self { lifetime: 43200 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +92,18 @@ pub struct ClientFileConfig {
     pub default_scope: Option<Vec<String>>,
     #[serde(default)]
     pub access_token_lifetime: Option<i64>,
+    /// Registered redirect URIs, matched exactly (RFC 6749 §3.1.2.3, RFC 9700 §4.1.3).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub response_types: Vec<String>,
+    /// Require PKCE at the authorization endpoint (always so for public clients).
+    #[serde(default)]
+    pub require_pkce: bool,
+    /// Audiences this client may ask for in a token exchange (RFC 8693 §2.1);
+    /// the server's default audience when unset.
+    #[serde(default)]
+    pub audiences: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +117,12 @@ pub struct UserFileConfig {
 /// Grant types this server implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
+    /// RFC 6749 §4.1
+    AuthorizationCode,
+    /// RFC 6749 §6
+    RefreshToken,
+    /// RFC 8693
+    TokenExchange,
     /// RFC 6749 §4.4
     ClientCredentials,
     /// RFC 6749 §4.3
@@ -71,10 +130,19 @@ pub enum GrantType {
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 2] = [GrantType::ClientCredentials, GrantType::Password];
+    pub const ALL: [GrantType; 5] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::TokenExchange,
+        GrantType::ClientCredentials,
+        GrantType::Password,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::TokenExchange => oauth_core::token::GRANT_TYPE_TOKEN_EXCHANGE,
             Self::ClientCredentials => "client_credentials",
             Self::Password => "password",
         }
@@ -85,9 +153,16 @@ impl GrantType {
     }
 }
 
-/// Client authentication methods this server implements at the token endpoint.
-pub const AUTH_METHODS: [AuthMethod; 2] =
-    [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost];
+/// Client authentication methods this server implements at the token,
+/// introspection and revocation endpoints (`none`: public clients).
+pub const AUTH_METHODS: [AuthMethod; 3] = [
+    AuthMethod::ClientSecretBasic,
+    AuthMethod::ClientSecretPost,
+    AuthMethod::None,
+];
+
+/// Response types the authorization endpoint implements.
+pub const RESPONSE_TYPES: [&str; 1] = ["code"];
 
 /// A registered client, validated.
 #[derive(Debug, Clone)]
@@ -99,6 +174,17 @@ pub struct Client {
     pub scopes: Scope,
     pub default_scope: Scope,
     pub access_token_lifetime: i64,
+    pub redirect_uris: Vec<String>,
+    pub response_types: Vec<String>,
+    pub require_pkce: bool,
+    pub audiences: Vec<String>,
+}
+
+impl Client {
+    /// A public client: it holds no secret and cannot authenticate (RFC 6749 §2.1).
+    pub fn is_public(&self) -> bool {
+        self.auth_methods == [AuthMethod::None]
+    }
 }
 
 /// A resource owner.
@@ -117,6 +203,11 @@ pub struct Config {
     pub access_token_alg: JwsAlgorithm,
     pub access_token_lifetime: i64,
     pub audience: Vec<String>,
+    pub login_user: String,
+    pub login_acr: String,
+    pub code_lifetime: i64,
+    pub pkce_plain_allowed: bool,
+    pub refresh_token_lifetime: i64,
     pub clients: BTreeMap<String, Client>,
     pub users: BTreeMap<String, User>,
 }
@@ -166,9 +257,18 @@ impl Config {
         if file.access_token.audience.is_empty() {
             return err("access_token.audience must name at least one audience");
         }
+        if file.authorization.code_lifetime <= 0 || file.refresh_token.lifetime <= 0 {
+            return err("code and refresh token lifetimes must be positive");
+        }
+        if !file.users.contains_key(&file.authorization.user) {
+            return err(format!(
+                "authorization.user {:?} is not a configured user",
+                file.authorization.user
+            ));
+        }
         let mut clients = BTreeMap::new();
         for c in file.clients {
-            let client = validate_client(c, file.access_token.lifetime)?;
+            let client = validate_client(c, &file.access_token)?;
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }
@@ -194,6 +294,11 @@ impl Config {
             access_token_alg,
             access_token_lifetime: file.access_token.lifetime,
             audience: file.access_token.audience,
+            login_user: file.authorization.user,
+            login_acr: file.authorization.acr,
+            code_lifetime: file.authorization.code_lifetime,
+            pkce_plain_allowed: file.authorization.pkce_plain_allowed,
+            refresh_token_lifetime: file.refresh_token.lifetime,
             clients,
             users,
         })
@@ -221,7 +326,10 @@ fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
     Ok(issuer.to_owned())
 }
 
-fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client, ConfigError> {
+fn validate_client(
+    c: ClientFileConfig,
+    tokens: &AccessTokenFileConfig,
+) -> Result<Client, ConfigError> {
     let id = c.client_id.clone();
     if id.is_empty() {
         return err("a client has an empty client_id");
@@ -243,13 +351,54 @@ fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client,
             return err(format!("client {id:?}: auth method {m} is not supported"));
         }
     }
-    if c.client_secret
-        .as_ref()
-        .is_none_or(|s| s.expose().is_empty())
-    {
+    let public = c.token_endpoint_auth_methods == [AuthMethod::None];
+    if c.token_endpoint_auth_methods.contains(&AuthMethod::None) && !public {
         return err(format!(
-            "client {id:?}: its auth methods need a client_secret"
+            "client {id:?}: \"none\" cannot be mixed with secret methods"
         ));
+    }
+    match (&c.client_secret, public) {
+        (Some(_), true) => {
+            return err(format!(
+                "client {id:?}: a public client (auth method none) has no secret"
+            ));
+        }
+        (None, false) => {
+            return err(format!(
+                "client {id:?}: its auth methods need a client_secret"
+            ));
+        }
+        (Some(s), false) if s.expose().is_empty() => {
+            return err(format!("client {id:?}: the client_secret is empty"));
+        }
+        _ => {}
+    }
+    for rt in &c.response_types {
+        if !RESPONSE_TYPES.contains(&rt.as_str()) {
+            return err(format!(
+                "client {id:?}: response type {rt:?} is not supported"
+            ));
+        }
+    }
+    if !c.response_types.is_empty() && !grant_types.contains(&GrantType::AuthorizationCode) {
+        return err(format!(
+            "client {id:?}: response type code needs the authorization_code grant"
+        ));
+    }
+    if grant_types.contains(&GrantType::AuthorizationCode) && c.redirect_uris.is_empty() {
+        return err(format!(
+            "client {id:?}: the authorization_code grant needs redirect_uris"
+        ));
+    }
+    for uri in &c.redirect_uris {
+        // RFC 6749 §3.1.2: absolute, no fragment.
+        let parsed = url::Url::parse(uri)
+            .map_err(|e| ConfigError(format!("client {id:?}: redirect URI {uri:?}: {e}")))?;
+        if parsed.fragment().is_some() {
+            return err(format!(
+                "client {id:?}: redirect URI {uri:?} has a fragment"
+            ));
+        }
     }
     let scopes = Scope::parse(&c.scopes.join(" "))
         .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
@@ -264,7 +413,7 @@ fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client,
         }
         None => scopes.clone(),
     };
-    let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
+    let access_token_lifetime = c.access_token_lifetime.unwrap_or(tokens.lifetime);
     if access_token_lifetime <= 0 {
         return err(format!(
             "client {id:?}: access_token_lifetime must be positive"
@@ -278,6 +427,10 @@ fn validate_client(c: ClientFileConfig, default_lifetime: i64) -> Result<Client,
         scopes,
         default_scope,
         access_token_lifetime,
+        redirect_uris: c.redirect_uris,
+        response_types: c.response_types,
+        require_pkce: c.require_pkce || public,
+        audiences: c.audiences.unwrap_or_else(|| tokens.audience.clone()),
     })
 }
 

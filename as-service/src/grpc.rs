@@ -30,15 +30,6 @@ impl AuthorizationServerService {
     pub fn new(server: Arc<AuthServer>) -> Self {
         Self { server }
     }
-
-    fn call(
-        &self,
-        request: Request<OAuthRequest>,
-        endpoint: fn(&AuthServer, &HttpRequest) -> HttpResponse,
-    ) -> Result<Response<OAuthResponse>, Status> {
-        let http = to_http(request.into_inner())?;
-        Ok(Response::new(to_proto(endpoint(&self.server, &http))))
-    }
 }
 
 /// A malformed envelope is a transport error, not an OAuth one.
@@ -64,29 +55,35 @@ fn to_proto(response: HttpResponse) -> OAuthResponse {
     }
 }
 
-#[tonic::async_trait]
-impl AuthorizationServerRpc for AuthorizationServerService {
-    async fn server_metadata(
-        &self,
-        request: Request<OAuthRequest>,
-    ) -> Result<Response<OAuthResponse>, Status> {
-        self.call(request, endpoint::metadata::handle)
-    }
-
-    async fn jwks(
-        &self,
-        request: Request<OAuthRequest>,
-    ) -> Result<Response<OAuthResponse>, Status> {
-        self.call(request, endpoint::jwks::handle)
-    }
-
-    async fn token(
-        &self,
-        request: Request<OAuthRequest>,
-    ) -> Result<Response<OAuthResponse>, Status> {
-        self.call(request, endpoint::token::handle)
-    }
+/// Each RPC: envelope in, the endpoint, envelope out.
+macro_rules! endpoint_rpcs {
+    ($($name:ident => $handler:path),* $(,)?) => {
+        #[tonic::async_trait]
+        impl AuthorizationServerRpc for AuthorizationServerService {
+            $(
+                async fn $name(
+                    &self,
+                    request: Request<OAuthRequest>,
+                ) -> Result<Response<OAuthResponse>, Status> {
+                    let http = to_http(request.into_inner())?;
+                    Ok(Response::new(to_proto($handler(&self.server, &http).await)))
+                }
+            )*
+        }
+    };
 }
+
+endpoint_rpcs! {
+    server_metadata => endpoint::metadata::handle,
+    jwks => endpoint::jwks::handle,
+    authorization => endpoint::authorization::handle,
+    token => endpoint::token::handle,
+    introspection => endpoint::introspection::handle,
+    revocation => endpoint::revocation::handle,
+}
+
+/// How often expired codes, tokens and revocations are forgotten.
+const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Serves the AS on an already bound listener until `shutdown` completes,
 /// with reflection (v1 and v1alpha) and grpc.health.v1 beside it.
@@ -100,14 +97,26 @@ pub async fn run(
         .set_serving::<AuthorizationServerServer<AuthorizationServerService>>()
         .await;
     let (reflection_v1, reflection_v1alpha) = oidc_story_proto::reflection_services()?;
+    let purger = tokio::spawn({
+        let server = server.clone();
+        async move {
+            let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+            loop {
+                ticks.tick().await;
+                server.store.purge_expired(server.clock.now()).await;
+            }
+        }
+    });
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    tonic::transport::Server::builder()
+    let served = tonic::transport::Server::builder()
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(service)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+        .await;
+    purger.abort();
+    served?;
     Ok(())
 }

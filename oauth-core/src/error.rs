@@ -29,6 +29,10 @@ pub enum ErrorCode {
     ServerError,
     /// RFC 6750 §3.1
     InvalidToken,
+    /// RFC 7009 §2.2.1
+    UnsupportedTokenType,
+    /// RFC 8693 §2.2.2
+    InvalidTarget,
     /// A code registered elsewhere, carried as is.
     Extension(String),
 }
@@ -46,6 +50,8 @@ impl ErrorCode {
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::ServerError => "server_error",
             Self::InvalidToken => "invalid_token",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InvalidTarget => "invalid_target",
             Self::Extension(s) => s,
         }
     }
@@ -62,6 +68,8 @@ impl ErrorCode {
             "unsupported_response_type" => Self::UnsupportedResponseType,
             "server_error" => Self::ServerError,
             "invalid_token" => Self::InvalidToken,
+            "unsupported_token_type" => Self::UnsupportedTokenType,
+            "invalid_target" => Self::InvalidTarget,
             other => Self::Extension(other.to_owned()),
         }
     }

@@ -33,17 +33,35 @@ impl From<FormError> for OAuthError {
     }
 }
 
+/// Parameters that a later RFC lets appear more than once: `audience` and
+/// `resource` in a token exchange (RFC 8693 §2.1) and resource indicators
+/// (RFC 8707 §2).
+pub const REPEATABLE: [&str; 2] = ["audience", "resource"];
+
 /// Parsed parameters; values are kept as sent, empty ones included.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(BTreeMap<String, String>);
+pub struct Params(BTreeMap<String, String>, BTreeMap<String, Vec<String>>);
 
 impl Params {
-    /// The value of a parameter; an empty value is treated as absent.
+    /// The value of a parameter; an empty value is treated as absent. For a
+    /// repeatable parameter, its first value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-empty value of a parameter, in the order sent.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        match self.1.get(name) {
+            Some(values) => values
+                .iter()
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+                .collect(),
+            None => self.get(name).into_iter().collect(),
+        }
     }
 
     /// Whether a parameter was sent with a value.
@@ -64,7 +82,13 @@ impl Params {
         serde_json::Value::Object(
             self.0
                 .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .map(|(k, v)| {
+                    let value = match self.1.get(k) {
+                        Some(all) if all.len() > 1 => serde_json::json!(all),
+                        _ => serde_json::Value::String(v.clone()),
+                    };
+                    (k.clone(), value)
+                })
                 .collect(),
         )
     }
@@ -73,6 +97,7 @@ impl Params {
 /// Parses a form body (or a URL query string).
 pub fn parse(body: &str) -> Result<Params, FormError> {
     let mut map = BTreeMap::new();
+    let mut repeated: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in body.split('&').filter(|p| !p.is_empty()) {
         let Some((raw_name, raw_value)) = pair.split_once('=') else {
             return Err(FormError::Malformed(format!(
@@ -85,12 +110,20 @@ pub fn parse(body: &str) -> Result<Params, FormError> {
             return Err(FormError::Malformed("a parameter has an empty name".into()));
         }
         let value = decode_component(raw_value)?;
+        if REPEATABLE.contains(&name.as_str()) {
+            repeated
+                .entry(name.clone())
+                .or_default()
+                .push(value.clone());
+            map.entry(name).or_insert(value);
+            continue;
+        }
         if map.contains_key(&name) {
             return Err(FormError::Duplicate(name));
         }
         map.insert(name, value);
     }
-    Ok(Params(map))
+    Ok(Params(map, repeated))
 }
 
 fn decode_component(raw: &str) -> Result<String, FormError> {
@@ -170,6 +203,15 @@ mod tests {
             Err(FormError::Duplicate("grant_type".into()))
         );
         assert_eq!(parse("a=&a=1"), Err(FormError::Duplicate("a".into())));
+    }
+
+    #[test]
+    fn audience_may_repeat_in_a_token_exchange() {
+        let p = parse("audience=a&audience=b&scope=x").unwrap();
+        assert_eq!(p.get_all("audience"), vec!["a", "b"]);
+        assert_eq!(p.get("audience"), Some("a"));
+        assert_eq!(p.get_all("scope"), vec!["x"]);
+        assert_eq!(p.to_json()["audience"], serde_json::json!(["a", "b"]));
     }
 
     #[test]

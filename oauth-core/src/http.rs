@@ -127,6 +127,26 @@ impl HttpResponse {
         response
     }
 
+    /// A response with no body, that no cache may keep.
+    pub fn empty_no_store(status: u16) -> Self {
+        let mut headers = BTreeMap::new();
+        headers.insert("cache-control".into(), "no-store".into());
+        Self {
+            status,
+            headers,
+            body: String::new(),
+            location: None,
+        }
+    }
+
+    /// A redirect (302 Found) to `location`, not to be cached.
+    pub fn redirect(location: String) -> Self {
+        let mut response = Self::empty_no_store(302);
+        response.headers.insert("location".into(), location.clone());
+        response.location = Some(location);
+        response
+    }
+
     /// A JSON response.
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
         let mut headers = BTreeMap::new();

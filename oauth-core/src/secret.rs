@@ -27,6 +27,14 @@ impl Secret {
     }
 }
 
+/// SHA-256 of a bearer value (code, refresh token), base64url: what a store
+/// keeps instead of the value, so a dump of the store holds nothing usable.
+pub fn fingerprint(value: &str) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")

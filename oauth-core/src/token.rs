@@ -17,6 +17,11 @@ pub struct AccessTokenClaims {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The grant (authorization session) the token was minted from, so that
+    /// revoking the grant revokes the token. Absent for grants without one
+    /// (client_credentials, password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// `aud`: one value or several (RFC 7519 §4.1.3).
@@ -33,6 +38,13 @@ impl Audience {
             Self::One(list.remove(0))
         } else {
             Self::Many(list)
+        }
+    }
+
+    pub fn values(&self) -> Vec<&str> {
+        match self {
+            Self::One(v) => vec![v.as_str()],
+            Self::Many(vs) => vs.iter().map(String::as_str).collect(),
         }
     }
 
@@ -55,4 +67,14 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// RFC 8693 §2.2.1, token exchange responses only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
+
+/// Token type identifiers (RFC 8693 §3).
+pub const TOKEN_TYPE_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const TOKEN_TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+pub const TOKEN_TYPE_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+/// The token exchange grant type (RFC 8693 §2.1).
+pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";

@@ -67,6 +67,84 @@ pub const STORIES: &[Story] = &[
             ),
         ],
     },
+    Story {
+        name: "oauth2_code",
+        title: "Authorization Code",
+        standard: "RFC 6749 §4.1, RFC 8414, RFC 9207",
+        summary: "metadata discovery, state, exact redirect_uri, iss in the response, single-use code",
+        profile: "client",
+        steps: &CODE_FLOW,
+    },
+    Story {
+        name: "oauth2_add_on_pkce",
+        title: "Proof Key for Code Exchange",
+        standard: "RFC 7636",
+        summary: "an S256 challenge (verifier of 64 characters) binds the code to the client that asked for it",
+        profile: "client",
+        steps: &[
+            step("server_metadata"),
+            step_with("authorization", &[("pkce", "S256")]),
+            step("accesstoken"),
+        ],
+    },
+    Story {
+        name: "oauth2_token_refresh",
+        title: "Refreshing an Access Token",
+        standard: "RFC 6749 §6, RFC 9700 §4.14",
+        summary: "the refresh token (client_secret_post) buys a new access token and is rotated",
+        profile: "client",
+        steps: &[
+            step("server_metadata"),
+            step("authorization"),
+            step("accesstoken"),
+            step_with(
+                "refresh_token",
+                &[
+                    ("token_endpoint_auth_method", "client_secret_post"),
+                    ("scope", "foobar"),
+                ],
+            ),
+        ],
+    },
+    Story {
+        name: "oauth2_token_revocation",
+        title: "Token Revocation and Introspection",
+        standard: "RFC 7009, RFC 7662",
+        summary: "the access token introspects active, is revoked, then introspects inactive",
+        profile: "client",
+        steps: &[
+            step("server_metadata"),
+            step("authorization"),
+            step("accesstoken"),
+            step_with("introspection", &[("expect_active", "true")]),
+            step("token_revocation"),
+            step_with("introspection", &[("expect_active", "false")]),
+        ],
+    },
+    Story {
+        name: "oauth2_token_exchange",
+        title: "Token Exchange",
+        standard: "RFC 8693",
+        summary: "the access token, as subject_token, is exchanged for one meant for another audience",
+        profile: "client",
+        steps: &[
+            step("server_metadata"),
+            step("authorization"),
+            step("accesstoken"),
+            step_with(
+                "token_exchange",
+                &[("audience", "https://backend.example.org/")],
+            ),
+        ],
+    },
+];
+
+/// Discovery, then an authorization request and its code redeemed: the
+/// opening of every code story.
+const CODE_FLOW: [Step; 3] = [
+    step("server_metadata"),
+    step("authorization"),
+    step("accesstoken"),
 ];
 
 /// The story of that name.

@@ -2,6 +2,7 @@
 //! configurations and fresh in-memory keys: one command, no set-up. The
 //! orchestrator still talks to them over real gRPC.
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use as_service::AuthServer;
 use oauth_core::jose::KeySet;
@@ -21,18 +22,20 @@ pub struct Embedded {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Embedded {
+    /// Both services with the built-in configurations and fresh keys.
     pub async fn start() -> Result<Self, BoxError> {
         let as_config = as_service::config::Config::default_config()?;
         let rp_config = rp_service::config::Config::default_config()?;
-        Self::start_with(as_config, rp_config).await
+        let server = AuthServer::new(as_config, KeySet::generate()?)?;
+        Self::start_with(server, RelyingParty::new(rp_config)).await
     }
 
+    /// Serves an AS and an RP built by the caller (other configuration, a
+    /// manual clock, another store).
     pub async fn start_with(
-        as_config: as_service::config::Config,
-        rp_config: rp_service::config::Config,
+        server: Arc<AuthServer>,
+        rp: Arc<RelyingParty>,
     ) -> Result<Self, BoxError> {
-        let server = AuthServer::new(as_config, KeySet::generate()?)?;
-        let rp = RelyingParty::new(rp_config);
         let as_listener = TcpListener::bind("127.0.0.1:0").await?;
         let rp_listener = TcpListener::bind("127.0.0.1:0").await?;
         let as_addr = as_listener.local_addr()?;

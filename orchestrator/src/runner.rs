@@ -217,12 +217,15 @@ async fn run_step(
     let response = match endpoint {
         Endpoint::ServerMetadata => authorization_server.server_metadata(call).await,
         Endpoint::Jwks => authorization_server.jwks(call).await,
+        Endpoint::Authorization => authorization_server.authorization(call).await,
         Endpoint::Token => authorization_server.token(call).await,
+        Endpoint::Introspection => authorization_server.introspection(call).await,
+        Endpoint::Revocation => authorization_server.revocation(call).await,
         Endpoint::Unspecified => {
             return Err(format!("RP named no AS endpoint for {}", step.service));
         }
     }
-    .map_err(|s| format!("AS {}: {}", endpoint.as_str_name(), s.message()))?
+    .map_err(|s| format!("AS {}: {}", endpoint_name(endpoint), s.message()))?
     .into_inner();
     let parsed = rp
         .parse_response(ParseResponseRequest {
@@ -240,7 +243,10 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
     match endpoint {
         Endpoint::ServerMetadata => "ServerMetadata",
         Endpoint::Jwks => "Jwks",
+        Endpoint::Authorization => "Authorization",
         Endpoint::Token => "Token",
+        Endpoint::Introspection => "Introspection",
+        Endpoint::Revocation => "Revocation",
         Endpoint::Unspecified => "Unspecified",
     }
 }

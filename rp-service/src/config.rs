@@ -15,8 +15,9 @@ pub struct Config {
     #[serde(default)]
     pub listen: Option<String>,
     pub issuer: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
+    /// Endpoint URLs used until discovery (RFC 8414) has found the AS's own,
+    /// by metadata name: `token_endpoint`, `jwks_uri`, ...
+    pub endpoints: BTreeMap<String, String>,
     #[serde(default = "default_idle")]
     pub session_idle_timeout: u64,
     #[serde(default = "default_max_sessions")]
@@ -53,6 +54,12 @@ pub struct Profile {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<Secret>,
+    /// Where the AS sends the authorization response.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Use PKCE (S256) on authorization requests unless a step says otherwise.
+    #[serde(default)]
+    pub pkce: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +74,11 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// The configured URL of an AS endpoint, by metadata name.
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        self.endpoints.get(name).map(String::as_str)
+    }
+
     pub fn default_config() -> Result<Self, ConfigError> {
         Self::from_toml(DEFAULT_CONFIG)
     }
@@ -74,7 +86,7 @@ impl Config {
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let mut config: Config =
             toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))?;
-        for url in [&config.issuer, &config.token_endpoint, &config.jwks_uri] {
+        for url in std::iter::once(&config.issuer).chain(config.endpoints.values()) {
             url::Url::parse(url).map_err(|e| ConfigError(format!("{url:?}: {e}")))?;
         }
         for p in std::mem::take(&mut config.profile_list) {
@@ -93,6 +105,10 @@ impl Config {
                     "profile {:?}: auth method {m} is not supported",
                     p.name
                 )));
+            }
+            if let Some(uri) = &p.redirect_uri {
+                url::Url::parse(uri)
+                    .map_err(|e| ConfigError(format!("profile {:?}: redirect_uri: {e}", p.name)))?;
             }
             if config.profiles.insert(p.name.clone(), p).is_some() {
                 return Err(ConfigError("two profiles share a name".into()));

@@ -44,7 +44,9 @@ fn session_status(e: SessionError) -> Status {
 
 fn step_status(e: StepError) -> Status {
     match e {
-        StepError::NothingPending(_) => Status::failed_precondition(e.to_string()),
+        StepError::NothingPending(_) | StepError::MissingState(_) => {
+            Status::failed_precondition(e.to_string())
+        }
         _ => Status::invalid_argument(e.to_string()),
     }
 }
@@ -58,6 +60,9 @@ fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
         AsEndpoint::ServerMetadata => pb::Endpoint::ServerMetadata,
         AsEndpoint::Jwks => pb::Endpoint::Jwks,
         AsEndpoint::Token => pb::Endpoint::Token,
+        AsEndpoint::Authorization => pb::Endpoint::Authorization,
+        AsEndpoint::Introspection => pb::Endpoint::Introspection,
+        AsEndpoint::Revocation => pb::Endpoint::Revocation,
     }
 }
 

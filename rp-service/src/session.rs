@@ -1,7 +1,7 @@
 //! Per-session state, so that many stories can run at once against the same
 //! RP. Sessions are forgotten after an idle timeout and their number is
 //! capped, so an abandoned story cannot make the RP grow without bound.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,27 @@ pub struct Session {
     pub jwks: Option<JwkSet>,
     /// The request last prepared, awaiting its response.
     pub pending: Option<Pending>,
+    /// The authorization request in flight: what its response must match.
+    pub authorization: Option<AuthorizationState>,
+    /// The code from the last authorization response, until redeemed.
+    pub code: Option<String>,
+    /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
+    /// `exchanged_token`), for later steps.
+    pub tokens: BTreeMap<String, String>,
     last_used: Instant,
+}
+
+/// What the RP sent in an authorization request and must see again.
+#[derive(Debug, Clone)]
+pub struct AuthorizationState {
+    /// RFC 6749 §10.12: binds the response to this session.
+    pub state: String,
+    pub redirect_uri: String,
+    /// The scope asked for, to compare with what the token response grants.
+    pub scope: Option<String>,
+    /// The PKCE verifier, kept for the token request (RFC 7636 §4.1).
+    pub code_verifier: Option<String>,
+    pub nonce: Option<String>,
 }
 
 /// A prepared request the RP waits to see answered.
@@ -31,6 +51,8 @@ pub struct Pending {
     pub service: ClientService,
     /// The parameters sent, to check the answer against (e.g. scope).
     pub params: Params,
+    /// The step arguments the request was prepared with.
+    pub args: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +110,9 @@ impl Sessions {
                 metadata: None,
                 jwks: None,
                 pending: None,
+                authorization: None,
+                code: None,
+                tokens: BTreeMap::new(),
                 last_used: now,
             },
         );

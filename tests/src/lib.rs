@@ -4,6 +4,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use as_service::AuthServer;
+use oauth_core::clock::ManualClock;
+use oauth_core::jose::KeySet;
+use rp_service::RelyingParty;
 
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
@@ -21,8 +27,27 @@ pub async fn start() -> Embedded {
 /// An AS with a configuration of the test's own (the RP uses the default).
 pub async fn start_with_as_config(toml: &str) -> Embedded {
     let as_config = as_service::config::Config::from_toml(toml).expect("AS config");
+    let server = AuthServer::new(as_config, KeySet::generate().expect("keys")).expect("AS");
+    start_with(server).await
+}
+
+/// Both services, the AS reading a manual clock that the test moves
+/// instead of sleeping.
+pub async fn start_with_clock(clock: &ManualClock) -> Embedded {
+    let as_config = as_service::config::Config::default_config().expect("AS config");
+    let server = AuthServer::build(
+        as_config,
+        KeySet::generate().expect("keys"),
+        Arc::new(as_service::store::MemoryStore::new()),
+        Arc::new(clock.clone()),
+    )
+    .expect("AS");
+    start_with(server).await
+}
+
+async fn start_with(server: Arc<AuthServer>) -> Embedded {
     let rp_config = rp_service::config::Config::default_config().expect("RP config");
-    Embedded::start_with(as_config, rp_config)
+    Embedded::start_with(server, RelyingParty::new(rp_config))
         .await
         .expect("services start")
 }
@@ -72,4 +97,32 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .connect()
         .await
         .expect("connect")
+}
+
+/// A form POST to an AS endpoint URL.
+pub fn form_post(url: &str, body: &str, headers: &[(&str, &str)]) -> OAuthRequest {
+    let mut request = token_request(body, headers);
+    request.url = url.into();
+    request
+}
+
+/// A GET of the authorization endpoint with the given query.
+pub fn authorization_request(query: &str) -> OAuthRequest {
+    OAuthRequest {
+        method: "GET".into(),
+        url: format!("https://example.com/authorization?{query}"),
+        headers: HashMap::new(),
+        body: String::new(),
+    }
+}
+
+/// The parameters of a redirect location's query.
+pub fn redirect_params(response: &OAuthResponse) -> HashMap<String, String> {
+    let url = url::Url::parse(&response.location).expect("a redirect location");
+    url.query_pairs().into_owned().collect()
+}
+
+/// Client `client` of the default configuration: its Basic header.
+pub fn client_basic() -> String {
+    basic("client", "SUPERhemligtlösenord")
 }

@@ -53,9 +53,9 @@ async fn every_story_is_green_against_separately_started_services() {
     let clients = Services::connect(&format!("http://{as_addr}"), &rp_addr.to_string())
         .await
         .unwrap();
-    for name in ["oauth2_cc", "oauth2_ropc"] {
-        let record = run_story(&clients, catalog::find(name).unwrap()).await;
-        assert!(record.ok, "{name}: {:?}", record.error);
+    for story in STORIES {
+        let record = run_story(&clients, story).await;
+        assert!(record.ok, "{}: {:?}", story.name, record.error);
     }
     stop_as.send(()).unwrap();
     stop_rp.send(()).unwrap();

@@ -295,20 +295,12 @@ async fn a_malformed_envelope_is_a_grpc_invalid_argument() {
 async fn a_non_ascii_secret_works_in_basic_and_post() {
     // STORIES.md: client "client" has the secret SUPERhemligtlösenord;
     // RFC 6749 §2.3.1 form-encodes it (UTF-8) inside HTTP Basic.
-    let config = format!(
-        "{}\n{}",
-        as_service::config::DEFAULT_CONFIG
-            .split("# The demo users")
-            .next()
-            .unwrap(),
-        r#"[[clients]]
-client_id = "client"
-client_secret = "SUPERhemligtlösenord"
-token_endpoint_auth_methods = ["client_secret_basic", "client_secret_post"]
-grant_types = ["client_credentials"]
-scopes = ["foobar"]
-"#
+    // Let the default "client" use client_credentials too, to test it alone.
+    let config = as_service::config::DEFAULT_CONFIG.replace(
+        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n]",
+        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n  \"client_credentials\",\n]",
     );
+    assert_ne!(config, as_service::config::DEFAULT_CONFIG);
     let services = start_with_as_config(&config).await;
     let mut client = as_client(services.as_addr).await;
     let auth = basic("client", "SUPERhemligtlösenord");
@@ -371,7 +363,35 @@ async fn metadata_lists_only_what_the_server_has() {
     assert_eq!(m["token_endpoint"], "https://example.com/token");
     assert_eq!(
         m["grant_types_supported"],
-        serde_json::json!(["client_credentials", "password"])
+        serde_json::json!([
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            "client_credentials",
+            "password"
+        ])
     );
-    assert!(m.get("authorization_endpoint").is_none());
+    assert_eq!(
+        m["authorization_endpoint"],
+        "https://example.com/authorization"
+    );
+    assert_eq!(
+        m["introspection_endpoint"],
+        "https://example.com/introspection"
+    );
+    assert_eq!(m["revocation_endpoint"], "https://example.com/revocation");
+    assert_eq!(
+        m["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+    // Not (yet) offered, so not announced.
+    for absent in [
+        "userinfo_endpoint",
+        "registration_endpoint",
+        "pushed_authorization_request_endpoint",
+    ] {
+        assert!(m.get(absent).is_none(), "{absent}");
+    }
 }

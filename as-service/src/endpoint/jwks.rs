@@ -3,7 +3,7 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 
 use crate::AuthServer;
 
-pub fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     match super::plain_get(request) {
         Ok(()) => HttpResponse::json(200, &server.jwks)
             .with_header("content-type", "application/jwk-set+json"),

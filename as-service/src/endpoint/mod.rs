@@ -1,7 +1,10 @@
 //! One module per OAuth endpoint. Each takes the HTTP request and answers
 //! the HTTP response, OAuth errors included.
+pub mod authorization;
+pub mod introspection;
 pub mod jwks;
 pub mod metadata;
+pub mod revocation;
 pub mod token;
 
 use oauth_core::error::OAuthError;

@@ -2,16 +2,16 @@
 //! request to the grant it names, and mints a JWT access token (RFC 9068).
 use oauth_core::error::OAuthError;
 use oauth_core::http::{HttpRequest, HttpResponse};
-use oauth_core::random;
-use oauth_core::token::{ACCESS_TOKEN_TYP, AccessTokenClaims, Audience, TokenResponse};
+use oauth_core::token::TokenResponse;
 
 use crate::AuthServer;
 use crate::client_authn;
-use crate::config::{Client, GrantType};
-use crate::grant::{self, Grant};
+use crate::config::GrantType;
+use crate::grant;
+use crate::tokens::{self, AccessTokenSpec};
 
-pub fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
-    match issue(server, request) {
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+    match issue(server, request).await {
         Ok(response) => response,
         Err(e) => {
             tracing::info!(endpoint = "token", status = e.status, error = %e.code, "refused");
@@ -20,7 +20,7 @@ pub fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     }
 }
 
-fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
+async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let params = super::post_form(request)?;
     let client = client_authn::authenticate(server, request, &params)?;
     let grant_type = params
@@ -36,53 +36,44 @@ fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAu
         )));
     }
     let grant = match grant_type {
+        GrantType::AuthorizationCode => {
+            grant::authorization_code::grant(server, client, &params).await?
+        }
+        GrantType::RefreshToken => grant::refresh_token::grant(server, client, &params).await?,
+        GrantType::TokenExchange => grant::token_exchange::grant(server, client, &params).await?,
         GrantType::ClientCredentials => grant::client_credentials::grant(client, &params)?,
         GrantType::Password => grant::password::grant(server, client, &params)?,
     };
-    let body = mint(server, client, &grant)?;
+    let (access_token, expires_at) = tokens::mint_access_token(
+        server,
+        &AccessTokenSpec {
+            client_id: &client.client_id,
+            subject: &grant.subject,
+            scope: &grant.scope,
+            lifetime: client.access_token_lifetime,
+            audience: grant.audience.as_deref(),
+            grant_id: grant.grant_id.as_deref(),
+        },
+    )?;
+    if let Some(grant_id) = &grant.grant_id {
+        server.store.extend_grant(grant_id, expires_at).await;
+    }
     tracing::info!(
         endpoint = "token",
         client_id = %client.client_id,
         grant_type = grant_type.as_str(),
         scope = %grant.scope,
+        refresh_token = grant.refresh_token.is_some(),
         "issued an access token"
     );
-    let body = serde_json::to_value(body).map_err(|e| OAuthError::server_error(e.to_string()))?;
-    Ok(HttpResponse::json_no_store(200, &body))
-}
-
-/// Signs an RFC 9068 access token for a grant and builds the token response.
-pub fn mint(
-    server: &AuthServer,
-    client: &Client,
-    grant: &Grant,
-) -> Result<TokenResponse, OAuthError> {
-    let now = server.clock.now();
-    let lifetime = client.access_token_lifetime;
-    let scope = (!grant.scope.is_empty()).then(|| grant.scope.to_string());
-    let claims = AccessTokenClaims {
-        iss: server.config.issuer.clone(),
-        sub: grant.subject.clone(),
-        aud: Audience::from_list(server.config.audience.clone()),
-        exp: now + lifetime,
-        iat: now,
-        jti: random::token(16),
-        client_id: client.client_id.clone(),
-        scope: scope.clone(),
-    };
-    let key = server
-        .keys
-        .signing_key(server.config.access_token_alg)
-        .ok_or_else(|| OAuthError::server_error("no signing key"))?;
-    let access_token = key.sign(ACCESS_TOKEN_TYP, &claims).map_err(|e| {
-        tracing::error!(error = %e, "signing an access token failed");
-        OAuthError::server_error("the token could not be signed")
-    })?;
-    Ok(TokenResponse {
+    let body = TokenResponse {
         access_token,
         token_type: "Bearer".into(),
-        expires_in: Some(lifetime),
-        refresh_token: None,
-        scope,
-    })
+        expires_in: Some(client.access_token_lifetime),
+        refresh_token: grant.refresh_token,
+        scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
+        issued_token_type: grant.issued_token_type.map(str::to_owned),
+    };
+    let body = serde_json::to_value(body).map_err(|e| OAuthError::server_error(e.to_string()))?;
+    Ok(HttpResponse::json_no_store(200, &body))
 }

@@ -3,14 +3,15 @@
 use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 
-use super::{Grant, requested_scope};
+use super::{Grant, client_scope};
 use crate::config::Client;
 
-/// RFC 6749 §4.4.2: `grant_type=client_credentials`, optional `scope`.
+/// RFC 6749 §4.4.2: `grant_type=client_credentials`, optional `scope`. No
+/// refresh token (RFC 6749 §4.4.3).
 pub fn grant(client: &Client, params: &Params) -> Result<Grant, OAuthError> {
-    Ok(Grant {
-        // RFC 9068 §2.2: with no resource owner, `sub` is the client.
-        subject: client.client_id.clone(),
-        scope: requested_scope(client, params)?,
-    })
+    // RFC 9068 §2.2: with no resource owner, `sub` is the client.
+    Ok(Grant::access_only(
+        client.client_id.clone(),
+        client_scope(client, params)?,
+    ))
 }

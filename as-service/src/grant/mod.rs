@@ -1,8 +1,12 @@
 //! One module per grant type. A grant handler checks the grant-specific
-//! parameters and says who the token is for and with what scope; the token
-//! endpoint then mints the token.
+//! parameters and says who the access token is for, with what scope, in
+//! which grant, and which refresh token (already stored) goes with it; the
+//! token endpoint then mints the access token.
+pub mod authorization_code;
 pub mod client_credentials;
 pub mod password;
+pub mod refresh_token;
+pub mod token_exchange;
 
 use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
@@ -15,25 +19,57 @@ use crate::config::Client;
 pub struct Grant {
     /// The resource owner, or the client itself when it acts on its own behalf.
     pub subject: String,
+    /// The scope of the access token.
     pub scope: Scope,
+    /// The grant (token family) the access token belongs to.
+    pub grant_id: Option<String>,
+    /// A refresh token to hand out with the access token, already stored.
+    pub refresh_token: Option<String>,
+    /// An audience other than the default (token exchange).
+    pub audience: Option<Vec<String>>,
+    /// `issued_token_type`, for token exchange responses (RFC 8693 §2.2.1).
+    pub issued_token_type: Option<&'static str>,
 }
 
-/// The scope of a token request (RFC 6749 §3.3): the requested scope, which
-/// must lie within what the client may have, or the client's default.
-pub(crate) fn requested_scope(client: &Client, params: &Params) -> Result<Scope, OAuthError> {
+impl Grant {
+    /// A grant of just an access token.
+    pub fn access_only(subject: String, scope: Scope) -> Self {
+        Self {
+            subject,
+            scope,
+            grant_id: None,
+            refresh_token: None,
+            audience: None,
+            issued_token_type: None,
+        }
+    }
+}
+
+/// The scope of a request (RFC 6749 §3.3): the requested scope, which must
+/// lie within `allowed`, or else `default`.
+pub(crate) fn requested_scope(
+    params: &Params,
+    allowed: &Scope,
+    default: &Scope,
+) -> Result<Scope, OAuthError> {
     let Some(raw) = params.get("scope") else {
-        return Ok(client.default_scope.clone());
+        return Ok(default.clone());
     };
     let scope = Scope::parse(raw).map_err(OAuthError::invalid_scope)?;
     if scope.is_empty() {
-        return Ok(client.default_scope.clone());
+        return Ok(default.clone());
     }
-    let refused: Vec<&str> = scope.not_in(&client.scopes).collect();
+    let refused: Vec<&str> = scope.not_in(allowed).collect();
     if !refused.is_empty() {
         return Err(OAuthError::invalid_scope(format!(
-            "scope not allowed for this client: {}",
+            "scope not allowed here: {}",
             refused.join(" ")
         )));
     }
     Ok(scope)
+}
+
+/// The scope a client asks for, within what it may have.
+pub(crate) fn client_scope(client: &Client, params: &Params) -> Result<Scope, OAuthError> {
+    requested_scope(params, &client.scopes, &client.default_scope)
 }

@@ -3,7 +3,7 @@ use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use oauth_core::secret::Secret;
 
-use super::{Grant, requested_scope};
+use super::{Grant, client_scope};
 use crate::AuthServer;
 use crate::config::Client;
 
@@ -20,7 +20,7 @@ pub fn grant(server: &AuthServer, client: &Client, params: &Params) -> Result<Gr
     let password = params
         .get("password")
         .ok_or_else(|| OAuthError::invalid_request("password is missing"))?;
-    let scope = requested_scope(client, params)?;
+    let scope = client_scope(client, params)?;
     let ok = match server.config.users.get(username) {
         Some(user) => user.password.matches(password),
         None => {
@@ -33,8 +33,5 @@ pub fn grant(server: &AuthServer, client: &Client, params: &Params) -> Result<Gr
             "the resource owner credentials are invalid",
         ));
     }
-    Ok(Grant {
-        subject: username.to_owned(),
-        scope,
-    })
+    Ok(Grant::access_only(username.to_owned(), scope))
 }

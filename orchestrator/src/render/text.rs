@@ -58,8 +58,18 @@ fn step(step: &StepRecord) -> String {
     if let Some(location) = &step.response.location {
         let _ = writeln!(out, "    LOCATION: {location}");
     }
-    out.push_str(&pretty(&step.response.body));
-    out.push('\n');
+    if step.response.body.is_null() {
+        let _ = writeln!(out, "    (no body)");
+    } else {
+        out.push_str(&pretty(&step.response.body));
+        out.push('\n');
+    }
+    // What the RP read, where it is not simply the body (e.g. a redirect's parameters).
+    if !step.parsed.is_null() && step.parsed != step.response.body {
+        let _ = writeln!(out, "-- PARSED --");
+        out.push_str(&pretty(&step.parsed));
+        out.push('\n');
+    }
     let _ = writeln!(out, "-- RP CHECKS --");
     for check in &step.checks {
         let _ = writeln!(

@@ -25,7 +25,17 @@ pub fn verify(rp: &RelyingParty, session: &mut Session, body: Value, parsed: &mu
         format!("{issuer:?}, expected {:?}", rp.config.issuer),
         "RFC 8414 §3.3",
     );
-    for member in ["token_endpoint", "jwks_uri"] {
+    let members = [
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ];
+    for member in members
+        .into_iter()
+        .filter(|m| *m == "token_endpoint" || body.get(*m).is_some())
+    {
         let value = body.get(member).and_then(Value::as_str);
         let https = value
             .and_then(|v| url::Url::parse(v).ok())

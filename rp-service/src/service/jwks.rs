@@ -3,18 +3,13 @@ use oauth_core::http::HttpRequest;
 use oauth_core::jose::parse_jwks;
 use serde_json::Value;
 
-use super::{Parsed, StepError};
+use super::{AsEndpoint, Parsed, StepError, endpoint_url};
 use crate::RelyingParty;
 use crate::session::Session;
 
 /// `GET jwks_uri`, from the discovered metadata or else the configuration.
 pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, StepError> {
-    let url = session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("jwks_uri"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.jwks_uri);
+    let url = endpoint_url(rp, session, AsEndpoint::Jwks)?;
     HttpRequest::new(
         "GET",
         url,

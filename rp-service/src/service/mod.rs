@@ -1,13 +1,17 @@
 //! The client services: each builds one kind of request (with client
 //! authentication where the endpoint needs it) and parses and verifies the
 //! answer, saying what it checked. Transport-free: HTTP messages in and out.
+pub mod authorization;
 pub mod discovery;
+pub mod introspection;
 pub mod jwks;
+pub mod revocation;
 pub mod token;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use oauth_core::client_auth::{self, AuthMethod};
 use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use serde_json::Value;
@@ -20,7 +24,24 @@ use crate::session::{Pending, Session};
 pub enum AsEndpoint {
     ServerMetadata,
     Jwks,
+    Authorization,
     Token,
+    Introspection,
+    Revocation,
+}
+
+impl AsEndpoint {
+    /// The metadata member that names the endpoint's URL (RFC 8414 §2).
+    pub fn metadata_name(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "issuer",
+            Self::Jwks => "jwks_uri",
+            Self::Authorization => "authorization_endpoint",
+            Self::Token => "token_endpoint",
+            Self::Introspection => "introspection_endpoint",
+            Self::Revocation => "revocation_endpoint",
+        }
+    }
 }
 
 /// The client services this RP offers, by their story names.
@@ -34,14 +55,32 @@ pub enum ClientService {
     ClientCredentials,
     /// RFC 6749 §4.3.
     ResourceOwnerPasswordCredentials,
+    /// RFC 6749 §4.1.1: the authorization request (with PKCE, RFC 7636).
+    Authorization,
+    /// RFC 6749 §4.1.3: the code for tokens.
+    AccessToken,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 7662.
+    Introspection,
+    /// RFC 7009.
+    TokenRevocation,
+    /// RFC 8693.
+    TokenExchange,
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 4] = [
+    pub const ALL: [ClientService; 10] = [
         Self::ServerMetadata,
         Self::Jwks,
         Self::ClientCredentials,
         Self::ResourceOwnerPasswordCredentials,
+        Self::Authorization,
+        Self::AccessToken,
+        Self::RefreshToken,
+        Self::Introspection,
+        Self::TokenRevocation,
+        Self::TokenExchange,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +89,12 @@ impl ClientService {
             Self::Jwks => "jwks",
             Self::ClientCredentials => "client_credentials",
             Self::ResourceOwnerPasswordCredentials => "resource_owner_password_credentials",
+            Self::Authorization => "authorization",
+            Self::AccessToken => "accesstoken",
+            Self::RefreshToken => "refresh_token",
+            Self::Introspection => "introspection",
+            Self::TokenRevocation => "token_revocation",
+            Self::TokenExchange => "token_exchange",
         }
     }
 
@@ -61,22 +106,36 @@ impl ClientService {
         match self {
             Self::ServerMetadata => AsEndpoint::ServerMetadata,
             Self::Jwks => AsEndpoint::Jwks,
-            Self::ClientCredentials | Self::ResourceOwnerPasswordCredentials => AsEndpoint::Token,
+            Self::Authorization => AsEndpoint::Authorization,
+            Self::Introspection => AsEndpoint::Introspection,
+            Self::TokenRevocation => AsEndpoint::Revocation,
+            Self::ClientCredentials
+            | Self::ResourceOwnerPasswordCredentials
+            | Self::AccessToken
+            | Self::RefreshToken
+            | Self::TokenExchange => AsEndpoint::Token,
         }
     }
 
     /// The step arguments the service understands.
     pub fn arguments(self) -> &'static [&'static str] {
+        const AUTH: &str = "token_endpoint_auth_method";
         match self {
             Self::ServerMetadata | Self::Jwks => &[],
-            Self::ClientCredentials => &["scope", "token_endpoint_auth_method"],
-            Self::ResourceOwnerPasswordCredentials => &[
-                "scope",
-                "token_endpoint_auth_method",
-                "username",
-                "password",
-            ],
+            Self::ClientCredentials => &["scope", AUTH],
+            Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
+            Self::Authorization => &["scope", "pkce", "redirect_uri"],
+            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier"],
+            Self::RefreshToken => &["scope", AUTH],
+            Self::Introspection => &["token", "expect_active", AUTH],
+            Self::TokenRevocation => &["token", AUTH],
+            Self::TokenExchange => &["audience", "scope", AUTH],
         }
+    }
+
+    /// Whether the answer is a token response (RFC 6749 §5.1).
+    fn is_token_request(self) -> bool {
+        self.endpoint() == AsEndpoint::Token
     }
 }
 
@@ -91,6 +150,8 @@ pub enum StepError {
     },
     BadArgument(String),
     NothingPending(&'static str),
+    /// An earlier step had to happen first (e.g. no code to redeem yet).
+    MissingState(String),
     Profile(String),
 }
 
@@ -112,6 +173,7 @@ impl fmt::Display for StepError {
                     "no {s} request is awaiting a response in this session; prepare one first"
                 )
             }
+            Self::MissingState(why) => write!(f, "not possible yet in this session: {why}"),
             Self::Profile(why) => write!(f, "the client profile cannot do this: {why}"),
         }
     }
@@ -179,6 +241,87 @@ impl Parsed {
     }
 }
 
+/// A step argument, empty meaning absent.
+pub(crate) fn arg<'a>(args: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    args.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// The URL of an AS endpoint: from the discovered metadata, else the configuration.
+pub(crate) fn endpoint_url<'a>(
+    rp: &'a RelyingParty,
+    session: &'a Session,
+    endpoint: AsEndpoint,
+) -> Result<&'a str, StepError> {
+    let name = endpoint.metadata_name();
+    session
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get(name))
+        .and_then(Value::as_str)
+        .or_else(|| rp.config.endpoint(name))
+        .ok_or_else(|| {
+            StepError::MissingState(format!(
+                "the AS has no {name} in its metadata and none is configured"
+            ))
+        })
+}
+
+/// A form POST to an AS endpoint with the client's authentication (RFC
+/// 6749 §2.3.1): an `Authorization: Basic` header, or the id and secret in
+/// the body, or the id alone for a public client.
+pub(crate) fn authenticated_post(
+    rp: &RelyingParty,
+    session: &Session,
+    endpoint: AsEndpoint,
+    mut params: Vec<(&str, String)>,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    let profile = &session.profile;
+    let method = match arg(args, "token_endpoint_auth_method") {
+        Some(m) => AuthMethod::parse(m),
+        None => profile.token_endpoint_auth_method.clone(),
+    };
+    let mut headers = vec![
+        (
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("Accept", "application/json".to_owned()),
+    ];
+    let secret = || {
+        profile
+            .client_secret
+            .as_ref()
+            .ok_or_else(|| StepError::Profile(format!("{method} needs a client secret")))
+    };
+    match &method {
+        AuthMethod::ClientSecretBasic => {
+            headers.push((
+                "Authorization",
+                client_auth::basic_header(&profile.client_id, secret()?),
+            ));
+        }
+        AuthMethod::ClientSecretPost => {
+            params.push(("client_id", profile.client_id.clone()));
+            params.push(("client_secret", secret()?.expose().to_owned()));
+        }
+        AuthMethod::None => params.push(("client_id", profile.client_id.clone())),
+        AuthMethod::Extension(m) => {
+            return Err(StepError::BadArgument(format!(
+                "token_endpoint_auth_method {m:?} is not supported"
+            )));
+        }
+    }
+    let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
+    HttpRequest::new(
+        "POST",
+        endpoint_url(rp, session, endpoint)?,
+        headers.iter().map(|(k, v)| (*k, v.as_str())),
+        body,
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
 /// Builds the request of `service` for a session.
 pub fn prepare(
     rp: &RelyingParty,
@@ -198,14 +341,26 @@ pub fn prepare(
     let request = match service {
         ClientService::ServerMetadata => discovery::request(rp)?,
         ClientService::Jwks => jwks::request(rp, session)?,
-        ClientService::ClientCredentials | ClientService::ResourceOwnerPasswordCredentials => {
-            token::request(rp, session, service, args)?
-        }
+        ClientService::Authorization => authorization::request(rp, session, args)?,
+        ClientService::Introspection => introspection::request(rp, session, args)?,
+        ClientService::TokenRevocation => revocation::request(rp, session, args)?,
+        ClientService::ClientCredentials
+        | ClientService::ResourceOwnerPasswordCredentials
+        | ClientService::AccessToken
+        | ClientService::RefreshToken
+        | ClientService::TokenExchange => token::request(rp, session, service, args)?,
+    };
+    // The parameters sent, to check the answer against: the form body, or
+    // the query of a GET. The RP wrote them itself, so they parse.
+    let sent = if request.body.is_empty() {
+        request.url.query().unwrap_or("")
+    } else {
+        &request.body
     };
     session.pending = Some(Pending {
         service,
-        // The RP wrote this body itself, so it parses; GET requests have none.
-        params: form::parse(&request.body).unwrap_or_default(),
+        params: form::parse(sent).unwrap_or_default(),
+        args: args.clone(),
     });
     Ok(Prepared {
         endpoint: service.endpoint(),
@@ -228,12 +383,24 @@ pub fn parse(
         }
     };
     let mut parsed = Parsed::default();
+    match service {
+        // Answers that are not a JSON document.
+        ClientService::Authorization => {
+            authorization::verify(rp, session, response, &mut parsed);
+            return Ok(parsed);
+        }
+        ClientService::TokenRevocation if response.status == 200 => {
+            revocation::verify(&pending, response, &mut parsed);
+            return Ok(parsed);
+        }
+        _ => {}
+    }
     let reference = match service {
         ClientService::ServerMetadata => "RFC 8414 §3.2",
         ClientService::Jwks => "RFC 7517 §8.5",
-        ClientService::ClientCredentials | ClientService::ResourceOwnerPasswordCredentials => {
-            "RFC 6749 §5.1"
-        }
+        ClientService::Introspection => "RFC 7662 §2.2",
+        ClientService::TokenRevocation => "RFC 7009 §2.2.1",
+        _ => "RFC 6749 §5.1",
     };
     let Some(body) = json_body(response, reference, &mut parsed) else {
         return Ok(parsed);
@@ -241,9 +408,13 @@ pub fn parse(
     match service {
         ClientService::ServerMetadata => discovery::verify(rp, session, body, &mut parsed),
         ClientService::Jwks => jwks::verify(session, body, &mut parsed),
-        ClientService::ClientCredentials | ClientService::ResourceOwnerPasswordCredentials => {
+        ClientService::Introspection => {
+            introspection::verify(rp, session, &pending, body, &mut parsed)
+        }
+        s if s.is_token_request() => {
             token::verify(rp, session, &pending, response, body, &mut parsed)
         }
+        _ => {}
     }
     Ok(parsed)
 }
@@ -260,32 +431,7 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
     });
     let body: Result<Value, _> = serde_json::from_str(&response.body);
     if !(200..300).contains(&response.status) {
-        let (error, description) = match &body {
-            Ok(v) => (
-                v.get("error")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-                v.get("error_description")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-            ),
-            Err(_) => (String::new(), String::new()),
-        };
-        parsed.check(
-            "error response carries an error code",
-            !error.is_empty(),
-            format!("HTTP {}: {error} {description}", response.status),
-            "RFC 6749 §5.2",
-        );
-        parsed.parsed = body.unwrap_or(Value::Null);
-        let code = if error.is_empty() {
-            format!("http_{}", response.status)
-        } else {
-            error
-        };
-        parsed.error = Some((code, description));
+        record_error(response.status, body.ok(), parsed);
         return None;
     }
     let json_type = media_type
@@ -312,4 +458,29 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
             None
         }
     }
+}
+
+/// Records an OAuth error response (RFC 6749 §5.2) from its JSON body.
+fn record_error(status: u16, body: Option<Value>, parsed: &mut Parsed) {
+    let text = |name: &str| {
+        body.as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (error, description) = (text("error"), text("error_description"));
+    parsed.check(
+        "error response carries an error code",
+        !error.is_empty(),
+        format!("HTTP {status}: {error} {description}"),
+        "RFC 6749 §5.2",
+    );
+    parsed.parsed = body.unwrap_or(Value::Null);
+    let code = if error.is_empty() {
+        format!("http_{status}")
+    } else {
+        error
+    };
+    parsed.error = Some((code, description));
 }

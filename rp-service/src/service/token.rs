@@ -1,33 +1,24 @@
-//! Token requests (RFC 6749 §4.3.2, §4.4.2) with client authentication
-//! (RFC 6749 §2.3.1), and verification of the token response (§5.1) and of
-//! a JWT access token (RFC 9068 §4).
+//! Token requests (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6; RFC 8693 §2.1) with
+//! client authentication (RFC 6749 §2.3.1), and verification of the token
+//! response (§5.1) and of a JWT access token (RFC 9068 §4). Tokens obtained
+//! are kept in the session for later steps.
 use std::collections::BTreeMap;
 
-use oauth_core::client_auth::{self, AuthMethod};
-use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::scope::Scope;
-use oauth_core::token::ACCESS_TOKEN_TYP;
+use oauth_core::token::{ACCESS_TOKEN_TYP, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN};
 use serde_json::Value;
 
-use super::{ClientService, Parsed, SeenJwt, StepError};
+use super::{AsEndpoint, ClientService, Parsed, SeenJwt, StepError, arg, authenticated_post};
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
 /// Algorithms the RP accepts on AS-signed JWTs.
 pub const AS_ALGORITHMS: [JwsAlgorithm; 2] = [JwsAlgorithm::ES256, JwsAlgorithm::RS256];
 
-fn token_endpoint<'a>(rp: &'a RelyingParty, session: &'a Session) -> &'a str {
-    session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("token_endpoint"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.token_endpoint)
-}
-
-/// Builds a token request for the client_credentials or password grant.
+/// Builds a token request: client_credentials, password, authorization_code,
+/// refresh_token or token exchange, with client authentication.
 pub fn request(
     rp: &RelyingParty,
     session: &mut Session,
@@ -35,78 +26,76 @@ pub fn request(
     args: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, StepError> {
     let profile = &session.profile;
-    let arg = |name: &str| args.get(name).map(String::as_str).filter(|v| !v.is_empty());
     let mut params: Vec<(&str, String)> = Vec::new();
     match service {
         ClientService::ClientCredentials => {
             params.push(("grant_type", "client_credentials".into()));
+            push_scope(&mut params, arg(args, "scope").or(profile.scope.as_deref()));
         }
         ClientService::ResourceOwnerPasswordCredentials => {
-            let username = arg("username")
+            let username = arg(args, "username")
                 .or(profile.username.as_deref())
                 .ok_or_else(|| StepError::Profile("no username configured".into()))?;
-            let password = arg("password")
+            let password = arg(args, "password")
                 .or(profile.password.as_ref().map(|p| p.expose()))
                 .ok_or_else(|| StepError::Profile("no password configured".into()))?;
             params.push(("grant_type", "password".into()));
             params.push(("username", username.to_owned()));
             params.push(("password", password.to_owned()));
+            push_scope(&mut params, arg(args, "scope").or(profile.scope.as_deref()));
+        }
+        ClientService::AccessToken => {
+            let sent = session.authorization.as_ref().ok_or_else(|| {
+                StepError::MissingState("no authorization request was made".into())
+            })?;
+            let code = session.code.as_ref().ok_or_else(|| {
+                StepError::MissingState("no code: the authorization step has not succeeded".into())
+            })?;
+            params.push(("grant_type", "authorization_code".into()));
+            params.push(("code", code.clone()));
+            let redirect_uri = arg(args, "redirect_uri").unwrap_or(&sent.redirect_uri);
+            params.push(("redirect_uri", redirect_uri.to_owned()));
+            // RFC 7636 §4.5: the verifier kept since the authorization request.
+            if let Some(verifier) = arg(args, "code_verifier").or(sent.code_verifier.as_deref()) {
+                params.push(("code_verifier", verifier.to_owned()));
+            }
+        }
+        ClientService::RefreshToken => {
+            let refresh_token = session.tokens.get("refresh_token").ok_or_else(|| {
+                StepError::MissingState("the session holds no refresh token".into())
+            })?;
+            params.push(("grant_type", "refresh_token".into()));
+            params.push(("refresh_token", refresh_token.clone()));
+            push_scope(&mut params, arg(args, "scope"));
+        }
+        ClientService::TokenExchange => {
+            let subject = session.tokens.get("access_token").ok_or_else(|| {
+                StepError::MissingState("the session holds no access token".into())
+            })?;
+            params.push(("grant_type", GRANT_TYPE_TOKEN_EXCHANGE.into()));
+            params.push(("subject_token", subject.clone()));
+            params.push(("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN.into()));
+            params.push(("requested_token_type", TOKEN_TYPE_ACCESS_TOKEN.into()));
+            if let Some(audience) = arg(args, "audience") {
+                params.push(("audience", audience.to_owned()));
+            }
+            push_scope(&mut params, arg(args, "scope"));
         }
         other => return Err(StepError::UnknownService(other.name().into())),
     }
-    if let Some(scope) = arg("scope").or(profile.scope.as_deref()) {
+    authenticated_post(rp, session, AsEndpoint::Token, params, args)
+}
+
+fn push_scope(params: &mut Vec<(&str, String)>, scope: Option<&str>) {
+    if let Some(scope) = scope {
         params.push(("scope", scope.to_owned()));
     }
-    let method = match arg("token_endpoint_auth_method") {
-        Some(m) => AuthMethod::parse(m),
-        None => profile.token_endpoint_auth_method.clone(),
-    };
-    let mut headers = vec![
-        (
-            "Content-Type",
-            "application/x-www-form-urlencoded".to_owned(),
-        ),
-        ("Accept", "application/json".to_owned()),
-    ];
-    let secret = || {
-        profile
-            .client_secret
-            .as_ref()
-            .ok_or_else(|| StepError::Profile(format!("{method} needs a client secret")))
-    };
-    match &method {
-        AuthMethod::ClientSecretBasic => {
-            headers.push((
-                "Authorization",
-                client_auth::basic_header(&profile.client_id, secret()?),
-            ));
-        }
-        AuthMethod::ClientSecretPost => {
-            params.push(("client_id", profile.client_id.clone()));
-            params.push(("client_secret", secret()?.expose().to_owned()));
-        }
-        AuthMethod::None => params.push(("client_id", profile.client_id.clone())),
-        AuthMethod::Extension(m) => {
-            return Err(StepError::BadArgument(format!(
-                "token_endpoint_auth_method {m:?} is not supported"
-            )));
-        }
-    }
-    let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
-    let request = HttpRequest::new(
-        "POST",
-        token_endpoint(rp, session),
-        headers.iter().map(|(k, v)| (*k, v.as_str())),
-        body,
-    )
-    .map_err(|e| StepError::BadArgument(e.to_string()))?;
-    Ok(request)
 }
 
 /// Verifies a successful token response.
 pub fn verify(
     rp: &RelyingParty,
-    session: &Session,
+    session: &mut Session,
     pending: &Pending,
     response: &HttpResponse,
     body: Value,
@@ -161,16 +150,78 @@ pub fn verify(
             );
         }
     }
-    check_scope(pending, &body, parsed);
+    let asked = match pending.service {
+        // The scope of a code is the one of its authorization request.
+        ClientService::AccessToken => session.authorization.as_ref().and_then(|a| a.scope.clone()),
+        _ => pending.params.get("scope").map(str::to_owned),
+    };
+    check_scope(asked.as_deref(), &body, parsed);
+    let refresh_token = body.get("refresh_token").and_then(Value::as_str);
+    match pending.service {
+        ClientService::RefreshToken => {
+            let old = pending.params.get("refresh_token");
+            parsed.check(
+                "the refresh token was rotated",
+                refresh_token.is_some_and(|new| Some(new) != old),
+                match refresh_token {
+                    Some(new) if Some(new) == old => "the same token came back",
+                    Some(_) => "a new refresh token replaces the spent one",
+                    None => "no new refresh token",
+                },
+                "RFC 9700 §4.14.2",
+            );
+        }
+        ClientService::AccessToken => {
+            if let Some(verifier) = pending.params.get("code_verifier") {
+                parsed.check(
+                    "the AS accepted the PKCE code_verifier",
+                    response.status == 200,
+                    format!(
+                        "{} characters, against the S256 challenge sent",
+                        verifier.len()
+                    ),
+                    "RFC 7636 §4.5, §4.6",
+                );
+            }
+        }
+        ClientService::TokenExchange => {
+            let issued = body
+                .get("issued_token_type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            parsed.check(
+                "issued_token_type is an access token",
+                issued == TOKEN_TYPE_ACCESS_TOKEN,
+                format!("{issued:?}"),
+                "RFC 8693 §2.2.1",
+            );
+        }
+        _ => {}
+    }
     if let Some(token) = access_token {
         inspect_access_token(rp, session, token, parsed);
+    }
+    if parsed.ok()
+        && let Some(token) = access_token
+    {
+        let name = if pending.service == ClientService::TokenExchange {
+            "exchanged_token"
+        } else {
+            "access_token"
+        };
+        session.tokens.insert(name.into(), token.to_owned());
+        if let Some(refresh) = refresh_token {
+            session
+                .tokens
+                .insert("refresh_token".into(), refresh.to_owned());
+        }
     }
 }
 
 /// RFC 6749 §3.3, §5.1: the AS may grant less than asked and must then say
 /// so; it must never grant more.
-fn check_scope(pending: &Pending, body: &Value, parsed: &mut Parsed) {
-    let asked = pending.params.get("scope").map(Scope::parse);
+fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
+    let asked = asked.map(Scope::parse);
     let granted = body.get("scope").and_then(Value::as_str).map(Scope::parse);
     match (asked, granted) {
         (_, Some(Err(e))) => {

@@ -1,0 +1,124 @@
+//! Authorization Code Grant, token request (RFC 6749 §4.1.3), with PKCE
+//! (RFC 7636 §4.5, §4.6).
+use oauth_core::error::OAuthError;
+use oauth_core::form::Params;
+use oauth_core::secret::fingerprint;
+use oauth_core::{pkce, random};
+
+use super::Grant;
+use crate::AuthServer;
+use crate::config::{Client, GrantType};
+use crate::store::{CodeTake, GrantRecord, RefreshRecord};
+use crate::tokens;
+
+/// Redeems a code: single use (a replay revokes what the first use minted),
+/// unexpired, issued to this client, for this redirect URI, with the PKCE
+/// verifier that matches its challenge.
+pub async fn grant(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Grant, OAuthError> {
+    let code = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
+    let grant_id = random::token(16);
+    let c = match server.store.take_code(&fingerprint(code), &grant_id).await {
+        CodeTake::Fresh(c) => c,
+        CodeTake::Replayed { grant_id } => {
+            tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "authorization code replayed; its grant is revoked");
+            return Err(OAuthError::invalid_grant(
+                "the code was already used; the tokens issued for it are revoked",
+            ));
+        }
+        CodeTake::Unknown => return Err(OAuthError::invalid_grant("the code is unknown")),
+    };
+    let now = server.clock.now();
+    if c.expires_at <= now {
+        return Err(OAuthError::invalid_grant("the code has expired"));
+    }
+    if c.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
+    }
+    match params.get("redirect_uri") {
+        Some(uri) if uri != c.redirect_uri => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri differs from the one in the authorization request",
+            ));
+        }
+        None if c.redirect_uri_sent => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri is required: the authorization request carried one",
+            ));
+        }
+        _ => {}
+    }
+    match (&c.code_challenge, params.get("code_verifier")) {
+        (Some((challenge, method)), Some(verifier)) => {
+            if !pkce::verify(verifier, challenge, *method) {
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier is missing: the authorization request carried a code_challenge",
+            ));
+        }
+        // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier sent, but the authorization request carried no code_challenge",
+            ));
+        }
+        (None, None) => {}
+    }
+    let refresh = client.grant_types.contains(&GrantType::RefreshToken);
+    let refresh_expires_at = now + server.config.refresh_token_lifetime;
+    let access_expires_at = now + client.access_token_lifetime;
+    server
+        .store
+        .put_grant(GrantRecord {
+            grant_id: grant_id.clone(),
+            client_id: client.client_id.clone(),
+            subject: c.subject.clone(),
+            scope: c.scope.clone(),
+            auth_time: c.auth_time,
+            acr: c.acr.clone(),
+            expires_at: if refresh {
+                refresh_expires_at.max(access_expires_at)
+            } else {
+                access_expires_at
+            },
+            revoked: false,
+        })
+        .await;
+    let refresh_token = if refresh {
+        let token = tokens::new_refresh_token();
+        server
+            .store
+            .put_refresh(
+                fingerprint(&token),
+                RefreshRecord {
+                    grant_id: grant_id.clone(),
+                    expires_at: refresh_expires_at,
+                    rotated: false,
+                },
+            )
+            .await;
+        Some(token)
+    } else {
+        None
+    };
+    Ok(Grant {
+        subject: c.subject,
+        scope: c.scope,
+        grant_id: Some(grant_id),
+        refresh_token,
+        audience: None,
+        issued_token_type: None,
+    })
+}

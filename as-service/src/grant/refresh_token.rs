@@ -1,0 +1,70 @@
+//! Refreshing an access token (RFC 6749 §6), with refresh token rotation
+//! and reuse detection (RFC 9700 §4.14.2).
+use oauth_core::error::OAuthError;
+use oauth_core::form::Params;
+use oauth_core::secret::fingerprint;
+
+use super::{Grant, requested_scope};
+use crate::AuthServer;
+use crate::config::Client;
+use crate::store::Rotation;
+use crate::tokens;
+
+/// The refresh token must be this client's; it is spent and replaced by a
+/// new one; presenting a spent one revokes its whole family. The scope may
+/// narrow, never widen (RFC 6749 §6); the grant keeps its original scope.
+pub async fn grant(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Grant, OAuthError> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
+    let old = fingerprint(presented);
+    let record = server
+        .store
+        .refresh(&old)
+        .await
+        .ok_or_else(|| OAuthError::invalid_grant("the refresh token is unknown"))?;
+    let grant = server
+        .store
+        .grant(&record.grant_id)
+        .await
+        .ok_or_else(|| OAuthError::invalid_grant("the refresh token's grant is gone"))?;
+    // Checked before rotating, so another client cannot burn this one's token.
+    if grant.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    let scope = requested_scope(params, &grant.scope, &grant.scope)?;
+    let now = server.clock.now();
+    let new = tokens::new_refresh_token();
+    let expires_at = now + server.config.refresh_token_lifetime;
+    match server
+        .store
+        .rotate_refresh(&old, fingerprint(&new), expires_at, now)
+        .await
+    {
+        Rotation::Rotated(grant) => Ok(Grant {
+            subject: grant.subject,
+            scope,
+            grant_id: Some(grant.grant_id),
+            refresh_token: Some(new),
+            audience: None,
+            issued_token_type: None,
+        }),
+        Rotation::Reused { grant_id } => {
+            tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "refresh token reuse; the token family is revoked");
+            Err(OAuthError::invalid_grant(
+                "the refresh token was already used: the whole token family is revoked",
+            ))
+        }
+        Rotation::Expired => Err(OAuthError::invalid_grant("the refresh token has expired")),
+        Rotation::Revoked => Err(OAuthError::invalid_grant(
+            "the refresh token has been revoked",
+        )),
+        Rotation::Unknown => Err(OAuthError::invalid_grant("the refresh token is unknown")),
+    }
+}

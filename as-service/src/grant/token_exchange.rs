@@ -1,0 +1,83 @@
+//! OAuth 2.0 Token Exchange (RFC 8693): an access token of this server, as
+//! subject_token, for a new access token — for another audience, or a
+//! narrower scope.
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::form::Params;
+use oauth_core::token::{TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT};
+
+use super::{Grant, requested_scope};
+use crate::AuthServer;
+use crate::config::Client;
+use crate::tokens;
+
+/// RFC 8693 §2.1 and §2.2.2. A subject token that is invalid for any reason
+/// (unrecognised, expired, revoked, someone else's) is `invalid_request`, as
+/// §2.2.2 says; an audience the client may not ask for is `invalid_target`.
+pub async fn grant(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Grant, OAuthError> {
+    let subject_token = params
+        .get("subject_token")
+        .ok_or_else(|| OAuthError::invalid_request("subject_token is missing"))?;
+    let subject_token_type = params
+        .get("subject_token_type")
+        .ok_or_else(|| OAuthError::invalid_request("subject_token_type is missing"))?;
+    if subject_token_type != TOKEN_TYPE_ACCESS_TOKEN && subject_token_type != TOKEN_TYPE_JWT {
+        return Err(OAuthError::invalid_request(format!(
+            "subject_token_type {subject_token_type:?} is not supported; use {TOKEN_TYPE_ACCESS_TOKEN}"
+        )));
+    }
+    if params.has("actor_token") || params.has("actor_token_type") {
+        return Err(OAuthError::invalid_request(
+            "delegation (actor_token) is not supported by this server",
+        ));
+    }
+    if let Some(requested) = params.get("requested_token_type")
+        && requested != TOKEN_TYPE_ACCESS_TOKEN
+    {
+        return Err(OAuthError::invalid_request(format!(
+            "requested_token_type {requested:?} cannot be issued; this server issues {TOKEN_TYPE_ACCESS_TOKEN}"
+        )));
+    }
+    let subject = tokens::validate_access_token(server, subject_token)
+        .await
+        .map_err(|e| OAuthError::invalid_request(format!("the subject_token is not valid: {e}")))?;
+    if subject.client_id != client.client_id && !subject.aud.contains(&client.client_id) {
+        return Err(OAuthError::invalid_request(
+            "the subject_token was not issued to this client",
+        ));
+    }
+    let audiences: Vec<String> = params
+        .get_all("audience")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if let Some(refused) = audiences.iter().find(|a| !client.audiences.contains(a)) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidTarget,
+            format!("this client may not obtain tokens for audience {refused:?}"),
+        ));
+    }
+    // Within what the subject token carried and what this client may have.
+    let subject_scope = oauth_core::scope::Scope::parse(subject.scope.as_deref().unwrap_or(""))
+        .map_err(OAuthError::invalid_request)?;
+    let allowed = oauth_core::scope::Scope::from_tokens(
+        subject_scope
+            .iter()
+            .filter(|t| client.scopes.contains(t))
+            .map(str::to_owned),
+    );
+    let scope = requested_scope(params, &allowed, &allowed)?;
+    Ok(Grant {
+        subject: subject.sub,
+        scope,
+        // The new token joins the subject token's family: revoking the
+        // grant revokes what was exchanged from it.
+        grant_id: subject.sid,
+        refresh_token: None,
+        audience: (!audiences.is_empty()).then_some(audiences),
+        issued_token_type: Some(TOKEN_TYPE_ACCESS_TOKEN),
+    })
+}

@@ -1,0 +1,329 @@
+//! The in-memory store: one mutex over plain maps. Every operation is a
+//! handful of hash-map steps under the lock, so the lock is never held
+//! across an await or any I/O, and a multi-step guarantee (take a code and
+//! mark it spent; spend a refresh token and store its successor) happens
+//! under one acquisition.
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{
+    CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, RefreshRecord, RefreshTokenStore,
+    RevocationStore, Rotation, Store,
+};
+
+#[derive(Debug)]
+enum CodeState {
+    Unused(Box<CodeGrant>),
+    Spent { grant_id: String },
+}
+
+#[derive(Debug)]
+struct CodeEntry {
+    expires_at: i64,
+    state: CodeState,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    codes: HashMap<String, CodeEntry>,
+    grants: HashMap<String, GrantRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    revoked_access_tokens: HashMap<String, i64>,
+}
+
+impl Inner {
+    fn revoke(&mut self, grant_id: &str) {
+        if let Some(grant) = self.grants.get_mut(grant_id) {
+            grant.revoked = true;
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every critical section leaves the maps consistent at each step,
+        // so a panic elsewhere while holding the lock leaves nothing torn.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of grants held (for tests and the memory benchmark).
+    pub fn grant_count(&self) -> usize {
+        self.lock().grants.len()
+    }
+}
+
+#[async_trait]
+impl CodeStore for MemoryStore {
+    async fn put_code(&self, fingerprint: String, grant: CodeGrant) {
+        let expires_at = grant.expires_at;
+        self.lock().codes.insert(
+            fingerprint,
+            CodeEntry {
+                expires_at,
+                state: CodeState::Unused(Box::new(grant)),
+            },
+        );
+    }
+
+    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> CodeTake {
+        let mut inner = self.lock();
+        let Some(entry) = inner.codes.get_mut(fingerprint) else {
+            return CodeTake::Unknown;
+        };
+        let spent = CodeState::Spent {
+            grant_id: grant_id.to_owned(),
+        };
+        match std::mem::replace(&mut entry.state, spent) {
+            CodeState::Unused(grant) => CodeTake::Fresh(*grant),
+            CodeState::Spent { grant_id: first } => {
+                // Keep pointing at the first grant, and revoke it (RFC 6749 §4.1.2).
+                entry.state = CodeState::Spent {
+                    grant_id: first.clone(),
+                };
+                inner.revoke(&first);
+                CodeTake::Replayed { grant_id: first }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl GrantStore for MemoryStore {
+    async fn put_grant(&self, grant: GrantRecord) {
+        self.lock().grants.insert(grant.grant_id.clone(), grant);
+    }
+
+    async fn grant(&self, grant_id: &str) -> Option<GrantRecord> {
+        self.lock().grants.get(grant_id).cloned()
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) {
+        self.lock().revoke(grant_id);
+    }
+
+    async fn extend_grant(&self, grant_id: &str, expires_at: i64) {
+        if let Some(grant) = self.lock().grants.get_mut(grant_id) {
+            grant.expires_at = grant.expires_at.max(expires_at);
+        }
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for MemoryStore {
+    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) {
+        self.lock().refresh.insert(fingerprint, record);
+    }
+
+    async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord> {
+        self.lock().refresh.get(fingerprint).cloned()
+    }
+
+    async fn rotate_refresh(
+        &self,
+        old: &str,
+        new: String,
+        new_expires_at: i64,
+        now: i64,
+    ) -> Rotation {
+        let mut inner = self.lock();
+        let Some(record) = inner.refresh.get(old).cloned() else {
+            return Rotation::Unknown;
+        };
+        if record.rotated {
+            inner.revoke(&record.grant_id);
+            return Rotation::Reused {
+                grant_id: record.grant_id,
+            };
+        }
+        if record.expires_at <= now {
+            return Rotation::Expired;
+        }
+        let grant = match inner.grants.get_mut(&record.grant_id) {
+            Some(g) if !g.revoked => {
+                g.expires_at = g.expires_at.max(new_expires_at);
+                g.clone()
+            }
+            _ => return Rotation::Revoked,
+        };
+        if let Some(r) = inner.refresh.get_mut(old) {
+            r.rotated = true;
+        }
+        inner.refresh.insert(
+            new,
+            RefreshRecord {
+                grant_id: record.grant_id,
+                expires_at: new_expires_at,
+                rotated: false,
+            },
+        );
+        Rotation::Rotated(grant)
+    }
+}
+
+#[async_trait]
+impl RevocationStore for MemoryStore {
+    async fn revoke_access_token(&self, jti: String, expires_at: i64) {
+        self.lock().revoked_access_tokens.insert(jti, expires_at);
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str) -> bool {
+        self.lock().revoked_access_tokens.contains_key(jti)
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn purge_expired(&self, now: i64) {
+        let mut inner = self.lock();
+        inner.codes.retain(|_, c| c.expires_at > now);
+        inner.refresh.retain(|_, r| r.expires_at > now);
+        inner.revoked_access_tokens.retain(|_, exp| *exp > now);
+        inner.grants.retain(|_, g| g.expires_at > now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth_core::scope::Scope;
+
+    use super::*;
+
+    fn code(expires_at: i64) -> CodeGrant {
+        CodeGrant {
+            client_id: "client".into(),
+            redirect_uri: "https://example.com/cb".into(),
+            redirect_uri_sent: true,
+            scope: Scope::parse("foobar").unwrap(),
+            subject: "diana".into(),
+            auth_time: 0,
+            acr: None,
+            nonce: None,
+            code_challenge: None,
+            expires_at,
+        }
+    }
+
+    fn grant(id: &str) -> GrantRecord {
+        GrantRecord {
+            grant_id: id.into(),
+            client_id: "client".into(),
+            subject: "diana".into(),
+            scope: Scope::parse("foobar").unwrap(),
+            auth_time: 0,
+            acr: None,
+            expires_at: 1000,
+            revoked: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_code_is_taken_once_and_its_replay_revokes_the_grant() {
+        let store = MemoryStore::new();
+        store.put_code("c".into(), code(100)).await;
+        assert!(matches!(
+            store.take_code("c", "g1").await,
+            CodeTake::Fresh(_)
+        ));
+        store.put_grant(grant("g1")).await;
+        assert_eq!(
+            store.take_code("c", "g2").await,
+            CodeTake::Replayed {
+                grant_id: "g1".into()
+            }
+        );
+        assert!(store.grant("g1").await.unwrap().revoked);
+        assert_eq!(store.take_code("nope", "g3").await, CodeTake::Unknown);
+    }
+
+    #[tokio::test]
+    async fn rotation_spends_the_old_token_and_reuse_revokes_the_family() {
+        let store = MemoryStore::new();
+        store.put_grant(grant("g")).await;
+        store
+            .put_refresh(
+                "r1".into(),
+                RefreshRecord {
+                    grant_id: "g".into(),
+                    expires_at: 500,
+                    rotated: false,
+                },
+            )
+            .await;
+        assert!(matches!(
+            store.rotate_refresh("r1", "r2".into(), 600, 10).await,
+            Rotation::Rotated(_)
+        ));
+        assert!(matches!(
+            store.rotate_refresh("r2", "r3".into(), 600, 10).await,
+            Rotation::Rotated(_)
+        ));
+        // r1 again: reuse.
+        assert_eq!(
+            store.rotate_refresh("r1", "r4".into(), 600, 10).await,
+            Rotation::Reused {
+                grant_id: "g".into()
+            }
+        );
+        // The newest token of the family is dead too.
+        assert_eq!(
+            store.rotate_refresh("r3", "r5".into(), 600, 10).await,
+            Rotation::Revoked
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_refresh_tokens_are_refused_and_purged() {
+        let store = MemoryStore::new();
+        store.put_grant(grant("g")).await;
+        store
+            .put_refresh(
+                "r".into(),
+                RefreshRecord {
+                    grant_id: "g".into(),
+                    expires_at: 50,
+                    rotated: false,
+                },
+            )
+            .await;
+        assert_eq!(
+            store.rotate_refresh("r", "r2".into(), 600, 50).await,
+            Rotation::Expired
+        );
+        store.purge_expired(60).await;
+        assert!(store.refresh("r").await.is_none());
+        assert_eq!(store.grant_count(), 1);
+        store.purge_expired(2000).await;
+        assert_eq!(store.grant_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn concurrent_takes_of_one_code_yield_exactly_one_fresh() {
+        let store = std::sync::Arc::new(MemoryStore::new());
+        store.put_code("c".into(), code(100)).await;
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.take_code("c", &format!("g{i}")).await
+            }));
+        }
+        let mut fresh = 0;
+        for t in tasks {
+            if matches!(t.await.unwrap(), CodeTake::Fresh(_)) {
+                fresh += 1;
+            }
+        }
+        assert_eq!(fresh, 1);
+    }
+}

@@ -1,0 +1,129 @@
+//! What the AS remembers between requests, behind narrow async traits (one
+//! per concern, so each handler states what it needs), with an in-memory
+//! implementation. Bearer values (codes, refresh tokens) are kept by their
+//! SHA-256 fingerprint only.
+//!
+//! Every operation that guards a single-use or rotation guarantee is one
+//! atomic step of the store: taking a code, rotating a refresh token.
+pub mod memory;
+
+use async_trait::async_trait;
+use oauth_core::pkce;
+use oauth_core::scope::Scope;
+
+pub use memory::MemoryStore;
+
+/// What an authorization code stands for (RFC 6749 §4.1.2: bound to the
+/// client, the redirect URI, the user, the scope and the PKCE challenge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// Whether the authorization request named the redirect URI; if it did,
+    /// the token request must name the same one (RFC 6749 §4.1.3).
+    pub redirect_uri_sent: bool,
+    pub scope: Scope,
+    pub subject: String,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<(String, pkce::Method)>,
+    pub expires_at: i64,
+}
+
+/// The outcome of redeeming a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeTake {
+    /// First use: the code is now spent, recorded as having minted `grant_id`.
+    Fresh(CodeGrant),
+    /// Second use: the grant the first use minted has been revoked with it.
+    Replayed { grant_id: String },
+    /// Never issued, or long gone.
+    Unknown,
+}
+
+/// A grant: one user's (or client's) authorization to one client, the root
+/// of a token family (the refresh tokens and access tokens minted from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub grant_id: String,
+    pub client_id: String,
+    pub subject: String,
+    pub scope: Scope,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+    /// When the last token minted from it expires; the record may go after.
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+/// A refresh token as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRecord {
+    pub grant_id: String,
+    pub expires_at: i64,
+    /// Spent by rotation: presenting it again is reuse.
+    pub rotated: bool,
+}
+
+/// The outcome of rotating a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token is spent; the new one is stored. The grant, for minting.
+    Rotated(GrantRecord),
+    /// The old token was already spent: the whole family has been revoked.
+    Reused {
+        grant_id: String,
+    },
+    Expired,
+    /// Its grant was revoked.
+    Revoked,
+    Unknown,
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    async fn put_code(&self, fingerprint: String, grant: CodeGrant);
+    /// Atomically spends an unused code, recording `grant_id` as what it
+    /// minted; a spent code revokes that grant and reports the replay.
+    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> CodeTake;
+}
+
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn put_grant(&self, grant: GrantRecord);
+    async fn grant(&self, grant_id: &str) -> Option<GrantRecord>;
+    /// Revokes a grant, and with it every token minted from it.
+    async fn revoke_grant(&self, grant_id: &str);
+    /// Pushes the grant's expiry out to cover a newly minted token.
+    async fn extend_grant(&self, grant_id: &str, expires_at: i64);
+}
+
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord);
+    async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord>;
+    /// Atomically spends `old` and stores `new` in its place (RFC 9700
+    /// §4.14.2 rotation); reuse of a spent token revokes the family.
+    async fn rotate_refresh(
+        &self,
+        old: &str,
+        new: String,
+        new_expires_at: i64,
+        now: i64,
+    ) -> Rotation;
+}
+
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Remembers a revoked access token until it would have expired anyway.
+    async fn revoke_access_token(&self, jti: String, expires_at: i64);
+    async fn is_access_token_revoked(&self, jti: &str) -> bool;
+}
+
+/// Everything the AS stores.
+#[async_trait]
+pub trait Store: CodeStore + GrantStore + RefreshTokenStore + RevocationStore {
+    /// Forgets what has expired: codes, refresh tokens, revocations, grants.
+    async fn purge_expired(&self, now: i64);
+}

@@ -1,0 +1,128 @@
+//! This server's tokens: JWT access tokens (RFC 9068) signed with the
+//! configured key, opaque refresh tokens kept by fingerprint, and the
+//! validation of an access token the server itself issued (for
+//! introspection, revocation and token exchange).
+use oauth_core::error::OAuthError;
+use oauth_core::jose::{self, JwsAlgorithm};
+use oauth_core::random;
+use oauth_core::scope::Scope;
+use oauth_core::token::{ACCESS_TOKEN_TYP, AccessTokenClaims, Audience};
+
+use crate::AuthServer;
+
+/// What an access token is for.
+#[derive(Debug, Clone)]
+pub struct AccessTokenSpec<'a> {
+    pub client_id: &'a str,
+    pub subject: &'a str,
+    pub scope: &'a Scope,
+    pub lifetime: i64,
+    /// Overrides the configured default audience.
+    pub audience: Option<&'a [String]>,
+    /// The grant the token belongs to.
+    pub grant_id: Option<&'a str>,
+}
+
+/// Signs an access token; returns it with its expiry.
+pub fn mint_access_token(
+    server: &AuthServer,
+    spec: &AccessTokenSpec<'_>,
+) -> Result<(String, i64), OAuthError> {
+    let now = server.clock.now();
+    let exp = now + spec.lifetime;
+    let audience = spec.audience.unwrap_or(&server.config.audience).to_vec();
+    let claims = AccessTokenClaims {
+        iss: server.config.issuer.clone(),
+        sub: spec.subject.to_owned(),
+        aud: Audience::from_list(audience),
+        exp,
+        iat: now,
+        jti: random::token(16),
+        client_id: spec.client_id.to_owned(),
+        scope: (!spec.scope.is_empty()).then(|| spec.scope.to_string()),
+        sid: spec.grant_id.map(str::to_owned),
+    };
+    let key = server
+        .keys
+        .signing_key(server.config.access_token_alg)
+        .ok_or_else(|| OAuthError::server_error("no signing key"))?;
+    let token = key.sign(ACCESS_TOKEN_TYP, &claims).map_err(|e| {
+        tracing::error!(error = %e, "signing an access token failed");
+        OAuthError::server_error("the token could not be signed")
+    })?;
+    Ok((token, exp))
+}
+
+/// A new refresh token value: 32 random bytes. Only its fingerprint is stored.
+pub fn new_refresh_token() -> String {
+    random::token(32)
+}
+
+/// Why an access token is not (or no longer) good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// Not a JWT this server signed.
+    NotOurs(String),
+    Expired,
+    Revoked,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotOurs(why) => write!(f, "not an access token of this server ({why})"),
+            Self::Expired => f.write_str("expired"),
+            Self::Revoked => f.write_str("revoked"),
+        }
+    }
+}
+
+/// Verifies an access token this server issued: signature with its own
+/// keys, `typ`, issuer, expiry, and that neither the token nor its grant has
+/// been revoked. Returns the claims even when expired or revoked (for
+/// revocation, which must find the token all the same) alongside the verdict.
+pub async fn inspect_access_token(
+    server: &AuthServer,
+    token: &str,
+) -> Result<(AccessTokenClaims, Result<(), Invalid>), Invalid> {
+    let algs = [JwsAlgorithm::ES256, JwsAlgorithm::RS256];
+    let verified = jose::verify(token, &server.verification_keys, &algs)
+        .map_err(|e| Invalid::NotOurs(e.to_string()))?;
+    let typ = verified
+        .header
+        .get("typ")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    if !typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) {
+        return Err(Invalid::NotOurs(format!("typ {typ:?}")));
+    }
+    let claims: AccessTokenClaims =
+        serde_json::from_value(serde_json::Value::Object(verified.claims))
+            .map_err(|e| Invalid::NotOurs(format!("claims: {e}")))?;
+    if claims.iss != server.config.issuer {
+        return Err(Invalid::NotOurs("another issuer".into()));
+    }
+    let verdict = if claims.exp <= server.clock.now() {
+        Err(Invalid::Expired)
+    } else if server.store.is_access_token_revoked(&claims.jti).await {
+        Err(Invalid::Revoked)
+    } else {
+        match &claims.sid {
+            Some(grant_id) => match server.store.grant(grant_id).await {
+                Some(grant) if !grant.revoked => Ok(()),
+                _ => Err(Invalid::Revoked),
+            },
+            None => Ok(()),
+        }
+    };
+    Ok((claims, verdict))
+}
+
+/// An access token that is good now.
+pub async fn validate_access_token(
+    server: &AuthServer,
+    token: &str,
+) -> Result<AccessTokenClaims, Invalid> {
+    let (claims, verdict) = inspect_access_token(server, token).await?;
+    verdict.map(|()| claims)
+}

@@ -1,0 +1,95 @@
+//! Token introspection (RFC 7662), as the client that holds the token.
+use std::collections::BTreeMap;
+
+use oauth_core::http::HttpRequest;
+use serde_json::Value;
+
+use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
+use crate::RelyingParty;
+use crate::session::{Pending, Session};
+
+/// Which session token a step names: `access_token` (default),
+/// `refresh_token` or `exchanged_token`; and its `token_type_hint`.
+pub(crate) fn session_token<'a>(
+    session: &'a Session,
+    args: &BTreeMap<String, String>,
+) -> Result<(&'a str, &'static str), StepError> {
+    let which = arg(args, "token").unwrap_or("access_token");
+    let hint = match which {
+        "access_token" | "exchanged_token" => "access_token",
+        "refresh_token" => "refresh_token",
+        other => {
+            return Err(StepError::BadArgument(format!(
+                "token {other:?}: use access_token, refresh_token or exchanged_token"
+            )));
+        }
+    };
+    let token = session
+        .tokens
+        .get(which)
+        .ok_or_else(|| StepError::MissingState(format!("the session holds no {which}")))?;
+    Ok((token, hint))
+}
+
+pub fn request(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    let (token, hint) = session_token(session, args)?;
+    let params = vec![
+        ("token", token.to_owned()),
+        ("token_type_hint", hint.to_owned()),
+    ];
+    authenticated_post(rp, session, AsEndpoint::Introspection, params, args)
+}
+
+pub fn verify(
+    rp: &RelyingParty,
+    session: &Session,
+    pending: &Pending,
+    body: Value,
+    parsed: &mut Parsed,
+) {
+    let active = body.get("active").and_then(Value::as_bool);
+    parsed.check(
+        "active is a boolean",
+        active.is_some(),
+        body.get("active")
+            .map_or("missing".into(), Value::to_string),
+        "RFC 7662 §2.2",
+    );
+    if let Some(expected) = arg(&pending.args, "expect_active") {
+        let expected = expected == "true";
+        parsed.check(
+            format!(
+                "the token is {}",
+                if expected { "active" } else { "inactive" }
+            ),
+            active == Some(expected),
+            format!(
+                "active: {}",
+                active.map_or("missing".into(), |a| a.to_string())
+            ),
+            "RFC 7662 §2.2",
+        );
+    }
+    if active != Some(true) {
+        return;
+    }
+    let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
+    parsed.check(
+        "client_id is this client",
+        client_id == session.profile.client_id,
+        format!("{client_id:?}"),
+        "RFC 7662 §2.2",
+    );
+    let now = rp.clock.now();
+    let exp = body.get("exp").and_then(Value::as_i64);
+    parsed.check(
+        "exp is in the future",
+        exp.is_some_and(|e| e > now),
+        exp.map_or("no exp".into(), |e| format!("expires in {} s", e - now)),
+        "RFC 7662 §2.2",
+    );
+}

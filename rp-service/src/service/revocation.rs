@@ -1,0 +1,35 @@
+//! Token revocation (RFC 7009), as the client that holds the token.
+use std::collections::BTreeMap;
+
+use oauth_core::http::{HttpRequest, HttpResponse};
+
+use super::introspection::session_token;
+use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
+use crate::RelyingParty;
+use crate::session::{Pending, Session};
+
+pub fn request(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    let (token, hint) = session_token(session, args)?;
+    let params = vec![
+        ("token", token.to_owned()),
+        ("token_type_hint", hint.to_owned()),
+    ];
+    authenticated_post(rp, session, AsEndpoint::Revocation, params, args)
+}
+
+/// RFC 7009 §2.2: 200 means revoked — or never valid. The session keeps
+/// the token, so that a later step can show the AS now calls it inactive.
+pub fn verify(pending: &Pending, response: &HttpResponse, parsed: &mut Parsed) {
+    parsed.check(
+        "HTTP status is 200: the token is no longer valid",
+        response.status == 200,
+        response.status.to_string(),
+        "RFC 7009 §2.2",
+    );
+    let which = arg(&pending.args, "token").unwrap_or("access_token");
+    parsed.parsed = serde_json::json!({ "revoked": which });
+}
