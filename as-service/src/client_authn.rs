@@ -1,5 +1,7 @@
 //! Client authentication at the token, introspection and revocation
 //! endpoints (RFC 6749 §2.3, §3.2.1; RFC 7662 §2.1; RFC 7009 §2.1).
+use std::sync::Arc;
+
 use oauth_core::client_auth::{self, AuthMethod};
 use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
@@ -14,18 +16,18 @@ use crate::config::Client;
 const DECOY: &str = "decoy secret of a typical length";
 
 /// Authenticates the client of a request and returns its registration.
-pub fn authenticate<'a>(
-    server: &'a AuthServer,
+pub async fn authenticate(
+    server: &AuthServer,
     request: &HttpRequest,
     params: &Params,
-) -> Result<&'a Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let realm = server.realm();
     let fail = |why: &str| {
         OAuthError::invalid_client(format!("client authentication failed: {why}"), realm)
     };
     let presented = client_auth::presented(request.header("authorization"), params, realm)?
         .ok_or_else(|| fail("the request carries no client credentials"))?;
-    let Some(client) = server.config.clients.get(&presented.client_id) else {
+    let Some(client) = server.client(&presented.client_id).await else {
         if let Some(secret) = &presented.secret {
             Secret::new(DECOY).matches(secret.expose());
         }
@@ -53,6 +55,13 @@ pub fn authenticate<'a>(
     };
     if !ok {
         return Err(fail("the client secret does not match"));
+    }
+    // RFC 7591 §3.2.1: client_secret_expires_at.
+    if client
+        .secret_expires_at
+        .is_some_and(|at| at <= server.clock.now())
+    {
+        return Err(fail("the client secret has expired"));
     }
     Ok(client)
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use oauth_core::client_auth::AuthMethod;
 use oauth_core::jose::JwsAlgorithm;
@@ -26,6 +27,10 @@ pub struct FileConfig {
     pub authorization: AuthorizationFileConfig,
     #[serde(default)]
     pub refresh_token: RefreshTokenFileConfig,
+    #[serde(default)]
+    pub id_token: IdTokenFileConfig,
+    #[serde(default)]
+    pub registration: RegistrationFileConfig,
     #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
@@ -79,6 +84,55 @@ impl Default for RefreshTokenFileConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct IdTokenFileConfig {
+    pub lifetime: i64,
+    /// Salt of pairwise subject identifiers (OIDC Core §8.1). Keep it secret
+    /// and stable: changing it changes every pairwise `sub`. When unset, a
+    /// random one is drawn at start (pairwise subjects then change on restart).
+    #[serde(default)]
+    pub pairwise_salt: Option<Secret>,
+}
+
+impl Default for IdTokenFileConfig {
+    fn default() -> Self {
+        Self {
+            lifetime: 86400,
+            pairwise_salt: None,
+        }
+    }
+}
+
+/// Dynamic client registration (OIDC Registration, RFC 7591).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationFileConfig {
+    pub enabled: bool,
+    /// Lifetime of an issued client secret, seconds; 0: never expires.
+    pub secret_lifetime: i64,
+    /// How many clients may register, so open registration cannot exhaust memory.
+    pub max_clients: usize,
+    /// The scopes a registered client may ask for.
+    pub scopes: Vec<String>,
+    /// Access token lifetime of registered clients, seconds.
+    pub access_token_lifetime: i64,
+}
+
+impl Default for RegistrationFileConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            secret_lifetime: 30 * 86400,
+            max_clients: 10_000,
+            scopes: ["openid", "profile", "email", "address", "phone", "offline_access", "foobar"]
+                .map(String::from)
+                .to_vec(),
+            access_token_lifetime: 600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClientFileConfig {
     pub client_id: String,
     #[serde(default)]
@@ -104,6 +158,15 @@ pub struct ClientFileConfig {
     /// the server's default audience when unset.
     #[serde(default)]
     pub audiences: Option<Vec<String>>,
+    /// `public` (default) or `pairwise` (OIDC Core §8).
+    #[serde(default)]
+    pub subject_type: Option<String>,
+    /// RS256 (default) or ES256.
+    #[serde(default)]
+    pub id_token_signed_response_alg: Option<String>,
+    /// The client's public keys (a JWK set), for signed requests.
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +182,9 @@ pub struct UserFileConfig {
 pub enum GrantType {
     /// RFC 6749 §4.1
     AuthorizationCode,
+    /// RFC 6749 §4.2; OIDC Core §3.2: ID tokens from the authorization
+    /// endpoint. Never used at the token endpoint.
+    Implicit,
     /// RFC 6749 §6
     RefreshToken,
     /// RFC 8693
@@ -130,8 +196,9 @@ pub enum GrantType {
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 5] = [
+    pub const ALL: [GrantType; 6] = [
         GrantType::AuthorizationCode,
+        GrantType::Implicit,
         GrantType::RefreshToken,
         GrantType::TokenExchange,
         GrantType::ClientCredentials,
@@ -141,6 +208,7 @@ impl GrantType {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AuthorizationCode => "authorization_code",
+            Self::Implicit => "implicit",
             Self::RefreshToken => "refresh_token",
             Self::TokenExchange => oauth_core::token::GRANT_TYPE_TOKEN_EXCHANGE,
             Self::ClientCredentials => "client_credentials",
@@ -161,8 +229,28 @@ pub const AUTH_METHODS: [AuthMethod; 3] = [
     AuthMethod::None,
 ];
 
-/// Response types the authorization endpoint implements.
-pub const RESPONSE_TYPES: [&str; 1] = ["code"];
+/// Response types the authorization endpoint implements (RFC 6749 §4.1,
+/// OIDC Core §3.2, §3.3).
+pub const RESPONSE_TYPES: [&str; 3] = ["code", "id_token", "code id_token"];
+
+/// ID token signing algorithms (OIDC Core §3.1.3.7: RS256 is the default).
+pub const ID_TOKEN_ALGS: [&str; 2] = ["RS256", "ES256"];
+
+/// Subject identifier types (OIDC Core §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectType {
+    Public,
+    Pairwise,
+}
+
+impl SubjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Pairwise => "pairwise",
+        }
+    }
+}
 
 /// A registered client, validated.
 #[derive(Debug, Clone)]
@@ -178,6 +266,16 @@ pub struct Client {
     pub response_types: Vec<String>,
     pub require_pkce: bool,
     pub audiences: Vec<String>,
+    pub subject_type: SubjectType,
+    /// The host pairwise subjects are computed for (OIDC Core §8.1).
+    pub sector: String,
+    pub id_token_alg: JwsAlgorithm,
+    /// When the client secret stops working; `None`: never.
+    pub secret_expires_at: Option<i64>,
+    /// The client's public keys.
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
+    /// Registered through the registration endpoint.
+    pub dynamic: bool,
 }
 
 impl Client {
@@ -208,7 +306,10 @@ pub struct Config {
     pub code_lifetime: i64,
     pub pkce_plain_allowed: bool,
     pub refresh_token_lifetime: i64,
-    pub clients: BTreeMap<String, Client>,
+    pub id_token_lifetime: i64,
+    pub pairwise_salt: Secret,
+    pub registration: RegistrationFileConfig,
+    pub clients: BTreeMap<String, Arc<Client>>,
     pub users: BTreeMap<String, User>,
 }
 
@@ -268,11 +369,11 @@ impl Config {
         }
         let mut clients = BTreeMap::new();
         for c in file.clients {
-            let client = validate_client(c, &file.access_token)?;
+            let client = validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }
-            clients.insert(client.client_id.clone(), client);
+            clients.insert(client.client_id.clone(), Arc::new(client));
         }
         let users = file
             .users
@@ -299,6 +400,11 @@ impl Config {
             code_lifetime: file.authorization.code_lifetime,
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
             refresh_token_lifetime: file.refresh_token.lifetime,
+            id_token_lifetime: file.id_token.lifetime,
+            pairwise_salt: file.id_token.pairwise_salt.unwrap_or_else(|| {
+                Secret::new(oauth_core::random::token(32))
+            }),
+            registration: file.registration,
             clients,
             users,
         })
@@ -326,9 +432,12 @@ fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
     Ok(issuer.to_owned())
 }
 
-fn validate_client(
+/// Validates a client's metadata, from the configuration file or from a
+/// registration request.
+pub fn validate_client(
     c: ClientFileConfig,
-    tokens: &AccessTokenFileConfig,
+    default_audience: &[String],
+    default_lifetime: i64,
 ) -> Result<Client, ConfigError> {
     let id = c.client_id.clone();
     if id.is_empty() {
@@ -380,10 +489,17 @@ fn validate_client(
             ));
         }
     }
-    if !c.response_types.is_empty() && !grant_types.contains(&GrantType::AuthorizationCode) {
-        return err(format!(
-            "client {id:?}: response type code needs the authorization_code grant"
-        ));
+    // OIDC Registration §2: response types and grant types must agree.
+    for rt in &c.response_types {
+        if rt.split(' ').any(|t| t == "code") && !grant_types.contains(&GrantType::AuthorizationCode) {
+            return err(format!("client {id:?}: response type {rt:?} needs the authorization_code grant"));
+        }
+        if rt.split(' ').any(|t| t == "id_token") && !grant_types.contains(&GrantType::Implicit) {
+            return err(format!("client {id:?}: response type {rt:?} needs the implicit grant"));
+        }
+    }
+    if grant_types.contains(&GrantType::Implicit) && c.redirect_uris.is_empty() {
+        return err(format!("client {id:?}: the implicit grant needs redirect_uris"));
     }
     if grant_types.contains(&GrantType::AuthorizationCode) && c.redirect_uris.is_empty() {
         return err(format!(
@@ -400,6 +516,37 @@ fn validate_client(
             ));
         }
     }
+    let subject_type = match c.subject_type.as_deref() {
+        None | Some("public") => SubjectType::Public,
+        Some("pairwise") => SubjectType::Pairwise,
+        Some(other) => return err(format!("client {id:?}: subject_type {other:?}: use public or pairwise")),
+    };
+    // OIDC Core §8.1: the sector is the host of the redirect URIs, which
+    // must then all share it (no sector_identifier_uri is fetched here).
+    let hosts: std::collections::BTreeSet<String> = c
+        .redirect_uris
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
+        .collect();
+    if subject_type == SubjectType::Pairwise && hosts.len() != 1 {
+        return err(format!(
+            "client {id:?}: pairwise subjects need redirect URIs on a single host"
+        ));
+    }
+    let sector = hosts.into_iter().next().unwrap_or_else(|| id.clone());
+    let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+        None | Some("RS256") => JwsAlgorithm::RS256,
+        Some("ES256") => JwsAlgorithm::ES256,
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: id_token_signed_response_alg {other:?}: use RS256 or ES256"
+            ));
+        }
+    };
+    let jwks = match &c.jwks {
+        None => None,
+        Some(value) => Some(public_jwks(value).map_err(|e| ConfigError(format!("client {id:?}: jwks: {e}")))?),
+    };
     let scopes = Scope::parse(&c.scopes.join(" "))
         .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
     let default_scope = match &c.default_scope {
@@ -413,7 +560,7 @@ fn validate_client(
         }
         None => scopes.clone(),
     };
-    let access_token_lifetime = c.access_token_lifetime.unwrap_or(tokens.lifetime);
+    let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
     if access_token_lifetime <= 0 {
         return err(format!(
             "client {id:?}: access_token_lifetime must be positive"
@@ -430,8 +577,38 @@ fn validate_client(
         redirect_uris: c.redirect_uris,
         response_types: c.response_types,
         require_pkce: c.require_pkce || public,
-        audiences: c.audiences.unwrap_or_else(|| tokens.audience.clone()),
+        audiences: c.audiences.unwrap_or_else(|| default_audience.to_vec()),
+        subject_type,
+        sector,
+        id_token_alg,
+        secret_expires_at: None,
+        jwks,
+        dynamic: false,
     })
+}
+
+/// A client's JWK set: public keys only. A private member or a symmetric
+/// key would put a secret where anyone may read it (RFC 7517 §5,
+/// RFC 7591 §2), so either refuses the whole set.
+pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+    const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+    let keys = value
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("not a JWK set: no keys array")?;
+    if keys.is_empty() {
+        return Err("the key set is empty".into());
+    }
+    for key in keys {
+        let kid = key.get("kid").and_then(serde_json::Value::as_str).unwrap_or("?");
+        if key.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
+            return Err(format!("key {kid:?} is a symmetric (oct) key: never publish a secret"));
+        }
+        if let Some(member) = PRIVATE.iter().find(|m| key.get(**m).is_some()) {
+            return Err(format!("key {kid:?} carries the private member {member:?}"));
+        }
+    }
+    oauth_core::jose::parse_jwks(&value.to_string()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -80,6 +80,9 @@ endpoint_rpcs! {
     token => endpoint::token::handle,
     introspection => endpoint::introspection::handle,
     revocation => endpoint::revocation::handle,
+    provider_configuration => endpoint::metadata::provider_configuration,
+    userinfo => endpoint::userinfo::handle,
+    registration => endpoint::registration::handle,
 }
 
 /// How often expired codes, tokens and revocations are forgotten.

@@ -5,6 +5,7 @@
 //! - [`store`]: what the AS remembers (codes, grants, refresh tokens,
 //!   revocations) behind narrow async traits, with an in-memory implementation.
 //! - [`tokens`]: minting and validating this server's access tokens.
+//! - [`id_token`]: OpenID Connect ID tokens (OIDC Core §2) and the user's claims.
 //! - [`endpoint`]: one module per OAuth endpoint, HTTP message in, HTTP message out.
 //! - [`grant`]: one module per grant type the token endpoint serves.
 //! - [`client_authn`]: authenticating a client against its registration.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod endpoint;
 pub mod grant;
 pub mod grpc;
+pub mod id_token;
 pub mod keys;
 pub mod store;
 pub mod tokens;
@@ -86,5 +88,29 @@ impl AuthServer {
     /// The realm named in `WWW-Authenticate` challenges.
     pub fn realm(&self) -> &str {
         &self.config.issuer
+    }
+
+    /// A client by id: configured, or registered at the registration endpoint.
+    pub async fn client(&self, client_id: &str) -> Option<Arc<config::Client>> {
+        match self.config.clients.get(client_id) {
+            Some(client) => Some(client.clone()),
+            None => self.store.registered_client(client_id).await,
+        }
+    }
+
+    /// The `sub` a client knows a user by (OIDC Core §8): the local name
+    /// for public subjects; for pairwise ones a hash of the client's sector,
+    /// the local name and a secret salt, so two sectors cannot correlate
+    /// their users (OIDC Core §8.1).
+    pub fn subject_for(&self, client: &config::Client, user: &str) -> String {
+        match client.subject_type {
+            config::SubjectType::Public => user.to_owned(),
+            config::SubjectType::Pairwise => oauth_core::secret::fingerprint(&format!(
+                "{}\n{}\n{}",
+                client.sector,
+                user,
+                self.config.pairwise_salt.expose()
+            )),
+        }
     }
 }

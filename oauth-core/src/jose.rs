@@ -352,6 +352,17 @@ impl KeySet {
         })
     }
 
+    /// One EC P-256 key (ES256): the set a client needs to sign requests.
+    ///
+    /// # Panics
+    /// Only if the system cannot generate a key, which leaves nothing to run.
+    #[allow(clippy::expect_used)]
+    pub fn generate_ec() -> Self {
+        Self {
+            keys: vec![SigningKey::generate(Algorithm::ES256).expect("EC key generation")],
+        }
+    }
+
     /// Reads a private JWK set (`{"keys": [...]}`).
     pub fn from_private_jwks(text: &str) -> Result<Self, JoseError> {
         #[derive(Deserialize)]

@@ -7,6 +7,7 @@
 //! - [`client_auth`]: client authentication by secret (RFC 6749 §2.3.1).
 //! - [`scope`]: scope syntax (RFC 6749 §3.3).
 //! - [`jose`]: signing keys, JWK sets, JWT signing and verification (RFC 7515, 7517, 7519, 7638).
+//! - [`oidc`]: ID token hashes, claims by scope, the claims request (OIDC Core).
 //! - [`pkce`]: Proof Key for Code Exchange (RFC 7636).
 //! - [`token`]: access token claims (RFC 9068) and the token response (RFC 6749 §5.1).
 //! - [`discovery`]: metadata and endpoint URLs (RFC 8414 §3).
@@ -20,6 +21,7 @@ pub mod error;
 pub mod form;
 pub mod http;
 pub mod jose;
+pub mod oidc;
 pub mod pkce;
 pub mod random;
 pub mod scope;

@@ -137,6 +137,82 @@ pub const STORIES: &[Story] = &[
             ),
         ],
     },
+    Story {
+        name: "oidc_code",
+        title: "OpenID Connect Authorization Code Flow",
+        standard: "OIDC Core §3.1",
+        summary: "discovery and the OP's keys, an ID token verified by the RP, userinfo with a Bearer token",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with("authorization", &[("scope", "openid foobar offline_access email")]),
+            step("accesstoken"),
+            step("userinfo"),
+        ],
+    },
+    Story {
+        name: "oidc_code_claims",
+        title: "Requesting Claims",
+        standard: "OIDC Core §5.5",
+        summary: "the claims parameter: nickname in the ID token; name, email, email_verified from userinfo",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with(
+                "authorization",
+                &[
+                    ("scope", "openid foobar"),
+                    (
+                        "claims",
+                        r#"{"id_token":{"nickname":null},"userinfo":{"name":null,"email":null,"email_verified":null}}"#,
+                    ),
+                ],
+            ),
+            step("accesstoken"),
+            step("userinfo"),
+        ],
+    },
+    Story {
+        name: "oidc_code_dyn_reg",
+        title: "Dynamic Client Registration",
+        standard: "OIDC Registration 1.0, RFC 7591",
+        summary: "the RP registers itself (redirect URI, public keys only, client_secret_post) and uses what it is issued",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            step_with("registration", &[("token_endpoint_auth_method", "client_secret_post")]),
+            step("jwks"),
+            step("authorization"),
+            step("accesstoken"),
+        ],
+    },
+    Story {
+        name: "oidc_code_id_token",
+        title: "Hybrid Flow",
+        standard: "OIDC Core §3.3",
+        summary: "response_type \"code id_token\": an ID token with c_hash in the fragment, then the code redeemed",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with("authorization", &[("scope", "openid foobar"), ("response_type", "code id_token")]),
+            step("accesstoken"),
+        ],
+    },
+    Story {
+        name: "oidc_id_token",
+        title: "Implicit Flow (ID Token only)",
+        standard: "OIDC Core §3.2",
+        summary: "response_type id_token: the ID token alone, in the fragment, nonce required, claims inside",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with("authorization", &[("scope", "openid email"), ("response_type", "id_token")]),
+        ],
+    },
 ];
 
 /// Discovery, then an authorization request and its code redeemed: the

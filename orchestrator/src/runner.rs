@@ -221,6 +221,9 @@ async fn run_step(
         Endpoint::Token => authorization_server.token(call).await,
         Endpoint::Introspection => authorization_server.introspection(call).await,
         Endpoint::Revocation => authorization_server.revocation(call).await,
+        Endpoint::ProviderConfiguration => authorization_server.provider_configuration(call).await,
+        Endpoint::Userinfo => authorization_server.userinfo(call).await,
+        Endpoint::Registration => authorization_server.registration(call).await,
         Endpoint::Unspecified => {
             return Err(format!("RP named no AS endpoint for {}", step.service));
         }
@@ -247,6 +250,9 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::Token => "Token",
         Endpoint::Introspection => "Introspection",
         Endpoint::Revocation => "Revocation",
+        Endpoint::ProviderConfiguration => "ProviderConfiguration",
+        Endpoint::Userinfo => "Userinfo",
+        Endpoint::Registration => "Registration",
         Endpoint::Unspecified => "Unspecified",
     }
 }

@@ -60,6 +60,16 @@ pub struct Profile {
     /// Use PKCE (S256) on authorization requests unless a step says otherwise.
     #[serde(default)]
     pub pkce: bool,
+    /// The only algorithm accepted on ID tokens (OIDC Core §3.1.3.7 (7)).
+    #[serde(default = "default_id_token_alg")]
+    pub id_token_signed_response_alg: String,
+    /// The client registers itself (OIDC Registration): no credentials until then.
+    #[serde(default)]
+    pub register: bool,
+}
+
+fn default_id_token_alg() -> String {
+    "RS256".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +100,12 @@ impl Config {
             url::Url::parse(url).map_err(|e| ConfigError(format!("{url:?}: {e}")))?;
         }
         for p in std::mem::take(&mut config.profile_list) {
-            if matches!(
-                p.token_endpoint_auth_method,
-                AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
-            ) && p.client_secret.is_none()
+            if !p.register
+                && matches!(
+                    p.token_endpoint_auth_method,
+                    AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+                )
+                && p.client_secret.is_none()
             {
                 return Err(ConfigError(format!(
                     "profile {:?}: {} needs a client_secret",

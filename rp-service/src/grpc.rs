@@ -63,6 +63,9 @@ fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
         AsEndpoint::Authorization => pb::Endpoint::Authorization,
         AsEndpoint::Introspection => pb::Endpoint::Introspection,
         AsEndpoint::Revocation => pb::Endpoint::Revocation,
+        AsEndpoint::ProviderConfiguration => pb::Endpoint::ProviderConfiguration,
+        AsEndpoint::Userinfo => pb::Endpoint::Userinfo,
+        AsEndpoint::Registration => pb::Endpoint::Registration,
     }
 }
 

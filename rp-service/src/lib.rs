@@ -26,6 +26,8 @@ pub use grpc::run;
 
 pub struct RelyingParty {
     pub config: config::Config,
+    /// The RP's own signing keys (an EC P-256 key), published at registration.
+    pub keys: oauth_core::jose::KeySet,
     pub sessions: session::Sessions,
     pub clock: SharedClock,
 }
@@ -40,7 +42,9 @@ impl RelyingParty {
             Duration::from_secs(config.session_idle_timeout),
             config.max_sessions,
         );
+        let keys = oauth_core::jose::KeySet::generate_ec();
         Arc::new(Self {
+            keys,
             config,
             sessions,
             clock,

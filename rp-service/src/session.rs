@@ -26,6 +26,8 @@ pub struct Session {
     pub authorization: Option<AuthorizationState>,
     /// The code from the last authorization response, until redeemed.
     pub code: Option<String>,
+    /// The claims of the last ID token that passed every check.
+    pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
     /// `exchanged_token`), for later steps.
     pub tokens: BTreeMap<String, String>,
@@ -42,7 +44,13 @@ pub struct AuthorizationState {
     pub scope: Option<String>,
     /// The PKCE verifier, kept for the token request (RFC 7636 §4.1).
     pub code_verifier: Option<String>,
+    /// OIDC Core §3.1.2.1: binds the ID token to this request.
     pub nonce: Option<String>,
+    /// The response type asked for, e.g. `code id_token`.
+    pub response_type: String,
+    /// Claims asked for by the `claims` parameter (OIDC Core §5.5).
+    pub id_token_claims: Option<Vec<String>>,
+    pub userinfo_claims: Option<Vec<String>>,
 }
 
 /// A prepared request the RP waits to see answered.
@@ -53,6 +61,8 @@ pub struct Pending {
     pub params: Params,
     /// The step arguments the request was prepared with.
     pub args: BTreeMap<String, String>,
+    /// The request body as sent.
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +122,7 @@ impl Sessions {
                 pending: None,
                 authorization: None,
                 code: None,
+                id_token_claims: None,
                 tokens: BTreeMap::new(),
                 last_used: now,
             },

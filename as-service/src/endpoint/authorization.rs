@@ -1,23 +1,30 @@
-//! The authorization endpoint, response type `code` (RFC 6749 §4.1.1,
-//! §4.1.2), with PKCE (RFC 7636 §4.3, §4.4) and the `iss` response
-//! parameter (RFC 9207).
+//! The authorization endpoint (RFC 6749 §4.1.1, §4.1.2) with PKCE (RFC
+//! 7636 §4.3, §4.4), the `iss` response parameter (RFC 9207), and the
+//! OpenID Connect response types: `code` (OIDC Core §3.1), `id_token`
+//! (implicit, §3.2) and `code id_token` (hybrid, §3.3), the last two
+//! answered in the fragment (OAuth 2.0 Multiple Response Types §5).
 //!
 //! Until the client and its redirect URI are known to be good, errors are
 //! answered to the caller (400) and never redirected (RFC 6749 §4.1.2.1,
 //! RFC 9700 §4.11); afterwards they travel back in the redirect.
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use oauth_core::error::{ErrorCode, OAuthError};
 use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::oidc::ClaimsRequest;
 use oauth_core::secret::fingerprint;
 use oauth_core::{pkce, random};
 use url::Url;
 
 use crate::AuthServer;
 use crate::config::Client;
+use crate::id_token::{self, IdTokenSpec};
 use crate::store::CodeGrant;
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
-    let (client, redirect_uri, params) = match validate_client(server, request) {
+    let (client, target, params) = match validate_client(server, request).await {
         Ok(ok) => ok,
         Err(e) => {
             tracing::info!(endpoint = "authorization", error = %e.code, "refused without redirect");
@@ -25,19 +32,17 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         }
     };
     let state = params.get("state");
-    match authorize(server, client, &redirect_uri, &params).await {
-        Ok(code) => redirect(server, &redirect_uri.uri, &[("code", &code)], state),
+    // Errors go back the way a success would (fragment for ID token types).
+    let mode = response_mode(&params).unwrap_or(ResponseMode::for_type(params.get("response_type")));
+    match authorize(server, &client, &target, &params).await {
+        Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
         Err(e) => {
             tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused by redirect");
-            redirect(
-                server,
-                &redirect_uri.uri,
-                &[
-                    ("error", e.code.as_str()),
-                    ("error_description", &e.description),
-                ],
-                state,
-            )
+            let pairs = vec![
+                ("error", e.code.as_str().to_owned()),
+                ("error_description", e.description.clone()),
+            ];
+            redirect(server, &target.uri, mode, &pairs, state)
         }
     }
 }
@@ -46,6 +51,38 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 struct RedirectTarget {
     uri: String,
     sent: bool,
+}
+
+/// Where the response parameters go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseMode {
+    Query,
+    Fragment,
+}
+
+impl ResponseMode {
+    /// The default for a response type: query for `code`, fragment for
+    /// anything that returns a token from this endpoint.
+    fn for_type(response_type: Option<&str>) -> Self {
+        match response_type {
+            Some(rt) if rt.split(' ').any(|t| t != "code" && !t.is_empty()) => Self::Fragment,
+            _ => Self::Query,
+        }
+    }
+}
+
+fn response_mode(params: &Params) -> Option<ResponseMode> {
+    match params.get("response_mode")? {
+        "query" => Some(ResponseMode::Query),
+        "fragment" => Some(ResponseMode::Fragment),
+        _ => None,
+    }
+}
+
+/// What a successful authorization sends back.
+struct Answer {
+    mode: ResponseMode,
+    pairs: Vec<(&'static str, String)>,
 }
 
 /// The request parameters: the query of a GET, or the form of a POST (RFC 6749 §3.1).
@@ -60,18 +97,18 @@ fn request_params(request: &HttpRequest) -> Result<Params, OAuthError> {
 /// The checks whose failure must not be redirected: the parameters parse,
 /// the client exists and may use this endpoint, the redirect URI is one of
 /// its registered ones, compared exactly.
-fn validate_client<'a>(
-    server: &'a AuthServer,
+async fn validate_client(
+    server: &AuthServer,
     request: &HttpRequest,
-) -> Result<(&'a Client, RedirectTarget, Params), OAuthError> {
+) -> Result<(Arc<Client>, RedirectTarget, Params), OAuthError> {
     let params = request_params(request)?;
     let client_id = params
         .get("client_id")
         .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
-    let client =
-        server.config.clients.get(client_id).ok_or_else(|| {
-            OAuthError::invalid_request(format!("unknown client_id {client_id:?}"))
-        })?;
+    let client = server
+        .client(client_id)
+        .await
+        .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))?;
     if client.redirect_uris.is_empty() {
         return Err(OAuthError::unauthorized_client(
             "this client has no redirect URI and cannot use the authorization endpoint",
@@ -102,13 +139,29 @@ fn validate_client<'a>(
     Ok((client, target, params))
 }
 
-/// The checks whose failure goes back by redirect, then the code.
+/// The response type as a set: `code`, `id_token` or both, in any order.
+fn response_type(params: &Params) -> Result<BTreeSet<&str>, OAuthError> {
+    let raw = params
+        .get("response_type")
+        .ok_or_else(|| OAuthError::invalid_request("response_type is missing"))?;
+    let set: BTreeSet<&str> = raw.split(' ').filter(|t| !t.is_empty()).collect();
+    let known = set.iter().all(|t| *t == "code" || *t == "id_token");
+    if set.is_empty() || !known {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedResponseType,
+            format!("response_type {raw:?} is not supported; use code, id_token or \"code id_token\""),
+        ));
+    }
+    Ok(set)
+}
+
+/// The checks whose failure goes back by redirect, then the answer.
 async fn authorize(
     server: &AuthServer,
     client: &Client,
-    redirect_uri: &RedirectTarget,
+    target: &RedirectTarget,
     params: &Params,
-) -> Result<String, OAuthError> {
+) -> Result<Answer, OAuthError> {
     if let Some(state) = params.get("state")
         && !state.bytes().all(|b| (0x20..=0x7e).contains(&b))
     {
@@ -116,45 +169,108 @@ async fn authorize(
             "state must be printable ASCII (RFC 6749 Appendix A.5)",
         ));
     }
-    let response_type = params
-        .get("response_type")
-        .ok_or_else(|| OAuthError::invalid_request("response_type is missing"))?;
-    if response_type != "code" {
-        return Err(OAuthError::new(
-            ErrorCode::UnsupportedResponseType,
-            format!("response_type {response_type:?} is not supported"),
-        ));
+    let types = response_type(params)?;
+    let canonical = types.iter().copied().collect::<Vec<_>>().join(" ");
+    if !client.response_types.iter().any(|r| {
+        r.split(' ').filter(|t| !t.is_empty()).collect::<BTreeSet<_>>() == types
+    }) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use response_type {canonical:?}"
+        )));
     }
-    if !client.response_types.iter().any(|r| r == "code") {
-        return Err(OAuthError::unauthorized_client(
-            "this client may not use response_type code",
-        ));
-    }
+    let wants_code = types.contains("code");
+    let wants_id_token = types.contains("id_token");
+    let mode = match (params.get("response_mode"), response_mode(params)) {
+        (None, _) => ResponseMode::for_type(Some(&canonical)),
+        (Some(_), Some(ResponseMode::Query)) if wants_id_token => {
+            // Multiple Response Types §5: tokens must not travel in the query.
+            return Err(OAuthError::invalid_request(
+                "response_mode query cannot carry an ID token; use fragment",
+            ));
+        }
+        (Some(_), Some(mode)) => mode,
+        (Some(other), None) => {
+            return Err(OAuthError::invalid_request(format!(
+                "response_mode {other:?} is not supported; use query or fragment"
+            )));
+        }
+    };
     let scope = crate::grant::client_scope(client, params)?;
+    let openid = scope.contains("openid");
+    if wants_id_token && !openid {
+        return Err(OAuthError::invalid_request(
+            "response_type id_token needs the openid scope",
+        ));
+    }
+    let nonce = params.get("nonce");
+    // OIDC Core §3.2.2.1, §3.3.2.11: nonce is required when the ID token
+    // comes from this endpoint, or a replayed one could not be told apart.
+    if wants_id_token && nonce.is_none() {
+        return Err(OAuthError::invalid_request(
+            "nonce is required when an ID token is returned from the authorization endpoint",
+        ));
+    }
+    let claims = match params.get("claims") {
+        Some(text) => Some(ClaimsRequest::parse(text).map_err(OAuthError::invalid_request)?),
+        None => None,
+    };
     let code_challenge = pkce_challenge(server, client, params)?;
     // The user is authenticated without interaction, as configured.
+    let user = server.config.login_user.clone();
+    let subject = server.subject_for(client, &user);
     let now = server.clock.now();
-    let code = random::token(32);
-    server
-        .store
-        .put_code(
-            fingerprint(&code),
-            CodeGrant {
-                client_id: client.client_id.clone(),
-                redirect_uri: redirect_uri.uri.clone(),
-                redirect_uri_sent: redirect_uri.sent,
-                scope,
-                subject: server.config.login_user.clone(),
+    let acr = server.config.login_acr.clone();
+    let mut pairs = Vec::new();
+    let code = if wants_code {
+        let code = random::token(32);
+        server
+            .store
+            .put_code(
+                fingerprint(&code),
+                CodeGrant {
+                    client_id: client.client_id.clone(),
+                    redirect_uri: target.uri.clone(),
+                    redirect_uri_sent: target.sent,
+                    scope: scope.clone(),
+                    subject: subject.clone(),
+                    user: user.clone(),
+                    auth_time: now,
+                    acr: Some(acr.clone()),
+                    nonce: nonce.map(str::to_owned),
+                    claims: claims.as_ref().map(|c| c.to_json().to_string()),
+                    code_challenge,
+                    expires_at: now + server.config.code_lifetime,
+                },
+            )
+            .await;
+        pairs.push(("code", code.clone()));
+        Some(code)
+    } else {
+        None
+    };
+    if wants_id_token {
+        let id_token = id_token::mint(
+            server,
+            &IdTokenSpec {
+                client,
+                subject: &subject,
+                user: &user,
                 auth_time: now,
-                acr: Some(server.config.login_acr.clone()),
-                nonce: params.get("nonce").map(str::to_owned),
-                code_challenge,
-                expires_at: now + server.config.code_lifetime,
+                acr: Some(&acr),
+                nonce,
+                scope: &scope,
+                claims: claims.as_ref(),
+                // With no access token to fetch them, the scope's claims
+                // travel in the ID token (OIDC Core §5.4).
+                scope_claims: !wants_code,
+                access_token: None,
+                code: code.as_deref(),
             },
-        )
-        .await;
-    tracing::info!(endpoint = "authorization", client_id = %client.client_id, "issued a code");
-    Ok(code)
+        )?;
+        pairs.push(("id_token", id_token));
+    }
+    tracing::info!(endpoint = "authorization", client_id = %client.client_id, response_type = %canonical, "authorized");
+    Ok(Answer { mode, pairs })
 }
 
 /// RFC 7636 §4.3, §4.4.1: the challenge and its method (default `plain`,
@@ -195,27 +311,29 @@ fn pkce_challenge(
     Ok(Some((challenge.to_owned(), method)))
 }
 
-/// A 302 to the client's redirect URI, with the response parameters in the
-/// query, `state` echoed and `iss` added (RFC 9207 §2).
+/// A 302 to the client's redirect URI with the response parameters in the
+/// query or the fragment, `state` echoed and `iss` added (RFC 9207 §2).
 fn redirect(
     server: &AuthServer,
     redirect_uri: &str,
-    pairs: &[(&str, &str)],
+    mode: ResponseMode,
+    pairs: &[(&str, String)],
     state: Option<&str>,
 ) -> HttpResponse {
     let Ok(mut url) = Url::parse(redirect_uri) else {
-        // Registered URIs are validated at start; this cannot happen.
+        // Registered URIs are validated when registered; this cannot happen.
         return OAuthError::server_error("bad redirect URI").to_response();
     };
-    {
-        let mut query = url.query_pairs_mut();
-        for (k, v) in pairs {
-            query.append_pair(k, v);
+    let mut all: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Some(state) = state {
+        all.push(("state", state));
+    }
+    all.push(("iss", &server.config.issuer));
+    match mode {
+        ResponseMode::Query => {
+            url.query_pairs_mut().extend_pairs(all);
         }
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-        query.append_pair("iss", &server.config.issuer);
+        ResponseMode::Fragment => url.set_fragment(Some(&form::encode(all))),
     }
     HttpResponse::redirect(url.to_string())
 }

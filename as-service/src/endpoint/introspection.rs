@@ -23,7 +23,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn introspect(server: &AuthServer, request: &HttpRequest) -> Result<Value, OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params)?;
+    let client = client_authn::authenticate(server, request, &params).await?;
     if client.is_public() {
         return Err(OAuthError::invalid_client(
             "introspection requires client authentication; a public client cannot introspect",
@@ -36,14 +36,14 @@ async fn introspect(server: &AuthServer, request: &HttpRequest) -> Result<Value,
     // The hint only orders the search (RFC 7662 §2.1).
     let refresh_first = params.get("token_type_hint") == Some("refresh_token");
     let found = if refresh_first {
-        match refresh_token(server, client, token).await {
+        match refresh_token(server, &client, token).await {
             Some(v) => Some(v),
-            None => access_token(server, client, token).await,
+            None => access_token(server, &client, token).await,
         }
     } else {
-        match access_token(server, client, token).await {
+        match access_token(server, &client, token).await {
             Some(v) => Some(v),
-            None => refresh_token(server, client, token).await,
+            None => refresh_token(server, &client, token).await,
         }
     };
     Ok(found.unwrap_or_else(|| json!({ "active": false })))

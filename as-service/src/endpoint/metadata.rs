@@ -1,19 +1,23 @@
-//! Authorization Server Metadata (RFC 8414 §2, §3): what this server really
-//! offers, and nothing it lacks.
+//! What this server offers, and nothing it lacks: OAuth 2.0 Authorization
+//! Server Metadata (RFC 8414 §2, §3) and OpenID Provider Metadata (OIDC
+//! Discovery 1.0 §3, §4) — one document, served at both well-known URLs.
 use oauth_core::discovery::endpoint_url;
 use oauth_core::error::OAuthError;
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::oidc;
 use oauth_core::scope::Scope;
 use serde_json::{Value, json};
 
 use crate::AuthServer;
-use crate::config::{AUTH_METHODS, Config, ConfigError, GrantType, RESPONSE_TYPES};
+use crate::config::{AUTH_METHODS, Config, ConfigError, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES};
 
 /// Paths of the endpoints under the issuer.
 pub const AUTHORIZATION_PATH: &str = "authorization";
 pub const TOKEN_PATH: &str = "token";
 pub const INTROSPECTION_PATH: &str = "introspection";
 pub const REVOCATION_PATH: &str = "revocation";
+pub const USERINFO_PATH: &str = "userinfo";
+pub const REGISTRATION_PATH: &str = "register";
 /// Path of the JWK set under the issuer.
 pub const JWKS_PATH: &str = "jwks.json";
 
@@ -24,34 +28,52 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
             .map(String::from)
             .map_err(|e| ConfigError(format!("issuer: {e}")))
     };
-    let scopes = config.clients.values().fold(Scope::default(), |acc, c| {
-        Scope::from_tokens(acc.iter().chain(c.scopes.iter()).map(str::to_owned))
-    });
+    let scopes = config
+        .clients
+        .values()
+        .flat_map(|c| c.scopes.iter().map(str::to_owned))
+        .chain(config.registration.scopes.iter().cloned());
+    let scopes = Scope::from_tokens(scopes);
     let auth_methods: Vec<&str> = AUTH_METHODS.iter().map(|m| m.as_str()).collect();
     let mut pkce_methods = vec!["S256"];
     if config.pkce_plain_allowed {
         pkce_methods.push("plain");
     }
-    Ok(json!({
+    let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "azp"];
+    claims.extend(oidc::standard_claims());
+    let mut doc = json!({
         "issuer": config.issuer,
         "authorization_endpoint": url(AUTHORIZATION_PATH)?,
         "token_endpoint": url(TOKEN_PATH)?,
+        "userinfo_endpoint": url(USERINFO_PATH)?,
         "jwks_uri": url(JWKS_PATH)?,
         "introspection_endpoint": url(INTROSPECTION_PATH)?,
         "revocation_endpoint": url(REVOCATION_PATH)?,
         "scopes_supported": scopes.iter().collect::<Vec<_>>(),
         "response_types_supported": RESPONSE_TYPES,
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "acr_values_supported": [config.login_acr],
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": ID_TOKEN_ALGS,
         "token_endpoint_auth_methods_supported": auth_methods,
         // Introspection is for clients that can authenticate (RFC 7662 §2.1).
         "introspection_endpoint_auth_methods_supported":
             auth_methods.iter().filter(|m| **m != "none").collect::<Vec<_>>(),
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": pkce_methods,
+        "claims_supported": claims,
+        "claims_parameter_supported": true,
+        // OIDC Discovery §3 defaults request_uri_parameter_supported to true: say no.
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
         // RFC 9207 §3: the authorization response carries `iss`.
         "authorization_response_iss_parameter_supported": true,
-    }))
+    });
+    if config.registration.enabled {
+        doc["registration_endpoint"] = Value::String(url(REGISTRATION_PATH)?);
+    }
+    Ok(doc)
 }
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §3.1, §3.2).
@@ -60,4 +82,9 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         Ok(()) => HttpResponse::json(200, &server.metadata),
         Err(e) => OAuthError::to_response(&e),
     }
+}
+
+/// `GET /.well-known/openid-configuration` (OIDC Discovery 1.0 §4).
+pub async fn provider_configuration(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+    handle(server, request).await
 }

@@ -4,8 +4,10 @@ pub mod authorization;
 pub mod introspection;
 pub mod jwks;
 pub mod metadata;
+pub mod registration;
 pub mod revocation;
 pub mod token;
+pub mod userinfo;
 
 use oauth_core::error::OAuthError;
 use oauth_core::form::{self, Params};

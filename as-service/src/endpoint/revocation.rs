@@ -21,7 +21,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn revoke(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params)?;
+    let client = client_authn::authenticate(server, request, &params).await?;
     let token = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;

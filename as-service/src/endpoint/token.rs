@@ -22,7 +22,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params)?;
+    let client = client_authn::authenticate(server, request, &params).await?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
@@ -37,12 +37,17 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     }
     let grant = match grant_type {
         GrantType::AuthorizationCode => {
-            grant::authorization_code::grant(server, client, &params).await?
+            grant::authorization_code::grant(server, &client, &params).await?
         }
-        GrantType::RefreshToken => grant::refresh_token::grant(server, client, &params).await?,
-        GrantType::TokenExchange => grant::token_exchange::grant(server, client, &params).await?,
-        GrantType::ClientCredentials => grant::client_credentials::grant(client, &params)?,
-        GrantType::Password => grant::password::grant(server, client, &params)?,
+        GrantType::RefreshToken => grant::refresh_token::grant(server, &client, &params).await?,
+        GrantType::TokenExchange => grant::token_exchange::grant(server, &client, &params).await?,
+        GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
+        GrantType::Password => grant::password::grant(server, &client, &params)?,
+        GrantType::Implicit => {
+            return Err(OAuthError::unsupported_grant_type(
+                "implicit is answered by the authorization endpoint, not the token endpoint",
+            ));
+        }
     };
     let (access_token, expires_at) = tokens::mint_access_token(
         server,
@@ -66,7 +71,28 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         refresh_token = grant.refresh_token.is_some(),
         "issued an access token"
     );
+    let id_token = match &grant.oidc {
+        Some(oidc) => Some(crate::id_token::mint(
+            server,
+            &crate::id_token::IdTokenSpec {
+                client: &client,
+                subject: &grant.subject,
+                user: &oidc.user,
+                auth_time: oidc.auth_time,
+                acr: oidc.acr.as_deref(),
+                nonce: oidc.nonce.as_deref(),
+                scope: &grant.scope,
+                claims: oidc.claims.as_ref(),
+                // The scope's claims come from UserInfo with the access token.
+                scope_claims: false,
+                access_token: Some(&access_token),
+                code: None,
+            },
+        )?),
+        None => None,
+    };
     let body = TokenResponse {
+        id_token,
         access_token,
         token_type: "Bearer".into(),
         expires_in: Some(client.access_token_lifetime),

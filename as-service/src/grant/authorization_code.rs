@@ -5,7 +5,7 @@ use oauth_core::form::Params;
 use oauth_core::secret::fingerprint;
 use oauth_core::{pkce, random};
 
-use super::Grant;
+use super::{Grant, OidcGrant};
 use crate::AuthServer;
 use crate::config::{Client, GrantType};
 use crate::store::{CodeTake, GrantRecord, RefreshRecord};
@@ -85,7 +85,9 @@ pub async fn grant(
             grant_id: grant_id.clone(),
             client_id: client.client_id.clone(),
             subject: c.subject.clone(),
+            user: c.user.clone(),
             scope: c.scope.clone(),
+            claims: c.claims.clone(),
             auth_time: c.auth_time,
             acr: c.acr.clone(),
             expires_at: if refresh {
@@ -113,6 +115,25 @@ pub async fn grant(
     } else {
         None
     };
+    // OIDC Core §3.1.3.3: an ID token when the scope asked for one.
+    let oidc = if c.scope.contains("openid") {
+        let claims = match c.claims.as_deref() {
+            Some(text) => Some(
+                oauth_core::oidc::ClaimsRequest::parse(text)
+                    .map_err(|e| OAuthError::server_error(format!("stored claims request: {e}")))?,
+            ),
+            None => None,
+        };
+        Some(OidcGrant {
+            user: c.user,
+            auth_time: c.auth_time,
+            acr: c.acr,
+            nonce: c.nonce,
+            claims,
+        })
+    } else {
+        None
+    };
     Ok(Grant {
         subject: c.subject,
         scope: c.scope,
@@ -120,5 +141,6 @@ pub async fn grant(
         refresh_token,
         audience: None,
         issued_token_type: None,
+        oidc,
     })
 }

@@ -15,7 +15,7 @@ use oauth_core::scope::Scope;
 use crate::config::Client;
 
 /// What a grant authorises.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     /// The resource owner, or the client itself when it acts on its own behalf.
     pub subject: String,
@@ -29,6 +29,18 @@ pub struct Grant {
     pub audience: Option<Vec<String>>,
     /// `issued_token_type`, for token exchange responses (RFC 8693 §2.2.1).
     pub issued_token_type: Option<&'static str>,
+    /// Set when an ID token goes with the access token (OIDC Core §3.1.3.3).
+    pub oidc: Option<OidcGrant>,
+}
+
+/// What an ID token minted at the token endpoint is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcGrant {
+    pub user: String,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+    pub nonce: Option<String>,
+    pub claims: Option<oauth_core::oidc::ClaimsRequest>,
 }
 
 impl Grant {
@@ -41,6 +53,7 @@ impl Grant {
             refresh_token: None,
             audience: None,
             issued_token_type: None,
+            oidc: None,
         }
     }
 }

@@ -54,6 +54,7 @@ pub async fn grant(
             refresh_token: Some(new),
             audience: None,
             issued_token_type: None,
+            oidc: None,
         }),
         Rotation::Reused { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "refresh token reuse; the token family is revoked");

@@ -79,5 +79,6 @@ pub async fn grant(
         refresh_token: None,
         audience: (!audiences.is_empty()).then_some(audiences),
         issued_token_type: Some(TOKEN_TYPE_ACCESS_TOKEN),
+        oidc: None,
     })
 }

@@ -4,14 +4,15 @@
 //! mark it spent; spend a refresh token and store its successor) happens
 //! under one acquisition.
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use super::{
-    CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, RefreshRecord, RefreshTokenStore,
-    RevocationStore, Rotation, Store,
+    ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, RefreshRecord,
+    RefreshTokenStore, RevocationStore, Rotation, Store,
 };
+use crate::config::Client;
 
 #[derive(Debug)]
 enum CodeState {
@@ -31,6 +32,7 @@ struct Inner {
     grants: HashMap<String, GrantRecord>,
     refresh: HashMap<String, RefreshRecord>,
     revoked_access_tokens: HashMap<String, i64>,
+    clients: HashMap<String, Arc<Client>>,
 }
 
 impl Inner {
@@ -183,6 +185,22 @@ impl RevocationStore for MemoryStore {
 }
 
 #[async_trait]
+impl ClientStore for MemoryStore {
+    async fn register_client(&self, client: Arc<Client>, max: usize) -> bool {
+        let mut inner = self.lock();
+        if inner.clients.len() >= max {
+            return false;
+        }
+        inner.clients.insert(client.client_id.clone(), client);
+        true
+    }
+
+    async fn registered_client(&self, client_id: &str) -> Option<Arc<Client>> {
+        self.lock().clients.get(client_id).cloned()
+    }
+}
+
+#[async_trait]
 impl Store for MemoryStore {
     async fn purge_expired(&self, now: i64) {
         let mut inner = self.lock();
@@ -206,9 +224,11 @@ mod tests {
             redirect_uri_sent: true,
             scope: Scope::parse("foobar").unwrap(),
             subject: "diana".into(),
+            user: "diana".into(),
             auth_time: 0,
             acr: None,
             nonce: None,
+            claims: None,
             code_challenge: None,
             expires_at,
         }
@@ -219,7 +239,9 @@ mod tests {
             grant_id: id.into(),
             client_id: "client".into(),
             subject: "diana".into(),
+            user: "diana".into(),
             scope: Scope::parse("foobar").unwrap(),
+            claims: None,
             auth_time: 0,
             acr: None,
             expires_at: 1000,

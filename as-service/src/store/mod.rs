@@ -7,11 +7,15 @@
 //! atomic step of the store: taking a code, rotating a refresh token.
 pub mod memory;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use oauth_core::pkce;
 use oauth_core::scope::Scope;
 
 pub use memory::MemoryStore;
+
+use crate::config::Client;
 
 /// What an authorization code stands for (RFC 6749 §4.1.2: bound to the
 /// client, the redirect URI, the user, the scope and the PKCE challenge).
@@ -23,10 +27,15 @@ pub struct CodeGrant {
     /// the token request must name the same one (RFC 6749 §4.1.3).
     pub redirect_uri_sent: bool,
     pub scope: Scope,
+    /// The `sub` this client knows the user by (public or pairwise).
     pub subject: String,
+    /// The user's local name, to find their claims.
+    pub user: String,
     pub auth_time: i64,
     pub acr: Option<String>,
     pub nonce: Option<String>,
+    /// The `claims` request parameter (OIDC Core §5.5), as JSON.
+    pub claims: Option<String>,
     pub code_challenge: Option<(String, pkce::Method)>,
     pub expires_at: i64,
 }
@@ -49,7 +58,10 @@ pub struct GrantRecord {
     pub grant_id: String,
     pub client_id: String,
     pub subject: String,
+    pub user: String,
     pub scope: Scope,
+    /// The `claims` request (OIDC Core §5.5), as JSON, for the UserInfo endpoint.
+    pub claims: Option<String>,
     pub auth_time: i64,
     pub acr: Option<String>,
     /// When the last token minted from it expires; the record may go after.
@@ -121,9 +133,17 @@ pub trait RevocationStore: Send + Sync {
     async fn is_access_token_revoked(&self, jti: &str) -> bool;
 }
 
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Registers a client, unless `max` clients are registered already
+    /// (then `false`).
+    async fn register_client(&self, client: Arc<Client>, max: usize) -> bool;
+    async fn registered_client(&self, client_id: &str) -> Option<Arc<Client>>;
+}
+
 /// Everything the AS stores.
 #[async_trait]
-pub trait Store: CodeStore + GrantStore + RefreshTokenStore + RevocationStore {
+pub trait Store: CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);
 }

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::oidc::ClaimsRequest;
 use oauth_core::pkce;
 use oauth_core::random;
 use serde_json::Value;
 use url::Url;
 
-use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url, record_error};
+use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url, id_token, record_error};
 use crate::RelyingParty;
 use crate::session::{AuthorizationState, Session};
 
@@ -37,19 +38,35 @@ pub fn request(
             )));
         }
     };
+    let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
+    let claims = match arg(args, "claims") {
+        Some(text) => Some(
+            ClaimsRequest::parse(text).map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+        ),
+        None => None,
+    };
+    let openid = scope.as_deref().is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     let state = random::token(32);
+    // OIDC Core §3.1.2.1: a nonce binds the ID token to this request.
+    let nonce = openid.then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
     let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
         .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
     {
         let mut query = url.query_pairs_mut();
-        query.append_pair("response_type", "code");
+        query.append_pair("response_type", &response_type);
         query.append_pair("client_id", &profile.client_id);
         query.append_pair("redirect_uri", &redirect_uri);
         if let Some(scope) = &scope {
             query.append_pair("scope", scope);
         }
         query.append_pair("state", &state);
+        if let Some(nonce) = &nonce {
+            query.append_pair("nonce", nonce);
+        }
+        if let Some(claims) = &claims {
+            query.append_pair("claims", &claims.to_json().to_string());
+        }
         if let Some(verifier) = &code_verifier {
             query.append_pair(
                 "code_challenge",
@@ -65,8 +82,12 @@ pub fn request(
         redirect_uri,
         scope,
         code_verifier,
-        nonce: None,
+        nonce,
+        response_type,
+        id_token_claims: claims.as_ref().map(|c| c.id_token.keys().cloned().collect()),
+        userinfo_claims: claims.as_ref().map(|c| c.userinfo.keys().cloned().collect()),
     });
+    session.id_token_claims = None;
     session.code = None;
     Ok(request)
 }
@@ -91,7 +112,7 @@ pub fn verify(
         // Errors about the client or redirect URI come back to the caller,
         // not by redirect (RFC 6749 §4.1.2.1).
         let body = serde_json::from_str(&response.body).ok();
-        record_error(response.status, body, parsed);
+        record_error(response, body, parsed);
         return;
     }
     let location = response
@@ -110,6 +131,7 @@ pub fn verify(
     };
     let mut target = url.clone();
     target.set_query(None);
+    target.set_fragment(None);
     let mut registered = Url::parse(&sent.redirect_uri).ok();
     if let Some(r) = registered.as_mut() {
         r.set_query(None);
@@ -120,7 +142,11 @@ pub fn verify(
         target.to_string(),
         "RFC 6749 §3.1.2",
     );
-    let params = match form::parse(url.query().unwrap_or("")) {
+    // Responses carrying an ID token come in the fragment (Multiple
+    // Response Types §5); a code alone in the query.
+    let in_fragment = sent.response_type.split(' ').any(|t| t == "id_token");
+    let source = if in_fragment { url.fragment() } else { url.query() };
+    let params = match form::parse(source.unwrap_or("")) {
         Ok(p) => p,
         Err(e) => {
             parsed.check(
@@ -182,16 +208,30 @@ pub fn verify(
         ));
         return;
     }
+    let wants_code = sent.response_type.split(' ').any(|t| t == "code");
     let code = params.get("code");
-    parsed.check(
-        "code is present",
-        code.is_some(),
-        if code.is_some() { "present" } else { "missing" },
-        "RFC 6749 §4.1.2",
-    );
+    if wants_code {
+        parsed.check(
+            "code is present",
+            code.is_some(),
+            if code.is_some() { "present" } else { "missing" },
+            "RFC 6749 §4.1.2",
+        );
+    }
+    if in_fragment {
+        match params.get("id_token") {
+            Some(token) => {
+                let expect = id_token::Expect { access_token: None, code };
+                id_token::verify(rp, session, token, expect, parsed);
+            }
+            None => {
+                parsed.check("id_token is present", false, "missing", "OIDC Core §3.2.2.5");
+            }
+        }
+    }
     // A response that fails the state or iss check is not this session's
     // (CSRF, mix-up): its code is not kept.
-    if state_ok && iss_ok {
+    if state_ok && iss_ok && parsed.ok() {
         session.code = code.map(str::to_owned);
     }
 }

@@ -3,10 +3,13 @@
 //! answer, saying what it checked. Transport-free: HTTP messages in and out.
 pub mod authorization;
 pub mod discovery;
+pub mod id_token;
 pub mod introspection;
 pub mod jwks;
+pub mod registration;
 pub mod revocation;
 pub mod token;
+pub mod userinfo;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,6 +31,9 @@ pub enum AsEndpoint {
     Token,
     Introspection,
     Revocation,
+    ProviderConfiguration,
+    Userinfo,
+    Registration,
 }
 
 impl AsEndpoint {
@@ -40,6 +46,9 @@ impl AsEndpoint {
             Self::Token => "token_endpoint",
             Self::Introspection => "introspection_endpoint",
             Self::Revocation => "revocation_endpoint",
+            Self::ProviderConfiguration => "issuer",
+            Self::Userinfo => "userinfo_endpoint",
+            Self::Registration => "registration_endpoint",
         }
     }
 }
@@ -67,10 +76,19 @@ pub enum ClientService {
     TokenRevocation,
     /// RFC 8693.
     TokenExchange,
+    /// OIDC Discovery §4: fetch the OpenID Provider metadata.
+    ProviderInfo,
+    /// OIDC Core §5.3.
+    Userinfo,
+    /// OIDC Registration §3, RFC 7591.
+    Registration,
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 10] = [
+    pub const ALL: [ClientService; 13] = [
+        Self::ProviderInfo,
+        Self::Registration,
+        Self::Userinfo,
         Self::ServerMetadata,
         Self::Jwks,
         Self::ClientCredentials,
@@ -95,6 +113,9 @@ impl ClientService {
             Self::Introspection => "introspection",
             Self::TokenRevocation => "token_revocation",
             Self::TokenExchange => "token_exchange",
+            Self::ProviderInfo => "provider_info",
+            Self::Userinfo => "userinfo",
+            Self::Registration => "registration",
         }
     }
 
@@ -109,6 +130,9 @@ impl ClientService {
             Self::Authorization => AsEndpoint::Authorization,
             Self::Introspection => AsEndpoint::Introspection,
             Self::TokenRevocation => AsEndpoint::Revocation,
+            Self::ProviderInfo => AsEndpoint::ProviderConfiguration,
+            Self::Userinfo => AsEndpoint::Userinfo,
+            Self::Registration => AsEndpoint::Registration,
             Self::ClientCredentials
             | Self::ResourceOwnerPasswordCredentials
             | Self::AccessToken
@@ -121,10 +145,11 @@ impl ClientService {
     pub fn arguments(self) -> &'static [&'static str] {
         const AUTH: &str = "token_endpoint_auth_method";
         match self {
-            Self::ServerMetadata | Self::Jwks => &[],
+            Self::ServerMetadata | Self::Jwks | Self::ProviderInfo | Self::Userinfo => &[],
+            Self::Registration => &[AUTH, "subject_type"],
             Self::ClientCredentials => &["scope", AUTH],
             Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
-            Self::Authorization => &["scope", "pkce", "redirect_uri"],
+            Self::Authorization => &["scope", "pkce", "redirect_uri", "response_type", "claims"],
             Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier"],
             Self::RefreshToken => &["scope", AUTH],
             Self::Introspection => &["token", "expect_active", AUTH],
@@ -339,7 +364,10 @@ pub fn prepare(
         });
     }
     let request = match service {
-        ClientService::ServerMetadata => discovery::request(rp)?,
+        ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
+        ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
+        ClientService::Userinfo => userinfo::request(rp, session)?,
+        ClientService::Registration => registration::request(rp, session, args)?,
         ClientService::Jwks => jwks::request(rp, session)?,
         ClientService::Authorization => authorization::request(rp, session, args)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
@@ -361,6 +389,7 @@ pub fn prepare(
         service,
         params: form::parse(sent).unwrap_or_default(),
         args: args.clone(),
+        body: request.body.clone(),
     });
     Ok(Prepared {
         endpoint: service.endpoint(),
@@ -400,13 +429,20 @@ pub fn parse(
         ClientService::Jwks => "RFC 7517 §8.5",
         ClientService::Introspection => "RFC 7662 §2.2",
         ClientService::TokenRevocation => "RFC 7009 §2.2.1",
+        ClientService::ProviderInfo => "OIDC Discovery §4.2",
+        ClientService::Userinfo => "OIDC Core §5.3.2",
+        ClientService::Registration => "RFC 7591 §3.2.1",
         _ => "RFC 6749 §5.1",
     };
     let Some(body) = json_body(response, reference, &mut parsed) else {
         return Ok(parsed);
     };
     match service {
-        ClientService::ServerMetadata => discovery::verify(rp, session, body, &mut parsed),
+        ClientService::ServerMetadata | ClientService::ProviderInfo => {
+            discovery::verify(rp, session, service, body, &mut parsed)
+        }
+        ClientService::Userinfo => userinfo::verify(session, body, &mut parsed),
+        ClientService::Registration => registration::verify(session, &pending, response, body, &mut parsed),
         ClientService::Jwks => jwks::verify(session, body, &mut parsed),
         ClientService::Introspection => {
             introspection::verify(rp, session, &pending, body, &mut parsed)
@@ -431,7 +467,7 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
     });
     let body: Result<Value, _> = serde_json::from_str(&response.body);
     if !(200..300).contains(&response.status) {
-        record_error(response.status, body.ok(), parsed);
+        record_error(response, body.ok(), parsed);
         return None;
     }
     let json_type = media_type
@@ -460,14 +496,18 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
     }
 }
 
-/// Records an OAuth error response (RFC 6749 §5.2) from its JSON body.
-fn record_error(status: u16, body: Option<Value>, parsed: &mut Parsed) {
+/// Records an OAuth error response: from its JSON body (RFC 6749 §5.2), or
+/// from a `WWW-Authenticate` challenge (RFC 6750 §3).
+fn record_error(response: &HttpResponse, body: Option<Value>, parsed: &mut Parsed) {
+    let status = response.status;
+    let challenge = response.headers.get("www-authenticate").map(String::as_str).unwrap_or("");
     let text = |name: &str| {
         body.as_ref()
             .and_then(|v| v.get(name))
             .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
+            .map(str::to_owned)
+            .or_else(|| challenge_param(challenge, name))
+            .unwrap_or_default()
     };
     let (error, description) = (text("error"), text("error_description"));
     parsed.check(
@@ -483,4 +523,11 @@ fn record_error(status: u16, body: Option<Value>, parsed: &mut Parsed) {
         error
     };
     parsed.error = Some((code, description));
+}
+
+/// A parameter of a `WWW-Authenticate` challenge: `error="invalid_token"`.
+fn challenge_param(challenge: &str, name: &str) -> Option<String> {
+    let start = challenge.find(&format!("{name}=\""))? + name.len() + 2;
+    let rest = &challenge[start..];
+    Some(rest[..rest.find('"')?].to_owned())
 }

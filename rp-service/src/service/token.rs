@@ -201,6 +201,22 @@ pub fn verify(
     if let Some(token) = access_token {
         inspect_access_token(rp, session, token, parsed);
     }
+    // OIDC Core §3.1.3.3: an ID token comes with the tokens when openid was asked.
+    let openid = session
+        .authorization
+        .as_ref()
+        .and_then(|a| a.scope.as_deref())
+        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    match body.get("id_token").and_then(Value::as_str) {
+        Some(id_token) => {
+            let expect = super::id_token::Expect { access_token, code: None };
+            super::id_token::verify(rp, session, id_token, expect, parsed);
+        }
+        None if openid && pending.service == ClientService::AccessToken => {
+            parsed.check("id_token is present", false, "missing, though openid was asked", "OIDC Core §3.1.3.3");
+        }
+        None => {}
+    }
     if parsed.ok()
         && let Some(token) = access_token
     {

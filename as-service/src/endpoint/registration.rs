@@ -1,0 +1,202 @@
+//! Dynamic client registration (OIDC Registration 1.0 §3, RFC 7591 §3):
+//! client metadata in, a client (id, secret) out, usable at once.
+use std::sync::Arc;
+
+use oauth_core::client_auth::AuthMethod;
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::random;
+use oauth_core::secret::Secret;
+use serde_json::{Map, Value, json};
+use url::Url;
+
+use crate::AuthServer;
+use crate::config::{self, ClientFileConfig};
+
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+    match register(server, request).await {
+        Ok(body) => HttpResponse::json_no_store(201, &body),
+        Err(e) => {
+            tracing::info!(endpoint = "registration", status = e.status, error = %e.code, "refused");
+            e.to_response()
+        }
+    }
+}
+
+fn bad_metadata(why: impl Into<String>) -> OAuthError {
+    OAuthError::new(ErrorCode::Extension("invalid_client_metadata".into()), why)
+}
+
+fn bad_redirect_uri(why: impl Into<String>) -> OAuthError {
+    OAuthError::new(ErrorCode::Extension("invalid_redirect_uri".into()), why)
+}
+
+fn strings(metadata: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, OAuthError> {
+    match metadata.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad_metadata(format!("{name} must be an array of strings")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(bad_metadata(format!("{name} must be an array of strings"))),
+    }
+}
+
+fn string<'a>(metadata: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, OAuthError> {
+    match metadata.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(bad_metadata(format!("{name} must be a string"))),
+    }
+}
+
+/// OIDC Registration §2: web clients use https redirect URIs, not
+/// localhost; native clients use loopback http or a private scheme. No
+/// fragment, ever (RFC 6749 §3.1.2).
+fn check_redirect_uris(uris: &[String], native: bool) -> Result<(), OAuthError> {
+    for uri in uris {
+        let url = Url::parse(uri).map_err(|e| bad_redirect_uri(format!("{uri:?} is not an absolute URL: {e}")))?;
+        if url.fragment().is_some() {
+            return Err(bad_redirect_uri(format!("{uri:?} has a fragment")));
+        }
+        let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        let ok = match (url.scheme(), native) {
+            ("https", false) => !loopback,
+            ("http", true) => loopback,
+            ("https", true) => true,
+            (scheme, true) => scheme.contains('.'),
+            _ => false,
+        };
+        if !ok {
+            return Err(bad_redirect_uri(format!(
+                "{uri:?}: a {} client must use {}",
+                if native { "native" } else { "web" },
+                if native { "loopback http, https or a private-use scheme" } else { "https, not localhost" }
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, OAuthError> {
+    let settings = &server.config.registration;
+    if !settings.enabled {
+        return Err(OAuthError::new(ErrorCode::AccessDenied, "dynamic registration is disabled").with_status(403));
+    }
+    if request.method != "POST" {
+        return Err(OAuthError::method_not_allowed("POST"));
+    }
+    if request.media_type().as_deref() != Some("application/json") {
+        return Err(OAuthError::invalid_request("the registration request must be application/json"));
+    }
+    let Ok(Value::Object(metadata)) = serde_json::from_str::<Value>(&request.body) else {
+        return Err(bad_metadata("the body is not a JSON object"));
+    };
+    let native = match string(&metadata, "application_type")? {
+        None | Some("web") => false,
+        Some("native") => true,
+        Some(other) => return Err(bad_metadata(format!("application_type {other:?}: use web or native"))),
+    };
+    let redirect_uris = strings(&metadata, "redirect_uris")?.unwrap_or_default();
+    let response_types = strings(&metadata, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
+    let grant_types = strings(&metadata, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    if redirect_uris.is_empty() && (!response_types.is_empty() || grant_types.iter().any(|g| g == "authorization_code" || g == "implicit")) {
+        return Err(bad_redirect_uri("redirect_uris is required"));
+    }
+    check_redirect_uris(&redirect_uris, native)?;
+    if metadata.contains_key("jwks_uri") {
+        return Err(bad_metadata("jwks_uri is not supported here (it would not be fetched); send jwks by value"));
+    }
+    if metadata.contains_key("sector_identifier_uri") {
+        return Err(bad_metadata("sector_identifier_uri is not supported here; pairwise sectors come from the redirect URIs' host"));
+    }
+    let jwks = metadata.get("jwks").filter(|v| !v.is_null()).cloned();
+    if let Some(set) = &jwks {
+        config::public_jwks(set).map_err(|e| bad_metadata(format!("jwks: {e}")))?;
+    }
+    let method = match string(&metadata, "token_endpoint_auth_method")? {
+        Some(m) => AuthMethod::parse(m),
+        None => AuthMethod::ClientSecretBasic,
+    };
+    if !config::AUTH_METHODS.contains(&method) {
+        return Err(bad_metadata(format!(
+            "token_endpoint_auth_method {method} is not supported; use client_secret_basic, client_secret_post or none"
+        )));
+    }
+    let allowed = oauth_core::scope::Scope::from_tokens(settings.scopes.iter().cloned());
+    let scope = match string(&metadata, "scope")? {
+        Some(s) => {
+            let asked = oauth_core::scope::Scope::parse(s).map_err(bad_metadata)?;
+            let refused: Vec<&str> = asked.not_in(&allowed).collect();
+            if !refused.is_empty() {
+                return Err(bad_metadata(format!("scope not available: {}", refused.join(" "))));
+            }
+            asked
+        }
+        None => allowed,
+    };
+    let client_id = random::token(16);
+    let secret = (method != AuthMethod::None).then(|| Secret::new(random::token(32)));
+    let now = server.clock.now();
+    let secret_expires_at = (settings.secret_lifetime > 0).then(|| now + settings.secret_lifetime);
+    let file = ClientFileConfig {
+        client_id: client_id.clone(),
+        client_secret: secret.clone(),
+        token_endpoint_auth_methods: vec![method.clone()],
+        grant_types: grant_types.clone(),
+        scopes: scope.iter().map(str::to_owned).collect(),
+        default_scope: None,
+        access_token_lifetime: Some(settings.access_token_lifetime),
+        redirect_uris: redirect_uris.clone(),
+        response_types: response_types.clone(),
+        require_pkce: false,
+        audiences: None,
+        subject_type: string(&metadata, "subject_type")?.map(str::to_owned),
+        id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?.map(str::to_owned),
+        jwks: jwks.clone(),
+    };
+    let mut client = config::validate_client(file, &server.config.audience, settings.access_token_lifetime)
+        .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
+    client.secret_expires_at = secret_expires_at;
+    client.dynamic = true;
+    let client = Arc::new(client);
+    if !server.store.register_client(client.clone(), settings.max_clients).await {
+        return Err(OAuthError::new(
+            ErrorCode::Extension("temporarily_unavailable".into()),
+            "the server holds as many registered clients as it may",
+        )
+        .with_status(503));
+    }
+    tracing::info!(endpoint = "registration", client_id = %client.client_id, "registered a client");
+    // RFC 7591 §3.2.1: the credentials, and the metadata as registered.
+    let mut body = json!({
+        "client_id": client.client_id,
+        "client_id_issued_at": now,
+        "redirect_uris": client.redirect_uris,
+        "grant_types": grant_types,
+        "response_types": response_types,
+        "token_endpoint_auth_method": method.as_str(),
+        "scope": scope.to_string(),
+        "subject_type": client.subject_type.as_str(),
+        "id_token_signed_response_alg": oauth_core::jose::alg_name(client.id_token_alg),
+        "application_type": if native { "native" } else { "web" },
+    });
+    if let Some(secret) = &secret {
+        body["client_secret"] = Value::String(secret.expose().to_owned());
+        body["client_secret_expires_at"] = json!(secret_expires_at.unwrap_or(0));
+    }
+    if let Some(jwks) = jwks {
+        body["jwks"] = jwks;
+    }
+    for echoed in ["client_name", "client_uri", "logo_uri", "contacts"] {
+        if let Some(v) = metadata.get(echoed) {
+            body[echoed] = v.clone();
+        }
+    }
+    Ok(body)
+}

@@ -1,0 +1,100 @@
+//! ID tokens (OIDC Core §2, §3.1.3.6, §3.2.2.10, §3.3.2.11) and the user
+//! claims they and the UserInfo endpoint release (OIDC Core §5.4, §5.5).
+use oauth_core::error::OAuthError;
+use oauth_core::oidc::{self, ClaimsRequest, ID_TOKEN_TYP};
+use oauth_core::scope::Scope;
+use serde_json::{Map, Value, json};
+
+use crate::AuthServer;
+use crate::config::Client;
+
+/// Everything an ID token is about.
+#[derive(Debug, Clone)]
+pub struct IdTokenSpec<'a> {
+    pub client: &'a Client,
+    /// The `sub` the client knows the user by.
+    pub subject: &'a str,
+    /// The user's local name, to find their claims.
+    pub user: &'a str,
+    pub auth_time: i64,
+    pub acr: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub scope: &'a Scope,
+    pub claims: Option<&'a ClaimsRequest>,
+    /// Put the claims the scope stands for in the ID token: only when no
+    /// access token is issued to fetch them from UserInfo (OIDC Core §5.4).
+    pub scope_claims: bool,
+    /// The access token issued with it, for `at_hash`.
+    pub access_token: Option<&'a str>,
+    /// The code issued with it, for `c_hash`.
+    pub code: Option<&'a str>,
+}
+
+/// The user claims a scope and a claims request select (OIDC Core §5.4, §5.5).
+pub fn user_claims(
+    server: &AuthServer,
+    user: &str,
+    scope: Option<&Scope>,
+    requested: Option<&std::collections::BTreeMap<String, oidc::ClaimRequest>>,
+) -> Map<String, Value> {
+    let Some(record) = server.config.users.get(user) else {
+        return Map::new();
+    };
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(scope) = scope {
+        names.extend(scope.iter().flat_map(|s| oidc::scope_claims(s).iter().copied()));
+    }
+    if let Some(requested) = requested {
+        names.extend(requested.keys().map(String::as_str));
+    }
+    oidc::select(&record.claims, names)
+}
+
+/// Signs an ID token with the client's registered algorithm.
+pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuthError> {
+    let now = server.clock.now();
+    let alg = spec.client.id_token_alg;
+    let mut claims = json!({
+        "iss": server.config.issuer,
+        "sub": spec.subject,
+        "aud": spec.client.client_id,
+        "exp": now + server.config.id_token_lifetime,
+        "iat": now,
+        "auth_time": spec.auth_time,
+        // OIDC Core §2: the party the token was issued to.
+        "azp": spec.client.client_id,
+    });
+    let extra = user_claims(
+        server,
+        spec.user,
+        spec.scope_claims.then_some(spec.scope),
+        spec.claims.map(|c| &c.id_token),
+    );
+    let Value::Object(map) = &mut claims else {
+        return Err(OAuthError::server_error("claims"));
+    };
+    map.extend(extra);
+    if let Some(nonce) = spec.nonce {
+        map.insert("nonce".into(), Value::String(nonce.to_owned()));
+    }
+    if let Some(acr) = spec.acr {
+        map.insert("acr".into(), Value::String(acr.to_owned()));
+    }
+    let hash = |value: &str| {
+        oidc::left_hash(alg, value).ok_or_else(|| OAuthError::server_error("no hash for the ID token alg"))
+    };
+    if let Some(token) = spec.access_token {
+        map.insert("at_hash".into(), Value::String(hash(token)?));
+    }
+    if let Some(code) = spec.code {
+        map.insert("c_hash".into(), Value::String(hash(code)?));
+    }
+    let key = server
+        .keys
+        .signing_key(alg)
+        .ok_or_else(|| OAuthError::server_error("no key for the client's ID token alg"))?;
+    key.sign(ID_TOKEN_TYP, &claims).map_err(|e| {
+        tracing::error!(error = %e, "signing an ID token failed");
+        OAuthError::server_error("the ID token could not be signed")
+    })
+}

@@ -1,0 +1,109 @@
+//! Registering the RP with the OP (OIDC Registration 1.0 §3.1, RFC 7591
+//! §3.1): its redirect URI, its public keys, its authentication method;
+//! the credentials it gets are used for the rest of the session.
+use std::collections::BTreeMap;
+
+use oauth_core::client_auth::AuthMethod;
+use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::secret::Secret;
+use serde_json::{Value, json};
+
+use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url};
+use crate::RelyingParty;
+use crate::session::{Pending, Session};
+
+pub fn request(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    let profile = &session.profile;
+    let redirect_uri = profile
+        .redirect_uri
+        .as_ref()
+        .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?;
+    let method = arg(args, "token_endpoint_auth_method")
+        .map(str::to_owned)
+        .unwrap_or_else(|| profile.token_endpoint_auth_method.to_string());
+    let metadata = json!({
+        "application_type": "web",
+        "client_name": format!("oidc-story RP ({})", profile.name),
+        "redirect_uris": [redirect_uri],
+        "response_types": ["code"],
+        "grant_types": ["authorization_code"],
+        "token_endpoint_auth_method": method,
+        "id_token_signed_response_alg": profile.id_token_signed_response_alg,
+        "subject_type": arg(args, "subject_type").unwrap_or("public"),
+        // Only public keys: a client never publishes a secret (RFC 7591 §2).
+        "jwks": rp.keys.public_jwks(),
+    });
+    HttpRequest::new(
+        "POST",
+        endpoint_url(rp, session, AsEndpoint::Registration)?,
+        [("Content-Type", "application/json"), ("Accept", "application/json")],
+        metadata.to_string(),
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
+/// RFC 7591 §3.2.1: 201 with the credentials and the metadata as
+/// registered. The session's client becomes the registered one.
+pub fn verify(session: &mut Session, pending: &Pending, response: &HttpResponse, body: Value, parsed: &mut Parsed) {
+    parsed.check(
+        "HTTP status is 201 Created",
+        response.status == 201,
+        response.status.to_string(),
+        "RFC 7591 §3.2.1",
+    );
+    let sent: Value = serde_json::from_str(&pending.body).unwrap_or(Value::Null);
+    let leaked = sent["jwks"]["keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .any(|k| k.get("d").is_some() || k.get("k").is_some() || k["kty"] == "oct")
+        })
+        .unwrap_or(false);
+    parsed.check(
+        "the registration published public keys only",
+        !leaked,
+        "no private member, no symmetric key in jwks",
+        "RFC 7591 §2",
+    );
+    let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
+    parsed.check("client_id is issued", !client_id.is_empty(), client_id.to_owned(), "RFC 7591 §3.2.1");
+    let method = body
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+        .unwrap_or("client_secret_basic");
+    let secret = body.get("client_secret").and_then(Value::as_str);
+    let needs_secret = method != "none";
+    parsed.check(
+        "client_secret is issued for a secret-based method",
+        secret.is_some() == needs_secret,
+        format!("{method}: {}", if secret.is_some() { "secret issued" } else { "no secret" }),
+        "RFC 7591 §3.2.1",
+    );
+    if secret.is_some() {
+        let expires = body.get("client_secret_expires_at").and_then(Value::as_i64);
+        parsed.check(
+            "client_secret_expires_at is given",
+            expires.is_some(),
+            expires.map_or("missing".into(), |e| if e == 0 { "never".into() } else { e.to_string() }),
+            "RFC 7591 §3.2.1",
+        );
+    }
+    parsed.check(
+        "redirect_uris are registered as sent",
+        body.get("redirect_uris") == sent.get("redirect_uris"),
+        body.get("redirect_uris").map_or("missing".into(), Value::to_string),
+        "RFC 7591 §3.2.1",
+    );
+    if parsed.ok() {
+        session.profile.client_id = client_id.to_owned();
+        session.profile.client_secret = secret.map(Secret::new);
+        session.profile.token_endpoint_auth_method = AuthMethod::parse(method);
+        if let Some(alg) = body.get("id_token_signed_response_alg").and_then(Value::as_str) {
+            session.profile.id_token_signed_response_alg = alg.to_owned();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The UserInfo request (OIDC Core §5.3.1) with the access token as a
+//! Bearer token (RFC 6750 §2.1), and the response's checks (§5.3.2).
+use oauth_core::http::HttpRequest;
+use serde_json::Value;
+
+use super::{AsEndpoint, Parsed, StepError, endpoint_url};
+use crate::RelyingParty;
+use crate::session::Session;
+
+pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, StepError> {
+    let token = session
+        .tokens
+        .get("access_token")
+        .ok_or_else(|| StepError::MissingState("the session holds no access token".into()))?;
+    let authorization = format!("Bearer {token}");
+    HttpRequest::new(
+        "GET",
+        endpoint_url(rp, session, AsEndpoint::Userinfo)?,
+        [("Authorization", authorization.as_str()), ("Accept", "application/json")],
+        "",
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
+/// OIDC Core §5.3.2: the `sub` must be the ID token's, or the response is
+/// about someone else and must not be used.
+pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
+    let sub = body.get("sub").and_then(Value::as_str).unwrap_or("");
+    match session.id_token_claims.as_ref().and_then(|c| c.get("sub")).and_then(Value::as_str) {
+        Some(expected) => {
+            parsed.check(
+                "sub is the ID token's sub",
+                sub == expected,
+                format!("{sub:?}"),
+                "OIDC Core §5.3.2",
+            );
+        }
+        None => {
+            parsed.check(
+                "sub is the ID token's sub",
+                false,
+                "no verified ID token in this session to compare with",
+                "OIDC Core §5.3.2",
+            );
+        }
+    }
+    if let Some(requested) = session.authorization.as_ref().and_then(|a| a.userinfo_claims.clone()) {
+        let present: Vec<&str> = requested.iter().map(String::as_str).filter(|c| body.get(*c).is_some()).collect();
+        parsed.check(
+            "claims requested for userinfo",
+            true,
+            format!("asked {}; released {}", requested.join(", "), present.join(", ")),
+            "OIDC Core §5.5",
+        );
+    }
+}
