@@ -123,9 +123,17 @@ impl Default for RegistrationFileConfig {
             enabled: true,
             secret_lifetime: 30 * 86400,
             max_clients: 10_000,
-            scopes: ["openid", "profile", "email", "address", "phone", "offline_access", "foobar"]
-                .map(String::from)
-                .to_vec(),
+            scopes: [
+                "openid",
+                "profile",
+                "email",
+                "address",
+                "phone",
+                "offline_access",
+                "foobar",
+            ]
+            .map(String::from)
+            .to_vec(),
             access_token_lifetime: 600,
         }
     }
@@ -369,7 +377,8 @@ impl Config {
         }
         let mut clients = BTreeMap::new();
         for c in file.clients {
-            let client = validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
+            let client =
+                validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }
@@ -401,9 +410,10 @@ impl Config {
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
             refresh_token_lifetime: file.refresh_token.lifetime,
             id_token_lifetime: file.id_token.lifetime,
-            pairwise_salt: file.id_token.pairwise_salt.unwrap_or_else(|| {
-                Secret::new(oauth_core::random::token(32))
-            }),
+            pairwise_salt: file
+                .id_token
+                .pairwise_salt
+                .unwrap_or_else(|| Secret::new(oauth_core::random::token(32))),
             registration: file.registration,
             clients,
             users,
@@ -491,15 +501,23 @@ pub fn validate_client(
     }
     // OIDC Registration §2: response types and grant types must agree.
     for rt in &c.response_types {
-        if rt.split(' ').any(|t| t == "code") && !grant_types.contains(&GrantType::AuthorizationCode) {
-            return err(format!("client {id:?}: response type {rt:?} needs the authorization_code grant"));
+        if rt.split(' ').any(|t| t == "code")
+            && !grant_types.contains(&GrantType::AuthorizationCode)
+        {
+            return err(format!(
+                "client {id:?}: response type {rt:?} needs the authorization_code grant"
+            ));
         }
         if rt.split(' ').any(|t| t == "id_token") && !grant_types.contains(&GrantType::Implicit) {
-            return err(format!("client {id:?}: response type {rt:?} needs the implicit grant"));
+            return err(format!(
+                "client {id:?}: response type {rt:?} needs the implicit grant"
+            ));
         }
     }
     if grant_types.contains(&GrantType::Implicit) && c.redirect_uris.is_empty() {
-        return err(format!("client {id:?}: the implicit grant needs redirect_uris"));
+        return err(format!(
+            "client {id:?}: the implicit grant needs redirect_uris"
+        ));
     }
     if grant_types.contains(&GrantType::AuthorizationCode) && c.redirect_uris.is_empty() {
         return err(format!(
@@ -519,7 +537,11 @@ pub fn validate_client(
     let subject_type = match c.subject_type.as_deref() {
         None | Some("public") => SubjectType::Public,
         Some("pairwise") => SubjectType::Pairwise,
-        Some(other) => return err(format!("client {id:?}: subject_type {other:?}: use public or pairwise")),
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: subject_type {other:?}: use public or pairwise"
+            ));
+        }
     };
     // OIDC Core §8.1: the sector is the host of the redirect URIs, which
     // must then all share it (no sector_identifier_uri is fetched here).
@@ -545,7 +567,9 @@ pub fn validate_client(
     };
     let jwks = match &c.jwks {
         None => None,
-        Some(value) => Some(public_jwks(value).map_err(|e| ConfigError(format!("client {id:?}: jwks: {e}")))?),
+        Some(value) => {
+            Some(public_jwks(value).map_err(|e| ConfigError(format!("client {id:?}: jwks: {e}")))?)
+        }
     };
     let scopes = Scope::parse(&c.scopes.join(" "))
         .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
@@ -600,9 +624,14 @@ pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSe
         return Err("the key set is empty".into());
     }
     for key in keys {
-        let kid = key.get("kid").and_then(serde_json::Value::as_str).unwrap_or("?");
+        let kid = key
+            .get("kid")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?");
         if key.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
-            return Err(format!("key {kid:?} is a symmetric (oct) key: never publish a secret"));
+            return Err(format!(
+                "key {kid:?} is a symmetric (oct) key: never publish a secret"
+            ));
         }
         if let Some(member) = PRIVATE.iter().find(|m| key.get(**m).is_some()) {
             return Err(format!("key {kid:?} carries the private member {member:?}"));

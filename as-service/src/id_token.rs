@@ -42,7 +42,11 @@ pub fn user_claims(
     };
     let mut names: Vec<&str> = Vec::new();
     if let Some(scope) = scope {
-        names.extend(scope.iter().flat_map(|s| oidc::scope_claims(s).iter().copied()));
+        names.extend(
+            scope
+                .iter()
+                .flat_map(|s| oidc::scope_claims(s).iter().copied()),
+        );
     }
     if let Some(requested) = requested {
         names.extend(requested.keys().map(String::as_str));
@@ -81,7 +85,8 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
         map.insert("acr".into(), Value::String(acr.to_owned()));
     }
     let hash = |value: &str| {
-        oidc::left_hash(alg, value).ok_or_else(|| OAuthError::server_error("no hash for the ID token alg"))
+        oidc::left_hash(alg, value)
+            .ok_or_else(|| OAuthError::server_error("no hash for the ID token alg"))
     };
     if let Some(token) = spec.access_token {
         map.insert("at_hash".into(), Value::String(hash(token)?));

@@ -158,7 +158,10 @@ fn parse_claim(spec: &Value) -> Result<ClaimRequest, String> {
 }
 
 /// The user's claims that a set of names selects, `sub` excluded.
-pub fn select(user_claims: &Map<String, Value>, names: impl IntoIterator<Item = impl AsRef<str>>) -> Map<String, Value> {
+pub fn select(
+    user_claims: &Map<String, Value>,
+    names: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for name in names {
         let name = name.as_ref();
@@ -180,12 +183,20 @@ mod tests {
     fn at_hash_of_the_oidc_core_example() {
         // OIDC Core Appendix A.3: access token and at_hash of an RS256 ID token.
         assert_eq!(
-            left_hash(Algorithm::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y").as_deref(),
+            left_hash(
+                Algorithm::RS256,
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            )
+            .as_deref(),
             Some("77QmUPtjPfzWtF2AnpK9RQ")
         );
         // OIDC Core Appendix A.6: the code and c_hash.
         assert_eq!(
-            left_hash(Algorithm::RS256, "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk").as_deref(),
+            left_hash(
+                Algorithm::RS256,
+                "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
+            )
+            .as_deref(),
             Some("LDktKdoQak3Pk0cnXxCltA")
         );
     }

@@ -146,7 +146,10 @@ pub const STORIES: &[Story] = &[
         steps: &[
             step("provider_info"),
             step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar offline_access email")]),
+            step_with(
+                "authorization",
+                &[("scope", "openid foobar offline_access email")],
+            ),
             step("accesstoken"),
             step("userinfo"),
         ],
@@ -182,7 +185,10 @@ pub const STORIES: &[Story] = &[
         profile: "dynamic",
         steps: &[
             step("provider_info"),
-            step_with("registration", &[("token_endpoint_auth_method", "client_secret_post")]),
+            step_with(
+                "registration",
+                &[("token_endpoint_auth_method", "client_secret_post")],
+            ),
             step("jwks"),
             step("authorization"),
             step("accesstoken"),
@@ -197,7 +203,13 @@ pub const STORIES: &[Story] = &[
         steps: &[
             step("provider_info"),
             step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar"), ("response_type", "code id_token")]),
+            step_with(
+                "authorization",
+                &[
+                    ("scope", "openid foobar"),
+                    ("response_type", "code id_token"),
+                ],
+            ),
             step("accesstoken"),
         ],
     },
@@ -210,7 +222,10 @@ pub const STORIES: &[Story] = &[
         steps: &[
             step("provider_info"),
             step("jwks"),
-            step_with("authorization", &[("scope", "openid email"), ("response_type", "id_token")]),
+            step_with(
+                "authorization",
+                &[("scope", "openid email"), ("response_type", "id_token")],
+            ),
         ],
     },
 ];

@@ -14,7 +14,7 @@ use rp_service::RelyingParty;
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
-use orchestrator::embedded::Embedded;
+pub use orchestrator::embedded::Embedded;
 use tonic::transport::Channel;
 
 pub use orchestrator::runner::Services;
@@ -116,13 +116,24 @@ pub fn authorization_request(query: &str) -> OAuthRequest {
     }
 }
 
-/// The parameters of a redirect location's query.
+/// The parameters of a redirect location: its query, or else its fragment.
 pub fn redirect_params(response: &OAuthResponse) -> HashMap<String, String> {
     let url = url::Url::parse(&response.location).expect("a redirect location");
-    url.query_pairs().into_owned().collect()
+    let source = url.query().or(url.fragment()).unwrap_or("");
+    url::form_urlencoded::parse(source.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// Client `client` of the default configuration: its Basic header.
 pub fn client_basic() -> String {
     basic("client", "SUPERhemligtlösenord")
+}
+
+/// Both services, the AS signing with the given private JWK set (so a test
+/// can forge tokens with the OP's own keys).
+pub async fn start_with_keys(private_jwks: &str) -> Embedded {
+    let as_config = as_service::config::Config::default_config().expect("AS config");
+    let keys = KeySet::from_private_jwks(private_jwks).expect("keys");
+    start_with(AuthServer::new(as_config, keys).expect("AS")).await
 }

@@ -538,7 +538,7 @@ async fn other_authorization_errors_go_back_by_redirect() {
             .unwrap()
             .into_inner();
         assert_eq!(response.status, 302, "{query}");
-        assert!(response.location.starts_with("https://example.com/cb?"));
+        assert!(response.location.starts_with("https://example.com/cb"));
         let params = redirect_params(&response);
         assert_eq!(params["error"], expected, "{query}");
         assert_eq!(params["state"], "s");

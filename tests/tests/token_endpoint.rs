@@ -365,6 +365,7 @@ async fn metadata_lists_only_what_the_server_has() {
         m["grant_types_supported"],
         serde_json::json!([
             "authorization_code",
+            "implicit",
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "client_credentials",
@@ -384,13 +385,15 @@ async fn metadata_lists_only_what_the_server_has() {
         m["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
-    assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(
+        m["response_types_supported"],
+        serde_json::json!(["code", "id_token", "code id_token"])
+    );
     assert_eq!(m["authorization_response_iss_parameter_supported"], true);
     // Not (yet) offered, so not announced.
     for absent in [
-        "userinfo_endpoint",
-        "registration_endpoint",
         "pushed_authorization_request_endpoint",
+        "dpop_signing_alg_values_supported",
     ] {
         assert!(m.get(absent).is_none(), "{absent}");
     }

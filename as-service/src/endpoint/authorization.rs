@@ -32,8 +32,12 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         }
     };
     let state = params.get("state");
-    // Errors go back the way a success would (fragment for ID token types).
-    let mode = response_mode(&params).unwrap_or(ResponseMode::for_type(params.get("response_type")));
+    // Errors go back the way a success would: never in the query for a
+    // response type that returns a token, whatever response_mode asked.
+    let mode = match ResponseMode::for_type(params.get("response_type")) {
+        ResponseMode::Fragment => ResponseMode::Fragment,
+        ResponseMode::Query => response_mode(&params).unwrap_or(ResponseMode::Query),
+    };
     match authorize(server, &client, &target, &params).await {
         Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
         Err(e) => {
@@ -149,7 +153,9 @@ fn response_type(params: &Params) -> Result<BTreeSet<&str>, OAuthError> {
     if set.is_empty() || !known {
         return Err(OAuthError::new(
             ErrorCode::UnsupportedResponseType,
-            format!("response_type {raw:?} is not supported; use code, id_token or \"code id_token\""),
+            format!(
+                "response_type {raw:?} is not supported; use code, id_token or \"code id_token\""
+            ),
         ));
     }
     Ok(set)
@@ -172,7 +178,10 @@ async fn authorize(
     let types = response_type(params)?;
     let canonical = types.iter().copied().collect::<Vec<_>>().join(" ");
     if !client.response_types.iter().any(|r| {
-        r.split(' ').filter(|t| !t.is_empty()).collect::<BTreeSet<_>>() == types
+        r.split(' ')
+            .filter(|t| !t.is_empty())
+            .collect::<BTreeSet<_>>()
+            == types
     }) {
         return Err(OAuthError::unauthorized_client(format!(
             "this client may not use response_type {canonical:?}"

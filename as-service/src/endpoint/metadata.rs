@@ -39,7 +39,17 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
     if config.pkce_plain_allowed {
         pkce_methods.push("plain");
     }
-    let mut claims = vec!["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "azp"];
+    let mut claims = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "azp",
+    ];
     claims.extend(oidc::standard_claims());
     let mut doc = json!({
         "issuer": config.issuer,

@@ -60,7 +60,8 @@ fn string<'a>(metadata: &'a Map<String, Value>, name: &str) -> Result<Option<&'a
 /// fragment, ever (RFC 6749 §3.1.2).
 fn check_redirect_uris(uris: &[String], native: bool) -> Result<(), OAuthError> {
     for uri in uris {
-        let url = Url::parse(uri).map_err(|e| bad_redirect_uri(format!("{uri:?} is not an absolute URL: {e}")))?;
+        let url = Url::parse(uri)
+            .map_err(|e| bad_redirect_uri(format!("{uri:?} is not an absolute URL: {e}")))?;
         if url.fragment().is_some() {
             return Err(bad_redirect_uri(format!("{uri:?} has a fragment")));
         }
@@ -76,7 +77,11 @@ fn check_redirect_uris(uris: &[String], native: bool) -> Result<(), OAuthError> 
             return Err(bad_redirect_uri(format!(
                 "{uri:?}: a {} client must use {}",
                 if native { "native" } else { "web" },
-                if native { "loopback http, https or a private-use scheme" } else { "https, not localhost" }
+                if native {
+                    "loopback http, https or a private-use scheme"
+                } else {
+                    "https, not localhost"
+                }
             )));
         }
     }
@@ -86,13 +91,18 @@ fn check_redirect_uris(uris: &[String], native: bool) -> Result<(), OAuthError> 
 async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, OAuthError> {
     let settings = &server.config.registration;
     if !settings.enabled {
-        return Err(OAuthError::new(ErrorCode::AccessDenied, "dynamic registration is disabled").with_status(403));
+        return Err(
+            OAuthError::new(ErrorCode::AccessDenied, "dynamic registration is disabled")
+                .with_status(403),
+        );
     }
     if request.method != "POST" {
         return Err(OAuthError::method_not_allowed("POST"));
     }
     if request.media_type().as_deref() != Some("application/json") {
-        return Err(OAuthError::invalid_request("the registration request must be application/json"));
+        return Err(OAuthError::invalid_request(
+            "the registration request must be application/json",
+        ));
     }
     let Ok(Value::Object(metadata)) = serde_json::from_str::<Value>(&request.body) else {
         return Err(bad_metadata("the body is not a JSON object"));
@@ -100,20 +110,35 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     let native = match string(&metadata, "application_type")? {
         None | Some("web") => false,
         Some("native") => true,
-        Some(other) => return Err(bad_metadata(format!("application_type {other:?}: use web or native"))),
+        Some(other) => {
+            return Err(bad_metadata(format!(
+                "application_type {other:?}: use web or native"
+            )));
+        }
     };
     let redirect_uris = strings(&metadata, "redirect_uris")?.unwrap_or_default();
-    let response_types = strings(&metadata, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
-    let grant_types = strings(&metadata, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
-    if redirect_uris.is_empty() && (!response_types.is_empty() || grant_types.iter().any(|g| g == "authorization_code" || g == "implicit")) {
+    let response_types =
+        strings(&metadata, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
+    let grant_types =
+        strings(&metadata, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    if redirect_uris.is_empty()
+        && (!response_types.is_empty()
+            || grant_types
+                .iter()
+                .any(|g| g == "authorization_code" || g == "implicit"))
+    {
         return Err(bad_redirect_uri("redirect_uris is required"));
     }
     check_redirect_uris(&redirect_uris, native)?;
     if metadata.contains_key("jwks_uri") {
-        return Err(bad_metadata("jwks_uri is not supported here (it would not be fetched); send jwks by value"));
+        return Err(bad_metadata(
+            "jwks_uri is not supported here (it would not be fetched); send jwks by value",
+        ));
     }
     if metadata.contains_key("sector_identifier_uri") {
-        return Err(bad_metadata("sector_identifier_uri is not supported here; pairwise sectors come from the redirect URIs' host"));
+        return Err(bad_metadata(
+            "sector_identifier_uri is not supported here; pairwise sectors come from the redirect URIs' host",
+        ));
     }
     let jwks = metadata.get("jwks").filter(|v| !v.is_null()).cloned();
     if let Some(set) = &jwks {
@@ -134,7 +159,10 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             let asked = oauth_core::scope::Scope::parse(s).map_err(bad_metadata)?;
             let refused: Vec<&str> = asked.not_in(&allowed).collect();
             if !refused.is_empty() {
-                return Err(bad_metadata(format!("scope not available: {}", refused.join(" "))));
+                return Err(bad_metadata(format!(
+                    "scope not available: {}",
+                    refused.join(" ")
+                )));
             }
             asked
         }
@@ -157,15 +185,24 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         require_pkce: false,
         audiences: None,
         subject_type: string(&metadata, "subject_type")?.map(str::to_owned),
-        id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?.map(str::to_owned),
+        id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?
+            .map(str::to_owned),
         jwks: jwks.clone(),
     };
-    let mut client = config::validate_client(file, &server.config.audience, settings.access_token_lifetime)
-        .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
+    let mut client = config::validate_client(
+        file,
+        &server.config.audience,
+        settings.access_token_lifetime,
+    )
+    .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
     client.secret_expires_at = secret_expires_at;
     client.dynamic = true;
     let client = Arc::new(client);
-    if !server.store.register_client(client.clone(), settings.max_clients).await {
+    if !server
+        .store
+        .register_client(client.clone(), settings.max_clients)
+        .await
+    {
         return Err(OAuthError::new(
             ErrorCode::Extension("temporarily_unavailable".into()),
             "the server holds as many registered clients as it may",

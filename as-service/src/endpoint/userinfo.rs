@@ -38,7 +38,13 @@ enum Refusal {
 }
 
 /// A Bearer error with its challenge (RFC 6750 §3, §3.1).
-fn bearer_error(server: &AuthServer, code: ErrorCode, status: u16, description: &str, scope: Option<&str>) -> Refusal {
+fn bearer_error(
+    server: &AuthServer,
+    code: ErrorCode,
+    status: u16,
+    description: &str,
+    scope: Option<&str>,
+) -> Refusal {
     let mut e = OAuthError::new(code, description).with_status(status);
     let mut challenge = format!(
         "Bearer realm=\"{}\", error=\"{}\", error_description=\"{}\"",
@@ -61,9 +67,12 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<String, Re
     if !matches!(request.method.as_str(), "GET" | "POST") {
         return Err(Refusal::Error(OAuthError::method_not_allowed("GET, POST")));
     }
-    let query = form::parse(request.url.query().unwrap_or("")).map_err(|e| invalid(&e.to_string()))?;
+    let query =
+        form::parse(request.url.query().unwrap_or("")).map_err(|e| invalid(&e.to_string()))?;
     if query.has("access_token") {
-        return Err(invalid("send the access token in the Authorization header, not the URL"));
+        return Err(invalid(
+            "send the access token in the Authorization header, not the URL",
+        ));
     }
     let from_header = match request.header("authorization") {
         Some(value) => {
@@ -98,7 +107,15 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     let token = bearer_token(server, request)?;
     let claims = tokens::validate_access_token(server, &token)
         .await
-        .map_err(|e| bearer_error(server, ErrorCode::InvalidToken, 401, &format!("the access token is {e}"), None))?;
+        .map_err(|e| {
+            bearer_error(
+                server,
+                ErrorCode::InvalidToken,
+                401,
+                &format!("the access token is {e}"),
+                None,
+            )
+        })?;
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or("")).unwrap_or_default();
     if !scope.contains("openid") {
         return Err(bearer_error(
@@ -113,7 +130,15 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
         Some(grant_id) => server.store.grant(grant_id).await,
         None => None,
     }
-    .ok_or_else(|| bearer_error(server, ErrorCode::InvalidToken, 401, "the access token belongs to no user session", None))?;
+    .ok_or_else(|| {
+        bearer_error(
+            server,
+            ErrorCode::InvalidToken,
+            401,
+            "the access token belongs to no user session",
+            None,
+        )
+    })?;
     let requested = grant
         .claims
         .as_deref()

@@ -24,7 +24,7 @@ pub async fn grant(
         .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
     let grant_id = random::token(16);
     let c = match server.store.take_code(&fingerprint(code), &grant_id).await {
-        CodeTake::Fresh(c) => c,
+        CodeTake::Fresh(c) => *c,
         CodeTake::Replayed { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "authorization code replayed; its grant is revoked");
             return Err(OAuthError::invalid_grant(

@@ -87,7 +87,7 @@ impl CodeStore for MemoryStore {
             grant_id: grant_id.to_owned(),
         };
         match std::mem::replace(&mut entry.state, spent) {
-            CodeState::Unused(grant) => CodeTake::Fresh(*grant),
+            CodeState::Unused(grant) => CodeTake::Fresh(grant),
             CodeState::Spent { grant_id: first } => {
                 // Keep pointing at the first grant, and revoke it (RFC 6749 §4.1.2).
                 entry.state = CodeState::Spent {

@@ -44,7 +44,7 @@ pub struct CodeGrant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeTake {
     /// First use: the code is now spent, recorded as having minted `grant_id`.
-    Fresh(CodeGrant),
+    Fresh(Box<CodeGrant>),
     /// Second use: the grant the first use minted has been revoked with it.
     Replayed { grant_id: String },
     /// Never issued, or long gone.
@@ -143,7 +143,9 @@ pub trait ClientStore: Send + Sync {
 
 /// Everything the AS stores.
 #[async_trait]
-pub trait Store: CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore {
+pub trait Store:
+    CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore
+{
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);
 }

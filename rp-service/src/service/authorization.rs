@@ -41,11 +41,14 @@ pub fn request(
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
     let claims = match arg(args, "claims") {
         Some(text) => Some(
-            ClaimsRequest::parse(text).map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+            ClaimsRequest::parse(text)
+                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
         ),
         None => None,
     };
-    let openid = scope.as_deref().is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let openid = scope
+        .as_deref()
+        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     let state = random::token(32);
     // OIDC Core §3.1.2.1: a nonce binds the ID token to this request.
     let nonce = openid.then(|| random::token(24));
@@ -84,8 +87,12 @@ pub fn request(
         code_verifier,
         nonce,
         response_type,
-        id_token_claims: claims.as_ref().map(|c| c.id_token.keys().cloned().collect()),
-        userinfo_claims: claims.as_ref().map(|c| c.userinfo.keys().cloned().collect()),
+        id_token_claims: claims
+            .as_ref()
+            .map(|c| c.id_token.keys().cloned().collect()),
+        userinfo_claims: claims
+            .as_ref()
+            .map(|c| c.userinfo.keys().cloned().collect()),
     });
     session.id_token_claims = None;
     session.code = None;
@@ -145,7 +152,11 @@ pub fn verify(
     // Responses carrying an ID token come in the fragment (Multiple
     // Response Types §5); a code alone in the query.
     let in_fragment = sent.response_type.split(' ').any(|t| t == "id_token");
-    let source = if in_fragment { url.fragment() } else { url.query() };
+    let source = if in_fragment {
+        url.fragment()
+    } else {
+        url.query()
+    };
     let params = match form::parse(source.unwrap_or("")) {
         Ok(p) => p,
         Err(e) => {
@@ -221,11 +232,19 @@ pub fn verify(
     if in_fragment {
         match params.get("id_token") {
             Some(token) => {
-                let expect = id_token::Expect { access_token: None, code };
+                let expect = id_token::Expect {
+                    access_token: None,
+                    code,
+                };
                 id_token::verify(rp, session, token, expect, parsed);
             }
             None => {
-                parsed.check("id_token is present", false, "missing", "OIDC Core §3.2.2.5");
+                parsed.check(
+                    "id_token is present",
+                    false,
+                    "missing",
+                    "OIDC Core §3.2.2.5",
+                );
             }
         }
     }

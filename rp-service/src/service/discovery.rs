@@ -42,7 +42,11 @@ pub fn verify(
         "issuer is the one asked about",
         issuer == rp.config.issuer,
         format!("{issuer:?}, expected {:?}", rp.config.issuer),
-        if openid { "OIDC Discovery §4.3" } else { "RFC 8414 §3.3" },
+        if openid {
+            "OIDC Discovery §4.3"
+        } else {
+            "RFC 8414 §3.3"
+        },
     );
     let members = [
         "authorization_endpoint",
@@ -53,8 +57,13 @@ pub fn verify(
         "introspection_endpoint",
         "revocation_endpoint",
     ];
-    let required = |m: &str| m == "token_endpoint" || (openid && (m == "authorization_endpoint" || m == "jwks_uri"));
-    for member in members.into_iter().filter(|m| required(m) || body.get(*m).is_some()) {
+    let required = |m: &str| {
+        m == "token_endpoint" || (openid && (m == "authorization_endpoint" || m == "jwks_uri"))
+    };
+    for member in members
+        .into_iter()
+        .filter(|m| required(m) || body.get(*m).is_some())
+    {
         let value = body.get(member).and_then(Value::as_str);
         let https = value
             .and_then(|v| url::Url::parse(v).ok())
@@ -63,7 +72,11 @@ pub fn verify(
             format!("{member} is an https URL"),
             https,
             value.unwrap_or("missing").to_owned(),
-            if openid { "OIDC Discovery §3" } else { "RFC 8414 §2" },
+            if openid {
+                "OIDC Discovery §3"
+            } else {
+                "RFC 8414 §2"
+            },
         );
     }
     if openid {

@@ -22,12 +22,23 @@ pub struct Expect<'a> {
 
 /// Validates an ID token; on success its claims are kept in the session
 /// (UserInfo's `sub` is compared with them).
-pub fn verify(rp: &RelyingParty, session: &mut Session, token: &str, expect: Expect<'_>, parsed: &mut Parsed) {
+pub fn verify(
+    rp: &RelyingParty,
+    session: &mut Session,
+    token: &str,
+    expect: Expect<'_>,
+    parsed: &mut Parsed,
+) {
     let checks_before = parsed.checks.len();
     let decoded = match jose::decode_unverified(token) {
         Ok(d) => d,
         Err(e) => {
-            parsed.check("the ID token is a JWS", false, e.to_string(), "OIDC Core §2");
+            parsed.check(
+                "the ID token is a JWS",
+                false,
+                e.to_string(),
+                "OIDC Core §2",
+            );
             return;
         }
     };
@@ -40,7 +51,11 @@ pub fn verify(rp: &RelyingParty, session: &mut Session, token: &str, expect: Exp
         verification: "not verified".into(),
     };
     let registered = session.profile.id_token_signed_response_alg.clone();
-    let alg = decoded.header.get("alg").and_then(Value::as_str).unwrap_or("");
+    let alg = decoded
+        .header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     parsed.check(
         "alg is the one registered",
         alg == registered,
@@ -67,7 +82,10 @@ pub fn verify(rp: &RelyingParty, session: &mut Session, token: &str, expect: Exp
                     format!("{} with key {kid}", jose::alg_name(v.alg)),
                     "OIDC Core §3.1.3.7 (6)",
                 );
-                seen.verification = format!("signature verified: {}, OP key {kid}", jose::alg_name(v.alg));
+                seen.verification = format!(
+                    "signature verified: {}, OP key {kid}",
+                    jose::alg_name(v.alg)
+                );
                 Some(v.claims)
             }
             Err(e) => {
@@ -160,7 +178,10 @@ fn check_claims(
         format!("{:?}", text("sub").unwrap_or("")),
         "OIDC Core §2",
     );
-    let sent_nonce = session.authorization.as_ref().and_then(|a| a.nonce.as_deref());
+    let sent_nonce = session
+        .authorization
+        .as_ref()
+        .and_then(|a| a.nonce.as_deref());
     match (sent_nonce, text("nonce")) {
         (Some(sent), got) => {
             parsed.check(
@@ -175,7 +196,12 @@ fn check_claims(
             );
         }
         (None, Some(got)) => {
-            parsed.check("nonce is the one sent", false, format!("none sent, got {got:?}"), "OIDC Core §3.1.3.7 (11)");
+            parsed.check(
+                "nonce is the one sent",
+                false,
+                format!("none sent, got {got:?}"),
+                "OIDC Core §3.1.3.7 (11)",
+            );
         }
         (None, None) => {}
     }
@@ -194,7 +220,12 @@ fn check_claims(
                 );
             }
             None => {
-                parsed.check("at_hash", true, "absent (optional in the code flow)", "OIDC Core §3.1.3.6");
+                parsed.check(
+                    "at_hash",
+                    true,
+                    "absent (optional in the code flow)",
+                    "OIDC Core §3.1.3.6",
+                );
             }
         }
     }
@@ -207,12 +238,24 @@ fn check_claims(
             "OIDC Core §3.3.2.10",
         );
     }
-    if let Some(requested) = session.authorization.as_ref().and_then(|a| a.id_token_claims.clone()) {
-        let present: Vec<&str> = requested.iter().map(String::as_str).filter(|c| claims.contains_key(*c)).collect();
+    if let Some(requested) = session
+        .authorization
+        .as_ref()
+        .and_then(|a| a.id_token_claims.clone())
+    {
+        let present: Vec<&str> = requested
+            .iter()
+            .map(String::as_str)
+            .filter(|c| claims.contains_key(*c))
+            .collect();
         parsed.check(
             "claims requested for the ID token",
             true,
-            format!("asked {}; released {}", requested.join(", "), present.join(", ")),
+            format!(
+                "asked {}; released {}",
+                requested.join(", "),
+                present.join(", ")
+            ),
             "OIDC Core §5.5",
         );
     }

@@ -442,7 +442,9 @@ pub fn parse(
             discovery::verify(rp, session, service, body, &mut parsed)
         }
         ClientService::Userinfo => userinfo::verify(session, body, &mut parsed),
-        ClientService::Registration => registration::verify(session, &pending, response, body, &mut parsed),
+        ClientService::Registration => {
+            registration::verify(session, &pending, response, body, &mut parsed)
+        }
         ClientService::Jwks => jwks::verify(session, body, &mut parsed),
         ClientService::Introspection => {
             introspection::verify(rp, session, &pending, body, &mut parsed)
@@ -500,7 +502,11 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
 /// from a `WWW-Authenticate` challenge (RFC 6750 §3).
 fn record_error(response: &HttpResponse, body: Option<Value>, parsed: &mut Parsed) {
     let status = response.status;
-    let challenge = response.headers.get("www-authenticate").map(String::as_str).unwrap_or("");
+    let challenge = response
+        .headers
+        .get("www-authenticate")
+        .map(String::as_str)
+        .unwrap_or("");
     let text = |name: &str| {
         body.as_ref()
             .and_then(|v| v.get(name))

@@ -40,7 +40,10 @@ pub fn request(
     HttpRequest::new(
         "POST",
         endpoint_url(rp, session, AsEndpoint::Registration)?,
-        [("Content-Type", "application/json"), ("Accept", "application/json")],
+        [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ],
         metadata.to_string(),
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
@@ -48,7 +51,13 @@ pub fn request(
 
 /// RFC 7591 §3.2.1: 201 with the credentials and the metadata as
 /// registered. The session's client becomes the registered one.
-pub fn verify(session: &mut Session, pending: &Pending, response: &HttpResponse, body: Value, parsed: &mut Parsed) {
+pub fn verify(
+    session: &mut Session,
+    pending: &Pending,
+    response: &HttpResponse,
+    body: Value,
+    parsed: &mut Parsed,
+) {
     parsed.check(
         "HTTP status is 201 Created",
         response.status == 201,
@@ -70,7 +79,12 @@ pub fn verify(session: &mut Session, pending: &Pending, response: &HttpResponse,
         "RFC 7591 §2",
     );
     let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
-    parsed.check("client_id is issued", !client_id.is_empty(), client_id.to_owned(), "RFC 7591 §3.2.1");
+    parsed.check(
+        "client_id is issued",
+        !client_id.is_empty(),
+        client_id.to_owned(),
+        "RFC 7591 §3.2.1",
+    );
     let method = body
         .get("token_endpoint_auth_method")
         .and_then(Value::as_str)
@@ -80,7 +94,14 @@ pub fn verify(session: &mut Session, pending: &Pending, response: &HttpResponse,
     parsed.check(
         "client_secret is issued for a secret-based method",
         secret.is_some() == needs_secret,
-        format!("{method}: {}", if secret.is_some() { "secret issued" } else { "no secret" }),
+        format!(
+            "{method}: {}",
+            if secret.is_some() {
+                "secret issued"
+            } else {
+                "no secret"
+            }
+        ),
         "RFC 7591 §3.2.1",
     );
     if secret.is_some() {
@@ -88,21 +109,31 @@ pub fn verify(session: &mut Session, pending: &Pending, response: &HttpResponse,
         parsed.check(
             "client_secret_expires_at is given",
             expires.is_some(),
-            expires.map_or("missing".into(), |e| if e == 0 { "never".into() } else { e.to_string() }),
+            expires.map_or("missing".into(), |e| {
+                if e == 0 {
+                    "never".into()
+                } else {
+                    e.to_string()
+                }
+            }),
             "RFC 7591 §3.2.1",
         );
     }
     parsed.check(
         "redirect_uris are registered as sent",
         body.get("redirect_uris") == sent.get("redirect_uris"),
-        body.get("redirect_uris").map_or("missing".into(), Value::to_string),
+        body.get("redirect_uris")
+            .map_or("missing".into(), Value::to_string),
         "RFC 7591 §3.2.1",
     );
     if parsed.ok() {
         session.profile.client_id = client_id.to_owned();
         session.profile.client_secret = secret.map(Secret::new);
         session.profile.token_endpoint_auth_method = AuthMethod::parse(method);
-        if let Some(alg) = body.get("id_token_signed_response_alg").and_then(Value::as_str) {
+        if let Some(alg) = body
+            .get("id_token_signed_response_alg")
+            .and_then(Value::as_str)
+        {
             session.profile.id_token_signed_response_alg = alg.to_owned();
         }
     }

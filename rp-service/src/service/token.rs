@@ -209,11 +209,19 @@ pub fn verify(
         .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     match body.get("id_token").and_then(Value::as_str) {
         Some(id_token) => {
-            let expect = super::id_token::Expect { access_token, code: None };
+            let expect = super::id_token::Expect {
+                access_token,
+                code: None,
+            };
             super::id_token::verify(rp, session, id_token, expect, parsed);
         }
         None if openid && pending.service == ClientService::AccessToken => {
-            parsed.check("id_token is present", false, "missing, though openid was asked", "OIDC Core §3.1.3.3");
+            parsed.check(
+                "id_token is present",
+                false,
+                "missing, though openid was asked",
+                "OIDC Core §3.1.3.3",
+            );
         }
         None => {}
     }

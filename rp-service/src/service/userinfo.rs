@@ -16,7 +16,10 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
     HttpRequest::new(
         "GET",
         endpoint_url(rp, session, AsEndpoint::Userinfo)?,
-        [("Authorization", authorization.as_str()), ("Accept", "application/json")],
+        [
+            ("Authorization", authorization.as_str()),
+            ("Accept", "application/json"),
+        ],
         "",
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
@@ -26,7 +29,12 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
 /// about someone else and must not be used.
 pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
     let sub = body.get("sub").and_then(Value::as_str).unwrap_or("");
-    match session.id_token_claims.as_ref().and_then(|c| c.get("sub")).and_then(Value::as_str) {
+    match session
+        .id_token_claims
+        .as_ref()
+        .and_then(|c| c.get("sub"))
+        .and_then(Value::as_str)
+    {
         Some(expected) => {
             parsed.check(
                 "sub is the ID token's sub",
@@ -44,12 +52,24 @@ pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
             );
         }
     }
-    if let Some(requested) = session.authorization.as_ref().and_then(|a| a.userinfo_claims.clone()) {
-        let present: Vec<&str> = requested.iter().map(String::as_str).filter(|c| body.get(*c).is_some()).collect();
+    if let Some(requested) = session
+        .authorization
+        .as_ref()
+        .and_then(|a| a.userinfo_claims.clone())
+    {
+        let present: Vec<&str> = requested
+            .iter()
+            .map(String::as_str)
+            .filter(|c| body.get(*c).is_some())
+            .collect();
         parsed.check(
             "claims requested for userinfo",
             true,
-            format!("asked {}; released {}", requested.join(", "), present.join(", ")),
+            format!(
+                "asked {}; released {}",
+                requested.join(", "),
+                present.join(", ")
+            ),
             "OIDC Core §5.5",
         );
     }
