@@ -49,6 +49,12 @@ pub async fn authenticate(
             presented.method
         )));
     }
+    if let Some(assertion) = &presented.assertion {
+        verify_assertion(server, request, &client, assertion)
+            .await
+            .map_err(|why| fail(&why))?;
+        return Ok(client);
+    }
     let ok = match (&client.secret, &presented.secret) {
         (Some(expected), Some(given)) => expected.matches(given.expose()),
         _ => false,
@@ -64,4 +70,59 @@ pub async fn authenticate(
         return Err(fail("the client secret has expired"));
     }
     Ok(client)
+}
+
+/// private_key_jwt (RFC 7523 §3, OIDC Core §9): signed by a key the client
+/// registered, iss and sub the client, aud this server, unexpired, and its
+/// jti never seen before.
+async fn verify_assertion(
+    server: &AuthServer,
+    request: &HttpRequest,
+    client: &Client,
+    assertion: &str,
+) -> Result<(), String> {
+    use serde_json::Value;
+    let jwks = client.jwks.as_ref().ok_or("the client has no registered keys")?;
+    let algs: Vec<oauth_core::jose::JwsAlgorithm> = crate::config::CLIENT_JWT_ALGS
+        .iter()
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let verified = oauth_core::jose::verify(assertion, jwks, &algs)
+        .map_err(|e| format!("client assertion: {e}"))?;
+    let claims = &verified.claims;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    if text("iss") != Some(client.client_id.as_str()) || text("sub") != Some(client.client_id.as_str()) {
+        return Err("the assertion's iss and sub must be the client_id".into());
+    }
+    // RFC 7523 §3 (3): the audience identifies this server: its issuer, or
+    // the endpoint the assertion is presented to.
+    let endpoint = oauth_core::dpop::htu(&request.url);
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !audiences
+        .iter()
+        .any(|a| *a == server.config.issuer || *a == endpoint)
+    {
+        return Err(format!("the assertion's aud {audiences:?} does not name this server"));
+    }
+    let now = server.clock.now();
+    let exp = claims.get("exp").and_then(Value::as_i64).ok_or("the assertion has no exp")?;
+    if exp <= now {
+        return Err("the assertion has expired".into());
+    }
+    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
+        && nbf > now + server.config.dpop.leeway
+    {
+        return Err("the assertion is not valid yet".into());
+    }
+    let jti = text("jti").ok_or("the assertion has no jti")?;
+    // RFC 7523 §3 (7): one use per jti, remembered until the assertion expires.
+    let key = format!("assertion\n{}\n{jti}", client.client_id);
+    if !server.store.remember_once(key, exp, now).await {
+        return Err("the assertion was already used (jti replay)".into());
+    }
+    Ok(())
 }

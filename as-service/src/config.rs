@@ -32,6 +32,10 @@ pub struct FileConfig {
     #[serde(default)]
     pub registration: RegistrationFileConfig,
     #[serde(default)]
+    pub par: ParFileConfig,
+    #[serde(default)]
+    pub dpop: DpopFileConfig,
+    #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
     pub users: BTreeMap<String, UserFileConfig>,
@@ -98,6 +102,47 @@ impl Default for IdTokenFileConfig {
         Self {
             lifetime: 86400,
             pairwise_salt: None,
+        }
+    }
+}
+
+/// Pushed authorization requests (RFC 9126).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParFileConfig {
+    /// Lifetime of a request_uri, seconds (RFC 9126 §2.2).
+    pub lifetime: i64,
+    /// Every client must push its authorization requests.
+    pub required: bool,
+}
+
+impl Default for ParFileConfig {
+    fn default() -> Self {
+        Self {
+            lifetime: 60,
+            required: false,
+        }
+    }
+}
+
+/// DPoP (RFC 9449).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopFileConfig {
+    /// How old a proof may be, seconds (its jti is remembered that long).
+    pub max_age: i64,
+    /// How far in the future a proof's iat may be, seconds.
+    pub leeway: i64,
+    /// Demand server-provided nonces (RFC 9449 §8).
+    pub require_nonce: bool,
+}
+
+impl Default for DpopFileConfig {
+    fn default() -> Self {
+        Self {
+            max_age: 300,
+            leeway: 60,
+            require_nonce: false,
         }
     }
 }
@@ -175,6 +220,12 @@ pub struct ClientFileConfig {
     /// The client's public keys (a JWK set), for signed requests.
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
+    /// The only algorithm accepted on its request objects (RFC 9101 §10.2).
+    #[serde(default)]
+    pub request_object_signing_alg: Option<String>,
+    /// Authorization requests must come through PAR (RFC 9126 §6).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,11 +282,16 @@ impl GrantType {
 
 /// Client authentication methods this server implements at the token,
 /// introspection and revocation endpoints (`none`: public clients).
-pub const AUTH_METHODS: [AuthMethod; 3] = [
+pub const AUTH_METHODS: [AuthMethod; 4] = [
     AuthMethod::ClientSecretBasic,
     AuthMethod::ClientSecretPost,
+    AuthMethod::PrivateKeyJwt,
     AuthMethod::None,
 ];
+
+/// Algorithms accepted on client-signed JWTs: request objects and client
+/// assertions.
+pub const CLIENT_JWT_ALGS: [&str; 2] = ["ES256", "RS256"];
 
 /// Response types the authorization endpoint implements (RFC 6749 §4.1,
 /// OIDC Core §3.2, §3.3).
@@ -284,6 +340,9 @@ pub struct Client {
     pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
     /// Registered through the registration endpoint.
     pub dynamic: bool,
+    /// The algorithm its request objects must use; `None`: ES256 or RS256.
+    pub request_object_alg: Option<JwsAlgorithm>,
+    pub require_par: bool,
 }
 
 impl Client {
@@ -317,6 +376,8 @@ pub struct Config {
     pub id_token_lifetime: i64,
     pub pairwise_salt: Secret,
     pub registration: RegistrationFileConfig,
+    pub par: ParFileConfig,
+    pub dpop: DpopFileConfig,
     pub clients: BTreeMap<String, Arc<Client>>,
     pub users: BTreeMap<String, User>,
 }
@@ -415,6 +476,8 @@ impl Config {
                 .pairwise_salt
                 .unwrap_or_else(|| Secret::new(oauth_core::random::token(32))),
             registration: file.registration,
+            par: file.par,
+            dpop: file.dpop,
             clients,
             users,
         })
@@ -476,13 +539,20 @@ pub fn validate_client(
             "client {id:?}: \"none\" cannot be mixed with secret methods"
         ));
     }
+    let secret_methods = c
+        .token_endpoint_auth_methods
+        .iter()
+        .any(|m| matches!(m, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost));
+    if c.token_endpoint_auth_methods.contains(&AuthMethod::PrivateKeyJwt) && c.jwks.is_none() {
+        return err(format!("client {id:?}: private_key_jwt needs the client's jwks"));
+    }
     match (&c.client_secret, public) {
         (Some(_), true) => {
             return err(format!(
                 "client {id:?}: a public client (auth method none) has no secret"
             ));
         }
-        (None, false) => {
+        (None, false) if secret_methods => {
             return err(format!(
                 "client {id:?}: its auth methods need a client_secret"
             ));
@@ -565,6 +635,15 @@ pub fn validate_client(
             ));
         }
     };
+    let request_object_alg = match c.request_object_signing_alg.as_deref() {
+        None => None,
+        Some(alg) if CLIENT_JWT_ALGS.contains(&alg) => alg.parse().ok(),
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: request_object_signing_alg {other:?}: use ES256 or RS256"
+            ));
+        }
+    };
     let jwks = match &c.jwks {
         None => None,
         Some(value) => {
@@ -608,6 +687,8 @@ pub fn validate_client(
         secret_expires_at: None,
         jwks,
         dynamic: false,
+        request_object_alg,
+        require_par: c.require_pushed_authorization_requests,
     })
 }
 

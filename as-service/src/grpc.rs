@@ -83,6 +83,7 @@ endpoint_rpcs! {
     provider_configuration => endpoint::metadata::provider_configuration,
     userinfo => endpoint::userinfo::handle,
     registration => endpoint::registration::handle,
+    pushed_authorization => endpoint::par::handle,
 }
 
 /// How often expired codes, tokens and revocations are forgotten.

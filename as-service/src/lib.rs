@@ -9,6 +9,7 @@
 //! - [`endpoint`]: one module per OAuth endpoint, HTTP message in, HTTP message out.
 //! - [`grant`]: one module per grant type the token endpoint serves.
 //! - [`client_authn`]: authenticating a client against its registration.
+//! - [`dpop`]: DPoP proof validation, replay cache and nonces (RFC 9449).
 //! - [`grpc`]: the only module that knows tonic: the `AuthorizationServer`
 //!   service, reflection, health, and [`run`].
 //!
@@ -18,11 +19,13 @@
 
 pub mod client_authn;
 pub mod config;
+pub mod dpop;
 pub mod endpoint;
 pub mod grant;
 pub mod grpc;
 pub mod id_token;
 pub mod keys;
+pub mod request_object;
 pub mod store;
 pub mod tokens;
 

@@ -21,6 +21,8 @@ pub struct AccessTokenSpec<'a> {
     pub audience: Option<&'a [String]>,
     /// The grant the token belongs to.
     pub grant_id: Option<&'a str>,
+    /// The DPoP key it is bound to (RFC 9449 §6).
+    pub jkt: Option<&'a str>,
 }
 
 /// Signs an access token; returns it with its expiry.
@@ -41,6 +43,7 @@ pub fn mint_access_token(
         client_id: spec.client_id.to_owned(),
         scope: (!spec.scope.is_empty()).then(|| spec.scope.to_string()),
         sid: spec.grant_id.map(str::to_owned),
+        cnf: spec.jkt.map(|jkt| serde_json::json!({ "jkt": jkt })),
     };
     let key = server
         .keys

@@ -14,6 +14,8 @@ use crate::secret::Secret;
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OIDC Core §9).
+    PrivateKeyJwt,
     /// A public client: the client_id alone, no authentication.
     None,
     Extension(String),
@@ -24,6 +26,7 @@ impl AuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
             Self::Extension(s) => s,
         }
@@ -33,6 +36,7 @@ impl AuthMethod {
         match s {
             "client_secret_basic" => Self::ClientSecretBasic,
             "client_secret_post" => Self::ClientSecretPost,
+            "private_key_jwt" => Self::PrivateKeyJwt,
             "none" => Self::None,
             other => Self::Extension(other.to_owned()),
         }
@@ -64,7 +68,12 @@ pub struct Presented {
     pub client_id: String,
     pub secret: Option<Secret>,
     pub method: AuthMethod,
+    /// The client assertion, for private_key_jwt (not yet verified).
+    pub assertion: Option<String>,
 }
+
+/// `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Reads the client's credentials from the `Authorization` header or the
 /// body. `Ok(None)`: the client did not identify itself at all.
@@ -77,6 +86,9 @@ pub fn presented(
     params: &Params,
     realm: &str,
 ) -> Result<Option<Presented>, OAuthError> {
+    if params.has("client_assertion") || params.has("client_assertion_type") {
+        return presented_assertion(authorization, params, realm).map(Some);
+    }
     if let Some(header) = authorization {
         let (id, secret) = parse_basic(header, realm)?;
         if params.has("client_secret") {
@@ -95,6 +107,7 @@ pub fn presented(
             client_id: id,
             secret: Some(secret),
             method: AuthMethod::ClientSecretBasic,
+            assertion: None,
         }));
     }
     match (params.get("client_id"), params.get("client_secret")) {
@@ -102,6 +115,7 @@ pub fn presented(
             client_id: id.to_owned(),
             secret: Some(Secret::new(secret)),
             method: AuthMethod::ClientSecretPost,
+            assertion: None,
         })),
         (None, Some(_)) => Err(OAuthError::invalid_request(
             "client_secret was sent without client_id",
@@ -110,9 +124,75 @@ pub fn presented(
             client_id: id.to_owned(),
             secret: None,
             method: AuthMethod::None,
+            assertion: None,
         })),
         (None, None) => Ok(None),
     }
+}
+
+/// RFC 7523 §2.2 / RFC 7521 §4.2: `client_assertion_type` and
+/// `client_assertion`; the client is the assertion's `sub` (and `client_id`,
+/// if sent, must agree). Only the shape is checked here; the server verifies
+/// the signature with the client's registered keys.
+fn presented_assertion(authorization: Option<&str>, params: &Params, realm: &str) -> Result<Presented, OAuthError> {
+    if authorization.is_some() || params.has("client_secret") {
+        return Err(OAuthError::invalid_request(
+            "the client used more than one authentication method (an assertion and a secret)",
+        ));
+    }
+    match params.get("client_assertion_type") {
+        Some(JWT_BEARER_ASSERTION) => {}
+        Some(other) => {
+            return Err(OAuthError::invalid_client(
+                format!("client_assertion_type {other:?} is not supported; use {JWT_BEARER_ASSERTION}"),
+                realm,
+            ));
+        }
+        None => return Err(OAuthError::invalid_request("client_assertion_type is missing")),
+    }
+    let assertion = params
+        .get("client_assertion")
+        .ok_or_else(|| OAuthError::invalid_request("client_assertion is missing"))?;
+    let decoded = crate::jose::decode_unverified(assertion)
+        .map_err(|e| OAuthError::invalid_client(format!("client_assertion: {e}"), realm))?;
+    let sub = decoded
+        .claims
+        .get("sub")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| OAuthError::invalid_client("client_assertion has no sub", realm))?;
+    if let Some(id) = params.get("client_id")
+        && id != sub
+    {
+        return Err(OAuthError::invalid_client(
+            "client_id differs from the client assertion's sub",
+            realm,
+        ));
+    }
+    Ok(Presented {
+        client_id: sub.to_owned(),
+        secret: None,
+        method: AuthMethod::PrivateKeyJwt,
+        assertion: Some(assertion.to_owned()),
+    })
+}
+
+/// A client assertion for private_key_jwt (RFC 7523 §3): iss and sub the
+/// client, aud the AS, short-lived, with a unique jti.
+pub fn client_assertion(
+    key: &crate::jose::SigningKey,
+    client_id: &str,
+    audience: &str,
+    now: i64,
+) -> Result<String, crate::jose::JoseError> {
+    let claims = serde_json::json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": crate::random::token(16),
+        "iat": now,
+        "exp": now + 60,
+    });
+    key.sign("JWT", &claims)
 }
 
 /// Parses `Authorization: Basic ...` where id and secret were form-encoded

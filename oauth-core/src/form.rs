@@ -52,6 +52,26 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Parameters from name/value pairs that cannot repeat (a JSON object's
+    /// members, a stored request).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(pairs.into_iter().collect(), BTreeMap::new())
+    }
+
+    /// The parameters as name/value pairs.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// Without the named parameters.
+    pub fn without(&self, names: &[&str]) -> Self {
+        let keep = |k: &String| !names.contains(&k.as_str());
+        Self(
+            self.0.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            self.1.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        )
+    }
+
     /// Every non-empty value of a parameter, in the order sent.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
         match self.1.get(name) {

@@ -305,6 +305,41 @@ impl SigningKey {
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| JoseError::Signing(e.to_string()))
     }
+
+    /// Signs exactly the header given, as given: for the attack stories and
+    /// tests that need a header no honest signer would write.
+    pub fn sign_exact(&self, header: &Value, claims: &Value) -> Result<String, JoseError> {
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, self.alg)
+            .map_err(|e| JoseError::Signing(e.to_string()))?;
+        Ok(format!("{input}.{signature}"))
+    }
+
+    /// Signs with a public JWK in the header instead of a `kid` (DPoP
+    /// proofs carry their key, RFC 9449 §4.2).
+    pub fn sign_with_header<T: Serialize>(
+        &self,
+        typ: &str,
+        claims: &T,
+        jwk: Option<Value>,
+    ) -> Result<String, JoseError> {
+        let mut header = Header::new(self.alg);
+        header.typ = Some(typ.to_owned());
+        match jwk {
+            Some(jwk) => {
+                header.jwk = Some(
+                    serde_json::from_value(jwk).map_err(|e| JoseError::BadKey(e.to_string()))?,
+                );
+            }
+            None => header.kid = Some(self.kid.clone()),
+        }
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| JoseError::Signing(e.to_string()))
+    }
 }
 
 fn split_uncompressed_point(point: &[u8]) -> Result<(&[u8], &[u8]), JoseError> {

@@ -11,12 +11,14 @@
 //! - [`pkce`]: Proof Key for Code Exchange (RFC 7636).
 //! - [`token`]: access token claims (RFC 9068) and the token response (RFC 6749 §5.1).
 //! - [`discovery`]: metadata and endpoint URLs (RFC 8414 §3).
+//! - [`dpop`]: DPoP proofs, built and checked (RFC 9449).
 //! - [`clock`]: injected time, so expiry is tested without sleeping.
 //! - [`secret`]: a string whose `Debug` never shows it.
 
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod http;

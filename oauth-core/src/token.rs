@@ -22,6 +22,17 @@ pub struct AccessTokenClaims {
     /// (client_credentials, password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// Proof-of-possession confirmation: `{"jkt": ...}` for a DPoP-bound
+    /// token (RFC 9449 §6.1, RFC 7800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<serde_json::Value>,
+}
+
+impl AccessTokenClaims {
+    /// The DPoP key thumbprint the token is bound to.
+    pub fn jkt(&self) -> Option<&str> {
+        self.cnf.as_ref()?.get("jkt")?.as_str()
+    }
 }
 
 /// `aud`: one value or several (RFC 7519 §4.1.3).

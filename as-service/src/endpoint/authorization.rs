@@ -24,7 +24,7 @@ use crate::id_token::{self, IdTokenSpec};
 use crate::store::CodeGrant;
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
-    let (client, target, params) = match validate_client(server, request).await {
+    let (client, target, params) = match resolve(server, request).await {
         Ok(ok) => ok,
         Err(e) => {
             tracing::info!(endpoint = "authorization", error = %e.code, "refused without redirect");
@@ -38,7 +38,11 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         ResponseMode::Fragment => ResponseMode::Fragment,
         ResponseMode::Query => response_mode(&params).unwrap_or(ResponseMode::Query),
     };
-    match authorize(server, &client, &target, &params).await {
+    let answer = match check(server, &client, &params) {
+        Ok(checked) => issue(server, &client, &target, &params, checked).await,
+        Err(e) => Err(e),
+    };
+    match answer {
         Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
         Err(e) => {
             tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused by redirect");
@@ -98,49 +102,70 @@ fn request_params(request: &HttpRequest) -> Result<Params, OAuthError> {
     }
 }
 
-/// The checks whose failure must not be redirected: the parameters parse,
-/// the client exists and may use this endpoint, the redirect URI is one of
-/// its registered ones, compared exactly.
-async fn validate_client(
+/// The authorization parameters, wherever they come from: the request
+/// itself, a request object (RFC 9101), or a pushed request (RFC 9126).
+/// Then the checks whose failure must not be redirected: the client exists
+/// and may use this endpoint, the redirect URI is one of its registered
+/// ones, compared exactly.
+async fn resolve(
     server: &AuthServer,
     request: &HttpRequest,
 ) -> Result<(Arc<Client>, RedirectTarget, Params), OAuthError> {
-    let params = request_params(request)?;
-    let client_id = params
+    let outer = request_params(request)?;
+    let client_id = outer
         .get("client_id")
         .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
     let client = server
         .client(client_id)
         .await
         .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))?;
+    let params = match (outer.get("request"), outer.get("request_uri")) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request("request and request_uri cannot both be sent"));
+        }
+        (Some(object), None) => crate::request_object::expand(server, &client, object, client_id)?,
+        (None, Some(uri)) => super::par::take(server, &client, uri).await?,
+        (None, None) => {
+            if client.require_par || server.config.par.required {
+                return Err(OAuthError::invalid_request(
+                    "authorization requests must be pushed first (PAR, RFC 9126)",
+                ));
+            }
+            outer
+        }
+    };
+    let target = validate_target(&client, &params)?;
+    Ok((client, target, params))
+}
+
+/// The registered redirect URI the request names (or the only one).
+fn validate_target(client: &Client, params: &Params) -> Result<RedirectTarget, OAuthError> {
     if client.redirect_uris.is_empty() {
         return Err(OAuthError::unauthorized_client(
             "this client has no redirect URI and cannot use the authorization endpoint",
         ));
     }
-    let target = match params.get("redirect_uri") {
-        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => RedirectTarget {
+    if params.get("client_id") != Some(client.client_id.as_str()) {
+        return Err(OAuthError::invalid_request("client_id is missing or differs"));
+    }
+    match params.get("redirect_uri") {
+        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(RedirectTarget {
             uri: uri.to_owned(),
             sent: true,
-        },
-        Some(uri) => {
-            return Err(OAuthError::invalid_request(format!(
-                "redirect_uri {uri:?} is not registered for this client"
-            )));
-        }
+        }),
+        Some(uri) => Err(OAuthError::invalid_request(format!(
+            "redirect_uri {uri:?} is not registered for this client"
+        ))),
         None => match client.redirect_uris.as_slice() {
-            [only] => RedirectTarget {
+            [only] => Ok(RedirectTarget {
                 uri: only.clone(),
                 sent: false,
-            },
-            _ => {
-                return Err(OAuthError::invalid_request(
-                    "redirect_uri is required: the client has several registered",
-                ));
-            }
+            }),
+            _ => Err(OAuthError::invalid_request(
+                "redirect_uri is required: the client has several registered",
+            )),
         },
-    };
-    Ok((client, target, params))
+    }
 }
 
 /// The response type as a set: `code`, `id_token` or both, in any order.
@@ -161,13 +186,20 @@ fn response_type(params: &Params) -> Result<BTreeSet<&str>, OAuthError> {
     Ok(set)
 }
 
-/// The checks whose failure goes back by redirect, then the answer.
-async fn authorize(
-    server: &AuthServer,
-    client: &Client,
-    target: &RedirectTarget,
-    params: &Params,
-) -> Result<Answer, OAuthError> {
+/// What a valid request asks for, once checked.
+pub(crate) struct Checked {
+    mode: ResponseMode,
+    wants_code: bool,
+    wants_id_token: bool,
+    canonical: String,
+    scope: oauth_core::scope::Scope,
+    claims: Option<ClaimsRequest>,
+    code_challenge: Option<(String, pkce::Method)>,
+}
+
+/// The checks whose failure goes back by redirect. Nothing is issued here,
+/// so PAR runs the same checks when a request is pushed (RFC 9126 §2.1).
+pub(crate) fn check(server: &AuthServer, client: &Client, params: &Params) -> Result<Checked, OAuthError> {
     if let Some(state) = params.get("state")
         && !state.bytes().all(|b| (0x20..=0x7e).contains(&b))
     {
@@ -224,6 +256,35 @@ async fn authorize(
         None => None,
     };
     let code_challenge = pkce_challenge(server, client, params)?;
+    Ok(Checked {
+        mode,
+        wants_code,
+        wants_id_token,
+        canonical,
+        scope,
+        claims,
+        code_challenge,
+    })
+}
+
+/// Issues the code and/or ID token of a checked request.
+async fn issue(
+    server: &AuthServer,
+    client: &Client,
+    target: &RedirectTarget,
+    params: &Params,
+    checked: Checked,
+) -> Result<Answer, OAuthError> {
+    let Checked {
+        mode,
+        wants_code,
+        wants_id_token,
+        canonical,
+        scope,
+        claims,
+        code_challenge,
+    } = checked;
+    let nonce = params.get("nonce");
     // The user is authenticated without interaction, as configured.
     let user = server.config.login_user.clone();
     let subject = server.subject_for(client, &user);
@@ -248,6 +309,7 @@ async fn authorize(
                     nonce: nonce.map(str::to_owned),
                     claims: claims.as_ref().map(|c| c.to_json().to_string()),
                     code_challenge,
+                    dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
                     expires_at: now + server.config.code_lifetime,
                 },
             )
@@ -345,4 +407,11 @@ fn redirect(
         ResponseMode::Fragment => url.set_fragment(Some(&form::encode(all))),
     }
     HttpResponse::redirect(url.to_string())
+}
+
+/// The checks of a pushed request (RFC 9126 §2.1): everything the
+/// authorization endpoint would check, with errors answered directly.
+pub(crate) fn validate_pushed(server: &AuthServer, client: &Client, params: &Params) -> Result<(), OAuthError> {
+    validate_target(client, params)?;
+    check(server, client, params).map(|_| ())
 }

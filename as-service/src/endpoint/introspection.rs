@@ -58,7 +58,8 @@ async fn access_token(server: &AuthServer, client: &Client, token: &str) -> Opti
     let mut body = json!({
         "active": true,
         "client_id": claims.client_id,
-        "token_type": "Bearer",
+        // RFC 9449 §6.2: a bound token says so, and to which key.
+        "token_type": if claims.cnf.is_some() { "DPoP" } else { "Bearer" },
         "exp": claims.exp,
         "iat": claims.iat,
         "sub": claims.sub,
@@ -68,6 +69,9 @@ async fn access_token(server: &AuthServer, client: &Client, token: &str) -> Opti
     });
     if let Some(scope) = claims.scope {
         body["scope"] = Value::String(scope);
+    }
+    if let Some(cnf) = claims.cnf {
+        body["cnf"] = cnf;
     }
     Some(body)
 }

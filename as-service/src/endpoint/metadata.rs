@@ -9,7 +9,9 @@ use oauth_core::scope::Scope;
 use serde_json::{Value, json};
 
 use crate::AuthServer;
-use crate::config::{AUTH_METHODS, Config, ConfigError, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES};
+use crate::config::{
+    AUTH_METHODS, CLIENT_JWT_ALGS, Config, ConfigError, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
+};
 
 /// Paths of the endpoints under the issuer.
 pub const AUTHORIZATION_PATH: &str = "authorization";
@@ -18,6 +20,7 @@ pub const INTROSPECTION_PATH: &str = "introspection";
 pub const REVOCATION_PATH: &str = "revocation";
 pub const USERINFO_PATH: &str = "userinfo";
 pub const REGISTRATION_PATH: &str = "register";
+pub const PAR_PATH: &str = "par";
 /// Path of the JWK set under the issuer.
 pub const JWKS_PATH: &str = "jwks.json";
 
@@ -74,9 +77,16 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
         "code_challenge_methods_supported": pkce_methods,
         "claims_supported": claims,
         "claims_parameter_supported": true,
-        // OIDC Discovery §3 defaults request_uri_parameter_supported to true: say no.
-        "request_parameter_supported": false,
+        // RFC 9101: request objects by value; by reference only through PAR.
+        "request_parameter_supported": true,
+        // OIDC Discovery §3 defaults this to true; no URL is ever fetched here.
         "request_uri_parameter_supported": false,
+        "request_object_signing_alg_values_supported": CLIENT_JWT_ALGS,
+        "token_endpoint_auth_signing_alg_values_supported": CLIENT_JWT_ALGS,
+        "pushed_authorization_request_endpoint": url(PAR_PATH)?,
+        "require_pushed_authorization_requests": config.par.required,
+        "dpop_signing_alg_values_supported":
+            oauth_core::dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect::<Vec<_>>(),
         // RFC 9207 §3: the authorization response carries `iss`.
         "authorization_response_iss_parameter_supported": true,
     });

@@ -4,6 +4,7 @@ pub mod authorization;
 pub mod introspection;
 pub mod jwks;
 pub mod metadata;
+pub mod par;
 pub mod registration;
 pub mod revocation;
 pub mod token;

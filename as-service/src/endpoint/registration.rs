@@ -188,6 +188,11 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?
             .map(str::to_owned),
         jwks: jwks.clone(),
+        request_object_signing_alg: string(&metadata, "request_object_signing_alg")?.map(str::to_owned),
+        require_pushed_authorization_requests: metadata
+            .get("require_pushed_authorization_requests")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     let mut client = config::validate_client(
         file,
@@ -229,6 +234,9 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     if let Some(jwks) = jwks {
         body["jwks"] = jwks;
+    }
+    if let Some(alg) = client.request_object_alg {
+        body["request_object_signing_alg"] = json!(oauth_core::jose::alg_name(alg));
     }
     for echoed in ["client_name", "client_uri", "logo_uri", "contacts"] {
         if let Some(v) = metadata.get(echoed) {

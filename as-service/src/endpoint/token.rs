@@ -23,6 +23,11 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let params = super::post_form(request)?;
     let client = client_authn::authenticate(server, request, &params).await?;
+    // RFC 9449 §5: a proof binds what is issued to the proof's key.
+    let proof = crate::dpop::check_proof(server, request, None)
+        .await
+        .map_err(|e| crate::dpop::token_error(server, e))?;
+    let jkt = proof.as_ref().map(|p| p.jkt.as_str());
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
@@ -37,9 +42,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     }
     let grant = match grant_type {
         GrantType::AuthorizationCode => {
-            grant::authorization_code::grant(server, &client, &params).await?
+            grant::authorization_code::grant(server, &client, &params, jkt).await?
         }
-        GrantType::RefreshToken => grant::refresh_token::grant(server, &client, &params).await?,
+        GrantType::RefreshToken => grant::refresh_token::grant(server, &client, &params, jkt).await?,
         GrantType::TokenExchange => grant::token_exchange::grant(server, &client, &params).await?,
         GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
         GrantType::Password => grant::password::grant(server, &client, &params)?,
@@ -58,6 +63,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             lifetime: client.access_token_lifetime,
             audience: grant.audience.as_deref(),
             grant_id: grant.grant_id.as_deref(),
+            jkt,
         },
     )?;
     if let Some(grant_id) = &grant.grant_id {
@@ -94,12 +100,16 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     let body = TokenResponse {
         id_token,
         access_token,
-        token_type: "Bearer".into(),
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" }.into(),
         expires_in: Some(client.access_token_lifetime),
         refresh_token: grant.refresh_token,
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),
     };
     let body = serde_json::to_value(body).map_err(|e| OAuthError::server_error(e.to_string()))?;
-    Ok(HttpResponse::json_no_store(200, &body))
+    let mut response = HttpResponse::json_no_store(200, &body);
+    if server.config.dpop.require_nonce && proof.is_some() {
+        response = response.with_header("dpop-nonce", crate::dpop::current_nonce(server));
+    }
+    Ok(response)
 }

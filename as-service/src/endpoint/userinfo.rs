@@ -62,7 +62,7 @@ fn bearer_error(
 /// The access token: `Authorization: Bearer`, or `access_token` in a form
 /// body. Not in the query (RFC 6750 §2.3 is discouraged and refused here),
 /// and never two ways at once (RFC 6750 §2).
-fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<String, Refusal> {
+fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<(String, Scheme), Refusal> {
     let invalid = |why: &str| bearer_error(server, ErrorCode::InvalidRequest, 400, why, None);
     if !matches!(request.method.as_str(), "GET" | "POST") {
         return Err(Refusal::Error(OAuthError::method_not_allowed("GET, POST")));
@@ -77,14 +77,18 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<String, Re
     let from_header = match request.header("authorization") {
         Some(value) => {
             let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
-            if !scheme.eq_ignore_ascii_case("bearer") {
+            let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+                Scheme::Bearer
+            } else if scheme.eq_ignore_ascii_case("dpop") {
+                Scheme::Dpop
+            } else {
                 return Err(Refusal::NoToken);
-            }
+            };
             let token = token.trim();
             if token.is_empty() {
-                return Err(invalid("the Bearer credentials are empty"));
+                return Err(invalid("the access token in the Authorization header is empty"));
             }
-            Some(token.to_owned())
+            Some((token.to_owned(), scheme))
         }
         None => None,
     };
@@ -92,7 +96,7 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<String, Re
         && request.media_type().as_deref() == Some("application/x-www-form-urlencoded")
     {
         let body = form::parse(&request.body).map_err(|e| invalid(&e.to_string()))?;
-        body.get("access_token").map(str::to_owned)
+        body.get("access_token").map(|t| (t.to_owned(), Scheme::Bearer))
     } else {
         None
     };
@@ -103,8 +107,33 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<String, Re
     }
 }
 
+/// How the access token was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    /// RFC 6750.
+    Bearer,
+    /// RFC 9449 §7.1: with a proof of possession of the bound key.
+    Dpop,
+}
+
 async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, Refusal> {
-    let token = bearer_token(server, request)?;
+    let (token, scheme) = bearer_token(server, request)?;
+    // RFC 9449 §7.1: a DPoP token comes with a proof for this request,
+    // naming the token (ath) and signed by the key it is bound to.
+    let proof = crate::dpop::check_proof(server, request, Some(&token))
+        .await
+        .map_err(|e| {
+            Refusal::Error(match e {
+                crate::dpop::DpopError::Invalid(why) => {
+                    crate::dpop::resource_error(server, "invalid_dpop_proof", &why)
+                }
+                crate::dpop::DpopError::NonceRequired => crate::dpop::resource_error(
+                    server,
+                    "use_dpop_nonce",
+                    "a DPoP proof with the server's nonce is required",
+                ),
+            })
+        })?;
     let claims = tokens::validate_access_token(server, &token)
         .await
         .map_err(|e| {
@@ -116,6 +145,40 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
                 None,
             )
         })?;
+    match (scheme, claims.jkt(), &proof) {
+        (Scheme::Bearer, Some(_), _) => {
+            // RFC 9449 §7.2: a bound token is worthless without its key.
+            return Err(bearer_error(
+                server,
+                ErrorCode::InvalidToken,
+                401,
+                "the access token is DPoP-bound: present it with the DPoP scheme and a proof",
+                None,
+            ));
+        }
+        (Scheme::Dpop, None, _) => {
+            return Err(Refusal::Error(crate::dpop::resource_error(
+                server,
+                "invalid_token",
+                "the access token is not DPoP-bound: present it as Bearer",
+            )));
+        }
+        (Scheme::Dpop, Some(_), None) => {
+            return Err(Refusal::Error(crate::dpop::resource_error(
+                server,
+                "invalid_dpop_proof",
+                "a DPoP proof is required with the DPoP scheme",
+            )));
+        }
+        (Scheme::Dpop, Some(bound), Some(p)) if bound != p.jkt => {
+            return Err(Refusal::Error(crate::dpop::resource_error(
+                server,
+                "invalid_dpop_proof",
+                "the proof is signed by another key than the one the token is bound to",
+            )));
+        }
+        _ => {}
+    }
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or("")).unwrap_or_default();
     if !scope.contains("openid") {
         return Err(bearer_error(

@@ -18,6 +18,7 @@ pub async fn grant(
     server: &AuthServer,
     client: &Client,
     params: &Params,
+    dpop_jkt: Option<&str>,
 ) -> Result<Grant, OAuthError> {
     let code = params
         .get("code")
@@ -76,6 +77,14 @@ pub async fn grant(
         }
         (None, None) => {}
     }
+    // RFC 9449 §10.1: a code bound with dpop_jkt is redeemed with that key only.
+    if let Some(bound) = &c.dpop_jkt
+        && dpop_jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::invalid_grant(
+            "the code is bound to a DPoP key (dpop_jkt): present a proof with that key",
+        ));
+    }
     let refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let refresh_expires_at = now + server.config.refresh_token_lifetime;
     let access_expires_at = now + client.access_token_lifetime;
@@ -108,6 +117,8 @@ pub async fn grant(
                     grant_id: grant_id.clone(),
                     expires_at: refresh_expires_at,
                     rotated: false,
+                    // RFC 9449 §5: a public client's refresh token is bound too.
+                    jkt: if client.is_public() { dpop_jkt.map(str::to_owned) } else { None },
                 },
             )
             .await;

@@ -17,6 +17,7 @@ pub async fn grant(
     server: &AuthServer,
     client: &Client,
     params: &Params,
+    dpop_jkt: Option<&str>,
 ) -> Result<Grant, OAuthError> {
     let presented = params
         .get("refresh_token")
@@ -36,6 +37,13 @@ pub async fn grant(
     if grant.client_id != client.client_id {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
+        ));
+    }
+    if let Some(bound) = &record.jkt
+        && dpop_jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token is bound to a DPoP key: present a proof with that key",
         ));
     }
     let scope = requested_scope(params, &grant.scope, &grant.scope)?;

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, RefreshRecord,
-    RefreshTokenStore, RevocationStore, Rotation, Store,
+    ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, ParStore, ParTake,
+    PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore, RevocationStore, Rotation, Store,
 };
 use crate::config::Client;
 
@@ -33,6 +33,8 @@ struct Inner {
     refresh: HashMap<String, RefreshRecord>,
     revoked_access_tokens: HashMap<String, i64>,
     clients: HashMap<String, Arc<Client>>,
+    pushed: HashMap<String, PushedRequest>,
+    seen: HashMap<String, i64>,
 }
 
 impl Inner {
@@ -167,6 +169,7 @@ impl RefreshTokenStore for MemoryStore {
                 grant_id: record.grant_id,
                 expires_at: new_expires_at,
                 rotated: false,
+                jkt: record.jkt,
             },
         );
         Rotation::Rotated(grant)
@@ -201,9 +204,48 @@ impl ClientStore for MemoryStore {
 }
 
 #[async_trait]
+impl ParStore for MemoryStore {
+    async fn put_pushed(&self, request_uri: String, request: PushedRequest) {
+        self.lock().pushed.insert(request_uri, request);
+    }
+
+    async fn take_pushed(&self, request_uri: &str, client_id: &str, now: i64) -> ParTake {
+        let mut inner = self.lock();
+        match inner.pushed.get(request_uri) {
+            None => ParTake::Unknown,
+            Some(p) if p.client_id != client_id => ParTake::WrongClient,
+            Some(p) if p.expires_at <= now => {
+                inner.pushed.remove(request_uri);
+                ParTake::Expired
+            }
+            Some(_) => match inner.pushed.remove(request_uri) {
+                Some(p) => ParTake::Fresh(p),
+                None => ParTake::Unknown,
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl ReplayStore for MemoryStore {
+    async fn remember_once(&self, key: String, expires_at: i64, now: i64) -> bool {
+        let mut inner = self.lock();
+        match inner.seen.get(&key) {
+            Some(until) if *until > now => false,
+            _ => {
+                inner.seen.insert(key, expires_at);
+                true
+            }
+        }
+    }
+}
+
+#[async_trait]
 impl Store for MemoryStore {
     async fn purge_expired(&self, now: i64) {
         let mut inner = self.lock();
+        inner.pushed.retain(|_, p| p.expires_at > now);
+        inner.seen.retain(|_, until| *until > now);
         inner.codes.retain(|_, c| c.expires_at > now);
         inner.refresh.retain(|_, r| r.expires_at > now);
         inner.revoked_access_tokens.retain(|_, exp| *exp > now);
@@ -230,6 +272,7 @@ mod tests {
             nonce: None,
             claims: None,
             code_challenge: None,
+            dpop_jkt: None,
             expires_at,
         }
     }

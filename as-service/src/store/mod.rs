@@ -37,6 +37,8 @@ pub struct CodeGrant {
     /// The `claims` request parameter (OIDC Core §5.5), as JSON.
     pub claims: Option<String>,
     pub code_challenge: Option<(String, pkce::Method)>,
+    /// RFC 9449 §10: the DPoP key the code is bound to (`dpop_jkt`).
+    pub dpop_jkt: Option<String>,
     pub expires_at: i64,
 }
 
@@ -76,6 +78,28 @@ pub struct RefreshRecord {
     pub expires_at: i64,
     /// Spent by rotation: presenting it again is reuse.
     pub rotated: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub jkt: Option<String>,
+}
+
+/// A pushed authorization request (RFC 9126 §2): the parameters, for the
+/// client that pushed them, until they are used or expire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRequest {
+    pub client_id: String,
+    pub params: Vec<(String, String)>,
+    pub expires_at: i64,
+}
+
+/// The outcome of using a request_uri.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParTake {
+    Fresh(PushedRequest),
+    /// Pushed by another client: left in place for its owner.
+    WrongClient,
+    Expired,
+    /// Never pushed, or already used.
+    Unknown,
 }
 
 /// The outcome of rotating a refresh token.
@@ -134,6 +158,20 @@ pub trait RevocationStore: Send + Sync {
 }
 
 #[async_trait]
+pub trait ParStore: Send + Sync {
+    async fn put_pushed(&self, request_uri: String, request: PushedRequest);
+    /// Atomically takes a pushed request, if it is this client's (single use).
+    async fn take_pushed(&self, request_uri: &str, client_id: &str, now: i64) -> ParTake;
+}
+
+/// Values that may be seen once (DPoP proof jti, client assertion jti).
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    /// Records `key` until `expires_at`; `false` if it was already there.
+    async fn remember_once(&self, key: String, expires_at: i64, now: i64) -> bool;
+}
+
+#[async_trait]
 pub trait ClientStore: Send + Sync {
     /// Registers a client, unless `max` clients are registered already
     /// (then `false`).
@@ -144,7 +182,7 @@ pub trait ClientStore: Send + Sync {
 /// Everything the AS stores.
 #[async_trait]
 pub trait Store:
-    CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore
+    CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore + ParStore + ReplayStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

@@ -1,0 +1,121 @@
+//! DPoP at this server (RFC 9449): proof validation with the replay cache
+//! and, when configured, server nonces (§8). The stateless checks live in
+//! `oauth_core::dpop`.
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_core::dpop::{self, CheckedProof};
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::http::HttpRequest;
+
+use crate::AuthServer;
+
+/// How long one server nonce is issued for, seconds; the previous one is
+/// still accepted, so a nonce lives one to two windows.
+const NONCE_WINDOW: i64 = 300;
+
+/// Why a proof was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DpopError {
+    /// RFC 9449 §4.3: the proof is malformed, mis-signed, stale or replayed.
+    Invalid(String),
+    /// RFC 9449 §8: the proof must carry the server's current nonce.
+    NonceRequired,
+}
+
+/// The server nonce of a time window: an HMAC of the window number under a
+/// key derived from the server's secret salt, so every replica sharing the
+/// configuration issues and accepts the same nonces with no shared state.
+fn nonce_for(server: &AuthServer, window: i64) -> String {
+    let key = hmac::Key::new(
+        hmac::HMAC_SHA256,
+        format!("dpop-nonce\n{}", server.config.pairwise_salt.expose()).as_bytes(),
+    );
+    URL_SAFE_NO_PAD.encode(hmac::sign(&key, &window.to_be_bytes()).as_ref())
+}
+
+/// The nonce a client should use now.
+pub fn current_nonce(server: &AuthServer) -> String {
+    nonce_for(server, server.clock.now().div_euclid(NONCE_WINDOW))
+}
+
+fn nonce_is_current(server: &AuthServer, nonce: &str) -> bool {
+    let window = server.clock.now().div_euclid(NONCE_WINDOW);
+    [window, window - 1].iter().any(|w| nonce_for(server, *w) == nonce)
+}
+
+/// Validates the request's DPoP proof, if it carries one. `access_token`
+/// is set at a resource (UserInfo), where the proof must name it in `ath`.
+pub async fn check_proof(
+    server: &AuthServer,
+    request: &HttpRequest,
+    access_token: Option<&str>,
+) -> Result<Option<CheckedProof>, DpopError> {
+    let Some(proof) = request.header("dpop") else {
+        return Ok(None);
+    };
+    if proof.contains(',') {
+        return Err(DpopError::Invalid("more than one DPoP proof".into()));
+    }
+    let settings = &server.config.dpop;
+    let now = server.clock.now();
+    let checked = dpop::check(
+        proof.trim(),
+        &dpop::Expected {
+            method: &request.method,
+            url: &request.url,
+            now,
+            max_age: settings.max_age,
+            leeway: settings.leeway,
+            access_token,
+        },
+    )
+    .map_err(DpopError::Invalid)?;
+    if settings.require_nonce && !checked.nonce.as_deref().is_some_and(|n| nonce_is_current(server, n)) {
+        return Err(DpopError::NonceRequired);
+    }
+    // RFC 9449 §11.1: a proof is used once.
+    let key = format!("dpop\n{}\n{}", checked.jkt, checked.jti);
+    if !server
+        .store
+        .remember_once(key, checked.iat + settings.max_age + 1, now)
+        .await
+    {
+        return Err(DpopError::Invalid("the proof was already used (jti replay)".into()));
+    }
+    Ok(Some(checked))
+}
+
+/// The error at the token endpoint (RFC 9449 §5, §8): 400, with a fresh
+/// nonce when one is wanted.
+pub fn token_error(server: &AuthServer, e: DpopError) -> OAuthError {
+    match e {
+        DpopError::Invalid(why) => OAuthError::new(
+            ErrorCode::Extension("invalid_dpop_proof".into()),
+            format!("DPoP proof refused: {why}"),
+        ),
+        DpopError::NonceRequired => {
+            let mut e = OAuthError::new(
+                ErrorCode::Extension("use_dpop_nonce".into()),
+                "a DPoP proof with the server's nonce is required",
+            );
+            e.extra_headers.push(("dpop-nonce".into(), current_nonce(server)));
+            e
+        }
+    }
+}
+
+/// The `DPoP` challenge of a protected resource (RFC 9449 §7.1, §9).
+pub fn resource_error(server: &AuthServer, code: &str, description: &str) -> OAuthError {
+    let algs: Vec<&str> = dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect();
+    let mut e = OAuthError::new(ErrorCode::Extension(code.into()), description).with_status(401);
+    e.challenge = Some(format!(
+        "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
+        description.replace('"', "'"),
+        algs.join(" ")
+    ));
+    if code == "use_dpop_nonce" {
+        e.extra_headers.push(("dpop-nonce".into(), current_nonce(server)));
+    }
+    e
+}

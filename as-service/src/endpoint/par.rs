@@ -1,0 +1,102 @@
+//! Pushed Authorization Requests (RFC 9126): the client posts its
+//! authorization request, authenticated, and gets a single-use request_uri
+//! to send instead.
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::form::Params;
+use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::random;
+use serde_json::json;
+
+use crate::AuthServer;
+use crate::client_authn;
+use crate::config::Client;
+use crate::store::{ParTake, PushedRequest};
+
+/// The prefix of the request_uri values this server issues (RFC 9126 §2.2).
+pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// Parameters that authenticate the client rather than describe the request.
+const CLIENT_AUTH_PARAMS: [&str; 3] = ["client_secret", "client_assertion", "client_assertion_type"];
+
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+    match push(server, request).await {
+        Ok(body) => HttpResponse::json_no_store(201, &body),
+        Err(e) => {
+            tracing::info!(endpoint = "pushed_authorization", status = e.status, error = %e.code, "refused");
+            e.to_response()
+        }
+    }
+}
+
+async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::Value, OAuthError> {
+    let params = super::post_form(request)?;
+    let client = client_authn::authenticate(server, request, &params).await?;
+    if params.has("request_uri") {
+        return Err(OAuthError::invalid_request("request_uri cannot be pushed (RFC 9126 §2.1)"));
+    }
+    if params.get("client_id").is_some_and(|id| id != client.client_id) {
+        return Err(OAuthError::invalid_request("client_id differs from the authenticated client"));
+    }
+    // A pushed request object (RFC 9126 §3) is verified now, and its
+    // parameters are what is stored.
+    let mut pushed = match params.get("request") {
+        Some(object) => crate::request_object::expand(server, &client, object, &client.client_id)?,
+        None => params.without(&CLIENT_AUTH_PARAMS),
+    };
+    // RFC 9449 §10.1: a DPoP proof here binds the future code to its key.
+    if let Some(proof) = crate::dpop::check_proof(server, request, None)
+        .await
+        .map_err(|e| crate::dpop::token_error(server, e))?
+    {
+        let mut pairs = pushed.to_pairs();
+        pairs.retain(|(k, _)| k != "dpop_jkt");
+        pairs.push(("dpop_jkt".into(), proof.jkt));
+        pushed = Params::from_pairs(pairs);
+    }
+    let mut pairs = pushed.to_pairs();
+    if !pairs.iter().any(|(k, _)| k == "client_id") {
+        pairs.push(("client_id".into(), client.client_id.clone()));
+    }
+    let pushed = Params::from_pairs(pairs);
+    // The checks the authorization endpoint would make, answered here (§2.3).
+    super::authorization::validate_pushed(server, &client, &pushed)?;
+    let request_uri = format!("{REQUEST_URI_PREFIX}{}", random::token(32));
+    let lifetime = server.config.par.lifetime;
+    server
+        .store
+        .put_pushed(
+            request_uri.clone(),
+            PushedRequest {
+                client_id: client.client_id.clone(),
+                params: pushed.to_pairs(),
+                expires_at: server.clock.now() + lifetime,
+            },
+        )
+        .await;
+    tracing::info!(endpoint = "pushed_authorization", client_id = %client.client_id, "stored a pushed request");
+    Ok(json!({ "request_uri": request_uri, "expires_in": lifetime }))
+}
+
+fn bad_request_uri(why: &str) -> OAuthError {
+    OAuthError::new(ErrorCode::Extension("invalid_request_uri".into()), why)
+}
+
+/// The parameters behind a request_uri, for the client presenting it: used
+/// once, by the client that pushed it, before it expires (RFC 9126 §4).
+pub async fn take(server: &AuthServer, client: &Client, request_uri: &str) -> Result<Params, OAuthError> {
+    if !request_uri.starts_with(REQUEST_URI_PREFIX) {
+        return Err(bad_request_uri(
+            "this server does not fetch request objects by URL: push the request (PAR) and use the request_uri it returns",
+        ));
+    }
+    match server
+        .store
+        .take_pushed(request_uri, &client.client_id, server.clock.now())
+        .await
+    {
+        ParTake::Fresh(pushed) => Ok(Params::from_pairs(pushed.params)),
+        ParTake::WrongClient => Err(bad_request_uri("the request_uri was pushed by another client")),
+        ParTake::Expired => Err(bad_request_uri("the request_uri has expired")),
+        ParTake::Unknown => Err(bad_request_uri("the request_uri is unknown or was already used")),
+    }
+}
