@@ -179,7 +179,16 @@ async fn run_steps(
     record: &mut StoryRecord,
 ) -> Result<(), String> {
     for step in story.steps {
-        let step_record = run_step(services, session_id, step).await?;
+        let (mut step_record, mut retry) = run_step(services, session_id, step).await?;
+        if retry {
+            // The AS asked for a DPoP nonce (RFC 9449 §8) and the RP now has
+            // it: shown as an expected refusal, then the step once more.
+            step_record.ok = true;
+            step_record.expected_error = step_record.error.as_ref().map(|e| e.error.clone());
+            record.steps.push(step_record);
+            (step_record, retry) = run_step(services, session_id, step).await?;
+            let _ = retry;
+        }
         let ok = step_record.ok;
         record.steps.push(step_record);
         if !ok {
@@ -189,11 +198,12 @@ async fn run_steps(
     Ok(())
 }
 
+/// Runs one step; the flag says the RP asks for it to be sent once more.
 async fn run_step(
     services: &Services,
     session_id: &str,
     step: &Step,
-) -> Result<StepRecord, String> {
+) -> Result<(StepRecord, bool), String> {
     let mut rp = services.relying_party.clone();
     let mut authorization_server = services.authorization_server.clone();
     let prepared = rp
@@ -224,6 +234,7 @@ async fn run_step(
         Endpoint::ProviderConfiguration => authorization_server.provider_configuration(call).await,
         Endpoint::Userinfo => authorization_server.userinfo(call).await,
         Endpoint::Registration => authorization_server.registration(call).await,
+        Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
         Endpoint::Unspecified => {
             return Err(format!("RP named no AS endpoint for {}", step.service));
         }
@@ -239,7 +250,8 @@ async fn run_step(
         .await
         .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
         .into_inner();
-    Ok(step_record(step, endpoint, &request, &response, parsed))
+    let retry = parsed.retry;
+    Ok((step_record(step, endpoint, &request, &response, parsed), retry))
 }
 
 fn endpoint_name(endpoint: Endpoint) -> &'static str {
@@ -253,6 +265,7 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::ProviderConfiguration => "ProviderConfiguration",
         Endpoint::Userinfo => "Userinfo",
         Endpoint::Registration => "Registration",
+        Endpoint::PushedAuthorization => "PushedAuthorization",
         Endpoint::Unspecified => "Unspecified",
     }
 }

@@ -66,6 +66,7 @@ fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
         AsEndpoint::ProviderConfiguration => pb::Endpoint::ProviderConfiguration,
         AsEndpoint::Userinfo => pb::Endpoint::Userinfo,
         AsEndpoint::Registration => pb::Endpoint::Registration,
+        AsEndpoint::PushedAuthorization => pb::Endpoint::PushedAuthorization,
     }
 }
 
@@ -184,6 +185,7 @@ impl RelyingPartyRpc for RelyingPartyService {
             .map_err(session_status)?
             .map_err(step_status)?;
         let ok = parsed.ok();
+        let retry = parsed.retry;
         let (error, error_description) = parsed.error.unwrap_or_default();
         Ok(Response::new(ParsedResponse {
             ok,
@@ -212,6 +214,7 @@ impl RelyingPartyRpc for RelyingPartyService {
                 .collect(),
             error,
             error_description,
+            retry,
         }))
     }
 

@@ -26,6 +26,14 @@ pub struct Session {
     pub authorization: Option<AuthorizationState>,
     /// The code from the last authorization response, until redeemed.
     pub code: Option<String>,
+    /// The request_uri of a pushed request, until the authorization step uses it.
+    pub pushed_request_uri: Option<String>,
+    /// The session's DPoP key, once a step asked for DPoP (RFC 9449).
+    pub dpop_key: Option<oauth_core::jose::SigningKey>,
+    /// The last nonce the AS gave for DPoP proofs (RFC 9449 §8).
+    pub dpop_nonce: Option<String>,
+    /// `token_type` of the access token held: `Bearer` or `DPoP`.
+    pub access_token_type: Option<String>,
     /// The claims of the last ID token that passed every check.
     pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
@@ -51,6 +59,19 @@ pub struct AuthorizationState {
     /// Claims asked for by the `claims` parameter (OIDC Core §5.5).
     pub id_token_claims: Option<Vec<String>>,
     pub userinfo_claims: Option<Vec<String>>,
+    /// How the parameters reached the AS.
+    pub sent_as: SentAs,
+}
+
+/// How an authorization request's parameters travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentAs {
+    /// In the query of the browser's request.
+    Query,
+    /// Inside a signed request object (RFC 9101).
+    RequestObject,
+    /// Pushed first; the browser carried only a request_uri (RFC 9126).
+    Pushed,
 }
 
 /// A prepared request the RP waits to see answered.
@@ -63,6 +84,8 @@ pub struct Pending {
     pub args: BTreeMap<String, String>,
     /// The request body as sent.
     pub body: String,
+    /// Whether it carried a DPoP proof.
+    pub dpop: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +146,10 @@ impl Sessions {
                 authorization: None,
                 code: None,
                 id_token_claims: None,
+                pushed_request_uri: None,
+                dpop_key: None,
+                dpop_nonce: None,
+                access_token_type: None,
                 tokens: BTreeMap::new(),
                 last_used: now,
             },

@@ -13,73 +13,56 @@ use url::Url;
 
 use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url, id_token, record_error};
 use crate::RelyingParty;
-use crate::session::{AuthorizationState, Session};
+use crate::session::{AuthorizationState, SentAs, Session};
 
-pub fn request(
-    rp: &RelyingParty,
+/// The authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
+/// §3.1.2.1), with fresh state, nonce and PKCE verifier remembered in the
+/// session. Shared by the authorization and pushed_authorization services.
+pub(crate) fn parameters(
     session: &mut Session,
     args: &BTreeMap<String, String>,
-) -> Result<HttpRequest, StepError> {
+) -> Result<Vec<(&'static str, String)>, StepError> {
     let profile = &session.profile;
     let redirect_uri = arg(args, "redirect_uri")
         .or(profile.redirect_uri.as_deref())
         .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?
         .to_owned();
-    let scope = arg(args, "scope")
-        .or(profile.scope.as_deref())
-        .map(str::to_owned);
+    let scope = arg(args, "scope").or(profile.scope.as_deref()).map(str::to_owned);
     let use_pkce = match arg(args, "pkce") {
         None => profile.pkce,
         Some("S256") => true,
         Some("none") => false,
-        Some(other) => {
-            return Err(StepError::BadArgument(format!(
-                "pkce {other:?}: use S256 or none"
-            )));
-        }
+        Some(other) => return Err(StepError::BadArgument(format!("pkce {other:?}: use S256 or none"))),
     };
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
     let claims = match arg(args, "claims") {
-        Some(text) => Some(
-            ClaimsRequest::parse(text)
-                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
-        ),
+        Some(text) => Some(ClaimsRequest::parse(text).map_err(|e| StepError::BadArgument(format!("claims: {e}")))?),
         None => None,
     };
-    let openid = scope
-        .as_deref()
-        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let openid = scope.as_deref().is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     let state = random::token(32);
     // OIDC Core §3.1.2.1: a nonce binds the ID token to this request.
     let nonce = openid.then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
-    let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
-        .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("response_type", &response_type);
-        query.append_pair("client_id", &profile.client_id);
-        query.append_pair("redirect_uri", &redirect_uri);
-        if let Some(scope) = &scope {
-            query.append_pair("scope", scope);
-        }
-        query.append_pair("state", &state);
-        if let Some(nonce) = &nonce {
-            query.append_pair("nonce", nonce);
-        }
-        if let Some(claims) = &claims {
-            query.append_pair("claims", &claims.to_json().to_string());
-        }
-        if let Some(verifier) = &code_verifier {
-            query.append_pair(
-                "code_challenge",
-                &pkce::challenge(verifier, pkce::Method::S256),
-            );
-            query.append_pair("code_challenge_method", "S256");
-        }
+    let mut params = vec![
+        ("response_type", response_type.clone()),
+        ("client_id", profile.client_id.clone()),
+        ("redirect_uri", redirect_uri.clone()),
+    ];
+    if let Some(scope) = &scope {
+        params.push(("scope", scope.clone()));
     }
-    let request = HttpRequest::new("GET", url.as_str(), [], "")
-        .map_err(|e| StepError::BadArgument(e.to_string()))?;
+    params.push(("state", state.clone()));
+    if let Some(nonce) = &nonce {
+        params.push(("nonce", nonce.clone()));
+    }
+    if let Some(claims) = &claims {
+        params.push(("claims", claims.to_json().to_string()));
+    }
+    if let Some(verifier) = &code_verifier {
+        params.push(("code_challenge", pkce::challenge(verifier, pkce::Method::S256)));
+        params.push(("code_challenge_method", "S256".into()));
+    }
     session.authorization = Some(AuthorizationState {
         state,
         redirect_uri,
@@ -87,16 +70,94 @@ pub fn request(
         code_verifier,
         nonce,
         response_type,
-        id_token_claims: claims
-            .as_ref()
-            .map(|c| c.id_token.keys().cloned().collect()),
-        userinfo_claims: claims
-            .as_ref()
-            .map(|c| c.userinfo.keys().cloned().collect()),
+        id_token_claims: claims.as_ref().map(|c| c.id_token.keys().cloned().collect()),
+        userinfo_claims: claims.as_ref().map(|c| c.userinfo.keys().cloned().collect()),
+        sent_as: SentAs::Query,
     });
     session.id_token_claims = None;
     session.code = None;
-    Ok(request)
+    Ok(params)
+}
+
+/// A request object (RFC 9101 §4): the parameters as claims, signed with
+/// the RP's key, for this issuer, short-lived (600 s).
+pub(crate) fn request_object(
+    rp: &RelyingParty,
+    session: &Session,
+    params: &[(&str, String)],
+) -> Result<String, StepError> {
+    let mut claims = serde_json::Map::new();
+    for (k, v) in params {
+        let value = if *k == "claims" {
+            serde_json::from_str(v).unwrap_or(Value::String(v.clone()))
+        } else {
+            Value::String(v.clone())
+        };
+        claims.insert((*k).to_owned(), value);
+    }
+    let now = rp.clock.now();
+    let issuer = session
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("issuer"))
+        .and_then(Value::as_str)
+        .unwrap_or(&rp.config.issuer);
+    claims.insert("iss".into(), Value::String(session.profile.client_id.clone()));
+    claims.insert("aud".into(), Value::String(issuer.to_owned()));
+    claims.insert("iat".into(), now.into());
+    claims.insert("nbf".into(), now.into());
+    claims.insert("exp".into(), (now + 600).into());
+    claims.insert("jti".into(), Value::String(random::token(16)));
+    let key = rp
+        .keys
+        .keys()
+        .first()
+        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+    key.sign("oauth-authz-req+jwt", &Value::Object(claims))
+        .map_err(|e| StepError::BadArgument(format!("signing the request object: {e}")))
+}
+
+/// The authorization request: plain query parameters, a signed request
+/// object (`jar=value`, RFC 9101), or the request_uri of a pushed request
+/// (after a pushed_authorization step, RFC 9126 §4).
+pub fn request(rp: &RelyingParty, session: &mut Session, args: &BTreeMap<String, String>) -> Result<HttpRequest, StepError> {
+    let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
+        .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
+    if let Some(request_uri) = session.pushed_request_uri.take() {
+        if !args.is_empty() {
+            return Err(StepError::BadArgument(
+                "the request was pushed: its parameters cannot change now".into(),
+            ));
+        }
+        if let Some(sent) = session.authorization.as_mut() {
+            sent.sent_as = SentAs::Pushed;
+        }
+        url.query_pairs_mut()
+            .append_pair("client_id", &session.profile.client_id)
+            .append_pair("request_uri", &request_uri);
+    } else {
+        let params = parameters(session, args)?;
+        match arg(args, "jar") {
+            None => {
+                url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+            }
+            Some("value") => {
+                let object = request_object(rp, session, &params)?;
+                if let Some(sent) = session.authorization.as_mut() {
+                    sent.sent_as = SentAs::RequestObject;
+                }
+                url.query_pairs_mut()
+                    .append_pair("client_id", &session.profile.client_id)
+                    .append_pair("request", &object);
+            }
+            Some(other) => {
+                return Err(StepError::BadArgument(format!(
+                    "jar {other:?}: use value (by reference: push it with pushed_authorization)"
+                )));
+            }
+        }
+    }
+    HttpRequest::new("GET", url.as_str(), [], "").map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
 /// Reads the authorization response out of the redirect location.
@@ -228,6 +289,26 @@ pub fn verify(
             if code.is_some() { "present" } else { "missing" },
             "RFC 6749 §4.1.2",
         );
+    }
+    // What the add-on protected, now that the AS has answered.
+    match sent.sent_as {
+        SentAs::RequestObject => {
+            parsed.check(
+                "the parameters travelled only in the signed request object",
+                params.get("error").is_none(),
+                "the AS verified the RP's signature and took the parameters from the object",
+                "RFC 9101 §6.3",
+            );
+        }
+        SentAs::Pushed => {
+            parsed.check(
+                "the browser carried only client_id and request_uri",
+                params.get("error").is_none(),
+                "the parameters were pushed over the authenticated back channel",
+                "RFC 9126 §4",
+            );
+        }
+        SentAs::Query => {}
     }
     if in_fragment {
         match params.get("id_token") {

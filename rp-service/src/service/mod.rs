@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod id_token;
 pub mod introspection;
 pub mod jwks;
+pub mod par;
 pub mod registration;
 pub mod revocation;
 pub mod token;
@@ -34,6 +35,7 @@ pub enum AsEndpoint {
     ProviderConfiguration,
     Userinfo,
     Registration,
+    PushedAuthorization,
 }
 
 impl AsEndpoint {
@@ -49,6 +51,7 @@ impl AsEndpoint {
             Self::ProviderConfiguration => "issuer",
             Self::Userinfo => "userinfo_endpoint",
             Self::Registration => "registration_endpoint",
+            Self::PushedAuthorization => "pushed_authorization_request_endpoint",
         }
     }
 }
@@ -82,10 +85,13 @@ pub enum ClientService {
     Userinfo,
     /// OIDC Registration §3, RFC 7591.
     Registration,
+    /// RFC 9126: push the authorization request.
+    PushedAuthorization,
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 13] = [
+    pub const ALL: [ClientService; 14] = [
+        Self::PushedAuthorization,
         Self::ProviderInfo,
         Self::Registration,
         Self::Userinfo,
@@ -116,6 +122,7 @@ impl ClientService {
             Self::ProviderInfo => "provider_info",
             Self::Userinfo => "userinfo",
             Self::Registration => "registration",
+            Self::PushedAuthorization => "pushed_authorization",
         }
     }
 
@@ -133,6 +140,7 @@ impl ClientService {
             Self::ProviderInfo => AsEndpoint::ProviderConfiguration,
             Self::Userinfo => AsEndpoint::Userinfo,
             Self::Registration => AsEndpoint::Registration,
+            Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
             Self::ClientCredentials
             | Self::ResourceOwnerPasswordCredentials
             | Self::AccessToken
@@ -146,15 +154,16 @@ impl ClientService {
         const AUTH: &str = "token_endpoint_auth_method";
         match self {
             Self::ServerMetadata | Self::Jwks | Self::ProviderInfo | Self::Userinfo => &[],
-            Self::Registration => &[AUTH, "subject_type"],
+            Self::Registration => &[AUTH, "subject_type", "request_object_signing_alg"],
+            Self::PushedAuthorization => &["scope", "pkce", "redirect_uri", "response_type", "claims", "jar", AUTH],
             Self::ClientCredentials => &["scope", AUTH],
             Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
-            Self::Authorization => &["scope", "pkce", "redirect_uri", "response_type", "claims"],
-            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier"],
-            Self::RefreshToken => &["scope", AUTH],
+            Self::Authorization => &["scope", "pkce", "redirect_uri", "response_type", "claims", "jar"],
+            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier", "dpop"],
+            Self::RefreshToken => &["scope", AUTH, "dpop"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
-            Self::TokenExchange => &["audience", "scope", AUTH],
+            Self::TokenExchange => &["audience", "scope", AUTH, "dpop"],
         }
     }
 
@@ -241,6 +250,9 @@ pub struct Parsed {
     pub jwts: Vec<SeenJwt>,
     /// The OAuth error and its description, when the AS refused.
     pub error: Option<(String, String)>,
+    /// The AS asked for something the RP now has (a DPoP nonce): send the
+    /// step again, once.
+    pub retry: bool,
 }
 
 impl Parsed {
@@ -331,20 +343,37 @@ pub(crate) fn authenticated_post(
             params.push(("client_secret", secret()?.expose().to_owned()));
         }
         AuthMethod::None => params.push(("client_id", profile.client_id.clone())),
+        AuthMethod::PrivateKeyJwt => {}
         AuthMethod::Extension(m) => {
             return Err(StepError::BadArgument(format!(
                 "token_endpoint_auth_method {m:?} is not supported"
             )));
         }
     }
+    let url = endpoint_url(rp, session, endpoint)?;
+    if let AuthMethod::PrivateKeyJwt = method {
+        // RFC 7523 §2.2: an assertion signed with the RP's key, for this endpoint.
+        let key = rp
+            .keys
+            .keys()
+            .first()
+            .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+        let assertion = client_auth::client_assertion(key, &profile.client_id, url, rp.clock.now())
+            .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))?;
+        params.push(("client_id", profile.client_id.clone()));
+        params.push(("client_assertion_type", client_auth::JWT_BEARER_ASSERTION.to_owned()));
+        params.push(("client_assertion", assertion));
+    }
+    // RFC 9449 §5: with a DPoP key, every token request carries a proof.
+    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) = (&session.dpop_key, endpoint) {
+        let parsed_url = url::Url::parse(url).map_err(|e| StepError::BadArgument(e.to_string()))?;
+        let proof = oauth_core::dpop::proof(key, "POST", &parsed_url, rp.clock.now(), None, session.dpop_nonce.as_deref())
+            .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
+        headers.push(("DPoP", proof));
+    }
     let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
-    HttpRequest::new(
-        "POST",
-        endpoint_url(rp, session, endpoint)?,
-        headers.iter().map(|(k, v)| (*k, v.as_str())),
-        body,
-    )
-    .map_err(|e| StepError::BadArgument(e.to_string()))
+    HttpRequest::new("POST", url, headers.iter().map(|(k, v)| (*k, v.as_str())), body)
+        .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
 /// Builds the request of `service` for a session.
@@ -368,6 +397,7 @@ pub fn prepare(
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
         ClientService::Userinfo => userinfo::request(rp, session)?,
         ClientService::Registration => registration::request(rp, session, args)?,
+        ClientService::PushedAuthorization => par::request(rp, session, args)?,
         ClientService::Jwks => jwks::request(rp, session)?,
         ClientService::Authorization => authorization::request(rp, session, args)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
@@ -390,6 +420,7 @@ pub fn prepare(
         params: form::parse(sent).unwrap_or_default(),
         args: args.clone(),
         body: request.body.clone(),
+        dpop: request.header("dpop").is_some(),
     });
     Ok(Prepared {
         endpoint: service.endpoint(),
@@ -432,9 +463,20 @@ pub fn parse(
         ClientService::ProviderInfo => "OIDC Discovery §4.2",
         ClientService::Userinfo => "OIDC Core §5.3.2",
         ClientService::Registration => "RFC 7591 §3.2.1",
+        ClientService::PushedAuthorization => "RFC 9126 §2.2",
         _ => "RFC 6749 §5.1",
     };
+    // RFC 9449 §8: a nonce the AS hands out is used in the next proof; an
+    // error asking for one is worth exactly one retry.
+    if let Some(nonce) = response.headers.get("dpop-nonce") {
+        session.dpop_nonce = Some(nonce.clone());
+    }
     let Some(body) = json_body(response, reference, &mut parsed) else {
+        if parsed.error.as_ref().is_some_and(|(e, _)| e == "use_dpop_nonce")
+            && response.headers.contains_key("dpop-nonce")
+        {
+            parsed.retry = true;
+        }
         return Ok(parsed);
     };
     match service {
@@ -442,9 +484,8 @@ pub fn parse(
             discovery::verify(rp, session, service, body, &mut parsed)
         }
         ClientService::Userinfo => userinfo::verify(session, body, &mut parsed),
-        ClientService::Registration => {
-            registration::verify(session, &pending, response, body, &mut parsed)
-        }
+        ClientService::Registration => registration::verify(session, &pending, response, body, &mut parsed),
+        ClientService::PushedAuthorization => par::verify(session, response, body, &mut parsed),
         ClientService::Jwks => jwks::verify(session, body, &mut parsed),
         ClientService::Introspection => {
             introspection::verify(rp, session, &pending, body, &mut parsed)

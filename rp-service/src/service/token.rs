@@ -25,6 +25,13 @@ pub fn request(
     service: ClientService,
     args: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, StepError> {
+    // RFC 9449: from the first step that asks for DPoP, the session holds a key.
+    if arg(args, "dpop") == Some("true") && session.dpop_key.is_none() {
+        session.dpop_key = Some(
+            oauth_core::jose::SigningKey::generate(JwsAlgorithm::ES256)
+                .map_err(|e| StepError::Profile(format!("DPoP key: {e}")))?,
+        );
+    }
     let profile = &session.profile;
     let mut params: Vec<(&str, String)> = Vec::new();
     match service {
@@ -126,12 +133,24 @@ pub fn verify(
         "RFC 6749 §5.1",
     );
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
-    parsed.check(
-        "token_type is Bearer",
-        token_type.eq_ignore_ascii_case("bearer"),
-        format!("{token_type:?}"),
-        "RFC 6749 §5.1, RFC 6750 §4",
-    );
+    if pending.dpop {
+        parsed.check(
+            "token_type is DPoP",
+            token_type.eq_ignore_ascii_case("dpop"),
+            format!("{token_type:?}"),
+            "RFC 9449 §5",
+        );
+        if let (Some(token), Some(key)) = (access_token, &session.dpop_key) {
+            check_binding(token, key, parsed);
+        }
+    } else {
+        parsed.check(
+            "token_type is Bearer",
+            token_type.eq_ignore_ascii_case("bearer"),
+            format!("{token_type:?}"),
+            "RFC 6749 §5.1, RFC 6750 §4",
+        );
+    }
     match body.get("expires_in") {
         Some(v) => {
             parsed.check(
@@ -234,6 +253,9 @@ pub fn verify(
             "access_token"
         };
         session.tokens.insert(name.into(), token.to_owned());
+        if name == "access_token" {
+            session.access_token_type = Some(token_type.to_owned());
+        }
         if let Some(refresh) = refresh_token {
             session
                 .tokens
@@ -390,4 +412,31 @@ fn verify_access_token(
         format!("{:?}", text("client_id")),
         "RFC 9068 §2.2",
     );
+}
+
+/// RFC 9449 §6.1: a JWT access token bound to the proof's key names the
+/// key's thumbprint in `cnf.jkt` — stolen, it is useless without the key.
+fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, parsed: &mut Parsed) {
+    let ours = jose::thumbprint(key.public_jwk()).unwrap_or_default();
+    let jkt = jose::decode_unverified(token)
+        .ok()
+        .and_then(|d| d.claims.get("cnf")?.get("jkt")?.as_str().map(str::to_owned));
+    match jkt {
+        Some(jkt) => {
+            parsed.check(
+                "the access token is bound to our DPoP key (cnf.jkt)",
+                jkt == ours,
+                jkt,
+                "RFC 9449 §6.1",
+            );
+        }
+        None => {
+            parsed.check(
+                "the access token is bound to our DPoP key (cnf.jkt)",
+                false,
+                "no cnf.jkt in the token",
+                "RFC 9449 §6.1",
+            );
+        }
+    }
 }

@@ -1,0 +1,70 @@
+//! Pushing the authorization request (RFC 9126 §2): the parameters go over
+//! the authenticated back channel; the browser will carry only client_id
+//! and the request_uri.
+use std::collections::BTreeMap;
+
+use oauth_core::http::{HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::authorization::{parameters, request_object};
+use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
+use crate::RelyingParty;
+use crate::session::{SentAs, Session};
+
+/// The prefix of request_uri values from a PAR endpoint (RFC 9126 §2.2).
+const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+pub fn request(
+    rp: &RelyingParty,
+    session: &mut Session,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    let params = parameters(session, args)?;
+    let params = match arg(args, "jar") {
+        None => params,
+        // RFC 9126 §3: the request object itself may be pushed — JAR by reference.
+        Some("value") => {
+            let object = request_object(rp, session, &params)?;
+            vec![("client_id", session.profile.client_id.clone()), ("request", object)]
+        }
+        Some(other) => return Err(StepError::BadArgument(format!("jar {other:?}: use value"))),
+    };
+    // Client authentication adds client_id where its method needs it.
+    let params: Vec<(&str, String)> = params.into_iter().filter(|(k, _)| *k != "client_id").collect();
+    let mut request = authenticated_post(rp, session, AsEndpoint::PushedAuthorization, params, args)?;
+    if !request.body.contains("client_id=") {
+        let id = oauth_core::form::encode([("client_id", session.profile.client_id.as_str())]);
+        request.body = format!("{}&{id}", request.body);
+    }
+    if let Some(sent) = session.authorization.as_mut() {
+        sent.sent_as = SentAs::Pushed;
+    }
+    Ok(request)
+}
+
+/// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
+pub fn verify(session: &mut Session, response: &HttpResponse, body: Value, parsed: &mut Parsed) {
+    parsed.check(
+        "HTTP status is 201 Created",
+        response.status == 201,
+        response.status.to_string(),
+        "RFC 9126 §2.2",
+    );
+    let uri = body.get("request_uri").and_then(Value::as_str).unwrap_or("");
+    parsed.check(
+        "request_uri is a PAR URN",
+        uri.starts_with(PREFIX),
+        uri.to_owned(),
+        "RFC 9126 §2.2",
+    );
+    let expires_in = body.get("expires_in").and_then(Value::as_i64);
+    parsed.check(
+        "expires_in is short and positive",
+        expires_in.is_some_and(|e| e > 0 && e <= 600),
+        expires_in.map_or("missing".into(), |e| format!("{e} s")),
+        "RFC 9126 §2.2",
+    );
+    if parsed.ok() {
+        session.pushed_request_uri = Some(uri.to_owned());
+    }
+}
