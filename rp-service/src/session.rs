@@ -84,8 +84,8 @@ pub struct Pending {
     pub args: BTreeMap<String, String>,
     /// The request body as sent.
     pub body: String,
-    /// Whether it carried a DPoP proof.
-    pub dpop: bool,
+    /// The DPoP proof it carried.
+    pub dpop: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -420,7 +420,7 @@ pub fn prepare(
         params: form::parse(sent).unwrap_or_default(),
         args: args.clone(),
         body: request.body.clone(),
-        dpop: request.header("dpop").is_some(),
+        dpop: request.header("dpop").map(str::to_owned),
     });
     Ok(Prepared {
         endpoint: service.endpoint(),
@@ -443,6 +443,7 @@ pub fn parse(
         }
     };
     let mut parsed = Parsed::default();
+    show_sent_jwts(&pending, &mut parsed);
     match service {
         // Answers that are not a JSON document.
         ClientService::Authorization => {
@@ -577,4 +578,28 @@ fn challenge_param(challenge: &str, name: &str) -> Option<String> {
     let start = challenge.find(&format!("{name}=\""))? + name.len() + 2;
     let rest = &challenge[start..];
     Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The JWTs the RP itself sent (request object, client assertion, DPoP
+/// proof), decoded for the transcript; the AS is the one that verifies them.
+fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
+    let sent = [
+        ("request object (sent)", pending.params.get("request"), "signed by the RP; the AS verifies it (RFC 9101 §6)"),
+        ("client assertion (sent)", pending.params.get("client_assertion"), "signed by the RP; the AS verifies it (RFC 7523 §3)"),
+        ("DPoP proof (sent)", pending.dpop.as_deref(), "signed by the RP's DPoP key; the AS verifies it (RFC 9449 §4.3)"),
+    ];
+    for (name, compact, verification) in sent {
+        if let Some(compact) = compact
+            && let Ok(decoded) = oauth_core::jose::decode_unverified(compact)
+        {
+            parsed.jwts.push(SeenJwt {
+                name: name.into(),
+                compact: compact.to_owned(),
+                header: decoded.header,
+                claims: decoded.claims,
+                verified: false,
+                verification: verification.into(),
+            });
+        }
+    }
 }

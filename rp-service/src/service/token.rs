@@ -133,7 +133,7 @@ pub fn verify(
         "RFC 6749 §5.1",
     );
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
-    if pending.dpop {
+    if pending.dpop.is_some() {
         parsed.check(
             "token_type is DPoP",
             token_type.eq_ignore_ascii_case("dpop"),
