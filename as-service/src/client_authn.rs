@@ -82,7 +82,10 @@ async fn verify_assertion(
     assertion: &str,
 ) -> Result<(), String> {
     use serde_json::Value;
-    let jwks = client.jwks.as_ref().ok_or("the client has no registered keys")?;
+    let jwks = client
+        .jwks
+        .as_ref()
+        .ok_or("the client has no registered keys")?;
     let algs: Vec<oauth_core::jose::JwsAlgorithm> = crate::config::CLIENT_JWT_ALGS
         .iter()
         .filter_map(|a| a.parse().ok())
@@ -91,7 +94,9 @@ async fn verify_assertion(
         .map_err(|e| format!("client assertion: {e}"))?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    if text("iss") != Some(client.client_id.as_str()) || text("sub") != Some(client.client_id.as_str()) {
+    if text("iss") != Some(client.client_id.as_str())
+        || text("sub") != Some(client.client_id.as_str())
+    {
         return Err("the assertion's iss and sub must be the client_id".into());
     }
     // RFC 7523 §3 (3): the audience identifies this server: its issuer, or
@@ -106,10 +111,15 @@ async fn verify_assertion(
         .iter()
         .any(|a| *a == server.config.issuer || *a == endpoint)
     {
-        return Err(format!("the assertion's aud {audiences:?} does not name this server"));
+        return Err(format!(
+            "the assertion's aud {audiences:?} does not name this server"
+        ));
     }
     let now = server.clock.now();
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or("the assertion has no exp")?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or("the assertion has no exp")?;
     if exp <= now {
         return Err("the assertion has expired".into());
     }

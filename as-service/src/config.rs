@@ -539,12 +539,19 @@ pub fn validate_client(
             "client {id:?}: \"none\" cannot be mixed with secret methods"
         ));
     }
-    let secret_methods = c
-        .token_endpoint_auth_methods
-        .iter()
-        .any(|m| matches!(m, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost));
-    if c.token_endpoint_auth_methods.contains(&AuthMethod::PrivateKeyJwt) && c.jwks.is_none() {
-        return err(format!("client {id:?}: private_key_jwt needs the client's jwks"));
+    let secret_methods = c.token_endpoint_auth_methods.iter().any(|m| {
+        matches!(
+            m,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
+    });
+    if c.token_endpoint_auth_methods
+        .contains(&AuthMethod::PrivateKeyJwt)
+        && c.jwks.is_none()
+    {
+        return err(format!(
+            "client {id:?}: private_key_jwt needs the client's jwks"
+        ));
     }
     match (&c.client_secret, public) {
         (Some(_), true) => {

@@ -41,7 +41,9 @@ pub fn current_nonce(server: &AuthServer) -> String {
 
 fn nonce_is_current(server: &AuthServer, nonce: &str) -> bool {
     let window = server.clock.now().div_euclid(NONCE_WINDOW);
-    [window, window - 1].iter().any(|w| nonce_for(server, *w) == nonce)
+    [window, window - 1]
+        .iter()
+        .any(|w| nonce_for(server, *w) == nonce)
 }
 
 /// Validates the request's DPoP proof, if it carries one. `access_token`
@@ -71,7 +73,12 @@ pub async fn check_proof(
         },
     )
     .map_err(DpopError::Invalid)?;
-    if settings.require_nonce && !checked.nonce.as_deref().is_some_and(|n| nonce_is_current(server, n)) {
+    if settings.require_nonce
+        && !checked
+            .nonce
+            .as_deref()
+            .is_some_and(|n| nonce_is_current(server, n))
+    {
         return Err(DpopError::NonceRequired);
     }
     // RFC 9449 §11.1: a proof is used once.
@@ -81,7 +88,9 @@ pub async fn check_proof(
         .remember_once(key, checked.iat + settings.max_age + 1, now)
         .await
     {
-        return Err(DpopError::Invalid("the proof was already used (jti replay)".into()));
+        return Err(DpopError::Invalid(
+            "the proof was already used (jti replay)".into(),
+        ));
     }
     Ok(Some(checked))
 }
@@ -99,7 +108,8 @@ pub fn token_error(server: &AuthServer, e: DpopError) -> OAuthError {
                 ErrorCode::Extension("use_dpop_nonce".into()),
                 "a DPoP proof with the server's nonce is required",
             );
-            e.extra_headers.push(("dpop-nonce".into(), current_nonce(server)));
+            e.extra_headers
+                .push(("dpop-nonce".into(), current_nonce(server)));
             e
         }
     }
@@ -107,7 +117,10 @@ pub fn token_error(server: &AuthServer, e: DpopError) -> OAuthError {
 
 /// The `DPoP` challenge of a protected resource (RFC 9449 §7.1, §9).
 pub fn resource_error(server: &AuthServer, code: &str, description: &str) -> OAuthError {
-    let algs: Vec<&str> = dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect();
+    let algs: Vec<&str> = dpop::ALGS
+        .iter()
+        .map(|a| oauth_core::jose::alg_name(*a))
+        .collect();
     let mut e = OAuthError::new(ErrorCode::Extension(code.into()), description).with_status(401);
     e.challenge = Some(format!(
         "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
@@ -115,7 +128,8 @@ pub fn resource_error(server: &AuthServer, code: &str, description: &str) -> OAu
         algs.join(" ")
     ));
     if code == "use_dpop_nonce" {
-        e.extra_headers.push(("dpop-nonce".into(), current_nonce(server)));
+        e.extra_headers
+            .push(("dpop-nonce".into(), current_nonce(server)));
     }
     e
 }

@@ -22,7 +22,12 @@ fn refused(why: impl Into<String>) -> OAuthError {
 
 /// Verifies a request object (RFC 9101 §6.1-§6.3) and returns the
 /// authorization parameters it carries — the only ones that count.
-pub fn expand(server: &AuthServer, client: &Client, object: &str, outer_client_id: &str) -> Result<Params, OAuthError> {
+pub fn expand(
+    server: &AuthServer,
+    client: &Client,
+    object: &str,
+    outer_client_id: &str,
+) -> Result<Params, OAuthError> {
     let header = jose::decode_unverified(object)
         .map_err(|e| refused(format!("the request object is not a JWS: {e}")))?
         .header;
@@ -32,18 +37,21 @@ pub fn expand(server: &AuthServer, client: &Client, object: &str, outer_client_i
     }
     let allowed: Vec<JwsAlgorithm> = match client.request_object_alg {
         Some(registered) => vec![registered],
-        None => CLIENT_JWT_ALGS.iter().filter_map(|a| a.parse().ok()).collect(),
+        None => CLIENT_JWT_ALGS
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect(),
     };
     if let Some(typ) = header.get("typ").and_then(Value::as_str)
         && !TYPES.iter().any(|t| t.eq_ignore_ascii_case(typ))
     {
         return Err(refused(format!("typ {typ:?} is not a request object type")));
     }
-    let jwks = client
-        .jwks
-        .as_ref()
-        .ok_or_else(|| refused("the client has registered no keys to verify its request objects"))?;
-    let verified = jose::verify(object, jwks, &allowed).map_err(|e| refused(format!("the request object: {e}")))?;
+    let jwks = client.jwks.as_ref().ok_or_else(|| {
+        refused("the client has registered no keys to verify its request objects")
+    })?;
+    let verified = jose::verify(object, jwks, &allowed)
+        .map_err(|e| refused(format!("the request object: {e}")))?;
     let claims = verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     if text("iss") != Some(client.client_id.as_str()) {
@@ -51,7 +59,9 @@ pub fn expand(server: &AuthServer, client: &Client, object: &str, outer_client_i
     }
     let audience_ok = match claims.get("aud") {
         Some(Value::String(a)) => *a == server.config.issuer,
-        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(server.config.issuer.as_str())),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|v| v.as_str() == Some(server.config.issuer.as_str())),
         _ => false,
     };
     if !audience_ok {
@@ -66,7 +76,9 @@ pub fn expand(server: &AuthServer, client: &Client, object: &str, outer_client_i
         return Err(refused("the request object has expired"));
     }
     if exp > now + MAX_LIFETIME {
-        return Err(refused(format!("the request object lives longer than {MAX_LIFETIME} s")));
+        return Err(refused(format!(
+            "the request object lives longer than {MAX_LIFETIME} s"
+        )));
     }
     if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
         && nbf > now + server.config.dpop.leeway
@@ -76,7 +88,11 @@ pub fn expand(server: &AuthServer, client: &Client, object: &str, outer_client_i
     // RFC 9101 §6.3: the client_id outside must be the one inside.
     match text("client_id") {
         Some(inner) if inner == outer_client_id => {}
-        Some(_) => return Err(refused("client_id inside the request object differs from the one outside")),
+        Some(_) => {
+            return Err(refused(
+                "client_id inside the request object differs from the one outside",
+            ));
+        }
         None => return Err(refused("the request object carries no client_id")),
     }
     let mut pairs = Vec::new();

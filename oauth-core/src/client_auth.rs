@@ -134,7 +134,11 @@ pub fn presented(
 /// `client_assertion`; the client is the assertion's `sub` (and `client_id`,
 /// if sent, must agree). Only the shape is checked here; the server verifies
 /// the signature with the client's registered keys.
-fn presented_assertion(authorization: Option<&str>, params: &Params, realm: &str) -> Result<Presented, OAuthError> {
+fn presented_assertion(
+    authorization: Option<&str>,
+    params: &Params,
+    realm: &str,
+) -> Result<Presented, OAuthError> {
     if authorization.is_some() || params.has("client_secret") {
         return Err(OAuthError::invalid_request(
             "the client used more than one authentication method (an assertion and a secret)",
@@ -144,11 +148,17 @@ fn presented_assertion(authorization: Option<&str>, params: &Params, realm: &str
         Some(JWT_BEARER_ASSERTION) => {}
         Some(other) => {
             return Err(OAuthError::invalid_client(
-                format!("client_assertion_type {other:?} is not supported; use {JWT_BEARER_ASSERTION}"),
+                format!(
+                    "client_assertion_type {other:?} is not supported; use {JWT_BEARER_ASSERTION}"
+                ),
                 realm,
             ));
         }
-        None => return Err(OAuthError::invalid_request("client_assertion_type is missing")),
+        None => {
+            return Err(OAuthError::invalid_request(
+                "client_assertion_type is missing",
+            ));
+        }
     }
     let assertion = params
         .get("client_assertion")

@@ -99,9 +99,14 @@ pub fn check(proof: &str, expected: &Expected<'_>) -> Result<CheckedProof, Strin
         return Err(format!("typ must be {TYP}"));
     }
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
-    let alg: JwsAlgorithm = alg.parse().map_err(|_| format!("alg {alg:?} is not supported"))?;
+    let alg: JwsAlgorithm = alg
+        .parse()
+        .map_err(|_| format!("alg {alg:?} is not supported"))?;
     if !ALGS.contains(&alg) {
-        return Err(format!("alg {} is not accepted for proofs", jose::alg_name(alg)));
+        return Err(format!(
+            "alg {} is not accepted for proofs",
+            jose::alg_name(alg)
+        ));
     }
     let jwk_value = header.get("jwk").ok_or("the header has no jwk")?;
     const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
@@ -113,26 +118,38 @@ pub fn check(proof: &str, expected: &Expected<'_>) -> Result<CheckedProof, Strin
     let verified = jose::verify(proof, &set, &[alg]).map_err(|e| format!("signature: {e}"))?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    let jti = text("jti").filter(|j| !j.is_empty() && j.len() <= 256).ok_or("jti is missing")?;
+    let jti = text("jti")
+        .filter(|j| !j.is_empty() && j.len() <= 256)
+        .ok_or("jti is missing")?;
     if text("htm") != Some(expected.method) {
-        return Err(format!("htm {:?} is not the request's method {}", text("htm").unwrap_or(""), expected.method));
+        return Err(format!(
+            "htm {:?} is not the request's method {}",
+            text("htm").unwrap_or(""),
+            expected.method
+        ));
     }
     let htu_claim = text("htu").ok_or("htu is missing")?;
     let htu_url = Url::parse(htu_claim).map_err(|_| "htu is not a URL".to_owned())?;
     if htu(&htu_url) != htu(expected.url) {
-        return Err(format!("htu {htu_claim:?} is not the request's URL {}", htu(expected.url)));
+        return Err(format!(
+            "htu {htu_claim:?} is not the request's URL {}",
+            htu(expected.url)
+        ));
     }
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or("iat is missing")?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or("iat is missing")?;
     if iat > expected.now + expected.leeway {
         return Err("iat is in the future".into());
     }
     if iat < expected.now - expected.max_age {
         return Err(format!("the proof is older than {} s", expected.max_age));
     }
-    if let Some(token) = expected.access_token {
-        if text("ath") != Some(ath(token).as_str()) {
-            return Err("ath does not match the access token".into());
-        }
+    if let Some(token) = expected.access_token
+        && text("ath") != Some(ath(token).as_str())
+    {
+        return Err("ath does not match the access token".into());
     }
     let jkt = jose::thumbprint(jwk_value).map_err(|e| e.to_string())?;
     Ok(CheckedProof {
@@ -184,10 +201,22 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
         let checked = check(proof, &expected("POST", &u, 1562262616)).unwrap();
         assert_eq!(checked.jti, "-BwC3ESc6acc2lTc");
         // The wrong method or URL, or a much later time, is refused.
-        assert!(check(proof, &expected("GET", &u, 1562262616)).unwrap_err().contains("htm"));
+        assert!(
+            check(proof, &expected("GET", &u, 1562262616))
+                .unwrap_err()
+                .contains("htm")
+        );
         let other = url("https://server.example.com/userinfo");
-        assert!(check(proof, &expected("POST", &other, 1562262616)).unwrap_err().contains("htu"));
-        assert!(check(proof, &expected("POST", &u, 1562262616 + 301)).unwrap_err().contains("older"));
+        assert!(
+            check(proof, &expected("POST", &other, 1562262616))
+                .unwrap_err()
+                .contains("htu")
+        );
+        assert!(
+            check(proof, &expected("POST", &u, 1562262616 + 301))
+                .unwrap_err()
+                .contains("older")
+        );
     }
 
     #[test]
@@ -208,13 +237,24 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
     fn a_proof_carrying_a_private_key_or_the_wrong_typ_is_refused() {
         let key = SigningKey::generate(JwsAlgorithm::ES256).unwrap();
         let u = url("https://example.com/token");
-        let claims = json!({"jti": "j", "htm": "POST", "htu": "https://example.com/token", "iat": 1000});
-        let wrong_typ = key.sign_with_header("JWT", &claims, Some(key.public_jwk().clone())).unwrap();
-        assert!(check(&wrong_typ, &expected("POST", &u, 1000)).unwrap_err().contains("typ"));
+        let claims =
+            json!({"jti": "j", "htm": "POST", "htu": "https://example.com/token", "iat": 1000});
+        let wrong_typ = key
+            .sign_with_header("JWT", &claims, Some(key.public_jwk().clone()))
+            .unwrap();
+        assert!(
+            check(&wrong_typ, &expected("POST", &u, 1000))
+                .unwrap_err()
+                .contains("typ")
+        );
         let mut leaky = key.public_jwk().clone();
         leaky["d"] = json!("AAAA");
         let header = json!({"typ": TYP, "alg": "ES256", "jwk": leaky});
         let leaked = key.sign_exact(&header, &claims).unwrap();
-        assert!(check(&leaked, &expected("POST", &u, 1000)).unwrap_err().contains("private"));
+        assert!(
+            check(&leaked, &expected("POST", &u, 1000))
+                .unwrap_err()
+                .contains("private")
+        );
     }
 }

@@ -251,7 +251,10 @@ async fn run_step(
         .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
         .into_inner();
     let retry = parsed.retry;
-    Ok((step_record(step, endpoint, &request, &response, parsed), retry))
+    Ok((
+        step_record(step, endpoint, &request, &response, parsed),
+        retry,
+    ))
 }
 
 fn endpoint_name(endpoint: Endpoint) -> &'static str {

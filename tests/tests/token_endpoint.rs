@@ -391,9 +391,19 @@ async fn metadata_lists_only_what_the_server_has() {
     );
     assert_eq!(m["authorization_response_iss_parameter_supported"], true);
     // Not (yet) offered, so not announced.
+    assert_eq!(
+        m["pushed_authorization_request_endpoint"],
+        "https://example.com/par"
+    );
+    assert_eq!(m["dpop_signing_alg_values_supported"][0], "ES256");
+    assert_eq!(
+        m["response_modes_supported"],
+        serde_json::json!(["query", "fragment"])
+    );
     for absent in [
-        "pushed_authorization_request_endpoint",
-        "dpop_signing_alg_values_supported",
+        "backchannel_authentication_endpoint",
+        "device_authorization_endpoint",
+        "mtls_endpoint_aliases",
     ] {
         assert!(m.get(absent).is_none(), "{absent}");
     }

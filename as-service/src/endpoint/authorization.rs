@@ -121,7 +121,9 @@ async fn resolve(
         .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))?;
     let params = match (outer.get("request"), outer.get("request_uri")) {
         (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request("request and request_uri cannot both be sent"));
+            return Err(OAuthError::invalid_request(
+                "request and request_uri cannot both be sent",
+            ));
         }
         (Some(object), None) => crate::request_object::expand(server, &client, object, client_id)?,
         (None, Some(uri)) => super::par::take(server, &client, uri).await?,
@@ -146,7 +148,9 @@ fn validate_target(client: &Client, params: &Params) -> Result<RedirectTarget, O
         ));
     }
     if params.get("client_id") != Some(client.client_id.as_str()) {
-        return Err(OAuthError::invalid_request("client_id is missing or differs"));
+        return Err(OAuthError::invalid_request(
+            "client_id is missing or differs",
+        ));
     }
     match params.get("redirect_uri") {
         Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(RedirectTarget {
@@ -199,7 +203,11 @@ pub(crate) struct Checked {
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
 /// so PAR runs the same checks when a request is pushed (RFC 9126 §2.1).
-pub(crate) fn check(server: &AuthServer, client: &Client, params: &Params) -> Result<Checked, OAuthError> {
+pub(crate) fn check(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Checked, OAuthError> {
     if let Some(state) = params.get("state")
         && !state.bytes().all(|b| (0x20..=0x7e).contains(&b))
     {
@@ -411,7 +419,11 @@ fn redirect(
 
 /// The checks of a pushed request (RFC 9126 §2.1): everything the
 /// authorization endpoint would check, with errors answered directly.
-pub(crate) fn validate_pushed(server: &AuthServer, client: &Client, params: &Params) -> Result<(), OAuthError> {
+pub(crate) fn validate_pushed(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<(), OAuthError> {
     validate_target(client, params)?;
     check(server, client, params).map(|_| ())
 }

@@ -16,7 +16,8 @@ use crate::store::{ParTake, PushedRequest};
 pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// Parameters that authenticate the client rather than describe the request.
-const CLIENT_AUTH_PARAMS: [&str; 3] = ["client_secret", "client_assertion", "client_assertion_type"];
+const CLIENT_AUTH_PARAMS: [&str; 3] =
+    ["client_secret", "client_assertion", "client_assertion_type"];
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     match push(server, request).await {
@@ -32,10 +33,17 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
     let params = super::post_form(request)?;
     let client = client_authn::authenticate(server, request, &params).await?;
     if params.has("request_uri") {
-        return Err(OAuthError::invalid_request("request_uri cannot be pushed (RFC 9126 §2.1)"));
+        return Err(OAuthError::invalid_request(
+            "request_uri cannot be pushed (RFC 9126 §2.1)",
+        ));
     }
-    if params.get("client_id").is_some_and(|id| id != client.client_id) {
-        return Err(OAuthError::invalid_request("client_id differs from the authenticated client"));
+    if params
+        .get("client_id")
+        .is_some_and(|id| id != client.client_id)
+    {
+        return Err(OAuthError::invalid_request(
+            "client_id differs from the authenticated client",
+        ));
     }
     // A pushed request object (RFC 9126 §3) is verified now, and its
     // parameters are what is stored.
@@ -83,7 +91,11 @@ fn bad_request_uri(why: &str) -> OAuthError {
 
 /// The parameters behind a request_uri, for the client presenting it: used
 /// once, by the client that pushed it, before it expires (RFC 9126 §4).
-pub async fn take(server: &AuthServer, client: &Client, request_uri: &str) -> Result<Params, OAuthError> {
+pub async fn take(
+    server: &AuthServer,
+    client: &Client,
+    request_uri: &str,
+) -> Result<Params, OAuthError> {
     if !request_uri.starts_with(REQUEST_URI_PREFIX) {
         return Err(bad_request_uri(
             "this server does not fetch request objects by URL: push the request (PAR) and use the request_uri it returns",
@@ -95,8 +107,12 @@ pub async fn take(server: &AuthServer, client: &Client, request_uri: &str) -> Re
         .await
     {
         ParTake::Fresh(pushed) => Ok(Params::from_pairs(pushed.params)),
-        ParTake::WrongClient => Err(bad_request_uri("the request_uri was pushed by another client")),
+        ParTake::WrongClient => Err(bad_request_uri(
+            "the request_uri was pushed by another client",
+        )),
         ParTake::Expired => Err(bad_request_uri("the request_uri has expired")),
-        ParTake::Unknown => Err(bad_request_uri("the request_uri is unknown or was already used")),
+        ParTake::Unknown => Err(bad_request_uri(
+            "the request_uri is unknown or was already used",
+        )),
     }
 }

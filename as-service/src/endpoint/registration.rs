@@ -188,7 +188,8 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?
             .map(str::to_owned),
         jwks: jwks.clone(),
-        request_object_signing_alg: string(&metadata, "request_object_signing_alg")?.map(str::to_owned),
+        request_object_signing_alg: string(&metadata, "request_object_signing_alg")?
+            .map(str::to_owned),
         require_pushed_authorization_requests: metadata
             .get("require_pushed_authorization_requests")
             .and_then(Value::as_bool)

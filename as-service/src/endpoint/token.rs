@@ -44,7 +44,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         GrantType::AuthorizationCode => {
             grant::authorization_code::grant(server, &client, &params, jkt).await?
         }
-        GrantType::RefreshToken => grant::refresh_token::grant(server, &client, &params, jkt).await?,
+        GrantType::RefreshToken => {
+            grant::refresh_token::grant(server, &client, &params, jkt).await?
+        }
         GrantType::TokenExchange => grant::token_exchange::grant(server, &client, &params).await?,
         GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
         GrantType::Password => grant::password::grant(server, &client, &params)?,

@@ -86,7 +86,9 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<(String, S
             };
             let token = token.trim();
             if token.is_empty() {
-                return Err(invalid("the access token in the Authorization header is empty"));
+                return Err(invalid(
+                    "the access token in the Authorization header is empty",
+                ));
             }
             Some((token.to_owned(), scheme))
         }
@@ -96,7 +98,8 @@ fn bearer_token(server: &AuthServer, request: &HttpRequest) -> Result<(String, S
         && request.media_type().as_deref() == Some("application/x-www-form-urlencoded")
     {
         let body = form::parse(&request.body).map_err(|e| invalid(&e.to_string()))?;
-        body.get("access_token").map(|t| (t.to_owned(), Scheme::Bearer))
+        body.get("access_token")
+            .map(|t| (t.to_owned(), Scheme::Bearer))
     } else {
         None
     };

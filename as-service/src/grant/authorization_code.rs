@@ -118,7 +118,11 @@ pub async fn grant(
                     expires_at: refresh_expires_at,
                     rotated: false,
                     // RFC 9449 §5: a public client's refresh token is bound too.
-                    jkt: if client.is_public() { dpop_jkt.map(str::to_owned) } else { None },
+                    jkt: if client.is_public() {
+                        dpop_jkt.map(str::to_owned)
+                    } else {
+                        None
+                    },
                 },
             )
             .await;

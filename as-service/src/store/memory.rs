@@ -322,6 +322,7 @@ mod tests {
                     grant_id: "g".into(),
                     expires_at: 500,
                     rotated: false,
+                    jkt: None,
                 },
             )
             .await;
@@ -358,6 +359,7 @@ mod tests {
                     grant_id: "g".into(),
                     expires_at: 50,
                     rotated: false,
+                    jkt: None,
                 },
             )
             .await;

@@ -27,19 +27,30 @@ pub(crate) fn parameters(
         .or(profile.redirect_uri.as_deref())
         .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?
         .to_owned();
-    let scope = arg(args, "scope").or(profile.scope.as_deref()).map(str::to_owned);
+    let scope = arg(args, "scope")
+        .or(profile.scope.as_deref())
+        .map(str::to_owned);
     let use_pkce = match arg(args, "pkce") {
         None => profile.pkce,
         Some("S256") => true,
         Some("none") => false,
-        Some(other) => return Err(StepError::BadArgument(format!("pkce {other:?}: use S256 or none"))),
+        Some(other) => {
+            return Err(StepError::BadArgument(format!(
+                "pkce {other:?}: use S256 or none"
+            )));
+        }
     };
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
     let claims = match arg(args, "claims") {
-        Some(text) => Some(ClaimsRequest::parse(text).map_err(|e| StepError::BadArgument(format!("claims: {e}")))?),
+        Some(text) => Some(
+            ClaimsRequest::parse(text)
+                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+        ),
         None => None,
     };
-    let openid = scope.as_deref().is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let openid = scope
+        .as_deref()
+        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     let state = random::token(32);
     // OIDC Core §3.1.2.1: a nonce binds the ID token to this request.
     let nonce = openid.then(|| random::token(24));
@@ -60,7 +71,10 @@ pub(crate) fn parameters(
         params.push(("claims", claims.to_json().to_string()));
     }
     if let Some(verifier) = &code_verifier {
-        params.push(("code_challenge", pkce::challenge(verifier, pkce::Method::S256)));
+        params.push((
+            "code_challenge",
+            pkce::challenge(verifier, pkce::Method::S256),
+        ));
         params.push(("code_challenge_method", "S256".into()));
     }
     session.authorization = Some(AuthorizationState {
@@ -70,8 +84,12 @@ pub(crate) fn parameters(
         code_verifier,
         nonce,
         response_type,
-        id_token_claims: claims.as_ref().map(|c| c.id_token.keys().cloned().collect()),
-        userinfo_claims: claims.as_ref().map(|c| c.userinfo.keys().cloned().collect()),
+        id_token_claims: claims
+            .as_ref()
+            .map(|c| c.id_token.keys().cloned().collect()),
+        userinfo_claims: claims
+            .as_ref()
+            .map(|c| c.userinfo.keys().cloned().collect()),
         sent_as: SentAs::Query,
     });
     session.id_token_claims = None;
@@ -102,7 +120,10 @@ pub(crate) fn request_object(
         .and_then(|m| m.get("issuer"))
         .and_then(Value::as_str)
         .unwrap_or(&rp.config.issuer);
-    claims.insert("iss".into(), Value::String(session.profile.client_id.clone()));
+    claims.insert(
+        "iss".into(),
+        Value::String(session.profile.client_id.clone()),
+    );
     claims.insert("aud".into(), Value::String(issuer.to_owned()));
     claims.insert("iat".into(), now.into());
     claims.insert("nbf".into(), now.into());
@@ -120,7 +141,11 @@ pub(crate) fn request_object(
 /// The authorization request: plain query parameters, a signed request
 /// object (`jar=value`, RFC 9101), or the request_uri of a pushed request
 /// (after a pushed_authorization step, RFC 9126 §4).
-pub fn request(rp: &RelyingParty, session: &mut Session, args: &BTreeMap<String, String>) -> Result<HttpRequest, StepError> {
+pub fn request(
+    rp: &RelyingParty,
+    session: &mut Session,
+    args: &BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
     let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
         .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
     if let Some(request_uri) = session.pushed_request_uri.take() {
@@ -139,7 +164,8 @@ pub fn request(rp: &RelyingParty, session: &mut Session, args: &BTreeMap<String,
         let params = parameters(session, args)?;
         match arg(args, "jar") {
             None => {
-                url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+                url.query_pairs_mut()
+                    .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
             }
             Some("value") => {
                 let object = request_object(rp, session, &params)?;

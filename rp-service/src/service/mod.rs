@@ -155,10 +155,25 @@ impl ClientService {
         match self {
             Self::ServerMetadata | Self::Jwks | Self::ProviderInfo | Self::Userinfo => &[],
             Self::Registration => &[AUTH, "subject_type", "request_object_signing_alg"],
-            Self::PushedAuthorization => &["scope", "pkce", "redirect_uri", "response_type", "claims", "jar", AUTH],
+            Self::PushedAuthorization => &[
+                "scope",
+                "pkce",
+                "redirect_uri",
+                "response_type",
+                "claims",
+                "jar",
+                AUTH,
+            ],
             Self::ClientCredentials => &["scope", AUTH],
             Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
-            Self::Authorization => &["scope", "pkce", "redirect_uri", "response_type", "claims", "jar"],
+            Self::Authorization => &[
+                "scope",
+                "pkce",
+                "redirect_uri",
+                "response_type",
+                "claims",
+                "jar",
+            ],
             Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier", "dpop"],
             Self::RefreshToken => &["scope", AUTH, "dpop"],
             Self::Introspection => &["token", "expect_active", AUTH],
@@ -361,19 +376,36 @@ pub(crate) fn authenticated_post(
         let assertion = client_auth::client_assertion(key, &profile.client_id, url, rp.clock.now())
             .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))?;
         params.push(("client_id", profile.client_id.clone()));
-        params.push(("client_assertion_type", client_auth::JWT_BEARER_ASSERTION.to_owned()));
+        params.push((
+            "client_assertion_type",
+            client_auth::JWT_BEARER_ASSERTION.to_owned(),
+        ));
         params.push(("client_assertion", assertion));
     }
     // RFC 9449 §5: with a DPoP key, every token request carries a proof.
-    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) = (&session.dpop_key, endpoint) {
+    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) =
+        (&session.dpop_key, endpoint)
+    {
         let parsed_url = url::Url::parse(url).map_err(|e| StepError::BadArgument(e.to_string()))?;
-        let proof = oauth_core::dpop::proof(key, "POST", &parsed_url, rp.clock.now(), None, session.dpop_nonce.as_deref())
-            .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
+        let proof = oauth_core::dpop::proof(
+            key,
+            "POST",
+            &parsed_url,
+            rp.clock.now(),
+            None,
+            session.dpop_nonce.as_deref(),
+        )
+        .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
         headers.push(("DPoP", proof));
     }
     let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
-    HttpRequest::new("POST", url, headers.iter().map(|(k, v)| (*k, v.as_str())), body)
-        .map_err(|e| StepError::BadArgument(e.to_string()))
+    HttpRequest::new(
+        "POST",
+        url,
+        headers.iter().map(|(k, v)| (*k, v.as_str())),
+        body,
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
 /// Builds the request of `service` for a session.
@@ -473,7 +505,10 @@ pub fn parse(
         session.dpop_nonce = Some(nonce.clone());
     }
     let Some(body) = json_body(response, reference, &mut parsed) else {
-        if parsed.error.as_ref().is_some_and(|(e, _)| e == "use_dpop_nonce")
+        if parsed
+            .error
+            .as_ref()
+            .is_some_and(|(e, _)| e == "use_dpop_nonce")
             && response.headers.contains_key("dpop-nonce")
         {
             parsed.retry = true;
@@ -485,7 +520,9 @@ pub fn parse(
             discovery::verify(rp, session, service, body, &mut parsed)
         }
         ClientService::Userinfo => userinfo::verify(session, body, &mut parsed),
-        ClientService::Registration => registration::verify(session, &pending, response, body, &mut parsed),
+        ClientService::Registration => {
+            registration::verify(session, &pending, response, body, &mut parsed)
+        }
         ClientService::PushedAuthorization => par::verify(session, response, body, &mut parsed),
         ClientService::Jwks => jwks::verify(session, body, &mut parsed),
         ClientService::Introspection => {
@@ -584,9 +621,21 @@ fn challenge_param(challenge: &str, name: &str) -> Option<String> {
 /// proof), decoded for the transcript; the AS is the one that verifies them.
 fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
     let sent = [
-        ("request object (sent)", pending.params.get("request"), "signed by the RP; the AS verifies it (RFC 9101 §6)"),
-        ("client assertion (sent)", pending.params.get("client_assertion"), "signed by the RP; the AS verifies it (RFC 7523 §3)"),
-        ("DPoP proof (sent)", pending.dpop.as_deref(), "signed by the RP's DPoP key; the AS verifies it (RFC 9449 §4.3)"),
+        (
+            "request object (sent)",
+            pending.params.get("request"),
+            "signed by the RP; the AS verifies it (RFC 9101 §6)",
+        ),
+        (
+            "client assertion (sent)",
+            pending.params.get("client_assertion"),
+            "signed by the RP; the AS verifies it (RFC 7523 §3)",
+        ),
+        (
+            "DPoP proof (sent)",
+            pending.dpop.as_deref(),
+            "signed by the RP's DPoP key; the AS verifies it (RFC 9449 §4.3)",
+        ),
     ];
     for (name, compact, verification) in sent {
         if let Some(compact) = compact

@@ -25,13 +25,20 @@ pub fn request(
         // RFC 9126 §3: the request object itself may be pushed — JAR by reference.
         Some("value") => {
             let object = request_object(rp, session, &params)?;
-            vec![("client_id", session.profile.client_id.clone()), ("request", object)]
+            vec![
+                ("client_id", session.profile.client_id.clone()),
+                ("request", object),
+            ]
         }
         Some(other) => return Err(StepError::BadArgument(format!("jar {other:?}: use value"))),
     };
     // Client authentication adds client_id where its method needs it.
-    let params: Vec<(&str, String)> = params.into_iter().filter(|(k, _)| *k != "client_id").collect();
-    let mut request = authenticated_post(rp, session, AsEndpoint::PushedAuthorization, params, args)?;
+    let params: Vec<(&str, String)> = params
+        .into_iter()
+        .filter(|(k, _)| *k != "client_id")
+        .collect();
+    let mut request =
+        authenticated_post(rp, session, AsEndpoint::PushedAuthorization, params, args)?;
     if !request.body.contains("client_id=") {
         let id = oauth_core::form::encode([("client_id", session.profile.client_id.as_str())]);
         request.body = format!("{}&{id}", request.body);
@@ -50,7 +57,10 @@ pub fn verify(session: &mut Session, response: &HttpResponse, body: Value, parse
         response.status.to_string(),
         "RFC 9126 §2.2",
     );
-    let uri = body.get("request_uri").and_then(Value::as_str).unwrap_or("");
+    let uri = body
+        .get("request_uri")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     parsed.check(
         "request_uri is a PAR URN",
         uri.starts_with(PREFIX),

@@ -131,10 +131,21 @@ pub fn verify(
         session.profile.client_id = client_id.to_owned();
         session.profile.client_secret = secret.map(Secret::new);
         session.profile.token_endpoint_auth_method = AuthMethod::parse(method);
-        if let Some(alg) = body.get("request_object_signing_alg").and_then(Value::as_str) {
-            parsed.check("request objects are to be signed", true, alg.to_owned(), "RFC 9101 §10.2");
+        if let Some(alg) = body
+            .get("request_object_signing_alg")
+            .and_then(Value::as_str)
+        {
+            parsed.check(
+                "request objects are to be signed",
+                true,
+                alg.to_owned(),
+                "RFC 9101 §10.2",
+            );
         }
-        if let Some(alg) = body.get("id_token_signed_response_alg").and_then(Value::as_str) {
+        if let Some(alg) = body
+            .get("id_token_signed_response_alg")
+            .and_then(Value::as_str)
+        {
             session.profile.id_token_signed_response_alg = alg.to_owned();
         }
     }

@@ -13,24 +13,42 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
         .get("access_token")
         .ok_or_else(|| StepError::MissingState("the session holds no access token".into()))?;
     let url = endpoint_url(rp, session, AsEndpoint::Userinfo)?;
-    let dpop = session.access_token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("dpop"));
+    let dpop = session
+        .access_token_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("dpop"));
     let mut headers = vec![("Accept", "application/json".to_owned())];
     match (&session.dpop_key, dpop) {
         // RFC 9449 §7.1: the DPoP scheme, and a proof naming the token (ath).
         (Some(key), true) => {
-            let parsed_url = url::Url::parse(url).map_err(|e| StepError::BadArgument(e.to_string()))?;
-            let proof = oauth_core::dpop::proof(key, "GET", &parsed_url, rp.clock.now(), Some(token), session.dpop_nonce.as_deref())
-                .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
+            let parsed_url =
+                url::Url::parse(url).map_err(|e| StepError::BadArgument(e.to_string()))?;
+            let proof = oauth_core::dpop::proof(
+                key,
+                "GET",
+                &parsed_url,
+                rp.clock.now(),
+                Some(token),
+                session.dpop_nonce.as_deref(),
+            )
+            .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
             headers.push(("Authorization", format!("DPoP {token}")));
             headers.push(("DPoP", proof));
         }
         (None, true) => {
-            return Err(StepError::MissingState("a DPoP-bound token but no DPoP key".into()));
+            return Err(StepError::MissingState(
+                "a DPoP-bound token but no DPoP key".into(),
+            ));
         }
         _ => headers.push(("Authorization", format!("Bearer {token}"))),
     }
-    HttpRequest::new("GET", url, headers.iter().map(|(k, v)| (*k, v.as_str())), "")
-        .map_err(|e| StepError::BadArgument(e.to_string()))
+    HttpRequest::new(
+        "GET",
+        url,
+        headers.iter().map(|(k, v)| (*k, v.as_str())),
+        "",
+    )
+    .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
 /// OIDC Core §5.3.2: the `sub` must be the ID token's, or the response is
