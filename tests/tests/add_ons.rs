@@ -266,6 +266,13 @@ async fn par_accepts_private_key_jwt_once_per_assertion_and_a_pushed_request_obj
         .unwrap()
         .into_inner();
     assert_eq!(ok.status, 201, "{}", ok.body);
+    // The pushed request object, used by reference (RFC 9126 §3, RFC 9101 §5.2).
+    let uri: String =
+        url::form_urlencoded::byte_serialize(body(&ok)["request_uri"].as_str().unwrap().as_bytes())
+            .collect();
+    let used = authorize(&mut op, &format!("client_id=signer&request_uri={uri}")).await;
+    assert_eq!(used.status, 302, "{}", used.body);
+    assert_eq!(redirect_params(&used)["state"], "from-the-object");
     let replay = op
         .pushed_authorization(form_post(PAR, &form, &[]))
         .await
