@@ -114,12 +114,7 @@ pub(crate) fn request_object(
         claims.insert((*k).to_owned(), value);
     }
     let now = rp.clock.now();
-    let issuer = session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("issuer"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.issuer);
+    let issuer = super::issuer(rp, session);
     claims.insert(
         "iss".into(),
         Value::String(session.profile.client_id.clone()),
@@ -268,13 +263,7 @@ pub fn verify(
         },
         "RFC 6749 §4.1.2, RFC 9700 §4.7.1",
     );
-    let issuer = session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("issuer"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.issuer)
-        .to_owned();
+    let issuer = super::issuer(rp, session).to_owned();
     let iss_required = session
         .metadata
         .as_ref()

@@ -42,14 +42,7 @@ pub fn verify(
             return;
         }
     };
-    let mut seen = SeenJwt {
-        name: "id_token".into(),
-        compact: token.to_owned(),
-        header: decoded.header.clone(),
-        claims: decoded.claims.clone(),
-        verified: false,
-        verification: "not verified".into(),
-    };
+    let mut seen = SeenJwt::decoded("id_token", token, &decoded, "not verified");
     let registered = session.profile.id_token_signed_response_alg.clone();
     let alg = decoded
         .header
@@ -124,12 +117,7 @@ fn check_claims(
     parsed: &mut Parsed,
 ) {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    let issuer = session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("issuer"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.issuer);
+    let issuer = super::issuer(rp, session);
     parsed.check(
         "iss is the OP",
         text("iss") == Some(issuer),
@@ -238,27 +226,15 @@ fn check_claims(
             "OIDC Core §3.3.2.10",
         );
     }
-    if let Some(requested) = session
-        .authorization
-        .as_ref()
-        .and_then(|a| a.id_token_claims.clone())
-    {
-        let present: Vec<&str> = requested
-            .iter()
-            .map(String::as_str)
-            .filter(|c| claims.contains_key(*c))
-            .collect();
-        parsed.check(
-            "claims requested for the ID token",
-            true,
-            format!(
-                "asked {}; released {}",
-                requested.join(", "),
-                present.join(", ")
-            ),
-            "OIDC Core §5.5",
-        );
-    }
+    super::report_requested_claims(
+        parsed,
+        "claims requested for the ID token",
+        session
+            .authorization
+            .as_ref()
+            .and_then(|a| a.id_token_claims.as_ref()),
+        |c| claims.contains_key(c),
+    );
     if let Some(acr) = text("acr") {
         parsed.check("acr is stated", true, acr.to_owned(), "OIDC Core §2");
     }

@@ -36,12 +36,23 @@ pub fn request(
     session: &Session,
     args: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, StepError> {
+    token_post(rp, session, args, AsEndpoint::Introspection)
+}
+
+/// An authenticated POST naming one of the session's tokens: introspection
+/// (RFC 7662 §2.1) and revocation (RFC 7009 §2.1) ask the same way.
+pub(crate) fn token_post(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &BTreeMap<String, String>,
+    endpoint: AsEndpoint,
+) -> Result<HttpRequest, StepError> {
     let (token, hint) = session_token(session, args)?;
     let params = vec![
         ("token", token.to_owned()),
         ("token_type_hint", hint.to_owned()),
     ];
-    authenticated_post(rp, session, AsEndpoint::Introspection, params, args)
+    authenticated_post(rp, session, endpoint, params, args)
 }
 
 pub fn verify(

@@ -257,6 +257,25 @@ pub struct SeenJwt {
     pub verification: String,
 }
 
+impl SeenJwt {
+    /// A decoded JWT, not (yet) verified.
+    pub fn decoded(
+        name: &str,
+        compact: &str,
+        decoded: &oauth_core::jose::Unverified,
+        verification: &str,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            compact: compact.to_owned(),
+            header: decoded.header.clone(),
+            claims: decoded.claims.clone(),
+            verified: false,
+            verification: verification.to_owned(),
+        }
+    }
+}
+
 /// What the RP made of a response.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
@@ -290,6 +309,43 @@ impl Parsed {
             reference: reference.to_owned(),
         });
         ok
+    }
+}
+
+/// The AS's issuer: as discovered, else as configured.
+pub(crate) fn issuer<'a>(rp: &'a RelyingParty, session: &'a Session) -> &'a str {
+    session
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("issuer"))
+        .and_then(Value::as_str)
+        .unwrap_or(&rp.config.issuer)
+}
+
+/// Claims asked for by name, and which of them came back (OIDC Core §5.5):
+/// shown, not judged — a user may lack a claim.
+pub(crate) fn report_requested_claims(
+    parsed: &mut Parsed,
+    name: &str,
+    requested: Option<&Vec<String>>,
+    present: impl Fn(&str) -> bool,
+) {
+    if let Some(requested) = requested {
+        let released: Vec<&str> = requested
+            .iter()
+            .map(String::as_str)
+            .filter(|c| present(c))
+            .collect();
+        parsed.check(
+            name,
+            true,
+            format!(
+                "asked {}; released {}",
+                requested.join(", "),
+                released.join(", ")
+            ),
+            "OIDC Core §5.5",
+        );
     }
 }
 
@@ -641,14 +697,9 @@ fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
         if let Some(compact) = compact
             && let Ok(decoded) = oauth_core::jose::decode_unverified(compact)
         {
-            parsed.jwts.push(SeenJwt {
-                name: name.into(),
-                compact: compact.to_owned(),
-                header: decoded.header,
-                claims: decoded.claims,
-                verified: false,
-                verification: verification.into(),
-            });
+            parsed
+                .jwts
+                .push(SeenJwt::decoded(name, compact, &decoded, verification));
         }
     }
 }

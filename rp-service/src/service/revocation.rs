@@ -3,8 +3,8 @@ use std::collections::BTreeMap;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
 
-use super::introspection::session_token;
-use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
+use super::introspection::token_post;
+use super::{AsEndpoint, Parsed, StepError, arg};
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
@@ -13,12 +13,7 @@ pub fn request(
     session: &Session,
     args: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, StepError> {
-    let (token, hint) = session_token(session, args)?;
-    let params = vec![
-        ("token", token.to_owned()),
-        ("token_type_hint", hint.to_owned()),
-    ];
-    authenticated_post(rp, session, AsEndpoint::Revocation, params, args)
+    token_post(rp, session, args, AsEndpoint::Revocation)
 }
 
 /// RFC 7009 §2.2: 200 means revoked — or never valid. The session keeps

@@ -316,16 +316,12 @@ fn inspect_access_token(rp: &RelyingParty, session: &Session, token: &str, parse
         );
         return;
     };
-    let mut seen = SeenJwt {
-        name: "access_token".into(),
-        compact: token.to_owned(),
-        header: decoded.header.clone(),
-        claims: decoded.claims.clone(),
-        verified: false,
-        verification:
-            "decoded only: an access token is for the resource server to verify (RFC 9068 §4)"
-                .into(),
-    };
+    let mut seen = SeenJwt::decoded(
+        "access_token",
+        token,
+        &decoded,
+        "decoded only: an access token is for the resource server to verify (RFC 9068 §4)",
+    );
     if session.profile.verify_access_token {
         verify_access_token(rp, session, token, &decoded.header, &mut seen, parsed);
     }
@@ -383,12 +379,7 @@ fn verify_access_token(
     seen.verification = format!("signature verified: {alg}, AS key {kid}");
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
-    let expected_issuer = session
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("issuer"))
-        .and_then(Value::as_str)
-        .unwrap_or(&rp.config.issuer);
+    let expected_issuer = super::issuer(rp, session);
     parsed.check(
         "iss is the AS",
         text("iss") == expected_issuer,

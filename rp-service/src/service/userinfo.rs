@@ -78,25 +78,13 @@ pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
             );
         }
     }
-    if let Some(requested) = session
-        .authorization
-        .as_ref()
-        .and_then(|a| a.userinfo_claims.clone())
-    {
-        let present: Vec<&str> = requested
-            .iter()
-            .map(String::as_str)
-            .filter(|c| body.get(*c).is_some())
-            .collect();
-        parsed.check(
-            "claims requested for userinfo",
-            true,
-            format!(
-                "asked {}; released {}",
-                requested.join(", "),
-                present.join(", ")
-            ),
-            "OIDC Core §5.5",
-        );
-    }
+    super::report_requested_claims(
+        parsed,
+        "claims requested for userinfo",
+        session
+            .authorization
+            .as_ref()
+            .and_then(|a| a.userinfo_claims.as_ref()),
+        |c| body.get(c).is_some(),
+    );
 }
