@@ -100,7 +100,8 @@ pub async fn run(
     reporter
         .set_serving::<AuthorizationServerServer<AuthorizationServerService>>()
         .await;
-    let (reflection_v1, reflection_v1alpha) = oidc_story_proto::reflection_services()?;
+    let (reflection_v1, reflection_v1alpha) =
+        oidc_story_proto::reflection_services(oidc_story_proto::AUTHORIZATION_SERVER)?;
     let purger = tokio::spawn({
         let server = server.clone();
         async move {

@@ -11,6 +11,8 @@ use oauth_core::jose::KeySet;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Configuration file (TOML); the built-in default serves every story.
     #[arg(long, env = "AS_CONFIG")]
     config: Option<PathBuf>,
@@ -25,10 +27,27 @@ struct Args {
     keys: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Ask a running server whether it is serving (grpc.health.v1), for
+    /// container health checks: exit 0 when SERVING.
+    Health(oidc_story_proto::HealthArgs),
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(Command::Health(health)) = &args.command {
+        return match oidc_story_proto::health_check(health).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("as-service health: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     oidc_story_proto::init_tracing();
-    match serve(Args::parse()).await {
+    match serve(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("as-service: {e}");

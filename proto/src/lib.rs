@@ -12,9 +12,16 @@ pub mod v1 {
 /// The encoded `FileDescriptorSet` of the contract, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("oidcstory_descriptor");
 
+/// The fully-qualified names of the two services.
+pub const AUTHORIZATION_SERVER: &str = "oidcstory.v1.AuthorizationServer";
+pub const RELYING_PARTY: &str = "oidcstory.v1.RelyingParty";
+
 /// The server reflection services, v1 and v1alpha (older clients still ask
-/// for the latter), describing the oidc-story contract and the health service.
-pub fn reflection_services() -> Result<
+/// for the latter), advertising `service` and the health service — what
+/// this server really serves — with the whole contract to describe them.
+pub fn reflection_services(
+    service: &str,
+) -> Result<
     (
         tonic_reflection::server::v1::ServerReflectionServer<
             impl tonic_reflection::server::v1::ServerReflection,
@@ -29,6 +36,8 @@ pub fn reflection_services() -> Result<
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name(service)
+            .with_service_name("grpc.health.v1.Health")
     };
     Ok((builder().build_v1()?, builder().build_v1alpha()?))
 }
@@ -68,5 +77,49 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `health` subcommand of both servers: asks a running server's
+/// grpc.health.v1 service whether `service` ("" for the server as a whole)
+/// is SERVING. For container health checks, where no other tool exists.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthArgs {
+    /// The server to ask.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: String,
+    /// The service name; empty for the whole server.
+    #[arg(long, default_value = "")]
+    pub service: String,
+}
+
+/// Runs the check; `Ok(())` when SERVING.
+pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let url = if args.addr.contains("://") {
+        args.addr.clone()
+    } else {
+        format!("http://{}", args.addr)
+    };
+    let channel = tonic::transport::Endpoint::from_shared(url.clone())
+        .map_err(|e| format!("{url}: {e}"))?
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .timeout(std::time::Duration::from_secs(2))
+        .connect()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let status = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: args.service.clone(),
+        })
+        .await
+        .map_err(|e| format!("health check: {}", e.message()))?
+        .into_inner()
+        .status;
+    if status == ServingStatus::Serving as i32 {
+        Ok(())
+    } else {
+        Err(format!("not serving (status {status})"))
     }
 }

@@ -240,7 +240,8 @@ pub async fn run(
     reporter
         .set_serving::<RelyingPartyServer<RelyingPartyService>>()
         .await;
-    let (reflection_v1, reflection_v1alpha) = oidc_story_proto::reflection_services()?;
+    let (reflection_v1, reflection_v1alpha) =
+        oidc_story_proto::reflection_services(oidc_story_proto::RELYING_PARTY)?;
     let service = RelyingPartyServer::new(RelyingPartyService::new(rp))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     tonic::transport::Server::builder()

@@ -58,20 +58,31 @@ async fn services_v1alpha(addr: SocketAddr) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn reflection_v1_and_v1alpha_list_both_services_and_health() {
+async fn reflection_v1_and_v1alpha_list_what_each_server_serves() {
     let services = start().await;
-    for addr in [services.as_addr, services.rp_addr] {
+    for (addr, own, other) in [
+        (
+            services.as_addr,
+            "oidcstory.v1.AuthorizationServer",
+            "oidcstory.v1.RelyingParty",
+        ),
+        (
+            services.rp_addr,
+            "oidcstory.v1.RelyingParty",
+            "oidcstory.v1.AuthorizationServer",
+        ),
+    ] {
         for names in [services_v1(addr).await, services_v1alpha(addr).await] {
-            for expected in [
-                "oidcstory.v1.AuthorizationServer",
-                "oidcstory.v1.RelyingParty",
-                "grpc.health.v1.Health",
-            ] {
+            for expected in [own, "grpc.health.v1.Health"] {
                 assert!(
                     names.iter().any(|n| n == expected),
                     "{addr}: {expected} missing from {names:?}"
                 );
             }
+            assert!(
+                !names.iter().any(|n| n == other),
+                "{addr} does not serve {other}"
+            );
         }
     }
 }
