@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The docker path, end to end: release build, images, `docker-compose up`,
+# health, every story through the compose network and from the host, an AS
+# restart (its keys must survive), every story again — and always `down -v`.
+# Prints the image sizes and how long the services took to become healthy.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+project="oidcstory-test-$$"
+export AS_HOST_PORT="${AS_HOST_PORT:-55051}" RP_HOST_PORT="${RP_HOST_PORT:-55052}"
+compose() { docker-compose -p "$project" -f deploy/docker-compose.yml "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+
+teardown() {
+  local status=$?
+  step "teardown (exit status $status)"
+  if [ "$status" -ne 0 ]; then
+    compose logs --no-color --tail 50 || true
+  fi
+  compose --profile tools down -v --remove-orphans || true
+  exit "$status"
+}
+trap teardown EXIT
+
+step "release build"
+cargo build --release --locked -p as-service -p rp-service -p orchestrator
+
+step "images"
+deploy/stage.sh
+for bin in as-service rp-service orchestrator; do
+  if ! docker build -f deploy/Dockerfile --build-arg "BIN=$bin" -t "oidc-story/$bin:latest" deploy/build >"$root/deploy/build/$bin.build.log" 2>&1; then
+    cat "$root/deploy/build/$bin.build.log" >&2
+    exit 1
+  fi
+done
+docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' 'oidc-story/*' | sed 's/^/image size: /'
+
+# Waits until both services answer gRPC health checks on their published
+# ports, then until Docker reports them healthy; prints both times.
+wait_healthy() {
+  local started=$1 deadline=$((SECONDS + 60))
+  for port in "$AS_HOST_PORT" "$RP_HOST_PORT"; do
+    until ./target/release/as-service health --addr "127.0.0.1:$port" 2>/dev/null; do
+      [ "$SECONDS" -lt "$deadline" ] || { echo "nothing answers on port $port" >&2; return 1; }
+      sleep 0.05
+    done
+  done
+  python3 -c "import time; print(f'serving after {time.time() - $started:.2f} s')"
+  for service in as rp; do
+    local id
+    id="$(compose ps -q "$service")"
+    until [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ]; do
+      [ "$SECONDS" -lt "$deadline" ] || { echo "$service never became healthy" >&2; return 1; }
+      sleep 0.2
+    done
+  done
+  python3 -c "import time; print(f'docker reports both healthy after {time.time() - $started:.2f} s')"
+}
+
+# Every story via the orchestrator container (compose names) and via the
+# host binary (published ports); a failing story fails the script.
+run_stories() {
+  compose --profile tools run --rm orchestrator run --all --format json > "$1.compose.jsonl"
+  ./target/release/orchestrator run --all --format json \
+    --as "127.0.0.1:$AS_HOST_PORT" --rp "127.0.0.1:$RP_HOST_PORT" > "$1.host.jsonl"
+  python3 - "$1.compose.jsonl" "$1.host.jsonl" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    stories = [json.loads(line) for line in open(path)]
+    failed = [s["story"] for s in stories if not s["ok"]]
+    where = "compose network" if "compose" in path else "host"
+    print(f"{len(stories)} stories through the {where}: {'all ok' if not failed else 'FAILED ' + ', '.join(failed)}")
+    if failed or len(stories) < 16:
+        sys.exit(1)
+PY
+}
+
+# The kids of the AS's public keys, read off a story's jwks step.
+kids() {
+  python3 - "$1.host.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    story = json.loads(line)
+    for step in story["steps"]:
+        if step["service"] == "jwks":
+            print(" ".join(sorted(k["kid"] for k in step["response"]["body"]["keys"])))
+            sys.exit(0)
+sys.exit(1)
+PY
+}
+
+work="$(mktemp -d)"
+step "docker-compose up"
+started="$(python3 -c 'import time; print(time.time())')"
+compose up -d as rp
+wait_healthy "$started"
+
+step "stories"
+run_stories "$work/first"
+before="$(kids "$work/first")"
+
+step "restart the AS"
+started="$(python3 -c 'import time; print(time.time())')"
+compose restart as
+wait_healthy "$started"
+run_stories "$work/second"
+after="$(kids "$work/second")"
+if [ "$before" != "$after" ]; then
+  echo "the AS signing keys changed across the restart: $before -> $after" >&2
+  exit 1
+fi
+echo "keys survived the restart: $after"
+
+step "compose test passed"
