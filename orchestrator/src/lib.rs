@@ -6,8 +6,10 @@
 //! - [`runner`]: one story through both services, recorded step by step.
 //! - [`render`]: transcripts as text or JSON Lines.
 //! - [`embedded`]: both services in-process on loopback.
+//! - [`explain`]: a story's description, from the catalog and configurations.
 
 pub mod catalog;
 pub mod embedded;
+pub mod explain;
 pub mod render;
 pub mod runner;

@@ -1,12 +1,14 @@
-//! `orchestrator`: list the stories, or run them and print the transcripts.
-use std::io::Write;
+//! `orchestrator`: list the stories, explain one, or run them and print
+//! (or write) their transcripts.
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use orchestrator::catalog::{self, STORIES, Story};
 use orchestrator::embedded::Embedded;
-use orchestrator::render;
-use orchestrator::runner::{self, Services};
+use orchestrator::render::{self, Style};
+use orchestrator::runner::{self, Services, StepRecord, StoryRecord};
 
 /// Drives the oidc-story usage stories through the AS and RP services.
 #[derive(Debug, Parser)]
@@ -20,6 +22,11 @@ struct Cli {
 enum Command {
     /// List the stories, one line each.
     List,
+    /// What a story shows, its standards, steps and settings.
+    Explain {
+        /// The story (see `orchestrator list`).
+        story: String,
+    },
     /// Run stories and print their transcripts.
     Run(RunArgs),
 }
@@ -34,6 +41,16 @@ struct RunArgs {
     /// Transcript format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write one file per story, and an index, into this directory instead
+    /// of printing.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Pause after each step until Enter (on a terminal only).
+    #[arg(long)]
+    step: bool,
+    /// Mask secrets and token values (decoded claims stay), to share a transcript.
+    #[arg(long)]
+    redact: bool,
     /// Address of an external AS (e.g. 127.0.0.1:50051); with --rp. Without
     /// both, the services run embedded on loopback.
     #[arg(
@@ -55,10 +72,22 @@ struct RunArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// The seed's transcript shape.
+    /// The seed's transcript shape (colour on a terminal).
     Text,
+    /// Markdown with a Mermaid sequence diagram.
+    Markdown,
     /// JSON Lines, one object per story.
     Json,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Text => "txt",
+            Self::Markdown => "md",
+            Self::Json => "json",
+        }
+    }
 }
 
 #[tokio::main]
@@ -75,6 +104,18 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Explain { story } => match catalog::find(&story) {
+            Some(s) => {
+                print!("{}", orchestrator::explain::explain(s));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "orchestrator: unknown story {story:?}; `orchestrator list` shows the stories"
+                );
+                ExitCode::from(2)
+            }
+        },
         Command::Run(args) => match run(args).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
@@ -106,11 +147,94 @@ fn select(args: &RunArgs) -> Result<Vec<&'static Story>, String> {
         .collect()
 }
 
+/// The whole transcript of a story in a format.
+fn render_story(format: Format, story: &Story, record: &StoryRecord, style: Style) -> String {
+    match format {
+        Format::Text => render::text::story(Some(story), record, style),
+        Format::Markdown => render::markdown::story(Some(story), record),
+        Format::Json => format!("{}\n", render::json::story(record)),
+    }
+}
+
 /// Runs the selected stories; `Ok(false)` when any failed.
 async fn run(args: RunArgs) -> Result<bool, String> {
     let stories = select(&args)?;
-    let (services, embedded) = match (&args.as_address, &args.rp) {
-        (Some(as_address), Some(rp)) => (Services::connect(as_address, rp).await?, None),
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let step_mode = args.step && interactive;
+    if args.step && !interactive {
+        eprintln!("orchestrator: --step ignored: it needs a terminal on stdin and stdout");
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    // Text to a terminal is written as each step completes; everything else
+    // once the story is done (redaction needs the whole record).
+    let style = if args.out.is_some() {
+        Style::default()
+    } else {
+        Style::for_stdout()
+    };
+    let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
+    let (services, embedded) = connect(&args).await?;
+    let mut all_ok = true;
+    let mut index = Vec::new();
+    for story in stories {
+        let mut stdout = std::io::stdout();
+        if stream {
+            print_or_stop(&mut stdout, &render::text::story_header(story, style))?;
+        }
+        let mut observer = |step: &StepRecord| {
+            if stream {
+                let _ = stdout.write_all(render::text::step(step, style).as_bytes());
+                let _ = stdout.flush();
+            }
+            if step_mode {
+                eprint!("-- {} done; Enter for the next step --", step.service);
+                let _ = std::io::stdin().lock().read_line(&mut String::new());
+            }
+        };
+        let mut record = runner::run_story_observed(&services, story, &mut observer).await;
+        all_ok &= record.ok;
+        if args.redact {
+            render::redact::redact(&mut record);
+        }
+        let mut stdout = std::io::stdout();
+        match &args.out {
+            Some(dir) => {
+                let file = format!("{}.{}", story.name, args.format.extension());
+                write_file(
+                    &dir.join(&file),
+                    &render_story(args.format, story, &record, style),
+                )?;
+                index.push((story.name.to_owned(), file, record.ok));
+            }
+            None if stream => {
+                print_or_stop(&mut stdout, &render::text::story_footer(&record, style))?
+            }
+            None => print_or_stop(
+                &mut stdout,
+                &render_story(args.format, story, &record, style),
+            )?,
+        }
+    }
+    if let Some(dir) = &args.out {
+        write_index(dir, args.format, &index)?;
+        eprintln!(
+            "orchestrator: wrote {} transcripts and an index to {}",
+            index.len(),
+            dir.display()
+        );
+    }
+    if let Some(embedded) = embedded {
+        embedded.stop().await;
+    }
+    Ok(all_ok)
+}
+
+async fn connect(args: &RunArgs) -> Result<(Services, Option<Embedded>), String> {
+    match (&args.as_address, &args.rp) {
+        (Some(as_address), Some(rp)) => Ok((Services::connect(as_address, rp).await?, None)),
         _ => {
             let embedded = Embedded::start()
                 .await
@@ -118,30 +242,42 @@ async fn run(args: RunArgs) -> Result<bool, String> {
             let services =
                 Services::connect(&embedded.as_addr.to_string(), &embedded.rp_addr.to_string())
                     .await?;
-            (services, Some(embedded))
-        }
-    };
-    let mut all_ok = true;
-    let mut stdout = std::io::stdout().lock();
-    for story in stories {
-        let record = runner::run_story(&services, story).await;
-        all_ok &= record.ok;
-        let text = match args.format {
-            Format::Text => render::text::story(Some(story), &record),
-            Format::Json => format!("{}\n", render::json::story(&record)),
-        };
-        if stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            // The reader went away (e.g. `| head`): stop quietly.
-            break;
+            Ok((services, Some(embedded)))
         }
     }
-    drop(stdout);
-    if let Some(embedded) = embedded {
-        embedded.stop().await;
+}
+
+/// Writes to stdout; a reader that went away (`| head`) ends the run quietly.
+fn print_or_stop(stdout: &mut std::io::Stdout, text: &str) -> Result<(), String> {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("cannot write the transcript: {e}")),
     }
-    Ok(all_ok)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_index(
+    dir: &Path,
+    format: Format,
+    entries: &[(String, String, bool)],
+) -> Result<(), String> {
+    match format {
+        Format::Markdown => write_file(&dir.join("index.md"), &render::markdown::index(entries)),
+        Format::Text | Format::Json => {
+            let lines: String = entries
+                .iter()
+                .map(|(name, file, ok)| {
+                    format!("{name}\t{}\t{file}\n", if *ok { "ok" } else { "FAILED" })
+                })
+                .collect();
+            write_file(&dir.join("index.txt"), &lines)
+        }
+    }
 }

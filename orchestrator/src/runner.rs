@@ -139,6 +139,16 @@ pub struct ErrorRecord {
 /// Runs one story through the services. Never panics: a fault stops the
 /// story and is recorded as its error.
 pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
+    run_story_observed(services, story, &mut |_| {}).await
+}
+
+/// Runs one story, handing each step to `observer` as soon as it is done
+/// (for transcripts written as the story runs, and step-by-step mode).
+pub async fn run_story_observed(
+    services: &Services,
+    story: &Story,
+    observer: &mut dyn FnMut(&StepRecord),
+) -> StoryRecord {
     let mut record = StoryRecord {
         story: story.name.to_owned(),
         ok: false,
@@ -158,7 +168,7 @@ pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
             return record;
         }
     };
-    let outcome = run_steps(services, story, &session_id, &mut record).await;
+    let outcome = run_steps(services, story, &session_id, &mut record, observer).await;
     // The session is the RP's memory of this story; free it whatever happened.
     let _ = rp
         .end_session(EndSessionRequest {
@@ -177,6 +187,7 @@ async fn run_steps(
     story: &Story,
     session_id: &str,
     record: &mut StoryRecord,
+    observer: &mut dyn FnMut(&StepRecord),
 ) -> Result<(), String> {
     for step in story.steps {
         let (mut step_record, mut retry) = run_step(services, session_id, step).await?;
@@ -185,11 +196,13 @@ async fn run_steps(
             // it: shown as an expected refusal, then the step once more.
             step_record.ok = true;
             step_record.expected_error = step_record.error.as_ref().map(|e| e.error.clone());
+            observer(&step_record);
             record.steps.push(step_record);
             (step_record, retry) = run_step(services, session_id, step).await?;
             let _ = retry;
         }
         let ok = step_record.ok;
+        observer(&step_record);
         record.steps.push(step_record);
         if !ok {
             return Err(format!("step {} failed", step.service));

@@ -107,3 +107,89 @@ fn nothing_to_run_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("--all"));
 }
+
+#[test]
+fn markdown_has_a_sequence_diagram_and_checks_citing_their_sections() {
+    let out = orchestrator(&["run", "oauth2_add_on_dpop", "--format", "markdown"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("```mermaid\nsequenceDiagram"));
+    assert!(
+        text.contains("O->>AS: Token: POST /token (grant_type=authorization_code, + DPoP proof)")
+    );
+    assert!(text.contains("| ✅ | the access token is bound to our DPoP key (cnf.jkt) |"));
+    assert!(text.contains("RFC 9449 §6.1"));
+}
+
+#[test]
+fn out_writes_one_file_per_story_and_an_index() {
+    let dir = std::env::temp_dir().join(format!("transcripts-{}", std::process::id()));
+    let out = orchestrator(&[
+        "run",
+        "oauth2_cc",
+        "oidc_code",
+        "--format",
+        "markdown",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
+    assert!(index.contains("[oauth2_cc](oauth2_cc.md)"));
+    assert!(index.contains("[oidc_code](oidc_code.md)"));
+    assert!(
+        std::fs::read_to_string(dir.join("oidc_code.md"))
+            .unwrap()
+            .contains("# oidc_code")
+    );
+    assert!(out.stdout.is_empty(), "nothing printed when writing files");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn explain_describes_a_story_from_the_catalog() {
+    let out = orchestrator(&["explain", "oauth2_add_on_pkce"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "RFC 7636",
+        "authorization -> AS Authorization",
+        "[pkce=S256]",
+        "client_id: client",
+        "issuer: https://example.com/",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    let out = orchestrator(&["explain", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn step_mode_is_ignored_with_a_note_when_not_on_a_terminal() {
+    let out = orchestrator(&["run", "oauth2_cc", "--step"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("--step ignored")
+    );
+}
+
+#[test]
+fn piped_text_has_no_colour_and_redact_hides_secrets() {
+    let out = orchestrator(&["run", "oauth2_ropc", "--redact"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "no escape codes when piped");
+    assert!(!text.contains("\"password\": \"krall\""), "the password is masked");
+    assert!(text.contains("\"password\": \"[redacted]\""));
+    assert!(
+        !text.contains("another password"),
+        "the client secret is masked"
+    );
+    assert!(text.contains("\"sub\": \"diana\""), "decoded claims stay");
+}

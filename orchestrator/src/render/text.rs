@@ -1,9 +1,10 @@
 //! The text transcript, in the seed's shape: a banner per step, the request
 //! (method, URL, headers, parameters as JSON), the response, then what the
-//! RP checked and every JWT decoded.
+//! RP checked and every JWT decoded. Written step by step, so a long story
+//! shows as it runs.
 use std::fmt::Write;
 
-use super::pretty;
+use super::{Style, pretty};
 use crate::catalog::Story;
 use crate::runner::{StepRecord, StoryRecord};
 
@@ -16,34 +17,48 @@ fn indented(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}\n")).collect()
 }
 
-pub fn story(story: Option<&Story>, record: &StoryRecord) -> String {
+/// The story's opening lines.
+pub fn story_header(story: &Story, style: Style) -> String {
+    let title = format!("{}: {} ({})", story.name, story.title, story.standard);
+    format!(
+        "{}\n{}\n\n",
+        style.header(&banner('#', &title)),
+        story.summary
+    )
+}
+
+/// The story's closing lines.
+pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     let mut out = String::new();
-    let title = match story {
-        Some(s) => format!("{}: {} ({})", record.story, s.title, s.standard),
-        None => record.story.clone(),
-    };
-    let _ = writeln!(out, "{}", banner('#', &title));
-    if let Some(s) = story {
-        let _ = writeln!(out, "{}\n", s.summary);
-    }
-    for step in &record.steps {
-        out.push_str(&self::step(step));
-    }
     if let Some(error) = &record.error {
-        let _ = writeln!(out, "STOPPED: {error}");
+        let _ = writeln!(out, "{}", style.failed(&format!("STOPPED: {error}")));
     }
-    let _ = writeln!(
-        out,
-        "RESULT {}: {}\n",
-        record.story,
-        if record.ok { "ok" } else { "FAILED" }
-    );
+    let verdict = if record.ok {
+        style.passed("ok")
+    } else {
+        style.failed("FAILED")
+    };
+    let _ = writeln!(out, "RESULT {}: {verdict}\n", record.story);
     out
 }
 
-fn step(step: &StepRecord) -> String {
+/// A whole story.
+pub fn story(story: Option<&Story>, record: &StoryRecord, style: Style) -> String {
+    let mut out = match story {
+        Some(s) => story_header(s, style),
+        None => format!("{}\n", banner('#', &record.story)),
+    };
+    for s in &record.steps {
+        out.push_str(&step(s, style));
+    }
+    out.push_str(&story_footer(record, style));
+    out
+}
+
+/// One step.
+pub fn step(step: &StepRecord, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", banner('=', &step.service));
+    let _ = writeln!(out, "{}", style.header(&banner('=', &step.service)));
     let _ = writeln!(out, "-- REQUEST -- (AS endpoint {})", step.endpoint);
     let _ = writeln!(out, "    METHOD: {}", step.request.method);
     let _ = writeln!(out, "    URL: {}", step.request.url);
@@ -72,20 +87,22 @@ fn step(step: &StepRecord) -> String {
     }
     let _ = writeln!(out, "-- RP CHECKS --");
     for check in &step.checks {
+        let mark = if check.ok {
+            style.passed("[passed]")
+        } else {
+            style.failed("[FAILED]")
+        };
         let _ = writeln!(
             out,
-            "    [{}] {}: {} ({})",
-            if check.ok { "passed" } else { "FAILED" },
-            check.name,
-            check.detail,
-            check.reference
+            "    {mark} {}: {} ({})",
+            check.name, check.detail, check.reference
         );
     }
     if let Some(error) = &step.error {
         let verdict = match &step.expected_error {
-            Some(expected) if *expected == error.error => "refused as expected",
-            Some(_) => "refused, but not as expected",
-            None => "refused",
+            Some(expected) if *expected == error.error => style.passed("refused as expected"),
+            Some(_) => style.failed("refused, but not as expected"),
+            None => style.failed("refused"),
         };
         let _ = writeln!(
             out,
@@ -93,10 +110,19 @@ fn step(step: &StepRecord) -> String {
             error.error, error.error_description
         );
     } else if let Some(expected) = &step.expected_error {
-        let _ = writeln!(out, "    NOT refused: expected {expected}");
+        let _ = writeln!(
+            out,
+            "    {}",
+            style.failed(&format!("NOT refused: expected {expected}"))
+        );
     }
     for jwt in &step.jwts {
-        let _ = writeln!(out, "-- JWT {} -- {}", jwt.name, jwt.verification);
+        let _ = writeln!(
+            out,
+            "-- JWT {} -- {}",
+            jwt.name,
+            style.dim(&jwt.verification)
+        );
         let _ = writeln!(out, "    HEADER");
         out.push_str(&indented(&pretty(&jwt.header), "    "));
         let _ = writeln!(out, "    CLAIMS");

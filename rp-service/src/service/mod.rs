@@ -149,6 +149,26 @@ impl ClientService {
         }
     }
 
+    /// The standard (and section) the service's request follows.
+    pub fn standard(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "RFC 8414 §3",
+            Self::Jwks => "RFC 7517 §5",
+            Self::ClientCredentials => "RFC 6749 §4.4.2",
+            Self::ResourceOwnerPasswordCredentials => "RFC 6749 §4.3.2",
+            Self::Authorization => "RFC 6749 §4.1.1, OIDC Core §3.1.2.1",
+            Self::AccessToken => "RFC 6749 §4.1.3",
+            Self::RefreshToken => "RFC 6749 §6",
+            Self::Introspection => "RFC 7662 §2.1",
+            Self::TokenRevocation => "RFC 7009 §2.1",
+            Self::TokenExchange => "RFC 8693 §2.1",
+            Self::ProviderInfo => "OIDC Discovery §4",
+            Self::Userinfo => "OIDC Core §5.3.1",
+            Self::Registration => "OIDC Registration §3.1, RFC 7591 §3.1",
+            Self::PushedAuthorization => "RFC 9126 §2.1",
+        }
+    }
+
     /// The step arguments the service understands.
     pub fn arguments(self) -> &'static [&'static str] {
         const AUTH: &str = "token_endpoint_auth_method";

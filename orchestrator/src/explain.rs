@@ -1,0 +1,135 @@
+//! `orchestrator explain STORY`: what a story shows, the standards it
+//! follows, its steps, and the client and server settings it runs with —
+//! read from the same catalog and configurations the runner uses.
+use std::fmt::Write;
+
+use rp_service::service::ClientService;
+
+use crate::catalog::Story;
+
+pub fn explain(story: &Story) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", story.name, story.title);
+    let _ = writeln!(out, "  {}", story.summary);
+    let _ = writeln!(out, "\nStandards: {}", story.standard);
+    let _ = writeln!(out, "\nSteps:");
+    for (i, step) in story.steps.iter().enumerate() {
+        let service = ClientService::parse(step.service);
+        let (endpoint, standard) = match service {
+            Some(s) => (format!("{:?}", s.endpoint()), s.standard()),
+            None => ("?".into(), "?"),
+        };
+        let args = if step.args.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = step.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(" [{}]", shown.join(", "))
+        };
+        let expect = step
+            .expect_error
+            .map(|e| format!(" — must be refused with {e}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}. {} -> AS {endpoint} ({standard}){args}{expect}",
+            i + 1,
+            step.service
+        );
+    }
+    let _ = writeln!(out, "\nClient (RP profile {:?}):", story.profile);
+    match rp_service::config::Config::default_config() {
+        Ok(config) => match config.profiles.get(story.profile) {
+            Some(p) => {
+                let id = if p.register {
+                    "(issued at registration)".to_owned()
+                } else {
+                    p.client_id.clone()
+                };
+                let _ = writeln!(out, "  client_id: {id}");
+                let _ = writeln!(
+                    out,
+                    "  token_endpoint_auth_method: {}",
+                    p.token_endpoint_auth_method
+                );
+                if let Some(uri) = &p.redirect_uri {
+                    let _ = writeln!(out, "  redirect_uri: {uri}");
+                }
+                if let Some(scope) = &p.scope {
+                    let _ = writeln!(out, "  default scope: {scope}");
+                }
+                let _ = writeln!(
+                    out,
+                    "  ID token alg accepted: {}",
+                    p.id_token_signed_response_alg
+                );
+                let _ = writeln!(
+                    out,
+                    "  verifies access tokens itself: {}",
+                    p.verify_access_token
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  (no such profile in the RP configuration)");
+            }
+        },
+        Err(e) => {
+            let _ = writeln!(out, "  (RP configuration: {e})");
+        }
+    }
+    let _ = writeln!(out, "\nServer (AS):");
+    match as_service::config::Config::default_config() {
+        Ok(config) => {
+            let _ = writeln!(out, "  issuer: {}", config.issuer);
+            let _ = writeln!(
+                out,
+                "  access tokens: {} JWT (RFC 9068), audience {}",
+                oauth_core::jose::alg_name(config.access_token_alg),
+                config.audience.join(" ")
+            );
+            let _ = writeln!(
+                out,
+                "  lifetimes: code {} s, refresh token {} s, ID token {} s, PAR request_uri {} s",
+                config.code_lifetime,
+                config.refresh_token_lifetime,
+                config.id_token_lifetime,
+                config.par.lifetime
+            );
+            let _ = writeln!(
+                out,
+                "  login: user {} ({})",
+                config.login_user, config.login_acr
+            );
+            let client_id = rp_service::config::Config::default_config()
+                .ok()
+                .and_then(|c| c.profiles.get(story.profile).map(|p| p.client_id.clone()));
+            match client_id.as_deref().and_then(|id| config.clients.get(id)) {
+                Some(c) => {
+                    let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+                    let _ = writeln!(
+                        out,
+                        "  client {}: grants {}",
+                        c.client_id,
+                        grants.join(", ")
+                    );
+                    let _ = writeln!(out, "    scopes allowed: {}", c.scopes);
+                    let _ = writeln!(
+                        out,
+                        "    access token lifetime: {} s",
+                        c.access_token_lifetime
+                    );
+                    if !c.redirect_uris.is_empty() {
+                        let _ = writeln!(out, "    redirect URIs: {}", c.redirect_uris.join(" "));
+                    }
+                    let _ = writeln!(out, "    PKCE required: {}", c.require_pkce);
+                }
+                None => {
+                    let _ = writeln!(out, "  the client registers itself during the story");
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  (AS configuration: {e})");
+        }
+    }
+    out
+}
