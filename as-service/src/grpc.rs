@@ -10,7 +10,6 @@ use oidc_story_proto::v1::authorization_server_server::{
 };
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::AuthServer;
@@ -119,7 +118,7 @@ pub async fn run(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(oidc_story_proto::incoming(listener), shutdown)
         .await;
     purger.abort();
     served?;

@@ -123,3 +123,17 @@ pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
         Err(format!("not serving (status {status})"))
     }
 }
+
+/// The connections a server accepts on an already bound listener, with
+/// Nagle's algorithm off: gRPC answers are small writes, and waiting for the
+/// peer's delayed ACK would add tens of milliseconds to every call.
+pub fn incoming(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
+}

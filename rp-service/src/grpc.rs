@@ -15,7 +15,6 @@ use oidc_story_proto::v1::{
     PrepareRequestRequest, PreparedRequest, StartSessionRequest, StartSessionResponse,
 };
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::RelyingParty;
@@ -249,7 +248,7 @@ pub async fn run(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(oidc_story_proto::incoming(listener), shutdown)
         .await?;
     Ok(())
 }
