@@ -117,8 +117,13 @@ impl Signer {
             Self::Ec(pair) => Ok(pair.sign(&rng, input).map_err(failed)?.as_ref().to_vec()),
             Self::Rsa(pair) => {
                 let mut signature = vec![0; pair.public_modulus_len()];
-                pair.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, input, &mut signature)
-                    .map_err(failed)?;
+                pair.sign(
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    input,
+                    &mut signature,
+                )
+                .map_err(failed)?;
                 Ok(signature)
             }
             Self::Ed(pair) => Ok(pair.sign(input).as_ref().to_vec()),
@@ -203,8 +208,9 @@ impl SigningKey {
             Algorithm::EdDSA => {
                 let pair = aws_lc_rs::signature::Ed25519KeyPair::generate().map_err(unspecified)?;
                 let seed = pair.seed().map_err(unspecified)?;
-                let seed = AsBigEndian::<aws_lc_rs::encoding::Curve25519SeedBin>::as_be_bytes(&seed)
-                    .map_err(unspecified)?;
+                let seed =
+                    AsBigEndian::<aws_lc_rs::encoding::Curve25519SeedBin>::as_be_bytes(&seed)
+                        .map_err(unspecified)?;
                 PrivateJwk {
                     kty: "OKP".into(),
                     crv: Some("Ed25519".into()),
@@ -290,7 +296,9 @@ impl SigningKey {
             }
             "OKP" => {
                 if jwk.crv.as_deref() != Some("Ed25519") {
-                    return Err(JoseError::BadKey("only OKP keys on Ed25519 are supported".into()));
+                    return Err(JoseError::BadKey(
+                        "only OKP keys on Ed25519 are supported".into(),
+                    ));
                 }
                 let x = unb64("x", jwk.x.as_ref())?;
                 let d = unb64("d", jwk.d.as_ref())?;
@@ -386,7 +394,11 @@ impl SigningKey {
 
     /// JWS compact serialization (RFC 7515 §7.1): BASE64URL(header) "."
     /// BASE64URL(payload) "." BASE64URL(signature over the first two).
-    fn sign_parts<H: Serialize, T: Serialize>(&self, header: &H, claims: &T) -> Result<String, JoseError> {
+    fn sign_parts<H: Serialize, T: Serialize>(
+        &self,
+        header: &H,
+        claims: &T,
+    ) -> Result<String, JoseError> {
         let header = serde_json::to_vec(header).map_err(|e| JoseError::Signing(e.to_string()))?;
         let claims = serde_json::to_vec(claims).map_err(|e| JoseError::Signing(e.to_string()))?;
         let mut out = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 400);
@@ -760,7 +772,10 @@ mod tests {
         let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
         let jwt = key.sign("JWT", &json!({"sub": "x"})).unwrap();
         let set = parse_jwks(&json!({"keys": [key.public_jwk()]}).to_string()).unwrap();
-        assert_eq!(verify(&jwt, &set, &[Algorithm::EdDSA]).unwrap().claims["sub"], "x");
+        assert_eq!(
+            verify(&jwt, &set, &[Algorithm::EdDSA]).unwrap().claims["sub"],
+            "x"
+        );
         let again = SigningKey::from_private_jwk(key.private.clone()).unwrap();
         assert_eq!(again.kid(), key.kid());
     }

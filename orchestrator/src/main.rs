@@ -29,6 +29,52 @@ enum Command {
     },
     /// Run stories and print their transcripts.
     Run(RunArgs),
+    /// Load test: whole stories through both services, or the token endpoint alone.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// Story names to run round-robin (see `orchestrator list`).
+    stories: Vec<String>,
+    /// Every story.
+    #[arg(long)]
+    all: bool,
+    /// Load the AS alone: client_credentials Token RPCs (client_secret_basic).
+    #[arg(long, conflicts_with_all = ["stories", "all"])]
+    token_endpoint: bool,
+    /// Requests (stories or tokens) in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// HTTP/2 connections to spread the token endpoint load over.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Run for this many seconds.
+    #[arg(long, conflicts_with = "iterations")]
+    duration: Option<f64>,
+    /// Run this many stories (or tokens) in total.
+    #[arg(long)]
+    iterations: Option<u64>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Address of an external AS; with --rp (for stories). Without, embedded.
+    #[arg(long = "as", value_name = "URL", env = "ORCHESTRATOR_AS")]
+    as_address: Option<String>,
+    /// Address of an external RP; with --as.
+    #[arg(
+        long = "rp",
+        value_name = "URL",
+        requires = "as_address",
+        env = "ORCHESTRATOR_RP"
+    )]
+    rp: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +159,14 @@ async fn main() -> ExitCode {
                 eprintln!(
                     "orchestrator: unknown story {story:?}; `orchestrator list` shows the stories"
                 );
+                ExitCode::from(2)
+            }
+        },
+        Command::Bench(args) => match bench(args).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("orchestrator: {e}");
                 ExitCode::from(2)
             }
         },
@@ -280,4 +334,79 @@ fn write_index(
             write_file(&dir.join("index.txt"), &lines)
         }
     }
+}
+
+/// Runs a benchmark; `Ok(false)` when any request failed.
+async fn bench(args: BenchArgs) -> Result<bool, String> {
+    use orchestrator::bench::{self, Limit};
+    let limit = match (args.duration, args.iterations) {
+        (Some(s), _) if s > 0.0 => Limit::Duration(std::time::Duration::from_secs_f64(s)),
+        (Some(_), _) => return Err("--duration must be positive".into()),
+        (None, Some(n)) => Limit::Iterations(n),
+        (None, None) => Limit::Duration(std::time::Duration::from_secs(10)),
+    };
+    let live = std::io::stderr().is_terminal();
+    let embedded = if args.as_address.is_none() {
+        Some(
+            Embedded::start()
+                .await
+                .map_err(|e| format!("cannot start the embedded services: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let as_address = match (&args.as_address, &embedded) {
+        (Some(a), _) => a.clone(),
+        (None, Some(e)) => e.as_addr.to_string(),
+        (None, None) => return Err("no AS".into()),
+    };
+    let ok = if args.token_endpoint {
+        let mut channels = Vec::new();
+        for _ in 0..args.connections.max(1) {
+            channels.push(runner::channel("AS", &as_address).await?);
+        }
+        let report = bench::token_endpoint(channels, args.concurrency, limit, live).await;
+        match args.format {
+            ReportFormat::Text => print!("{}", bench::token_text(&report)),
+            ReportFormat::Json => println!(
+                "{}",
+                serde_json::to_string(&report).map_err(|e| e.to_string())?
+            ),
+        }
+        report.errors == 0
+    } else {
+        let stories = if args.all {
+            STORIES.iter().collect()
+        } else {
+            select(&RunArgs {
+                stories: args.stories.clone(),
+                all: false,
+                format: Format::Text,
+                out: None,
+                step: false,
+                redact: false,
+                as_address: None,
+                rp: None,
+            })?
+        };
+        let rp_address = match (&args.rp, &embedded) {
+            (Some(r), _) => r.clone(),
+            (None, Some(e)) => e.rp_addr.to_string(),
+            (None, None) => return Err("--as needs --rp for story benchmarks".into()),
+        };
+        let services = Services::connect(&as_address, &rp_address).await?;
+        let report = bench::stories(&services, &stories, args.concurrency, limit, live).await;
+        match args.format {
+            ReportFormat::Text => print!("{}", bench::stories_text(&report)),
+            ReportFormat::Json => println!(
+                "{}",
+                serde_json::to_string(&report).map_err(|e| e.to_string())?
+            ),
+        }
+        report.errors == 0
+    };
+    if let Some(e) = embedded {
+        e.stop().await;
+    }
+    Ok(ok)
 }

@@ -33,7 +33,8 @@ pub fn grpc_url(address: &str) -> String {
     }
 }
 
-async fn channel(what: &str, address: &str) -> Result<Channel, String> {
+/// A connected channel to one of the services (`what` names it in errors).
+pub async fn channel(what: &str, address: &str) -> Result<Channel, String> {
     let url = grpc_url(address);
     ChannelEndpoint::from_shared(url.clone())
         .map_err(|e| format!("{what} address {address:?} is not a valid URL: {e}"))?
@@ -77,6 +78,9 @@ pub struct StoryRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
+    /// How long the step took (its three calls), for benchmarks.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
     pub service: String,
     pub endpoint: String,
     pub request: RequestRecord,
@@ -147,7 +151,7 @@ pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
 pub async fn run_story_observed(
     services: &Services,
     story: &Story,
-    observer: &mut dyn FnMut(&StepRecord),
+    observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> StoryRecord {
     let mut record = StoryRecord {
         story: story.name.to_owned(),
@@ -187,7 +191,7 @@ async fn run_steps(
     story: &Story,
     session_id: &str,
     record: &mut StoryRecord,
-    observer: &mut dyn FnMut(&StepRecord),
+    observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> Result<(), String> {
     for step in story.steps {
         let (mut step_record, mut retry) = run_step(services, session_id, step).await?;
@@ -217,6 +221,7 @@ async fn run_step(
     session_id: &str,
     step: &Step,
 ) -> Result<(StepRecord, bool), String> {
+    let started = std::time::Instant::now();
     let mut rp = services.relying_party.clone();
     let mut authorization_server = services.authorization_server.clone();
     let prepared = rp
@@ -264,10 +269,9 @@ async fn run_step(
         .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
         .into_inner();
     let retry = parsed.retry;
-    Ok((
-        step_record(step, endpoint, &request, &response, parsed),
-        retry,
-    ))
+    let mut record = step_record(step, endpoint, &request, &response, parsed);
+    record.elapsed = started.elapsed();
+    Ok((record, retry))
 }
 
 fn endpoint_name(endpoint: Endpoint) -> &'static str {
@@ -329,6 +333,7 @@ fn step_record(
         Some(expected) => error.as_ref().is_some_and(|e| e.error == expected),
     };
     StepRecord {
+        elapsed: std::time::Duration::ZERO,
         service: step.service.to_owned(),
         endpoint: endpoint_name(endpoint).to_owned(),
         request: RequestRecord {

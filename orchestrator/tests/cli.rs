@@ -185,7 +185,10 @@ fn piped_text_has_no_colour_and_redact_hides_secrets() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\x1b'), "no escape codes when piped");
-    assert!(!text.contains("\"password\": \"krall\""), "the password is masked");
+    assert!(
+        !text.contains("\"password\": \"krall\""),
+        "the password is masked"
+    );
     assert!(text.contains("\"password\": \"[redacted]\""));
     assert!(
         !text.contains("another password"),

@@ -26,11 +26,65 @@ struct CodeEntry {
     state: CodeState,
 }
 
+/// A map key that needs no allocation: a short id inline (its length
+/// first), a longer one (a fingerprint) by its SHA-256 (first byte 0xFF, so
+/// the two forms never meet). Grants and refresh tokens are the state that
+/// grows with use, so their maps hold fixed-size keys and compact values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key([u8; 32]);
+
+impl Key {
+    fn of(id: &str) -> Self {
+        let bytes = id.as_bytes();
+        let mut key = [0u8; 32];
+        if bytes.len() < 32 {
+            key[0] = bytes.len() as u8;
+            key[1..=bytes.len()].copy_from_slice(bytes);
+        } else {
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+            key.copy_from_slice(digest.as_ref());
+            key[0] = 0xFF;
+        }
+        Self(key)
+    }
+
+    /// The id back, for keys made from short ids (grant ids are 22
+    /// characters, well under the 31 kept inline).
+    fn id(&self) -> String {
+        let len = usize::from(self.0[0]).min(31);
+        String::from_utf8_lossy(&self.0[1..=len]).into_owned()
+    }
+}
+
+/// A grant as kept: strings that repeat across grants (client, user, scope,
+/// acr) shared through the interner.
+#[derive(Debug)]
+struct StoredGrant {
+    client_id: Arc<str>,
+    subject: Arc<str>,
+    user: Arc<str>,
+    scope: Arc<str>,
+    claims: Option<Arc<str>>,
+    acr: Option<Arc<str>>,
+    auth_time: i64,
+    expires_at: i64,
+    revoked: bool,
+}
+
+#[derive(Debug)]
+struct StoredRefresh {
+    grant: Key,
+    expires_at: i64,
+    rotated: bool,
+    jkt: Option<Arc<str>>,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     codes: HashMap<String, CodeEntry>,
-    grants: HashMap<String, GrantRecord>,
-    refresh: HashMap<String, RefreshRecord>,
+    grants: HashMap<Key, StoredGrant>,
+    refresh: HashMap<Key, StoredRefresh>,
+    strings: std::collections::HashSet<Arc<str>>,
     revoked_access_tokens: HashMap<String, i64>,
     clients: HashMap<String, Arc<Client>>,
     pushed: HashMap<String, PushedRequest>,
@@ -39,9 +93,59 @@ struct Inner {
 
 impl Inner {
     fn revoke(&mut self, grant_id: &str) {
-        if let Some(grant) = self.grants.get_mut(grant_id) {
+        if let Some(grant) = self.grants.get_mut(&Key::of(grant_id)) {
             grant.revoked = true;
         }
+    }
+
+    /// One shared copy of a string that many records repeat.
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(s) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(s);
+        self.strings.insert(shared.clone());
+        shared
+    }
+
+    fn store_grant(&mut self, g: GrantRecord) -> (Key, StoredGrant) {
+        let stored = StoredGrant {
+            client_id: self.intern(&g.client_id),
+            subject: self.intern(&g.subject),
+            user: self.intern(&g.user),
+            scope: self.intern(&g.scope.to_string()),
+            claims: g.claims.as_deref().map(|c| self.intern(c)),
+            acr: g.acr.as_deref().map(|a| self.intern(a)),
+            auth_time: g.auth_time,
+            expires_at: g.expires_at,
+            revoked: g.revoked,
+        };
+        (Key::of(&g.grant_id), stored)
+    }
+}
+
+fn load_grant(grant_id: String, g: &StoredGrant) -> GrantRecord {
+    GrantRecord {
+        grant_id,
+        client_id: g.client_id.to_string(),
+        subject: g.subject.to_string(),
+        user: g.user.to_string(),
+        // Stored from a valid Scope, so it parses.
+        scope: oauth_core::scope::Scope::parse(&g.scope).unwrap_or_default(),
+        claims: g.claims.as_deref().map(str::to_owned),
+        auth_time: g.auth_time,
+        acr: g.acr.as_deref().map(str::to_owned),
+        expires_at: g.expires_at,
+        revoked: g.revoked,
+    }
+}
+
+fn load_refresh(r: &StoredRefresh) -> RefreshRecord {
+    RefreshRecord {
+        grant_id: r.grant.id(),
+        expires_at: r.expires_at,
+        rotated: r.rotated,
+        jkt: r.jkt.as_deref().map(str::to_owned),
     }
 }
 
@@ -105,11 +209,15 @@ impl CodeStore for MemoryStore {
 #[async_trait]
 impl GrantStore for MemoryStore {
     async fn put_grant(&self, grant: GrantRecord) {
-        self.lock().grants.insert(grant.grant_id.clone(), grant);
+        let mut inner = self.lock();
+        let (key, stored) = inner.store_grant(grant);
+        inner.grants.insert(key, stored);
     }
 
     async fn grant(&self, grant_id: &str) -> Option<GrantRecord> {
-        self.lock().grants.get(grant_id).cloned()
+        let inner = self.lock();
+        let stored = inner.grants.get(&Key::of(grant_id))?;
+        Some(load_grant(grant_id.to_owned(), stored))
     }
 
     async fn revoke_grant(&self, grant_id: &str) {
@@ -117,7 +225,7 @@ impl GrantStore for MemoryStore {
     }
 
     async fn extend_grant(&self, grant_id: &str, expires_at: i64) {
-        if let Some(grant) = self.lock().grants.get_mut(grant_id) {
+        if let Some(grant) = self.lock().grants.get_mut(&Key::of(grant_id)) {
             grant.expires_at = grant.expires_at.max(expires_at);
         }
     }
@@ -126,11 +234,24 @@ impl GrantStore for MemoryStore {
 #[async_trait]
 impl RefreshTokenStore for MemoryStore {
     async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) {
-        self.lock().refresh.insert(fingerprint, record);
+        let mut inner = self.lock();
+        let jkt = record.jkt.as_deref().map(|j| inner.intern(j));
+        inner.refresh.insert(
+            Key::of(&fingerprint),
+            StoredRefresh {
+                grant: Key::of(&record.grant_id),
+                expires_at: record.expires_at,
+                rotated: record.rotated,
+                jkt,
+            },
+        );
     }
 
     async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord> {
-        self.lock().refresh.get(fingerprint).cloned()
+        self.lock()
+            .refresh
+            .get(&Key::of(fingerprint))
+            .map(load_refresh)
     }
 
     async fn rotate_refresh(
@@ -141,7 +262,8 @@ impl RefreshTokenStore for MemoryStore {
         now: i64,
     ) -> Rotation {
         let mut inner = self.lock();
-        let Some(record) = inner.refresh.get(old).cloned() else {
+        let old = Key::of(old);
+        let Some(record) = inner.refresh.get(&old).map(load_refresh) else {
             return Rotation::Unknown;
         };
         if record.rotated {
@@ -153,23 +275,28 @@ impl RefreshTokenStore for MemoryStore {
         if record.expires_at <= now {
             return Rotation::Expired;
         }
-        let grant = match inner.grants.get_mut(&record.grant_id) {
+        let grant_key = Key::of(&record.grant_id);
+        let grant = match inner.grants.get_mut(&grant_key) {
             Some(g) if !g.revoked => {
                 g.expires_at = g.expires_at.max(new_expires_at);
-                g.clone()
+                load_grant(record.grant_id.clone(), g)
             }
             _ => return Rotation::Revoked,
         };
-        if let Some(r) = inner.refresh.get_mut(old) {
-            r.rotated = true;
-        }
+        let jkt = match inner.refresh.get_mut(&old) {
+            Some(r) => {
+                r.rotated = true;
+                r.jkt.clone()
+            }
+            None => None,
+        };
         inner.refresh.insert(
-            new,
-            RefreshRecord {
-                grant_id: record.grant_id,
+            Key::of(&new),
+            StoredRefresh {
+                grant: grant_key,
                 expires_at: new_expires_at,
                 rotated: false,
-                jkt: record.jkt,
+                jkt,
             },
         );
         Rotation::Rotated(grant)
@@ -250,6 +377,8 @@ impl Store for MemoryStore {
         inner.refresh.retain(|_, r| r.expires_at > now);
         inner.revoked_access_tokens.retain(|_, exp| *exp > now);
         inner.grants.retain(|_, g| g.expires_at > now);
+        // A string no record shares any more is dropped from the interner.
+        inner.strings.retain(|s| Arc::strong_count(s) > 1);
     }
 }
 

@@ -1,0 +1,374 @@
+//! `orchestrator bench`: load through both services (whole stories) or on
+//! the AS alone (the client_credentials Token RPC), with throughput,
+//! latency percentiles and errors.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use oidc_story_proto::v1::OAuthRequest;
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::catalog::Story;
+use crate::runner::{self, Services};
+
+/// When a run stops.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    Duration(Duration),
+    /// Stories (or tokens) in total, across all workers.
+    Iterations(u64),
+}
+
+/// Latency percentiles, in milliseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    fn of(mut micros: Vec<u64>) -> Self {
+        micros.sort_unstable();
+        let at = |q: f64| -> f64 {
+            if micros.is_empty() {
+                return 0.0;
+            }
+            let i = ((micros.len() as f64 * q).ceil() as usize).clamp(1, micros.len()) - 1;
+            micros[i] as f64 / 1000.0
+        };
+        Self {
+            count: micros.len(),
+            p50_ms: at(0.50),
+            p90_ms: at(0.90),
+            p99_ms: at(0.99),
+            max_ms: micros.last().map_or(0.0, |m| *m as f64 / 1000.0),
+        }
+    }
+}
+
+/// The outcome of a stories benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoriesReport {
+    pub stories: Vec<String>,
+    pub concurrency: usize,
+    pub seconds: f64,
+    pub completed: u64,
+    pub errors: u64,
+    pub stories_per_second: f64,
+    pub grpc_calls_per_second: f64,
+    /// Whole-story latency, per story name.
+    pub story_latency: BTreeMap<String, Latency>,
+    /// Step latency (its three calls), per "story/step".
+    pub step_latency: BTreeMap<String, Latency>,
+}
+
+/// The outcome of a token endpoint benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenReport {
+    pub concurrency: usize,
+    pub connections: usize,
+    pub seconds: f64,
+    pub tokens: u64,
+    pub errors: u64,
+    pub tokens_per_second: f64,
+    pub latency: Latency,
+}
+
+/// Shared counters, and the live progress line.
+struct Progress {
+    done: AtomicU64,
+    errors: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl Progress {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            done: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        })
+    }
+
+    /// Claims the next unit of work; false when the run is over.
+    fn claim(&self, limit: Limit, started: Instant) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        match limit {
+            Limit::Duration(d) => started.elapsed() < d,
+            Limit::Iterations(n) => self.done.fetch_add(1, Ordering::Relaxed) < n,
+        }
+    }
+
+    /// Prints `label` progress on stderr every second while the run lasts.
+    fn show(
+        self: &Arc<Self>,
+        label: &'static str,
+        started: Instant,
+        limit: Limit,
+    ) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if this.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let secs = started.elapsed().as_secs_f64();
+                let done = match limit {
+                    Limit::Iterations(_) => this.done.load(Ordering::Relaxed),
+                    Limit::Duration(_) => this.done.load(Ordering::Relaxed),
+                };
+                eprint!(
+                    "\r{secs:6.1} s  {done:>9} {label}  {:>9.0}/s  errors {}   ",
+                    done as f64 / secs,
+                    this.errors.load(Ordering::Relaxed)
+                );
+            }
+            eprintln!();
+        })
+    }
+}
+
+/// Runs `stories` round-robin on `concurrency` workers until `limit`.
+pub async fn stories(
+    services: &Services,
+    stories: &[&'static Story],
+    concurrency: usize,
+    limit: Limit,
+    live: bool,
+) -> StoriesReport {
+    let started = Instant::now();
+    let progress = Progress::new();
+    let completed = Arc::new(AtomicU64::new(0));
+    let calls = Arc::new(AtomicU64::new(0));
+    let story_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
+    let step_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
+    let shown = live.then(|| progress.show("stories", started, limit));
+    let mut workers = Vec::new();
+    for worker in 0..concurrency.max(1) {
+        let services = services.clone();
+        let stories: Vec<&'static Story> = stories.to_vec();
+        let progress = progress.clone();
+        let (completed, calls) = (completed.clone(), calls.clone());
+        let (story_times, step_times) = (story_times.clone(), step_times.clone());
+        workers.push(tokio::spawn(async move {
+            let mut mine_stories: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+            let mut mine_steps: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+            let mut next = worker;
+            while progress.claim(limit, started) {
+                let story = stories[next % stories.len()];
+                next += 1;
+                let t0 = Instant::now();
+                let record = runner::run_story(&services, story).await;
+                let elapsed = t0.elapsed();
+                // StartSession and EndSession, then three calls per step.
+                calls.fetch_add(2 + 3 * record.steps.len() as u64, Ordering::Relaxed);
+                if record.ok {
+                    completed.fetch_add(1, Ordering::Relaxed);
+                    if matches!(limit, Limit::Duration(_)) {
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    mine_stories
+                        .entry(story.name.to_owned())
+                        .or_default()
+                        .push(elapsed.as_micros() as u64);
+                    for step in &record.steps {
+                        mine_steps
+                            .entry(format!("{}/{}", story.name, step.service))
+                            .or_default()
+                            .push(step.elapsed.as_micros() as u64);
+                    }
+                } else {
+                    progress.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            let mut all = story_times.lock().await;
+            for (k, v) in mine_stories {
+                all.entry(k).or_default().extend(v);
+            }
+            let mut all = step_times.lock().await;
+            for (k, v) in mine_steps {
+                all.entry(k).or_default().extend(v);
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    progress.stop.store(true, Ordering::Relaxed);
+    if let Some(s) = shown {
+        let _ = s.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let completed = completed.load(Ordering::Relaxed);
+    let take = |m: Arc<Mutex<BTreeMap<String, Vec<u64>>>>| async move {
+        let map = std::mem::take(&mut *m.lock().await);
+        map.into_iter()
+            .map(|(k, v)| (k, Latency::of(v)))
+            .collect::<BTreeMap<_, _>>()
+    };
+    StoriesReport {
+        stories: stories.iter().map(|s| s.name.to_owned()).collect(),
+        concurrency,
+        seconds,
+        completed,
+        errors: progress.errors.load(Ordering::Relaxed),
+        stories_per_second: completed as f64 / seconds,
+        grpc_calls_per_second: calls.load(Ordering::Relaxed) as f64 / seconds,
+        story_latency: take(story_times).await,
+        step_latency: take(step_times).await,
+    }
+}
+
+/// The client_credentials token request of client_1 (client_secret_basic).
+fn token_request() -> OAuthRequest {
+    let basic = oauth_core::client_auth::basic_header(
+        "client_1",
+        &oauth_core::secret::Secret::new("another password"),
+    );
+    OAuthRequest {
+        method: "POST".into(),
+        url: "https://example.com/token".into(),
+        headers: [
+            (
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+            ("authorization".to_owned(), basic),
+        ]
+        .into(),
+        body: "grant_type=client_credentials".into(),
+    }
+}
+
+/// Load on the AS alone: the client_credentials Token RPC at `concurrency`,
+/// spread over `connections` HTTP/2 connections. Each answer must be a 200
+/// with a freshly signed JWT.
+pub async fn token_endpoint(
+    channels: Vec<tonic::transport::Channel>,
+    concurrency: usize,
+    limit: Limit,
+    live: bool,
+) -> TokenReport {
+    let started = Instant::now();
+    let progress = Progress::new();
+    let tokens = Arc::new(AtomicU64::new(0));
+    let shown = live.then(|| progress.show("tokens", started, limit));
+    let connections = channels.len().max(1);
+    let mut workers = Vec::new();
+    for worker in 0..concurrency.max(1) {
+        let channel = channels[worker % connections].clone();
+        let progress = progress.clone();
+        let tokens = tokens.clone();
+        workers.push(tokio::spawn(async move {
+            let mut client =
+                oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(channel);
+            let request = token_request();
+            let mut times = Vec::new();
+            while progress.claim(limit, started) {
+                let t0 = Instant::now();
+                let answer = client.token(request.clone()).await;
+                let ok = matches!(&answer, Ok(r) if r.get_ref().status == 200 && r.get_ref().body.contains("\"access_token\":\"eyJ"));
+                if ok {
+                    times.push(t0.elapsed().as_micros() as u64);
+                    tokens.fetch_add(1, Ordering::Relaxed);
+                    if matches!(limit, Limit::Duration(_)) {
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                } else {
+                    progress.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        if let Ok(times) = w.await {
+            all.extend(times);
+        }
+    }
+    progress.stop.store(true, Ordering::Relaxed);
+    if let Some(s) = shown {
+        let _ = s.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let tokens = tokens.load(Ordering::Relaxed);
+    TokenReport {
+        concurrency,
+        connections,
+        seconds,
+        tokens,
+        errors: progress.errors.load(Ordering::Relaxed),
+        tokens_per_second: tokens as f64 / seconds,
+        latency: Latency::of(all),
+    }
+}
+
+/// A stories report as text.
+pub fn stories_text(r: &StoriesReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} stories in {:.2} s at concurrency {}: {:.0} stories/s, {:.0} gRPC calls/s, errors {}",
+        r.completed,
+        r.seconds,
+        r.concurrency,
+        r.stories_per_second,
+        r.grpc_calls_per_second,
+        r.errors
+    );
+    let _ = writeln!(
+        out,
+        "\n{:<48} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "story", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    for (name, l) in &r.story_latency {
+        let _ = writeln!(
+            out,
+            "{name:<48} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<48} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "step", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    for (name, l) in &r.step_latency {
+        let _ = writeln!(
+            out,
+            "{name:<48} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+        );
+    }
+    out
+}
+
+/// A token endpoint report as text.
+pub fn token_text(r: &TokenReport) -> String {
+    format!(
+        "{} tokens in {:.2} s at concurrency {} over {} connections: {:.0} tokens/s, errors {}\n\
+latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}\n",
+        r.tokens,
+        r.seconds,
+        r.concurrency,
+        r.connections,
+        r.tokens_per_second,
+        r.errors,
+        r.latency.p50_ms,
+        r.latency.p90_ms,
+        r.latency.p99_ms,
+        r.latency.max_ms
+    )
+}
