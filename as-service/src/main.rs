@@ -34,6 +34,11 @@ enum Command {
     Health(oidc_story_proto::HealthArgs),
 }
 
+/// mimalloc: allocation-heavy gRPC work spread over threads contends less
+/// than with the system allocator's arenas (measured in docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();

@@ -136,6 +136,11 @@ impl Format {
     }
 }
 
+/// mimalloc: allocation-heavy gRPC work spread over threads contends less
+/// than with the system allocator's arenas (measured in docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
