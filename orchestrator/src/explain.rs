@@ -25,10 +25,13 @@ pub fn explain(story: &Story) -> String {
             let shown: Vec<String> = step.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!(" [{}]", shown.join(", "))
         };
-        let expect = step
-            .expect_error
-            .map(|e| format!(" — must be refused with {e}"))
-            .unwrap_or_default();
+        let expect = match (step.expect_error, step.expect_refusal) {
+            (Some(e), _) => format!(" — the AS must refuse it with {e}"),
+            (None, Some(check)) => {
+                format!(" — an attacker tampers with the answer; the RP must fail \"{check}\"")
+            }
+            (None, None) => String::new(),
+        };
         let _ = writeln!(
             out,
             "  {}. {} -> AS {endpoint} ({standard}){args}{expect}",

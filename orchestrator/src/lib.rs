@@ -8,6 +8,7 @@
 //! - [`embedded`]: both services in-process on loopback.
 //! - [`explain`]: a story's description, from the catalog and configurations.
 
+pub mod attacker;
 pub mod bench;
 pub mod catalog;
 pub mod embedded;

@@ -81,9 +81,12 @@ enum ReportFormat {
 struct RunArgs {
     /// Story names (see `orchestrator list`).
     stories: Vec<String>,
-    /// Run every story.
+    /// Run every story and every attack.
     #[arg(long)]
     all: bool,
+    /// Run every attack story (attack_*: the AS or the RP must refuse).
+    #[arg(long)]
+    attacks: bool,
     /// Transcript format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -146,8 +149,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::List => {
-            let width = STORIES.iter().map(|s| s.name.len()).max().unwrap_or(0);
-            for story in STORIES {
+            let width = catalog::all().map(|s| s.name.len()).max().unwrap_or(0);
+            for story in catalog::all() {
                 println!(
                     "{:width$}  {} ({}): {}",
                     story.name, story.title, story.standard, story.summary
@@ -187,14 +190,21 @@ async fn main() -> ExitCode {
 }
 
 fn select(args: &RunArgs) -> Result<Vec<&'static Story>, String> {
-    if args.all {
+    if args.all || args.attacks {
         if !args.stories.is_empty() {
-            return Err("give story names or --all, not both".into());
+            return Err("give story names or --all/--attacks, not both".into());
         }
-        return Ok(STORIES.iter().collect());
+        return Ok(if args.all {
+            catalog::all().collect()
+        } else {
+            catalog::ATTACKS.iter().collect()
+        });
     }
     if args.stories.is_empty() {
-        return Err("name the stories to run, or --all (`orchestrator list` shows them)".into());
+        return Err(
+            "name the stories to run, or --all or --attacks (`orchestrator list` shows them)"
+                .into(),
+        );
     }
     args.stories
         .iter()
@@ -386,6 +396,7 @@ async fn bench(args: BenchArgs) -> Result<bool, String> {
             select(&RunArgs {
                 stories: args.stories.clone(),
                 all: false,
+                attacks: false,
                 format: Format::Text,
                 out: None,
                 step: false,

@@ -94,6 +94,12 @@ pub struct StepRecord {
     /// The error the story expected here (a refusal it shows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_error: Option<String>,
+    /// The RP check the story expected to fail here (an attack the RP refuses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_refusal: Option<String>,
+    /// What an attacker changed in the answer before the RP read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tampered: Option<TamperRecord>,
     pub ok: bool,
 }
 
@@ -132,6 +138,14 @@ pub struct JwtRecord {
     pub claims: Value,
     pub verified: bool,
     pub verification: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TamperRecord {
+    pub what: String,
+    /// The redirect as the RP received it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,8 +207,10 @@ async fn run_steps(
     record: &mut StoryRecord,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> Result<(), String> {
+    let mut memory = crate::attacker::Memory::default();
     for step in story.steps {
-        let (mut step_record, mut retry) = run_step(services, session_id, step).await?;
+        let (mut step_record, mut retry) =
+            run_step(services, session_id, step, &mut memory).await?;
         if retry {
             // The AS asked for a DPoP nonce (RFC 9449 §8) and the RP now has
             // it: shown as an expected refusal, then the step once more.
@@ -202,7 +218,7 @@ async fn run_steps(
             step_record.expected_error = step_record.error.as_ref().map(|e| e.error.clone());
             observer(&step_record);
             record.steps.push(step_record);
-            (step_record, retry) = run_step(services, session_id, step).await?;
+            (step_record, retry) = run_step(services, session_id, step, &mut memory).await?;
             let _ = retry;
         }
         let ok = step_record.ok;
@@ -220,6 +236,7 @@ async fn run_step(
     services: &Services,
     session_id: &str,
     step: &Step,
+    memory: &mut crate::attacker::Memory,
 ) -> Result<(StepRecord, bool), String> {
     let started = std::time::Instant::now();
     let mut rp = services.relying_party.clone();
@@ -259,17 +276,36 @@ async fn run_step(
     }
     .map_err(|s| format!("AS {}: {}", endpoint_name(endpoint), s.message()))?
     .into_inner();
+    // An attack story's attacker may change the answer on its way to the RP.
+    let (delivered, tampered) = match step.tamper {
+        Some(tamper) => {
+            let mut changed = response.clone();
+            let what = crate::attacker::apply(tamper, memory, &mut changed)
+                .map_err(|e| format!("attacker on {}: {e}", step.service))?;
+            (changed, Some(what))
+        }
+        None => {
+            memory.observe(endpoint == Endpoint::Jwks, &response);
+            (response.clone(), None)
+        }
+    };
     let parsed = rp
         .parse_response(ParseResponseRequest {
             session_id: session_id.to_owned(),
             service: step.service.to_owned(),
-            response: Some(response.clone()),
+            response: Some(delivered.clone()),
         })
         .await
         .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
         .into_inner();
     let retry = parsed.retry;
     let mut record = step_record(step, endpoint, &request, &response, parsed);
+    if let Some(what) = tampered {
+        record.tampered = Some(TamperRecord {
+            what,
+            location: Some(delivered.location).filter(|l| !l.is_empty()),
+        });
+    }
     record.elapsed = started.elapsed();
     Ok((record, retry))
 }
@@ -328,9 +364,13 @@ fn step_record(
         error: parsed.error.clone(),
         error_description: parsed.error_description.clone(),
     });
-    let ok = match step.expect_error {
-        None => parsed.ok,
-        Some(expected) => error.as_ref().is_some_and(|e| e.error == expected),
+    let ok = match (step.expect_error, step.expect_refusal) {
+        (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected),
+        // The attack succeeds unless the RP's named check fails.
+        (None, Some(check)) => {
+            error.is_none() && parsed.checks.iter().any(|c| c.name == check && !c.ok)
+        }
+        (None, None) => parsed.ok,
     };
     StepRecord {
         elapsed: std::time::Duration::ZERO,
@@ -373,6 +413,8 @@ fn step_record(
             .collect(),
         error,
         expected_error: step.expect_error.map(str::to_owned),
+        expected_refusal: step.expect_refusal.map(str::to_owned),
+        tampered: None,
         ok,
     }
 }

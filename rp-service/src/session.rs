@@ -28,6 +28,10 @@ pub struct Session {
     pub code: Option<String>,
     /// The request_uri of a pushed request, until the authorization step uses it.
     pub pushed_request_uri: Option<String>,
+    /// The request_uri last used (for attack stories that reuse it).
+    pub previous_request_uri: Option<String>,
+    /// The last DPoP proof sent (for attack stories that replay it).
+    pub last_dpop_proof: Option<String>,
     /// The session's DPoP key, once a step asked for DPoP (RFC 9449).
     pub dpop_key: Option<oauth_core::jose::SigningKey>,
     /// The last nonce the AS gave for DPoP proofs (RFC 9449 §8).
@@ -147,6 +151,8 @@ impl Sessions {
                 code: None,
                 id_token_claims: None,
                 pushed_request_uri: None,
+                previous_request_uri: None,
+                last_dpop_proof: None,
                 dpop_key: None,
                 dpop_nonce: None,
                 access_token_type: None,

@@ -16,7 +16,7 @@ async fn every_story_is_green_embedded() {
     let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
         .await
         .unwrap();
-    for story in STORIES {
+    for story in catalog::all() {
         let record = run_story(&clients, story).await;
         assert!(
             record.ok,
@@ -53,7 +53,7 @@ async fn every_story_is_green_against_separately_started_services() {
     let clients = Services::connect(&format!("http://{as_addr}"), &rp_addr.to_string())
         .await
         .unwrap();
-    for story in STORIES {
+    for story in catalog::all() {
         let record = run_story(&clients, story).await;
         assert!(record.ok, "{}: {:?}", story.name, record.error);
     }
@@ -181,4 +181,54 @@ async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
         .unwrap();
     assert!(!signature.ok, "{}", signature.detail);
     assert!(!parsed.jwts[0].verified);
+}
+
+#[tokio::test]
+async fn an_attack_story_fails_when_the_attack_succeeds() {
+    use orchestrator::catalog::{Step, Story};
+    // "Replaying" a code that was never redeemed: the AS rightly answers,
+    // so the attack step's expected refusal does not come.
+    const NOT_A_REPLAY: Story = Story {
+        name: "attack_not_a_replay",
+        title: "an attack that does not happen",
+        standard: "-",
+        summary: "the expected refusal never comes",
+        profile: "client",
+        steps: &[
+            Step {
+                service: "server_metadata",
+                args: &[],
+                expect_error: None,
+                expect_refusal: None,
+                tamper: None,
+            },
+            Step {
+                service: "authorization",
+                args: &[],
+                expect_error: None,
+                expect_refusal: None,
+                tamper: None,
+            },
+            Step {
+                service: "accesstoken",
+                args: &[],
+                expect_error: Some("invalid_grant"),
+                expect_refusal: None,
+                tamper: None,
+            },
+        ],
+    };
+    let services = start().await;
+    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+        .await
+        .unwrap();
+    let record = run_story(&clients, &NOT_A_REPLAY).await;
+    assert!(!record.ok);
+    assert!(!record.steps.last().unwrap().ok);
+    let text =
+        orchestrator::render::text::story(None, &record, orchestrator::render::Style::default());
+    assert!(
+        text.contains("NOT refused: expected invalid_grant"),
+        "{text}"
+    );
 }

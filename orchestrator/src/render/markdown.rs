@@ -147,15 +147,29 @@ pub fn diagram(record: &StoryRecord) -> String {
         let _ = writeln!(out, "    O->>AS: {}", request_label(step));
         let arrow = if step.error.is_some() { "--x" } else { "-->>" };
         let _ = writeln!(out, "    AS{arrow}O: {}", response_label(step));
+        if let Some(t) = &step.tampered {
+            let _ = writeln!(out, "    Note over O,AS: {}", label(&t.what));
+        }
         let _ = writeln!(out, "    O->>RP: ParseResponse({})", step.service);
         let passed = step.checks.iter().filter(|c| c.ok).count();
         let failed = step.checks.len() - passed;
-        let verdict = match (&step.error, &step.expected_error, failed) {
-            (Some(_), Some(_), _) if step.ok => "refused as expected".to_owned(),
-            (_, _, 0) => format!("{passed} checks passed"),
-            _ => format!("{failed} of {} checks FAILED", step.checks.len()),
+        let (arrow, verdict) = match (
+            &step.error,
+            &step.expected_error,
+            &step.expected_refusal,
+            failed,
+        ) {
+            (Some(_), Some(_), _, _) if step.ok => ("-->>", "refused as expected".to_owned()),
+            (None, _, Some(check), _) if step.ok => {
+                ("--x", label(&format!("refused as expected: {check}")))
+            }
+            (_, _, _, 0) => ("-->>", format!("{passed} checks passed")),
+            _ => (
+                "-->>",
+                format!("{failed} of {} checks FAILED", step.checks.len()),
+            ),
         };
-        let _ = writeln!(out, "    RP-->>O: {verdict}");
+        let _ = writeln!(out, "    RP{arrow}O: {verdict}");
         if !step.ok {
             let _ = writeln!(out, "    Note over O,AS: the story stops here");
         }
@@ -241,6 +255,12 @@ fn step(number: usize, step: &StepRecord) -> String {
         out.push_str(&json_block(&step.parsed));
         out.push('\n');
     }
+    if let Some(t) = &step.tampered {
+        let _ = writeln!(out, "### ⚠️ Attacker\n\n{}\n", t.what);
+        if let Some(location) = &t.location {
+            let _ = writeln!(out, "The RP receives `{}`\n", cell(location));
+        }
+    }
     let _ = writeln!(out, "### Checks\n");
     let _ = writeln!(out, "| | check | found | enforces |\n|---|---|---|---|");
     for c in &step.checks {
@@ -263,6 +283,14 @@ fn step(number: usize, step: &StepRecord) -> String {
             "\n**{verdict}:** `{}` — {}",
             error.error, error.error_description
         );
+    }
+    if let Some(check) = &step.expected_refusal {
+        let verdict = if step.ok {
+            "refused by the RP as expected"
+        } else {
+            "NOT refused by the RP"
+        };
+        let _ = writeln!(out, "\n**{verdict}:** {check}");
     }
     for jwt in &step.jwts {
         let _ = writeln!(out, "\n### JWT: {}\n", jwt.name);

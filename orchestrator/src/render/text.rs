@@ -85,6 +85,16 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         out.push_str(&pretty(&step.parsed));
         out.push('\n');
     }
+    if let Some(t) = &step.tampered {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.failed(&format!("-- ATTACKER -- {}", t.what))
+        );
+        if let Some(location) = &t.location {
+            let _ = writeln!(out, "    THE RP RECEIVES: {location}");
+        }
+    }
     let _ = writeln!(out, "-- RP CHECKS --");
     for check in &step.checks {
         let mark = if check.ok {
@@ -115,6 +125,13 @@ pub fn step(step: &StepRecord, style: Style) -> String {
             "    {}",
             style.failed(&format!("NOT refused: expected {expected}"))
         );
+    } else if let Some(check) = &step.expected_refusal {
+        let verdict = if step.ok {
+            style.passed("refused by the RP as expected")
+        } else {
+            style.failed("NOT refused by the RP: expected a failing check")
+        };
+        let _ = writeln!(out, "    {verdict}: {check}");
     }
     for jwt in &step.jwts {
         let _ = writeln!(

@@ -143,17 +143,45 @@ pub fn request(
 ) -> Result<HttpRequest, StepError> {
     let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
         .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
-    if let Some(request_uri) = session.pushed_request_uri.take() {
-        if !args.is_empty() {
+    // `request_uri=previous`: the pushed request already used (an attack).
+    let pushed = match arg(args, "request_uri") {
+        Some("previous") => Some(
+            session
+                .previous_request_uri
+                .clone()
+                .ok_or_else(|| StepError::MissingState("no request_uri was used before".into()))?,
+        ),
+        Some(v) => {
+            return Err(StepError::BadArgument(format!(
+                "request_uri {v:?}: use previous"
+            )));
+        }
+        None => session.pushed_request_uri.take(),
+    };
+    if let Some(request_uri) = pushed {
+        if args.keys().any(|k| k != "request_uri" && k != "client") {
             return Err(StepError::BadArgument(
                 "the request was pushed: its parameters cannot change now".into(),
             ));
         }
+        session.previous_request_uri = Some(request_uri.clone());
+        // `client=PROFILE`: another client presenting the request_uri (an attack).
+        let client_id = match arg(args, "client") {
+            Some(name) => rp
+                .config
+                .profiles
+                .get(name)
+                .map(|p| p.client_id.clone())
+                .ok_or_else(|| {
+                    StepError::BadArgument(format!("client {name:?}: no such profile"))
+                })?,
+            None => session.profile.client_id.clone(),
+        };
         if let Some(sent) = session.authorization.as_mut() {
             sent.sent_as = SentAs::Pushed;
         }
         url.query_pairs_mut()
-            .append_pair("client_id", &session.profile.client_id)
+            .append_pair("client_id", &client_id)
             .append_pair("request_uri", &request_uri);
     } else {
         let params = parameters(session, args)?;
@@ -163,7 +191,7 @@ pub fn request(
                     .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
             }
             Some("value") => {
-                let object = request_object(rp, session, &params)?;
+                let object = attack_request_object(args, rp, session, &params)?;
                 if let Some(sent) = session.authorization.as_mut() {
                     sent.sent_as = SentAs::RequestObject;
                 }
@@ -348,5 +376,43 @@ pub fn verify(
     // (CSRF, mix-up): its code is not kept.
     if state_ok && iss_ok && parsed.ok() {
         session.code = code.map(str::to_owned);
+    }
+}
+
+/// The request object of a `jar=value` step: honest, or for an attack story
+/// unsigned (`jar_alg=none`) or signed by a key the AS never saw
+/// (`jar_key=foreign`).
+fn attack_request_object(
+    args: &BTreeMap<String, String>,
+    rp: &RelyingParty,
+    session: &Session,
+    params: &[(&str, String)],
+) -> Result<String, StepError> {
+    let honest = request_object(rp, session, params)?;
+    match (arg(args, "jar_alg"), arg(args, "jar_key")) {
+        (None, None) => Ok(honest),
+        (Some("none"), _) => {
+            use base64::Engine;
+            let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+            let claims = honest.split('.').nth(1).unwrap_or_default();
+            Ok(format!(
+                "{}.{claims}.",
+                b64(br#"{"alg":"none","typ":"oauth-authz-req+jwt"}"#)
+            ))
+        }
+        (_, Some("foreign")) => {
+            let stranger =
+                oauth_core::jose::SigningKey::generate(oauth_core::jose::JwsAlgorithm::ES256)
+                    .map_err(|e| StepError::BadArgument(e.to_string()))?;
+            let claims = oauth_core::jose::decode_unverified(&honest)
+                .map_err(|e| StepError::BadArgument(e.to_string()))?
+                .claims;
+            stranger
+                .sign("oauth-authz-req+jwt", &claims)
+                .map_err(|e| StepError::BadArgument(e.to_string()))
+        }
+        (a, k) => Err(StepError::BadArgument(format!(
+            "jar_alg {a:?} / jar_key {k:?}: use jar_alg=none or jar_key=foreign"
+        ))),
     }
 }

@@ -173,8 +173,8 @@ impl ClientService {
     pub fn arguments(self) -> &'static [&'static str] {
         const AUTH: &str = "token_endpoint_auth_method";
         match self {
-            Self::ServerMetadata | Self::Jwks | Self::ProviderInfo | Self::Userinfo => &[],
-            Self::Registration => &[AUTH, "subject_type", "request_object_signing_alg"],
+            Self::ServerMetadata | Self::Jwks | Self::ProviderInfo => &[],
+            Self::Registration => &[AUTH, "subject_type", "request_object_signing_alg", "jwks"],
             Self::PushedAuthorization => &[
                 "scope",
                 "pkce",
@@ -193,9 +193,14 @@ impl ClientService {
                 "response_type",
                 "claims",
                 "jar",
+                "jar_alg",
+                "jar_key",
+                "request_uri",
+                "client",
             ],
-            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier", "dpop"],
-            Self::RefreshToken => &["scope", AUTH, "dpop"],
+            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier", "dpop", "client"],
+            Self::RefreshToken => &["scope", AUTH, "dpop", "refresh_token", "dpop_proof"],
+            Self::Userinfo => &["token_scheme"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
             Self::TokenExchange => &["audience", "scope", AUTH, "dpop"],
@@ -404,7 +409,15 @@ pub(crate) fn authenticated_post(
     mut params: Vec<(&str, String)>,
     args: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, StepError> {
-    let profile = &session.profile;
+    // `client=PROFILE`: another client's credentials for this step (an
+    // attack story: a client redeeming a code that is not its own).
+    let profile =
+        match arg(args, "client") {
+            Some(name) => rp.config.profiles.get(name).ok_or_else(|| {
+                StepError::BadArgument(format!("client {name:?}: no such profile"))
+            })?,
+            None => &session.profile,
+        };
     let method = match arg(args, "token_endpoint_auth_method") {
         Some(m) => AuthMethod::parse(m),
         None => profile.token_endpoint_auth_method.clone(),
@@ -459,19 +472,40 @@ pub(crate) fn authenticated_post(
         params.push(("client_assertion", assertion));
     }
     // RFC 9449 §5: with a DPoP key, every token request carries a proof.
+    // Attack stories may replay the last proof, or sign one for another URL.
     if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) =
         (&session.dpop_key, endpoint)
     {
-        let parsed_url = url::Url::parse(url).map_err(|e| StepError::BadArgument(e.to_string()))?;
-        let proof = oauth_core::dpop::proof(
-            key,
-            "POST",
-            &parsed_url,
-            rp.clock.now(),
-            None,
-            session.dpop_nonce.as_deref(),
-        )
-        .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?;
+        let proof = match arg(args, "dpop_proof") {
+            Some("replay") => session
+                .last_dpop_proof
+                .clone()
+                .ok_or_else(|| StepError::MissingState("no DPoP proof was sent before".into()))?,
+            other => {
+                let target = match other {
+                    None => url.to_owned(),
+                    Some("wrong_htu") => {
+                        endpoint_url(rp, session, AsEndpoint::Userinfo)?.to_owned()
+                    }
+                    Some(v) => {
+                        return Err(StepError::BadArgument(format!(
+                            "dpop_proof {v:?}: use replay or wrong_htu"
+                        )));
+                    }
+                };
+                let parsed_url =
+                    url::Url::parse(&target).map_err(|e| StepError::BadArgument(e.to_string()))?;
+                oauth_core::dpop::proof(
+                    key,
+                    "POST",
+                    &parsed_url,
+                    rp.clock.now(),
+                    None,
+                    session.dpop_nonce.as_deref(),
+                )
+                .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?
+            }
+        };
         headers.push(("DPoP", proof));
     }
     let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
@@ -503,7 +537,7 @@ pub fn prepare(
     let request = match service {
         ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
-        ClientService::Userinfo => userinfo::request(rp, session)?,
+        ClientService::Userinfo => userinfo::request(rp, session, args)?,
         ClientService::Registration => registration::request(rp, session, args)?,
         ClientService::PushedAuthorization => par::request(rp, session, args)?,
         ClientService::Jwks => jwks::request(rp, session)?,
@@ -523,6 +557,9 @@ pub fn prepare(
     } else {
         &request.body
     };
+    if let Some(proof) = request.header("dpop") {
+        session.last_dpop_proof = Some(proof.to_owned());
+    }
     session.pending = Some(Pending {
         service,
         params: form::parse(sent).unwrap_or_default(),

@@ -35,8 +35,14 @@ pub fn request(
         "id_token_signed_response_alg": profile.id_token_signed_response_alg,
         "subject_type": arg(args, "subject_type").unwrap_or("public"),
         "request_object_signing_alg": arg(args, "request_object_signing_alg").unwrap_or("ES256"),
-        // Only public keys: a client never publishes a secret (RFC 7591 §2).
-        "jwks": rp.keys.public_jwks(),
+        // Only public keys: a client never publishes a secret (RFC 7591 §2)
+        // — unless an attack story makes it try.
+        "jwks": match arg(args, "jwks") {
+            None => rp.keys.public_jwks(),
+            Some("private") => serde_json::from_str(&rp.keys.to_private_jwks()).unwrap_or(Value::Null),
+            Some("symmetric") => json!({"keys": [{"kty": "oct", "kid": "shared", "k": "U1VQRVJoZW1saWd0bMO2c2Vub3Jk"}]}),
+            Some(other) => return Err(StepError::BadArgument(format!("jwks {other:?}: use private or symmetric"))),
+        },
     });
     HttpRequest::new(
         "POST",

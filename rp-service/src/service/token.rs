@@ -62,15 +62,33 @@ pub fn request(
             params.push(("code", code.clone()));
             let redirect_uri = arg(args, "redirect_uri").unwrap_or(&sent.redirect_uri);
             params.push(("redirect_uri", redirect_uri.to_owned()));
-            // RFC 7636 §4.5: the verifier kept since the authorization request.
-            if let Some(verifier) = arg(args, "code_verifier").or(sent.code_verifier.as_deref()) {
-                params.push(("code_verifier", verifier.to_owned()));
+            // RFC 7636 §4.5: the verifier kept since the authorization request
+            // (`code_verifier=omit` leaves it out: a downgrade attempt).
+            match arg(args, "code_verifier") {
+                Some("omit") => {}
+                Some(v) => params.push(("code_verifier", v.to_owned())),
+                None => {
+                    if let Some(verifier) = &sent.code_verifier {
+                        params.push(("code_verifier", verifier.clone()));
+                    }
+                }
             }
         }
         ClientService::RefreshToken => {
-            let refresh_token = session.tokens.get("refresh_token").ok_or_else(|| {
-                StepError::MissingState("the session holds no refresh token".into())
-            })?;
+            // `refresh_token=previous`: the one already spent by rotation (an attack).
+            let which = match arg(args, "refresh_token") {
+                None => "refresh_token",
+                Some("previous") => "previous_refresh_token",
+                Some(v) => {
+                    return Err(StepError::BadArgument(format!(
+                        "refresh_token {v:?}: use previous"
+                    )));
+                }
+            };
+            let refresh_token = session
+                .tokens
+                .get(which)
+                .ok_or_else(|| StepError::MissingState(format!("the session holds no {which}")))?;
             params.push(("grant_type", "refresh_token".into()));
             params.push(("refresh_token", refresh_token.clone()));
             push_scope(&mut params, arg(args, "scope"));
@@ -256,10 +274,16 @@ pub fn verify(
         if name == "access_token" {
             session.access_token_type = Some(token_type.to_owned());
         }
-        if let Some(refresh) = refresh_token {
+        // The spent one is kept too (attack stories present it again).
+        if let Some(refresh) = refresh_token
+            && let Some(spent) = session
+                .tokens
+                .insert("refresh_token".into(), refresh.to_owned())
+            && spent != refresh
+        {
             session
                 .tokens
-                .insert("refresh_token".into(), refresh.to_owned());
+                .insert("previous_refresh_token".into(), spent);
         }
     }
 }

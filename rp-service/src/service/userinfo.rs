@@ -7,16 +7,22 @@ use super::{AsEndpoint, Parsed, StepError, endpoint_url};
 use crate::RelyingParty;
 use crate::session::Session;
 
-pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, StepError> {
+pub fn request(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &std::collections::BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
     let token = session
         .tokens
         .get("access_token")
         .ok_or_else(|| StepError::MissingState("the session holds no access token".into()))?;
     let url = endpoint_url(rp, session, AsEndpoint::Userinfo)?;
+    // `token_scheme=Bearer`: a DPoP-bound token presented as a bearer token (an attack).
     let dpop = session
         .access_token_type
         .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case("dpop"));
+        .is_some_and(|t| t.eq_ignore_ascii_case("dpop"))
+        && super::arg(args, "token_scheme") != Some("Bearer");
     let mut headers = vec![("Accept", "application/json".to_owned())];
     match (&session.dpop_key, dpop) {
         // RFC 9449 §7.1: the DPoP scheme, and a proof naming the token (ath).
