@@ -5,7 +5,7 @@
 
 use e2e_tests::{Services, as_client, start};
 use oidc_story_proto::v1::OAuthRequest;
-use orchestrator::catalog::{self, STORIES};
+use orchestrator::catalog;
 use orchestrator::runner::run_story;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
