@@ -9,7 +9,7 @@ use oauth_core::http::HttpRequest;
 use oauth_core::secret::Secret;
 
 use crate::AuthServer;
-use crate::config::Client;
+use crate::config::{Client, ClientSecret};
 
 /// Compared against when the client is unknown, so that an unknown id costs
 /// the same time as a wrong secret.
@@ -56,7 +56,11 @@ pub async fn authenticate(
         return Ok(client);
     }
     let ok = match (&client.secret, &presented.secret) {
-        (Some(expected), Some(given)) => expected.matches(given.expose()),
+        (Some(ClientSecret::Plain(expected)), Some(given)) => expected.matches(given.expose()),
+        (Some(ClientSecret::Hashed(expected)), Some(given)) => {
+            subtle::ConstantTimeEq::ct_eq(&server.secret_digest(given.expose())[..], &expected[..])
+                .into()
+        }
         _ => false,
     };
     if !ok {

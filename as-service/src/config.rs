@@ -320,7 +320,7 @@ impl SubjectType {
 #[derive(Debug, Clone)]
 pub struct Client {
     pub client_id: String,
-    pub secret: Option<Secret>,
+    pub secret: Option<ClientSecret>,
     pub auth_methods: Vec<AuthMethod>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Scope,
@@ -350,6 +350,17 @@ impl Client {
     pub fn is_public(&self) -> bool {
         self.auth_methods == [AuthMethod::None]
     }
+}
+
+/// What the server keeps of a client secret.
+#[derive(Debug, Clone)]
+pub enum ClientSecret {
+    /// From the configuration file, where it is written anyway.
+    Plain(Secret),
+    /// For registered clients: an HMAC-SHA256 of the secret the server
+    /// generated, under a server key, so the store never holds a usable
+    /// secret (a fast keyed hash suffices for 256-bit random secrets).
+    Hashed([u8; 32]),
 }
 
 /// A resource owner.
@@ -678,7 +689,7 @@ pub fn validate_client(
     }
     Ok(Client {
         client_id: c.client_id,
-        secret: c.client_secret,
+        secret: c.client_secret.map(ClientSecret::Plain),
         auth_methods: c.token_endpoint_auth_methods,
         grant_types,
         scopes,

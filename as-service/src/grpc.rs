@@ -64,7 +64,19 @@ macro_rules! endpoint_rpcs {
                     &self,
                     request: Request<OAuthRequest>,
                 ) -> Result<Response<OAuthResponse>, Status> {
+                    // gRPC reserves RESOURCE_EXHAUSTED for a message over the limit.
+                    let size = prost::Message::encoded_len(request.get_ref());
+                    if size > MAX_MESSAGE_BYTES {
+                        return Err(Status::resource_exhausted(format!(
+                            "the request envelope is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+                        )));
+                    }
                     let http = to_http(request.into_inner())?;
+                    // Oversized requests are an OAuth error, as over HTTP.
+                    if let Err(why) = http.check_limits() {
+                        let refusal = oauth_core::error::OAuthError::invalid_request(why);
+                        return Ok(Response::new(to_proto(refusal.to_response())));
+                    }
                     Ok(Response::new(to_proto($handler(&self.server, &http).await)))
                 }
             )*
@@ -111,8 +123,10 @@ pub async fn run(
             }
         }
     });
+    // tonic refuses messages over 4x the limit itself (OUT_OF_RANGE); those
+    // between the limit and that are refused by the RPC (RESOURCE_EXHAUSTED).
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+        .max_decoding_message_size(4 * MAX_MESSAGE_BYTES);
     let served = tonic::transport::Server::builder()
         .add_service(health)
         .add_service(reflection_v1)

@@ -93,6 +93,18 @@ impl AuthServer {
         &self.config.issuer
     }
 
+    /// The keyed digest kept instead of a registered client's secret.
+    pub fn secret_digest(&self, secret: &str) -> [u8; 32] {
+        let key = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            format!("client-secret\n{}", self.config.pairwise_salt.expose()).as_bytes(),
+        );
+        let tag = aws_lc_rs::hmac::sign(&key, secret.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
     /// A client by id: configured, or registered at the registration endpoint.
     pub async fn client(&self, client_id: &str) -> Option<Arc<config::Client>> {
         match self.config.clients.get(client_id) {

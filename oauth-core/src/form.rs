@@ -122,11 +122,21 @@ impl Params {
     }
 }
 
+/// At most this many parameters in one form or query.
+pub const MAX_PARAMS: usize = 100;
+
 /// Parses a form body (or a URL query string).
 pub fn parse(body: &str) -> Result<Params, FormError> {
     let mut map = BTreeMap::new();
     let mut repeated: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut count = 0usize;
     for pair in body.split('&').filter(|p| !p.is_empty()) {
+        count += 1;
+        if count > MAX_PARAMS {
+            return Err(FormError::Malformed(format!(
+                "more than {MAX_PARAMS} parameters"
+            )));
+        }
         let Some((raw_name, raw_value)) = pair.split_once('=') else {
             return Err(FormError::Malformed(format!(
                 "{:?} has no '='",

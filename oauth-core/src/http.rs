@@ -34,6 +34,19 @@ impl fmt::Display for EnvelopeError {
 
 impl std::error::Error for EnvelopeError {}
 
+/// What one request may carry. Far above any honest OAuth message, far
+/// below what would let one request cost the server real memory.
+pub mod limits {
+    /// Body, bytes.
+    pub const BODY: usize = 64 * 1024;
+    /// URL (query included), bytes.
+    pub const URL: usize = 16 * 1024;
+    /// Header fields.
+    pub const HEADERS: usize = 64;
+    /// One header value, bytes (a DPoP proof or a JWT bearer fits easily).
+    pub const HEADER_VALUE: usize = 16 * 1024;
+}
+
 /// An HTTP request: method, absolute URL, headers (names lower-cased), body.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -75,6 +88,30 @@ impl HttpRequest {
             headers: map,
             body: body.into(),
         })
+    }
+
+    /// Refuses a request over the size limits of [`limits`], saying which.
+    pub fn check_limits(&self) -> Result<(), String> {
+        if self.body.len() > limits::BODY {
+            return Err(format!("the body is larger than {} bytes", limits::BODY));
+        }
+        if self.url.as_str().len() > limits::URL {
+            return Err(format!("the URL is longer than {} bytes", limits::URL));
+        }
+        if self.headers.len() > limits::HEADERS {
+            return Err(format!("more than {} header fields", limits::HEADERS));
+        }
+        if let Some((name, _)) = self
+            .headers
+            .iter()
+            .find(|(_, v)| v.len() > limits::HEADER_VALUE)
+        {
+            return Err(format!(
+                "header {name} is longer than {} bytes",
+                limits::HEADER_VALUE
+            ));
+        }
+        Ok(())
     }
 
     /// The value of a header, by case-insensitive name.

@@ -551,8 +551,15 @@ pub struct Unverified {
     pub claims: Value,
 }
 
+/// The largest JWS accepted anywhere, bytes: a JWT is small; a huge one is
+/// an attempt to make the server decode and hash megabytes.
+pub const MAX_JWS: usize = 16 * 1024;
+
 /// Decodes a JWS compact serialization without checking its signature.
 pub fn decode_unverified(compact: &str) -> Result<Unverified, JoseError> {
+    if compact.len() > MAX_JWS {
+        return Err(JoseError::Malformed(format!("longer than {MAX_JWS} bytes")));
+    }
     let mut parts = compact.split('.');
     let (Some(h), Some(c), Some(_sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

@@ -23,6 +23,9 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     }
 }
 
+/// At most this many redirect URIs per registered client.
+const MAX_REDIRECT_URIS: usize = 20;
+
 fn bad_metadata(why: impl Into<String>) -> OAuthError {
     OAuthError::new(ErrorCode::Extension("invalid_client_metadata".into()), why)
 }
@@ -117,6 +120,11 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         }
     };
     let redirect_uris = strings(&metadata, "redirect_uris")?.unwrap_or_default();
+    if redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(bad_metadata(format!(
+            "at most {MAX_REDIRECT_URIS} redirect_uris"
+        )));
+    }
     let response_types =
         strings(&metadata, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
     let grant_types =
@@ -202,6 +210,10 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     )
     .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
     client.secret_expires_at = secret_expires_at;
+    // Kept as a keyed digest: the store never holds the secret itself.
+    client.secret = secret
+        .as_ref()
+        .map(|s| crate::config::ClientSecret::Hashed(server.secret_digest(s.expose())));
     client.dynamic = true;
     let client = Arc::new(client);
     if !server
