@@ -11,4 +11,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export FUZZ_SECONDS="${1:-60}"
 cargo test --release --locked -p e2e-tests --test fuzz -- --nocapture --test-threads 1 2>&1 \
-  | grep -E '^fuzz |^test result|panicked'
+  | grep -oE 'fuzz [a-z ]+: [0-9]+ executions, [0-9]+ crashes|test result.*|panicked.*'
