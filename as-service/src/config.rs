@@ -22,6 +22,10 @@ pub struct FileConfig {
     pub listen: Option<String>,
     #[serde(default)]
     pub keys_file: Option<PathBuf>,
+    /// Where grants live: `memory` (default) or `redis://HOST:PORT/DB`,
+    /// shared by every replica pointed at it.
+    #[serde(default)]
+    pub store: Option<String>,
     pub access_token: AccessTokenFileConfig,
     #[serde(default)]
     pub authorization: AuthorizationFileConfig,
@@ -90,9 +94,10 @@ impl Default for RefreshTokenFileConfig {
 #[serde(deny_unknown_fields)]
 pub struct IdTokenFileConfig {
     pub lifetime: i64,
-    /// Salt of pairwise subject identifiers (OIDC Core §8.1). Keep it secret
-    /// and stable: changing it changes every pairwise `sub`. When unset, a
-    /// random one is drawn at start (pairwise subjects then change on restart).
+    /// Salt of pairwise subject identifiers (OIDC Core §8.1), also keying
+    /// registered clients' secret digests and DPoP nonces. Keep it secret and
+    /// stable, and the same on every replica. When unset it is derived from
+    /// the private key set, which replicas share.
     #[serde(default)]
     pub pairwise_salt: Option<Secret>,
 }
@@ -237,7 +242,8 @@ pub struct UserFileConfig {
 }
 
 /// Grant types this server implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GrantType {
     /// RFC 6749 §4.1
     AuthorizationCode,
@@ -301,7 +307,7 @@ pub const RESPONSE_TYPES: [&str; 3] = ["code", "id_token", "code id_token"];
 pub const ID_TOKEN_ALGS: [&str; 2] = ["RS256", "ES256"];
 
 /// Subject identifier types (OIDC Core §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SubjectType {
     Public,
     Pairwise,
@@ -316,8 +322,9 @@ impl SubjectType {
     }
 }
 
-/// A registered client, validated.
-#[derive(Debug, Clone)]
+/// A registered client, validated. Serializable, so that a shared store
+/// can hold dynamically registered clients.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Client {
     pub client_id: String,
     pub secret: Option<ClientSecret>,
@@ -353,7 +360,7 @@ impl Client {
 }
 
 /// What the server keeps of a client secret.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ClientSecret {
     /// From the configuration file, where it is written anyway.
     Plain(Secret),
@@ -376,6 +383,7 @@ pub struct Config {
     pub issuer: String,
     pub listen: Option<String>,
     pub keys_file: Option<PathBuf>,
+    pub store: Option<String>,
     pub access_token_alg: JwsAlgorithm,
     pub access_token_lifetime: i64,
     pub audience: Vec<String>,
@@ -385,7 +393,9 @@ pub struct Config {
     pub pkce_plain_allowed: bool,
     pub refresh_token_lifetime: i64,
     pub id_token_lifetime: i64,
-    pub pairwise_salt: Secret,
+    /// The server secret behind pairwise subjects, registered clients'
+    /// secret digests and DPoP nonces; `None`: derived from the key set.
+    pub pairwise_salt: Option<Secret>,
     pub registration: RegistrationFileConfig,
     pub par: ParFileConfig,
     pub dpop: DpopFileConfig,
@@ -473,6 +483,7 @@ impl Config {
             issuer,
             listen: file.listen,
             keys_file: file.keys_file,
+            store: file.store,
             access_token_alg,
             access_token_lifetime: file.access_token.lifetime,
             audience: file.access_token.audience,
@@ -482,10 +493,7 @@ impl Config {
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
             refresh_token_lifetime: file.refresh_token.lifetime,
             id_token_lifetime: file.id_token.lifetime,
-            pairwise_salt: file
-                .id_token
-                .pairwise_salt
-                .unwrap_or_else(|| Secret::new(oauth_core::random::token(32))),
+            pairwise_salt: file.id_token.pairwise_salt,
             registration: file.registration,
             par: file.par,
             dpop: file.dpop,

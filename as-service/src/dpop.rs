@@ -29,7 +29,7 @@ pub enum DpopError {
 fn nonce_for(server: &AuthServer, window: i64) -> String {
     let key = hmac::Key::new(
         hmac::HMAC_SHA256,
-        format!("dpop-nonce\n{}", server.config.pairwise_salt.expose()).as_bytes(),
+        format!("dpop-nonce\n{}", server.secret().expose()).as_bytes(),
     );
     URL_SAFE_NO_PAD.encode(hmac::sign(&key, &window.to_be_bytes()).as_ref())
 }

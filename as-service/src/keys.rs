@@ -14,13 +14,34 @@ pub fn load_or_generate(path: &Path) -> Result<KeySet, String> {
             .map_err(|e| format!("key file {}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let keys = KeySet::generate().map_err(|e| e.to_string())?;
-            write_new(path, &keys.to_private_jwks())
-                .map_err(|e| format!("cannot write key file {}: {e}", path.display()))?;
-            tracing::info!(path = %path.display(), "generated a new signing key set");
-            Ok(keys)
+            match write_new(path, &keys.to_private_jwks()) {
+                Ok(()) => {
+                    tracing::info!(path = %path.display(), "generated a new signing key set");
+                    Ok(keys)
+                }
+                // Another replica created it first: use its keys, so that
+                // every replica signs with the same set.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_when_complete(path),
+                Err(e) => Err(format!("cannot write key file {}: {e}", path.display())),
+            }
         }
         Err(e) => Err(format!("cannot read key file {}: {e}", path.display())),
     }
+}
+
+/// Reads a key file another process is still writing: retried until it
+/// parses (for up to 5 s).
+fn read_when_complete(path: &Path) -> Result<KeySet, String> {
+    let mut last = String::new();
+    for _ in 0..50 {
+        match std::fs::read_to_string(path).map(|t| KeySet::from_private_jwks(&t)) {
+            Ok(Ok(keys)) => return Ok(keys),
+            Ok(Err(e)) => last = e.to_string(),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!("key file {}: {last}", path.display()))
 }
 
 /// Writes a new file readable by its owner only; fails if it already exists
@@ -29,6 +50,9 @@ fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    // Written whole under a private name, then linked into place: the link
+    // fails if the file exists, and a reader never sees half a key set.
+    let temp = path.with_extension(format!("tmp-{}", oauth_core::random::token(8)));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -36,9 +60,13 @@ fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    let mut file = options.open(&temp)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::hard_link(&temp, path));
+    let _ = std::fs::remove_file(&temp);
+    written
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub struct AuthServer {
     jwks: serde_json::Value,
     /// The public keys, parsed, for validating this server's own tokens.
     verification_keys: JwkSet,
+    /// The server secret: the configured salt, or one derived from the keys.
+    secret: oauth_core::secret::Secret,
 }
 
 impl AuthServer {
@@ -77,6 +79,13 @@ impl AuthServer {
         let jwks = keys.public_jwks();
         let verification_keys = oauth_core::jose::parse_jwks(&jwks.to_string())
             .map_err(|e| config::ConfigError(e.to_string()))?;
+        // Replicas that share the key file derive the same secret.
+        let secret = config.pairwise_salt.clone().unwrap_or_else(|| {
+            oauth_core::secret::Secret::new(oauth_core::secret::fingerprint(&format!(
+                "server secret\n{}",
+                keys.to_private_jwks()
+            )))
+        });
         Ok(Arc::new(Self {
             config,
             keys,
@@ -85,7 +94,13 @@ impl AuthServer {
             metadata,
             jwks,
             verification_keys,
+            secret,
         }))
+    }
+
+    /// The server secret (the configured salt, or derived from the keys).
+    pub fn secret(&self) -> &oauth_core::secret::Secret {
+        &self.secret
     }
 
     /// The realm named in `WWW-Authenticate` challenges.
@@ -97,7 +112,7 @@ impl AuthServer {
     pub fn secret_digest(&self, secret: &str) -> [u8; 32] {
         let key = aws_lc_rs::hmac::Key::new(
             aws_lc_rs::hmac::HMAC_SHA256,
-            format!("client-secret\n{}", self.config.pairwise_salt.expose()).as_bytes(),
+            format!("client-secret\n{}", self.secret.expose()).as_bytes(),
         );
         let tag = aws_lc_rs::hmac::sign(&key, secret.as_bytes());
         let mut out = [0u8; 32];
@@ -124,7 +139,7 @@ impl AuthServer {
                 "{}\n{}\n{}",
                 client.sector,
                 user,
-                self.config.pairwise_salt.expose()
+                self.secret.expose()
             )),
         }
     }

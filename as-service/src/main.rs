@@ -25,6 +25,10 @@ struct Args {
     /// Private JWK set file: read if present, generated and written if absent.
     #[arg(long, env = "AS_KEYS")]
     keys: Option<PathBuf>,
+    /// Where grants live: `memory`, or `redis://HOST:PORT/DB` to share them
+    /// between replicas.
+    #[arg(long, env = "AS_STORE")]
+    store: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -87,7 +91,24 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .listen
         .or_else(|| config.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:50051".to_owned());
-    let server = AuthServer::new(config, keys)?;
+    let store_url = args.store.clone().or_else(|| config.store.clone());
+    let store: std::sync::Arc<dyn as_service::store::Store> = match store_url.as_deref() {
+        None | Some("memory") => std::sync::Arc::new(as_service::store::MemoryStore::new()),
+        Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            let store = as_service::store::RedisStore::connect(url).await?;
+            tracing::info!(store = %url, "grants live in the shared store");
+            std::sync::Arc::new(store)
+        }
+        Some(other) => {
+            return Err(format!("--store {other:?}: use memory or redis://HOST:PORT/DB").into());
+        }
+    };
+    let server = AuthServer::build(
+        config,
+        keys,
+        store,
+        std::sync::Arc::new(oauth_core::clock::SystemClock),
+    )?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -376,9 +376,14 @@ async fn bench(args: BenchArgs) -> Result<bool, String> {
         (None, None) => return Err("no AS".into()),
     };
     let ok = if args.token_endpoint {
+        let replicas: Vec<&str> = as_address
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
         let mut channels = Vec::new();
-        for _ in 0..args.connections.max(1) {
-            channels.push(runner::channel("AS", &as_address).await?);
+        for i in 0..args.connections.max(replicas.len()).max(1) {
+            channels.push(runner::channel("AS", replicas[i % replicas.len()]).await?);
         }
         let report = bench::token_endpoint(channels, args.concurrency, limit, live).await;
         match args.format {

@@ -17,10 +17,12 @@ use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use crate::catalog::{Step, Story};
 
-/// Connections to the two services.
+/// Connections to the two services; the AS side may be several replicas,
+/// taken in turn call after call.
 #[derive(Clone)]
 pub struct Services {
-    pub authorization_server: AuthorizationServerClient<Channel>,
+    pub authorization_servers: Vec<AuthorizationServerClient<Channel>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub relying_party: RelyingPartyClient<Channel>,
 }
 
@@ -57,11 +59,43 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl Services {
-    pub async fn connect(as_address: &str, rp_address: &str) -> Result<Self, String> {
-        Ok(Self {
-            authorization_server: AuthorizationServerClient::new(channel("AS", as_address).await?),
-            relying_party: RelyingPartyClient::new(channel("RP", rp_address).await?),
-        })
+    /// `as_addresses`: one AS, or several replicas separated by commas
+    /// (round-robin, so consecutive calls of a story land on different ones).
+    pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, String> {
+        let mut authorization_servers = Vec::new();
+        for address in as_addresses
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            authorization_servers.push(AuthorizationServerClient::new(
+                channel("AS", address).await?,
+            ));
+        }
+        if authorization_servers.is_empty() {
+            return Err("no AS address".into());
+        }
+        Ok(Self::from_clients(
+            authorization_servers,
+            RelyingPartyClient::new(channel("RP", rp_address).await?),
+        ))
+    }
+
+    pub fn from_clients(
+        authorization_servers: Vec<AuthorizationServerClient<Channel>>,
+        relying_party: RelyingPartyClient<Channel>,
+    ) -> Self {
+        Self {
+            authorization_servers,
+            next: Default::default(),
+            relying_party,
+        }
+    }
+
+    /// The AS replica for the next call.
+    pub fn authorization_server(&self) -> AuthorizationServerClient<Channel> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.authorization_servers[i % self.authorization_servers.len()].clone()
     }
 }
 
@@ -240,7 +274,6 @@ async fn run_step(
 ) -> Result<(StepRecord, bool), String> {
     let started = std::time::Instant::now();
     let mut rp = services.relying_party.clone();
-    let mut authorization_server = services.authorization_server.clone();
     let prepared = rp
         .prepare_request(PrepareRequestRequest {
             session_id: session_id.to_owned(),
@@ -258,24 +291,7 @@ async fn run_step(
     let request = prepared
         .request
         .ok_or_else(|| format!("RP PrepareRequest {}: no request", step.service))?;
-    let call = request.clone();
-    let response = match endpoint {
-        Endpoint::ServerMetadata => authorization_server.server_metadata(call).await,
-        Endpoint::Jwks => authorization_server.jwks(call).await,
-        Endpoint::Authorization => authorization_server.authorization(call).await,
-        Endpoint::Token => authorization_server.token(call).await,
-        Endpoint::Introspection => authorization_server.introspection(call).await,
-        Endpoint::Revocation => authorization_server.revocation(call).await,
-        Endpoint::ProviderConfiguration => authorization_server.provider_configuration(call).await,
-        Endpoint::Userinfo => authorization_server.userinfo(call).await,
-        Endpoint::Registration => authorization_server.registration(call).await,
-        Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
-        Endpoint::Unspecified => {
-            return Err(format!("RP named no AS endpoint for {}", step.service));
-        }
-    }
-    .map_err(|s| format!("AS {}: {}", endpoint_name(endpoint), s.message()))?
-    .into_inner();
+    let response = call_as(services, endpoint, &request, step).await?;
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
@@ -308,6 +324,54 @@ async fn run_step(
     }
     record.elapsed = started.elapsed();
     Ok((record, retry))
+}
+
+/// Sends a request to the AS RPC of `endpoint`, on the next replica. A
+/// replica that cannot be reached (UNAVAILABLE: the request never got to
+/// it) is skipped for the next one; any other answer is final, since an
+/// OAuth request must not be sent twice.
+async fn call_as(
+    services: &Services,
+    endpoint: Endpoint,
+    request: &OAuthRequest,
+    step: &Step,
+) -> Result<OAuthResponse, String> {
+    let mut last = String::new();
+    let first = services
+        .next
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let replicas = services.authorization_servers.len();
+    for i in 0..replicas {
+        let mut authorization_server =
+            services.authorization_servers[(first + i) % replicas].clone();
+        let call = request.clone();
+        let answer = match endpoint {
+            Endpoint::ServerMetadata => authorization_server.server_metadata(call).await,
+            Endpoint::Jwks => authorization_server.jwks(call).await,
+            Endpoint::Authorization => authorization_server.authorization(call).await,
+            Endpoint::Token => authorization_server.token(call).await,
+            Endpoint::Introspection => authorization_server.introspection(call).await,
+            Endpoint::Revocation => authorization_server.revocation(call).await,
+            Endpoint::ProviderConfiguration => {
+                authorization_server.provider_configuration(call).await
+            }
+            Endpoint::Userinfo => authorization_server.userinfo(call).await,
+            Endpoint::Registration => authorization_server.registration(call).await,
+            Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
+            Endpoint::Unspecified => {
+                return Err(format!("RP named no AS endpoint for {}", step.service));
+            }
+        };
+        match answer {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(s) if s.code() == tonic::Code::Unavailable => last = s.message().to_owned(),
+            Err(s) => return Err(format!("AS {}: {}", endpoint_name(endpoint), s.message())),
+        }
+    }
+    Err(format!(
+        "AS {}: no replica reachable: {last}",
+        endpoint_name(endpoint)
+    ))
 }
 
 fn endpoint_name(endpoint: Endpoint) -> &'static str {

@@ -6,6 +6,7 @@
 //! Every operation that guards a single-use or rotation guarantee is one
 //! atomic step of the store: taking a code, rotating a refresh token.
 pub mod memory;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -14,12 +15,13 @@ use oauth_core::pkce;
 use oauth_core::scope::Scope;
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 use crate::config::Client;
 
 /// What an authorization code stands for (RFC 6749 §4.1.2: bound to the
 /// client, the redirect URI, the user, the scope and the PKCE challenge).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CodeGrant {
     pub client_id: String,
     pub redirect_uri: String,
@@ -55,7 +57,7 @@ pub enum CodeTake {
 
 /// A grant: one user's (or client's) authorization to one client, the root
 /// of a token family (the refresh tokens and access tokens minted from it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GrantRecord {
     pub grant_id: String,
     pub client_id: String,
