@@ -27,7 +27,9 @@ cargo build --release --locked -p as-service -p rp-service -p orchestrator
 
 step "images"
 deploy/stage.sh
-for bin in as-service rp-service orchestrator; do
+images="as-service rp-service orchestrator"
+[ -x deploy/build/bin/redis-server ] && images="$images redis-server"
+for bin in $images; do
   if ! docker build -f deploy/Dockerfile --build-arg "BIN=$bin" -t "oidc-story/$bin:latest" deploy/build >"$root/deploy/build/$bin.build.log" 2>&1; then
     cat "$root/deploy/build/$bin.build.log" >&2
     exit 1
@@ -110,5 +112,68 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "keys survived the restart: $after"
+
+if [ ! -x deploy/build/bin/redis-server ]; then
+  echo "SKIPPED the replicated deployment: no redis-server on this machine to build an image from"
+  step "compose test passed"
+  exit 0
+fi
+
+step "two AS replicas sharing Redis"
+compose --profile tools down -v --remove-orphans
+project="$project-replicas"
+compose() { docker-compose -p "$project" -f deploy/docker-compose.replicas.yml "$@"; }
+export AS1_HOST_PORT=55061 AS2_HOST_PORT=55071 RP_HOST_PORT=55062
+replicas="127.0.0.1:$AS1_HOST_PORT,127.0.0.1:$AS2_HOST_PORT"
+compose up -d redis as1 as2 rp
+for port in "$AS1_HOST_PORT" "$AS2_HOST_PORT" "$RP_HOST_PORT"; do
+  deadline=$((SECONDS + 60))
+  until ./target/release/as-service health --addr "127.0.0.1:$port" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || { echo "nothing answers on port $port" >&2; exit 1; }
+    sleep 0.1
+  done
+done
+check_all() {
+  python3 - "$1" <<'PY'
+import json, sys
+stories = [json.loads(line) for line in open(sys.argv[1])]
+failed = [s["story"] for s in stories if not s["ok"]]
+print(f"{len(stories)} stories: {'all ok' if not failed else 'FAILED ' + ', '.join(failed)}")
+sys.exit(1 if failed or len(stories) < 16 else 0)
+PY
+}
+compose --profile tools run --rm orchestrator run --all --format json > "$work/replicas.compose.jsonl"
+check_all "$work/replicas.compose.jsonl"
+./target/release/orchestrator run --all --format json --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/replicas.host.jsonl"
+check_all "$work/replicas.host.jsonl"
+before="$(kids "$work/replicas")"
+
+step "a replica stopped during concurrent stories"
+./target/release/orchestrator bench --all --concurrency 8 --duration 4 --format json \
+  --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/during-loss.json" || true &
+bench_pid=$!
+sleep 1.5
+compose stop as1
+wait $bench_pid || true
+python3 -c "import json; r = json.load(open('$work/during-loss.json')); print(f\"during the loss: {r['completed']} stories completed, {r['errors']} cut off\")"
+./target/release/orchestrator run --all --format json --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/after-loss.host.jsonl"
+check_all "$work/after-loss.host.jsonl"
+echo "after the loss every story passed through the remaining replica"
+
+step "every replica and Redis restarted"
+compose start as1
+compose restart redis as1 as2
+for port in "$AS1_HOST_PORT" "$AS2_HOST_PORT"; do
+  deadline=$((SECONDS + 60))
+  until ./target/release/as-service health --addr "127.0.0.1:$port" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || { echo "nothing answers on port $port" >&2; exit 1; }
+    sleep 0.1
+  done
+done
+./target/release/orchestrator run --all --format json --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/restarted.host.jsonl"
+check_all "$work/restarted.host.jsonl"
+after="$(kids "$work/restarted")"
+[ "$before" = "$after" ] || { echo "the replicas' keys changed across the restart" >&2; exit 1; }
+echo "both replicas kept the shared key set: $after"
 
 step "compose test passed"

@@ -7,21 +7,28 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/deploy/build"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/rootfs/etc" "$out/data"
-for bin in as-service rp-service orchestrator; do
+mkdir -p "$out/bin" "$out/data"
+bins="as-service rp-service orchestrator"
+# Redis for the replicated deployment, when the machine has it (Debian's redis-server).
+redis="$(command -v redis-server || true)"
+for bin in $bins ${redis:+redis-server}; do
   src="$root/target/release/$bin"
+  [ "$bin" = redis-server ] && src="$redis"
   [ -x "$src" ] || { echo "missing $src: run cargo build --release first" >&2; exit 2; }
   strip -o "$out/bin/$bin" "$src"
-  # Every library the binary loads, at the path the loader will look for it.
+  # Each image's root: every library the binary loads, at the path the
+  # loader will look for it.
+  fs="$out/rootfs-$bin"
+  mkdir -p "$fs/etc"
   ldd "$src" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
     [ -f "$lib" ] || continue
-    mkdir -p "$out/rootfs$(dirname "$lib")"
-    cp -L "$lib" "$out/rootfs$lib"
+    mkdir -p "$fs$(dirname "$lib")"
+    cp -L "$lib" "$fs$lib"
   done
+  # glibc resolves names itself (files, then DNS: Docker's embedded resolver
+  # answers compose service names); these files tell it how.
+  printf 'hosts: files dns\n' > "$fs/etc/nsswitch.conf"
+  printf 'root:x:0:0::/:/app\napp:x:65532:65532::/var/lib/oidc-story:/app\n' > "$fs/etc/passwd"
+  printf 'root:x:0:\napp:x:65532:\n' > "$fs/etc/group"
 done
-# glibc resolves names itself (files, then DNS: Docker's embedded resolver
-# answers compose service names); these files tell it how.
-printf 'hosts: files dns\n' > "$out/rootfs/etc/nsswitch.conf"
-printf 'root:x:0:0::/:/app\napp:x:65532:65532::/var/lib/oidc-story:/app\n' > "$out/rootfs/etc/passwd"
-printf 'root:x:0:\napp:x:65532:\n' > "$out/rootfs/etc/group"
-du -sh "$out/bin"/* "$out/rootfs" | sed 's/^/staged: /'
+du -sh "$out/bin"/* "$out"/rootfs-* | sed 's/^/staged: /'

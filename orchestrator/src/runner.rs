@@ -62,18 +62,40 @@ impl Services {
     /// `as_addresses`: one AS, or several replicas separated by commas
     /// (round-robin, so consecutive calls of a story land on different ones).
     pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, String> {
-        let mut authorization_servers = Vec::new();
-        for address in as_addresses
+        let addresses: Vec<&str> = as_addresses
             .split(',')
             .map(str::trim)
             .filter(|a| !a.is_empty())
-        {
-            authorization_servers.push(AuthorizationServerClient::new(
-                channel("AS", address).await?,
-            ));
+            .collect();
+        let mut authorization_servers = Vec::new();
+        let mut reachable = 0;
+        let mut last = String::new();
+        for address in &addresses {
+            match channel("AS", address).await {
+                Ok(c) => {
+                    reachable += 1;
+                    authorization_servers.push(AuthorizationServerClient::new(c));
+                }
+                // One replica down among several: keep it, lazily, and let
+                // calls fail over to the others until it is back.
+                Err(e) if addresses.len() > 1 => {
+                    last = e;
+                    let url = grpc_url(address);
+                    let lazy = ChannelEndpoint::from_shared(url)
+                        .map_err(|e| format!("AS address {address:?}: {e}"))?
+                        .connect_timeout(Duration::from_secs(2))
+                        .connect_lazy();
+                    authorization_servers.push(AuthorizationServerClient::new(lazy));
+                }
+                Err(e) => return Err(e),
+            }
         }
-        if authorization_servers.is_empty() {
-            return Err("no AS address".into());
+        if reachable == 0 {
+            return Err(if last.is_empty() {
+                "no AS address".into()
+            } else {
+                last
+            });
         }
         Ok(Self::from_clients(
             authorization_servers,
