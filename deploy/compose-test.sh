@@ -176,4 +176,30 @@ after="$(kids "$work/restarted")"
 [ "$before" = "$after" ] || { echo "the replicas' keys changed across the restart" >&2; exit 1; }
 echo "both replicas kept the shared key set: $after"
 
+step "key rotation on the shared key file"
+compose exec -T as1 /app keys rotate --delay 0 --retire-after 600
+sleep 6   # every replica rereads the key file within 5 s
+./target/release/orchestrator run --all --format json --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/rotated.host.jsonl"
+check_all "$work/rotated.host.jsonl"
+rotated="$(kids "$work/rotated")"
+[ "$(wc -w <<<"$rotated")" -eq "$(( $(wc -w <<<"$after") + 1 ))" ] \
+  || { echo "after rotation the JWKS should hold the old keys and one new: $rotated" >&2; exit 1; }
+for kid in $after; do
+  grep -qw -- "$kid" <<<"$rotated" || { echo "the old key $kid is no longer published" >&2; exit 1; }
+done
+new_kid="$(comm -13 <(tr ' ' '\n' <<<"$after" | sort) <(tr ' ' '\n' <<<"$rotated" | sort))"
+python3 - "$work/rotated.host.jsonl" "$new_kid" <<'PY'
+import base64, json, sys
+kids = set()
+for line in open(sys.argv[1]):
+    for step in json.loads(line)["steps"]:
+        body = (step.get("response") or {}).get("body")
+        if isinstance(body, dict) and isinstance(body.get("access_token"), str) and body["access_token"].count(".") == 2:
+            head = body["access_token"].split(".")[0]
+            kids.add(json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"])
+print(f"access tokens after the rotation were signed by: {sorted(kids)}")
+sys.exit(0 if kids == {sys.argv[2]} else 1)
+PY
+echo "rotated: every access token is signed by the new key; published: $rotated"
+
 step "compose test passed"

@@ -420,6 +420,21 @@ fn err<T>(msg: impl Into<String>) -> Result<T, ConfigError> {
 }
 
 impl Config {
+    /// The longest a token this server signs stays valid, seconds: how long
+    /// a retired signing key must stay published (key rotation).
+    pub fn longest_signed_lifetime(&self) -> i64 {
+        self.clients
+            .values()
+            .map(|c| c.access_token_lifetime)
+            .chain([
+                self.access_token_lifetime,
+                self.id_token_lifetime,
+                self.registration.access_token_lifetime,
+            ])
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The built-in default configuration.
     pub fn default_config() -> Result<Self, ConfigError> {
         Self::from_toml(DEFAULT_CONFIG)

@@ -100,6 +100,28 @@ endpoint_rpcs! {
 /// How often expired codes, tokens and revocations are forgotten.
 const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How often the key file is reread (key rotation reaches every replica
+/// within this).
+const KEY_FILE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Swaps in the key file's keys if it changed; a bad file is logged and the
+/// current keys stay.
+pub fn reload_keys(server: &AuthServer, watch: &mut crate::keys::KeyFileWatch) {
+    match watch.changed() {
+        Ok(None) => {}
+        Ok(Some(keys)) => {
+            let kids: Vec<String> = keys.keys().iter().map(|k| k.kid().to_owned()).collect();
+            match server.replace_keys(keys) {
+                Ok(()) => tracing::info!(?kids, "key file changed: keys reloaded"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "key file changed but cannot be served; keeping the current keys")
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "key file unreadable; keeping the current keys"),
+    }
+}
+
 /// Serves the AS on an already bound listener until `shutdown` completes,
 /// with reflection (v1 and v1alpha) and grpc.health.v1 beside it.
 pub async fn run(
@@ -123,6 +145,17 @@ pub async fn run(
             }
         }
     });
+    let key_watch = server.config.keys_file.clone().map(|path| {
+        let server = server.clone();
+        tokio::spawn(async move {
+            let mut watch = crate::keys::KeyFileWatch::new(&path);
+            let mut ticks = tokio::time::interval(KEY_FILE_INTERVAL);
+            loop {
+                ticks.tick().await;
+                reload_keys(&server, &mut watch);
+            }
+        })
+    });
     // tonic refuses messages over 4x the limit itself (OUT_OF_RANGE); those
     // between the limit and that are refused by the RPC (RESOURCE_EXHAUSTED).
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
@@ -135,6 +168,9 @@ pub async fn run(
         .serve_with_incoming_shutdown(oidc_story_proto::incoming(listener), shutdown)
         .await;
     purger.abort();
+    if let Some(watch) = key_watch {
+        watch.abort();
+    }
     served?;
     Ok(())
 }

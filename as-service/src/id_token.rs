@@ -94,9 +94,10 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
     if let Some(code) = spec.code {
         map.insert("c_hash".into(), Value::String(hash(code)?));
     }
-    let key = server
-        .keys
-        .signing_key(alg)
+    let keys = server.keys();
+    let key = keys
+        .set
+        .signing_key_at(alg, now)
         .ok_or_else(|| OAuthError::server_error("no key for the client's ID token alg"))?;
     key.sign(ID_TOKEN_TYP, &claims).map_err(|e| {
         tracing::error!(error = %e, "signing an ID token failed");

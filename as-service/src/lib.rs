@@ -29,9 +29,8 @@ pub mod request_object;
 pub mod store;
 pub mod tokens;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use jsonwebtoken::jwk::JwkSet;
 use oauth_core::clock::{SharedClock, SystemClock};
 use oauth_core::jose::KeySet;
 
@@ -41,14 +40,12 @@ pub use grpc::run;
 /// documents that never change while the server runs.
 pub struct AuthServer {
     pub config: config::Config,
-    pub keys: KeySet,
     pub store: Arc<dyn store::Store>,
     pub clock: SharedClock,
+    /// The signing keys; replaced whole when the key file changes (rotation).
+    keys: RwLock<Arc<keys::KeyState>>,
     metadata: serde_json::Value,
-    jwks: serde_json::Value,
-    /// The public keys, parsed, for validating this server's own tokens.
-    verification_keys: JwkSet,
-    /// The server secret: the configured salt, or one derived from the keys.
+    /// The server secret: the configured salt, or the key set's.
     secret: oauth_core::secret::Secret,
 }
 
@@ -69,33 +66,49 @@ impl AuthServer {
         store: Arc<dyn store::Store>,
         clock: SharedClock,
     ) -> Result<Arc<Self>, config::ConfigError> {
+        let metadata = endpoint::metadata::document(&config)?;
+        let secret = config
+            .pairwise_salt
+            .clone()
+            .unwrap_or_else(|| oauth_core::secret::Secret::new(keys::server_secret(&keys)));
+        let state = Self::key_state(&config, keys)?;
+        Ok(Arc::new(Self {
+            config,
+            store,
+            clock,
+            keys: RwLock::new(Arc::new(state)),
+            metadata,
+            secret,
+        }))
+    }
+
+    fn key_state(
+        config: &config::Config,
+        keys: KeySet,
+    ) -> Result<keys::KeyState, config::ConfigError> {
         if keys.signing_key(config.access_token_alg).is_none() {
             return Err(config::ConfigError(format!(
                 "the key set has no key for {}",
                 oauth_core::jose::alg_name(config.access_token_alg)
             )));
         }
-        let metadata = endpoint::metadata::document(&config)?;
-        let jwks = keys.public_jwks();
-        let verification_keys = oauth_core::jose::parse_jwks(&jwks.to_string())
-            .map_err(|e| config::ConfigError(e.to_string()))?;
-        // Replicas that share the key file derive the same secret.
-        let secret = config.pairwise_salt.clone().unwrap_or_else(|| {
-            oauth_core::secret::Secret::new(oauth_core::secret::fingerprint(&format!(
-                "server secret\n{}",
-                keys.to_private_jwks()
-            )))
-        });
-        Ok(Arc::new(Self {
-            config,
-            keys,
-            store,
-            clock,
-            metadata,
-            jwks,
-            verification_keys,
-            secret,
-        }))
+        keys::KeyState::new(keys).map_err(config::ConfigError)
+    }
+
+    /// The current keys.
+    pub fn keys(&self) -> Arc<keys::KeyState> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Swaps in a new key set (a rotated key file); a set that cannot serve
+    /// is refused and the current keys stay.
+    pub fn replace_keys(&self, keys: KeySet) -> Result<(), config::ConfigError> {
+        let state = Arc::new(Self::key_state(&self.config, keys)?);
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = state;
+        Ok(())
     }
 
     /// The server secret (the configured salt, or derived from the keys).

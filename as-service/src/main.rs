@@ -36,6 +36,35 @@ enum Command {
     /// Ask a running server whether it is serving (grpc.health.v1), for
     /// container health checks: exit 0 when SERVING.
     Health(oidc_story_proto::HealthArgs),
+    /// Manage the key file.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum KeysCommand {
+    /// Rotate a signing key: the new key is published at once and signs
+    /// after --delay; the old one stays published until every token it
+    /// signed has expired. Running servers pick the change up within 5 s.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RotateArgs {
+    /// The key file (default: --keys / the configuration's keys_file).
+    #[arg(long = "file")]
+    file: Option<PathBuf>,
+    /// The algorithm whose key is rotated.
+    #[arg(long, default_value = "ES256", value_parser = ["ES256", "RS256", "EdDSA"])]
+    alg: String,
+    /// Seconds between publishing the new key and signing with it, so that
+    /// every replica and every client's JWKS cache knows it first.
+    #[arg(long, default_value_t = 60)]
+    delay: i64,
+    /// Seconds the old key stays published after the new one starts
+    /// signing (default: the longest token lifetime of the configuration).
+    #[arg(long)]
+    retire_after: Option<i64>,
 }
 
 /// mimalloc: allocation-heavy gRPC work spread over threads contends less
@@ -55,6 +84,18 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Some(Command::Keys(KeysCommand::Rotate(rotate))) = &args.command {
+        return match rotate_keys(&args, rotate) {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("as-service keys rotate: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     oidc_story_proto::init_tracing();
     match serve(args).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -65,7 +106,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+fn load_config(args: &Args) -> Result<Config, Box<dyn std::error::Error + Send + Sync>> {
     let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -74,11 +115,44 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         }
         None => Config::default_config()?,
     };
-    if let Some(issuer) = &args.issuer {
-        config.set_issuer(issuer)?;
-    }
     if args.keys.is_some() {
         config.keys_file = args.keys.clone();
+    }
+    Ok(config)
+}
+
+fn rotate_keys(
+    args: &Args,
+    rotate: &RotateArgs,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let config = load_config(args)?;
+    let path = rotate
+        .file
+        .clone()
+        .or(config.keys_file.clone())
+        .ok_or("no key file: give --file, --keys or a configuration with keys_file")?;
+    let alg: jsonwebtoken::Algorithm = rotate.alg.parse().map_err(|_| "unknown --alg")?;
+    let retire_after = rotate
+        .retire_after
+        .unwrap_or_else(|| config.longest_signed_lifetime());
+    let now = oauth_core::clock::Clock::now(&oauth_core::clock::SystemClock);
+    let done = as_service::keys::rotate_file(&path, alg, now, rotate.delay, retire_after)?;
+    Ok(format!(
+        "{}: new {} key {} signs from {} (in {} s); the previous one is published until {}; {} retired key(s) removed",
+        path.display(),
+        rotate.alg,
+        done.kid,
+        done.activates_at,
+        rotate.delay,
+        done.retires_at,
+        done.pruned
+    ))
+}
+
+async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut config = load_config(&args)?;
+    if let Some(issuer) = &args.issuer {
+        config.set_issuer(issuer)?;
     }
     let keys = match &config.keys_file {
         Some(path) => as_service::keys::load_or_generate(path)?,

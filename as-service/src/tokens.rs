@@ -45,9 +45,10 @@ pub fn mint_access_token(
         sid: spec.grant_id.map(str::to_owned),
         cnf: spec.jkt.map(|jkt| serde_json::json!({ "jkt": jkt })),
     };
-    let key = server
-        .keys
-        .signing_key(server.config.access_token_alg)
+    let keys = server.keys();
+    let key = keys
+        .set
+        .signing_key_at(server.config.access_token_alg, now)
         .ok_or_else(|| OAuthError::server_error("no signing key"))?;
     let token = key.sign(ACCESS_TOKEN_TYP, &claims).map_err(|e| {
         tracing::error!(error = %e, "signing an access token failed");
@@ -89,7 +90,7 @@ pub async fn inspect_access_token(
     token: &str,
 ) -> Result<(AccessTokenClaims, Result<(), Invalid>), Invalid> {
     let algs = [JwsAlgorithm::ES256, JwsAlgorithm::RS256];
-    let verified = jose::verify(token, &server.verification_keys, &algs)
+    let verified = jose::verify(token, &server.keys().verification, &algs)
         .map_err(|e| Invalid::NotOurs(e.to_string()))?;
     let typ = verified
         .header

@@ -81,6 +81,14 @@ pub struct PrivateJwk {
     pub dq: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qi: Option<String>,
+    /// Key rotation: when the key starts signing (Unix time); published
+    /// before that. Absent: signing since it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activates_at: Option<i64>,
+    /// Key rotation: when the key is no longer published (every token it
+    /// signed has expired). Absent: published for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retires_at: Option<i64>,
 }
 
 impl fmt::Debug for PrivateJwk {
@@ -355,6 +363,24 @@ impl SigningKey {
         &self.public
     }
 
+    /// When the key starts signing (key rotation); `None`: it always has.
+    pub fn activates_at(&self) -> Option<i64> {
+        self.private.activates_at
+    }
+
+    /// When the key stops being published; `None`: never.
+    pub fn retires_at(&self) -> Option<i64> {
+        self.private.retires_at
+    }
+
+    fn signs_at(&self, now: i64) -> bool {
+        self.activates_at().is_none_or(|a| a <= now) && self.published_at(now)
+    }
+
+    fn published_at(&self, now: i64) -> bool {
+        self.retires_at().is_none_or(|r| r > now)
+    }
+
     /// Signs `claims` as a JWS with this key; `typ` goes in the header (RFC 7515 §4.1.9).
     pub fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, JoseError> {
         #[derive(Serialize)]
@@ -444,6 +470,10 @@ pub fn alg_name(alg: Algorithm) -> &'static str {
 #[derive(Debug)]
 pub struct KeySet {
     keys: Vec<SigningKey>,
+    /// A random secret kept in the key file beside the keys (never
+    /// published), from which the server derives its keyed digests; kept
+    /// across rotations, shared by every replica reading the file.
+    server_secret: Option<String>,
 }
 
 impl KeySet {
@@ -454,6 +484,7 @@ impl KeySet {
                 SigningKey::generate(Algorithm::RS256)?,
                 SigningKey::generate(Algorithm::ES256)?,
             ],
+            server_secret: Some(crate::random::token(32)),
         })
     }
 
@@ -465,6 +496,7 @@ impl KeySet {
     pub fn generate_ec() -> Self {
         Self {
             keys: vec![SigningKey::generate(Algorithm::ES256).expect("EC key generation")],
+            server_secret: None,
         }
     }
 
@@ -473,6 +505,8 @@ impl KeySet {
         #[derive(Deserialize)]
         struct Set {
             keys: Vec<PrivateJwk>,
+            #[serde(default)]
+            server_secret: Option<String>,
         }
         let set: Set = serde_json::from_str(text)
             .map_err(|e| JoseError::BadKey(format!("not a JWK set: {e}")))?;
@@ -489,13 +523,20 @@ impl KeySet {
         if kids.windows(2).any(|w| w[0] == w[1]) {
             return Err(JoseError::BadKey("two keys share a kid".into()));
         }
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            server_secret: set.server_secret,
+        })
     }
 
     /// The private JWK set, for the key file.
     pub fn to_private_jwks(&self) -> String {
         let keys: Vec<&PrivateJwk> = self.keys.iter().map(|k| &k.private).collect();
-        serde_json::to_string_pretty(&json!({ "keys": keys })).unwrap_or_default()
+        let mut file = json!({ "keys": keys });
+        if let Some(secret) = &self.server_secret {
+            file["server_secret"] = Value::String(secret.clone());
+        }
+        serde_json::to_string_pretty(&file).unwrap_or_default()
     }
 
     /// The public JWK set (RFC 7517 §5): no private member ever leaves.
@@ -503,9 +544,62 @@ impl KeySet {
         json!({ "keys": self.keys.iter().map(SigningKey::public_jwk).collect::<Vec<_>>() })
     }
 
-    /// The key that signs with `alg`.
+    /// The key that signs with `alg`, ignoring rotation times.
     pub fn signing_key(&self, alg: Algorithm) -> Option<&SigningKey> {
         self.keys.iter().find(|k| k.alg == alg)
+    }
+
+    /// The key that signs with `alg` at `now`: of the keys active then, the
+    /// one activated last (key rotation).
+    pub fn signing_key_at(&self, alg: Algorithm, now: i64) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .filter(|k| k.alg == alg && k.signs_at(now))
+            .max_by_key(|k| k.activates_at().unwrap_or(i64::MIN))
+    }
+
+    /// The public JWK set at `now`: every key not yet retired, including
+    /// keys published ahead of their activation.
+    pub fn public_jwks_at(&self, now: i64) -> Value {
+        json!({ "keys": self.keys.iter().filter(|k| k.published_at(now)).map(SigningKey::public_jwk).collect::<Vec<_>>() })
+    }
+
+    /// Keeps `secret` as the server secret unless the set already has one.
+    pub fn keep_server_secret(&mut self, secret: String) {
+        self.server_secret.get_or_insert(secret);
+    }
+
+    /// The secret kept beside the keys, if the file has one.
+    pub fn server_secret(&self) -> Option<&str> {
+        self.server_secret.as_deref()
+    }
+
+    /// Key rotation: adds a fresh key for `alg` that starts signing at
+    /// `activates_at`, and retires the current keys of that algorithm at
+    /// `retires_at` (after every token they signed has expired).
+    pub fn rotate(
+        &mut self,
+        alg: Algorithm,
+        activates_at: i64,
+        retires_at: i64,
+    ) -> Result<String, JoseError> {
+        let mut key = SigningKey::generate(alg)?;
+        key.private.activates_at = Some(activates_at);
+        for old in self
+            .keys
+            .iter_mut()
+            .filter(|k| k.alg == alg && k.private.retires_at.is_none())
+        {
+            old.private.retires_at = Some(retires_at);
+        }
+        let kid = key.kid.clone();
+        self.keys.push(key);
+        Ok(kid)
+    }
+
+    /// Drops keys retired before `now`.
+    pub fn prune(&mut self, now: i64) {
+        self.keys.retain(|k| k.published_at(now));
     }
 
     pub fn keys(&self) -> &[SigningKey] {

@@ -5,7 +5,9 @@ use crate::AuthServer;
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     match super::plain_get(request) {
-        Ok(()) => HttpResponse::json(200, &server.jwks)
+        // Keys published ahead of signing, and retired keys until every
+        // token they signed has expired.
+        Ok(()) => HttpResponse::json(200, &server.keys().set.public_jwks_at(server.clock.now()))
             .with_header("content-type", "application/jwk-set+json"),
         Err(e) => e.to_response(),
     }
