@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The docker path, end to end: release build, images, `docker-compose up`,
 # health, every story through the compose network and from the host, an AS
-# restart (its keys must survive), every story again — and always `down -v`.
+# restart (its keys must survive), every story again; then two AS replicas
+# on Redis: loss of one mid-run, a full restart (refresh tokens and
+# registrations issued before must still work), key rotation — and always
+# `down -v`.
 # Prints the image sizes and how long the services took to become healthy.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -161,6 +164,12 @@ check_all "$work/after-loss.host.jsonl"
 echo "after the loss every story passed through the remaining replica"
 
 step "every replica and Redis restarted"
+# Issued through the surviving replica before the restart, checked through
+# the other one after it (grpcio from the venv tests/python/run.sh makes).
+venv="$root/target/py-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check grpcio grpcio-reflection protobuf
+"$venv/bin/python" deploy/persistence_check.py issue "127.0.0.1:$AS2_HOST_PORT" "$work/issued.json"
 compose start as1
 compose restart redis as1 as2
 for port in "$AS1_HOST_PORT" "$AS2_HOST_PORT"; do
@@ -172,6 +181,7 @@ for port in "$AS1_HOST_PORT" "$AS2_HOST_PORT"; do
 done
 ./target/release/orchestrator run --all --format json --as "$replicas" --rp "127.0.0.1:$RP_HOST_PORT" > "$work/restarted.host.jsonl"
 check_all "$work/restarted.host.jsonl"
+"$venv/bin/python" deploy/persistence_check.py check "127.0.0.1:$AS1_HOST_PORT" "$work/issued.json"
 after="$(kids "$work/restarted")"
 [ "$before" = "$after" ] || { echo "the replicas' keys changed across the restart" >&2; exit 1; }
 echo "both replicas kept the shared key set: $after"
