@@ -9,6 +9,7 @@ Usage: persistence_check.py issue|check AS_ADDR STATE_FILE
 import base64
 import hashlib
 import json
+import os
 import secrets
 import sys
 import urllib.parse
@@ -16,7 +17,7 @@ import urllib.parse
 import grpc
 from google.protobuf import descriptor_pool
 
-sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "tests", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
 from reflection_check import AS_SERVICE, call, load_symbol  # noqa: E402
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}

@@ -76,13 +76,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Health(health)) = &args.command {
-        return match oidc_story_proto::health_check(health).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("as-service health: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return oidc_story_proto::health_command("as-service", health).await;
     }
     if let Some(Command::Keys(KeysCommand::Rotate(rotate))) = &args.command {
         return match rotate_keys(&args, rotate) {

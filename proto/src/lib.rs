@@ -93,6 +93,18 @@ pub struct HealthArgs {
     pub service: String,
 }
 
+/// The `health` subcommand of `program`: exit 0 when SERVING, else the
+/// reason on stderr and exit 1.
+pub async fn health_command(program: &str, args: &HealthArgs) -> std::process::ExitCode {
+    match health_check(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program} health: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the check; `Ok(())` when SERVING.
 pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
     use tonic_health::pb::health_check_response::ServingStatus;

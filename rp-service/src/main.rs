@@ -36,13 +36,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Health(health)) = &args.command {
-        return match oidc_story_proto::health_check(health).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("rp-service health: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return oidc_story_proto::health_command("rp-service", health).await;
     }
     oidc_story_proto::init_tracing();
     match serve(args).await {
