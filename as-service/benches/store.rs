@@ -49,7 +49,8 @@ async fn preloaded(n: usize) -> MemoryStore {
                     jkt: None,
                 },
             )
-            .await;
+            .await
+            .unwrap();
         store
             .put_grant(GrantRecord {
                 grant_id,
@@ -63,7 +64,8 @@ async fn preloaded(n: usize) -> MemoryStore {
                 expires_at: i64::MAX,
                 revoked: false,
             })
-            .await;
+            .await
+            .unwrap();
     }
     store
 }
@@ -77,8 +79,11 @@ fn store_operations(c: &mut Criterion) {
         c.bench_function(&format!("code_put_and_take/{label}"), |b| {
             b.to_async(&rt).iter(|| async {
                 let key = fingerprint(&random::token(32));
-                store.put_code(key.clone(), code()).await;
-                black_box(store.take_code(&key, "grant").await)
+                store
+                    .put_code(key.clone(), code(), usize::MAX, 0)
+                    .await
+                    .unwrap();
+                black_box(store.take_code(&key, "grant").await.unwrap())
             })
         });
         // One family rotated again and again: each iteration spends the
@@ -99,7 +104,8 @@ fn store_operations(c: &mut Criterion) {
                     expires_at: i64::MAX,
                     revoked: false,
                 })
-                .await;
+                .await
+                .unwrap();
             store
                 .put_refresh(
                     first.clone(),
@@ -110,14 +116,15 @@ fn store_operations(c: &mut Criterion) {
                         jkt: None,
                     },
                 )
-                .await;
+                .await
+                .unwrap();
         });
         let current = std::cell::RefCell::new(first);
         c.bench_function(&format!("refresh_rotation/{label}"), |b| {
             b.to_async(&rt).iter(|| async {
                 let next = fingerprint(&random::token(32));
                 let old = current.replace(next.clone());
-                black_box(store.rotate_refresh(&old, next, i64::MAX, 0).await)
+                black_box(store.rotate_refresh(&old, next, i64::MAX, 0).await.unwrap())
             })
         });
     }

@@ -53,11 +53,17 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
                 dpop_jkt: None,
                 expires_at: now + 600,
             },
+            usize::MAX,
+            now,
         )
-        .await;
+        .await
+        .unwrap();
     let grant_id = random::token(16);
-    let as_service::store::CodeTake::Fresh(c) =
-        server.store.take_code(&fingerprint(&code), &grant_id).await
+    let as_service::store::CodeTake::Fresh(c) = server
+        .store
+        .take_code(&fingerprint(&code), &grant_id)
+        .await
+        .unwrap()
     else {
         panic!("the code was just stored");
     };
@@ -75,7 +81,8 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
             expires_at: now + 43200,
             revoked: false,
         })
-        .await;
+        .await
+        .unwrap();
     server
         .store
         .put_refresh(
@@ -87,7 +94,8 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
                 jkt: None,
             },
         )
-        .await;
+        .await
+        .unwrap();
     let (token, _) = mint_access_token(
         server,
         &AccessTokenSpec {
@@ -168,7 +176,8 @@ async fn issue_one_grant_only(server: &AuthServer, scope: &Scope) {
                 jkt: None,
             },
         )
-        .await;
+        .await
+        .unwrap();
     server
         .store
         .put_grant(GrantRecord {
@@ -183,5 +192,6 @@ async fn issue_one_grant_only(server: &AuthServer, scope: &Scope) {
             expires_at: i64::MAX,
             revoked: false,
         })
-        .await;
+        .await
+        .unwrap();
 }

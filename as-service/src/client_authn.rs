@@ -9,17 +9,23 @@ use oauth_core::http::HttpRequest;
 use oauth_core::secret::Secret;
 
 use crate::AuthServer;
-use crate::config::{Client, ClientSecret};
+use crate::config::{Client, ClientSecret, Endpoint};
+
+/// Longest `jti` accepted in a client assertion: a random identifier needs
+/// no more, and the replay cache keeps only a fingerprint anyway.
+const MAX_JTI_LENGTH: usize = 256;
 
 /// Compared against when the client is unknown, so that an unknown id costs
 /// the same time as a wrong secret.
 const DECOY: &str = "decoy secret of a typical length";
 
-/// Authenticates the client of a request and returns its registration.
+/// Authenticates the client of a request at `endpoint` and returns its
+/// registration.
 pub async fn authenticate(
     server: &AuthServer,
     request: &HttpRequest,
     params: &Params,
+    endpoint: Endpoint,
 ) -> Result<Arc<Client>, OAuthError> {
     let realm = server.realm();
     let fail = |why: &str| {
@@ -27,7 +33,7 @@ pub async fn authenticate(
     };
     let presented = client_auth::presented(request.header("authorization"), params, realm)?
         .ok_or_else(|| fail("the request carries no client credentials"))?;
-    let Some(client) = server.client(&presented.client_id).await else {
+    let Some(client) = server.client(&presented.client_id).await? else {
         if let Some(secret) = &presented.secret {
             Secret::new(DECOY).matches(secret.expose());
         }
@@ -50,9 +56,12 @@ pub async fn authenticate(
         )));
     }
     if let Some(assertion) = &presented.assertion {
-        verify_assertion(server, request, &client, assertion)
+        verify_assertion(server, endpoint, &client, assertion)
             .await
-            .map_err(|why| fail(&why))?;
+            .map_err(|why| match why {
+                AssertionError::Refused(why) => fail(&why),
+                AssertionError::Store(e) => e.into(),
+            })?;
         return Ok(client);
     }
     let ok = match (&client.secret, &presented.secret) {
@@ -76,15 +85,34 @@ pub async fn authenticate(
     Ok(client)
 }
 
+/// Why an assertion was not accepted.
+enum AssertionError {
+    Refused(String),
+    Store(crate::store::StoreError),
+}
+
+impl From<&str> for AssertionError {
+    fn from(why: &str) -> Self {
+        Self::Refused(why.to_owned())
+    }
+}
+
+impl From<String> for AssertionError {
+    fn from(why: String) -> Self {
+        Self::Refused(why)
+    }
+}
+
 /// private_key_jwt (RFC 7523 §3, OIDC Core §9): signed by a key the client
-/// registered, iss and sub the client, aud this server, unexpired, and its
-/// jti never seen before.
+/// registered, iss and sub the client, aud this server, unexpired but not
+/// valid for longer than the configured maximum, and its jti never seen
+/// before.
 async fn verify_assertion(
     server: &AuthServer,
-    request: &HttpRequest,
+    endpoint: Endpoint,
     client: &Client,
     assertion: &str,
-) -> Result<(), String> {
+) -> Result<(), AssertionError> {
     use serde_json::Value;
     let jwks = client
         .jwks
@@ -103,21 +131,26 @@ async fn verify_assertion(
     {
         return Err("the assertion's iss and sub must be the client_id".into());
     }
-    // RFC 7523 §3 (3): the audience identifies this server: its issuer, or
-    // the endpoint the assertion is presented to.
-    let endpoint = oauth_core::dpop::htu(&request.url);
+    // RFC 7523 §3 (3): the audience identifies this server: its issuer,
+    // its token endpoint, or the endpoint the assertion is presented to —
+    // each by its canonical URL, never by the URL the caller names.
+    let endpoints = &server.config.endpoints;
+    let ours = [
+        server.config.issuer.clone(),
+        endpoints.url(Endpoint::Token).to_string(),
+        endpoints.url(endpoint).to_string(),
+    ];
     let audiences: Vec<&str> = match claims.get("aud") {
         Some(Value::String(a)) => vec![a.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    if !audiences
-        .iter()
-        .any(|a| *a == server.config.issuer || *a == endpoint)
-    {
+    if !audiences.iter().any(|a| ours.iter().any(|o| o == a)) {
         return Err(format!(
-            "the assertion's aud {audiences:?} does not name this server"
-        ));
+            "the assertion's aud {audiences:?} does not name this server ({})",
+            ours[..2].join(" or ")
+        )
+        .into());
     }
     let now = server.clock.now();
     let exp = claims
@@ -127,15 +160,34 @@ async fn verify_assertion(
     if exp <= now {
         return Err("the assertion has expired".into());
     }
+    // RFC 7523 §3 (4): the AS may refuse a JWT with an unreasonably far
+    // expiry; its jti would have to be remembered that long.
+    let max = server.config.client_authentication.assertion_max_lifetime;
+    if exp > now + max {
+        return Err(format!(
+            "the assertion's exp is {} s ahead; at most {max} s is accepted",
+            exp - now
+        )
+        .into());
+    }
     if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
         && nbf > now + server.config.dpop.leeway
     {
         return Err("the assertion is not valid yet".into());
     }
     let jti = text("jti").ok_or("the assertion has no jti")?;
-    // RFC 7523 §3 (7): one use per jti, remembered until the assertion expires.
+    if jti.is_empty() || jti.len() > MAX_JTI_LENGTH {
+        return Err(format!("the assertion's jti must be 1 to {MAX_JTI_LENGTH} characters").into());
+    }
+    // RFC 7523 §3 (7): one use per jti, remembered (by fingerprint) until
+    // the assertion expires, which is at most `max` ahead.
     let key = format!("assertion\n{}\n{jti}", client.client_id);
-    if !server.store.remember_once(key, exp, now).await {
+    if !server
+        .store
+        .remember_once(&key, exp, now)
+        .await
+        .map_err(AssertionError::Store)?
+    {
         return Err("the assertion was already used (jti replay)".into());
     }
     Ok(())

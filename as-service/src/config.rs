@@ -40,6 +40,12 @@ pub struct FileConfig {
     #[serde(default)]
     pub dpop: DpopFileConfig,
     #[serde(default)]
+    pub client_authentication: ClientAuthFileConfig,
+    #[serde(default)]
+    pub password_grant: PasswordGrantFileConfig,
+    #[serde(default)]
+    pub token_exchange: TokenExchangeFileConfig,
+    #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
     pub users: BTreeMap<String, UserFileConfig>,
@@ -65,6 +71,22 @@ pub struct AuthorizationFileConfig {
     pub code_lifetime: i64,
     /// Accept `code_challenge_method=plain` (RFC 7636 §4.2); S256 only when false.
     pub pkce_plain_allowed: bool,
+    /// Unused, unexpired codes one client may have at once: the
+    /// authorization endpoint is anonymous, so this bounds what anyone can
+    /// make the server keep.
+    #[serde(default = "default_max_outstanding_codes")]
+    pub max_outstanding_codes: usize,
+    /// Largest `claims` parameter accepted (OIDC Core §5.5), bytes.
+    #[serde(default = "default_max_claims_bytes")]
+    pub max_claims_bytes: usize,
+}
+
+fn default_max_outstanding_codes() -> usize {
+    1000
+}
+
+fn default_max_claims_bytes() -> usize {
+    4096
 }
 
 impl Default for AuthorizationFileConfig {
@@ -74,8 +96,58 @@ impl Default for AuthorizationFileConfig {
             acr: "urn:oasis:names:tc:SAML:2.0:ac:classes:InternetProtocolPassword".into(),
             code_lifetime: 600,
             pkce_plain_allowed: false,
+            max_outstanding_codes: default_max_outstanding_codes(),
+            max_claims_bytes: default_max_claims_bytes(),
         }
     }
+}
+
+/// Client authentication with signed assertions (RFC 7523 §3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientAuthFileConfig {
+    /// How far ahead an assertion's `exp` may be, seconds: its `jti` is
+    /// remembered that long at most.
+    pub assertion_max_lifetime: i64,
+}
+
+impl Default for ClientAuthFileConfig {
+    fn default() -> Self {
+        Self {
+            assertion_max_lifetime: 300,
+        }
+    }
+}
+
+/// The resource owner password grant (RFC 6749 §4.3): failed attempts are
+/// counted per user and per client over a window (RFC 6749 §10.7: protect
+/// against brute force), and refused once over the limit until it ends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordGrantFileConfig {
+    pub max_failures_per_user: u64,
+    pub max_failures_per_client: u64,
+    /// Seconds.
+    pub failure_window: i64,
+}
+
+impl Default for PasswordGrantFileConfig {
+    fn default() -> Self {
+        Self {
+            max_failures_per_user: 5,
+            max_failures_per_client: 20,
+            failure_window: 300,
+        }
+    }
+}
+
+/// Token exchange (RFC 8693).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangeFileConfig {
+    /// Public clients may exchange tokens (RFC 8693 §5: the AS decides
+    /// which clients may; by default only clients that authenticate).
+    pub public_clients: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,11 +237,59 @@ pub struct RegistrationFileConfig {
     pub scopes: Vec<String>,
     /// Access token lifetime of registered clients, seconds.
     pub access_token_lifetime: i64,
+    /// The grant types a registered client may have (RFC 7591 §2: the
+    /// server decides). Never `password` (RFC 9700 §2.4) unless listed here.
+    #[serde(default = "default_registration_grant_types")]
+    pub grant_types: Vec<String>,
+    /// Largest registration request accepted, bytes.
+    #[serde(default = "default_max_metadata_bytes")]
+    pub max_metadata_bytes: usize,
+    /// Most keys a registered client's `jwks` may hold.
+    #[serde(default = "default_max_keys")]
+    pub max_keys: usize,
+    /// A registered client that is not used for this long is forgotten, seconds.
+    #[serde(default = "default_unused_lifetime")]
+    pub unused_lifetime: i64,
+    /// Registrations one caller (network peer) may make per minute; 0: no limit.
+    #[serde(default = "default_max_per_caller_per_minute")]
+    pub max_per_caller_per_minute: u64,
+}
+
+fn default_registration_grant_types() -> Vec<String> {
+    [
+        "authorization_code",
+        "implicit",
+        "refresh_token",
+        oauth_core::token::GRANT_TYPE_TOKEN_EXCHANGE,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn default_max_metadata_bytes() -> usize {
+    8 * 1024
+}
+
+fn default_max_keys() -> usize {
+    4
+}
+
+fn default_unused_lifetime() -> i64 {
+    86400
+}
+
+fn default_max_per_caller_per_minute() -> u64 {
+    30
 }
 
 impl Default for RegistrationFileConfig {
     fn default() -> Self {
         Self {
+            grant_types: default_registration_grant_types(),
+            max_metadata_bytes: default_max_metadata_bytes(),
+            max_keys: default_max_keys(),
+            unused_lifetime: default_unused_lifetime(),
+            max_per_caller_per_minute: default_max_per_caller_per_minute(),
             enabled: true,
             secret_lifetime: 30 * 86400,
             max_clients: 10_000,
@@ -231,6 +351,10 @@ pub struct ClientFileConfig {
     /// Authorization requests must come through PAR (RFC 9126 §6).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// User claims the client may be given beyond those its scopes carry
+    /// (OIDC Core §5.5 requests are granted within scopes and this list).
+    #[serde(default)]
+    pub claims: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -350,6 +474,9 @@ pub struct Client {
     /// The algorithm its request objects must use; `None`: ES256 or RS256.
     pub request_object_alg: Option<JwsAlgorithm>,
     pub require_par: bool,
+    /// Claims it may be given beyond those of its scopes.
+    #[serde(default)]
+    pub claims: Vec<String>,
 }
 
 impl Client {
@@ -391,6 +518,8 @@ pub struct Config {
     pub login_acr: String,
     pub code_lifetime: i64,
     pub pkce_plain_allowed: bool,
+    pub max_outstanding_codes: usize,
+    pub max_claims_bytes: usize,
     pub refresh_token_lifetime: i64,
     pub id_token_lifetime: i64,
     /// The server secret behind pairwise subjects, registered clients'
@@ -399,6 +528,11 @@ pub struct Config {
     pub registration: RegistrationFileConfig,
     pub par: ParFileConfig,
     pub dpop: DpopFileConfig,
+    pub client_authentication: ClientAuthFileConfig,
+    pub password_grant: PasswordGrantFileConfig,
+    pub token_exchange: TokenExchangeFileConfig,
+    /// The canonical URL of every endpoint, derived from the issuer.
+    pub endpoints: Endpoints,
     pub clients: BTreeMap<String, Arc<Client>>,
     pub users: BTreeMap<String, User>,
 }
@@ -472,6 +606,27 @@ impl Config {
                 file.authorization.user
             ));
         }
+        if file.client_authentication.assertion_max_lifetime <= 0
+            || file.password_grant.failure_window <= 0
+            || file.registration.unused_lifetime <= 0
+        {
+            return err(
+                "client_authentication.assertion_max_lifetime, password_grant.failure_window and registration.unused_lifetime must be positive",
+            );
+        }
+        if file.authorization.max_outstanding_codes == 0 || file.authorization.max_claims_bytes == 0
+        {
+            return err(
+                "authorization.max_outstanding_codes and max_claims_bytes must be positive",
+            );
+        }
+        for g in &file.registration.grant_types {
+            if GrantType::parse(g).is_none() {
+                return err(format!(
+                    "registration.grant_types: {g:?} is not a supported grant type"
+                ));
+            }
+        }
         let mut clients = BTreeMap::new();
         for c in file.clients {
             let client =
@@ -479,6 +634,8 @@ impl Config {
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }
+            check_client_policy(&client, &file.token_exchange)
+                .map_err(|e| ConfigError(format!("client {:?}: {e}", client.client_id)))?;
             clients.insert(client.client_id.clone(), Arc::new(client));
         }
         let users = file
@@ -494,7 +651,9 @@ impl Config {
                 )
             })
             .collect();
+        let endpoints = Endpoints::new(&issuer)?;
         Ok(Self {
+            endpoints,
             issuer,
             listen: file.listen,
             keys_file: file.keys_file,
@@ -506,21 +665,152 @@ impl Config {
             login_acr: file.authorization.acr,
             code_lifetime: file.authorization.code_lifetime,
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
+            max_outstanding_codes: file.authorization.max_outstanding_codes,
+            max_claims_bytes: file.authorization.max_claims_bytes,
             refresh_token_lifetime: file.refresh_token.lifetime,
             id_token_lifetime: file.id_token.lifetime,
             pairwise_salt: file.id_token.pairwise_salt,
             registration: file.registration,
             par: file.par,
             dpop: file.dpop,
+            client_authentication: file.client_authentication,
+            password_grant: file.password_grant,
+            token_exchange: file.token_exchange,
             clients,
             users,
         })
     }
 
-    /// Replaces the issuer (flag or environment), validating it.
+    /// Replaces the issuer (flag or environment), validating it; the
+    /// endpoint URLs follow.
     pub fn set_issuer(&mut self, issuer: &str) -> Result<(), ConfigError> {
-        self.issuer = validate_issuer(issuer)?;
+        let issuer = validate_issuer(issuer)?;
+        self.endpoints = Endpoints::new(&issuer)?;
+        self.issuer = issuer;
         Ok(())
+    }
+}
+
+/// What a client may do whatever its metadata says: client_credentials
+/// only for confidential clients (RFC 6749 §4.4); token exchange for public
+/// clients only where the configuration allows it (RFC 8693 §5).
+pub fn check_client_policy(
+    client: &Client,
+    token_exchange: &TokenExchangeFileConfig,
+) -> Result<(), String> {
+    if client.is_public() && client.grant_types.contains(&GrantType::ClientCredentials) {
+        return Err("client_credentials is for confidential clients only (RFC 6749 §4.4); a public client (auth method none) cannot use it".into());
+    }
+    if client.is_public()
+        && client.grant_types.contains(&GrantType::TokenExchange)
+        && !token_exchange.public_clients
+    {
+        return Err("token exchange is not offered to public clients here (token_exchange.public_clients is false)".into());
+    }
+    Ok(())
+}
+
+/// The AS's endpoints, by what they serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    ServerMetadata,
+    ProviderConfiguration,
+    Jwks,
+    Authorization,
+    Token,
+    Introspection,
+    Revocation,
+    Userinfo,
+    Registration,
+    PushedAuthorization,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 10] = [
+        Self::ServerMetadata,
+        Self::ProviderConfiguration,
+        Self::Jwks,
+        Self::Authorization,
+        Self::Token,
+        Self::Introspection,
+        Self::Revocation,
+        Self::Userinfo,
+        Self::Registration,
+        Self::PushedAuthorization,
+    ];
+
+    /// The path under the issuer (the well-known documents are placed by
+    /// RFC 8414 §3.1 and OIDC Discovery §4.1 instead).
+    fn path(self) -> &'static str {
+        match self {
+            Self::ServerMetadata | Self::ProviderConfiguration => "",
+            Self::Jwks => "jwks.json",
+            Self::Authorization => "authorization",
+            Self::Token => "token",
+            Self::Introspection => "introspection",
+            Self::Revocation => "revocation",
+            Self::Userinfo => "userinfo",
+            Self::Registration => "register",
+            Self::PushedAuthorization => "par",
+        }
+    }
+}
+
+/// The canonical URL of every endpoint, derived once from the issuer: the
+/// URLs the metadata document publishes, and the only ones a request may be
+/// addressed to — a DPoP proof's `htu` and a client assertion's `aud` are
+/// compared with these, never with what the caller says the URL was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    urls: Vec<(Endpoint, url::Url)>,
+}
+
+impl Endpoints {
+    pub fn new(issuer: &str) -> Result<Self, ConfigError> {
+        use oauth_core::discovery::{endpoint_url, well_known_url};
+        let bad = |e: url::ParseError| ConfigError(format!("issuer: {e}"));
+        let mut urls = Vec::new();
+        for endpoint in Endpoint::ALL {
+            let url = match endpoint {
+                // RFC 8414 §3.1: inserted between host and path.
+                Endpoint::ServerMetadata => well_known_url(issuer, "oauth-authorization-server"),
+                // OIDC Discovery §4.1: appended to the issuer.
+                Endpoint::ProviderConfiguration => {
+                    endpoint_url(issuer, ".well-known/openid-configuration")
+                }
+                other => endpoint_url(issuer, other.path()),
+            }
+            .map_err(bad)?;
+            urls.push((endpoint, url));
+        }
+        // RFC 8414 §5: the OpenID configuration may also be found where
+        // RFC 8414 would put it; the same place for an issuer with no path.
+        urls.push((
+            Endpoint::ProviderConfiguration,
+            well_known_url(issuer, "openid-configuration").map_err(bad)?,
+        ));
+        Ok(Self { urls })
+    }
+
+    /// The endpoint's canonical URL.
+    pub fn url(&self, endpoint: Endpoint) -> &url::Url {
+        // Every endpoint was given a URL in `new`.
+        match self.urls.iter().find(|(e, _)| *e == endpoint) {
+            Some((_, url)) => url,
+            None => unreachable!("Endpoints::new covers Endpoint::ALL"),
+        }
+    }
+
+    /// Whether `url` addresses `endpoint`: same scheme, host, port and path
+    /// (the query and fragment are not part of the endpoint).
+    pub fn addresses(&self, endpoint: Endpoint, url: &url::Url) -> bool {
+        self.urls.iter().any(|(e, canonical)| {
+            *e == endpoint
+                && canonical.scheme() == url.scheme()
+                && canonical.host() == url.host()
+                && canonical.port_or_known_default() == url.port_or_known_default()
+                && canonical.path() == url.path()
+        })
     }
 }
 
@@ -730,6 +1020,7 @@ pub fn validate_client(
         dynamic: false,
         request_object_alg,
         require_par: c.require_pushed_authorization_requests,
+        claims: c.claims,
     })
 }
 

@@ -9,6 +9,7 @@ use oauth_core::error::{ErrorCode, OAuthError};
 use oauth_core::http::HttpRequest;
 
 use crate::AuthServer;
+use crate::config::Endpoint;
 
 /// How long one server nonce is issued for, seconds; the previous one is
 /// still accepted, so a nonce lives one to two windows.
@@ -21,6 +22,8 @@ pub enum DpopError {
     Invalid(String),
     /// RFC 9449 §8: the proof must carry the server's current nonce.
     NonceRequired,
+    /// The replay cache could not be consulted.
+    Store(crate::store::StoreError),
 }
 
 /// The server nonce of a time window: an HMAC of the window number under a
@@ -46,11 +49,14 @@ fn nonce_is_current(server: &AuthServer, nonce: &str) -> bool {
         .any(|w| nonce_for(server, *w) == nonce)
 }
 
-/// Validates the request's DPoP proof, if it carries one. `access_token`
-/// is set at a resource (UserInfo), where the proof must name it in `ath`.
+/// Validates the request's DPoP proof, if it carries one. `htu` is
+/// compared with the endpoint's canonical URL, never with the URL the
+/// caller says it used (RFC 9449 §4.3 item 9). `access_token` is set at a
+/// resource (UserInfo), where the proof must name it in `ath`.
 pub async fn check_proof(
     server: &AuthServer,
     request: &HttpRequest,
+    endpoint: Endpoint,
     access_token: Option<&str>,
 ) -> Result<Option<CheckedProof>, DpopError> {
     let Some(proof) = request.header("dpop") else {
@@ -65,7 +71,7 @@ pub async fn check_proof(
         proof.trim(),
         &dpop::Expected {
             method: &request.method,
-            url: &request.url,
+            url: server.config.endpoints.url(endpoint),
             now,
             max_age: settings.max_age,
             leeway: settings.leeway,
@@ -85,8 +91,9 @@ pub async fn check_proof(
     let key = format!("dpop\n{}\n{}", checked.jkt, checked.jti);
     if !server
         .store
-        .remember_once(key, checked.iat + settings.max_age + 1, now)
+        .remember_once(&key, checked.iat + settings.max_age + 1, now)
         .await
+        .map_err(DpopError::Store)?
     {
         return Err(DpopError::Invalid(
             "the proof was already used (jti replay)".into(),
@@ -99,6 +106,7 @@ pub async fn check_proof(
 /// nonce when one is wanted.
 pub fn token_error(server: &AuthServer, e: DpopError) -> OAuthError {
     match e {
+        DpopError::Store(e) => e.into(),
         DpopError::Invalid(why) => OAuthError::new(
             ErrorCode::Extension("invalid_dpop_proof".into()),
             format!("DPoP proof refused: {why}"),

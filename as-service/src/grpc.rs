@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 
 use crate::AuthServer;
+use crate::config::Endpoint;
 use crate::endpoint;
 
 /// Largest envelope accepted: OAuth messages are small; this bounds what a
@@ -54,9 +55,31 @@ fn to_proto(response: HttpResponse) -> OAuthResponse {
     }
 }
 
+/// The envelope must be addressed to the RPC's own endpoint, at the URL the
+/// metadata publishes: everything that binds a message to its recipient
+/// (a DPoP proof's `htu`, a client assertion's `aud`) is checked against
+/// that URL, so a caller may not name another (RFC 9449 §4.3 item 9,
+/// RFC 7523 §3 item 3).
+fn check_addressed(
+    server: &AuthServer,
+    endpoint: Endpoint,
+    http: &HttpRequest,
+) -> Result<(), oauth_core::error::OAuthError> {
+    if server.config.endpoints.addresses(endpoint, &http.url) {
+        return Ok(());
+    }
+    let mut seen = http.url.clone();
+    seen.set_query(None);
+    seen.set_fragment(None);
+    Err(oauth_core::error::OAuthError::invalid_request(format!(
+        "the request is addressed to {seen}, but this endpoint is {}",
+        server.config.endpoints.url(endpoint)
+    )))
+}
+
 /// Each RPC: envelope in, the endpoint, envelope out.
 macro_rules! endpoint_rpcs {
-    ($($name:ident => $handler:path),* $(,)?) => {
+    ($($name:ident => $handler:path, $endpoint:expr);* $(;)?) => {
         #[tonic::async_trait]
         impl AuthorizationServerRpc for AuthorizationServerService {
             $(
@@ -71,10 +94,15 @@ macro_rules! endpoint_rpcs {
                             "the request envelope is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
                         )));
                     }
-                    let http = to_http(request.into_inner())?;
+                    let peer = request.remote_addr().map(|a| a.ip());
+                    let http = to_http(request.into_inner())?.with_peer(peer);
                     // Oversized requests are an OAuth error, as over HTTP.
                     if let Err(why) = http.check_limits() {
                         let refusal = oauth_core::error::OAuthError::invalid_request(why);
+                        return Ok(Response::new(to_proto(refusal.to_response())));
+                    }
+                    if let Err(refusal) = check_addressed(&self.server, $endpoint, &http) {
+                        tracing::info!(endpoint = stringify!($name), url = %http.url, "refused: addressed to another URL");
                         return Ok(Response::new(to_proto(refusal.to_response())));
                     }
                     Ok(Response::new(to_proto($handler(&self.server, &http).await)))
@@ -85,16 +113,16 @@ macro_rules! endpoint_rpcs {
 }
 
 endpoint_rpcs! {
-    server_metadata => endpoint::metadata::handle,
-    jwks => endpoint::jwks::handle,
-    authorization => endpoint::authorization::handle,
-    token => endpoint::token::handle,
-    introspection => endpoint::introspection::handle,
-    revocation => endpoint::revocation::handle,
-    provider_configuration => endpoint::metadata::provider_configuration,
-    userinfo => endpoint::userinfo::handle,
-    registration => endpoint::registration::handle,
-    pushed_authorization => endpoint::par::handle,
+    server_metadata => endpoint::metadata::handle, Endpoint::ServerMetadata;
+    jwks => endpoint::jwks::handle, Endpoint::Jwks;
+    authorization => endpoint::authorization::handle, Endpoint::Authorization;
+    token => endpoint::token::handle, Endpoint::Token;
+    introspection => endpoint::introspection::handle, Endpoint::Introspection;
+    revocation => endpoint::revocation::handle, Endpoint::Revocation;
+    provider_configuration => endpoint::metadata::provider_configuration, Endpoint::ProviderConfiguration;
+    userinfo => endpoint::userinfo::handle, Endpoint::Userinfo;
+    registration => endpoint::registration::handle, Endpoint::Registration;
+    pushed_authorization => endpoint::par::handle, Endpoint::PushedAuthorization;
 }
 
 /// How often expired codes, tokens and revocations are forgotten.

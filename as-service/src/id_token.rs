@@ -30,9 +30,22 @@ pub struct IdTokenSpec<'a> {
     pub code: Option<&'a str>,
 }
 
-/// The user claims a scope and a claims request select (OIDC Core §5.4, §5.5).
+/// Whether `client` may be given the claim `name` at all: a scope it may
+/// have carries it (OIDC Core §5.4), or its configuration lists it. A
+/// claims request (§5.5) asks within that, never beyond it.
+pub fn client_may_have_claim(client: &Client, name: &str) -> bool {
+    client.claims.iter().any(|c| c == name)
+        || client
+            .scopes
+            .iter()
+            .any(|s| oidc::scope_claims(s).contains(&name))
+}
+
+/// The user claims a scope and a claims request select (OIDC Core §5.4,
+/// §5.5); requested claims the client may not have are withheld (logged).
 pub fn user_claims(
     server: &AuthServer,
+    client: &Client,
     user: &str,
     scope: Option<&Scope>,
     requested: Option<&std::collections::BTreeMap<String, oidc::ClaimRequest>>,
@@ -49,7 +62,14 @@ pub fn user_claims(
         );
     }
     if let Some(requested) = requested {
-        names.extend(requested.keys().map(String::as_str));
+        let (allowed, withheld): (Vec<&str>, Vec<&str>) = requested
+            .keys()
+            .map(String::as_str)
+            .partition(|name| client_may_have_claim(client, name));
+        if !withheld.is_empty() {
+            tracing::info!(client_id = %client.client_id, ?withheld, "claims requested beyond the client's scopes were withheld");
+        }
+        names.extend(allowed);
     }
     oidc::select(&record.claims, names)
 }
@@ -70,6 +90,7 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
     });
     let extra = user_claims(
         server,
+        spec.client,
         spec.user,
         spec.scope_claims.then_some(spec.scope),
         spec.claims.map(|c| &c.id_token),

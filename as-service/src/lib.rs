@@ -133,12 +133,21 @@ impl AuthServer {
         out
     }
 
-    /// A client by id: configured, or registered at the registration endpoint.
-    pub async fn client(&self, client_id: &str) -> Option<Arc<config::Client>> {
-        match self.config.clients.get(client_id) {
-            Some(client) => Some(client.clone()),
-            None => self.store.registered_client(client_id).await,
+    /// A client by id: configured, or registered at the registration
+    /// endpoint. A registered client in use is kept for another
+    /// `registration.unused_lifetime`; one left unused is forgotten.
+    pub async fn client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Arc<config::Client>>, store::StoreError> {
+        if let Some(client) = self.config.clients.get(client_id) {
+            return Ok(Some(client.clone()));
         }
+        let now = self.clock.now();
+        let keep_until = now + self.config.registration.unused_lifetime;
+        self.store
+            .registered_client(client_id, now, keep_until)
+            .await
     }
 
     /// The `sub` a client knows a user by (OIDC Core §8): the local name

@@ -69,6 +69,19 @@ pub enum Invalid {
     NotOurs(String),
     Expired,
     Revoked,
+    /// The store could not say (a shared store out of reach).
+    Store(crate::store::StoreError),
+}
+
+impl Invalid {
+    /// The store's failure as the client's error; `None` for a token that
+    /// is simply not good.
+    pub fn store_failure(&self) -> Option<OAuthError> {
+        match self {
+            Self::Store(e) => Some(e.clone().into()),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Invalid {
@@ -77,6 +90,7 @@ impl std::fmt::Display for Invalid {
             Self::NotOurs(why) => write!(f, "not an access token of this server ({why})"),
             Self::Expired => f.write_str("expired"),
             Self::Revoked => f.write_str("revoked"),
+            Self::Store(e) => write!(f, "cannot be checked now ({})", e.operation),
         }
     }
 }
@@ -108,11 +122,16 @@ pub async fn inspect_access_token(
     }
     let verdict = if claims.exp <= server.clock.now() {
         Err(Invalid::Expired)
-    } else if server.store.is_access_token_revoked(&claims.jti).await {
+    } else if server
+        .store
+        .is_access_token_revoked(&claims.jti)
+        .await
+        .map_err(Invalid::Store)?
+    {
         Err(Invalid::Revoked)
     } else {
         match &claims.sid {
-            Some(grant_id) => match server.store.grant(grant_id).await {
+            Some(grant_id) => match server.store.grant(grant_id).await.map_err(Invalid::Store)? {
                 Some(grant) if !grant.revoked => Ok(()),
                 _ => Err(Invalid::Revoked),
             },

@@ -28,7 +28,7 @@ async fn a_registered_secret_is_stored_hashed_and_still_works() {
         body["client_id"].as_str().unwrap(),
         body["client_secret"].as_str().unwrap(),
     );
-    let client = server.client(id).await.unwrap();
+    let client = server.client(id).await.unwrap().unwrap();
     match &client.secret {
         Some(ClientSecret::Hashed(digest)) => {
             assert_ne!(&digest[..], secret.as_bytes());

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     UnsupportedResponseType,
     /// RFC 6749 §4.1.2.1
     ServerError,
+    /// RFC 6749 §4.1.2.1
+    TemporarilyUnavailable,
     /// RFC 6750 §3.1
     InvalidToken,
     /// RFC 7009 §2.2.1
@@ -49,6 +51,7 @@ impl ErrorCode {
             Self::AccessDenied => "access_denied",
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::InvalidToken => "invalid_token",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
@@ -67,6 +70,7 @@ impl ErrorCode {
             "access_denied" => Self::AccessDenied,
             "unsupported_response_type" => Self::UnsupportedResponseType,
             "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
             "invalid_token" => Self::InvalidToken,
             "unsupported_token_type" => Self::UnsupportedTokenType,
             "invalid_target" => Self::InvalidTarget,
@@ -138,6 +142,25 @@ impl OAuthError {
     pub fn server_error(description: impl Into<String>) -> Self {
         let mut e = Self::new(ErrorCode::ServerError, description);
         e.status = 500;
+        e
+    }
+
+    /// The server cannot serve the request now (RFC 6749 §4.1.2.1): 503,
+    /// or 429 when the caller is over a rate limit, with `Retry-After`
+    /// seconds (RFC 9110 §10.2.3).
+    pub fn temporarily_unavailable(description: impl Into<String>, retry_after: i64) -> Self {
+        let mut e = Self::new(ErrorCode::TemporarilyUnavailable, description);
+        e.status = 503;
+        e.extra_headers
+            .push(("retry-after".into(), retry_after.max(1).to_string()));
+        e
+    }
+
+    /// Too many requests from this caller (RFC 6585 §4): 429
+    /// `temporarily_unavailable` with `Retry-After`.
+    pub fn rate_limited(description: impl Into<String>, retry_after: i64) -> Self {
+        let mut e = Self::temporarily_unavailable(description, retry_after);
+        e.status = 429;
         e
     }
 

@@ -54,6 +54,9 @@ pub struct HttpRequest {
     pub url: Url,
     headers: BTreeMap<String, String>,
     pub body: String,
+    /// The network peer the request came from, where the transport knows
+    /// it (for per-caller rate limits).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 impl HttpRequest {
@@ -87,7 +90,14 @@ impl HttpRequest {
             url,
             headers: map,
             body: body.into(),
+            peer: None,
         })
+    }
+
+    /// The same request, from `peer`.
+    pub fn with_peer(mut self, peer: Option<std::net::IpAddr>) -> Self {
+        self.peer = peer;
+        self
     }
 
     /// Refuses a request over the size limits of [`limits`], saying which.

@@ -205,7 +205,10 @@ fn fuzz_every_as_endpoint() {
                 }
             });
             assert!(
-                matches!(response.status, 200 | 201 | 302 | 400 | 401 | 403 | 405),
+                matches!(
+                    response.status,
+                    200 | 201 | 302 | 400 | 401 | 403 | 405 | 429
+                ),
                 "endpoint {which} answered {}",
                 response.status
             );

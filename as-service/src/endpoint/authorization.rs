@@ -117,7 +117,7 @@ async fn resolve(
         .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
     let client = server
         .client(client_id)
-        .await
+        .await?
         .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))?;
     let params = match (outer.get("request"), outer.get("request_uri")) {
         (Some(_), Some(_)) => {
@@ -260,6 +260,15 @@ pub(crate) fn check(
         ));
     }
     let claims = match params.get("claims") {
+        // Kept with the code until it is redeemed: bounded, as the
+        // authorization endpoint serves anyone.
+        Some(text) if text.len() > server.config.max_claims_bytes => {
+            return Err(OAuthError::invalid_request(format!(
+                "the claims parameter is {} bytes; at most {} are accepted",
+                text.len(),
+                server.config.max_claims_bytes
+            )));
+        }
         Some(text) => Some(ClaimsRequest::parse(text).map_err(OAuthError::invalid_request)?),
         None => None,
     };
@@ -301,7 +310,7 @@ async fn issue(
     let mut pairs = Vec::new();
     let code = if wants_code {
         let code = random::token(32);
-        server
+        let stored = server
             .store
             .put_code(
                 fingerprint(&code),
@@ -320,8 +329,17 @@ async fn issue(
                     dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
                     expires_at: now + server.config.code_lifetime,
                 },
+                server.config.max_outstanding_codes,
+                now,
             )
-            .await;
+            .await?;
+        if !stored {
+            tracing::warn!(client_id = %client.client_id, "too many outstanding codes; refusing");
+            return Err(OAuthError::temporarily_unavailable(
+                "this client has too many unused authorization codes; redeem or let them expire",
+                server.config.code_lifetime.min(60),
+            ));
+        }
         pairs.push(("code", code.clone()));
         Some(code)
     } else {

@@ -23,7 +23,13 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn introspect(server: &AuthServer, request: &HttpRequest) -> Result<Value, OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params).await?;
+    let client = client_authn::authenticate(
+        server,
+        request,
+        &params,
+        crate::config::Endpoint::Introspection,
+    )
+    .await?;
     if client.is_public() {
         return Err(OAuthError::invalid_client(
             "introspection requires client authentication; a public client cannot introspect",
@@ -36,24 +42,31 @@ async fn introspect(server: &AuthServer, request: &HttpRequest) -> Result<Value,
     // The hint only orders the search (RFC 7662 §2.1).
     let refresh_first = params.get("token_type_hint") == Some("refresh_token");
     let found = if refresh_first {
-        match refresh_token(server, &client, token).await {
+        match refresh_token(server, &client, token).await? {
             Some(v) => Some(v),
-            None => access_token(server, &client, token).await,
+            None => access_token(server, &client, token).await?,
         }
     } else {
-        match access_token(server, &client, token).await {
+        match access_token(server, &client, token).await? {
             Some(v) => Some(v),
-            None => refresh_token(server, &client, token).await,
+            None => refresh_token(server, &client, token).await?,
         }
     };
     Ok(found.unwrap_or_else(|| json!({ "active": false })))
 }
 
-async fn access_token(server: &AuthServer, client: &Client, token: &str) -> Option<Value> {
-    let claims = tokens::validate_access_token(server, token).await.ok()?;
+async fn access_token(
+    server: &AuthServer,
+    client: &Client,
+    token: &str,
+) -> Result<Option<Value>, OAuthError> {
+    let claims = match tokens::validate_access_token(server, token).await {
+        Ok(claims) => claims,
+        Err(e) => return e.store_failure().map_or(Ok(None), Err),
+    };
     // RFC 7662 §4: only the client the token was issued to, or one it is meant for, may learn about it.
     if claims.client_id != client.client_id && !claims.aud.contains(&client.client_id) {
-        return None;
+        return Ok(None);
     }
     let mut body = json!({
         "active": true,
@@ -73,21 +86,29 @@ async fn access_token(server: &AuthServer, client: &Client, token: &str) -> Opti
     if let Some(cnf) = claims.cnf {
         body["cnf"] = cnf;
     }
-    Some(body)
+    Ok(Some(body))
 }
 
-async fn refresh_token(server: &AuthServer, client: &Client, token: &str) -> Option<Value> {
-    let record = server.store.refresh(&fingerprint(token)).await?;
-    let grant = server.store.grant(&record.grant_id).await?;
+async fn refresh_token(
+    server: &AuthServer,
+    client: &Client,
+    token: &str,
+) -> Result<Option<Value>, OAuthError> {
+    let Some(record) = server.store.refresh(&fingerprint(token)).await? else {
+        return Ok(None);
+    };
+    let Some(grant) = server.store.grant(&record.grant_id).await? else {
+        return Ok(None);
+    };
     let now = server.clock.now();
     if record.rotated
         || record.expires_at <= now
         || grant.revoked
         || grant.client_id != client.client_id
     {
-        return None;
+        return Ok(None);
     }
-    Some(json!({
+    Ok(Some(json!({
         "active": true,
         "client_id": grant.client_id,
         "token_type": "refresh_token",
@@ -95,5 +116,5 @@ async fn refresh_token(server: &AuthServer, client: &Client, token: &str) -> Opt
         "sub": grant.subject,
         "iss": server.config.issuer,
         "scope": grant.scope.to_string(),
-    }))
+    })))
 }

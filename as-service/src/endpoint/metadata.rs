@@ -1,7 +1,6 @@
 //! What this server offers, and nothing it lacks: OAuth 2.0 Authorization
 //! Server Metadata (RFC 8414 §2, §3) and OpenID Provider Metadata (OIDC
 //! Discovery 1.0 §3, §4) — one document, served at both well-known URLs.
-use oauth_core::discovery::endpoint_url;
 use oauth_core::error::OAuthError;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::oidc;
@@ -10,26 +9,15 @@ use serde_json::{Value, json};
 
 use crate::AuthServer;
 use crate::config::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, Config, ConfigError, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
+    AUTH_METHODS, CLIENT_JWT_ALGS, Config, ConfigError, Endpoint, GrantType, ID_TOKEN_ALGS,
+    RESPONSE_TYPES,
 };
 
-/// Paths of the endpoints under the issuer.
-pub const AUTHORIZATION_PATH: &str = "authorization";
-pub const TOKEN_PATH: &str = "token";
-pub const INTROSPECTION_PATH: &str = "introspection";
-pub const REVOCATION_PATH: &str = "revocation";
-pub const USERINFO_PATH: &str = "userinfo";
-pub const REGISTRATION_PATH: &str = "register";
-pub const PAR_PATH: &str = "par";
-/// Path of the JWK set under the issuer.
-pub const JWKS_PATH: &str = "jwks.json";
-
-/// Builds the metadata document once, at start.
+/// Builds the metadata document once, at start, from the canonical
+/// endpoint URLs (the same ones every request is checked against).
 pub fn document(config: &Config) -> Result<Value, ConfigError> {
-    let url = |path: &str| {
-        endpoint_url(&config.issuer, path)
-            .map(String::from)
-            .map_err(|e| ConfigError(format!("issuer: {e}")))
+    let url = |endpoint: Endpoint| -> Result<String, ConfigError> {
+        Ok(config.endpoints.url(endpoint).to_string())
     };
     let scopes = config
         .clients
@@ -56,12 +44,12 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
     claims.extend(oidc::standard_claims());
     let mut doc = json!({
         "issuer": config.issuer,
-        "authorization_endpoint": url(AUTHORIZATION_PATH)?,
-        "token_endpoint": url(TOKEN_PATH)?,
-        "userinfo_endpoint": url(USERINFO_PATH)?,
-        "jwks_uri": url(JWKS_PATH)?,
-        "introspection_endpoint": url(INTROSPECTION_PATH)?,
-        "revocation_endpoint": url(REVOCATION_PATH)?,
+        "authorization_endpoint": url(Endpoint::Authorization)?,
+        "token_endpoint": url(Endpoint::Token)?,
+        "userinfo_endpoint": url(Endpoint::Userinfo)?,
+        "jwks_uri": url(Endpoint::Jwks)?,
+        "introspection_endpoint": url(Endpoint::Introspection)?,
+        "revocation_endpoint": url(Endpoint::Revocation)?,
         "scopes_supported": scopes.iter().collect::<Vec<_>>(),
         "response_types_supported": RESPONSE_TYPES,
         "response_modes_supported": ["query", "fragment"],
@@ -83,7 +71,7 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
         "request_uri_parameter_supported": false,
         "request_object_signing_alg_values_supported": CLIENT_JWT_ALGS,
         "token_endpoint_auth_signing_alg_values_supported": CLIENT_JWT_ALGS,
-        "pushed_authorization_request_endpoint": url(PAR_PATH)?,
+        "pushed_authorization_request_endpoint": url(Endpoint::PushedAuthorization)?,
         "require_pushed_authorization_requests": config.par.required,
         "dpop_signing_alg_values_supported":
             oauth_core::dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect::<Vec<_>>(),
@@ -91,7 +79,7 @@ pub fn document(config: &Config) -> Result<Value, ConfigError> {
         "authorization_response_iss_parameter_supported": true,
     });
     if config.registration.enabled {
-        doc["registration_endpoint"] = Value::String(url(REGISTRATION_PATH)?);
+        doc["registration_endpoint"] = Value::String(url(Endpoint::Registration)?);
     }
     Ok(doc)
 }

@@ -31,7 +31,13 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::Value, OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params).await?;
+    let client = client_authn::authenticate(
+        server,
+        request,
+        &params,
+        crate::config::Endpoint::PushedAuthorization,
+    )
+    .await?;
     if params.has("request_uri") {
         return Err(OAuthError::invalid_request(
             "request_uri cannot be pushed (RFC 9126 §2.1)",
@@ -52,9 +58,14 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
         None => params.without(&CLIENT_AUTH_PARAMS),
     };
     // RFC 9449 §10.1: a DPoP proof here binds the future code to its key.
-    if let Some(proof) = crate::dpop::check_proof(server, request, None)
-        .await
-        .map_err(|e| crate::dpop::token_error(server, e))?
+    if let Some(proof) = crate::dpop::check_proof(
+        server,
+        request,
+        crate::config::Endpoint::PushedAuthorization,
+        None,
+    )
+    .await
+    .map_err(|e| crate::dpop::token_error(server, e))?
     {
         let mut pairs = pushed.to_pairs();
         pairs.retain(|(k, _)| k != "dpop_jkt");
@@ -80,7 +91,7 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
                 expires_at: server.clock.now() + lifetime,
             },
         )
-        .await;
+        .await?;
     tracing::info!(endpoint = "pushed_authorization", client_id = %client.client_id, "stored a pushed request");
     Ok(json!({ "request_uri": request_uri, "expires_in": lifetime }))
 }
@@ -104,7 +115,7 @@ pub async fn take(
     match server
         .store
         .take_pushed(request_uri, &client.client_id, server.clock.now())
-        .await
+        .await?
     {
         ParTake::Fresh(pushed) => Ok(Params::from_pairs(pushed.params)),
         ParTake::WrongClient => Err(bad_request_uri(

@@ -107,6 +107,35 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             "the registration request must be application/json",
         ));
     }
+    let now = server.clock.now();
+    // Open registration serves anyone: a per-caller rate limit on the
+    // clients created, so no one caller fills the registry (RFC 7591 §5
+    // leaves the policy to the AS). Refused requests cost no record and
+    // are not counted.
+    let caller = format!(
+        "register\n{}",
+        request
+            .peer
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    );
+    let limit = settings.max_per_caller_per_minute;
+    if limit > 0 {
+        let (count, ends) = server.store.count(&caller, now).await?;
+        if count >= limit {
+            tracing::warn!(endpoint = "registration", caller = %caller.replace('\n', " "), "registration rate limit reached");
+            return Err(OAuthError::rate_limited(
+                format!("at most {limit} registrations per minute from one caller"),
+                ends - now,
+            ));
+        }
+    }
+    if request.body.len() > settings.max_metadata_bytes {
+        return Err(bad_metadata(format!(
+            "the client metadata is {} bytes; at most {} are accepted",
+            request.body.len(),
+            settings.max_metadata_bytes
+        )));
+    }
     let Ok(Value::Object(metadata)) = serde_json::from_str::<Value>(&request.body) else {
         return Err(bad_metadata("the body is not a JSON object"));
     };
@@ -129,6 +158,17 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         strings(&metadata, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
     let grant_types =
         strings(&metadata, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    // RFC 7591 §2: the server decides which grants a client gets; RFC 9700
+    // §2.4: never the password grant unless configured.
+    if let Some(refused) = grant_types
+        .iter()
+        .find(|g| !settings.grant_types.contains(g))
+    {
+        return Err(bad_metadata(format!(
+            "grant type {refused:?} is not offered to registered clients here; offered: {}",
+            settings.grant_types.join(", ")
+        )));
+    }
     if redirect_uris.is_empty()
         && (!response_types.is_empty()
             || grant_types
@@ -150,6 +190,16 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     let jwks = metadata.get("jwks").filter(|v| !v.is_null()).cloned();
     if let Some(set) = &jwks {
+        let count = set
+            .get("keys")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if count > settings.max_keys {
+            return Err(bad_metadata(format!(
+                "jwks holds {count} keys; at most {} are accepted",
+                settings.max_keys
+            )));
+        }
         config::public_jwks(set).map_err(|e| bad_metadata(format!("jwks: {e}")))?;
     }
     let method = match string(&metadata, "token_endpoint_auth_method")? {
@@ -178,7 +228,6 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     };
     let client_id = random::token(16);
     let secret = (method != AuthMethod::None).then(|| Secret::new(random::token(32)));
-    let now = server.clock.now();
     let secret_expires_at = (settings.secret_lifetime > 0).then(|| now + settings.secret_lifetime);
     let file = ClientFileConfig {
         client_id: client_id.clone(),
@@ -202,6 +251,7 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             .get("require_pushed_authorization_requests")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        claims: Vec::new(),
     };
     let mut client = config::validate_client(
         file,
@@ -215,17 +265,26 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         .as_ref()
         .map(|s| crate::config::ClientSecret::Hashed(server.secret_digest(s.expose())));
     client.dynamic = true;
+    config::check_client_policy(&client, &server.config.token_exchange).map_err(bad_metadata)?;
+    if limit > 0 {
+        let window_ends = now - now.rem_euclid(60) + 60;
+        server.store.hit(&caller, window_ends, now).await?;
+    }
     let client = Arc::new(client);
     if !server
         .store
-        .register_client(client.clone(), settings.max_clients)
-        .await
-    {
-        return Err(OAuthError::new(
-            ErrorCode::Extension("temporarily_unavailable".into()),
-            "the server holds as many registered clients as it may",
+        .register_client(
+            client.clone(),
+            now + settings.unused_lifetime,
+            settings.max_clients,
+            now,
         )
-        .with_status(503));
+        .await?
+    {
+        return Err(OAuthError::temporarily_unavailable(
+            "the server holds as many registered clients as it may; unused ones expire",
+            60,
+        ));
     }
     tracing::info!(endpoint = "registration", client_id = %client.client_id, "registered a client");
     // RFC 7591 §3.2.1: the credentials, and the metadata as registered.

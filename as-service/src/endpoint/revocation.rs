@@ -21,29 +21,42 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn revoke(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params).await?;
+    let client = client_authn::authenticate(
+        server,
+        request,
+        &params,
+        crate::config::Endpoint::Revocation,
+    )
+    .await?;
     let token = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
     let not_yours = || OAuthError::invalid_request("the token was not issued to this client");
-    if let Some(record) = server.store.refresh(&fingerprint(token)).await {
-        if let Some(grant) = server.store.grant(&record.grant_id).await {
+    if let Some(record) = server.store.refresh(&fingerprint(token)).await? {
+        if let Some(grant) = server.store.grant(&record.grant_id).await? {
             if grant.client_id != client.client_id {
                 return Err(not_yours());
             }
-            server.store.revoke_grant(&grant.grant_id).await;
+            server.store.revoke_grant(&grant.grant_id).await?;
             tracing::info!(endpoint = "revocation", client_id = %client.client_id, "revoked a refresh token and its grant");
         }
         return Ok(());
     }
-    if let Ok((claims, _)) = tokens::inspect_access_token(server, token).await {
+    let inspected = match tokens::inspect_access_token(server, token).await {
+        Ok(inspected) => Some(inspected),
+        Err(e) => match e.store_failure() {
+            Some(failure) => return Err(failure),
+            None => None,
+        },
+    };
+    if let Some((claims, _)) = inspected {
         if claims.client_id != client.client_id {
             return Err(not_yours());
         }
         server
             .store
             .revoke_access_token(claims.jti, claims.exp)
-            .await;
+            .await?;
         tracing::info!(endpoint = "revocation", client_id = %client.client_id, "revoked an access token");
     }
     Ok(())

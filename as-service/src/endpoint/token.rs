@@ -6,7 +6,7 @@ use oauth_core::token::TokenResponse;
 
 use crate::AuthServer;
 use crate::client_authn;
-use crate::config::GrantType;
+use crate::config::{Endpoint, GrantType};
 use crate::grant;
 use crate::tokens::{self, AccessTokenSpec};
 
@@ -22,9 +22,9 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 
 async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let params = super::post_form(request)?;
-    let client = client_authn::authenticate(server, request, &params).await?;
+    let client = client_authn::authenticate(server, request, &params, Endpoint::Token).await?;
     // RFC 9449 §5: a proof binds what is issued to the proof's key.
-    let proof = crate::dpop::check_proof(server, request, None)
+    let proof = crate::dpop::check_proof(server, request, Endpoint::Token, None)
         .await
         .map_err(|e| crate::dpop::token_error(server, e))?;
     let jkt = proof.as_ref().map(|p| p.jkt.as_str());
@@ -40,6 +40,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             grant_type.as_str()
         )));
     }
+    // The policy holds even for a client registered before it changed.
+    crate::config::check_client_policy(&client, &server.config.token_exchange)
+        .map_err(OAuthError::unauthorized_client)?;
     let grant = match grant_type {
         GrantType::AuthorizationCode => {
             grant::authorization_code::grant(server, &client, &params, jkt).await?
@@ -47,29 +50,40 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         GrantType::RefreshToken => {
             grant::refresh_token::grant(server, &client, &params, jkt).await?
         }
-        GrantType::TokenExchange => grant::token_exchange::grant(server, &client, &params).await?,
+        GrantType::TokenExchange => {
+            grant::token_exchange::grant(server, &client, &params, jkt).await?
+        }
         GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
-        GrantType::Password => grant::password::grant(server, &client, &params)?,
+        GrantType::Password => grant::password::grant(server, &client, &params).await?,
         GrantType::Implicit => {
             return Err(OAuthError::unsupported_grant_type(
                 "implicit is answered by the authorization endpoint, not the token endpoint",
             ));
         }
     };
+    let lifetime = match grant.expires_at_most {
+        Some(at_most) => client
+            .access_token_lifetime
+            .min(at_most - server.clock.now()),
+        None => client.access_token_lifetime,
+    };
+    if lifetime <= 0 {
+        return Err(OAuthError::invalid_grant("the grant has expired"));
+    }
     let (access_token, expires_at) = tokens::mint_access_token(
         server,
         &AccessTokenSpec {
             client_id: &client.client_id,
             subject: &grant.subject,
             scope: &grant.scope,
-            lifetime: client.access_token_lifetime,
+            lifetime,
             audience: grant.audience.as_deref(),
             grant_id: grant.grant_id.as_deref(),
             jkt,
         },
     )?;
     if let Some(grant_id) = &grant.grant_id {
-        server.store.extend_grant(grant_id, expires_at).await;
+        server.store.extend_grant(grant_id, expires_at).await?;
     }
     tracing::info!(
         endpoint = "token",
@@ -103,7 +117,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         id_token,
         access_token,
         token_type: if jkt.is_some() { "DPoP" } else { "Bearer" }.into(),
-        expires_in: Some(client.access_token_lifetime),
+        expires_in: Some(lifetime),
         refresh_token: grant.refresh_token,
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),

@@ -123,30 +123,37 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     let (token, scheme) = bearer_token(server, request)?;
     // RFC 9449 §7.1: a DPoP token comes with a proof for this request,
     // naming the token (ath) and signed by the key it is bound to.
-    let proof = crate::dpop::check_proof(server, request, Some(&token))
-        .await
-        .map_err(|e| {
-            Refusal::Error(match e {
-                crate::dpop::DpopError::Invalid(why) => {
-                    crate::dpop::resource_error(server, "invalid_dpop_proof", &why)
-                }
-                crate::dpop::DpopError::NonceRequired => crate::dpop::resource_error(
-                    server,
-                    "use_dpop_nonce",
-                    "a DPoP proof with the server's nonce is required",
-                ),
-            })
-        })?;
+    let proof = crate::dpop::check_proof(
+        server,
+        request,
+        crate::config::Endpoint::Userinfo,
+        Some(&token),
+    )
+    .await
+    .map_err(|e| {
+        Refusal::Error(match e {
+            crate::dpop::DpopError::Invalid(why) => {
+                crate::dpop::resource_error(server, "invalid_dpop_proof", &why)
+            }
+            crate::dpop::DpopError::Store(e) => e.into(),
+            crate::dpop::DpopError::NonceRequired => crate::dpop::resource_error(
+                server,
+                "use_dpop_nonce",
+                "a DPoP proof with the server's nonce is required",
+            ),
+        })
+    })?;
     let claims = tokens::validate_access_token(server, &token)
         .await
-        .map_err(|e| {
-            bearer_error(
+        .map_err(|e| match e.store_failure() {
+            Some(failure) => Refusal::Error(failure),
+            None => bearer_error(
                 server,
                 ErrorCode::InvalidToken,
                 401,
                 &format!("the access token is {e}"),
                 None,
-            )
+            ),
         })?;
     match (scheme, claims.jkt(), &proof) {
         (Scheme::Bearer, Some(_), _) => {
@@ -193,7 +200,11 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
         ));
     }
     let grant = match &claims.sid {
-        Some(grant_id) => server.store.grant(grant_id).await,
+        Some(grant_id) => server
+            .store
+            .grant(grant_id)
+            .await
+            .map_err(|e| Refusal::Error(e.into()))?,
         None => None,
     }
     .ok_or_else(|| {
@@ -209,10 +220,24 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
         .claims
         .as_deref()
         .and_then(|text| ClaimsRequest::parse(text).ok());
+    let client = server
+        .client(&grant.client_id)
+        .await
+        .map_err(|e| Refusal::Error(e.into()))?
+        .ok_or_else(|| {
+            bearer_error(
+                server,
+                ErrorCode::InvalidToken,
+                401,
+                "the client the access token was issued to is no longer registered",
+                None,
+            )
+        })?;
     let mut body = json!({ "sub": claims.sub });
     if let Value::Object(map) = &mut body {
         map.extend(user_claims(
             server,
+            &client,
             &grant.user,
             Some(&scope),
             requested.as_ref().map(|r| &r.userinfo),

@@ -24,7 +24,11 @@ pub async fn grant(
         .get("code")
         .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
     let grant_id = random::token(16);
-    let c = match server.store.take_code(&fingerprint(code), &grant_id).await {
+    let c = match server
+        .store
+        .take_code(&fingerprint(code), &grant_id)
+        .await?
+    {
         CodeTake::Fresh(c) => *c,
         CodeTake::Replayed { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "authorization code replayed; its grant is revoked");
@@ -106,7 +110,7 @@ pub async fn grant(
             },
             revoked: false,
         })
-        .await;
+        .await?;
     let refresh_token = if refresh {
         let token = tokens::new_refresh_token();
         server
@@ -125,7 +129,7 @@ pub async fn grant(
                     },
                 },
             )
-            .await;
+            .await?;
         Some(token)
     } else {
         None
@@ -157,5 +161,6 @@ pub async fn grant(
         audience: None,
         issued_token_type: None,
         oidc,
+        expires_at_most: None,
     })
 }

@@ -31,6 +31,8 @@ pub struct Grant {
     pub issued_token_type: Option<&'static str>,
     /// Set when an ID token goes with the access token (OIDC Core §3.1.3.3).
     pub oidc: Option<OidcGrant>,
+    /// The access token may not outlive this (a token exchange's subject token).
+    pub expires_at_most: Option<i64>,
 }
 
 /// What an ID token minted at the token endpoint is about.
@@ -54,6 +56,7 @@ impl Grant {
             audience: None,
             issued_token_type: None,
             oidc: None,
+            expires_at_most: None,
         }
     }
 }

@@ -26,12 +26,12 @@ pub async fn grant(
     let record = server
         .store
         .refresh(&old)
-        .await
+        .await?
         .ok_or_else(|| OAuthError::invalid_grant("the refresh token is unknown"))?;
     let grant = server
         .store
         .grant(&record.grant_id)
-        .await
+        .await?
         .ok_or_else(|| OAuthError::invalid_grant("the refresh token's grant is gone"))?;
     // Checked before rotating, so another client cannot burn this one's token.
     if grant.client_id != client.client_id {
@@ -53,7 +53,7 @@ pub async fn grant(
     match server
         .store
         .rotate_refresh(&old, fingerprint(&new), expires_at, now)
-        .await
+        .await?
     {
         Rotation::Rotated(grant) => Ok(Grant {
             subject: grant.subject,
@@ -63,6 +63,7 @@ pub async fn grant(
             audience: None,
             issued_token_type: None,
             oidc: None,
+            expires_at_most: None,
         }),
         Rotation::Reused { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "refresh token reuse; the token family is revoked");

@@ -13,10 +13,16 @@ use crate::tokens;
 /// RFC 8693 §2.1 and §2.2.2. A subject token that is invalid for any reason
 /// (unrecognised, expired, revoked, someone else's) is `invalid_request`, as
 /// §2.2.2 says; an audience the client may not ask for is `invalid_target`.
+///
+/// The exchange keeps every constraint of the subject token (RFC 8693 §5):
+/// a DPoP-bound subject token is exchanged only with a proof by its key
+/// (`dpop_jkt`, the request's checked proof), and the new token is bound to
+/// that key (RFC 9449 §6, §7); the new token never outlives the subject token.
 pub async fn grant(
     server: &AuthServer,
     client: &Client,
     params: &Params,
+    dpop_jkt: Option<&str>,
 ) -> Result<Grant, OAuthError> {
     let subject_token = params
         .get("subject_token")
@@ -43,11 +49,30 @@ pub async fn grant(
     }
     let subject = tokens::validate_access_token(server, subject_token)
         .await
-        .map_err(|e| OAuthError::invalid_request(format!("the subject_token is not valid: {e}")))?;
+        .map_err(|e| {
+            e.store_failure().unwrap_or_else(|| {
+                OAuthError::invalid_request(format!("the subject_token is not valid: {e}"))
+            })
+        })?;
     if subject.client_id != client.client_id && !subject.aud.contains(&client.client_id) {
         return Err(OAuthError::invalid_request(
             "the subject_token was not issued to this client",
         ));
+    }
+    if let Some(bound) = subject.jkt() {
+        match dpop_jkt {
+            Some(jkt) if jkt == bound => {}
+            Some(_) => {
+                return Err(OAuthError::invalid_request(
+                    "the subject_token is DPoP-bound to another key than this request's proof",
+                ));
+            }
+            None => {
+                return Err(OAuthError::invalid_request(
+                    "the subject_token is DPoP-bound: the exchange needs a DPoP proof signed by its key",
+                ));
+            }
+        }
     }
     let audiences: Vec<String> = params
         .get_all("audience")
@@ -80,5 +105,6 @@ pub async fn grant(
         audience: (!audiences.is_empty()).then_some(audiences),
         issued_token_type: Some(TOKEN_TYPE_ACCESS_TOKEN),
         oidc: None,
+        expires_at_most: Some(subject.exp),
     })
 }

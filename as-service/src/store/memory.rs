@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use super::{
     ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, ParStore, ParTake,
     PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore, RevocationStore, Rotation, Store,
+    StoreResult, ThrottleStore,
 };
 use crate::config::Client;
 
@@ -23,6 +24,8 @@ enum CodeState {
 #[derive(Debug)]
 struct CodeEntry {
     expires_at: i64,
+    /// The client it was issued to, while unused (for the per-client cap).
+    client: Option<Arc<str>>,
     state: CodeState,
 }
 
@@ -86,12 +89,28 @@ struct Inner {
     refresh: HashMap<Key, StoredRefresh>,
     strings: std::collections::HashSet<Arc<str>>,
     revoked_access_tokens: HashMap<String, i64>,
-    clients: HashMap<String, Arc<Client>>,
+    /// Registered clients and when they expire unless used.
+    clients: HashMap<String, (Arc<Client>, i64)>,
     pushed: HashMap<String, PushedRequest>,
-    seen: HashMap<String, i64>,
+    /// Replay cache: fingerprints of seen values, until when.
+    seen: HashMap<Key, i64>,
+    /// Unused codes per client.
+    outstanding: HashMap<Arc<str>, usize>,
+    /// Throttle counters: count and end of window.
+    counters: HashMap<Key, (u64, i64)>,
 }
 
 impl Inner {
+    /// One unused code of `client` is gone (taken or expired).
+    fn code_gone(&mut self, client: &Arc<str>) {
+        if let Some(n) = self.outstanding.get_mut(client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.outstanding.remove(client);
+            }
+        }
+    }
+
     fn revoke(&mut self, grant_id: &str) {
         if let Some(grant) = self.grants.get_mut(&Key::of(grant_id)) {
             grant.revoked = true;
@@ -173,34 +192,68 @@ impl MemoryStore {
 
 #[async_trait]
 impl CodeStore for MemoryStore {
-    async fn put_code(&self, fingerprint: String, grant: CodeGrant) {
+    async fn put_code(
+        &self,
+        fingerprint: String,
+        grant: CodeGrant,
+        max_outstanding: usize,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        let client = inner.intern(&grant.client_id);
+        let outstanding = inner.outstanding.get(&client).copied().unwrap_or(0);
+        if outstanding >= max_outstanding {
+            // Expired codes still count until purged: purge this client's now.
+            let expired: Vec<String> = inner
+                .codes
+                .iter()
+                .filter(|(_, c)| c.expires_at <= now && c.client.as_ref() == Some(&client))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in &expired {
+                inner.codes.remove(key);
+                inner.code_gone(&client);
+            }
+            if inner.outstanding.get(&client).copied().unwrap_or(0) >= max_outstanding {
+                return Ok(false);
+            }
+        }
+        *inner.outstanding.entry(client.clone()).or_insert(0) += 1;
         let expires_at = grant.expires_at;
-        self.lock().codes.insert(
+        inner.codes.insert(
             fingerprint,
             CodeEntry {
                 expires_at,
+                client: Some(client),
                 state: CodeState::Unused(Box::new(grant)),
             },
         );
+        Ok(true)
     }
 
-    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> CodeTake {
+    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> StoreResult<CodeTake> {
         let mut inner = self.lock();
         let Some(entry) = inner.codes.get_mut(fingerprint) else {
-            return CodeTake::Unknown;
+            return Ok(CodeTake::Unknown);
         };
         let spent = CodeState::Spent {
             grant_id: grant_id.to_owned(),
         };
+        let client = entry.client.take();
         match std::mem::replace(&mut entry.state, spent) {
-            CodeState::Unused(grant) => CodeTake::Fresh(grant),
+            CodeState::Unused(grant) => {
+                if let Some(client) = client {
+                    inner.code_gone(&client);
+                }
+                Ok(CodeTake::Fresh(grant))
+            }
             CodeState::Spent { grant_id: first } => {
                 // Keep pointing at the first grant, and revoke it (RFC 6749 §4.1.2).
                 entry.state = CodeState::Spent {
                     grant_id: first.clone(),
                 };
                 inner.revoke(&first);
-                CodeTake::Replayed { grant_id: first }
+                Ok(CodeTake::Replayed { grant_id: first })
             }
         }
     }
@@ -208,32 +261,37 @@ impl CodeStore for MemoryStore {
 
 #[async_trait]
 impl GrantStore for MemoryStore {
-    async fn put_grant(&self, grant: GrantRecord) {
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
         let mut inner = self.lock();
         let (key, stored) = inner.store_grant(grant);
         inner.grants.insert(key, stored);
+        Ok(())
     }
 
-    async fn grant(&self, grant_id: &str) -> Option<GrantRecord> {
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
         let inner = self.lock();
-        let stored = inner.grants.get(&Key::of(grant_id))?;
-        Some(load_grant(grant_id.to_owned(), stored))
+        Ok(inner
+            .grants
+            .get(&Key::of(grant_id))
+            .map(|stored| load_grant(grant_id.to_owned(), stored)))
     }
 
-    async fn revoke_grant(&self, grant_id: &str) {
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
         self.lock().revoke(grant_id);
+        Ok(())
     }
 
-    async fn extend_grant(&self, grant_id: &str, expires_at: i64) {
+    async fn extend_grant(&self, grant_id: &str, expires_at: i64) -> StoreResult<()> {
         if let Some(grant) = self.lock().grants.get_mut(&Key::of(grant_id)) {
             grant.expires_at = grant.expires_at.max(expires_at);
         }
+        Ok(())
     }
 }
 
 #[async_trait]
 impl RefreshTokenStore for MemoryStore {
-    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) {
+    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) -> StoreResult<()> {
         let mut inner = self.lock();
         let jkt = record.jkt.as_deref().map(|j| inner.intern(j));
         inner.refresh.insert(
@@ -245,13 +303,15 @@ impl RefreshTokenStore for MemoryStore {
                 jkt,
             },
         );
+        Ok(())
     }
 
-    async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord> {
-        self.lock()
+    async fn refresh(&self, fingerprint: &str) -> StoreResult<Option<RefreshRecord>> {
+        Ok(self
+            .lock()
             .refresh
             .get(&Key::of(fingerprint))
-            .map(load_refresh)
+            .map(load_refresh))
     }
 
     async fn rotate_refresh(
@@ -260,20 +320,20 @@ impl RefreshTokenStore for MemoryStore {
         new: String,
         new_expires_at: i64,
         now: i64,
-    ) -> Rotation {
+    ) -> StoreResult<Rotation> {
         let mut inner = self.lock();
         let old = Key::of(old);
         let Some(record) = inner.refresh.get(&old).map(load_refresh) else {
-            return Rotation::Unknown;
+            return Ok(Rotation::Unknown);
         };
         if record.rotated {
             inner.revoke(&record.grant_id);
-            return Rotation::Reused {
+            return Ok(Rotation::Reused {
                 grant_id: record.grant_id,
-            };
+            });
         }
         if record.expires_at <= now {
-            return Rotation::Expired;
+            return Ok(Rotation::Expired);
         }
         let grant_key = Key::of(&record.grant_id);
         let grant = match inner.grants.get_mut(&grant_key) {
@@ -281,7 +341,7 @@ impl RefreshTokenStore for MemoryStore {
                 g.expires_at = g.expires_at.max(new_expires_at);
                 load_grant(record.grant_id.clone(), g)
             }
-            _ => return Rotation::Revoked,
+            _ => return Ok(Rotation::Revoked),
         };
         let jkt = match inner.refresh.get_mut(&old) {
             Some(r) => {
@@ -299,46 +359,75 @@ impl RefreshTokenStore for MemoryStore {
                 jkt,
             },
         );
-        Rotation::Rotated(grant)
+        Ok(Rotation::Rotated(grant))
     }
 }
 
 #[async_trait]
 impl RevocationStore for MemoryStore {
-    async fn revoke_access_token(&self, jti: String, expires_at: i64) {
+    async fn revoke_access_token(&self, jti: String, expires_at: i64) -> StoreResult<()> {
         self.lock().revoked_access_tokens.insert(jti, expires_at);
+        Ok(())
     }
 
-    async fn is_access_token_revoked(&self, jti: &str) -> bool {
-        self.lock().revoked_access_tokens.contains_key(jti)
+    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
+        Ok(self.lock().revoked_access_tokens.contains_key(jti))
     }
 }
 
 #[async_trait]
 impl ClientStore for MemoryStore {
-    async fn register_client(&self, client: Arc<Client>, max: usize) -> bool {
+    async fn register_client(
+        &self,
+        client: Arc<Client>,
+        expires_at: i64,
+        max: usize,
+        now: i64,
+    ) -> StoreResult<bool> {
         let mut inner = self.lock();
         if inner.clients.len() >= max {
-            return false;
+            inner.clients.retain(|_, (_, until)| *until > now);
+            if inner.clients.len() >= max {
+                return Ok(false);
+            }
         }
-        inner.clients.insert(client.client_id.clone(), client);
-        true
+        inner
+            .clients
+            .insert(client.client_id.clone(), (client, expires_at));
+        Ok(true)
     }
 
-    async fn registered_client(&self, client_id: &str) -> Option<Arc<Client>> {
-        self.lock().clients.get(client_id).cloned()
+    async fn registered_client(
+        &self,
+        client_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> StoreResult<Option<Arc<Client>>> {
+        Ok(match self.lock().clients.get_mut(client_id) {
+            Some((client, until)) if *until > now => {
+                *until = (*until).max(keep_until);
+                Some(client.clone())
+            }
+            _ => None,
+        })
     }
 }
 
 #[async_trait]
 impl ParStore for MemoryStore {
-    async fn put_pushed(&self, request_uri: String, request: PushedRequest) {
+    async fn put_pushed(&self, request_uri: String, request: PushedRequest) -> StoreResult<()> {
         self.lock().pushed.insert(request_uri, request);
+        Ok(())
     }
 
-    async fn take_pushed(&self, request_uri: &str, client_id: &str, now: i64) -> ParTake {
+    async fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: i64,
+    ) -> StoreResult<ParTake> {
         let mut inner = self.lock();
-        match inner.pushed.get(request_uri) {
+        Ok(match inner.pushed.get(request_uri) {
             None => ParTake::Unknown,
             Some(p) if p.client_id != client_id => ParTake::WrongClient,
             Some(p) if p.expires_at <= now => {
@@ -349,21 +438,47 @@ impl ParStore for MemoryStore {
                 Some(p) => ParTake::Fresh(p),
                 None => ParTake::Unknown,
             },
-        }
+        })
     }
 }
 
 #[async_trait]
 impl ReplayStore for MemoryStore {
-    async fn remember_once(&self, key: String, expires_at: i64, now: i64) -> bool {
+    async fn remember_once(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool> {
         let mut inner = self.lock();
-        match inner.seen.get(&key) {
+        let key = Key::of(&format!("seen\n{key}"));
+        Ok(match inner.seen.get(&key) {
             Some(until) if *until > now => false,
             _ => {
                 inner.seen.insert(key, expires_at);
                 true
             }
+        })
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryStore {
+    async fn hit(&self, key: &str, window_ends_at: i64, now: i64) -> StoreResult<(u64, i64)> {
+        let mut inner = self.lock();
+        let entry = inner
+            .counters
+            .entry(Key::of(&format!("count\n{key}")))
+            .or_insert((0, window_ends_at));
+        if entry.1 <= now {
+            *entry = (0, window_ends_at);
         }
+        entry.0 += 1;
+        Ok(*entry)
+    }
+
+    async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)> {
+        Ok(
+            match self.lock().counters.get(&Key::of(&format!("count\n{key}"))) {
+                Some((n, until)) if *until > now => (*n, *until),
+                _ => (0, now),
+            },
+        )
     }
 }
 
@@ -373,10 +488,21 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         inner.pushed.retain(|_, p| p.expires_at > now);
         inner.seen.retain(|_, until| *until > now);
+        let expired: Vec<Arc<str>> = inner
+            .codes
+            .values()
+            .filter(|c| c.expires_at <= now)
+            .filter_map(|c| c.client.clone())
+            .collect();
+        for client in &expired {
+            inner.code_gone(client);
+        }
         inner.codes.retain(|_, c| c.expires_at > now);
         inner.refresh.retain(|_, r| r.expires_at > now);
         inner.revoked_access_tokens.retain(|_, exp| *exp > now);
         inner.grants.retain(|_, g| g.expires_at > now);
+        inner.clients.retain(|_, (_, until)| *until > now);
+        inner.counters.retain(|_, (_, until)| *until > now);
         // A string no record shares any more is dropped from the interner.
         inner.strings.retain(|s| Arc::strong_count(s) > 1);
     }
@@ -424,26 +550,29 @@ mod tests {
     #[tokio::test]
     async fn a_code_is_taken_once_and_its_replay_revokes_the_grant() {
         let store = MemoryStore::new();
-        store.put_code("c".into(), code(100)).await;
+        assert!(store.put_code("c".into(), code(100), 10, 0).await.unwrap());
         assert!(matches!(
-            store.take_code("c", "g1").await,
+            store.take_code("c", "g1").await.unwrap(),
             CodeTake::Fresh(_)
         ));
-        store.put_grant(grant("g1")).await;
+        store.put_grant(grant("g1")).await.unwrap();
         assert_eq!(
-            store.take_code("c", "g2").await,
+            store.take_code("c", "g2").await.unwrap(),
             CodeTake::Replayed {
                 grant_id: "g1".into()
             }
         );
-        assert!(store.grant("g1").await.unwrap().revoked);
-        assert_eq!(store.take_code("nope", "g3").await, CodeTake::Unknown);
+        assert!(store.grant("g1").await.unwrap().unwrap().revoked);
+        assert_eq!(
+            store.take_code("nope", "g3").await.unwrap(),
+            CodeTake::Unknown
+        );
     }
 
     #[tokio::test]
     async fn rotation_spends_the_old_token_and_reuse_revokes_the_family() {
         let store = MemoryStore::new();
-        store.put_grant(grant("g")).await;
+        store.put_grant(grant("g")).await.unwrap();
         store
             .put_refresh(
                 "r1".into(),
@@ -454,25 +583,38 @@ mod tests {
                     jkt: None,
                 },
             )
-            .await;
+            .await
+            .unwrap();
         assert!(matches!(
-            store.rotate_refresh("r1", "r2".into(), 600, 10).await,
+            store
+                .rotate_refresh("r1", "r2".into(), 600, 10)
+                .await
+                .unwrap(),
             Rotation::Rotated(_)
         ));
         assert!(matches!(
-            store.rotate_refresh("r2", "r3".into(), 600, 10).await,
+            store
+                .rotate_refresh("r2", "r3".into(), 600, 10)
+                .await
+                .unwrap(),
             Rotation::Rotated(_)
         ));
         // r1 again: reuse.
         assert_eq!(
-            store.rotate_refresh("r1", "r4".into(), 600, 10).await,
+            store
+                .rotate_refresh("r1", "r4".into(), 600, 10)
+                .await
+                .unwrap(),
             Rotation::Reused {
                 grant_id: "g".into()
             }
         );
         // The newest token of the family is dead too.
         assert_eq!(
-            store.rotate_refresh("r3", "r5".into(), 600, 10).await,
+            store
+                .rotate_refresh("r3", "r5".into(), 600, 10)
+                .await
+                .unwrap(),
             Rotation::Revoked
         );
     }
@@ -480,7 +622,7 @@ mod tests {
     #[tokio::test]
     async fn expired_refresh_tokens_are_refused_and_purged() {
         let store = MemoryStore::new();
-        store.put_grant(grant("g")).await;
+        store.put_grant(grant("g")).await.unwrap();
         store
             .put_refresh(
                 "r".into(),
@@ -491,13 +633,17 @@ mod tests {
                     jkt: None,
                 },
             )
-            .await;
+            .await
+            .unwrap();
         assert_eq!(
-            store.rotate_refresh("r", "r2".into(), 600, 50).await,
+            store
+                .rotate_refresh("r", "r2".into(), 600, 50)
+                .await
+                .unwrap(),
             Rotation::Expired
         );
         store.purge_expired(60).await;
-        assert!(store.refresh("r").await.is_none());
+        assert!(store.refresh("r").await.unwrap().is_none());
         assert_eq!(store.grant_count(), 1);
         store.purge_expired(2000).await;
         assert_eq!(store.grant_count(), 0);
@@ -506,12 +652,12 @@ mod tests {
     #[tokio::test]
     async fn concurrent_takes_of_one_code_yield_exactly_one_fresh() {
         let store = std::sync::Arc::new(MemoryStore::new());
-        store.put_code("c".into(), code(100)).await;
+        assert!(store.put_code("c".into(), code(100), 10, 0).await.unwrap());
         let mut tasks = Vec::new();
         for i in 0..16 {
             let s = store.clone();
             tasks.push(tokio::spawn(async move {
-                s.take_code("c", &format!("g{i}")).await
+                s.take_code("c", &format!("g{i}")).await.unwrap()
             }));
         }
         let mut fresh = 0;
@@ -521,5 +667,28 @@ mod tests {
             }
         }
         assert_eq!(fresh, 1);
+    }
+
+    #[tokio::test]
+    async fn a_client_with_max_outstanding_codes_gets_no_more_until_one_is_taken_or_expires() {
+        let store = MemoryStore::new();
+        assert!(store.put_code("a".into(), code(100), 2, 0).await.unwrap());
+        assert!(store.put_code("b".into(), code(100), 2, 0).await.unwrap());
+        assert!(!store.put_code("c".into(), code(100), 2, 0).await.unwrap());
+        store.take_code("a", "g").await.unwrap();
+        assert!(store.put_code("c".into(), code(100), 2, 0).await.unwrap());
+        assert!(!store.put_code("d".into(), code(200), 2, 50).await.unwrap());
+        // Past the first codes' expiry they no longer count.
+        assert!(store.put_code("d".into(), code(200), 2, 150).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn throttle_counters_restart_when_their_window_ends() {
+        let store = MemoryStore::new();
+        assert_eq!(store.hit("k", 100, 0).await.unwrap(), (1, 100));
+        assert_eq!(store.hit("k", 150, 50).await.unwrap(), (2, 100));
+        assert_eq!(store.count("k", 99).await.unwrap(), (2, 100));
+        assert_eq!(store.count("k", 100).await.unwrap(), (0, 100));
+        assert_eq!(store.hit("k", 300, 100).await.unwrap(), (1, 300));
     }
 }

@@ -5,6 +5,10 @@
 //!
 //! Every operation that guards a single-use or rotation guarantee is one
 //! atomic step of the store: taking a code, rotating a refresh token.
+//!
+//! Every operation can fail ([`StoreError`]): a shared store may be out of
+//! reach. Handlers answer a failure with `temporarily_unavailable` and hand
+//! out nothing whose record was not stored.
 pub mod memory;
 pub mod redis;
 
@@ -18,6 +22,50 @@ pub use memory::MemoryStore;
 pub use redis::RedisStore;
 
 use crate::config::Client;
+
+/// The store could not do what was asked (a shared store out of reach, a
+/// record that cannot be encoded). The cause is for logs only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    pub operation: &'static str,
+    pub cause: String,
+}
+
+impl StoreError {
+    pub fn new(operation: &'static str, cause: impl std::fmt::Display) -> Self {
+        Self {
+            operation,
+            cause: cause.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "store operation {} failed: {}",
+            self.operation, self.cause
+        )
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A store failure as the client sees it: 503 `temporarily_unavailable`
+/// with `Retry-After` (RFC 6749 §4.1.2.1, RFC 9110 §10.2.3); the cause is
+/// logged here, never sent.
+impl From<StoreError> for oauth_core::error::OAuthError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(operation = e.operation, cause = %e.cause, "the store failed; refusing the request");
+        oauth_core::error::OAuthError::temporarily_unavailable(
+            "the server cannot reach its store; try again shortly",
+            1,
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
 
 /// What an authorization code stands for (RFC 6749 §4.1.2: bound to the
 /// client, the redirect URI, the user, the scope and the PKCE challenge).
@@ -121,26 +169,34 @@ pub enum Rotation {
 
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    async fn put_code(&self, fingerprint: String, grant: CodeGrant);
+    /// Stores an unused code, unless its client already has `max_outstanding`
+    /// unused, unexpired codes (then `false`, and nothing is stored).
+    async fn put_code(
+        &self,
+        fingerprint: String,
+        grant: CodeGrant,
+        max_outstanding: usize,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// Atomically spends an unused code, recording `grant_id` as what it
     /// minted; a spent code revokes that grant and reports the replay.
-    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> CodeTake;
+    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> StoreResult<CodeTake>;
 }
 
 #[async_trait]
 pub trait GrantStore: Send + Sync {
-    async fn put_grant(&self, grant: GrantRecord);
-    async fn grant(&self, grant_id: &str) -> Option<GrantRecord>;
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()>;
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>>;
     /// Revokes a grant, and with it every token minted from it.
-    async fn revoke_grant(&self, grant_id: &str);
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;
     /// Pushes the grant's expiry out to cover a newly minted token.
-    async fn extend_grant(&self, grant_id: &str, expires_at: i64);
+    async fn extend_grant(&self, grant_id: &str, expires_at: i64) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
-    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord);
-    async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord>;
+    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) -> StoreResult<()>;
+    async fn refresh(&self, fingerprint: &str) -> StoreResult<Option<RefreshRecord>>;
     /// Atomically spends `old` and stores `new` in its place (RFC 9700
     /// §4.14.2 rotation); reuse of a spent token revokes the family.
     async fn rotate_refresh(
@@ -149,42 +205,79 @@ pub trait RefreshTokenStore: Send + Sync {
         new: String,
         new_expires_at: i64,
         now: i64,
-    ) -> Rotation;
+    ) -> StoreResult<Rotation>;
 }
 
 #[async_trait]
 pub trait RevocationStore: Send + Sync {
     /// Remembers a revoked access token until it would have expired anyway.
-    async fn revoke_access_token(&self, jti: String, expires_at: i64);
-    async fn is_access_token_revoked(&self, jti: &str) -> bool;
+    async fn revoke_access_token(&self, jti: String, expires_at: i64) -> StoreResult<()>;
+    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait ParStore: Send + Sync {
-    async fn put_pushed(&self, request_uri: String, request: PushedRequest);
+    async fn put_pushed(&self, request_uri: String, request: PushedRequest) -> StoreResult<()>;
     /// Atomically takes a pushed request, if it is this client's (single use).
-    async fn take_pushed(&self, request_uri: &str, client_id: &str, now: i64) -> ParTake;
+    async fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: i64,
+    ) -> StoreResult<ParTake>;
 }
 
 /// Values that may be seen once (DPoP proof jti, client assertion jti).
 #[async_trait]
 pub trait ReplayStore: Send + Sync {
     /// Records `key` until `expires_at`; `false` if it was already there.
-    async fn remember_once(&self, key: String, expires_at: i64, now: i64) -> bool;
+    /// Keys are kept by fingerprint, so their length costs nothing.
+    async fn remember_once(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait ClientStore: Send + Sync {
-    /// Registers a client, unless `max` clients are registered already
-    /// (then `false`).
-    async fn register_client(&self, client: Arc<Client>, max: usize) -> bool;
-    async fn registered_client(&self, client_id: &str) -> Option<Arc<Client>>;
+    /// Registers a client until `expires_at` (unless it is used again, see
+    /// [`ClientStore::touch_client`]), unless `max` unexpired clients are
+    /// registered already (then `false`).
+    async fn register_client(
+        &self,
+        client: Arc<Client>,
+        expires_at: i64,
+        max: usize,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// A registered client, unexpired; being used, it is now kept at least
+    /// until `keep_until`.
+    async fn registered_client(
+        &self,
+        client_id: &str,
+        now: i64,
+        keep_until: i64,
+    ) -> StoreResult<Option<Arc<Client>>>;
+}
+
+/// Counters over a fixed window (rate limits, failed password attempts).
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Adds one to the counter `key`, which starts (at zero) when first hit
+    /// and ends at `window_ends_at`; returns the count and when its window ends.
+    async fn hit(&self, key: &str, window_ends_at: i64, now: i64) -> StoreResult<(u64, i64)>;
+    /// The counter's value now, and when its window ends (0 and `now` when none).
+    async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)>;
 }
 
 /// Everything the AS stores.
 #[async_trait]
 pub trait Store:
-    CodeStore + GrantStore + RefreshTokenStore + RevocationStore + ClientStore + ParStore + ReplayStore
+    CodeStore
+    + GrantStore
+    + RefreshTokenStore
+    + RevocationStore
+    + ClientStore
+    + ParStore
+    + ReplayStore
+    + ThrottleStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

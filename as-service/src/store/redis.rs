@@ -11,11 +11,10 @@
 //! itself. Scripts rather than MULTI/WATCH: a script decides and writes in
 //! one round trip and never has to be retried under contention.
 //!
-//! Failures fail closed: if Redis cannot be reached, a code or refresh
-//! token is unknown, a token counts as revoked, a proof as replayed, and
-//! the error is logged — a request is refused rather than wrongly granted.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! Failures are errors ([`StoreError`]): the handler refuses the request
+//! with `temporarily_unavailable` and logs the cause; nothing is handed out
+//! whose record was not written.
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -24,9 +23,25 @@ use redis::aio::ConnectionManager;
 use super::{
     ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, ParStore, ParTake,
     PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore, RevocationStore, Rotation, Store,
+    StoreError, StoreResult, ThrottleStore,
 };
 use crate::config::Client;
 
+/// KEYS: the code, its client's set of unused codes (scored by expiry).
+/// ARGV: data, expires_at, now, max outstanding, the code's fingerprint.
+const PUT_CODE: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'outstanding', KEYS[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[5])
+local ttl = redis.call('EXPIRETIME', KEYS[2])
+if ttl < tonumber(ARGV[2]) then redis.call('EXPIREAT', KEYS[2], ARGV[2]) end
+return 1
+";
+
+/// KEYS: the code. ARGV: the grant id to record, the grant key prefix, the
+/// code's fingerprint.
 const TAKE_CODE: &str = r"
 local data = redis.call('HGET', KEYS[1], 'data')
 if not data then return {'unknown'} end
@@ -37,6 +52,8 @@ if spent then
   return {'replayed', spent}
 end
 redis.call('HSET', KEYS[1], 'spent', ARGV[1])
+local outstanding = redis.call('HGET', KEYS[1], 'outstanding')
+if outstanding then redis.call('ZREM', outstanding, ARGV[3]) end
 return {'fresh', data}
 ";
 
@@ -81,12 +98,33 @@ if tonumber(p[3]) <= tonumber(ARGV[2]) then return {'expired'} end
 return {'fresh', p[2], p[3]}
 ";
 
+/// KEYS: the client, the set of registered clients (scored by expiry).
+/// ARGV: data, max, expires_at, now, client id.
 const REGISTER: &str = r"
-local n = tonumber(redis.call('GET', KEYS[2]) or '0')
-if n >= tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('INCR', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
 return 1
+";
+
+/// KEYS: the client, the set of registered clients. ARGV: keep until, id.
+/// Returns the client's record, now kept at least until then.
+const USE_CLIENT: &str = r"
+local data = redis.call('GET', KEYS[1])
+if not data then return false end
+if redis.call('EXPIRETIME', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('EXPIREAT', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+end
+return data
+";
+
+/// KEYS: the counter. ARGV: window end. Returns the count and window end.
+const HIT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+return {n, redis.call('EXPIRETIME', KEYS[1])}
 ";
 
 /// Redis-backed state, shared by every replica pointed at the same database.
@@ -94,12 +132,14 @@ pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
     scripts: Scripts,
-    /// Registered clients never change once registered: kept after first read.
-    clients: Mutex<HashMap<String, Arc<Client>>>,
 }
 
 struct Scripts {
+    put_code: redis::Script,
     take_code: redis::Script,
+    use_client: redis::Script,
+    hit: redis::Script,
+    revoke_grant: redis::Script,
     rotate: redis::Script,
     extend: redis::Script,
     take_pushed: redis::Script,
@@ -119,13 +159,19 @@ impl RedisStore {
             connection,
             prefix: "oidc-story:".into(),
             scripts: Scripts {
+                put_code: redis::Script::new(PUT_CODE),
                 take_code: redis::Script::new(TAKE_CODE),
+                use_client: redis::Script::new(USE_CLIENT),
+                hit: redis::Script::new(HIT),
+                // HSET only where the grant exists: no empty record left behind.
+                revoke_grant: redis::Script::new(
+                    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'revoked', '1') end return 1",
+                ),
                 rotate: redis::Script::new(ROTATE),
                 extend: redis::Script::new(EXTEND),
                 take_pushed: redis::Script::new(TAKE_PUSHED),
                 register: redis::Script::new(REGISTER),
             },
-            clients: Mutex::new(HashMap::new()),
         })
     }
 
@@ -138,64 +184,77 @@ impl RedisStore {
     }
 }
 
-/// Logs a store error and yields the fail-closed answer.
-fn failed<T>(operation: &str, e: redis::RedisError, answer: T) -> T {
-    tracing::error!(operation, error = %e, "the shared store failed; refusing");
-    answer
-}
-
 fn now() -> i64 {
     oauth_core::clock::Clock::now(&oauth_core::clock::SystemClock)
 }
 
+/// A Redis failure, for the handler to refuse the request.
+fn failed(operation: &'static str) -> impl FnOnce(redis::RedisError) -> StoreError {
+    move |e| StoreError::new(operation, e)
+}
+
+/// A record that does not encode or decode (never expected).
+fn corrupt(operation: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
+    move |e| StoreError::new(operation, format!("record: {e}"))
+}
+
 #[async_trait]
 impl CodeStore for RedisStore {
-    async fn put_code(&self, fingerprint: String, grant: CodeGrant) {
-        let key = self.key("code", &fingerprint);
-        let Ok(data) = serde_json::to_string(&grant) else {
-            return;
-        };
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hset(&key, "data", data)
-            .expire_at(&key, grant.expires_at);
-        if let Err(e) = pipe.query_async::<()>(&mut self.con()).await {
-            failed("put_code", e, ());
-        }
+    async fn put_code(
+        &self,
+        fingerprint: String,
+        grant: CodeGrant,
+        max_outstanding: usize,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let data = serde_json::to_string(&grant).map_err(corrupt("put_code"))?;
+        let stored: i64 = self
+            .scripts
+            .put_code
+            .key(self.key("code", &fingerprint))
+            .key(self.key("outstanding", &grant.client_id))
+            .arg(data)
+            .arg(grant.expires_at)
+            .arg(now)
+            .arg(max_outstanding)
+            .arg(&fingerprint)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(failed("put_code"))?;
+        Ok(stored == 1)
     }
 
-    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> CodeTake {
-        let answer: Result<Vec<String>, _> = self
+    async fn take_code(&self, fingerprint: &str, grant_id: &str) -> StoreResult<CodeTake> {
+        let v: Vec<String> = self
             .scripts
             .take_code
             .key(self.key("code", fingerprint))
             .arg(grant_id)
             .arg(self.key("grant", ""))
+            .arg(fingerprint)
             .invoke_async(&mut self.con())
-            .await;
-        match answer {
-            Ok(v) => match v.first().map(String::as_str) {
-                Some("fresh") => match v.get(1).and_then(|d| serde_json::from_str(d).ok()) {
-                    Some(grant) => CodeTake::Fresh(Box::new(grant)),
-                    None => CodeTake::Unknown,
-                },
-                Some("replayed") => CodeTake::Replayed {
-                    grant_id: v.get(1).cloned().unwrap_or_default(),
-                },
-                _ => CodeTake::Unknown,
+            .await
+            .map_err(failed("take_code"))?;
+        Ok(match v.first().map(String::as_str) {
+            Some("fresh") => {
+                let data = v.get(1).map(String::as_str).unwrap_or_default();
+                CodeTake::Fresh(Box::new(
+                    serde_json::from_str(data).map_err(corrupt("take_code"))?,
+                ))
+            }
+            Some("replayed") => CodeTake::Replayed {
+                grant_id: v.get(1).cloned().unwrap_or_default(),
             },
-            Err(e) => failed("take_code", e, CodeTake::Unknown),
-        }
+            _ => CodeTake::Unknown,
+        })
     }
 }
 
 #[async_trait]
 impl GrantStore for RedisStore {
-    async fn put_grant(&self, grant: GrantRecord) {
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
         let key = self.key("grant", &grant.grant_id);
-        let Ok(data) = serde_json::to_string(&grant) else {
-            return;
-        };
+        let data = serde_json::to_string(&grant).map_err(corrupt("put_grant"))?;
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_multiple(
@@ -207,57 +266,55 @@ impl GrantStore for RedisStore {
                 ],
             )
             .expire_at(&key, grant.expires_at);
-        if let Err(e) = pipe.query_async::<()>(&mut self.con()).await {
-            failed("put_grant", e, ());
-        }
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(failed("put_grant"))
     }
 
-    async fn grant(&self, grant_id: &str) -> Option<GrantRecord> {
-        let fields: Result<(Option<String>, Option<String>, Option<i64>), _> = redis::cmd("HMGET")
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
+        let fields: (Option<String>, Option<String>, Option<i64>) = redis::cmd("HMGET")
             .arg(self.key("grant", grant_id))
             .arg(&["data", "revoked", "expires_at"][..])
             .query_async(&mut self.con())
-            .await;
+            .await
+            .map_err(failed("grant"))?;
         match fields {
-            Ok((Some(data), revoked, expires_at)) => {
-                let mut grant: GrantRecord = serde_json::from_str(&data).ok()?;
+            (Some(data), revoked, expires_at) => {
+                let mut grant: GrantRecord =
+                    serde_json::from_str(&data).map_err(corrupt("grant"))?;
                 grant.revoked = revoked.as_deref() == Some("1");
                 grant.expires_at = expires_at.unwrap_or(grant.expires_at);
-                Some(grant)
+                Ok(Some(grant))
             }
-            Ok(_) => None,
-            Err(e) => failed("grant", e, None),
+            _ => Ok(None),
         }
     }
 
-    async fn revoke_grant(&self, grant_id: &str) {
-        let key = self.key("grant", grant_id);
-        // HSET only where the grant exists: no empty record left behind.
-        let script = redis::Script::new(
-            "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'revoked', '1') end return 1",
-        );
-        if let Err(e) = script.key(key).invoke_async::<i64>(&mut self.con()).await {
-            failed("revoke_grant", e, ());
-        }
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
+        self.scripts
+            .revoke_grant
+            .key(self.key("grant", grant_id))
+            .invoke_async::<i64>(&mut self.con())
+            .await
+            .map(|_| ())
+            .map_err(failed("revoke_grant"))
     }
 
-    async fn extend_grant(&self, grant_id: &str, expires_at: i64) {
-        let result: Result<i64, _> = self
-            .scripts
+    async fn extend_grant(&self, grant_id: &str, expires_at: i64) -> StoreResult<()> {
+        self.scripts
             .extend
             .key(self.key("grant", grant_id))
             .arg(expires_at)
-            .invoke_async(&mut self.con())
-            .await;
-        if let Err(e) = result {
-            failed("extend_grant", e, ());
-        }
+            .invoke_async::<i64>(&mut self.con())
+            .await
+            .map(|_| ())
+            .map_err(failed("extend_grant"))
     }
 }
 
 #[async_trait]
 impl RefreshTokenStore for RedisStore {
-    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) {
+    async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) -> StoreResult<()> {
         let key = self.key("refresh", &fingerprint);
         let mut fields = vec![
             ("grant", record.grant_id.clone()),
@@ -271,28 +328,28 @@ impl RefreshTokenStore for RedisStore {
         pipe.atomic()
             .hset_multiple(&key, &fields)
             .expire_at(&key, record.expires_at);
-        if let Err(e) = pipe.query_async::<()>(&mut self.con()).await {
-            failed("put_refresh", e, ());
-        }
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(failed("put_refresh"))
     }
 
-    async fn refresh(&self, fingerprint: &str) -> Option<RefreshRecord> {
-        let fields: Result<(Option<String>, Option<i64>, Option<String>, Option<String>), _> =
+    async fn refresh(&self, fingerprint: &str) -> StoreResult<Option<RefreshRecord>> {
+        let fields: (Option<String>, Option<i64>, Option<String>, Option<String>) =
             redis::cmd("HMGET")
                 .arg(self.key("refresh", fingerprint))
                 .arg(&["grant", "expires_at", "rotated", "jkt"][..])
                 .query_async(&mut self.con())
-                .await;
-        match fields {
-            Ok((Some(grant_id), Some(expires_at), rotated, jkt)) => Some(RefreshRecord {
+                .await
+                .map_err(failed("refresh"))?;
+        Ok(match fields {
+            (Some(grant_id), Some(expires_at), rotated, jkt) => Some(RefreshRecord {
                 grant_id,
                 expires_at,
                 rotated: rotated.as_deref() == Some("1"),
                 jkt,
             }),
-            Ok(_) => None,
-            Err(e) => failed("refresh", e, None),
-        }
+            _ => None,
+        })
     }
 
     async fn rotate_refresh(
@@ -301,8 +358,8 @@ impl RefreshTokenStore for RedisStore {
         new: String,
         new_expires_at: i64,
         now: i64,
-    ) -> Rotation {
-        let answer: Result<Vec<String>, _> = self
+    ) -> StoreResult<Rotation> {
+        let v: Vec<String> = self
             .scripts
             .rotate
             .key(self.key("refresh", old))
@@ -311,61 +368,53 @@ impl RefreshTokenStore for RedisStore {
             .arg(now)
             .arg(self.key("grant", ""))
             .invoke_async(&mut self.con())
-            .await;
-        match answer {
-            Ok(v) => match v.first().map(String::as_str) {
-                Some("rotated") => {
-                    let grant: Option<GrantRecord> =
-                        v.get(1).and_then(|d| serde_json::from_str(d).ok());
-                    match grant {
-                        Some(mut g) => {
-                            g.expires_at = g.expires_at.max(new_expires_at);
-                            Rotation::Rotated(g)
-                        }
-                        None => Rotation::Unknown,
-                    }
-                }
-                Some("reused") => Rotation::Reused {
-                    grant_id: v.get(1).cloned().unwrap_or_default(),
-                },
-                Some("expired") => Rotation::Expired,
-                Some("revoked") => Rotation::Revoked,
-                _ => Rotation::Unknown,
+            .await
+            .map_err(failed("rotate_refresh"))?;
+        Ok(match v.first().map(String::as_str) {
+            Some("rotated") => {
+                let data = v.get(1).map(String::as_str).unwrap_or_default();
+                let mut g: GrantRecord =
+                    serde_json::from_str(data).map_err(corrupt("rotate_refresh"))?;
+                g.expires_at = g.expires_at.max(new_expires_at);
+                Rotation::Rotated(g)
+            }
+            Some("reused") => Rotation::Reused {
+                grant_id: v.get(1).cloned().unwrap_or_default(),
             },
-            Err(e) => failed("rotate_refresh", e, Rotation::Unknown),
-        }
+            Some("expired") => Rotation::Expired,
+            Some("revoked") => Rotation::Revoked,
+            _ => Rotation::Unknown,
+        })
     }
 }
 
 #[async_trait]
 impl RevocationStore for RedisStore {
-    async fn revoke_access_token(&self, jti: String, expires_at: i64) {
+    async fn revoke_access_token(&self, jti: String, expires_at: i64) -> StoreResult<()> {
         if expires_at <= now() {
-            return;
+            return Ok(());
         }
         let key = self.key("revoked", &jti);
         let mut pipe = redis::pipe();
         pipe.atomic().set(&key, 1).expire_at(&key, expires_at);
-        if let Err(e) = pipe.query_async::<()>(&mut self.con()).await {
-            failed("revoke_access_token", e, ());
-        }
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(failed("revoke_access_token"))
     }
 
-    async fn is_access_token_revoked(&self, jti: &str) -> bool {
-        match self.con().exists(self.key("revoked", jti)).await {
-            Ok(exists) => exists,
-            Err(e) => failed("is_access_token_revoked", e, true),
-        }
+    async fn is_access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
+        self.con()
+            .exists(self.key("revoked", jti))
+            .await
+            .map_err(failed("is_access_token_revoked"))
     }
 }
 
 #[async_trait]
 impl ParStore for RedisStore {
-    async fn put_pushed(&self, request_uri: String, request: PushedRequest) {
+    async fn put_pushed(&self, request_uri: String, request: PushedRequest) -> StoreResult<()> {
         let key = self.key("par", &request_uri);
-        let Ok(params) = serde_json::to_string(&request.params) else {
-            return;
-        };
+        let params = serde_json::to_string(&request.params).map_err(corrupt("put_pushed"))?;
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_multiple(
@@ -377,108 +426,142 @@ impl ParStore for RedisStore {
                 ],
             )
             .expire_at(&key, request.expires_at);
-        if let Err(e) = pipe.query_async::<()>(&mut self.con()).await {
-            failed("put_pushed", e, ());
-        }
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(failed("put_pushed"))
     }
 
-    async fn take_pushed(&self, request_uri: &str, client_id: &str, now: i64) -> ParTake {
-        let answer: Result<Vec<String>, _> = self
+    async fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: i64,
+    ) -> StoreResult<ParTake> {
+        let v: Vec<String> = self
             .scripts
             .take_pushed
             .key(self.key("par", request_uri))
             .arg(client_id)
             .arg(now)
             .invoke_async(&mut self.con())
-            .await;
-        match answer {
-            Ok(v) => match v.first().map(String::as_str) {
-                Some("fresh") => {
-                    let params = v.get(1).and_then(|p| serde_json::from_str(p).ok());
-                    let expires_at = v.get(2).and_then(|e| e.parse().ok()).unwrap_or(0);
-                    match params {
-                        Some(params) => ParTake::Fresh(PushedRequest {
-                            client_id: client_id.to_owned(),
-                            params,
-                            expires_at,
-                        }),
-                        None => ParTake::Unknown,
-                    }
-                }
-                Some("wrong_client") => ParTake::WrongClient,
-                Some("expired") => ParTake::Expired,
-                _ => ParTake::Unknown,
-            },
-            Err(e) => failed("take_pushed", e, ParTake::Unknown),
-        }
+            .await
+            .map_err(failed("take_pushed"))?;
+        Ok(match v.first().map(String::as_str) {
+            Some("fresh") => {
+                let data = v.get(1).map(String::as_str).unwrap_or_default();
+                let params = serde_json::from_str(data).map_err(corrupt("take_pushed"))?;
+                let expires_at = v.get(2).and_then(|e| e.parse().ok()).unwrap_or(0);
+                ParTake::Fresh(PushedRequest {
+                    client_id: client_id.to_owned(),
+                    params,
+                    expires_at,
+                })
+            }
+            Some("wrong_client") => ParTake::WrongClient,
+            Some("expired") => ParTake::Expired,
+            _ => ParTake::Unknown,
+        })
     }
 }
 
 #[async_trait]
 impl ReplayStore for RedisStore {
-    async fn remember_once(&self, key: String, expires_at: i64, now: i64) -> bool {
+    async fn remember_once(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool> {
         if expires_at <= now {
-            return true;
+            return Ok(true);
         }
         // SET NX: of two replicas seeing the same jti, exactly one succeeds.
-        let set: Result<Option<String>, _> = redis::cmd("SET")
-            .arg(self.key("seen", &oauth_core::secret::fingerprint(&key)))
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.key("seen", &oauth_core::secret::fingerprint(key)))
             .arg(1)
             .arg("NX")
             .arg("EXAT")
             .arg(expires_at)
             .query_async(&mut self.con())
-            .await;
-        match set {
-            Ok(answer) => answer.is_some(),
-            Err(e) => failed("remember_once", e, false),
-        }
+            .await
+            .map_err(failed("remember_once"))?;
+        Ok(set.is_some())
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for RedisStore {
+    async fn hit(&self, key: &str, window_ends_at: i64, now: i64) -> StoreResult<(u64, i64)> {
+        let (count, ends): (u64, i64) = self
+            .scripts
+            .hit
+            .key(self.key("count", &oauth_core::secret::fingerprint(key)))
+            .arg(window_ends_at.max(now + 1))
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(failed("hit"))?;
+        Ok((count, ends))
+    }
+
+    async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)> {
+        let key = self.key("count", &oauth_core::secret::fingerprint(key));
+        let (count, ends): (Option<u64>, i64) = redis::pipe()
+            .get(&key)
+            .cmd("EXPIRETIME")
+            .arg(&key)
+            .query_async(&mut self.con())
+            .await
+            .map_err(failed("count"))?;
+        Ok(match count {
+            Some(n) if ends > now => (n, ends),
+            _ => (0, now),
+        })
     }
 }
 
 #[async_trait]
 impl ClientStore for RedisStore {
-    async fn register_client(&self, client: Arc<Client>, max: usize) -> bool {
-        let Ok(data) = serde_json::to_string(&*client) else {
-            return false;
-        };
-        let answer: Result<i64, _> = self
+    async fn register_client(
+        &self,
+        client: Arc<Client>,
+        expires_at: i64,
+        max: usize,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let data = serde_json::to_string(&*client).map_err(corrupt("register_client"))?;
+        let answer: i64 = self
             .scripts
             .register
             .key(self.key("client", &client.client_id))
-            .key(self.key("clients", "count"))
+            .key(self.key("clients", "registered"))
             .arg(data)
             .arg(max)
+            .arg(expires_at)
+            .arg(now)
+            .arg(&client.client_id)
             .invoke_async(&mut self.con())
-            .await;
-        match answer {
-            Ok(1) => true,
-            Ok(_) => false,
-            Err(e) => failed("register_client", e, false),
-        }
+            .await
+            .map_err(failed("register_client"))?;
+        Ok(answer == 1)
     }
 
-    async fn registered_client(&self, client_id: &str) -> Option<Arc<Client>> {
-        if let Some(c) = self
-            .clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(client_id)
-        {
-            return Some(c.clone());
-        }
-        let data: Result<Option<String>, _> = self.con().get(self.key("client", client_id)).await;
-        let client: Client = match data {
-            Ok(Some(d)) => serde_json::from_str(&d).ok()?,
-            Ok(None) => return None,
-            Err(e) => return failed("registered_client", e, None),
+    async fn registered_client(
+        &self,
+        client_id: &str,
+        _now: i64,
+        keep_until: i64,
+    ) -> StoreResult<Option<Arc<Client>>> {
+        // Redis expires the record itself (EXAT); using it pushes that out.
+        let data: Option<String> = self
+            .scripts
+            .use_client
+            .key(self.key("client", client_id))
+            .key(self.key("clients", "registered"))
+            .arg(keep_until)
+            .arg(client_id)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(failed("registered_client"))?;
+        let Some(data) = data else {
+            return Ok(None);
         };
-        let client = Arc::new(client);
-        self.clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(client_id.to_owned(), client.clone());
-        Some(client)
+        let client: Client = serde_json::from_str(&data).map_err(corrupt("registered_client"))?;
+        Ok(Some(Arc::new(client)))
     }
 }
 
