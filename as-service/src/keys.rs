@@ -120,11 +120,40 @@ impl KeyFileWatch {
     }
 }
 
-/// Loads the key set at `path`, or generates one and writes it there.
+/// A private key file must be readable by its owner only: a key others can
+/// read signs tokens for whoever reads it.
+#[cfg(unix)]
+pub fn check_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "key file {} can be read by group or others (mode {:o}); it holds private keys: run `chmod 600 {}`",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn check_private(_path: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// Loads the key set at `path`, or generates one and writes it there. An
+/// existing file that group or others can read is refused.
 pub fn load_or_generate(path: &Path) -> Result<KeySet, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => KeySet::from_private_jwks(&text)
-            .map_err(|e| format!("key file {}: {e}", path.display())),
+        Ok(text) => {
+            check_private(path)?;
+            KeySet::from_private_jwks(&text)
+                .map_err(|e| format!("key file {}: {e}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let keys = KeySet::generate().map_err(|e| e.to_string())?;
             match write_new(path, &keys.to_private_jwks()) {

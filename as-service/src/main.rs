@@ -148,6 +148,15 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     if let Some(issuer) = &args.issuer {
         config.set_issuer(issuer)?;
     }
+    // Replicas sharing a store must sign with one key set: without a shared
+    // key file each would mint its own, and half the tokens would fail.
+    let shared_store = args.store.clone().or_else(|| config.store.clone());
+    if shared_store.as_deref().is_some_and(|u| u != "memory") && config.keys_file.is_none() {
+        return Err(
+            "a shared store (--store) needs a shared key file: give --keys FILE (or AS_KEYS, or keys_file in the configuration), the same file on every replica"
+                .into(),
+        );
+    }
     let keys = match &config.keys_file {
         Some(path) => as_service::keys::load_or_generate(path)?,
         None => {

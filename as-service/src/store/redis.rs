@@ -151,8 +151,17 @@ impl RedisStore {
     /// `oidc-story:`.
     pub async fn connect(url: &str) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| format!("store {url}: {e}"))?;
+        // A store that is down must cost a request milliseconds, not the
+        // default ten seconds of reconnect attempts: one quick retry, short
+        // timeouts; the manager keeps reconnecting in the background.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_min_delay(std::time::Duration::from_millis(50))
+            .set_max_delay(std::time::Duration::from_millis(500))
+            .set_connection_timeout(Some(std::time::Duration::from_secs(1)))
+            .set_response_timeout(Some(std::time::Duration::from_secs(2)));
         let connection = client
-            .get_connection_manager()
+            .get_connection_manager_with_config(config)
             .await
             .map_err(|e| format!("cannot reach the store at {url}: {e}"))?;
         Ok(Self {
