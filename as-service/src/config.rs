@@ -636,6 +636,14 @@ impl Config {
             }
             check_client_policy(&client, &file.token_exchange)
                 .map_err(|e| ConfigError(format!("client {:?}: {e}", client.client_id)))?;
+            // RFC 9700 §4.15.1: a client's `sub` (client_credentials) must
+            // never be mistaken for a user's.
+            if file.users.contains_key(&client.client_id) {
+                return err(format!(
+                    "client {:?} has the name of a user; client ids and user names must differ",
+                    client.client_id
+                ));
+            }
             clients.insert(client.client_id.clone(), Arc::new(client));
         }
         let users = file
@@ -932,6 +940,17 @@ pub fn validate_client(
         if parsed.fragment().is_some() {
             return err(format!(
                 "client {id:?}: redirect URI {uri:?} has a fragment"
+            ));
+        }
+        // RFC 9700 §2.6: no plain http, but to the user's own machine
+        // (RFC 8252 §7.3); a private-use scheme (RFC 8252 §7.1) is fine.
+        let loopback = matches!(
+            parsed.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]")
+        );
+        if parsed.scheme() == "http" && !loopback {
+            return err(format!(
+                "client {id:?}: redirect URI {uri:?} uses http; use https (http only on loopback)"
             ));
         }
     }

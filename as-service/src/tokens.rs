@@ -32,7 +32,19 @@ pub fn mint_access_token(
 ) -> Result<(String, i64), OAuthError> {
     let now = server.clock.now();
     let exp = now + spec.lifetime;
-    let audience = spec.audience.unwrap_or(&server.config.audience).to_vec();
+    let mut audience = spec.audience.unwrap_or(&server.config.audience).to_vec();
+    // RFC 9068 §4: a resource server accepts only tokens naming it. A token
+    // for `openid` is also for this server's UserInfo endpoint (OIDC Core
+    // §5.3), unless an exchange asked for other audiences.
+    if spec.audience.is_none() && spec.scope.contains("openid") {
+        audience.push(
+            server
+                .config
+                .endpoints
+                .url(crate::config::Endpoint::Userinfo)
+                .to_string(),
+        );
+    }
     let claims = AccessTokenClaims {
         iss: server.config.issuer.clone(),
         sub: spec.subject.to_owned(),

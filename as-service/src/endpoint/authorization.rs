@@ -44,6 +44,13 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     };
     match answer {
         Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
+        // RFC 9700 §4.11.2: a self-registered client's redirect URIs are
+        // whatever its registrant chose; redirecting errors there would make
+        // this server an open redirector, so they are answered here.
+        Err(e) if client.dynamic => {
+            tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused without redirect (registered client)");
+            e.to_response()
+        }
         Err(e) => {
             tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused by redirect");
             let pairs = vec![
@@ -125,16 +132,16 @@ async fn resolve(
                 "request and request_uri cannot both be sent",
             ));
         }
-        (Some(object), None) => crate::request_object::expand(server, &client, object, client_id)?,
         (None, Some(uri)) => super::par::take(server, &client, uri).await?,
-        (None, None) => {
-            if client.require_par || server.config.par.required {
-                return Err(OAuthError::invalid_request(
-                    "authorization requests must be pushed first (PAR, RFC 9126)",
-                ));
-            }
-            outer
+        // RFC 9126 §5, §6: where PAR is required, only a pushed request is
+        // accepted — a request object by value is not pushed either.
+        _ if client.require_par || server.config.par.required => {
+            return Err(OAuthError::invalid_request(
+                "authorization requests must be pushed first (PAR, RFC 9126)",
+            ));
         }
+        (Some(object), None) => crate::request_object::expand(server, &client, object, client_id)?,
+        (None, None) => outer,
     };
     let target = validate_target(&client, &params)?;
     Ok((client, target, params))
@@ -160,6 +167,15 @@ fn validate_target(client: &Client, params: &Params) -> Result<RedirectTarget, O
         Some(uri) => Err(OAuthError::invalid_request(format!(
             "redirect_uri {uri:?} is not registered for this client"
         ))),
+        // OIDC Core §3.1.2.1: REQUIRED in an OpenID Connect request.
+        None if params
+            .get("scope")
+            .is_some_and(|s| s.split(' ').any(|t| t == "openid")) =>
+        {
+            Err(OAuthError::invalid_request(
+                "redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)",
+            ))
+        }
         None => match client.redirect_uris.as_slice() {
             [only] => Ok(RedirectTarget {
                 uri: only.clone(),
@@ -244,7 +260,32 @@ pub(crate) fn check(
             )));
         }
     };
-    let scope = crate::grant::client_scope(client, params)?;
+    let mut scope = crate::grant::client_scope(client, params)?;
+    // OIDC Core §3.1.2.1: `none` stands alone.
+    let prompt: BTreeSet<&str> = params
+        .get("prompt")
+        .unwrap_or("")
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect();
+    if prompt.contains("none") && prompt.len() > 1 {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    // OIDC Core §11: offline_access is ignored unless a code is returned,
+    // and needs the user's consent: prompt=consent, or a client whose
+    // configuration is that consent (a registered client's is not).
+    if scope.contains("offline_access")
+        && (!wants_code || (client.dynamic && !prompt.contains("consent")))
+    {
+        scope = oauth_core::scope::Scope::from_tokens(
+            scope
+                .iter()
+                .filter(|t| *t != "offline_access")
+                .map(str::to_owned),
+        );
+    }
     let openid = scope.contains("openid");
     if wants_id_token && !openid {
         return Err(OAuthError::invalid_request(
@@ -272,6 +313,9 @@ pub(crate) fn check(
         Some(text) => Some(ClaimsRequest::parse(text).map_err(OAuthError::invalid_request)?),
         None => None,
     };
+    if openid {
+        check_requested_user(server, client, params, claims.as_ref())?;
+    }
     let code_challenge = pkce_challenge(server, client, params)?;
     Ok(Checked {
         mode,
@@ -282,6 +326,81 @@ pub(crate) fn check(
         claims,
         code_challenge,
     })
+}
+
+/// The user the request asks for must be the one who is logged in, and the
+/// login must meet an essential `acr` (OIDC Core §3.1.2.2 item 4, §5.5.1,
+/// §5.5.1.1): a `sub` asked for by value, or the `sub` of an
+/// `id_token_hint`, is compared with the configured login.
+fn check_requested_user(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+    claims: Option<&ClaimsRequest>,
+) -> Result<(), OAuthError> {
+    let subject = server.subject_for(client, &server.config.login_user);
+    let other_user = || {
+        OAuthError::new(
+            ErrorCode::Extension("login_required".into()),
+            "the request asks for another user than the one who is logged in",
+        )
+    };
+    if let Some(claims) = claims {
+        for requested in [&claims.id_token, &claims.userinfo] {
+            if let Some(sub) = requested.get("sub").and_then(|r| r.value.as_ref())
+                && sub.as_str() != Some(subject.as_str())
+            {
+                return Err(other_user());
+            }
+            if let Some(acr) = requested.get("acr").filter(|r| r.essential) {
+                let wanted: Vec<&serde_json::Value> = acr
+                    .value
+                    .iter()
+                    .chain(acr.values.iter().flatten())
+                    .collect();
+                if !wanted.is_empty()
+                    && !wanted
+                        .iter()
+                        .any(|v| v.as_str() == Some(server.config.login_acr.as_str()))
+                {
+                    return Err(OAuthError::new(
+                        ErrorCode::AccessDenied,
+                        "the essential acr asked for cannot be met by this login",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(hint) = params.get("id_token_hint") {
+        // One of this server's ID tokens for this client; expiry does not
+        // matter (OIDC Core §3.1.2.1).
+        let verified = oauth_core::jose::verify(
+            hint,
+            &server.keys().verification,
+            &[
+                oauth_core::jose::JwsAlgorithm::RS256,
+                oauth_core::jose::JwsAlgorithm::ES256,
+            ],
+        )
+        .map_err(|e| OAuthError::invalid_request(format!("id_token_hint: {e}")))?;
+        let text = |name: &str| verified.claims.get(name).and_then(serde_json::Value::as_str);
+        let for_client = match verified.claims.get("aud") {
+            Some(serde_json::Value::String(a)) => *a == client.client_id,
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .any(|v| v.as_str() == Some(client.client_id.as_str())),
+            _ => false,
+        };
+        if text("iss") != Some(server.config.issuer.as_str()) || !for_client {
+            return Err(OAuthError::invalid_request(
+                "id_token_hint is not an ID token this server issued to this client",
+            ));
+        }
+        if text("sub") != Some(subject.as_str()) {
+            return Err(other_user());
+        }
+    }
+    Ok(())
 }
 
 /// Issues the code and/or ID token of a checked request.

@@ -67,6 +67,12 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
     .await
     .map_err(|e| crate::dpop::token_error(server, e))?
     {
+        // RFC 9449 §10.1: both present and different is refused.
+        if pushed.get("dpop_jkt").is_some_and(|sent| sent != proof.jkt) {
+            return Err(OAuthError::invalid_request(
+                "dpop_jkt differs from the key of the request's DPoP proof",
+            ));
+        }
         let mut pairs = pushed.to_pairs();
         pairs.retain(|(k, _)| k != "dpop_jkt");
         pairs.push(("dpop_jkt".into(), proof.jkt));

@@ -227,7 +227,13 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         None => allowed,
     };
     let client_id = random::token(16);
-    let secret = (method != AuthMethod::None).then(|| Secret::new(random::token(32)));
+    // A secret only for the methods that use one (private_key_jwt and
+    // none authenticate without it).
+    let secret = matches!(
+        method,
+        AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+    )
+    .then(|| Secret::new(random::token(32)));
     let secret_expires_at = (settings.secret_lifetime > 0).then(|| now + settings.secret_lifetime);
     let file = ClientFileConfig {
         client_id: client_id.clone(),
@@ -299,6 +305,7 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         "subject_type": client.subject_type.as_str(),
         "id_token_signed_response_alg": oauth_core::jose::alg_name(client.id_token_alg),
         "application_type": if native { "native" } else { "web" },
+        "require_pushed_authorization_requests": client.require_par,
     });
     if let Some(secret) = &secret {
         body["client_secret"] = Value::String(secret.expose().to_owned());

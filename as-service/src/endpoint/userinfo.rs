@@ -199,6 +199,21 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
             Some("openid"),
         ));
     }
+    // RFC 9068 §4 item 4: only a token meant for this resource.
+    let userinfo = server
+        .config
+        .endpoints
+        .url(crate::config::Endpoint::Userinfo)
+        .as_str();
+    if !claims.aud.contains(userinfo) {
+        return Err(bearer_error(
+            server,
+            ErrorCode::InvalidToken,
+            401,
+            "the access token is not meant for the UserInfo endpoint (its aud does not name it)",
+            None,
+        ));
+    }
     let grant = match &claims.sid {
         Some(grant_id) => server
             .store

@@ -63,5 +63,6 @@ pub async fn grant(
             "the resource owner credentials are invalid",
         ));
     }
-    Ok(Grant::access_only(username.to_owned(), scope))
+    // The `sub` this client knows the user by (OIDC Core §8).
+    Ok(Grant::access_only(server.subject_for(client, username), scope))
 }

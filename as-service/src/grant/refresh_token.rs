@@ -52,7 +52,13 @@ pub async fn grant(
     let expires_at = now + server.config.refresh_token_lifetime;
     match server
         .store
-        .rotate_refresh(&old, fingerprint(&new), expires_at, now)
+        .rotate_refresh(
+            &old,
+            fingerprint(&new),
+            expires_at,
+            now,
+            dpop_jkt.filter(|_| client.is_public()),
+        )
         .await?
     {
         Rotation::Rotated(grant) => Ok(Grant {

@@ -74,11 +74,22 @@ pub async fn grant(
             }
         }
     }
-    let audiences: Vec<String> = params
+    // RFC 8693 §2.1: `resource` (an absolute URI) and `audience` both name
+    // where the token will be used; each must be one this client may ask for.
+    let mut audiences: Vec<String> = params
         .get_all("audience")
         .into_iter()
         .map(str::to_owned)
         .collect();
+    for resource in params.get_all("resource") {
+        let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
+        if !absolute {
+            return Err(OAuthError::invalid_request(format!(
+                "resource {resource:?} must be an absolute URI without a fragment"
+            )));
+        }
+        audiences.push(resource.to_owned());
+    }
     if let Some(refused) = audiences.iter().find(|a| !client.audiences.contains(a)) {
         return Err(OAuthError::new(
             ErrorCode::InvalidTarget,

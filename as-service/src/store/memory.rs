@@ -320,6 +320,7 @@ impl RefreshTokenStore for MemoryStore {
         new: String,
         new_expires_at: i64,
         now: i64,
+        bind_jkt: Option<&str>,
     ) -> StoreResult<Rotation> {
         let mut inner = self.lock();
         let old = Key::of(old);
@@ -349,6 +350,11 @@ impl RefreshTokenStore for MemoryStore {
                 r.jkt.clone()
             }
             None => None,
+        };
+        let jkt = match (jkt, bind_jkt) {
+            (Some(jkt), _) => Some(jkt),
+            (None, Some(bind)) => Some(inner.intern(bind)),
+            (None, None) => None,
         };
         inner.refresh.insert(
             Key::of(&new),
@@ -587,14 +593,14 @@ mod tests {
             .unwrap();
         assert!(matches!(
             store
-                .rotate_refresh("r1", "r2".into(), 600, 10)
+                .rotate_refresh("r1", "r2".into(), 600, 10, None)
                 .await
                 .unwrap(),
             Rotation::Rotated(_)
         ));
         assert!(matches!(
             store
-                .rotate_refresh("r2", "r3".into(), 600, 10)
+                .rotate_refresh("r2", "r3".into(), 600, 10, None)
                 .await
                 .unwrap(),
             Rotation::Rotated(_)
@@ -602,7 +608,7 @@ mod tests {
         // r1 again: reuse.
         assert_eq!(
             store
-                .rotate_refresh("r1", "r4".into(), 600, 10)
+                .rotate_refresh("r1", "r4".into(), 600, 10, None)
                 .await
                 .unwrap(),
             Rotation::Reused {
@@ -612,7 +618,7 @@ mod tests {
         // The newest token of the family is dead too.
         assert_eq!(
             store
-                .rotate_refresh("r3", "r5".into(), 600, 10)
+                .rotate_refresh("r3", "r5".into(), 600, 10, None)
                 .await
                 .unwrap(),
             Rotation::Revoked
@@ -637,7 +643,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             store
-                .rotate_refresh("r", "r2".into(), 600, 50)
+                .rotate_refresh("r", "r2".into(), 600, 50, None)
                 .await
                 .unwrap(),
             Rotation::Expired

@@ -198,13 +198,17 @@ pub trait RefreshTokenStore: Send + Sync {
     async fn put_refresh(&self, fingerprint: String, record: RefreshRecord) -> StoreResult<()>;
     async fn refresh(&self, fingerprint: &str) -> StoreResult<Option<RefreshRecord>>;
     /// Atomically spends `old` and stores `new` in its place (RFC 9700
-    /// §4.14.2 rotation); reuse of a spent token revokes the family.
+    /// §4.14.2 rotation); reuse of a spent token revokes the family. The new
+    /// token keeps the old one's DPoP key, or is bound to `bind_jkt` when
+    /// the old one had none (RFC 9449 §5: a public client's refresh token
+    /// is bound from the first proof on).
     async fn rotate_refresh(
         &self,
         old: &str,
         new: String,
         new_expires_at: i64,
         now: i64,
+        bind_jkt: Option<&str>,
     ) -> StoreResult<Rotation>;
 }
 

@@ -70,7 +70,8 @@ local g = redis.call('HMGET', gkey, 'data', 'revoked', 'expires_at')
 if not g[1] or g[2] == '1' then return {'revoked'} end
 redis.call('HSET', KEYS[1], 'rotated', '1')
 redis.call('HSET', KEYS[2], 'grant', r[1], 'expires_at', ARGV[1], 'rotated', '0')
-if r[4] then redis.call('HSET', KEYS[2], 'jkt', r[4]) end
+if r[4] then redis.call('HSET', KEYS[2], 'jkt', r[4])
+elseif ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'jkt', ARGV[4]) end
 redis.call('EXPIREAT', KEYS[2], ARGV[1])
 if tonumber(ARGV[1]) > tonumber(g[3]) then
   redis.call('HSET', gkey, 'expires_at', ARGV[1])
@@ -367,6 +368,7 @@ impl RefreshTokenStore for RedisStore {
         new: String,
         new_expires_at: i64,
         now: i64,
+        bind_jkt: Option<&str>,
     ) -> StoreResult<Rotation> {
         let v: Vec<String> = self
             .scripts
@@ -376,6 +378,7 @@ impl RefreshTokenStore for RedisStore {
             .arg(new_expires_at)
             .arg(now)
             .arg(self.key("grant", ""))
+            .arg(bind_jkt.unwrap_or(""))
             .invoke_async(&mut self.con())
             .await
             .map_err(failed("rotate_refresh"))?;
