@@ -124,7 +124,12 @@ fn store_operations(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 let next = fingerprint(&random::token(32));
                 let old = current.replace(next.clone());
-                black_box(store.rotate_refresh(&old, next, i64::MAX, 0, None).await.unwrap())
+                black_box(
+                    store
+                        .rotate_refresh(&old, next, i64::MAX, 0, None)
+                        .await
+                        .unwrap(),
+                )
             })
         });
     }

@@ -944,10 +944,7 @@ pub fn validate_client(
         }
         // RFC 9700 §2.6: no plain http, but to the user's own machine
         // (RFC 8252 §7.3); a private-use scheme (RFC 8252 §7.1) is fine.
-        let loopback = matches!(
-            parsed.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
+        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         if parsed.scheme() == "http" && !loopback {
             return err(format!(
                 "client {id:?}: redirect URI {uri:?} uses http; use https (http only on loopback)"

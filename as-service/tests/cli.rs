@@ -16,7 +16,12 @@ fn as_service() -> Command {
 fn a_shared_store_without_a_key_file_is_refused_with_what_to_do() {
     // No Redis needs to answer: the check comes before any connection.
     let out = as_service()
-        .args(["--listen", "127.0.0.1:0", "--store", "redis://127.0.0.1:1/0"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            "redis://127.0.0.1:1/0",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -137,3 +137,53 @@ pub async fn start_with_keys(private_jwks: &str) -> Embedded {
     let keys = KeySet::from_private_jwks(private_jwks).expect("keys");
     start_with(AuthServer::new(as_config, keys).expect("AS")).await
 }
+
+/// The default configuration plus client "signer" (its public key
+/// registered, ES256 request objects, private_key_jwt allowed) and the
+/// public client "spa"; `extra` goes first (top-level settings).
+pub fn config_with_signer(client_key: &KeySet, extra: &str) -> String {
+    let (head, users) = as_service::config::DEFAULT_CONFIG
+        .split_once("# The demo users: passwords and claims.")
+        .unwrap();
+    let jwks: toml::Value = toml::Value::try_from(client_key.public_jwks()).unwrap();
+    format!(
+        "{extra}\n{head}\n[[clients]]\nclient_id = \"signer\"\nclient_secret = \"signer secret\"\n\
+token_endpoint_auth_methods = [\"client_secret_basic\", \"private_key_jwt\"]\n\
+grant_types = [\"authorization_code\", \"refresh_token\"]\nresponse_types = [\"code\"]\n\
+redirect_uris = [\"https://example.com/cb\"]\nscopes = [\"foobar\", \"openid\"]\n\
+request_object_signing_alg = \"ES256\"\njwks = {jwks}\n\n\
+[[clients]]\nclient_id = \"spa\"\ntoken_endpoint_auth_methods = [\"none\"]\n\
+grant_types = [\"authorization_code\", \"refresh_token\"]\nresponse_types = [\"code\"]\n\
+redirect_uris = [\"https://example.com/cb\"]\nscopes = [\"foobar\"]\n\n{users}"
+    )
+}
+
+/// Both services, the AS with a configuration of the test's own and, when
+/// given, a manual clock.
+pub async fn start_with_config(config: &str, clock: Option<&ManualClock>) -> Embedded {
+    let as_config = as_service::config::Config::from_toml(config).expect("config");
+    let server = AuthServer::build(
+        as_config,
+        KeySet::generate().unwrap(),
+        Arc::new(as_service::store::MemoryStore::new()),
+        match clock {
+            Some(c) => Arc::new(c.clone()),
+            None => Arc::new(oauth_core::clock::SystemClock),
+        },
+    )
+    .unwrap();
+    start_with(server).await
+}
+
+/// The system clock's now.
+pub fn now() -> i64 {
+    oauth_core::clock::Clock::now(&oauth_core::clock::SystemClock)
+}
+
+/// The `error` member of a JSON error body ("" when there is none).
+pub fn error(response: &OAuthResponse) -> String {
+    serde_json::from_str::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|b| b["error"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -2,10 +2,9 @@
 //! is there to refuse.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use e2e_tests::{
-    Embedded, Services, as_client, authorization_request, basic, body, form_post, redirect_params,
+    Services, as_client, authorization_request, basic, body, config_with_signer, error, form_post,
+    now, redirect_params, start_with_config as start_with,
 };
 use jsonwebtoken::Algorithm;
 use oauth_core::clock::ManualClock;
@@ -23,49 +22,6 @@ const CB: &str = "https%3A%2F%2Fexample.com%2Fcb";
 const TOKEN: &str = "https://example.com/token";
 const PAR: &str = "https://example.com/par";
 const ISSUER: &str = "https://example.com/";
-
-/// The default configuration plus client "signer": its public key
-/// registered, ES256 request objects, and private_key_jwt allowed.
-fn config_with_signer(client_key: &KeySet, extra: &str) -> String {
-    let (head, users) = as_service::config::DEFAULT_CONFIG
-        .split_once("# The demo users: passwords and claims.")
-        .unwrap();
-    let jwks: toml::Value = toml::Value::try_from(client_key.public_jwks()).unwrap();
-    format!(
-        "{extra}\n{head}\n[[clients]]\nclient_id = \"signer\"\nclient_secret = \"signer secret\"\n\
-token_endpoint_auth_methods = [\"client_secret_basic\", \"private_key_jwt\"]\n\
-grant_types = [\"authorization_code\", \"refresh_token\"]\nresponse_types = [\"code\"]\n\
-redirect_uris = [\"https://example.com/cb\"]\nscopes = [\"foobar\", \"openid\"]\n\
-request_object_signing_alg = \"ES256\"\njwks = {jwks}\n\n\
-[[clients]]\nclient_id = \"spa\"\ntoken_endpoint_auth_methods = [\"none\"]\n\
-grant_types = [\"authorization_code\", \"refresh_token\"]\nresponse_types = [\"code\"]\n\
-redirect_uris = [\"https://example.com/cb\"]\nscopes = [\"foobar\"]\n\n{users}"
-    )
-}
-
-async fn start_with(config: &str, clock: Option<&ManualClock>) -> Embedded {
-    let as_config = as_service::config::Config::from_toml(config).expect("config");
-    let server = as_service::AuthServer::build(
-        as_config,
-        KeySet::generate().unwrap(),
-        Arc::new(as_service::store::MemoryStore::new()),
-        match clock {
-            Some(c) => Arc::new(c.clone()),
-            None => Arc::new(oauth_core::clock::SystemClock),
-        },
-    )
-    .unwrap();
-    let rp = rp_service::RelyingParty::new(rp_service::config::Config::default_config().unwrap());
-    Embedded::start_with(server, rp).await.unwrap()
-}
-
-fn now() -> i64 {
-    oauth_core::clock::Clock::now(&oauth_core::clock::SystemClock)
-}
-
-fn error(response: &OAuthResponse) -> String {
-    body(response)["error"].as_str().unwrap_or("").to_owned()
-}
 
 /// A request object for client "signer", with a claim changed.
 fn request_object(key: &SigningKey, change: impl FnOnce(&mut Value)) -> String {

@@ -383,7 +383,12 @@ fn check_requested_user(
             ],
         )
         .map_err(|e| OAuthError::invalid_request(format!("id_token_hint: {e}")))?;
-        let text = |name: &str| verified.claims.get(name).and_then(serde_json::Value::as_str);
+        let text = |name: &str| {
+            verified
+                .claims
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+        };
         let for_client = match verified.claims.get("aud") {
             Some(serde_json::Value::String(a)) => *a == client.client_id,
             Some(serde_json::Value::Array(a)) => a

@@ -64,5 +64,8 @@ pub async fn grant(
         ));
     }
     // The `sub` this client knows the user by (OIDC Core §8).
-    Ok(Grant::access_only(server.subject_for(client, username), scope))
+    Ok(Grant::access_only(
+        server.subject_for(client, username),
+        scope,
+    ))
 }
