@@ -707,7 +707,7 @@ fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> bool {
                 "body {} bytes (at most {MAX_BODY_BYTES}), location {location} bytes (at most {MAX_LOCATION_BYTES})",
                 response.body.len()
             ),
-            "RFC 9700 §4.16 (resource exhaustion); docs/SECURITY.md",
+            "the RP's own limit (docs/SECURITY.md)",
         );
     }
     ok
