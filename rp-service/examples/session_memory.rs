@@ -48,9 +48,17 @@ fn metadata(shape: &str) -> String {
     let budget = MAX_BODY_BYTES - 1024;
     match shape {
         "urls" => {
-            let each = budget / endpoints.len() - 64;
+            // Each endpoint URL as long as the RP keeps (MAX_URL_BYTES).
+            let each = rp_service::service::MAX_URL_BYTES - 64;
             for e in endpoints {
-                m[e] = json!(format!("https://example.com/{e}/{}", "p".repeat(each)));
+                let prefix = format!("https://example.com/{e}/");
+                m[e] = json!(format!("{prefix}{}", "p".repeat(each + 64 - prefix.len())));
+            }
+            // The rest of the body: unknown members.
+            let mut i = 0;
+            while m.to_string().len() < budget - 64 {
+                m[format!("x{i}")] = json!(i);
+                i += 1;
             }
         }
         _ => {

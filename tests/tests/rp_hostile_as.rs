@@ -627,3 +627,26 @@ fn a_second_registration_does_not_replace_the_client() {
     );
     assert_eq!(op.view().client_id, "first");
 }
+
+#[test]
+fn an_endpoint_url_or_token_over_the_rps_bounds_is_refused() {
+    let mut op = Op::logged_in();
+    let mut m = metadata();
+    m.insert(
+        "token_endpoint".into(),
+        json!(format!("https://example.com/{}", "p".repeat(2000))),
+    );
+    let answer = json_answer(200, &Value::Object(m));
+    op.refuses(
+        ClientService::ProviderInfo,
+        &[],
+        |_| answer,
+        "token_endpoint is within the RP's size limits",
+    );
+    op.refuses(
+        ClientService::RefreshToken,
+        &[],
+        |op| op.token_answer(&"a".repeat(20_000), "rt-2", None),
+        "access_token is within the RP's size limits",
+    );
+}

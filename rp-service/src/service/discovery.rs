@@ -187,6 +187,7 @@ pub fn verify(
             .get(member)
             .and_then(Value::as_str)
             .unwrap_or("missing");
+        super::within_bound(parsed, member, shown.len(), super::MAX_URL_BYTES);
         parsed.check(
             format!("{member} is an https URL"),
             problem.is_none(),

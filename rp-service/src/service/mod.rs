@@ -33,6 +33,23 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_LOCATION_BYTES: usize = 16 * 1024;
 /// The longest DPoP nonce kept from an AS (RFC 9449 §8 sets no bound).
 pub const MAX_DPOP_NONCE_BYTES: usize = 512;
+/// The longest endpoint URL or request_uri the RP keeps, bytes.
+pub const MAX_URL_BYTES: usize = 1024;
+/// The longest token the RP keeps, bytes (as long as the longest JWS it reads).
+pub const MAX_TOKEN_BYTES: usize = oauth_core::jose::MAX_JWS;
+
+/// A value the session would keep must be within the RP's bound: a check,
+/// shown only when it fails (no standard sets these; the RP's memory does).
+pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usize) {
+    if len > max {
+        parsed.check(
+            format!("{what} is within the RP's size limits"),
+            false,
+            format!("{len} bytes, at most {max}"),
+            "the RP's own limit (docs/SECURITY.md)",
+        );
+    }
+}
 
 /// What a response would change in the session, held aside while the
 /// response is checked and committed only if every check passed: nothing

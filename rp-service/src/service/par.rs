@@ -74,5 +74,6 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
         "RFC 9126 §2.2",
     );
+    super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
     staged.pushed_request_uri = Some(uri.to_owned());
 }

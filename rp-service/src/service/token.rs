@@ -280,6 +280,17 @@ pub fn verify(
         }
         None => {}
     }
+    for (name, token) in [
+        ("access_token", access_token),
+        ("refresh_token", refresh_token),
+    ] {
+        super::within_bound(
+            parsed,
+            name,
+            token.map_or(0, str::len),
+            super::MAX_TOKEN_BYTES,
+        );
+    }
     if let Some(token) = access_token {
         let name = if pending.service == ClientService::TokenExchange {
             "exchanged_token"
