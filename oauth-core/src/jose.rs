@@ -709,6 +709,13 @@ pub fn verify(compact: &str, jwks: &JwkSet, allowed: &[Algorithm]) -> Result<Ver
     if !allowed.contains(&alg) {
         return Err(JoseError::AlgorithmNotAllowed(alg_text.to_owned()));
     }
+    // RFC 7515 §4.1.11: a JWS whose `crit` names an extension the recipient
+    // does not understand MUST be rejected; this code understands none.
+    if let Some(crit) = unverified.header.get("crit") {
+        return Err(JoseError::Malformed(format!(
+            "crit {crit}: no critical header extension is understood here"
+        )));
+    }
     let kid = unverified
         .header
         .get("kid")
@@ -803,6 +810,22 @@ mod tests {
     use jsonwebtoken::{EncodingKey, Header};
 
     use super::*;
+
+    #[test]
+    fn a_jws_with_a_crit_header_is_rejected() {
+        // RFC 7515 §4.1.11: an extension listed in crit and not understood.
+        let key = SigningKey::generate(Algorithm::ES256).unwrap();
+        let jwks: JwkSet =
+            serde_json::from_value(json!({"keys": [key.public_jwk().clone()]})).unwrap();
+        let header = json!({"alg": "ES256", "kid": key.kid(), "crit": ["exp-ext"], "exp-ext": 1});
+        let token = key.sign_exact(&header, &json!({"sub": "a"})).unwrap();
+        assert!(matches!(
+            verify(&token, &jwks, &[Algorithm::ES256]),
+            Err(JoseError::Malformed(_))
+        ));
+        let plain = key.sign("JWT", &json!({"sub": "a"})).unwrap();
+        assert!(verify(&plain, &jwks, &[Algorithm::ES256]).is_ok());
+    }
 
     #[test]
     fn rfc7638_section_3_1_thumbprint_vector() {

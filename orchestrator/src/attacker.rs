@@ -2,12 +2,19 @@
 //! (in the browser, on the network): it remembers what it has seen and
 //! changes an answer before the RP reads it. Only the RP's checks stand in
 //! its way.
+//!
+//! It also plays a malicious AS — one the RP is pointed at but that we do
+//! not run: such an AS owns its key set, so it can add a key of its own
+//! (`AddSigningKey`) and sign any ID token with it (`ForgeIdToken`), and it
+//! writes its metadata and token responses as it likes (`BodyMember`,
+//! `PadBody`).
 use std::collections::HashMap;
 
+use oauth_core::jose::{JwsAlgorithm, SigningKey};
 use oidc_story_proto::v1::OAuthResponse;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::catalog::Tamper;
+use crate::catalog::{Forge, Tamper};
 
 /// What the attacker has seen so far in a story.
 #[derive(Debug, Default)]
@@ -16,6 +23,10 @@ pub struct Memory {
     redirect_params: HashMap<String, String>,
     /// The OP's public key set, as served (the text, byte for byte).
     jwks: Option<String>,
+    /// The last ID token it saw (redirect or token response).
+    id_token: Option<String>,
+    /// The attacker's own signing key, once it has made one.
+    key: Option<SigningKey>,
 }
 
 impl Memory {
@@ -26,7 +37,26 @@ impl Memory {
         }
         if !response.location.is_empty() {
             self.redirect_params = redirect_params(&response.location).into_iter().collect();
+            if let Some(token) = self.redirect_params.get("id_token") {
+                self.id_token = Some(token.clone());
+            }
         }
+        if let Ok(body) = serde_json::from_str::<Value>(&response.body)
+            && let Some(token) = body.get("id_token").and_then(Value::as_str)
+        {
+            self.id_token = Some(token.to_owned());
+        }
+    }
+
+    /// The attacker's key (RS256, the algorithm the RP's clients register
+    /// for ID tokens), made on first use.
+    fn key(&mut self) -> Result<&SigningKey, String> {
+        if self.key.is_none() {
+            self.key = Some(SigningKey::generate(JwsAlgorithm::RS256).map_err(|e| e.to_string())?);
+        }
+        self.key
+            .as_ref()
+            .ok_or_else(|| "the attacker has no key".to_owned())
     }
 }
 
@@ -70,13 +100,87 @@ fn set_redirect_param(response: &mut OAuthResponse, name: &str, value: &str) -> 
     Ok(())
 }
 
+/// Removes parameters from the redirect.
+fn remove_redirect_params(response: &mut OAuthResponse, names: &[&str]) -> Result<(), String> {
+    let mut url = url::Url::parse(&response.location)
+        .map_err(|_| "the answer is not a redirect".to_owned())?;
+    let in_fragment = url.fragment().is_some_and(|f| !f.is_empty());
+    let pairs: Vec<(String, String)> = redirect_params(&response.location)
+        .into_iter()
+        .filter(|(k, _)| !names.contains(&k.as_str()))
+        .collect();
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    if in_fragment {
+        url.set_fragment(Some(&encoded));
+    } else {
+        url.set_query(Some(&encoded));
+    }
+    response.location = url.to_string();
+    response
+        .headers
+        .insert("location".into(), response.location.clone());
+    Ok(())
+}
+
+/// The answer's body as a JSON object.
+fn body_object(response: &OAuthResponse) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_str(&response.body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err("the answer's body is not a JSON object".into()),
+    }
+}
+
+fn set_body(response: &mut OAuthResponse, body: serde_json::Map<String, Value>) {
+    response.body = Value::Object(body).to_string();
+}
+
 /// Applies `tamper` to the AS's answer; says what was done.
 pub fn apply(
     tamper: Tamper,
-    memory: &Memory,
+    memory: &mut Memory,
     response: &mut OAuthResponse,
 ) -> Result<String, String> {
     match tamper {
+        Tamper::All(tampers) => {
+            let mut done = Vec::new();
+            for t in tampers {
+                done.push(apply(*t, memory, response)?);
+            }
+            Ok(done.join("; "))
+        }
+        Tamper::BodyMember(name, value) => {
+            let mut body = body_object(response)?;
+            body.insert(name.to_owned(), Value::String(value.to_owned()));
+            set_body(response, body);
+            Ok(format!(
+                "the attacker set {name} to {value:?} in the answer"
+            ))
+        }
+        Tamper::PadBody(bytes) => {
+            let mut body = body_object(response)?;
+            body.insert("x_padding".into(), Value::String("x".repeat(bytes)));
+            set_body(response, body);
+            Ok(format!(
+                "the attacker padded the answer with an unknown member of {bytes} bytes"
+            ))
+        }
+        Tamper::Header(name, value) => {
+            response.headers.insert(name.to_owned(), value.to_owned());
+            Ok(format!("the attacker set the {name} header to {value:?}"))
+        }
+        Tamper::AddSigningKey => {
+            let mut body = body_object(response)?;
+            let jwk = memory.key()?.public_jwk().clone();
+            match body.get_mut("keys").and_then(Value::as_array_mut) {
+                Some(keys) => keys.push(jwk),
+                None => return Err("the answer holds no keys".into()),
+            }
+            set_body(response, body);
+            Ok("the attacker added a signing key of its own to the OP's key set".into())
+        }
+        Tamper::ForgeIdToken(forge) => forge_id_token(forge, memory, response),
         Tamper::RedirectParam(name, value) => {
             set_redirect_param(response, name, value)?;
             Ok(format!("the attacker set {name}={value} in the redirect"))
@@ -119,4 +223,106 @@ pub fn apply(
             Ok("the attacker re-signed the ID token with HS256, the OP's public key set as the secret".into())
         }
     }
+}
+
+/// Puts an ID token of the attacker's making into the answer: the claims of
+/// the one in it (or the last one seen), changed as `forge` says, signed
+/// with the attacker's key, with `at_hash`/`c_hash` made to fit the answer
+/// — as a malicious AS would, so that only the check under test can object.
+fn forge_id_token(
+    forge: Forge,
+    memory: &mut Memory,
+    response: &mut OAuthResponse,
+) -> Result<String, String> {
+    let redirect = !response.location.is_empty();
+    let params: HashMap<String, String> = redirect_params(&response.location).into_iter().collect();
+    let body: Option<serde_json::Map<String, Value>> = if redirect {
+        None
+    } else {
+        Some(body_object(response)?)
+    };
+    let in_answer = if redirect {
+        params.get("id_token").cloned()
+    } else {
+        body.as_ref()
+            .and_then(|b| b.get("id_token"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let base = in_answer
+        .or_else(|| memory.id_token.clone())
+        .ok_or("the attacker has seen no ID token to start from")?;
+    let mut claims = oauth_core::jose::decode_unverified(&base)
+        .map_err(|e| e.to_string())?
+        .claims;
+    let map = claims
+        .as_object_mut()
+        .ok_or("the ID token's claims are not an object")?;
+    let what = match forge {
+        Forge::AsIs => "re-signed as it was".to_owned(),
+        Forge::Claim(name, value) => {
+            map.insert(name.to_owned(), Value::String(value.to_owned()));
+            format!("{name} set to {value:?}")
+        }
+        Forge::ExtraAudience(aud) => {
+            let mut audiences = match map.get("aud") {
+                Some(Value::Array(a)) => a.clone(),
+                Some(v) => vec![v.clone()],
+                None => Vec::new(),
+            };
+            audiences.push(Value::String(aud.to_owned()));
+            map.insert("aud".into(), Value::Array(audiences));
+            format!("{aud:?} added to aud")
+        }
+        Forge::Remove(name) => {
+            map.remove(name);
+            format!("{name} removed")
+        }
+        Forge::NotBeforeIn(seconds) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            map.insert("nbf".into(), json!(now + seconds));
+            format!("nbf set {seconds} s ahead")
+        }
+        Forge::Crit => "a critical header extension added".to_owned(),
+    };
+    let hash = |value: &str| oauth_core::oidc::left_hash(JwsAlgorithm::RS256, value);
+    if map.contains_key("c_hash")
+        && let Some(code) = params.get("code")
+    {
+        map.insert("c_hash".into(), json!(hash(code)));
+    }
+    if map.contains_key("at_hash")
+        && let Some(token) = body
+            .as_ref()
+            .and_then(|b| b.get("access_token"))
+            .and_then(Value::as_str)
+    {
+        map.insert("at_hash".into(), json!(hash(token)));
+    }
+    let key = memory.key()?;
+    let mut header = json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()});
+    if matches!(forge, Forge::Crit)
+        && let Some(h) = header.as_object_mut()
+    {
+        h.insert("crit".into(), json!(["urn:example:attacker"]));
+        h.insert("urn:example:attacker".into(), json!(true));
+    }
+    let forged = key
+        .sign_exact(&header, &claims)
+        .map_err(|e| e.to_string())?;
+    match body {
+        None => {
+            remove_redirect_params(response, &["error", "error_description"])?;
+            set_redirect_param(response, "id_token", &forged)?;
+        }
+        Some(mut b) => {
+            b.insert("id_token".into(), Value::String(forged));
+            set_body(response, b);
+        }
+    }
+    Ok(format!(
+        "the attacker put in an ID token of its own, signed with its key: {what}"
+    ))
 }

@@ -45,6 +45,39 @@ pub enum Tamper {
     /// Replaces the ID token of the redirect by one with the same claims,
     /// HS256-signed with the OP's public key set as the secret.
     Hs256IdToken,
+    /// Several changes, in order.
+    All(&'static [Tamper]),
+    /// Sets a string member of the JSON body (metadata, token response,
+    /// registration): the AS writes what it likes.
+    BodyMember(&'static str, &'static str),
+    /// Pads the JSON body with an unknown member of that many bytes.
+    PadBody(usize),
+    /// Adds a public key of the attacker's own to the key set: a malicious
+    /// AS owns its keys, so the RP cannot tell.
+    AddSigningKey,
+    /// Sets a header of the answer (e.g. its `content-type`).
+    Header(&'static str, &'static str),
+    /// Puts an ID token of the attacker's making in the answer (redirect or
+    /// token response), signed with its own key, `at_hash`/`c_hash` made to
+    /// fit; an error redirect becomes a success.
+    ForgeIdToken(Forge),
+}
+
+/// How a forged ID token differs from the last genuine one.
+#[derive(Debug, Clone, Copy)]
+pub enum Forge {
+    /// The same claims, only re-signed with the attacker's key.
+    AsIs,
+    /// A string claim set (e.g. `sub` to another user).
+    Claim(&'static str, &'static str),
+    /// Another audience beside the client.
+    ExtraAudience(&'static str),
+    /// A claim left out (e.g. `nonce`).
+    Remove(&'static str),
+    /// `nbf` that many seconds ahead.
+    NotBeforeIn(i64),
+    /// A `crit` header naming an extension nobody understands.
+    Crit,
 }
 
 const fn step(service: &'static str) -> Step {
@@ -88,6 +121,22 @@ const fn rp_refuses(
         args,
         expect_error: None,
         expect_refusal: Some(check),
+        tamper: Some(tamper),
+    }
+}
+
+/// A step whose answer the attacker changes, the RP being expected to
+/// accept it (a malicious AS's own key set: the RP cannot tell).
+const fn tampered(
+    service: &'static str,
+    args: &'static [(&'static str, &'static str)],
+    tamper: Tamper,
+) -> Step {
+    Step {
+        service,
+        args,
+        expect_error: None,
+        expect_refusal: None,
         tamper: Some(tamper),
     }
 }
@@ -691,7 +740,248 @@ pub const ATTACKS: &[Story] = &[
             ),
         ],
     },
+    // The RP against an AS we do not run (issue 20): the attacker plays a
+    // malicious AS, with a key of its own in its key set.
+    Story {
+        name: "attack_refused_response_keeps_login",
+        title: "A refused response does not change who is logged in",
+        standard: "RFC 9700 §4.7, OIDC Core §3.3.2.12",
+        summary: "after a login, a hybrid response with another state carries a well-signed ID token for mallory: refused, and userinfo still matches the first login",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            step_with("authorization", &HYBRID),
+            step("accesstoken"),
+            rp_refuses(
+                "authorization",
+                &HYBRID,
+                Tamper::All(&[
+                    Tamper::RedirectParam("state", "attacker-chosen-state"),
+                    Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
+                ]),
+                "state is the one sent",
+            ),
+            step("userinfo"),
+        ],
+    },
+    Story {
+        name: "attack_refresh_switches_user",
+        title: "A refresh that switches the user",
+        standard: "OIDC Core §12.2",
+        summary: "the refresh response carries a well-signed ID token for mallory: its sub is not the original login's",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            step_with("authorization", &[("scope", "openid foobar")]),
+            step("accesstoken"),
+            rp_refuses(
+                "refresh_token",
+                &[],
+                Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
+                "sub is the original ID token's sub",
+            ),
+            step("userinfo"),
+        ],
+    },
+    Story {
+        name: "attack_refresh_widens_scope",
+        title: "A refresh that widens the scope",
+        standard: "RFC 6749 §6",
+        summary: "a grant of \"openid foobar\" refreshed as \"openid foobar admin\": more than was ever granted",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with("authorization", &[("scope", "openid foobar")]),
+            step("accesstoken"),
+            rp_refuses(
+                "refresh_token",
+                &[],
+                Tamper::BodyMember("scope", "openid foobar admin"),
+                "granted scope is within the original grant",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_metadata_http_par_endpoint",
+        title: "A PAR endpoint over plain http",
+        standard: "RFC 8414 §2, RFC 9126 §5, RFC 6749 §2.3.1",
+        summary: "the metadata names http://evil.example/par: refused, so the pushed request and its Basic credentials go to the configured https endpoint",
+        profile: "client",
+        steps: &[
+            rp_refuses(
+                "server_metadata",
+                &[],
+                Tamper::BodyMember(
+                    "pushed_authorization_request_endpoint",
+                    "http://evil.example/par",
+                ),
+                "pushed_authorization_request_endpoint is an https URL",
+            ),
+            step("pushed_authorization"),
+            step("authorization"),
+            step("accesstoken"),
+        ],
+    },
+    Story {
+        name: "attack_metadata_ftp_loopback",
+        title: "A token endpoint on loopback, not over http",
+        standard: "RFC 8414 §2, RFC 6749 §3.2",
+        summary: "ftp://127.0.0.1/token is refused: loopback allows http, never another scheme; the metadata is not kept",
+        profile: "client_1",
+        steps: &[
+            rp_refuses(
+                "server_metadata",
+                &[],
+                Tamper::BodyMember("token_endpoint", "ftp://127.0.0.1/token"),
+                "token_endpoint is an https URL",
+            ),
+            step("jwks"),
+            step("client_credentials"),
+        ],
+    },
+    Story {
+        name: "attack_jwks_refused_not_kept",
+        title: "A refused key set verifies nothing",
+        standard: "RFC 7517 §5, OIDC Core §3.1.3.7 (6)",
+        summary: "a key set with the attacker's key, served as text/html, is refused and not kept: an ID token signed with that key does not verify",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            rp_refuses(
+                "jwks",
+                &[],
+                Tamper::All(&[
+                    Tamper::AddSigningKey,
+                    Tamper::Header("content-type", "text/html"),
+                ]),
+                "Content-Type is JSON",
+            ),
+            rp_refuses(
+                "authorization",
+                &IMPLICIT,
+                Tamper::ForgeIdToken(Forge::AsIs),
+                "signature verifies with the OP's key",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_id_token_crit",
+        title: "An ID token with a critical header extension",
+        standard: "RFC 7515 §4.1.11",
+        summary: "crit names an extension the RP does not understand: the JWS must be rejected",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            rp_refuses(
+                "authorization",
+                &IMPLICIT,
+                Tamper::ForgeIdToken(Forge::Crit),
+                "no critical header extension the RP does not understand",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_id_token_not_yet_valid",
+        title: "An ID token not valid yet",
+        standard: "RFC 7519 §4.1.5",
+        summary: "nbf an hour ahead: the token must not be accepted before then",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            rp_refuses(
+                "authorization",
+                &IMPLICIT,
+                Tamper::ForgeIdToken(Forge::NotBeforeIn(3600)),
+                "nbf has passed",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_id_token_extra_audience",
+        title: "An ID token for another audience too",
+        standard: "OIDC Core §3.1.3.7 (3)",
+        summary: "aud lists a resource server beside the client; the RP trusts no audience but itself",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            rp_refuses(
+                "authorization",
+                &IMPLICIT,
+                Tamper::ForgeIdToken(Forge::ExtraAudience("https://rs.attacker.example/")),
+                "aud names no audience the client does not trust",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_id_token_no_nonce_without_openid",
+        title: "A front-channel ID token without nonce, scope without openid",
+        standard: "OIDC Core §3.2.2.1, §3.2.2.11",
+        summary: "response_type id_token with scope email: the RP sends a nonce anyway, so an ID token without one is refused",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            tampered("jwks", &[], Tamper::AddSigningKey),
+            step_with("authorization", &IMPLICIT),
+            rp_refuses(
+                "authorization",
+                &[("response_type", "id_token"), ("scope", "email")],
+                Tamper::ForgeIdToken(Forge::Remove("nonce")),
+                "nonce is the one sent",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_metadata_oversized",
+        title: "Oversized metadata",
+        standard: "the RP's own size limits (docs/SECURITY.md)",
+        summary: "provider metadata padded to 256 KiB is refused unread; the RP keeps only the members it uses, within 64 KiB",
+        profile: "client",
+        steps: &[
+            rp_refuses(
+                "provider_info",
+                &[],
+                Tamper::PadBody(256 * 1024),
+                "the answer is within the RP's size limits",
+            ),
+            step("provider_info"),
+        ],
+    },
+    Story {
+        name: "attack_registration_swaps_client",
+        title: "A second registration in the middle of a story",
+        standard: "RFC 6749 §4.1.3, OIDC Registration §3.2",
+        summary: "with an authorization in flight, a new registration (answered with client_2's id) is refused; the code is redeemed by the client it was issued to",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            step("registration"),
+            step("jwks"),
+            step("authorization"),
+            rp_refuses(
+                "registration",
+                &[],
+                Tamper::BodyMember("client_id", "client_2"),
+                "the session's client is not replaced",
+            ),
+            step("accesstoken"),
+        ],
+    },
 ];
+
+/// A hybrid authorization request (OIDC Core §3.3).
+const HYBRID: [(&str, &str); 2] = [
+    ("scope", "openid foobar"),
+    ("response_type", "code id_token"),
+];
+/// An implicit request for an ID token alone (OIDC Core §3.2).
+const IMPLICIT: [(&str, &str); 2] = [("response_type", "id_token"), ("scope", "openid")];
 
 /// Discovery, then an authorization request and its code redeemed: the
 /// opening of every code story.

@@ -7,17 +7,23 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use oauth_core::form::Params;
-use serde_json::Value;
 
 use crate::config::Profile;
 use crate::service::ClientService;
+use crate::service::discovery::Metadata;
 
 /// What the RP remembers between the steps of one story.
+///
+/// Everything here that came from the AS was staged while its response was
+/// checked and committed only when every check passed (see
+/// `service::Staged`), and is bounded: responses over the RP's size limits
+/// are refused before they are read, and metadata keeps only the members
+/// the RP uses, as typed fields.
 #[derive(Debug)]
 pub struct Session {
     pub profile: Profile,
-    /// The AS metadata, once discovered (RFC 8414).
-    pub metadata: Option<Value>,
+    /// The AS metadata, once discovered (RFC 8414): the members the RP uses.
+    pub metadata: Option<Metadata>,
     /// The AS public keys, once fetched.
     pub jwks: Option<JwkSet>,
     /// The request last prepared, awaiting its response.
@@ -38,12 +44,67 @@ pub struct Session {
     pub dpop_nonce: Option<String>,
     /// `token_type` of the access token held: `Bearer` or `DPoP`.
     pub access_token_type: Option<String>,
-    /// The claims of the last ID token that passed every check.
-    pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Who is logged in: the identity of the last ID token that passed
+    /// every check, in a response that passed every check.
+    pub identity: Option<Identity>,
+    /// The scope of the grant the tokens belong to, as first granted: a
+    /// refresh may narrow it, never widen it (RFC 6749 §6).
+    pub granted_scope: Option<String>,
+    /// The client was registered in this session (OIDC Registration): no
+    /// second registration may replace it.
+    pub registered: bool,
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
     /// `exchanged_token`), for later steps.
     pub tokens: BTreeMap<String, String>,
     last_used: Instant,
+}
+
+/// The claims of an ID token that say who authenticated, to whom: what a
+/// later ID token of the same login must repeat (OIDC Core §12.2) and what
+/// UserInfo's `sub` is compared with (OIDC Core §5.3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub iss: String,
+    pub sub: String,
+    pub aud: Vec<String>,
+    pub azp: Option<String>,
+    pub auth_time: Option<i64>,
+}
+
+/// What a test compares before and after a refused response: who is logged
+/// in, the tokens and code held, the client, the metadata and the keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionView {
+    pub client_id: String,
+    pub identity: Option<Identity>,
+    pub granted_scope: Option<String>,
+    pub tokens: BTreeMap<String, String>,
+    pub access_token_type: Option<String>,
+    pub code: Option<String>,
+    pub pushed_request_uri: Option<String>,
+    pub metadata: Option<Metadata>,
+    /// The key set, serialised (JwkSet is not comparable).
+    pub jwks: Option<String>,
+}
+
+impl Session {
+    /// The parts of the session a response could change, for comparison.
+    pub fn view(&self) -> SessionView {
+        SessionView {
+            client_id: self.profile.client_id.clone(),
+            identity: self.identity.clone(),
+            granted_scope: self.granted_scope.clone(),
+            tokens: self.tokens.clone(),
+            access_token_type: self.access_token_type.clone(),
+            code: self.code.clone(),
+            pushed_request_uri: self.pushed_request_uri.clone(),
+            metadata: self.metadata.clone(),
+            jwks: self
+                .jwks
+                .as_ref()
+                .map(|j| serde_json::to_string(j).unwrap_or_default()),
+        }
+    }
 }
 
 /// What the RP sent in an authorization request and must see again.
@@ -149,7 +210,9 @@ impl Sessions {
                 pending: None,
                 authorization: None,
                 code: None,
-                id_token_claims: None,
+                identity: None,
+                granted_scope: None,
+                registered: false,
                 pushed_request_uri: None,
                 previous_request_uri: None,
                 last_dpop_proof: None,
@@ -211,9 +274,8 @@ mod tests {
         let a = s.start(profile()).unwrap();
         let b = s.start(profile()).unwrap();
         assert_ne!(a, b);
-        s.with(&a, |x| x.metadata = Some(Value::Bool(true)))
-            .unwrap();
-        assert!(s.with(&b, |x| x.metadata.is_none()).unwrap());
+        s.with(&a, |x| x.code = Some("a code".into())).unwrap();
+        assert!(s.with(&b, |x| x.code.is_none()).unwrap());
         s.end(&a).unwrap();
         assert!(matches!(s.with(&a, |_| ()), Err(SessionError::NotFound(_))));
     }

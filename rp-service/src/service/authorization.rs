@@ -11,7 +11,7 @@ use oauth_core::random;
 use serde_json::Value;
 use url::Url;
 
-use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url, id_token, record_error};
+use super::{AsEndpoint, Parsed, Staged, StepError, arg, endpoint_url, id_token, record_error};
 use crate::RelyingParty;
 use crate::session::{AuthorizationState, SentAs, Session};
 
@@ -52,8 +52,11 @@ pub(crate) fn parameters(
         .as_deref()
         .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     let state = random::token(32);
-    // OIDC Core §3.1.2.1: a nonce binds the ID token to this request.
-    let nonce = openid.then(|| random::token(24));
+    // OIDC Core §3.1.2.1: a nonce binds the ID token to this request; it is
+    // REQUIRED whenever the ID token comes from the authorization endpoint
+    // (§3.2.2.1, §3.3.2.11), whatever the scope says.
+    let front_channel_id_token = response_type.split(' ').any(|t| t == "id_token");
+    let nonce = (openid || front_channel_id_token).then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
     let mut params = vec![
         ("response_type", response_type.clone()),
@@ -92,7 +95,8 @@ pub(crate) fn parameters(
             .map(|c| c.userinfo.keys().cloned().collect()),
         sent_as: SentAs::Query,
     });
-    session.id_token_claims = None;
+    // A new request: the code of the last one is no longer to be redeemed.
+    // Who is logged in stays until a new login's response passes every check.
     session.code = None;
     Ok(params)
 }
@@ -209,12 +213,16 @@ pub fn request(
     HttpRequest::new("GET", url.as_str(), [], "").map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
-/// Reads the authorization response out of the redirect location.
+/// Reads the authorization response out of the redirect location. The
+/// code and the ID token's identity are staged: a response that fails the
+/// state or iss check (CSRF, mix-up, RFC 9700 §4.4, §4.7) or any other
+/// check is not this session's, and leaves it as it was.
 pub fn verify(
     rp: &RelyingParty,
-    session: &mut Session,
+    session: &Session,
     response: &HttpResponse,
     parsed: &mut Parsed,
+    staged: &mut Staged,
 ) {
     let Some(sent) = session.authorization.clone() else {
         parsed.check(
@@ -281,7 +289,7 @@ pub fn verify(
     };
     parsed.parsed = params.to_json();
     let state = params.get("state").unwrap_or("");
-    let state_ok = parsed.check(
+    parsed.check(
         "state is the one sent",
         state == sent.state,
         if state == sent.state {
@@ -295,10 +303,8 @@ pub fn verify(
     let iss_required = session
         .metadata
         .as_ref()
-        .and_then(|m| m.get("authorization_response_iss_parameter_supported"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let iss_ok = match params.get("iss") {
+        .is_some_and(|m| m.authorization_response_iss_parameter_supported);
+    match params.get("iss") {
         Some(iss) => parsed.check(
             "iss is the AS asked",
             iss == issuer,
@@ -357,10 +363,11 @@ pub fn verify(
         match params.get("id_token") {
             Some(token) => {
                 let expect = id_token::Expect {
-                    access_token: None,
                     code,
+                    front_channel: true,
+                    ..Default::default()
                 };
-                id_token::verify(rp, session, token, expect, parsed);
+                staged.identity = id_token::verify(rp, session, token, expect, parsed);
             }
             None => {
                 parsed.check(
@@ -372,11 +379,7 @@ pub fn verify(
             }
         }
     }
-    // A response that fails the state or iss check is not this session's
-    // (CSRF, mix-up): its code is not kept.
-    if state_ok && iss_ok && parsed.ok() {
-        session.code = code.map(str::to_owned);
-    }
+    staged.code = code.map(str::to_owned);
 }
 
 /// The request object of a `jar=value` step: honest, or for an attack story

@@ -4,9 +4,8 @@ use oauth_core::discovery::well_known_url;
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
-use super::{ClientService, Parsed, StepError};
+use super::{ClientService, Parsed, Staged, StepError};
 use crate::RelyingParty;
-use crate::session::Session;
 
 /// The RFC 8414 well-known suffix.
 pub const OAUTH: &str = "oauth-authorization-server";
@@ -27,18 +26,119 @@ pub fn request(rp: &RelyingParty, suffix: &str) -> Result<HttpRequest, StepError
         .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
+/// The AS metadata the RP keeps: only the members it uses, typed. The
+/// document itself is dropped once checked, so a session holds a few
+/// hundred bytes whatever the AS sent (and the AS can send at most
+/// [`super::MAX_BODY_BYTES`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub registration_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9207 §3: the AS puts `iss` in every authorization response.
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl Metadata {
+    /// An endpoint URL by its metadata name.
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        match name {
+            "issuer" => Some(&self.issuer),
+            "authorization_endpoint" => self.authorization_endpoint.as_deref(),
+            "token_endpoint" => self.token_endpoint.as_deref(),
+            "userinfo_endpoint" => self.userinfo_endpoint.as_deref(),
+            "jwks_uri" => self.jwks_uri.as_deref(),
+            "registration_endpoint" => self.registration_endpoint.as_deref(),
+            "introspection_endpoint" => self.introspection_endpoint.as_deref(),
+            "revocation_endpoint" => self.revocation_endpoint.as_deref(),
+            "pushed_authorization_request_endpoint" => {
+                self.pushed_authorization_request_endpoint.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The typed members of a checked document.
+    fn from_document(body: &Value) -> Self {
+        let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            issuer: text("issuer").unwrap_or_default(),
+            authorization_endpoint: text("authorization_endpoint"),
+            token_endpoint: text("token_endpoint"),
+            userinfo_endpoint: text("userinfo_endpoint"),
+            jwks_uri: text("jwks_uri"),
+            registration_endpoint: text("registration_endpoint"),
+            introspection_endpoint: text("introspection_endpoint"),
+            revocation_endpoint: text("revocation_endpoint"),
+            pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
+            authorization_response_iss_parameter_supported: body
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// Whether a host is loopback: `localhost`, 127.0.0.0/8 or `::1` — the
+/// only hosts the RP reaches over plain `http` (RFC 8252 §8.3).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Why an endpoint URL may not be used, if it may not: it must be an
+/// absolute `https` URL (RFC 6749 §3.1, §3.2, §2.3.1: credentials only
+/// over TLS; RFC 8414 §2, OIDC Discovery §3) — or `http` on a loopback
+/// host, and no other scheme there either — with no fragment (RFC 6749
+/// §3.1, §3.2).
+pub fn endpoint_url_problem(value: &str) -> Option<String> {
+    let url = match url::Url::parse(value) {
+        Ok(u) => u,
+        Err(e) => return Some(format!("not a URL: {e}")),
+    };
+    let scheme_ok = match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => is_loopback(&url),
+        _ => false,
+    };
+    if !scheme_ok {
+        return Some(format!(
+            "scheme {:?} on host {:?}: https, or http on a loopback host only",
+            url.scheme(),
+            url.host_str().unwrap_or("")
+        ));
+    }
+    if url.fragment().is_some() {
+        return Some("has a fragment".into());
+    }
+    None
+}
+
 /// RFC 8414 §3.3, OIDC Discovery §4.3: the `issuer` must be exactly the one
 /// the RP asked about, or an attacker's metadata could impersonate the AS.
+/// Every `*_endpoint` member and `jwks_uri` must be a URL the RP may send
+/// credentials or tokens to. The typed members are kept only if all of
+/// this passed.
 pub fn verify(
     rp: &RelyingParty,
-    session: &mut Session,
     service: ClientService,
     body: Value,
     parsed: &mut Parsed,
+    staged: &mut Staged,
 ) {
     let openid = service == ClientService::ProviderInfo;
     let issuer = body.get("issuer").and_then(Value::as_str).unwrap_or("");
-    let issuer_ok = parsed.check(
+    parsed.check(
         "issuer is the one asked about",
         issuer == rp.config.issuer,
         format!("{issuer:?}, expected {:?}", rp.config.issuer),
@@ -48,7 +148,13 @@ pub fn verify(
             "RFC 8414 §3.3"
         },
     );
-    let members = [
+    let required = |m: &str| {
+        m == "token_endpoint" || (openid && (m == "authorization_endpoint" || m == "jwks_uri"))
+    };
+    // The members the RP uses first (required or present), then any other
+    // endpoint the document names: the RP does not call those, but an
+    // endpoint announced over http is a misconfigured or hostile AS.
+    let known = [
         "authorization_endpoint",
         "token_endpoint",
         "userinfo_endpoint",
@@ -56,22 +162,39 @@ pub fn verify(
         "registration_endpoint",
         "introspection_endpoint",
         "revocation_endpoint",
+        "pushed_authorization_request_endpoint",
     ];
-    let required = |m: &str| {
-        m == "token_endpoint" || (openid && (m == "authorization_endpoint" || m == "jwks_uri"))
-    };
-    for member in members
+    let mut members: Vec<&str> = known
         .into_iter()
         .filter(|m| required(m) || body.get(*m).is_some())
-    {
-        let value = body.get(member).and_then(Value::as_str);
-        let https = value
-            .and_then(|v| url::Url::parse(v).ok())
-            .is_some_and(|u| u.scheme() == "https" || u.host_str() == Some("127.0.0.1"));
+        .collect();
+    if let Some(object) = body.as_object() {
+        for name in object.keys() {
+            if (name.ends_with("_endpoint") || name == "jwks_uri")
+                && !members.contains(&name.as_str())
+            {
+                members.push(name);
+            }
+        }
+    }
+    for member in members {
+        let problem = match body.get(member) {
+            None => Some("missing".to_owned()),
+            Some(Value::String(v)) => endpoint_url_problem(v),
+            Some(other) => Some(format!("not a string: {other}")),
+        };
+        let shown = body
+            .get(member)
+            .and_then(Value::as_str)
+            .unwrap_or("missing");
+        super::within_bound(parsed, member, shown.len(), super::MAX_URL_BYTES);
         parsed.check(
             format!("{member} is an https URL"),
-            https,
-            value.unwrap_or("missing").to_owned(),
+            problem.is_none(),
+            match &problem {
+                None => shown.to_owned(),
+                Some(why) => format!("{shown}: {why}"),
+            },
             if openid {
                 "OIDC Discovery §3"
             } else {
@@ -101,7 +224,34 @@ pub fn verify(
             "OIDC Discovery §3",
         );
     }
-    if issuer_ok {
-        session.metadata = Some(body);
+    staged.metadata = Some(Metadata::from_document(&body));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_are_https_or_loopback_http() {
+        for ok in [
+            "https://as.example/token",
+            "http://127.0.0.1:8080/token",
+            "http://127.3.4.5/token",
+            "http://localhost/token",
+            "http://[::1]/token",
+        ] {
+            assert_eq!(endpoint_url_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "http://evil.example/par",
+            "ftp://127.0.0.1/token",
+            "file:///etc/passwd",
+            "http://128.0.0.1/token",
+            "http://localhost.evil.example/token",
+            "https://as.example/token#frag",
+            "/token",
+        ] {
+            assert!(endpoint_url_problem(bad).is_some(), "{bad}");
+        }
     }
 }

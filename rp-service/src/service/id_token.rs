@@ -6,9 +6,9 @@ use serde_json::{Map, Value};
 
 use super::{Parsed, SeenJwt};
 use crate::RelyingParty;
-use crate::session::Session;
+use crate::session::{Identity, Session};
 
-/// How far the OP's clock may run ahead of ours for `iat`, seconds.
+/// How far the OP's clock may run ahead of ours for `iat` and `nbf`, seconds.
 const SKEW: i64 = 60;
 
 /// What the ID token must be bound to.
@@ -18,17 +18,24 @@ pub struct Expect<'a> {
     pub access_token: Option<&'a str>,
     /// The code issued with it: `c_hash` must be present and match (hybrid).
     pub code: Option<&'a str>,
+    /// It came from the authorization endpoint (implicit, hybrid): a nonce
+    /// is REQUIRED (OIDC Core §3.2.2.11, §3.3.2.12).
+    pub front_channel: bool,
+    /// It came with a refresh: the identity of the original authentication
+    /// it must repeat (OIDC Core §12.2), `None` if there was none.
+    pub refresh_of: Option<Option<&'a Identity>>,
 }
 
-/// Validates an ID token; on success its claims are kept in the session
-/// (UserInfo's `sub` is compared with them).
+/// Validates an ID token, every check shown; returns who it identifies if
+/// every check of the token passed. The caller stages that identity: it
+/// reaches the session only if the whole response passed.
 pub fn verify(
     rp: &RelyingParty,
-    session: &mut Session,
+    session: &Session,
     token: &str,
     expect: Expect<'_>,
     parsed: &mut Parsed,
-) {
+) -> Option<Identity> {
     let checks_before = parsed.checks.len();
     let decoded = match jose::decode_unverified(token) {
         Ok(d) => d,
@@ -39,7 +46,7 @@ pub fn verify(
                 e.to_string(),
                 "OIDC Core §2",
             );
-            return;
+            return None;
         }
     };
     let mut seen = SeenJwt::decoded("id_token", token, &decoded, "not verified");
@@ -54,6 +61,18 @@ pub fn verify(
         alg == registered,
         format!("{alg:?}, registered {registered:?}"),
         "OIDC Core §3.1.3.7 (7)",
+    );
+    // RFC 7515 §4.1.11: a recipient MUST reject a JWS whose `crit` lists an
+    // extension it does not understand — and this RP understands none.
+    let crit = decoded.header.get("crit");
+    parsed.check(
+        "no critical header extension the RP does not understand",
+        crit.is_none(),
+        match crit {
+            None => "no crit header".to_owned(),
+            Some(c) => format!("crit {c}: the RP understands no extension"),
+        },
+        "RFC 7515 §4.1.11",
     );
     let allowed: Vec<JwsAlgorithm> = registered.parse().into_iter().collect();
     let claims = match &session.jwks {
@@ -99,13 +118,11 @@ pub fn verify(
         Value::Object(m) => m,
         _ => Map::new(),
     });
-    check_claims(rp, session, &claims, expect, alg, parsed);
+    let identity = check_claims(rp, session, &claims, expect, alg, parsed);
     let all_ok = parsed.checks[checks_before..].iter().all(|c| c.ok);
     seen.verified = all_ok;
     parsed.jwts.push(seen);
-    if all_ok {
-        session.id_token_claims = Some(claims);
-    }
+    identity.filter(|_| all_ok)
 }
 
 fn check_claims(
@@ -115,7 +132,7 @@ fn check_claims(
     expect: Expect<'_>,
     alg: &str,
     parsed: &mut Parsed,
-) {
+) -> Option<Identity> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let issuer = super::issuer(rp, session);
     parsed.check(
@@ -125,19 +142,43 @@ fn check_claims(
         "OIDC Core §3.1.3.7 (2)",
     );
     let client_id = session.profile.client_id.as_str();
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+    // RFC 7519 §4.1.3: a StringOrURI, or an array of them — nothing else.
+    let audiences: Option<Vec<&str>> = match claims.get("aud") {
+        Some(Value::String(a)) => Some(vec![a.as_str()]),
+        Some(Value::Array(a)) => a.iter().map(Value::as_str).collect(),
+        _ => None,
     };
+    let aud_list = audiences.clone().unwrap_or_default();
     parsed.check(
         "aud contains this client",
-        audiences.contains(&client_id),
-        format!("{audiences:?}"),
+        aud_list.contains(&client_id),
+        match &audiences {
+            Some(a) => format!("{a:?}"),
+            None => format!(
+                "not a string or an array of strings: {}",
+                claims.get("aud").map_or("missing".into(), Value::to_string)
+            ),
+        },
+        "OIDC Core §3.1.3.7 (3)",
+    );
+    // The RP trusts no audience but itself: any other one is refused.
+    let others: Vec<&str> = aud_list
+        .iter()
+        .copied()
+        .filter(|a| *a != client_id)
+        .collect();
+    parsed.check(
+        "aud names no audience the client does not trust",
+        others.is_empty(),
+        if others.is_empty() {
+            "only this client".to_owned()
+        } else {
+            format!("also {others:?}")
+        },
         "OIDC Core §3.1.3.7 (3)",
     );
     let azp = text("azp");
-    if audiences.len() > 1 || azp.is_some() {
+    if aud_list.len() > 1 || azp.is_some() {
         parsed.check(
             "azp is this client",
             azp == Some(client_id),
@@ -160,6 +201,23 @@ fn check_claims(
         iat.map_or("no iat".into(), |i| format!("issued {} s ago", now - i)),
         "OIDC Core §3.1.3.7 (10)",
     );
+    // RFC 7519 §4.1.5: not to be accepted before nbf (a little skew allowed).
+    match claims.get("nbf") {
+        None => {}
+        Some(v) => {
+            let nbf = v.as_i64();
+            parsed.check(
+                "nbf has passed",
+                nbf.is_some_and(|n| n <= now + SKEW),
+                match nbf {
+                    Some(n) if n > now => format!("valid only in {} s", n - now),
+                    Some(_) => "passed".to_owned(),
+                    None => format!("not a number: {v}"),
+                },
+                "RFC 7519 §4.1.5",
+            );
+        }
+    }
     parsed.check(
         "sub is present",
         text("sub").is_some_and(|s| !s.is_empty()),
@@ -171,6 +229,8 @@ fn check_claims(
         .as_ref()
         .and_then(|a| a.nonce.as_deref());
     match (sent_nonce, text("nonce")) {
+        // OIDC Core §12.2 (errata 2): from a refresh the nonce may be absent.
+        (_, None) if expect.refresh_of.is_some() => {}
         (Some(sent), got) => {
             parsed.check(
                 "nonce is the one sent",
@@ -189,6 +249,16 @@ fn check_claims(
                 false,
                 format!("none sent, got {got:?}"),
                 "OIDC Core §3.1.3.7 (11)",
+            );
+        }
+        // From the authorization endpoint a nonce is REQUIRED: one without
+        // could be a replayed token (the RP always sends one there).
+        (None, None) if expect.front_channel => {
+            parsed.check(
+                "nonce is the one sent",
+                false,
+                "no nonce sent and none in the token",
+                "OIDC Core §3.2.2.11, §3.3.2.12",
             );
         }
         (None, None) => {}
@@ -237,5 +307,95 @@ fn check_claims(
     );
     if let Some(acr) = text("acr") {
         parsed.check("acr is stated", true, acr.to_owned(), "OIDC Core §2");
+    }
+    let identity = Identity {
+        iss: text("iss").unwrap_or_default().to_owned(),
+        sub: text("sub").unwrap_or_default().to_owned(),
+        aud: aud_list.iter().map(|a| (*a).to_owned()).collect(),
+        azp: azp.map(str::to_owned),
+        auth_time: claims.get("auth_time").and_then(Value::as_i64),
+    };
+    if let Some(original) = expect.refresh_of {
+        check_refresh(
+            original,
+            &identity,
+            claims.contains_key("auth_time"),
+            parsed,
+        );
+    }
+    Some(identity)
+}
+
+/// OIDC Core §12.2: an ID token from a refresh must name the same issuer,
+/// subject, audiences and azp as the original one (azp absent if it was),
+/// and the original authentication time — it is the same login, not a
+/// switch to another user or client.
+fn check_refresh(
+    original: Option<&Identity>,
+    new: &Identity,
+    has_auth_time: bool,
+    parsed: &mut Parsed,
+) {
+    const REF: &str = "OIDC Core §12.2";
+    let Some(original) = original else {
+        parsed.check(
+            "sub is the original ID token's sub",
+            false,
+            "no ID token of the original authentication in this session",
+            REF,
+        );
+        return;
+    };
+    let same = |parsed: &mut Parsed, what: &str, ok: bool, was: String, got: String| {
+        parsed.check(
+            format!("{what} is the original ID token's {what}"),
+            ok,
+            if ok {
+                got
+            } else {
+                format!("{got}, originally {was}")
+            },
+            REF,
+        );
+    };
+    same(
+        parsed,
+        "iss",
+        new.iss == original.iss,
+        format!("{:?}", original.iss),
+        format!("{:?}", new.iss),
+    );
+    same(
+        parsed,
+        "sub",
+        new.sub == original.sub,
+        format!("{:?}", original.sub),
+        format!("{:?}", new.sub),
+    );
+    fn set(a: &[String]) -> std::collections::BTreeSet<&String> {
+        a.iter().collect()
+    }
+    same(
+        parsed,
+        "aud",
+        set(&new.aud) == set(&original.aud),
+        format!("{:?}", original.aud),
+        format!("{:?}", new.aud),
+    );
+    same(
+        parsed,
+        "azp",
+        new.azp == original.azp,
+        format!("{:?}", original.azp),
+        format!("{:?}", new.azp),
+    );
+    if has_auth_time {
+        same(
+            parsed,
+            "auth_time",
+            new.auth_time == original.auth_time,
+            format!("{:?}", original.auth_time),
+            format!("{:?}", new.auth_time),
+        );
     }
 }

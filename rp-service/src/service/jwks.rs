@@ -3,7 +3,7 @@ use oauth_core::http::HttpRequest;
 use oauth_core::jose::parse_jwks;
 use serde_json::Value;
 
-use super::{AsEndpoint, Parsed, StepError, endpoint_url};
+use super::{AsEndpoint, Parsed, Staged, StepError, endpoint_url};
 use crate::RelyingParty;
 use crate::session::Session;
 
@@ -20,8 +20,10 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
 }
 
 /// A public key set must hold public keys only: a private member (`d`) or a
-/// symmetric key would mean the AS leaked a secret (RFC 7517 §5, RFC 7518 §6.1).
-pub fn verify(session: &mut Session, body: Value, parsed: &mut Parsed) {
+/// symmetric key would mean the AS leaked a secret (RFC 7517 §5, RFC 7518
+/// §6.1). The set is kept only if the whole answer passed: a set refused
+/// here never verifies a token later.
+pub fn verify(body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     let keys = body.get("keys").and_then(Value::as_array);
     let Some(keys) = keys else {
         parsed.check("keys is an array", false, "no keys member", "RFC 7517 §5.1");
@@ -61,15 +63,25 @@ pub fn verify(session: &mut Session, body: Value, parsed: &mut Parsed) {
         .iter()
         .filter_map(|k| k.get("kid").and_then(Value::as_str))
         .collect();
+    // kid is OPTIONAL (RFC 7517 §4.5): shown, not judged; a token then
+    // names its key by kid, or the set holds one key of its type.
     parsed.check(
         "every key has a kid",
-        kids.len() == keys.len(),
-        kids.join(", "),
+        true,
+        if kids.len() == keys.len() {
+            kids.join(", ")
+        } else {
+            format!(
+                "{} of {} keys have a kid: {}",
+                kids.len(),
+                keys.len(),
+                kids.join(", ")
+            )
+        },
         "RFC 7517 §4.5",
     );
     match parse_jwks(&body.to_string()) {
-        Ok(set) if leaked.is_empty() => session.jwks = Some(set),
-        Ok(_) => {}
+        Ok(set) => staged.jwks = Some(set),
         Err(e) => {
             parsed.check("the key set parses", false, e.to_string(), "RFC 7517 §5");
         }

@@ -20,8 +20,95 @@ use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use serde_json::Value;
 
+use jsonwebtoken::jwk::JwkSet;
+
 use crate::RelyingParty;
-use crate::session::{Pending, Session};
+use crate::session::{Identity, Pending, Session};
+
+/// The largest response body the RP reads, bytes. Metadata, key sets and
+/// token responses are a few KiB; anything bigger is refused before it is
+/// parsed, so an AS cannot make a session (or one call) cost megabytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest redirect location the RP reads, bytes.
+pub const MAX_LOCATION_BYTES: usize = 16 * 1024;
+/// The longest DPoP nonce kept from an AS (RFC 9449 §8 sets no bound).
+pub const MAX_DPOP_NONCE_BYTES: usize = 512;
+/// The longest endpoint URL or request_uri the RP keeps, bytes.
+pub const MAX_URL_BYTES: usize = 1024;
+/// The longest token the RP keeps, bytes (as long as the longest JWS it reads).
+pub const MAX_TOKEN_BYTES: usize = oauth_core::jose::MAX_JWS;
+
+/// A value the session would keep must be within the RP's bound: a check,
+/// shown only when it fails (no standard sets these; the RP's memory does).
+pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usize) {
+    if len > max {
+        parsed.check(
+            format!("{what} is within the RP's size limits"),
+            false,
+            format!("{len} bytes, at most {max}"),
+            "the RP's own limit (docs/SECURITY.md)",
+        );
+    }
+}
+
+/// What a response would change in the session, held aside while the
+/// response is checked and committed only if every check passed: nothing
+/// from a refused response reaches the session — no claims, tokens, code,
+/// metadata, keys or client credentials.
+#[derive(Debug, Default)]
+pub struct Staged {
+    pub metadata: Option<discovery::Metadata>,
+    pub jwks: Option<JwkSet>,
+    pub identity: Option<Identity>,
+    pub code: Option<String>,
+    /// Tokens by name; a new `refresh_token` moves the old one to
+    /// `previous_refresh_token` (attack stories present it again).
+    pub tokens: Vec<(&'static str, String)>,
+    pub access_token_type: Option<String>,
+    /// The scope of a new grant (not of a refresh: the grant keeps its own).
+    pub granted_scope: Option<String>,
+    pub registration: Option<registration::Registered>,
+    pub pushed_request_uri: Option<String>,
+}
+
+impl Staged {
+    fn commit(self, session: &mut Session) {
+        if let Some(m) = self.metadata {
+            session.metadata = Some(m);
+        }
+        if let Some(j) = self.jwks {
+            session.jwks = Some(j);
+        }
+        if let Some(i) = self.identity {
+            session.identity = Some(i);
+        }
+        if let Some(c) = self.code {
+            session.code = Some(c);
+        }
+        for (name, token) in self.tokens {
+            if let Some(spent) = session.tokens.insert(name.to_owned(), token.clone())
+                && name == "refresh_token"
+                && spent != token
+            {
+                session
+                    .tokens
+                    .insert("previous_refresh_token".into(), spent);
+            }
+        }
+        if let Some(t) = self.access_token_type {
+            session.access_token_type = Some(t);
+        }
+        if let Some(s) = self.granted_scope {
+            session.granted_scope = Some(s);
+        }
+        if let Some(r) = self.registration {
+            r.apply(session);
+        }
+        if let Some(u) = self.pushed_request_uri {
+            session.pushed_request_uri = Some(u);
+        }
+    }
+}
 
 /// The AS endpoints a prepared request can be meant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,8 +429,7 @@ pub(crate) fn issuer<'a>(rp: &'a RelyingParty, session: &'a Session) -> &'a str 
     session
         .metadata
         .as_ref()
-        .and_then(|m| m.get("issuer"))
-        .and_then(Value::as_str)
+        .map(|m| m.issuer.as_str())
         .unwrap_or(&rp.config.issuer)
 }
 
@@ -389,8 +475,7 @@ pub(crate) fn endpoint_url<'a>(
     session
         .metadata
         .as_ref()
-        .and_then(|m| m.get(name))
-        .and_then(Value::as_str)
+        .and_then(|m| m.endpoint(name))
         .or_else(|| rp.config.endpoint(name))
         .ok_or_else(|| {
             StepError::MissingState(format!(
@@ -589,15 +674,81 @@ pub fn parse(
     };
     let mut parsed = Parsed::default();
     show_sent_jwts(&pending, &mut parsed);
+    // RFC 9449 §8: a nonce the AS hands out is used in the next proof, even
+    // from an error response (that is how it is handed out) — the one thing
+    // a response sets without passing every check; it is only ever sent
+    // back to the AS, and kept only if it is a well-formed, short nonce.
+    if let Some(nonce) = response.headers.get("dpop-nonce")
+        && nonce.len() <= MAX_DPOP_NONCE_BYTES
+        && !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    {
+        session.dpop_nonce = Some(nonce.clone());
+    }
+    if !within_limits(response, &mut parsed) {
+        return Ok(parsed);
+    }
+    let mut staged = Staged::default();
+    verify(
+        rp,
+        session,
+        service,
+        &pending,
+        response,
+        &mut parsed,
+        &mut staged,
+    );
+    // Nothing from a response reaches the session unless all of it passed.
+    if parsed.ok() {
+        staged.commit(session);
+    }
+    Ok(parsed)
+}
+
+/// The RP's size limits: a body over [`MAX_BODY_BYTES`] or a redirect over
+/// [`MAX_LOCATION_BYTES`] is refused unread.
+fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> bool {
+    let location = response
+        .location
+        .as_deref()
+        .or_else(|| response.headers.get("location").map(String::as_str))
+        .map_or(0, str::len);
+    let ok = response.body.len() <= MAX_BODY_BYTES && location <= MAX_LOCATION_BYTES;
+    if !ok {
+        parsed.check(
+            "the answer is within the RP's size limits",
+            false,
+            format!(
+                "body {} bytes (at most {MAX_BODY_BYTES}), location {location} bytes (at most {MAX_LOCATION_BYTES})",
+                response.body.len()
+            ),
+            "the RP's own limit (docs/SECURITY.md)",
+        );
+    }
+    ok
+}
+
+/// Checks a response, staging what it would change in the session.
+fn verify(
+    rp: &RelyingParty,
+    session: &Session,
+    service: ClientService,
+    pending: &Pending,
+    response: &HttpResponse,
+    parsed: &mut Parsed,
+    staged: &mut Staged,
+) {
     match service {
         // Answers that are not a JSON document.
         ClientService::Authorization => {
-            authorization::verify(rp, session, response, &mut parsed);
-            return Ok(parsed);
+            authorization::verify(rp, session, response, parsed, staged);
+            return;
         }
         ClientService::TokenRevocation if response.status == 200 => {
-            revocation::verify(&pending, response, &mut parsed);
-            return Ok(parsed);
+            revocation::verify(pending, response, parsed);
+            return;
         }
         _ => {}
     }
@@ -612,12 +763,8 @@ pub fn parse(
         ClientService::PushedAuthorization => "RFC 9126 §2.2",
         _ => "RFC 6749 §5.1",
     };
-    // RFC 9449 §8: a nonce the AS hands out is used in the next proof; an
-    // error asking for one is worth exactly one retry.
-    if let Some(nonce) = response.headers.get("dpop-nonce") {
-        session.dpop_nonce = Some(nonce.clone());
-    }
-    let Some(body) = json_body(response, reference, &mut parsed) else {
+    // An error asking for a DPoP nonce is worth exactly one retry (RFC 9449 §8).
+    let Some(body) = json_body(response, reference, parsed) else {
         if parsed
             .error
             .as_ref()
@@ -626,27 +773,24 @@ pub fn parse(
         {
             parsed.retry = true;
         }
-        return Ok(parsed);
+        return;
     };
     match service {
         ClientService::ServerMetadata | ClientService::ProviderInfo => {
-            discovery::verify(rp, session, service, body, &mut parsed)
+            discovery::verify(rp, service, body, parsed, staged)
         }
-        ClientService::Userinfo => userinfo::verify(session, body, &mut parsed),
+        ClientService::Userinfo => userinfo::verify(session, body, parsed),
         ClientService::Registration => {
-            registration::verify(session, &pending, response, body, &mut parsed)
+            registration::verify(session, pending, response, body, parsed, staged)
         }
-        ClientService::PushedAuthorization => par::verify(session, response, body, &mut parsed),
-        ClientService::Jwks => jwks::verify(session, body, &mut parsed),
-        ClientService::Introspection => {
-            introspection::verify(rp, session, &pending, body, &mut parsed)
-        }
+        ClientService::PushedAuthorization => par::verify(response, body, parsed, staged),
+        ClientService::Jwks => jwks::verify(body, parsed, staged),
+        ClientService::Introspection => introspection::verify(rp, session, pending, body, parsed),
         s if s.is_token_request() => {
-            token::verify(rp, session, &pending, response, body, &mut parsed)
+            token::verify(rp, session, pending, response, body, parsed, staged)
         }
         _ => {}
     }
-    Ok(parsed)
 }
 
 /// Reads a JSON response body. An error status is read as an OAuth error

@@ -7,7 +7,7 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::authorization::{parameters, request_object};
-use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
+use super::{AsEndpoint, Parsed, Staged, StepError, arg, authenticated_post};
 use crate::RelyingParty;
 use crate::session::{SentAs, Session};
 
@@ -50,7 +50,7 @@ pub fn request(
 }
 
 /// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
-pub fn verify(session: &mut Session, response: &HttpResponse, body: Value, parsed: &mut Parsed) {
+pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     parsed.check(
         "HTTP status is 201 Created",
         response.status == 201,
@@ -74,7 +74,6 @@ pub fn verify(session: &mut Session, response: &HttpResponse, body: Value, parse
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
         "RFC 9126 §2.2",
     );
-    if parsed.ok() {
-        session.pushed_request_uri = Some(uri.to_owned());
-    }
+    super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
+    staged.pushed_request_uri = Some(uri.to_owned());
 }

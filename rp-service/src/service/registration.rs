@@ -8,7 +8,7 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::secret::Secret;
 use serde_json::{Value, json};
 
-use super::{AsEndpoint, Parsed, StepError, arg, endpoint_url};
+use super::{AsEndpoint, Parsed, Staged, StepError, arg, endpoint_url};
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
@@ -56,15 +56,68 @@ pub fn request(
     .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
+/// The client a registration issued, staged until the whole answer passed.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    client_id: String,
+    client_secret: Option<Secret>,
+    method: AuthMethod,
+    id_token_signed_response_alg: Option<String>,
+}
+
+impl Registered {
+    pub(crate) fn apply(self, session: &mut Session) {
+        session.profile.client_id = self.client_id;
+        session.profile.client_secret = self.client_secret;
+        session.profile.token_endpoint_auth_method = self.method;
+        if let Some(alg) = self.id_token_signed_response_alg {
+            session.profile.id_token_signed_response_alg = alg;
+        }
+        session.registered = true;
+    }
+}
+
 /// RFC 7591 §3.2.1: 201 with the credentials and the metadata as
-/// registered. The session's client becomes the registered one.
+/// registered. The session's client becomes the registered one — once: a
+/// second registration, or one while an authorization or tokens of the
+/// current client are held, would have the next token request
+/// authenticate as another client than the one the code was issued to
+/// (RFC 6749 §4.1.3), so its answer is refused and the client kept.
 pub fn verify(
-    session: &mut Session,
+    session: &Session,
     pending: &Pending,
     response: &HttpResponse,
     body: Value,
     parsed: &mut Parsed,
+    staged: &mut Staged,
 ) {
+    let held = [
+        (session.registered, "a client registered earlier"),
+        (
+            session.authorization.is_some(),
+            "an authorization request in flight",
+        ),
+        (session.code.is_some(), "a code"),
+        (!session.tokens.is_empty(), "tokens"),
+    ]
+    .into_iter()
+    .filter(|(held, _)| *held)
+    .map(|(_, what)| what)
+    .collect::<Vec<_>>();
+    parsed.check(
+        "the session's client is not replaced",
+        held.is_empty(),
+        if held.is_empty() {
+            "the first client of this session".to_owned()
+        } else {
+            format!(
+                "the session holds {} for client {:?}; a new client would redeem them",
+                held.join(", "),
+                session.profile.client_id
+            )
+        },
+        "RFC 6749 §4.1.3",
+    );
     parsed.check(
         "HTTP status is 201 Created",
         response.status == 201,
@@ -133,26 +186,24 @@ pub fn verify(
             .map_or("missing".into(), Value::to_string),
         "RFC 7591 §3.2.1",
     );
-    if parsed.ok() {
-        session.profile.client_id = client_id.to_owned();
-        session.profile.client_secret = secret.map(Secret::new);
-        session.profile.token_endpoint_auth_method = AuthMethod::parse(method);
-        if let Some(alg) = body
-            .get("request_object_signing_alg")
-            .and_then(Value::as_str)
-        {
-            parsed.check(
-                "request objects are to be signed",
-                true,
-                alg.to_owned(),
-                "RFC 9101 §10.2",
-            );
-        }
-        if let Some(alg) = body
+    if let Some(alg) = body
+        .get("request_object_signing_alg")
+        .and_then(Value::as_str)
+    {
+        parsed.check(
+            "request objects are to be signed",
+            true,
+            alg.to_owned(),
+            "RFC 9101 §10.2",
+        );
+    }
+    staged.registration = Some(Registered {
+        client_id: client_id.to_owned(),
+        client_secret: secret.map(Secret::new),
+        method: AuthMethod::parse(method),
+        id_token_signed_response_alg: body
             .get("id_token_signed_response_alg")
             .and_then(Value::as_str)
-        {
-            session.profile.id_token_signed_response_alg = alg.to_owned();
-        }
-    }
+            .map(str::to_owned),
+    });
 }

@@ -10,7 +10,9 @@ use oauth_core::scope::Scope;
 use oauth_core::token::{ACCESS_TOKEN_TYP, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN};
 use serde_json::Value;
 
-use super::{AsEndpoint, ClientService, Parsed, SeenJwt, StepError, arg, authenticated_post};
+use super::{
+    AsEndpoint, ClientService, Parsed, SeenJwt, Staged, StepError, arg, authenticated_post,
+};
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
@@ -117,14 +119,17 @@ fn push_scope(params: &mut Vec<(&str, String)>, scope: Option<&str>) {
     }
 }
 
-/// Verifies a successful token response.
+/// Verifies a successful token response, staging the tokens, the grant's
+/// scope and the ID token's identity: a response that fails any check —
+/// its own or its ID token's — leaves the session as it was.
 pub fn verify(
     rp: &RelyingParty,
-    session: &mut Session,
+    session: &Session,
     pending: &Pending,
     response: &HttpResponse,
     body: Value,
     parsed: &mut Parsed,
+    staged: &mut Staged,
 ) {
     let header = |name: &str| response.headers.get(name).map(String::as_str);
     parsed.check(
@@ -193,6 +198,17 @@ pub fn verify(
         _ => pending.params.get("scope").map(str::to_owned),
     };
     check_scope(asked.as_deref(), &body, parsed);
+    let granted = body
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or(asked);
+    if pending.service == ClientService::RefreshToken {
+        check_within_grant(session.granted_scope.as_deref(), granted.as_deref(), parsed);
+    } else if pending.service != ClientService::TokenExchange {
+        // A new grant: what a refresh of it may never exceed.
+        staged.granted_scope = granted;
+    }
     let refresh_token = body.get("refresh_token").and_then(Value::as_str);
     match pending.service {
         ClientService::RefreshToken => {
@@ -246,11 +262,13 @@ pub fn verify(
         .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     match body.get("id_token").and_then(Value::as_str) {
         Some(id_token) => {
+            let refresh = pending.service == ClientService::RefreshToken;
             let expect = super::id_token::Expect {
                 access_token,
-                code: None,
+                refresh_of: refresh.then_some(session.identity.as_ref()),
+                ..Default::default()
             };
-            super::id_token::verify(rp, session, id_token, expect, parsed);
+            staged.identity = super::id_token::verify(rp, session, id_token, expect, parsed);
         }
         None if openid && pending.service == ClientService::AccessToken => {
             parsed.check(
@@ -262,29 +280,56 @@ pub fn verify(
         }
         None => {}
     }
-    if parsed.ok()
-        && let Some(token) = access_token
-    {
+    for (name, token) in [
+        ("access_token", access_token),
+        ("refresh_token", refresh_token),
+    ] {
+        super::within_bound(
+            parsed,
+            name,
+            token.map_or(0, str::len),
+            super::MAX_TOKEN_BYTES,
+        );
+    }
+    if let Some(token) = access_token {
         let name = if pending.service == ClientService::TokenExchange {
             "exchanged_token"
         } else {
             "access_token"
         };
-        session.tokens.insert(name.into(), token.to_owned());
+        staged.tokens.push((name, token.to_owned()));
         if name == "access_token" {
-            session.access_token_type = Some(token_type.to_owned());
+            staged.access_token_type = Some(token_type.to_owned());
         }
-        // The spent one is kept too (attack stories present it again).
-        if let Some(refresh) = refresh_token
-            && let Some(spent) = session
-                .tokens
-                .insert("refresh_token".into(), refresh.to_owned())
-            && spent != refresh
-        {
-            session
-                .tokens
-                .insert("previous_refresh_token".into(), spent);
+        if let Some(refresh) = refresh_token {
+            staged.tokens.push(("refresh_token", refresh.to_owned()));
         }
+    }
+}
+
+/// RFC 6749 §6: a refresh may not grant any scope the resource owner did
+/// not grant originally (the AS MUST NOT; the client holds it to that).
+fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mut Parsed) {
+    match (original.map(Scope::parse), granted.map(Scope::parse)) {
+        (Some(Ok(original)), Some(Ok(granted))) => {
+            parsed.check(
+                "granted scope is within the original grant",
+                granted.is_subset_of(&original),
+                format!("granted \"{granted}\", originally \"{original}\""),
+                "RFC 6749 §6",
+            );
+        }
+        (Some(Ok(original)), None) => {
+            parsed.check(
+                "granted scope is within the original grant",
+                true,
+                format!("the original grant, \"{original}\""),
+                "RFC 6749 §6",
+            );
+        }
+        // Ill-formed scopes fail the scope check already; an unknown
+        // original (the AS named none and none was asked) cannot be compared.
+        _ => {}
     }
 }
 
@@ -421,6 +466,20 @@ fn verify_access_token(
         },
         "RFC 9068 §4, RFC 7519 §4.1.4",
     );
+    // RFC 7519 §4.1.5: not to be accepted before nbf.
+    if let Some(v) = claims.get("nbf") {
+        let nbf = v.as_i64();
+        parsed.check(
+            "nbf has passed",
+            nbf.is_some_and(|n| n <= now + 60),
+            match nbf {
+                Some(n) if n > now => format!("valid only in {} s", n - now),
+                Some(_) => "passed".to_owned(),
+                None => format!("not a number: {v}"),
+            },
+            "RFC 7519 §4.1.5",
+        );
+    }
     parsed.check(
         "client_id is this client",
         text("client_id") == session.profile.client_id,

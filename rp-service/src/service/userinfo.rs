@@ -61,12 +61,7 @@ pub fn request(
 /// about someone else and must not be used.
 pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
     let sub = body.get("sub").and_then(Value::as_str).unwrap_or("");
-    match session
-        .id_token_claims
-        .as_ref()
-        .and_then(|c| c.get("sub"))
-        .and_then(Value::as_str)
-    {
+    match session.identity.as_ref().map(|i| i.sub.as_str()) {
         Some(expected) => {
             parsed.check(
                 "sub is the ID token's sub",
