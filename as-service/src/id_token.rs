@@ -78,17 +78,7 @@ pub fn user_claims(
 pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuthError> {
     let now = server.clock.now();
     let alg = spec.client.id_token_alg;
-    // The user's claims first, then the protocol's: a user claim can
-    // never stand in for iss, sub, aud, exp or the rest.
-    let extra = user_claims(
-        server,
-        spec.client,
-        spec.user,
-        spec.scope_claims.then_some(spec.scope),
-        spec.claims.map(|c| &c.id_token),
-    );
-    let mut claims = Value::Object(extra);
-    let protocol = json!({
+    let mut claims = json!({
         "iss": server.config.issuer,
         "sub": spec.subject,
         "aud": spec.client.client_id,
@@ -98,10 +88,22 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
         // OIDC Core §2: the party the token was issued to.
         "azp": spec.client.client_id,
     });
-    let (Value::Object(map), Value::Object(protocol)) = (&mut claims, protocol) else {
+    let extra = user_claims(
+        server,
+        spec.client,
+        spec.user,
+        spec.scope_claims.then_some(spec.scope),
+        spec.claims.map(|c| &c.id_token),
+    );
+    let Value::Object(map) = &mut claims else {
         return Err(OAuthError::server_error("claims"));
     };
-    map.extend(protocol);
+    // A user claim never stands in for a protocol claim (iss, sub, aud,
+    // exp, ...): the protocol's are set first and kept; nonce, acr and the
+    // hashes below overwrite.
+    for (name, value) in extra {
+        map.entry(name).or_insert(value);
+    }
     if let Some(nonce) = spec.nonce {
         map.insert("nonce".into(), Value::String(nonce.to_owned()));
     }

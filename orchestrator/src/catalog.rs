@@ -973,7 +973,232 @@ pub const ATTACKS: &[Story] = &[
             step("accesstoken"),
         ],
     },
+    Story {
+        name: "attack_exchange_strips_dpop",
+        title: "Token exchange without the DPoP key",
+        standard: "RFC 9449 §6, §7; RFC 8693 §5",
+        summary: "a DPoP-bound token is exchanged with no proof, hoping for an unbound Bearer token: refused",
+        profile: "client",
+        steps: &[
+            step("server_metadata"),
+            step("authorization"),
+            step_with("accesstoken", &[("dpop", "true")]),
+            refused(
+                "token_exchange",
+                &[("dpop_proof", "none")],
+                "invalid_request",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_registration_public_exchange",
+        title: "A public client registering for token exchange",
+        standard: "RFC 8693 §5, RFC 7591 §2",
+        summary: "a self-registered client with no secret asks for the token-exchange grant: not offered to public clients",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            refused(
+                "registration",
+                &[
+                    ("token_endpoint_auth_method", "none"),
+                    (
+                        "grant_types",
+                        "authorization_code urn:ietf:params:oauth:grant-type:token-exchange",
+                    ),
+                ],
+                "invalid_client_metadata",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_dpop_proof_for_another_resource",
+        title: "A DPoP proof for another resource, presented with its URL",
+        standard: "RFC 9449 §4.3 item 9",
+        summary: "a proof made for https://rs.example.org/api/photos reaches userinfo in an envelope naming that URL: the AS checks its own URL",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            step("jwks"),
+            step_with("authorization", &[("scope", "openid foobar")]),
+            step_with("accesstoken", &[("dpop", "true")]),
+            refused(
+                "userinfo",
+                &[("request_url", "https://rs.example.org/api/photos")],
+                "invalid_request",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_assertion_foreign_aud",
+        title: "A client assertion made for another server",
+        standard: "RFC 7523 §3 item 3",
+        summary: "a private_key_jwt assertion whose aud is another server's token endpoint is refused",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            step_with(
+                "registration",
+                &[("token_endpoint_auth_method", "private_key_jwt")],
+            ),
+            step("authorization"),
+            refused(
+                "accesstoken",
+                &[("assertion_aud", "https://as.other.example/token")],
+                "invalid_client",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_assertion_long_exp",
+        title: "A client assertion valid for a year",
+        standard: "RFC 7523 §3 item 4",
+        summary: "an assertion whose exp is a year ahead (its jti would be kept as long) is refused",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            step_with(
+                "registration",
+                &[("token_endpoint_auth_method", "private_key_jwt")],
+            ),
+            step("authorization"),
+            refused(
+                "accesstoken",
+                &[("assertion_exp", "31536000")],
+                "invalid_client",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_claims_beyond_scope",
+        title: "The claims parameter beyond the client's scopes",
+        standard: "OIDC Core §5.4, §5.5",
+        summary: "a client registered for openid alone asks for phone, address and email by name: the OP withholds them",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            step_with("registration", &[("scope", "openid")]),
+            step("jwks"),
+            step_with(
+                "authorization",
+                &[
+                    ("scope", "openid"),
+                    (
+                        "claims",
+                        r#"{"userinfo":{"phone_number":null,"address":null,"email":null},"id_token":{"email":null}}"#,
+                    ),
+                ],
+            ),
+            step("accesstoken"),
+            step_with("userinfo", &[("withheld", "phone_number address email")]),
+        ],
+    },
+    Story {
+        name: "attack_registration_oversized",
+        title: "Registration metadata meant to fill memory",
+        standard: "RFC 7591 §3, §5",
+        summary: "client metadata of 200 keys (about 40 KB) is refused: registration is bounded in size and keys",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            refused(
+                "registration",
+                &[("jwks", "many")],
+                "invalid_client_metadata",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_claims_oversized",
+        title: "A claims parameter meant to fill memory",
+        standard: "OIDC Core §5.5",
+        summary: "an anonymous authorization request with a 6 KB claims parameter (kept with the code) is refused",
+        profile: "client",
+        steps: &[
+            step("provider_info"),
+            refused(
+                "authorization",
+                &[("scope", "openid foobar"), ("claims_padding", "6000")],
+                "invalid_request",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_registration_public_cc",
+        title: "A public client registering for client_credentials",
+        standard: "RFC 6749 §4.4",
+        summary: "client_credentials is for confidential clients only; a client with no secret cannot register for it",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            refused(
+                "registration",
+                &[
+                    ("token_endpoint_auth_method", "none"),
+                    ("grant_types", "client_credentials"),
+                ],
+                "invalid_client_metadata",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_registration_password",
+        title: "Anyone registering for the password grant",
+        standard: "RFC 9700 §2.4",
+        summary: "the resource owner password grant MUST NOT be used: open registration does not offer it",
+        profile: "dynamic",
+        steps: &[
+            step("provider_info"),
+            refused(
+                "registration",
+                &[("grant_types", "password")],
+                "invalid_client_metadata",
+            ),
+        ],
+    },
+    Story {
+        name: "attack_password_guessing",
+        title: "Guessing a user's password",
+        standard: "RFC 6749 §4.3.2, RFC 9700 §2.4",
+        summary: "five wrong passwords for user upper, then the right one: refused, the user is locked for the window",
+        profile: "client_3",
+        steps: &[
+            refused(
+                "resource_owner_password_credentials",
+                GUESS,
+                "invalid_grant",
+            ),
+            refused(
+                "resource_owner_password_credentials",
+                GUESS,
+                "invalid_grant",
+            ),
+            refused(
+                "resource_owner_password_credentials",
+                GUESS,
+                "invalid_grant",
+            ),
+            refused(
+                "resource_owner_password_credentials",
+                GUESS,
+                "invalid_grant",
+            ),
+            refused(
+                "resource_owner_password_credentials",
+                GUESS,
+                "invalid_grant",
+            ),
+            refused(
+                "resource_owner_password_credentials",
+                &[("username", "upper"), ("password", "crust")],
+                "invalid_grant",
+            ),
+        ],
+    },
 ];
+
+/// A wrong password for user upper.
+const GUESS: &[(&str, &str)] = &[("username", "upper"), ("password", "guess")];
 
 /// A hybrid authorization request (OIDC Core §3.3).
 const HYBRID: [(&str, &str); 2] = [
@@ -1016,10 +1241,13 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), STORIES.len() + ATTACKS.len());
         assert!(ATTACKS.iter().all(|a| a.name.starts_with("attack_")));
+        // Each attack is refused somewhere, or (claims withheld) checked.
         assert!(ATTACKS.iter().all(|a| {
-            a.steps
-                .iter()
-                .any(|s| s.expect_error.is_some() || s.expect_refusal.is_some())
+            a.steps.iter().any(|s| {
+                s.expect_error.is_some()
+                    || s.expect_refusal.is_some()
+                    || s.args.iter().any(|(k, _)| *k == "withheld")
+            })
         }));
     }
 

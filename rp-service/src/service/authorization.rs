@@ -41,13 +41,25 @@ pub(crate) fn parameters(
         }
     };
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
-    let claims = match arg(args, "claims") {
+    let mut claims = match arg(args, "claims") {
         Some(text) => Some(
             ClaimsRequest::parse(text)
                 .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
         ),
         None => None,
     };
+    // `claims_padding=N`: a claims request N bytes long (an attack on what
+    // the OP keeps for an anonymous request).
+    if let Some(n) = arg(args, "claims_padding") {
+        let n: usize = n
+            .parse()
+            .map_err(|_| StepError::BadArgument(format!("claims_padding {n:?}: a byte count")))?;
+        let text = format!(r#"{{"userinfo":{{"{}":null}}}}"#, "x".repeat(n));
+        claims = Some(
+            ClaimsRequest::parse(&text)
+                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+        );
+    }
     let openid = scope
         .as_deref()
         .is_some_and(|s| s.split(' ').any(|t| t == "openid"));

@@ -259,9 +259,20 @@ impl ClientService {
     /// The step arguments the service understands.
     pub fn arguments(self) -> &'static [&'static str] {
         const AUTH: &str = "token_endpoint_auth_method";
+        // A client that misbehaves (attack stories): its assertion names
+        // another audience, or expires far ahead.
+        const ASSERTION_AUD: &str = "assertion_aud";
+        const ASSERTION_EXP: &str = "assertion_exp";
         match self {
             Self::ServerMetadata | Self::Jwks | Self::ProviderInfo => &[],
-            Self::Registration => &[AUTH, "subject_type", "request_object_signing_alg", "jwks"],
+            Self::Registration => &[
+                AUTH,
+                "subject_type",
+                "request_object_signing_alg",
+                "jwks",
+                "grant_types",
+                "scope",
+            ],
             Self::PushedAuthorization => &[
                 "scope",
                 "pkce",
@@ -271,7 +282,7 @@ impl ClientService {
                 "jar",
                 AUTH,
             ],
-            Self::ClientCredentials => &["scope", AUTH],
+            Self::ClientCredentials => &["scope", AUTH, ASSERTION_AUD, ASSERTION_EXP],
             Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
             Self::Authorization => &[
                 "scope",
@@ -284,13 +295,30 @@ impl ClientService {
                 "jar_key",
                 "request_uri",
                 "client",
+                "claims_padding",
             ],
-            Self::AccessToken => &[AUTH, "redirect_uri", "code_verifier", "dpop", "client"],
-            Self::RefreshToken => &["scope", AUTH, "dpop", "refresh_token", "dpop_proof"],
-            Self::Userinfo => &["token_scheme"],
+            Self::AccessToken => &[
+                AUTH,
+                "redirect_uri",
+                "code_verifier",
+                "dpop",
+                "client",
+                ASSERTION_AUD,
+                ASSERTION_EXP,
+            ],
+            Self::RefreshToken => &[
+                "scope",
+                AUTH,
+                "dpop",
+                "refresh_token",
+                "dpop_proof",
+                ASSERTION_AUD,
+                ASSERTION_EXP,
+            ],
+            Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
-            Self::TokenExchange => &["audience", "scope", AUTH, "dpop"],
+            Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
         }
     }
 
@@ -547,8 +575,28 @@ pub(crate) fn authenticated_post(
             .keys()
             .first()
             .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
-        let assertion = client_auth::client_assertion(key, &profile.client_id, url, rp.clock.now())
-            .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))?;
+        let now = rp.clock.now();
+        let assertion = match (arg(args, "assertion_aud"), arg(args, "assertion_exp")) {
+            (None, None) => client_auth::client_assertion(key, &profile.client_id, url, now),
+            (aud, exp) => {
+                let exp = match exp {
+                    Some(s) => s.parse::<i64>().map_err(|_| {
+                        StepError::BadArgument(format!("assertion_exp {s:?}: seconds ahead"))
+                    })?,
+                    None => 60,
+                };
+                let claims = serde_json::json!({
+                    "iss": profile.client_id,
+                    "sub": profile.client_id,
+                    "aud": aud.unwrap_or(url),
+                    "jti": oauth_core::random::token(16),
+                    "iat": now,
+                    "exp": now + exp,
+                });
+                key.sign("JWT", &claims)
+            }
+        }
+        .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))?;
         params.push(("client_id", profile.client_id.clone()));
         params.push((
             "client_assertion_type",
@@ -558,9 +606,13 @@ pub(crate) fn authenticated_post(
     }
     // RFC 9449 §5: with a DPoP key, every token request carries a proof.
     // Attack stories may replay the last proof, or sign one for another URL.
-    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) =
-        (&session.dpop_key, endpoint)
-    {
+    // `dpop_proof=none`: the proof left out (an attack: a bound token
+    // exchanged by someone who does not hold the key).
+    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization, false) = (
+        &session.dpop_key,
+        endpoint,
+        arg(args, "dpop_proof") == Some("none"),
+    ) {
         let proof = match arg(args, "dpop_proof") {
             Some("replay") => session
                 .last_dpop_proof
@@ -574,7 +626,7 @@ pub(crate) fn authenticated_post(
                     }
                     Some(v) => {
                         return Err(StepError::BadArgument(format!(
-                            "dpop_proof {v:?}: use replay or wrong_htu"
+                            "dpop_proof {v:?}: use replay, wrong_htu or none"
                         )));
                     }
                 };
@@ -779,7 +831,7 @@ fn verify(
         ClientService::ServerMetadata | ClientService::ProviderInfo => {
             discovery::verify(rp, service, body, parsed, staged)
         }
-        ClientService::Userinfo => userinfo::verify(session, body, parsed),
+        ClientService::Userinfo => userinfo::verify(session, pending, body, parsed),
         ClientService::Registration => {
             registration::verify(session, pending, response, body, parsed, staged)
         }

@@ -25,12 +25,14 @@ pub fn request(
     let method = arg(args, "token_endpoint_auth_method")
         .map(str::to_owned)
         .unwrap_or_else(|| profile.token_endpoint_auth_method.to_string());
-    let metadata = json!({
+    let grant_types: Vec<&str> = arg(args, "grant_types")
+        .map_or_else(|| vec!["authorization_code"], |g| g.split(' ').collect());
+    let mut metadata = json!({
         "application_type": "web",
         "client_name": format!("oidc-story RP ({})", profile.name),
         "redirect_uris": [redirect_uri],
         "response_types": ["code"],
-        "grant_types": ["authorization_code"],
+        "grant_types": grant_types,
         "token_endpoint_auth_method": method,
         "id_token_signed_response_alg": profile.id_token_signed_response_alg,
         "subject_type": arg(args, "subject_type").unwrap_or("public"),
@@ -41,9 +43,14 @@ pub fn request(
             None => rp.keys.public_jwks(),
             Some("private") => serde_json::from_str(&rp.keys.to_private_jwks()).unwrap_or(Value::Null),
             Some("symmetric") => json!({"keys": [{"kty": "oct", "kid": "shared", "k": "U1VQRVJoZW1saWd0bMO2c2Vub3Jk"}]}),
-            Some(other) => return Err(StepError::BadArgument(format!("jwks {other:?}: use private or symmetric"))),
+            // Hundreds of public keys: metadata meant to fill the OP's memory.
+            Some("many") => many_keys()?,
+            Some(other) => return Err(StepError::BadArgument(format!("jwks {other:?}: use private, symmetric or many"))),
         },
     });
+    if let Some(scope) = arg(args, "scope") {
+        metadata["scope"] = Value::String(scope.to_owned());
+    }
     HttpRequest::new(
         "POST",
         endpoint_url(rp, session, AsEndpoint::Registration)?,
@@ -54,6 +61,20 @@ pub fn request(
         metadata.to_string(),
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
+/// A set of 200 distinct public keys (about 40 KB of metadata).
+fn many_keys() -> Result<Value, StepError> {
+    let one = oauth_core::jose::SigningKey::generate(jsonwebtoken::Algorithm::ES256)
+        .map_err(|e| StepError::BadArgument(e.to_string()))?;
+    let keys: Vec<Value> = (0..200)
+        .map(|i| {
+            let mut jwk = one.public_jwk().clone();
+            jwk["kid"] = Value::String(format!("k{i}"));
+            jwk
+        })
+        .collect();
+    Ok(json!({ "keys": keys }))
 }
 
 /// The client a registration issued, staged until the whole answer passed.
@@ -150,10 +171,13 @@ pub fn verify(
         .and_then(Value::as_str)
         .unwrap_or("client_secret_basic");
     let secret = body.get("client_secret").and_then(Value::as_str);
-    let needs_secret = method != "none";
+    // A secret is what client_secret_* authenticate with; the other
+    // methods (none, private_key_jwt) need none, and one issued anyway is
+    // merely unused.
+    let needs_secret = method.starts_with("client_secret_");
     parsed.check(
         "client_secret is issued for a secret-based method",
-        secret.is_some() == needs_secret,
+        secret.is_some() || !needs_secret,
         format!(
             "{method}: {}",
             if secret.is_some() {

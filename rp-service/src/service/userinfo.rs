@@ -16,7 +16,13 @@ pub fn request(
         .tokens
         .get("access_token")
         .ok_or_else(|| StepError::MissingState("the session holds no access token".into()))?;
-    let url = endpoint_url(rp, session, AsEndpoint::Userinfo)?;
+    // `request_url=URL`: the request is addressed to another URL than the
+    // endpoint's (an attack: a proof made for another resource, presented
+    // here under that resource's URL).
+    let url = match super::arg(args, "request_url") {
+        Some(other) => other,
+        None => endpoint_url(rp, session, AsEndpoint::Userinfo)?,
+    };
     // `token_scheme=Bearer`: a DPoP-bound token presented as a bearer token (an attack).
     let dpop = session
         .access_token_type
@@ -59,7 +65,30 @@ pub fn request(
 
 /// OIDC Core §5.3.2: the `sub` must be the ID token's, or the response is
 /// about someone else and must not be used.
-pub fn verify(session: &Session, body: Value, parsed: &mut Parsed) {
+pub fn verify(
+    session: &Session,
+    pending: &crate::session::Pending,
+    body: Value,
+    parsed: &mut Parsed,
+) {
+    // `withheld=NAMES`: claims the OP must not release (an attack story
+    // asks for claims beyond the client's scopes, OIDC Core §5.4, §5.5).
+    if let Some(names) = pending.args.get("withheld").filter(|n| !n.is_empty()) {
+        let released: Vec<&str> = names
+            .split(' ')
+            .filter(|n| !n.is_empty() && body.get(*n).is_some())
+            .collect();
+        parsed.check(
+            "claims beyond the client's scopes withheld",
+            released.is_empty(),
+            if released.is_empty() {
+                format!("none of {names} released")
+            } else {
+                format!("released {}", released.join(", "))
+            },
+            "OIDC Core §5.4, §5.5",
+        );
+    }
     let sub = body.get("sub").and_then(Value::as_str).unwrap_or("");
     match session.identity.as_ref().map(|i| i.sub.as_str()) {
         Some(expected) => {
