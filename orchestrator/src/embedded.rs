@@ -30,6 +30,17 @@ impl Embedded {
         Self::start_with(server, RelyingParty::new(rp_config)).await
     }
 
+    /// Both services for a load test: the built-in configurations, but no
+    /// per-caller registration limit on the AS (all the load comes from
+    /// one caller on purpose).
+    pub async fn start_for_load() -> Result<Self, BoxError> {
+        let mut as_config = as_service::config::Config::default_config()?;
+        as_config.registration.max_per_caller_per_minute = 0;
+        let rp_config = rp_service::config::Config::default_config()?;
+        let server = AuthServer::new(as_config, KeySet::generate()?)?;
+        Self::start_with(server, RelyingParty::new(rp_config)).await
+    }
+
     /// Serves an AS and an RP built by the caller (other configuration, a
     /// manual clock, another store).
     pub async fn start_with(

@@ -363,7 +363,7 @@ async fn bench(args: BenchArgs) -> Result<bool, String> {
     let live = std::io::stderr().is_terminal();
     let embedded = if args.as_address.is_none() {
         Some(
-            Embedded::start()
+            Embedded::start_for_load()
                 .await
                 .map_err(|e| format!("cannot start the embedded services: {e}"))?,
         )
