@@ -14,7 +14,7 @@ use std::time::Instant;
 use as_service::AuthServer;
 use as_service::config::Config;
 use as_service::store::{CodeGrant, GrantRecord, RefreshRecord};
-use as_service::tokens::{AccessTokenSpec, mint_access_token};
+use as_service::tokens::{AccessTokenSpec, mint_jwt_access_token};
 use oauth_core::jose::KeySet;
 use oauth_core::random;
 use oauth_core::scope::Scope;
@@ -96,7 +96,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
         )
         .await
         .unwrap();
-    let (token, _) = mint_access_token(
+    let (token, _) = mint_jwt_access_token(
         server,
         &AccessTokenSpec {
             client_id: &c.client_id,

@@ -14,6 +14,11 @@ use serde::Deserialize;
 /// The configuration every story needs, shipped in deploy/as.toml.
 pub const DEFAULT_CONFIG: &str = include_str!("../../deploy/as.toml");
 
+/// The lenient profile (`--lenient`), laid over a configuration: opaque
+/// access tokens, no refresh rotation, urn:uuid request URIs for an hour —
+/// what an AS that is not ours may well do.
+pub const LENIENT_OVERLAY: &str = include_str!("../../deploy/as-lenient.toml");
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -57,6 +62,20 @@ pub struct AccessTokenFileConfig {
     pub signing_alg: String,
     pub lifetime: i64,
     pub audience: Vec<String>,
+    /// `jwt` (RFC 9068, the default) or `opaque` (random values the AS
+    /// looks up; to a client an access token is opaque either way, RFC
+    /// 6749 §1.4).
+    #[serde(default)]
+    pub format: AccessTokenFormat,
+}
+
+/// How access tokens are issued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessTokenFormat {
+    #[default]
+    Jwt,
+    Opaque,
 }
 
 /// The authorization endpoint: whom it logs in, and code settings.
@@ -154,11 +173,24 @@ pub struct TokenExchangeFileConfig {
 #[serde(deny_unknown_fields)]
 pub struct RefreshTokenFileConfig {
     pub lifetime: i64,
+    /// Rotate refresh tokens on every use (RFC 9700 §4.14.2). When false,
+    /// a confidential client's refresh token stays valid and no new one is
+    /// issued (RFC 6749 §6: rotation is the AS's choice); a public client's
+    /// is still rotated unless it is DPoP-bound (RFC 9700 §2.2.2).
+    #[serde(default = "default_true")]
+    pub rotate: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for RefreshTokenFileConfig {
     fn default() -> Self {
-        Self { lifetime: 43200 }
+        Self {
+            lifetime: 43200,
+            rotate: true,
+        }
     }
 }
 
@@ -191,6 +223,20 @@ pub struct ParFileConfig {
     pub lifetime: i64,
     /// Every client must push its authorization requests.
     pub required: bool,
+    /// The form of request_uri values: `urn:ietf:params:oauth:request_uri`
+    /// (the default) or `urn:uuid` (RFC 9126 §2.2 leaves it to the AS).
+    #[serde(default)]
+    pub request_uri_form: RequestUriForm,
+}
+
+/// The URN namespace of pushed request URIs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum RequestUriForm {
+    #[default]
+    #[serde(rename = "urn:ietf:params:oauth:request_uri")]
+    Ietf,
+    #[serde(rename = "urn:uuid")]
+    Uuid,
 }
 
 impl Default for ParFileConfig {
@@ -198,6 +244,7 @@ impl Default for ParFileConfig {
         Self {
             lifetime: 60,
             required: false,
+            request_uri_form: RequestUriForm::Ietf,
         }
     }
 }
@@ -514,6 +561,7 @@ pub struct Config {
     pub access_token_alg: JwsAlgorithm,
     pub access_token_lifetime: i64,
     pub audience: Vec<String>,
+    pub access_token_format: AccessTokenFormat,
     pub login_user: String,
     pub login_acr: String,
     pub code_lifetime: i64,
@@ -521,6 +569,7 @@ pub struct Config {
     pub max_outstanding_codes: usize,
     pub max_claims_bytes: usize,
     pub refresh_token_lifetime: i64,
+    pub refresh_token_rotation: bool,
     pub id_token_lifetime: i64,
     /// The server secret behind pairwise subjects, registered clients'
     /// secret digests and DPoP nonces; `None`: derived from the key set.
@@ -572,6 +621,25 @@ impl Config {
     /// The built-in default configuration.
     pub fn default_config() -> Result<Self, ConfigError> {
         Self::from_toml(DEFAULT_CONFIG)
+    }
+
+    /// The built-in configuration with the lenient profile over it.
+    pub fn lenient_config() -> Result<Self, ConfigError> {
+        Self::from_toml_with_overlay(DEFAULT_CONFIG, LENIENT_OVERLAY)
+    }
+
+    /// A configuration with another laid over it: tables merge, values of
+    /// the overlay replace the base's.
+    pub fn from_toml_with_overlay(base: &str, overlay: &str) -> Result<Self, ConfigError> {
+        let mut merged: toml::Table =
+            toml::from_str(base).map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        let overlay: toml::Table =
+            toml::from_str(overlay).map_err(|e| ConfigError(format!("overlay: {e}")))?;
+        merge_tables(&mut merged, overlay);
+        let file: FileConfig = merged
+            .try_into()
+            .map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_file_config(file)
     }
 
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
@@ -669,6 +737,7 @@ impl Config {
             access_token_alg,
             access_token_lifetime: file.access_token.lifetime,
             audience: file.access_token.audience,
+            access_token_format: file.access_token.format,
             login_user: file.authorization.user,
             login_acr: file.authorization.acr,
             code_lifetime: file.authorization.code_lifetime,
@@ -676,6 +745,7 @@ impl Config {
             max_outstanding_codes: file.authorization.max_outstanding_codes,
             max_claims_bytes: file.authorization.max_claims_bytes,
             refresh_token_lifetime: file.refresh_token.lifetime,
+            refresh_token_rotation: file.refresh_token.rotate,
             id_token_lifetime: file.id_token.lifetime,
             pairwise_salt: file.id_token.pairwise_salt,
             registration: file.registration,
@@ -696,6 +766,17 @@ impl Config {
         self.endpoints = Endpoints::new(&issuer)?;
         self.issuer = issuer;
         Ok(())
+    }
+}
+
+fn merge_tables(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(into)), toml::Value::Table(from)) => merge_tables(into, from),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 

@@ -29,6 +29,10 @@ struct Args {
     /// between replicas.
     #[arg(long, env = "AS_STORE")]
     store: Option<String>,
+    /// Lay the lenient profile (deploy/as-lenient.toml: opaque access
+    /// tokens, no refresh rotation, urn:uuid request URIs) over the configuration.
+    #[arg(long, env = "AS_LENIENT")]
+    lenient: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -101,14 +105,21 @@ async fn main() -> ExitCode {
 }
 
 fn load_config(args: &Args) -> Result<Config, Box<dyn std::error::Error + Send + Sync>> {
-    let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Config::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
-        }
-        None => Config::default_config()?,
+    let text = match &args.config {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        None => as_service::config::DEFAULT_CONFIG.to_owned(),
     };
+    let name = args.config.as_ref().map_or_else(
+        || "the built-in configuration".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let mut config = if args.lenient {
+        Config::from_toml_with_overlay(&text, as_service::config::LENIENT_OVERLAY)
+    } else {
+        Config::from_toml(&text)
+    }
+    .map_err(|e| format!("{name}: {e}"))?;
     if args.keys.is_some() {
         config.keys_file = args.keys.clone();
     }

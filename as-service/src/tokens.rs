@@ -25,11 +25,39 @@ pub struct AccessTokenSpec<'a> {
     pub jkt: Option<&'a str>,
 }
 
-/// Signs an access token; returns it with its expiry.
-pub fn mint_access_token(
+/// Issues an access token: a signed JWT (RFC 9068), or, when so
+/// configured, a random value whose claims are stored under its
+/// fingerprint. Returns it with its expiry.
+pub async fn mint_access_token(
     server: &AuthServer,
     spec: &AccessTokenSpec<'_>,
 ) -> Result<(String, i64), OAuthError> {
+    let claims = access_token_claims(server, spec);
+    let exp = claims.exp;
+    if server.config.access_token_format == crate::config::AccessTokenFormat::Opaque {
+        let token = random::token(32);
+        let record =
+            serde_json::to_string(&claims).map_err(|e| OAuthError::server_error(e.to_string()))?;
+        server
+            .store
+            .put_access_token(oauth_core::secret::fingerprint(&token), record, exp)
+            .await?;
+        return Ok((token, exp));
+    }
+    sign_access_token(server, &claims).map(|token| (token, exp))
+}
+
+/// Signs a JWT access token (RFC 9068); returns it with its expiry.
+pub fn mint_jwt_access_token(
+    server: &AuthServer,
+    spec: &AccessTokenSpec<'_>,
+) -> Result<(String, i64), OAuthError> {
+    let claims = access_token_claims(server, spec);
+    sign_access_token(server, &claims).map(|token| (token, claims.exp))
+}
+
+/// The RFC 9068 claims of an access token.
+fn access_token_claims(server: &AuthServer, spec: &AccessTokenSpec<'_>) -> AccessTokenClaims {
     let now = server.clock.now();
     let exp = now + spec.lifetime;
     let mut audience = spec.audience.unwrap_or(&server.config.audience).to_vec();
@@ -45,7 +73,7 @@ pub fn mint_access_token(
                 .to_string(),
         );
     }
-    let claims = AccessTokenClaims {
+    AccessTokenClaims {
         iss: server.config.issuer.clone(),
         sub: spec.subject.to_owned(),
         aud: Audience::from_list(audience),
@@ -56,17 +84,23 @@ pub fn mint_access_token(
         scope: (!spec.scope.is_empty()).then(|| spec.scope.to_string()),
         sid: spec.grant_id.map(str::to_owned),
         cnf: spec.jkt.map(|jkt| serde_json::json!({ "jkt": jkt })),
-    };
+    }
+}
+
+fn sign_access_token(
+    server: &AuthServer,
+    claims: &AccessTokenClaims,
+) -> Result<String, OAuthError> {
+    let now = server.clock.now();
     let keys = server.keys();
     let key = keys
         .set
         .signing_key_at(server.config.access_token_alg, now)
         .ok_or_else(|| OAuthError::server_error("no signing key"))?;
-    let token = key.sign(ACCESS_TOKEN_TYP, &claims).map_err(|e| {
+    key.sign(ACCESS_TOKEN_TYP, claims).map_err(|e| {
         tracing::error!(error = %e, "signing an access token failed");
         OAuthError::server_error("the token could not be signed")
-    })?;
-    Ok((token, exp))
+    })
 }
 
 /// A new refresh token value: 32 random bytes. Only its fingerprint is stored.
@@ -115,6 +149,20 @@ pub async fn inspect_access_token(
     server: &AuthServer,
     token: &str,
 ) -> Result<(AccessTokenClaims, Result<(), Invalid>), Invalid> {
+    // Not a JWS (no dots): an opaque token, found by its fingerprint.
+    if !token.contains('.') {
+        let now = server.clock.now();
+        let record = server
+            .store
+            .access_token(&oauth_core::secret::fingerprint(token), now)
+            .await
+            .map_err(Invalid::Store)?
+            .ok_or_else(|| Invalid::NotOurs("unknown opaque token".into()))?;
+        let claims: AccessTokenClaims = serde_json::from_str(&record)
+            .map_err(|e| Invalid::NotOurs(format!("stored claims: {e}")))?;
+        let verdict = verdict(server, &claims).await?;
+        return Ok((claims, verdict));
+    }
     let algs = [JwsAlgorithm::ES256, JwsAlgorithm::RS256];
     let verified = jose::verify(token, &server.keys().verification, &algs)
         .map_err(|e| Invalid::NotOurs(e.to_string()))?;
@@ -132,7 +180,17 @@ pub async fn inspect_access_token(
     if claims.iss != server.config.issuer {
         return Err(Invalid::NotOurs("another issuer".into()));
     }
-    let verdict = if claims.exp <= server.clock.now() {
+    let verdict = verdict(server, &claims).await?;
+    Ok((claims, verdict))
+}
+
+/// Whether a token of this server is good now: unexpired, and neither it
+/// nor its grant revoked.
+async fn verdict(
+    server: &AuthServer,
+    claims: &AccessTokenClaims,
+) -> Result<Result<(), Invalid>, Invalid> {
+    Ok(if claims.exp <= server.clock.now() {
         Err(Invalid::Expired)
     } else if server
         .store
@@ -149,8 +207,7 @@ pub async fn inspect_access_token(
             },
             None => Ok(()),
         }
-    };
-    Ok((claims, verdict))
+    })
 }
 
 /// An access token that is good now.

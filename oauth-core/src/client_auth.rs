@@ -207,6 +207,12 @@ pub fn client_assertion(
 
 /// Parses `Authorization: Basic ...` where id and secret were form-encoded
 /// before base64 (RFC 6749 §2.3.1), so `:` and non-ASCII secrets survive.
+///
+/// Many clients send them raw (`client_1:another password`). Where the text
+/// is not well-formed form encoding (a raw space, a stray `%`), decoding
+/// cannot be what the client meant, so the text is taken as it is; where it
+/// is, `+` and `%XX` keep their RFC meaning. Raw text that needs no
+/// decoding is the same either way.
 pub fn parse_basic(header: &str, realm: &str) -> Result<(String, Secret), OAuthError> {
     let bad = |why: &str| OAuthError::invalid_client(why.to_owned(), realm);
     let (scheme, rest) = header
@@ -226,10 +232,9 @@ pub fn parse_basic(header: &str, realm: &str) -> Result<(String, Secret), OAuthE
     let (raw_id, raw_secret) = text
         .split_once(':')
         .ok_or_else(|| bad("the Basic credentials have no ':' between id and secret"))?;
-    let id = form::decode_value(raw_id)
-        .map_err(|_| bad("the client id in the Basic credentials is not form-encoded"))?;
-    let secret = form::decode_value(raw_secret)
-        .map_err(|_| bad("the client secret in the Basic credentials is not form-encoded"))?;
+    let lenient = |raw: &str| form::decode_value(raw).unwrap_or_else(|_| raw.to_owned());
+    let id = lenient(raw_id);
+    let secret = lenient(raw_secret);
     if id.is_empty() {
         return Err(bad("the Basic credentials carry an empty client id"));
     }
@@ -273,6 +278,25 @@ mod tests {
         let (id, secret) = parse_basic(&header, REALM).unwrap();
         assert_eq!(id, "client_1");
         assert!(secret.matches("another password:x"));
+    }
+
+    #[test]
+    fn raw_basic_credentials_that_are_not_form_encoding_are_taken_as_sent() {
+        // What many clients send: the secret's space left as it is.
+        let header = format!("Basic {}", STANDARD.encode("client_1:another password"));
+        let (id, secret) = parse_basic(&header, REALM).unwrap();
+        assert_eq!(id, "client_1");
+        assert!(secret.matches("another password"));
+        // A raw non-ASCII secret, and a stray '%': not form encoding either.
+        let header = format!("Basic {}", STANDARD.encode("client:SUPERhemligtlösenord"));
+        assert!(
+            parse_basic(&header, REALM)
+                .unwrap()
+                .1
+                .matches("SUPERhemligtlösenord")
+        );
+        let header = format!("Basic {}", STANDARD.encode("c:100%sure"));
+        assert!(parse_basic(&header, REALM).unwrap().1.matches("100%sure"));
     }
 
     #[test]

@@ -14,6 +14,17 @@ pub fn token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// `N` random bytes.
+///
+/// # Panics
+/// As [`token`].
+#[allow(clippy::expect_used)]
+pub fn bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    aws_lc_rs::rand::fill(&mut buf).expect("system random source failed");
+    buf
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -273,6 +273,15 @@ pub(crate) fn check(
             "prompt=none cannot be combined with other values",
         ));
     }
+    // The values OIDC Core §3.1.2.1 defines; no other is understood here.
+    if let Some(unknown) = prompt
+        .iter()
+        .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err(OAuthError::invalid_request(format!(
+            "prompt value {unknown:?} is not supported; use none, login, consent or select_account"
+        )));
+    }
     // OIDC Core §11: offline_access is ignored unless a code is returned,
     // and needs the user's consent: prompt=consent, or a client whose
     // configuration is that consent (a registered client's is not).

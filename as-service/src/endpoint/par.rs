@@ -9,11 +9,29 @@ use serde_json::json;
 
 use crate::AuthServer;
 use crate::client_authn;
-use crate::config::Client;
+use crate::config::{Client, RequestUriForm};
 use crate::store::{ParTake, PushedRequest};
 
 /// The prefix of the request_uri values this server issues (RFC 9126 §2.2).
 pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// The other form a request_uri may take here (`par.request_uri_form`).
+pub const UUID_PREFIX: &str = "urn:uuid:";
+
+/// A random (version 4) UUID, RFC 9562 §5.4.
+fn random_uuid() -> String {
+    let mut b = oauth_core::random::bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
 
 /// Parameters that authenticate the client rather than describe the request.
 const CLIENT_AUTH_PARAMS: [&str; 3] =
@@ -85,7 +103,10 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
     let pushed = Params::from_pairs(pairs);
     // The checks the authorization endpoint would make, answered here (§2.3).
     super::authorization::validate_pushed(server, &client, &pushed)?;
-    let request_uri = format!("{REQUEST_URI_PREFIX}{}", random::token(32));
+    let request_uri = match server.config.par.request_uri_form {
+        RequestUriForm::Ietf => format!("{REQUEST_URI_PREFIX}{}", random::token(32)),
+        RequestUriForm::Uuid => format!("{UUID_PREFIX}{}", random_uuid()),
+    };
     let lifetime = server.config.par.lifetime;
     server
         .store
@@ -113,7 +134,7 @@ pub async fn take(
     client: &Client,
     request_uri: &str,
 ) -> Result<Params, OAuthError> {
-    if !request_uri.starts_with(REQUEST_URI_PREFIX) {
+    if !request_uri.starts_with(REQUEST_URI_PREFIX) && !request_uri.starts_with(UUID_PREFIX) {
         return Err(bad_request_uri(
             "this server does not fetch request objects by URL: push the request (PAR) and use the request_uri it returns",
         ));

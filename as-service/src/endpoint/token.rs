@@ -81,7 +81,8 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             grant_id: grant.grant_id.as_deref(),
             jkt,
         },
-    )?;
+    )
+    .await?;
     if let Some(grant_id) = &grant.grant_id {
         server.store.extend_grant(grant_id, expires_at).await?;
     }

@@ -48,6 +48,37 @@ pub async fn grant(
     }
     let scope = requested_scope(params, &grant.scope, &grant.scope)?;
     let now = server.clock.now();
+    // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
+    // as it is — but a public client's unbound one is rotated all the same
+    // (RFC 9700 §2.2.2: rotation or sender constraint).
+    let public_unbound = client.is_public() && record.jkt.is_none() && dpop_jkt.is_none();
+    if !server.config.refresh_token_rotation && !public_unbound {
+        if record.rotated {
+            // Spent before rotation was turned off: reuse, as ever.
+            server.store.revoke_grant(&grant.grant_id).await?;
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used: the whole token family is revoked",
+            ));
+        }
+        if record.expires_at <= now {
+            return Err(OAuthError::invalid_grant("the refresh token has expired"));
+        }
+        if grant.revoked {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token has been revoked",
+            ));
+        }
+        return Ok(Grant {
+            subject: grant.subject,
+            scope,
+            grant_id: Some(grant.grant_id),
+            refresh_token: None,
+            audience: None,
+            issued_token_type: None,
+            oidc: None,
+            expires_at_most: None,
+        });
+    }
     let new = tokens::new_refresh_token();
     let expires_at = now + server.config.refresh_token_lifetime;
     match server

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, ParStore, ParTake,
-    PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore, RevocationStore, Rotation, Store,
-    StoreResult, ThrottleStore,
+    AccessTokenStore, ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore,
+    ParStore, ParTake, PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore,
+    RevocationStore, Rotation, Store, StoreResult, ThrottleStore,
 };
 use crate::config::Client;
 
@@ -98,6 +98,8 @@ struct Inner {
     outstanding: HashMap<Arc<str>, usize>,
     /// Throttle counters: count and end of window.
     counters: HashMap<Key, (u64, i64)>,
+    /// Opaque access tokens: their claims (JSON) and expiry.
+    access_tokens: HashMap<Key, (String, i64)>,
 }
 
 impl Inner {
@@ -489,6 +491,30 @@ impl ThrottleStore for MemoryStore {
 }
 
 #[async_trait]
+impl AccessTokenStore for MemoryStore {
+    async fn put_access_token(
+        &self,
+        fingerprint: String,
+        claims: String,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        self.lock()
+            .access_tokens
+            .insert(Key::of(&fingerprint), (claims, expires_at));
+        Ok(())
+    }
+
+    async fn access_token(&self, fingerprint: &str, now: i64) -> StoreResult<Option<String>> {
+        Ok(self
+            .lock()
+            .access_tokens
+            .get(&Key::of(fingerprint))
+            .filter(|(_, until)| *until > now)
+            .map(|(claims, _)| claims.clone()))
+    }
+}
+
+#[async_trait]
 impl Store for MemoryStore {
     async fn purge_expired(&self, now: i64) {
         let mut inner = self.lock();
@@ -509,6 +535,7 @@ impl Store for MemoryStore {
         inner.grants.retain(|_, g| g.expires_at > now);
         inner.clients.retain(|_, (_, until)| *until > now);
         inner.counters.retain(|_, (_, until)| *until > now);
+        inner.access_tokens.retain(|_, (_, until)| *until > now);
         // A string no record shares any more is dropped from the interner.
         inner.strings.retain(|s| Arc::strong_count(s) > 1);
     }

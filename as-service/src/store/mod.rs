@@ -261,6 +261,20 @@ pub trait ClientStore: Send + Sync {
     ) -> StoreResult<Option<Arc<Client>>>;
 }
 
+/// Opaque access tokens (when so configured): what each stands for, by
+/// fingerprint, until it expires.
+#[async_trait]
+pub trait AccessTokenStore: Send + Sync {
+    /// `claims` is the token's record as JSON (its RFC 9068 claims).
+    async fn put_access_token(
+        &self,
+        fingerprint: String,
+        claims: String,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    async fn access_token(&self, fingerprint: &str, now: i64) -> StoreResult<Option<String>>;
+}
+
 /// Counters over a fixed window (rate limits, failed password attempts).
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
@@ -282,6 +296,7 @@ pub trait Store:
     + ParStore
     + ReplayStore
     + ThrottleStore
+    + AccessTokenStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

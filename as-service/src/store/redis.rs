@@ -21,9 +21,9 @@ use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 
 use super::{
-    ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore, ParStore, ParTake,
-    PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore, RevocationStore, Rotation, Store,
-    StoreError, StoreResult, ThrottleStore,
+    AccessTokenStore, ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore,
+    ParStore, ParTake, PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore,
+    RevocationStore, Rotation, Store, StoreError, StoreResult, ThrottleStore,
 };
 use crate::config::Client;
 
@@ -574,6 +574,32 @@ impl ClientStore for RedisStore {
         };
         let client: Client = serde_json::from_str(&data).map_err(corrupt("registered_client"))?;
         Ok(Some(Arc::new(client)))
+    }
+}
+
+#[async_trait]
+impl AccessTokenStore for RedisStore {
+    async fn put_access_token(
+        &self,
+        fingerprint: String,
+        claims: String,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        redis::cmd("SET")
+            .arg(self.key("access", &fingerprint))
+            .arg(claims)
+            .arg("EXAT")
+            .arg(expires_at)
+            .query_async::<()>(&mut self.con())
+            .await
+            .map_err(failed("put_access_token"))
+    }
+
+    async fn access_token(&self, fingerprint: &str, _now: i64) -> StoreResult<Option<String>> {
+        self.con()
+            .get(self.key("access", fingerprint))
+            .await
+            .map_err(failed("access_token"))
     }
 }
 
