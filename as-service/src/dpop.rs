@@ -108,12 +108,12 @@ pub fn token_error(server: &AuthServer, e: DpopError) -> OAuthError {
     match e {
         DpopError::Store(e) => e.into(),
         DpopError::Invalid(why) => OAuthError::new(
-            ErrorCode::Extension("invalid_dpop_proof".into()),
+            ErrorCode::InvalidDpopProof,
             format!("DPoP proof refused: {why}"),
         ),
         DpopError::NonceRequired => {
             let mut e = OAuthError::new(
-                ErrorCode::Extension("use_dpop_nonce".into()),
+                ErrorCode::UseDpopNonce,
                 "a DPoP proof with the server's nonce is required",
             );
             e.extra_headers
@@ -129,7 +129,7 @@ pub fn resource_error(server: &AuthServer, code: &str, description: &str) -> OAu
         .iter()
         .map(|a| oauth_core::jose::alg_name(*a))
         .collect();
-    let mut e = OAuthError::new(ErrorCode::Extension(code.into()), description).with_status(401);
+    let mut e = OAuthError::new(ErrorCode::parse(code), description).with_status(401);
     e.challenge = Some(format!(
         "DPoP error=\"{code}\", error_description=\"{}\", algs=\"{}\"",
         description.replace('"', "'"),

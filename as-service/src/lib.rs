@@ -5,6 +5,7 @@
 //! - [`store`]: what the AS remembers (codes, grants, refresh tokens,
 //!   revocations) behind narrow async traits, with an in-memory implementation.
 //! - [`tokens`]: minting and validating this server's access tokens.
+//! - [`discovery`]: the metadata document, built once from the configuration.
 //! - [`id_token`]: OpenID Connect ID tokens (OIDC Core §2) and the user's claims.
 //! - [`endpoint`]: one module per OAuth endpoint, HTTP message in, HTTP message out.
 //! - [`grant`]: one module per grant type the token endpoint serves.
@@ -19,6 +20,7 @@
 
 pub mod client_authn;
 pub mod config;
+pub mod discovery;
 pub mod dpop;
 pub mod endpoint;
 pub mod grant;
@@ -66,7 +68,7 @@ impl AuthServer {
         store: Arc<dyn store::Store>,
         clock: SharedClock,
     ) -> Result<Arc<Self>, config::ConfigError> {
-        let metadata = endpoint::metadata::document(&config)?;
+        let metadata = discovery::document(&config);
         let secret = config
             .pairwise_salt
             .clone()
@@ -109,6 +111,11 @@ impl AuthServer {
         let state = Arc::new(Self::key_state(&self.config, keys)?);
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = state;
         Ok(())
+    }
+
+    /// The metadata document (RFC 8414 §2, OIDC Discovery §3).
+    pub fn metadata(&self) -> &serde_json::Value {
+        &self.metadata
     }
 
     /// The server secret (the configured salt, or derived from the keys).

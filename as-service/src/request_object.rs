@@ -17,7 +17,7 @@ const MAX_LIFETIME: i64 = 3600;
 const TYPES: [&str; 2] = ["oauth-authz-req+jwt", "JWT"];
 
 fn refused(why: impl Into<String>) -> OAuthError {
-    OAuthError::new(ErrorCode::Extension("invalid_request_object".into()), why)
+    OAuthError::new(ErrorCode::InvalidRequestObject, why)
 }
 
 /// Verifies a request object (RFC 9101 §6.1-§6.3) and returns the

@@ -35,7 +35,27 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// RFC 8693 §2.2.2
     InvalidTarget,
-    /// A code registered elsewhere, carried as is.
+    /// RFC 9101 §6.3
+    InvalidRequestObject,
+    /// RFC 9101 §6.3, RFC 9126 §2.3
+    InvalidRequestUri,
+    /// RFC 7591 §3.2.2
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2
+    InvalidClientMetadata,
+    /// RFC 6750 §3.1
+    InsufficientScope,
+    /// OIDC Core §3.1.2.6
+    InteractionRequired,
+    /// OIDC Core §3.1.2.6
+    LoginRequired,
+    /// OIDC Core §3.1.2.6
+    ConsentRequired,
+    /// RFC 9449 §5, §7.1
+    InvalidDpopProof,
+    /// RFC 9449 §8, §9
+    UseDpopNonce,
+    /// A code this library does not name, carried as is.
     Extension(String),
 }
 
@@ -55,6 +75,16 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::InvalidRequestUri => "invalid_request_uri",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::InteractionRequired => "interaction_required",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::Extension(s) => s,
         }
     }
@@ -74,6 +104,16 @@ impl ErrorCode {
             "invalid_token" => Self::InvalidToken,
             "unsupported_token_type" => Self::UnsupportedTokenType,
             "invalid_target" => Self::InvalidTarget,
+            "invalid_request_object" => Self::InvalidRequestObject,
+            "invalid_request_uri" => Self::InvalidRequestUri,
+            "invalid_redirect_uri" => Self::InvalidRedirectUri,
+            "invalid_client_metadata" => Self::InvalidClientMetadata,
+            "insufficient_scope" => Self::InsufficientScope,
+            "interaction_required" => Self::InteractionRequired,
+            "login_required" => Self::LoginRequired,
+            "consent_required" => Self::ConsentRequired,
+            "invalid_dpop_proof" => Self::InvalidDpopProof,
+            "use_dpop_nonce" => Self::UseDpopNonce,
             other => Self::Extension(other.to_owned()),
         }
     }

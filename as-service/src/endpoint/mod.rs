@@ -1,6 +1,7 @@
 //! One module per OAuth endpoint. Each takes the HTTP request and answers
 //! the HTTP response, OAuth errors included.
 pub mod authorization;
+pub mod authorization_request;
 pub mod introspection;
 pub mod jwks;
 pub mod metadata;

@@ -102,7 +102,7 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
     }
     let pushed = Params::from_pairs(pairs);
     // The checks the authorization endpoint would make, answered here (§2.3).
-    super::authorization::validate_pushed(server, &client, &pushed)?;
+    super::authorization_request::validate_pushed(server, &client, &pushed)?;
     let request_uri = match server.config.par.request_uri_form {
         RequestUriForm::Ietf => format!("{REQUEST_URI_PREFIX}{}", random::token(32)),
         RequestUriForm::Uuid => format!("{UUID_PREFIX}{}", random_uuid()),
@@ -124,7 +124,7 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
 }
 
 fn bad_request_uri(why: &str) -> OAuthError {
-    OAuthError::new(ErrorCode::Extension("invalid_request_uri".into()), why)
+    OAuthError::new(ErrorCode::InvalidRequestUri, why)
 }
 
 /// The parameters behind a request_uri, for the client presenting it: used

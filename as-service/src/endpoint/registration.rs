@@ -27,11 +27,11 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 const MAX_REDIRECT_URIS: usize = 20;
 
 fn bad_metadata(why: impl Into<String>) -> OAuthError {
-    OAuthError::new(ErrorCode::Extension("invalid_client_metadata".into()), why)
+    OAuthError::new(ErrorCode::InvalidClientMetadata, why)
 }
 
 fn bad_redirect_uri(why: impl Into<String>) -> OAuthError {
-    OAuthError::new(ErrorCode::Extension("invalid_redirect_uri".into()), why)
+    OAuthError::new(ErrorCode::InvalidRedirectUri, why)
 }
 
 fn strings(metadata: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, OAuthError> {

@@ -193,7 +193,7 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     if !scope.contains("openid") {
         return Err(bearer_error(
             server,
-            ErrorCode::Extension("insufficient_scope".into()),
+            ErrorCode::InsufficientScope,
             403,
             "the access token was not issued for the openid scope",
             Some("openid"),

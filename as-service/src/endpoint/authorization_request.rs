@@ -1,0 +1,367 @@
+//! The authorization request, as both the authorization endpoint and the
+//! pushed authorization request endpoint (RFC 9126 §2.1) check it: the
+//! redirect target, the response type and mode, scope, nonce, prompt, the
+//! claims request, the requested user and PKCE. Nothing is issued here.
+use std::collections::BTreeSet;
+
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::form::Params;
+use oauth_core::oidc::ClaimsRequest;
+use oauth_core::pkce;
+
+use crate::AuthServer;
+use crate::config::Client;
+
+/// The redirect URI to answer to, and whether the request named it.
+pub(crate) struct RedirectTarget {
+    pub(crate) uri: String,
+    pub(crate) sent: bool,
+}
+
+/// Where the response parameters go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponseMode {
+    Query,
+    Fragment,
+}
+
+impl ResponseMode {
+    /// The default for a response type: query for `code`, fragment for
+    /// anything that returns a token from this endpoint.
+    pub(crate) fn for_type(response_type: Option<&str>) -> Self {
+        match response_type {
+            Some(rt) if rt.split(' ').any(|t| t != "code" && !t.is_empty()) => Self::Fragment,
+            _ => Self::Query,
+        }
+    }
+}
+
+pub(crate) fn response_mode(params: &Params) -> Option<ResponseMode> {
+    match params.get("response_mode")? {
+        "query" => Some(ResponseMode::Query),
+        "fragment" => Some(ResponseMode::Fragment),
+        _ => None,
+    }
+}
+
+/// The registered redirect URI the request names (or the only one).
+pub(crate) fn validate_target(
+    client: &Client,
+    params: &Params,
+) -> Result<RedirectTarget, OAuthError> {
+    if client.redirect_uris.is_empty() {
+        return Err(OAuthError::unauthorized_client(
+            "this client has no redirect URI and cannot use the authorization endpoint",
+        ));
+    }
+    if params.get("client_id") != Some(client.client_id.as_str()) {
+        return Err(OAuthError::invalid_request(
+            "client_id is missing or differs",
+        ));
+    }
+    match params.get("redirect_uri") {
+        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(RedirectTarget {
+            uri: uri.to_owned(),
+            sent: true,
+        }),
+        Some(uri) => Err(OAuthError::invalid_request(format!(
+            "redirect_uri {uri:?} is not registered for this client"
+        ))),
+        // OIDC Core §3.1.2.1: REQUIRED in an OpenID Connect request.
+        None if params
+            .get("scope")
+            .is_some_and(|s| s.split(' ').any(|t| t == "openid")) =>
+        {
+            Err(OAuthError::invalid_request(
+                "redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)",
+            ))
+        }
+        None => match client.redirect_uris.as_slice() {
+            [only] => Ok(RedirectTarget {
+                uri: only.clone(),
+                sent: false,
+            }),
+            _ => Err(OAuthError::invalid_request(
+                "redirect_uri is required: the client has several registered",
+            )),
+        },
+    }
+}
+
+/// The response type as a set: `code`, `id_token` or both, in any order.
+fn response_type(params: &Params) -> Result<BTreeSet<&str>, OAuthError> {
+    let raw = params
+        .get("response_type")
+        .ok_or_else(|| OAuthError::invalid_request("response_type is missing"))?;
+    let set: BTreeSet<&str> = raw.split(' ').filter(|t| !t.is_empty()).collect();
+    let known = set.iter().all(|t| *t == "code" || *t == "id_token");
+    if set.is_empty() || !known {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedResponseType,
+            format!(
+                "response_type {raw:?} is not supported; use code, id_token or \"code id_token\""
+            ),
+        ));
+    }
+    Ok(set)
+}
+
+/// What a valid request asks for, once checked.
+pub(crate) struct Checked {
+    pub(crate) mode: ResponseMode,
+    pub(crate) wants_code: bool,
+    pub(crate) wants_id_token: bool,
+    pub(crate) canonical: String,
+    pub(crate) scope: oauth_core::scope::Scope,
+    pub(crate) claims: Option<ClaimsRequest>,
+    pub(crate) code_challenge: Option<(String, pkce::Method)>,
+}
+
+/// The checks whose failure goes back by redirect. Nothing is issued here,
+/// so PAR runs the same checks when a request is pushed (RFC 9126 §2.1).
+pub(crate) fn check(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Checked, OAuthError> {
+    if let Some(state) = params.get("state")
+        && !state.bytes().all(|b| (0x20..=0x7e).contains(&b))
+    {
+        return Err(OAuthError::invalid_request(
+            "state must be printable ASCII (RFC 6749 Appendix A.5)",
+        ));
+    }
+    let types = response_type(params)?;
+    let canonical = types.iter().copied().collect::<Vec<_>>().join(" ");
+    if !client.response_types.iter().any(|r| {
+        r.split(' ')
+            .filter(|t| !t.is_empty())
+            .collect::<BTreeSet<_>>()
+            == types
+    }) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use response_type {canonical:?}"
+        )));
+    }
+    let wants_code = types.contains("code");
+    let wants_id_token = types.contains("id_token");
+    let mode = match (params.get("response_mode"), response_mode(params)) {
+        (None, _) => ResponseMode::for_type(Some(&canonical)),
+        (Some(_), Some(ResponseMode::Query)) if wants_id_token => {
+            // Multiple Response Types §5: tokens must not travel in the query.
+            return Err(OAuthError::invalid_request(
+                "response_mode query cannot carry an ID token; use fragment",
+            ));
+        }
+        (Some(_), Some(mode)) => mode,
+        (Some(other), None) => {
+            return Err(OAuthError::invalid_request(format!(
+                "response_mode {other:?} is not supported; use query or fragment"
+            )));
+        }
+    };
+    let mut scope = crate::grant::client_scope(client, params)?;
+    // OIDC Core §3.1.2.1: `none` stands alone.
+    let prompt: BTreeSet<&str> = params
+        .get("prompt")
+        .unwrap_or("")
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect();
+    if prompt.contains("none") && prompt.len() > 1 {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    // The values OIDC Core §3.1.2.1 defines; no other is understood here.
+    if let Some(unknown) = prompt
+        .iter()
+        .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err(OAuthError::invalid_request(format!(
+            "prompt value {unknown:?} is not supported; use none, login, consent or select_account"
+        )));
+    }
+    // OIDC Core §11: offline_access is ignored unless a code is returned,
+    // and needs the user's consent: prompt=consent, or a client whose
+    // configuration is that consent (a registered client's is not).
+    if scope.contains("offline_access")
+        && (!wants_code || (client.dynamic && !prompt.contains("consent")))
+    {
+        scope = oauth_core::scope::Scope::from_tokens(
+            scope
+                .iter()
+                .filter(|t| *t != "offline_access")
+                .map(str::to_owned),
+        );
+    }
+    let openid = scope.contains("openid");
+    if wants_id_token && !openid {
+        return Err(OAuthError::invalid_request(
+            "response_type id_token needs the openid scope",
+        ));
+    }
+    let nonce = params.get("nonce");
+    // OIDC Core §3.2.2.1, §3.3.2.11: nonce is required when the ID token
+    // comes from this endpoint, or a replayed one could not be told apart.
+    if wants_id_token && nonce.is_none() {
+        return Err(OAuthError::invalid_request(
+            "nonce is required when an ID token is returned from the authorization endpoint",
+        ));
+    }
+    let claims = match params.get("claims") {
+        // Kept with the code until it is redeemed: bounded, as the
+        // authorization endpoint serves anyone.
+        Some(text) if text.len() > server.config.max_claims_bytes => {
+            return Err(OAuthError::invalid_request(format!(
+                "the claims parameter is {} bytes; at most {} are accepted",
+                text.len(),
+                server.config.max_claims_bytes
+            )));
+        }
+        Some(text) => Some(ClaimsRequest::parse(text).map_err(OAuthError::invalid_request)?),
+        None => None,
+    };
+    if openid {
+        check_requested_user(server, client, params, claims.as_ref())?;
+    }
+    let code_challenge = pkce_challenge(server, client, params)?;
+    Ok(Checked {
+        mode,
+        wants_code,
+        wants_id_token,
+        canonical,
+        scope,
+        claims,
+        code_challenge,
+    })
+}
+
+/// The user the request asks for must be the one who is logged in, and the
+/// login must meet an essential `acr` (OIDC Core §3.1.2.2 item 4, §5.5.1,
+/// §5.5.1.1): a `sub` asked for by value, or the `sub` of an
+/// `id_token_hint`, is compared with the configured login.
+fn check_requested_user(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+    claims: Option<&ClaimsRequest>,
+) -> Result<(), OAuthError> {
+    let subject = server.subject_for(client, &server.config.login_user);
+    let other_user = || {
+        OAuthError::new(
+            ErrorCode::LoginRequired,
+            "the request asks for another user than the one who is logged in",
+        )
+    };
+    if let Some(claims) = claims {
+        for requested in [&claims.id_token, &claims.userinfo] {
+            if let Some(sub) = requested.get("sub").and_then(|r| r.value.as_ref())
+                && sub.as_str() != Some(subject.as_str())
+            {
+                return Err(other_user());
+            }
+            if let Some(acr) = requested.get("acr").filter(|r| r.essential) {
+                let wanted: Vec<&serde_json::Value> = acr
+                    .value
+                    .iter()
+                    .chain(acr.values.iter().flatten())
+                    .collect();
+                if !wanted.is_empty()
+                    && !wanted
+                        .iter()
+                        .any(|v| v.as_str() == Some(server.config.login_acr.as_str()))
+                {
+                    return Err(OAuthError::new(
+                        ErrorCode::AccessDenied,
+                        "the essential acr asked for cannot be met by this login",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(hint) = params.get("id_token_hint") {
+        // One of this server's ID tokens for this client; expiry does not
+        // matter (OIDC Core §3.1.2.1).
+        let verified = oauth_core::jose::verify(
+            hint,
+            &server.keys().verification,
+            &[
+                oauth_core::jose::JwsAlgorithm::RS256,
+                oauth_core::jose::JwsAlgorithm::ES256,
+            ],
+        )
+        .map_err(|e| OAuthError::invalid_request(format!("id_token_hint: {e}")))?;
+        let text = |name: &str| {
+            verified
+                .claims
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+        };
+        let for_client = match verified.claims.get("aud") {
+            Some(serde_json::Value::String(a)) => *a == client.client_id,
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .any(|v| v.as_str() == Some(client.client_id.as_str())),
+            _ => false,
+        };
+        if text("iss") != Some(server.config.issuer.as_str()) || !for_client {
+            return Err(OAuthError::invalid_request(
+                "id_token_hint is not an ID token this server issued to this client",
+            ));
+        }
+        if text("sub") != Some(subject.as_str()) {
+            return Err(other_user());
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7636 §4.3, §4.4.1: the challenge and its method (default `plain`,
+/// which is refused unless configured); required for clients so configured.
+fn pkce_challenge(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Option<(String, pkce::Method)>, OAuthError> {
+    let Some(challenge) = params.get("code_challenge") else {
+        if client.require_pkce {
+            return Err(OAuthError::invalid_request(
+                "code_challenge is required for this client (PKCE, RFC 7636)",
+            ));
+        }
+        if params.has("code_challenge_method") {
+            return Err(OAuthError::invalid_request(
+                "code_challenge_method sent without code_challenge",
+            ));
+        }
+        return Ok(None);
+    };
+    let method_name = params.get("code_challenge_method").unwrap_or("plain");
+    let method = match pkce::Method::parse(method_name) {
+        Some(pkce::Method::S256) => pkce::Method::S256,
+        Some(pkce::Method::Plain) if server.config.pkce_plain_allowed => pkce::Method::Plain,
+        _ => {
+            return Err(OAuthError::invalid_request(format!(
+                "code_challenge_method {method_name:?} is not supported; use S256"
+            )));
+        }
+    };
+    if !pkce::is_well_formed(challenge) {
+        return Err(OAuthError::invalid_request(
+            "code_challenge must be 43 to 128 unreserved characters",
+        ));
+    }
+    Ok(Some((challenge.to_owned(), method)))
+}
+
+/// The checks of a pushed request (RFC 9126 §2.1): everything the
+/// authorization endpoint would check, with errors answered directly.
+pub(crate) fn validate_pushed(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<(), OAuthError> {
+    validate_target(client, params)?;
+    check(server, client, params).map(|_| ())
+}
