@@ -11,8 +11,9 @@ use super::{AsEndpoint, Parsed, Staged, StepError, arg, authenticated_post};
 use crate::RelyingParty;
 use crate::session::{SentAs, Session};
 
-/// The prefix of request_uri values from a PAR endpoint (RFC 9126 §2.2).
-const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// The longest request_uri lifetime the RP takes without a warning, seconds
+/// (RFC 9126 §2.2 suggests 5 to 600).
+const MAX_SHORT_LIFETIME: i64 = 600;
 
 pub fn request(
     rp: &RelyingParty,
@@ -51,7 +52,7 @@ pub fn request(
 
 /// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
 pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged: &mut Staged) {
-    parsed.check(
+    parsed.must(
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -61,19 +62,31 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
         .get("request_uri")
         .and_then(Value::as_str)
         .unwrap_or("");
-    parsed.check(
-        "request_uri is a PAR URN",
-        uri.starts_with(PREFIX),
+    // RFC 9126 §2.2: request_uri is REQUIRED; its format is the AS's
+    // choice (a URN is only an example), so only its presence is checked.
+    parsed.must(
+        "request_uri is issued",
+        !uri.is_empty(),
         uri.to_owned(),
         "RFC 9126 §2.2",
     );
+    // expires_in is REQUIRED, a positive integer; a short lifetime is
+    // advice (RFC 9126 §2.2 "5 to 600 seconds", §7.2): a warning only.
     let expires_in = body.get("expires_in").and_then(Value::as_i64);
-    parsed.check(
-        "expires_in is short and positive",
-        expires_in.is_some_and(|e| e > 0 && e <= 600),
+    parsed.must(
+        "expires_in is a positive number of seconds",
+        expires_in.is_some_and(|e| e > 0),
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
         "RFC 9126 §2.2",
     );
+    if let Some(e) = expires_in.filter(|e| *e > 0) {
+        parsed.should(
+            "the request_uri is short-lived",
+            e <= MAX_SHORT_LIFETIME,
+            format!("{e} s (at most {MAX_SHORT_LIFETIME} s advised)"),
+            "RFC 9126 §2.2",
+        );
+    }
     super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
     staged.pushed_request_uri = Some(uri.to_owned());
 }
