@@ -1033,3 +1033,27 @@ fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_should_is_a_warning_and_the_response_passes() {
+        let mut parsed = Parsed::default();
+        parsed.must("status", true, "200", "RFC 6749 §5.1");
+        parsed.should("rotated", false, "no new refresh token", "RFC 6749 §6");
+        parsed.info("format", "opaque", "RFC 6749 §1.4");
+        assert!(parsed.ok());
+        assert_eq!(parsed.warnings(), 1);
+    }
+
+    #[test]
+    fn a_failed_must_fails_the_response() {
+        let mut parsed = Parsed::default();
+        parsed.should("rotated", true, "rotated", "RFC 6749 §6");
+        parsed.must("state is the one sent", false, "got \"x\"", "RFC 6749 §10.12");
+        assert!(!parsed.ok());
+        assert_eq!(parsed.warnings(), 0);
+    }
+}

@@ -90,3 +90,51 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
     staged.pushed_request_uri = Some(uri.to_owned());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap as Map;
+
+    fn answer(status: u16, body: Value) -> (HttpResponse, Value) {
+        let response = HttpResponse {
+            status,
+            headers: Map::from([("content-type".to_owned(), "application/json".to_owned())]),
+            body: body.to_string(),
+            location: None,
+        };
+        (response, body)
+    }
+
+    #[test]
+    fn a_long_lived_urn_uuid_request_uri_passes_with_a_warning() {
+        let (response, body) = answer(
+            201,
+            serde_json::json!({"request_uri": "urn:uuid:5e1d2a4c-0b7e-4d3c-9f51-2d7c4a1b8e90", "expires_in": 3600}),
+        );
+        let (mut parsed, mut staged) = (Parsed::default(), Staged::default());
+        verify(&response, body, &mut parsed, &mut staged);
+        assert!(parsed.ok(), "{:?}", parsed.checks);
+        assert_eq!(parsed.warnings(), 1);
+        let warned: Vec<_> = parsed.checks.iter().filter(|c| c.warned()).collect();
+        assert_eq!(warned[0].name, "the request_uri is short-lived");
+        assert_eq!(
+            staged.pushed_request_uri.as_deref(),
+            Some("urn:uuid:5e1d2a4c-0b7e-4d3c-9f51-2d7c4a1b8e90")
+        );
+    }
+
+    #[test]
+    fn a_missing_expires_in_fails_the_step() {
+        let (response, body) = answer(201, serde_json::json!({"request_uri": "urn:x"}));
+        let (mut parsed, mut staged) = (Parsed::default(), Staged::default());
+        verify(&response, body, &mut parsed, &mut staged);
+        assert!(!parsed.ok());
+        assert!(
+            parsed
+                .checks
+                .iter()
+                .any(|c| c.failed() && c.name == "expires_in is a positive number of seconds")
+        );
+    }
+}
