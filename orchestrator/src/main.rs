@@ -304,7 +304,10 @@ async fn run(args: RunArgs) -> Result<bool, String> {
     // The summary closes every run: on stdout, or in the index (and on
     // stderr as text, so a run writing files still shows it).
     match (&args.out, args.format) {
-        (None, Format::Json) => print_or_stop(&mut std::io::stdout(), &format!("{}\n", summary.json()))?,
+        (None, Format::Markdown) => print_or_stop(&mut std::io::stdout(), &summary.markdown())?,
+        (None, Format::Json) => {
+            print_or_stop(&mut std::io::stdout(), &format!("{}\n", summary.json()))?
+        }
         (None, _) => print_or_stop(&mut std::io::stdout(), &summary.text(style))?,
         (Some(_), _) => eprint!("{}", summary.text(Style::default())),
     }
@@ -354,11 +357,7 @@ fn write_index(
     match format {
         Format::Markdown => write_file(
             &dir.join("index.md"),
-            &format!(
-                "{}{}",
-                render::markdown::index(entries),
-                summary.markdown()
-            ),
+            &format!("{}{}", render::markdown::index(entries), summary.markdown()),
         ),
         Format::Text => {
             let lines: String = entries

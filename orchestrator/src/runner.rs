@@ -8,8 +8,8 @@ use std::time::Duration;
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
 use oidc_story_proto::v1::{
-    CheckLevel, EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
-    PrepareRequestRequest, StartSessionRequest,
+    CheckLevel, EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest,
+    ParsedResponse, PrepareRequestRequest, StartSessionRequest,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -238,8 +238,10 @@ impl CheckRecord {
             (true, Level::Info) => Outcome::Info,
             (true, _) => Outcome::Passed,
             (false, Level::Info) => Outcome::Info,
+            // What failed in a step whose refusal was expected caught the
+            // attack, whatever its weight.
+            (false, Level::Must | Level::Should) if refusal_expected => Outcome::Refused,
             (false, Level::Should) => Outcome::Warning,
-            (false, Level::Must) if refusal_expected => Outcome::Refused,
             (false, Level::Must) => Outcome::Failed,
         };
         Self {
@@ -529,9 +531,10 @@ fn step_record(
         // (a MUST: a warning is no refusal).
         (None, Some(check)) => {
             error.is_none()
-                && parsed.checks.iter().any(|c| {
-                    c.name == check && !c.ok && Level::from_proto(c.level) == Level::Must
-                })
+                && parsed
+                    .checks
+                    .iter()
+                    .any(|c| c.name == check && !c.ok && Level::from_proto(c.level) == Level::Must)
         }
         (None, None) => parsed.ok,
     };

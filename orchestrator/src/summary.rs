@@ -13,7 +13,9 @@ use crate::runner::{Outcome, StoryRecord};
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum StoryResult {
     Passed,
-    PassedWithWarnings { warnings: usize },
+    PassedWithWarnings {
+        warnings: usize,
+    },
     /// An attack story whose every attack was refused (by the AS or the RP).
     RefusedAsExpected,
     /// `step` counts from 1; `service` names it (none when the story could

@@ -125,13 +125,14 @@ pub fn step(step: &StepRecord, style: Style) -> String {
             Outcome::Warning => style.warned("[warning]"),
             Outcome::Refused | Outcome::Failed => style.failed("[FAILED]"),
         };
+        let weight = match check.level {
+            Level::Info => String::new(),
+            l => format!(", {}", level(l)),
+        };
         let _ = writeln!(
             out,
-            "    {mark} {}: {} ({}, {})",
-            check.name,
-            check.detail,
-            check.reference,
-            level(check.level)
+            "    {mark} {}: {} ({}{weight})",
+            check.name, check.detail, check.reference
         );
     }
     if let Some(error) = &step.error {
