@@ -453,3 +453,79 @@ fn attack_request_object(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query_of(
+        profile: &str,
+        args: &[(&str, &str)],
+    ) -> (Vec<(String, String)>, Option<serde_json::Value>) {
+        let rp = RelyingParty::new(crate::config::Config::default_config().unwrap());
+        let profile = rp.config.profiles.get(profile).unwrap().clone();
+        let id = rp.sessions.start(profile).unwrap();
+        let args: BTreeMap<String, String> = args
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let request = rp
+            .sessions
+            .with(&id, |session| request(&rp, session, &args))
+            .unwrap()
+            .unwrap();
+        let pairs: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let object = pairs
+            .iter()
+            .find(|(k, _)| k == "request")
+            .map(|(_, v)| oauth_core::jose::decode_unverified(v).unwrap().claims);
+        (pairs, object)
+    }
+
+    fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn offline_access_is_asked_with_prompt_consent() {
+        let (pairs, _) = query_of("client", &[("scope", "openid offline_access")]);
+        assert_eq!(get(&pairs, "prompt"), Some("consent"), "OIDC Core §11");
+        let (pairs, _) = query_of("client", &[("scope", "openid")]);
+        assert_eq!(get(&pairs, "prompt"), None);
+    }
+
+    #[test]
+    fn a_request_object_by_value_repeats_response_type_client_id_and_an_openid_scope() {
+        let (pairs, object) = query_of(
+            "client",
+            &[("jar", "value"), ("scope", "openid offline_access")],
+        );
+        let object = object.unwrap();
+        for name in ["response_type", "client_id", "scope"] {
+            assert_eq!(
+                get(&pairs, name),
+                object[name].as_str(),
+                "{name} repeated outside as in the object (OIDC Core §6.1)"
+            );
+        }
+        // Everything else travels in the object only.
+        for name in ["state", "nonce", "redirect_uri", "prompt"] {
+            assert_eq!(get(&pairs, name), None, "{name}");
+            assert!(object.get(name).is_some(), "{name}");
+        }
+        let (pairs, _) = query_of("client", &[("jar", "value"), ("scope", "foobar")]);
+        assert_eq!(
+            get(&pairs, "scope"),
+            None,
+            "scope is repeated only with openid"
+        );
+        assert!(get(&pairs, "response_type").is_some());
+    }
+}

@@ -198,7 +198,11 @@ fn check_claims(
     // iat is REQUIRED (OIDC Core §2); rejecting one too far off is a MAY
     // (§3.1.3.7 (10)): a warning.
     parsed.check(
-        if iat.is_some() { Level::Should } else { Level::Must },
+        if iat.is_some() {
+            Level::Should
+        } else {
+            Level::Must
+        },
         "iat is not in the future",
         iat.is_some_and(|i| i <= now + SKEW),
         iat.map_or("no iat".into(), |i| format!("issued {} s ago", now - i)),

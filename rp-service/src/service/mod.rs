@@ -1052,7 +1052,12 @@ mod tests {
     fn a_failed_must_fails_the_response() {
         let mut parsed = Parsed::default();
         parsed.should("rotated", true, "rotated", "RFC 6749 §6");
-        parsed.must("state is the one sent", false, "got \"x\"", "RFC 6749 §10.12");
+        parsed.must(
+            "state is the one sent",
+            false,
+            "got \"x\"",
+            "RFC 6749 §10.12",
+        );
         assert!(!parsed.ok());
         assert_eq!(parsed.warnings(), 0);
     }
