@@ -6,6 +6,7 @@
 //! - [`runner`]: one story through both services, recorded step by step.
 //! - [`render`]: transcripts as text or JSON Lines.
 //! - [`embedded`]: both services in-process on loopback.
+//! - [`summary`]: the table and totals closing a run; the exit status.
 //! - [`explain`]: a story's description, from the catalog and configurations.
 
 pub mod attacker;
@@ -15,3 +16,4 @@ pub mod embedded;
 pub mod explain;
 pub mod render;
 pub mod runner;
+pub mod summary;

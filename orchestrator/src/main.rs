@@ -9,6 +9,7 @@ use orchestrator::catalog::{self, STORIES, Story};
 use orchestrator::embedded::Embedded;
 use orchestrator::render::{self, Style};
 use orchestrator::runner::{self, Services, StepRecord, StoryRecord};
+use orchestrator::summary::Summary;
 
 /// Drives the oidc-story usage stories through the AS and RP services.
 #[derive(Debug, Parser)]
@@ -100,6 +101,9 @@ struct RunArgs {
     /// Mask secrets and token values (decoded claims stay), to share a transcript.
     #[arg(long)]
     redact: bool,
+    /// Warnings (failed SHOULD checks) fail the run too (exit status 1).
+    #[arg(long)]
+    strict: bool,
     /// Address of an external AS (e.g. 127.0.0.1:50051); with --rp. Without
     /// both, the services run embedded on loopback.
     #[arg(
@@ -225,7 +229,8 @@ fn render_story(format: Format, story: &Story, record: &StoryRecord, style: Styl
     }
 }
 
-/// Runs the selected stories; `Ok(false)` when any failed.
+/// Runs the selected stories and closes with the summary; `Ok(false)` when
+/// any failed (or, with `--strict`, warned).
 async fn run(args: RunArgs) -> Result<bool, String> {
     let stories = select(&args)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -246,7 +251,7 @@ async fn run(args: RunArgs) -> Result<bool, String> {
     };
     let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
     let (services, embedded) = connect(&args).await?;
-    let mut all_ok = true;
+    let mut records = Vec::new();
     let mut index = Vec::new();
     for story in stories {
         let mut stdout = std::io::stdout();
@@ -264,7 +269,6 @@ async fn run(args: RunArgs) -> Result<bool, String> {
             }
         };
         let mut record = runner::run_story_observed(&services, story, &mut observer).await;
-        all_ok &= record.ok;
         if args.redact {
             render::redact::redact(&mut record);
         }
@@ -286,19 +290,31 @@ async fn run(args: RunArgs) -> Result<bool, String> {
                 &render_story(args.format, story, &record, style),
             )?,
         }
+        records.push(record);
     }
+    let summary = Summary::new(&records, args.strict);
     if let Some(dir) = &args.out {
-        write_index(dir, args.format, &index)?;
+        write_index(dir, args.format, &index, &summary)?;
         eprintln!(
             "orchestrator: wrote {} transcripts and an index to {}",
             index.len(),
             dir.display()
         );
     }
+    // The summary closes every run: on stdout, or in the index (and on
+    // stderr as text, so a run writing files still shows it).
+    match (&args.out, args.format) {
+        (None, Format::Markdown) => print_or_stop(&mut std::io::stdout(), &summary.markdown())?,
+        (None, Format::Json) => {
+            print_or_stop(&mut std::io::stdout(), &format!("{}\n", summary.json()))?
+        }
+        (None, _) => print_or_stop(&mut std::io::stdout(), &summary.text(style))?,
+        (Some(_), _) => eprint!("{}", summary.text(Style::default())),
+    }
     if let Some(embedded) = embedded {
         embedded.stop().await;
     }
-    Ok(all_ok)
+    Ok(summary.ok)
 }
 
 async fn connect(args: &RunArgs) -> Result<(Services, Option<Embedded>), String> {
@@ -336,17 +352,34 @@ fn write_index(
     dir: &Path,
     format: Format,
     entries: &[(String, String, bool)],
+    summary: &Summary,
 ) -> Result<(), String> {
     match format {
-        Format::Markdown => write_file(&dir.join("index.md"), &render::markdown::index(entries)),
-        Format::Text | Format::Json => {
+        Format::Markdown => write_file(
+            &dir.join("index.md"),
+            &format!("{}{}", render::markdown::index(entries), summary.markdown()),
+        ),
+        Format::Text => {
             let lines: String = entries
                 .iter()
                 .map(|(name, file, ok)| {
                     format!("{name}\t{}\t{file}\n", if *ok { "ok" } else { "FAILED" })
                 })
                 .collect();
-            write_file(&dir.join("index.txt"), &lines)
+            write_file(
+                &dir.join("index.txt"),
+                &format!("{lines}\n{}", summary.text(Style::default())),
+            )
+        }
+        Format::Json => {
+            let lines: String = entries
+                .iter()
+                .map(|(name, file, ok)| {
+                    format!("{name}\t{}\t{file}\n", if *ok { "ok" } else { "FAILED" })
+                })
+                .collect();
+            write_file(&dir.join("index.txt"), &lines)?;
+            write_file(&dir.join("summary.json"), &format!("{}\n", summary.json()))
         }
     }
 }
@@ -406,6 +439,7 @@ async fn bench(args: BenchArgs) -> Result<bool, String> {
                 out: None,
                 step: false,
                 redact: false,
+                strict: false,
                 as_address: None,
                 rp: None,
             })?

@@ -8,8 +8,8 @@ use std::time::Duration;
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
 use oidc_story_proto::v1::{
-    EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
-    PrepareRequestRequest, StartSessionRequest,
+    CheckLevel, EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest,
+    ParsedResponse, PrepareRequestRequest, StartSessionRequest,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -126,6 +126,11 @@ impl Services {
 pub struct StoryRecord {
     pub story: String,
     pub ok: bool,
+    /// Failed SHOULD checks: the story passed, with these warnings.
+    pub warnings: usize,
+    /// How long the story took, for the run's summary.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
     /// Why the story stopped, when it did not run to the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -157,6 +162,8 @@ pub struct StepRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tampered: Option<TamperRecord>,
     pub ok: bool,
+    /// Failed SHOULD checks in this step.
+    pub warnings: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -184,6 +191,68 @@ pub struct CheckRecord {
     pub ok: bool,
     pub detail: String,
     pub reference: String,
+    /// must, should or info: what a failure weighs.
+    pub level: Level,
+    /// What the check came to in its story.
+    pub outcome: Outcome,
+}
+
+/// A check's weight, from the clause it cites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Must,
+    Should,
+    Info,
+}
+
+impl Level {
+    /// An RP that sends no level (one older than levels) means MUST.
+    fn from_proto(level: i32) -> Self {
+        match CheckLevel::try_from(level) {
+            Ok(CheckLevel::Should) => Self::Should,
+            Ok(CheckLevel::Info) => Self::Info,
+            _ => Self::Must,
+        }
+    }
+}
+
+/// What a check came to: `failed` is a real failure only; a failed MUST
+/// that an attack story expected is the defence that held (`refused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Passed,
+    Info,
+    /// A failed SHOULD: the step passes with a warning.
+    Warning,
+    /// A failed MUST in a step whose refusal the story expected.
+    Refused,
+    Failed,
+}
+
+impl CheckRecord {
+    fn new(check: oidc_story_proto::v1::Check, refusal_expected: bool) -> Self {
+        let level = Level::from_proto(check.level);
+        let outcome = match (check.ok, level) {
+            (true, Level::Info) => Outcome::Info,
+            (true, _) => Outcome::Passed,
+            (false, Level::Info) => Outcome::Info,
+            // What failed in a step whose refusal was expected caught the
+            // attack, whatever its weight.
+            (false, Level::Must | Level::Should) if refusal_expected => Outcome::Refused,
+            (false, Level::Should) => Outcome::Warning,
+            (false, Level::Must) => Outcome::Failed,
+        };
+        Self {
+            name: check.name,
+            ok: check.ok,
+            detail: check.detail,
+            reference: check.reference,
+            level,
+            outcome,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,9 +292,12 @@ pub async fn run_story_observed(
     story: &Story,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> StoryRecord {
+    let started = std::time::Instant::now();
     let mut record = StoryRecord {
         story: story.name.to_owned(),
         ok: false,
+        warnings: 0,
+        elapsed: std::time::Duration::ZERO,
         error: None,
         steps: Vec::new(),
     };
@@ -239,6 +311,7 @@ pub async fn run_story_observed(
         Ok(r) => r.into_inner().session_id,
         Err(status) => {
             record.error = Some(format!("RP StartSession: {}", status.message()));
+            record.elapsed = started.elapsed();
             return record;
         }
     };
@@ -253,6 +326,8 @@ pub async fn run_story_observed(
         Ok(()) => record.ok = record.steps.iter().all(|s| s.ok),
         Err(e) => record.error = Some(e),
     }
+    record.warnings = record.steps.iter().map(|s| s.warnings).sum();
+    record.elapsed = started.elapsed();
     record
 }
 
@@ -453,11 +528,28 @@ fn step_record(
     let ok = match (step.expect_error, step.expect_refusal) {
         (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected),
         // The attack succeeds unless the RP's named check fails.
+        // (a MUST: a warning is no refusal).
         (None, Some(check)) => {
-            error.is_none() && parsed.checks.iter().any(|c| c.name == check && !c.ok)
+            error.is_none()
+                && parsed
+                    .checks
+                    .iter()
+                    .any(|c| c.name == check && !c.ok && Level::from_proto(c.level) == Level::Must)
         }
         (None, None) => parsed.ok,
     };
+    // In a step whose refusal was expected and came, failed MUSTs are the
+    // defences that held, not failures.
+    let refusal_expected = ok && (step.expect_error.is_some() || step.expect_refusal.is_some());
+    let checks: Vec<CheckRecord> = parsed
+        .checks
+        .into_iter()
+        .map(|c| CheckRecord::new(c, refusal_expected))
+        .collect();
+    let warnings = checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Warning)
+        .count();
     StepRecord {
         elapsed: std::time::Duration::ZERO,
         service: step.service.to_owned(),
@@ -475,16 +567,7 @@ fn step_record(
             location: Some(response.location.clone()).filter(|l| !l.is_empty()),
         },
         parsed: json_or_text(&parsed.parsed_json),
-        checks: parsed
-            .checks
-            .into_iter()
-            .map(|c| CheckRecord {
-                name: c.name,
-                ok: c.ok,
-                detail: c.detail,
-                reference: c.reference,
-            })
-            .collect(),
+        checks,
         jwts: parsed
             .jwts
             .into_iter()
@@ -502,5 +585,6 @@ fn step_record(
         expected_refusal: step.expect_refusal.map(str::to_owned),
         tampered: None,
         ok,
+        warnings,
     }
 }

@@ -39,7 +39,8 @@ fn run_json_reports_ok_for_cc_and_ropc_with_an_es256_access_token() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3, "two stories, then the summary");
+    assert!(lines[2].get("summary").is_some());
     for (line, name) in lines.iter().zip(["oauth2_cc", "oauth2_ropc"]) {
         assert_eq!(line["story"], name);
         assert_eq!(line["ok"], true);
@@ -117,7 +118,8 @@ fn markdown_has_a_sequence_diagram_and_checks_citing_their_sections() {
     assert!(
         text.contains("O->>AS: Token: POST /token (grant_type=authorization_code, + DPoP proof)")
     );
-    assert!(text.contains("| ✅ | the access token is bound to our DPoP key (cnf.jkt) |"));
+    assert!(text.contains("| ✅ | MUST | the access token is bound to our DPoP key (cnf.jkt) |"));
+    assert!(text.contains("## Summary"));
     assert!(text.contains("RFC 9449 §6.1"));
 }
 
@@ -195,4 +197,44 @@ fn piped_text_has_no_colour_and_redact_hides_secrets() {
         "the client secret is masked"
     );
     assert!(text.contains("\"sub\": \"diana\""), "decoded claims stay");
+}
+
+#[test]
+fn run_ends_with_a_summary_in_text_and_json() {
+    let out = orchestrator(&["run", "oauth2_cc", "attack_state_mismatch"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let summary = &text[text.find("SUMMARY").expect("a summary")..];
+    assert!(summary.contains("oauth2_cc"));
+    assert!(summary.contains("refused as expected"));
+    assert!(summary.contains("TOTAL 2 stories: 1 passed"));
+    // The defence that held is no failure.
+    assert!(!text.contains("FAILED"), "{text}");
+    assert!(text.contains("[defence held] refused: state is the one sent"));
+
+    let out = orchestrator(&["run", "oauth2_cc", "--format", "json", "--strict"]);
+    assert!(out.status.success(), "no warning: --strict passes");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["ok"], true);
+    assert_eq!(last["summary"]["strict"], true);
+    assert_eq!(last["summary"]["stories"][0]["result"], "passed");
+}
+
+#[test]
+fn markdown_index_has_a_summary_section() {
+    let dir = std::env::temp_dir().join(format!("oidc-story-md-{}", std::process::id()));
+    let out = orchestrator(&[
+        "run",
+        "oauth2_cc",
+        "--format",
+        "markdown",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
+    assert!(index.contains("## Summary"));
+    assert!(index.contains("| oauth2_cc | ✅ passed |"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -197,6 +197,11 @@ impl RelyingPartyRpc for RelyingPartyService {
                     ok: c.ok,
                     detail: c.detail,
                     reference: c.reference,
+                    level: match c.level {
+                        service::Level::Must => pb::CheckLevel::Must,
+                        service::Level::Should => pb::CheckLevel::Should,
+                        service::Level::Info => pb::CheckLevel::Info,
+                    } as i32,
                 })
                 .collect(),
             jwts: parsed

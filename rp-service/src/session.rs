@@ -151,6 +151,9 @@ pub struct Pending {
     pub body: String,
     /// The DPoP proof it carried.
     pub dpop: Option<String>,
+    /// Whether it carried client authentication (Basic, a secret or an
+    /// assertion: RFC 6749 §2.3, RFC 7523): a confidential client's request.
+    pub authenticated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::pretty;
 use crate::catalog::Story;
-use crate::runner::{StepRecord, StoryRecord};
+use crate::runner::{Outcome, StepRecord, StoryRecord};
 
 /// Parameters worth naming on a diagram arrow.
 const KEY_PARAMS: [&str; 8] = [
@@ -151,8 +151,12 @@ pub fn diagram(record: &StoryRecord) -> String {
             let _ = writeln!(out, "    Note over O,AS: {}", label(&t.what));
         }
         let _ = writeln!(out, "    O->>RP: ParseResponse({})", step.service);
-        let passed = step.checks.iter().filter(|c| c.ok).count();
-        let failed = step.checks.len() - passed;
+        let failed = step
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .count();
+        let passed = step.checks.len() - failed - step.warnings;
         let (arrow, verdict) = match (
             &step.error,
             &step.expected_error,
@@ -163,6 +167,10 @@ pub fn diagram(record: &StoryRecord) -> String {
             (None, _, Some(check), _) if step.ok => {
                 ("--x", label(&format!("refused as expected: {check}")))
             }
+            (_, _, _, 0) if step.warnings > 0 => (
+                "-->>",
+                format!("{passed} checks passed, {} warned", step.warnings),
+            ),
             (_, _, _, 0) => ("-->>", format!("{passed} checks passed")),
             _ => (
                 "-->>",
@@ -201,7 +209,11 @@ pub fn story(story: Option<&Story>, record: &StoryRecord) -> String {
     let _ = writeln!(
         out,
         "**Result: {}**\n",
-        if record.ok { "✅ ok" } else { "❌ FAILED" }
+        match (record.ok, record.warnings) {
+            (true, 0) => "✅ ok".to_owned(),
+            (true, n) => format!("⚠️ ok with {n} warning{}", if n == 1 { "" } else { "s" }),
+            (false, _) => "❌ FAILED".to_owned(),
+        }
     );
     if let Some(error) = &record.error {
         let _ = writeln!(out, "> Stopped: {error}\n");
@@ -262,12 +274,22 @@ fn step(number: usize, step: &StepRecord) -> String {
         }
     }
     let _ = writeln!(out, "### Checks\n");
-    let _ = writeln!(out, "| | check | found | enforces |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| | level | check | found | enforces |\n|---|---|---|---|---|"
+    );
     for c in &step.checks {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
-            if c.ok { "✅" } else { "❌" },
+            "| {} | {} | {} | {} | {} |",
+            match c.outcome {
+                Outcome::Passed => "✅",
+                Outcome::Info => "ℹ️",
+                Outcome::Warning => "⚠️ warning",
+                Outcome::Refused => "🛡️ refused (the defence held)",
+                Outcome::Failed => "❌ FAILED",
+            },
+            super::text::level(c.level),
             cell(&c.name),
             cell(&c.detail),
             cell(&c.reference)

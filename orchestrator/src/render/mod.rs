@@ -54,6 +54,10 @@ impl Style {
         self.paint("1;31", text)
     }
 
+    pub fn warned(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
     pub fn dim(self, text: &str) -> String {
         self.paint("2", text)
     }

@@ -6,7 +6,16 @@ use std::fmt::Write;
 
 use super::{Style, pretty};
 use crate::catalog::Story;
-use crate::runner::{StepRecord, StoryRecord};
+use crate::runner::{Level, Outcome, StepRecord, StoryRecord};
+
+/// A check's level as the transcript names it.
+pub(crate) fn level(level: Level) -> &'static str {
+    match level {
+        Level::Must => "MUST",
+        Level::Should => "SHOULD",
+        Level::Info => "info",
+    }
+}
 
 fn banner(fill: char, title: &str) -> String {
     let bar: String = std::iter::repeat_n(fill, 30).collect();
@@ -33,10 +42,11 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     if let Some(error) = &record.error {
         let _ = writeln!(out, "{}", style.failed(&format!("STOPPED: {error}")));
     }
-    let verdict = if record.ok {
-        style.passed("ok")
-    } else {
-        style.failed("FAILED")
+    let verdict = match (record.ok, record.warnings) {
+        (true, 0) => style.passed("ok"),
+        (true, 1) => style.warned("ok with 1 warning"),
+        (true, n) => style.warned(&format!("ok with {n} warnings")),
+        (false, _) => style.failed("FAILED"),
     };
     let _ = writeln!(out, "RESULT {}: {verdict}\n", record.story);
     out
@@ -97,14 +107,31 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     }
     let _ = writeln!(out, "-- RP CHECKS --");
     for check in &step.checks {
-        let mark = if check.ok {
-            style.passed("[passed]")
-        } else {
-            style.failed("[FAILED]")
+        // A defence that held reads as one: "refused: NAME — REFERENCE".
+        if check.outcome == Outcome::Refused {
+            let _ = writeln!(
+                out,
+                "    {} {} — {} ({})",
+                style.passed("[defence held] refused:"),
+                check.name,
+                check.reference,
+                check.detail
+            );
+            continue;
+        }
+        let mark = match check.outcome {
+            Outcome::Passed => style.passed("[passed]"),
+            Outcome::Info => style.dim("[info]"),
+            Outcome::Warning => style.warned("[warning]"),
+            Outcome::Refused | Outcome::Failed => style.failed("[FAILED]"),
+        };
+        let weight = match check.level {
+            Level::Info => String::new(),
+            l => format!(", {}", level(l)),
         };
         let _ = writeln!(
             out,
-            "    {mark} {}: {} ({})",
+            "    {mark} {}: {} ({}{weight})",
             check.name, check.detail, check.reference
         );
     }

@@ -78,6 +78,15 @@ pub(crate) fn parameters(
     if let Some(scope) = &scope {
         params.push(("scope", scope.clone()));
     }
+    // OIDC Core §11: asking for offline_access, the client MUST send
+    // prompt=consent (unless other conditions permit offline access); an
+    // AS may otherwise refuse the request or drop the scope.
+    if scope
+        .as_deref()
+        .is_some_and(|s| s.split(' ').any(|t| t == "offline_access"))
+    {
+        params.push(("prompt", "consent".into()));
+    }
     params.push(("state", state.clone()));
     if let Some(nonce) = &nonce {
         params.push(("nonce", nonce.clone()));
@@ -211,9 +220,23 @@ pub fn request(
                 if let Some(sent) = session.authorization.as_mut() {
                     sent.sent_as = SentAs::RequestObject;
                 }
-                url.query_pairs_mut()
-                    .append_pair("client_id", &session.profile.client_id)
-                    .append_pair("request", &object);
+                // OIDC Core §6.1: response_type and client_id, and scope
+                // when it has openid, are also sent as plain parameters, so
+                // that the request is a valid OAuth request; the AS uses
+                // the object's values only (RFC 9101 §5).
+                let mut query = url.query_pairs_mut();
+                for (name, value) in &params {
+                    let repeated = match *name {
+                        "response_type" | "client_id" => true,
+                        "scope" => value.split(' ').any(|t| t == "openid"),
+                        _ => false,
+                    };
+                    if repeated {
+                        query.append_pair(name, value);
+                    }
+                }
+                query.append_pair("request", &object);
+                drop(query);
             }
             Some(other) => {
                 return Err(StepError::BadArgument(format!(
@@ -237,7 +260,7 @@ pub fn verify(
     staged: &mut Staged,
 ) {
     let Some(sent) = session.authorization.clone() else {
-        parsed.check(
+        parsed.must(
             "an authorization request is in flight",
             false,
             "none",
@@ -258,7 +281,7 @@ pub fn verify(
         .or_else(|| response.headers.get("location").map(String::as_str))
         .unwrap_or("");
     let Ok(url) = Url::parse(location) else {
-        parsed.check(
+        parsed.must(
             "the redirect has a location",
             false,
             format!("{location:?}"),
@@ -273,7 +296,7 @@ pub fn verify(
     if let Some(r) = registered.as_mut() {
         r.set_query(None);
     }
-    parsed.check(
+    parsed.must(
         "the redirect goes to our redirect_uri",
         registered.as_ref() == Some(&target),
         target.to_string(),
@@ -290,7 +313,7 @@ pub fn verify(
     let params = match form::parse(source.unwrap_or("")) {
         Ok(p) => p,
         Err(e) => {
-            parsed.check(
+            parsed.must(
                 "the response parameters parse",
                 false,
                 e.to_string(),
@@ -301,7 +324,7 @@ pub fn verify(
     };
     parsed.parsed = params.to_json();
     let state = params.get("state").unwrap_or("");
-    parsed.check(
+    parsed.must(
         "state is the one sent",
         state == sent.state,
         if state == sent.state {
@@ -317,13 +340,13 @@ pub fn verify(
         .as_ref()
         .is_some_and(|m| m.authorization_response_iss_parameter_supported);
     match params.get("iss") {
-        Some(iss) => parsed.check(
+        Some(iss) => parsed.must(
             "iss is the AS asked",
             iss == issuer,
             format!("{iss:?}"),
             "RFC 9207 §2.4",
         ),
-        None => parsed.check(
+        None => parsed.must(
             "iss is the AS asked",
             !iss_required,
             if iss_required {
@@ -344,7 +367,7 @@ pub fn verify(
     let wants_code = sent.response_type.split(' ').any(|t| t == "code");
     let code = params.get("code");
     if wants_code {
-        parsed.check(
+        parsed.must(
             "code is present",
             code.is_some(),
             if code.is_some() { "present" } else { "missing" },
@@ -353,18 +376,17 @@ pub fn verify(
     }
     // What the add-on protected, now that the AS has answered.
     match sent.sent_as {
+        _ if params.get("error").is_some() => {}
         SentAs::RequestObject => {
-            parsed.check(
-                "the parameters travelled only in the signed request object",
-                params.get("error").is_none(),
-                "the AS verified the RP's signature and took the parameters from the object",
+            parsed.info(
+                "the AS took the parameters from the signed request object",
+                "it verified the RP's signature; response_type, client_id and scope also travel outside as OIDC Core §6.1 asks, and the AS uses the object's (RFC 9101 §5)",
                 "RFC 9101 §6.3",
             );
         }
         SentAs::Pushed => {
-            parsed.check(
+            parsed.info(
                 "the browser carried only client_id and request_uri",
-                params.get("error").is_none(),
                 "the parameters were pushed over the authenticated back channel",
                 "RFC 9126 §4",
             );
@@ -382,7 +404,7 @@ pub fn verify(
                 staged.identity = id_token::verify(rp, session, token, expect, parsed);
             }
             None => {
-                parsed.check(
+                parsed.must(
                     "id_token is present",
                     false,
                     "missing",
@@ -429,5 +451,81 @@ fn attack_request_object(
         (a, k) => Err(StepError::BadArgument(format!(
             "jar_alg {a:?} / jar_key {k:?}: use jar_alg=none or jar_key=foreign"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query_of(
+        profile: &str,
+        args: &[(&str, &str)],
+    ) -> (Vec<(String, String)>, Option<serde_json::Value>) {
+        let rp = RelyingParty::new(crate::config::Config::default_config().unwrap());
+        let profile = rp.config.profiles.get(profile).unwrap().clone();
+        let id = rp.sessions.start(profile).unwrap();
+        let args: BTreeMap<String, String> = args
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let request = rp
+            .sessions
+            .with(&id, |session| request(&rp, session, &args))
+            .unwrap()
+            .unwrap();
+        let pairs: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let object = pairs
+            .iter()
+            .find(|(k, _)| k == "request")
+            .map(|(_, v)| oauth_core::jose::decode_unverified(v).unwrap().claims);
+        (pairs, object)
+    }
+
+    fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn offline_access_is_asked_with_prompt_consent() {
+        let (pairs, _) = query_of("client", &[("scope", "openid offline_access")]);
+        assert_eq!(get(&pairs, "prompt"), Some("consent"), "OIDC Core §11");
+        let (pairs, _) = query_of("client", &[("scope", "openid")]);
+        assert_eq!(get(&pairs, "prompt"), None);
+    }
+
+    #[test]
+    fn a_request_object_by_value_repeats_response_type_client_id_and_an_openid_scope() {
+        let (pairs, object) = query_of(
+            "client",
+            &[("jar", "value"), ("scope", "openid offline_access")],
+        );
+        let object = object.unwrap();
+        for name in ["response_type", "client_id", "scope"] {
+            assert_eq!(
+                get(&pairs, name),
+                object[name].as_str(),
+                "{name} repeated outside as in the object (OIDC Core §6.1)"
+            );
+        }
+        // Everything else travels in the object only.
+        for name in ["state", "nonce", "redirect_uri", "prompt"] {
+            assert_eq!(get(&pairs, name), None, "{name}");
+            assert!(object.get(name).is_some(), "{name}");
+        }
+        let (pairs, _) = query_of("client", &[("jar", "value"), ("scope", "foobar")]);
+        assert_eq!(
+            get(&pairs, "scope"),
+            None,
+            "scope is repeated only with openid"
+        );
+        assert!(get(&pairs, "response_type").is_some());
     }
 }

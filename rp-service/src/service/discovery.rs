@@ -138,7 +138,7 @@ pub fn verify(
 ) {
     let openid = service == ClientService::ProviderInfo;
     let issuer = body.get("issuer").and_then(Value::as_str).unwrap_or("");
-    parsed.check(
+    parsed.must(
         "issuer is the one asked about",
         issuer == rp.config.issuer,
         format!("{issuer:?}, expected {:?}", rp.config.issuer),
@@ -188,7 +188,7 @@ pub fn verify(
             .and_then(Value::as_str)
             .unwrap_or("missing");
         super::within_bound(parsed, member, shown.len(), super::MAX_URL_BYTES);
-        parsed.check(
+        parsed.must(
             format!("{member} is an https URL"),
             problem.is_none(),
             match &problem {
@@ -210,14 +210,14 @@ pub fn verify(
                 .unwrap_or_default()
         };
         let algs = list("id_token_signing_alg_values_supported");
-        parsed.check(
+        parsed.must(
             "ID tokens can be RS256-signed",
             algs.contains(&"RS256"),
             algs.join(", "),
             "OIDC Discovery §3",
         );
         let subject_types = list("subject_types_supported");
-        parsed.check(
+        parsed.must(
             "subject types are announced",
             !subject_types.is_empty(),
             subject_types.join(", "),

@@ -4,7 +4,7 @@ use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::oidc;
 use serde_json::{Map, Value};
 
-use super::{Parsed, SeenJwt};
+use super::{Level, Parsed, SeenJwt};
 use crate::RelyingParty;
 use crate::session::{Identity, Session};
 
@@ -40,7 +40,7 @@ pub fn verify(
     let decoded = match jose::decode_unverified(token) {
         Ok(d) => d,
         Err(e) => {
-            parsed.check(
+            parsed.must(
                 "the ID token is a JWS",
                 false,
                 e.to_string(),
@@ -56,7 +56,7 @@ pub fn verify(
         .get("alg")
         .and_then(Value::as_str)
         .unwrap_or("");
-    parsed.check(
+    parsed.should(
         "alg is the one registered",
         alg == registered,
         format!("{alg:?}, registered {registered:?}"),
@@ -65,7 +65,7 @@ pub fn verify(
     // RFC 7515 §4.1.11: a recipient MUST reject a JWS whose `crit` lists an
     // extension it does not understand — and this RP understands none.
     let crit = decoded.header.get("crit");
-    parsed.check(
+    parsed.must(
         "no critical header extension the RP does not understand",
         crit.is_none(),
         match crit {
@@ -77,7 +77,7 @@ pub fn verify(
     let allowed: Vec<JwsAlgorithm> = registered.parse().into_iter().collect();
     let claims = match &session.jwks {
         None => {
-            parsed.check(
+            parsed.must(
                 "signature verifies with the OP's key",
                 false,
                 "the session holds no OP keys: run the jwks step first",
@@ -88,7 +88,7 @@ pub fn verify(
         Some(jwks) => match jose::verify(token, jwks, &allowed) {
             Ok(v) => {
                 let kid = v.kid.clone().unwrap_or_else(|| "(no kid)".into());
-                parsed.check(
+                parsed.must(
                     "signature verifies with the OP's key",
                     true,
                     format!("{} with key {kid}", jose::alg_name(v.alg)),
@@ -101,7 +101,7 @@ pub fn verify(
                 Some(v.claims)
             }
             Err(e) => {
-                parsed.check(
+                parsed.must(
                     "signature verifies with the OP's key",
                     false,
                     e.to_string(),
@@ -135,7 +135,7 @@ fn check_claims(
 ) -> Option<Identity> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let issuer = super::issuer(rp, session);
-    parsed.check(
+    parsed.must(
         "iss is the OP",
         text("iss") == Some(issuer),
         format!("{:?}", text("iss").unwrap_or("")),
@@ -149,7 +149,7 @@ fn check_claims(
         _ => None,
     };
     let aud_list = audiences.clone().unwrap_or_default();
-    parsed.check(
+    parsed.must(
         "aud contains this client",
         aud_list.contains(&client_id),
         match &audiences {
@@ -167,7 +167,7 @@ fn check_claims(
         .copied()
         .filter(|a| *a != client_id)
         .collect();
-    parsed.check(
+    parsed.must(
         "aud names no audience the client does not trust",
         others.is_empty(),
         if others.is_empty() {
@@ -179,7 +179,7 @@ fn check_claims(
     );
     let azp = text("azp");
     if aud_list.len() > 1 || azp.is_some() {
-        parsed.check(
+        parsed.should(
             "azp is this client",
             azp == Some(client_id),
             format!("{:?}", azp.unwrap_or("missing")),
@@ -188,14 +188,21 @@ fn check_claims(
     }
     let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
-    parsed.check(
+    parsed.must(
         "exp is in the future",
         exp.is_some_and(|e| e > now),
         exp.map_or("no exp".into(), |e| format!("expires in {} s", e - now)),
         "OIDC Core §3.1.3.7 (9)",
     );
     let iat = claims.get("iat").and_then(Value::as_i64);
+    // iat is REQUIRED (OIDC Core §2); rejecting one too far off is a MAY
+    // (§3.1.3.7 (10)): a warning.
     parsed.check(
+        if iat.is_some() {
+            Level::Should
+        } else {
+            Level::Must
+        },
         "iat is not in the future",
         iat.is_some_and(|i| i <= now + SKEW),
         iat.map_or("no iat".into(), |i| format!("issued {} s ago", now - i)),
@@ -206,7 +213,7 @@ fn check_claims(
         None => {}
         Some(v) => {
             let nbf = v.as_i64();
-            parsed.check(
+            parsed.must(
                 "nbf has passed",
                 nbf.is_some_and(|n| n <= now + SKEW),
                 match nbf {
@@ -218,7 +225,7 @@ fn check_claims(
             );
         }
     }
-    parsed.check(
+    parsed.must(
         "sub is present",
         text("sub").is_some_and(|s| !s.is_empty()),
         format!("{:?}", text("sub").unwrap_or("")),
@@ -232,7 +239,7 @@ fn check_claims(
         // OIDC Core §12.2 (errata 2): from a refresh the nonce may be absent.
         (_, None) if expect.refresh_of.is_some() => {}
         (Some(sent), got) => {
-            parsed.check(
+            parsed.must(
                 "nonce is the one sent",
                 got == Some(sent),
                 match got {
@@ -244,7 +251,7 @@ fn check_claims(
             );
         }
         (None, Some(got)) => {
-            parsed.check(
+            parsed.must(
                 "nonce is the one sent",
                 false,
                 format!("none sent, got {got:?}"),
@@ -254,7 +261,7 @@ fn check_claims(
         // From the authorization endpoint a nonce is REQUIRED: one without
         // could be a replayed token (the RP always sends one there).
         (None, None) if expect.front_channel => {
-            parsed.check(
+            parsed.must(
                 "nonce is the one sent",
                 false,
                 "no nonce sent and none in the token",
@@ -270,7 +277,7 @@ fn check_claims(
     if let Some(token) = expect.access_token {
         match text("at_hash") {
             Some(at_hash) => {
-                parsed.check(
+                parsed.should(
                     "at_hash matches the access token",
                     matches(token, Some(at_hash)),
                     at_hash.to_owned(),
@@ -278,9 +285,8 @@ fn check_claims(
                 );
             }
             None => {
-                parsed.check(
+                parsed.info(
                     "at_hash",
-                    true,
                     "absent (optional in the code flow)",
                     "OIDC Core §3.1.3.6",
                 );
@@ -289,7 +295,7 @@ fn check_claims(
     }
     if let Some(code) = expect.code {
         let c_hash = text("c_hash");
-        parsed.check(
+        parsed.must(
             "c_hash matches the code",
             matches(code, c_hash),
             c_hash.unwrap_or("missing").to_owned(),
@@ -306,7 +312,7 @@ fn check_claims(
         |c| claims.contains_key(c),
     );
     if let Some(acr) = text("acr") {
-        parsed.check("acr is stated", true, acr.to_owned(), "OIDC Core §2");
+        parsed.info("acr is stated", acr.to_owned(), "OIDC Core §2");
     }
     let identity = Identity {
         iss: text("iss").unwrap_or_default().to_owned(),
@@ -338,7 +344,7 @@ fn check_refresh(
 ) {
     const REF: &str = "OIDC Core §12.2";
     let Some(original) = original else {
-        parsed.check(
+        parsed.must(
             "sub is the original ID token's sub",
             false,
             "no ID token of the original authentication in this session",
@@ -347,7 +353,7 @@ fn check_refresh(
         return;
     };
     let same = |parsed: &mut Parsed, what: &str, ok: bool, was: String, got: String| {
-        parsed.check(
+        parsed.must(
             format!("{what} is the original ID token's {what}"),
             ok,
             if ok {

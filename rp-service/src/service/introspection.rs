@@ -63,7 +63,7 @@ pub fn verify(
     parsed: &mut Parsed,
 ) {
     let active = body.get("active").and_then(Value::as_bool);
-    parsed.check(
+    parsed.must(
         "active is a boolean",
         active.is_some(),
         body.get("active")
@@ -72,7 +72,7 @@ pub fn verify(
     );
     if let Some(expected) = arg(&pending.args, "expect_active") {
         let expected = expected == "true";
-        parsed.check(
+        parsed.must(
             format!(
                 "the token is {}",
                 if expected { "active" } else { "inactive" }
@@ -88,19 +88,29 @@ pub fn verify(
     if active != Some(true) {
         return;
     }
-    let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
-    parsed.check(
-        "client_id is this client",
-        client_id == session.profile.client_id,
-        format!("{client_id:?}"),
-        "RFC 7662 §2.2",
-    );
+    // RFC 7662 §2.2: client_id and exp are OPTIONAL members; when given,
+    // they should agree with what the client knows of its own token.
+    match body.get("client_id").and_then(Value::as_str) {
+        Some(client_id) => {
+            parsed.should(
+                "client_id is this client",
+                client_id == session.profile.client_id,
+                format!("{client_id:?}"),
+                "RFC 7662 §2.2",
+            );
+        }
+        None => parsed.info("client_id", "not given (OPTIONAL)", "RFC 7662 §2.2"),
+    }
     let now = rp.clock.now();
-    let exp = body.get("exp").and_then(Value::as_i64);
-    parsed.check(
-        "exp is in the future",
-        exp.is_some_and(|e| e > now),
-        exp.map_or("no exp".into(), |e| format!("expires in {} s", e - now)),
-        "RFC 7662 §2.2",
-    );
+    match body.get("exp").and_then(Value::as_i64) {
+        Some(exp) => {
+            parsed.should(
+                "exp is in the future",
+                exp > now,
+                format!("expires in {} s", exp - now),
+                "RFC 7662 §2.2",
+            );
+        }
+        None => parsed.info("exp", "not given (OPTIONAL)", "RFC 7662 §2.2"),
+    }
 }

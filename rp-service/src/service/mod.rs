@@ -42,7 +42,7 @@ pub const MAX_TOKEN_BYTES: usize = oauth_core::jose::MAX_JWS;
 /// shown only when it fails (no standard sets these; the RP's memory does).
 pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usize) {
     if len > max {
-        parsed.check(
+        parsed.must(
             format!("{what} is within the RP's size limits"),
             false,
             format!("{len} bytes, at most {max}"),
@@ -377,6 +377,28 @@ pub struct Prepared {
     pub request: HttpRequest,
 }
 
+/// How much a check weighs, from the clause it cites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The clause says MUST / MUST NOT, or the story cannot go on: a
+    /// failure fails the step.
+    Must,
+    /// SHOULD, RECOMMENDED or good practice: a failure is a warning.
+    Should,
+    /// An observation: never fails.
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "must",
+            Self::Should => "should",
+            Self::Info => "info",
+        }
+    }
+}
+
 /// One verification the RP made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
@@ -384,6 +406,19 @@ pub struct Check {
     pub ok: bool,
     pub detail: String,
     pub reference: String,
+    pub level: Level,
+}
+
+impl Check {
+    /// A failed MUST: the response is refused.
+    pub fn failed(&self) -> bool {
+        !self.ok && self.level == Level::Must
+    }
+
+    /// A failed SHOULD: the response is taken, with a warning.
+    pub fn warned(&self) -> bool {
+        !self.ok && self.level == Level::Should
+    }
 }
 
 /// A JWT seen in a response, decoded, and verified or not.
@@ -430,13 +465,21 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// A success with every check passed.
+    /// A success with every MUST check passed (failed SHOULD checks are
+    /// warnings and do not make it fail).
     pub fn ok(&self) -> bool {
-        self.error.is_none() && self.checks.iter().all(|c| c.ok)
+        self.error.is_none() && !self.checks.iter().any(Check::failed)
     }
 
+    /// How many SHOULD checks failed.
+    pub fn warnings(&self) -> usize {
+        self.checks.iter().filter(|c| c.warned()).count()
+    }
+
+    /// Records a check of `level`; answers `ok`.
     pub fn check(
         &mut self,
+        level: Level,
         name: impl Into<String>,
         ok: bool,
         detail: impl Into<String>,
@@ -447,8 +490,38 @@ impl Parsed {
             ok,
             detail: detail.into(),
             reference: reference.to_owned(),
+            level,
         });
         ok
+    }
+
+    /// A check the cited clause states as MUST / MUST NOT (or without
+    /// which the story cannot go on).
+    pub fn must(
+        &mut self,
+        name: impl Into<String>,
+        ok: bool,
+        detail: impl Into<String>,
+        reference: &str,
+    ) -> bool {
+        self.check(Level::Must, name, ok, detail, reference)
+    }
+
+    /// A check the cited clause states as SHOULD / RECOMMENDED, or good
+    /// practice: failing it is a warning.
+    pub fn should(
+        &mut self,
+        name: impl Into<String>,
+        ok: bool,
+        detail: impl Into<String>,
+        reference: &str,
+    ) -> bool {
+        self.check(Level::Should, name, ok, detail, reference)
+    }
+
+    /// An observation, always passed.
+    pub fn info(&mut self, name: impl Into<String>, detail: impl Into<String>, reference: &str) {
+        self.check(Level::Info, name, true, detail, reference);
     }
 }
 
@@ -475,9 +548,8 @@ pub(crate) fn report_requested_claims(
             .map(String::as_str)
             .filter(|c| present(c))
             .collect();
-        parsed.check(
+        parsed.info(
             name,
-            true,
             format!(
                 "asked {}; released {}",
                 requested.join(", "),
@@ -697,9 +769,14 @@ pub fn prepare(
     if let Some(proof) = request.header("dpop") {
         session.last_dpop_proof = Some(proof.to_owned());
     }
+    let params = form::parse(sent).unwrap_or_default();
+    let authenticated = request.header("authorization").is_some()
+        || params.get("client_secret").is_some()
+        || params.get("client_assertion").is_some();
     session.pending = Some(Pending {
         service,
-        params: form::parse(sent).unwrap_or_default(),
+        authenticated,
+        params,
         args: args.clone(),
         body: request.body.clone(),
         dpop: request.header("dpop").map(str::to_owned),
@@ -769,7 +846,7 @@ fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> bool {
         .map_or(0, str::len);
     let ok = response.body.len() <= MAX_BODY_BYTES && location <= MAX_LOCATION_BYTES;
     if !ok {
-        parsed.check(
+        parsed.must(
             "the answer is within the RP's size limits",
             false,
             format!(
@@ -863,7 +940,7 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
     let json_type = media_type
         .as_deref()
         .is_some_and(|t| t == "application/json" || t.ends_with("+json"));
-    parsed.check(
+    parsed.must(
         "Content-Type is JSON",
         json_type,
         media_type.unwrap_or_else(|| "no Content-Type".into()),
@@ -875,7 +952,7 @@ fn json_body(response: &HttpResponse, reference: &str, parsed: &mut Parsed) -> O
             Some(v)
         }
         _ => {
-            parsed.check(
+            parsed.must(
                 "body is a JSON object",
                 false,
                 "the body is not a JSON object",
@@ -904,7 +981,7 @@ fn record_error(response: &HttpResponse, body: Option<Value>, parsed: &mut Parse
             .unwrap_or_default()
     };
     let (error, description) = (text("error"), text("error_description"));
-    parsed.check(
+    parsed.must(
         "error response carries an error code",
         !error.is_empty(),
         format!("HTTP {status}: {error} {description}"),
@@ -954,5 +1031,34 @@ fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
                 .jwts
                 .push(SeenJwt::decoded(name, compact, &decoded, verification));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_should_is_a_warning_and_the_response_passes() {
+        let mut parsed = Parsed::default();
+        parsed.must("status", true, "200", "RFC 6749 §5.1");
+        parsed.should("rotated", false, "no new refresh token", "RFC 6749 §6");
+        parsed.info("format", "opaque", "RFC 6749 §1.4");
+        assert!(parsed.ok());
+        assert_eq!(parsed.warnings(), 1);
+    }
+
+    #[test]
+    fn a_failed_must_fails_the_response() {
+        let mut parsed = Parsed::default();
+        parsed.should("rotated", true, "rotated", "RFC 6749 §6");
+        parsed.must(
+            "state is the one sent",
+            false,
+            "got \"x\"",
+            "RFC 6749 §10.12",
+        );
+        assert!(!parsed.ok());
+        assert_eq!(parsed.warnings(), 0);
     }
 }

@@ -11,8 +11,9 @@ use super::{AsEndpoint, Parsed, Staged, StepError, arg, authenticated_post};
 use crate::RelyingParty;
 use crate::session::{SentAs, Session};
 
-/// The prefix of request_uri values from a PAR endpoint (RFC 9126 §2.2).
-const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// The longest request_uri lifetime the RP takes without a warning, seconds
+/// (RFC 9126 §2.2 suggests 5 to 600).
+const MAX_SHORT_LIFETIME: i64 = 600;
 
 pub fn request(
     rp: &RelyingParty,
@@ -51,7 +52,7 @@ pub fn request(
 
 /// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
 pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged: &mut Staged) {
-    parsed.check(
+    parsed.must(
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -61,19 +62,79 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
         .get("request_uri")
         .and_then(Value::as_str)
         .unwrap_or("");
-    parsed.check(
-        "request_uri is a PAR URN",
-        uri.starts_with(PREFIX),
+    // RFC 9126 §2.2: request_uri is REQUIRED; its format is the AS's
+    // choice (a URN is only an example), so only its presence is checked.
+    parsed.must(
+        "request_uri is issued",
+        !uri.is_empty(),
         uri.to_owned(),
         "RFC 9126 §2.2",
     );
+    // expires_in is REQUIRED, a positive integer; a short lifetime is
+    // advice (RFC 9126 §2.2 "5 to 600 seconds", §7.2): a warning only.
     let expires_in = body.get("expires_in").and_then(Value::as_i64);
-    parsed.check(
-        "expires_in is short and positive",
-        expires_in.is_some_and(|e| e > 0 && e <= 600),
+    parsed.must(
+        "expires_in is a positive number of seconds",
+        expires_in.is_some_and(|e| e > 0),
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
         "RFC 9126 §2.2",
     );
+    if let Some(e) = expires_in.filter(|e| *e > 0) {
+        parsed.should(
+            "the request_uri is short-lived",
+            e <= MAX_SHORT_LIFETIME,
+            format!("{e} s (at most {MAX_SHORT_LIFETIME} s advised)"),
+            "RFC 9126 §2.2",
+        );
+    }
     super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
     staged.pushed_request_uri = Some(uri.to_owned());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap as Map;
+
+    fn answer(status: u16, body: Value) -> (HttpResponse, Value) {
+        let response = HttpResponse {
+            status,
+            headers: Map::from([("content-type".to_owned(), "application/json".to_owned())]),
+            body: body.to_string(),
+            location: None,
+        };
+        (response, body)
+    }
+
+    #[test]
+    fn a_long_lived_urn_uuid_request_uri_passes_with_a_warning() {
+        let (response, body) = answer(
+            201,
+            serde_json::json!({"request_uri": "urn:uuid:5e1d2a4c-0b7e-4d3c-9f51-2d7c4a1b8e90", "expires_in": 3600}),
+        );
+        let (mut parsed, mut staged) = (Parsed::default(), Staged::default());
+        verify(&response, body, &mut parsed, &mut staged);
+        assert!(parsed.ok(), "{:?}", parsed.checks);
+        assert_eq!(parsed.warnings(), 1);
+        let warned: Vec<_> = parsed.checks.iter().filter(|c| c.warned()).collect();
+        assert_eq!(warned[0].name, "the request_uri is short-lived");
+        assert_eq!(
+            staged.pushed_request_uri.as_deref(),
+            Some("urn:uuid:5e1d2a4c-0b7e-4d3c-9f51-2d7c4a1b8e90")
+        );
+    }
+
+    #[test]
+    fn a_missing_expires_in_fails_the_step() {
+        let (response, body) = answer(201, serde_json::json!({"request_uri": "urn:x"}));
+        let (mut parsed, mut staged) = (Parsed::default(), Staged::default());
+        verify(&response, body, &mut parsed, &mut staged);
+        assert!(!parsed.ok());
+        assert!(
+            parsed
+                .checks
+                .iter()
+                .any(|c| c.failed() && c.name == "expires_in is a positive number of seconds")
+        );
+    }
 }

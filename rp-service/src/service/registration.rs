@@ -125,7 +125,7 @@ pub fn verify(
     .filter(|(held, _)| *held)
     .map(|(_, what)| what)
     .collect::<Vec<_>>();
-    parsed.check(
+    parsed.must(
         "the session's client is not replaced",
         held.is_empty(),
         if held.is_empty() {
@@ -139,7 +139,7 @@ pub fn verify(
         },
         "RFC 6749 §4.1.3",
     );
-    parsed.check(
+    parsed.must(
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -153,14 +153,14 @@ pub fn verify(
                 .any(|k| k.get("d").is_some() || k.get("k").is_some() || k["kty"] == "oct")
         })
         .unwrap_or(false);
-    parsed.check(
+    parsed.must(
         "the registration published public keys only",
         !leaked,
         "no private member, no symmetric key in jwks",
         "RFC 7591 §2",
     );
     let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
-    parsed.check(
+    parsed.must(
         "client_id is issued",
         !client_id.is_empty(),
         client_id.to_owned(),
@@ -175,7 +175,7 @@ pub fn verify(
     // methods (none, private_key_jwt) need none, and one issued anyway is
     // merely unused.
     let needs_secret = method.starts_with("client_secret_");
-    parsed.check(
+    parsed.must(
         "client_secret is issued for a secret-based method",
         secret.is_some() || !needs_secret,
         format!(
@@ -190,7 +190,7 @@ pub fn verify(
     );
     if secret.is_some() {
         let expires = body.get("client_secret_expires_at").and_then(Value::as_i64);
-        parsed.check(
+        parsed.must(
             "client_secret_expires_at is given",
             expires.is_some(),
             expires.map_or("missing".into(), |e| {
@@ -203,7 +203,7 @@ pub fn verify(
             "RFC 7591 §3.2.1",
         );
     }
-    parsed.check(
+    parsed.should(
         "redirect_uris are registered as sent",
         body.get("redirect_uris") == sent.get("redirect_uris"),
         body.get("redirect_uris")
@@ -214,9 +214,8 @@ pub fn verify(
         .get("request_object_signing_alg")
         .and_then(Value::as_str)
     {
-        parsed.check(
+        parsed.info(
             "request objects are to be signed",
-            true,
             alg.to_owned(),
             "RFC 9101 §10.2",
         );

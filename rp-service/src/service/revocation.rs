@@ -19,7 +19,7 @@ pub fn request(
 /// RFC 7009 §2.2: 200 means revoked — or never valid. The session keeps
 /// the token, so that a later step can show the AS now calls it inactive.
 pub fn verify(pending: &Pending, response: &HttpResponse, parsed: &mut Parsed) {
-    parsed.check(
+    parsed.must(
         "HTTP status is 200: the token is no longer valid",
         response.status == 200,
         response.status.to_string(),

@@ -11,7 +11,7 @@ use oauth_core::token::{ACCESS_TOKEN_TYP, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_
 use serde_json::Value;
 
 use super::{
-    AsEndpoint, ClientService, Parsed, SeenJwt, Staged, StepError, arg, authenticated_post,
+    AsEndpoint, ClientService, Level, Parsed, SeenJwt, Staged, StepError, arg, authenticated_post,
 };
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
@@ -132,20 +132,20 @@ pub fn verify(
     staged: &mut Staged,
 ) {
     let header = |name: &str| response.headers.get(name).map(String::as_str);
-    parsed.check(
+    parsed.must(
         "HTTP status is 200",
         response.status == 200,
         response.status.to_string(),
         "RFC 6749 §5.1",
     );
-    parsed.check(
+    parsed.must(
         "Cache-Control is no-store",
         header("cache-control").is_some_and(|v| v.to_ascii_lowercase().contains("no-store")),
         header("cache-control").unwrap_or("absent"),
         "RFC 6749 §5.1",
     );
     let access_token = body.get("access_token").and_then(Value::as_str);
-    parsed.check(
+    parsed.must(
         "access_token is present",
         access_token.is_some_and(|t| !t.is_empty()),
         if access_token.is_some() {
@@ -157,7 +157,7 @@ pub fn verify(
     );
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
     if pending.dpop.is_some() {
-        parsed.check(
+        parsed.must(
             "token_type is DPoP",
             token_type.eq_ignore_ascii_case("dpop"),
             format!("{token_type:?}"),
@@ -167,7 +167,7 @@ pub fn verify(
             check_binding(token, key, parsed);
         }
     } else {
-        parsed.check(
+        parsed.must(
             "token_type is Bearer",
             token_type.eq_ignore_ascii_case("bearer"),
             format!("{token_type:?}"),
@@ -176,7 +176,7 @@ pub fn verify(
     }
     match body.get("expires_in") {
         Some(v) => {
-            parsed.check(
+            parsed.should(
                 "expires_in is a positive number of seconds",
                 v.as_i64().is_some_and(|n| n > 0),
                 v.to_string(),
@@ -184,9 +184,8 @@ pub fn verify(
             );
         }
         None => {
-            parsed.check(
+            parsed.info(
                 "expires_in is given",
-                true,
                 "absent (RECOMMENDED only)",
                 "RFC 6749 §5.1",
             );
@@ -213,7 +212,17 @@ pub fn verify(
     match pending.service {
         ClientService::RefreshToken => {
             let old = pending.params.get("refresh_token");
+            // RFC 9700 §2.2.2, §4.14.2: a public client's refresh token MUST
+            // be sender-constrained or rotated; for a confidential client,
+            // or one bound by DPoP (RFC 9449 §5), rotation is a MAY (RFC
+            // 6749 §6) and its absence only a warning.
+            let level = if !pending.authenticated && pending.dpop.is_none() {
+                Level::Must
+            } else {
+                Level::Should
+            };
             parsed.check(
+                level,
                 "the refresh token was rotated",
                 refresh_token.is_some_and(|new| Some(new) != old),
                 match refresh_token {
@@ -221,14 +230,17 @@ pub fn verify(
                     Some(_) => "a new refresh token replaces the spent one",
                     None => "no new refresh token",
                 },
-                "RFC 9700 §4.14.2",
+                if level == Level::Must {
+                    "RFC 9700 §4.14.2 (a public client, not sender-constrained)"
+                } else {
+                    "RFC 9700 §4.14.2, RFC 6749 §6 (rotation is a MAY here)"
+                },
             );
         }
         ClientService::AccessToken => {
             if let Some(verifier) = pending.params.get("code_verifier") {
-                parsed.check(
+                parsed.info(
                     "the AS accepted the PKCE code_verifier",
-                    response.status == 200,
                     format!(
                         "{} characters, against the S256 challenge sent",
                         verifier.len()
@@ -242,7 +254,7 @@ pub fn verify(
                 .get("issued_token_type")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            parsed.check(
+            parsed.must(
                 "issued_token_type is an access token",
                 issued == TOKEN_TYPE_ACCESS_TOKEN,
                 format!("{issued:?}"),
@@ -271,7 +283,7 @@ pub fn verify(
             staged.identity = super::id_token::verify(rp, session, id_token, expect, parsed);
         }
         None if openid && pending.service == ClientService::AccessToken => {
-            parsed.check(
+            parsed.must(
                 "id_token is present",
                 false,
                 "missing, though openid was asked",
@@ -312,7 +324,7 @@ pub fn verify(
 fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mut Parsed) {
     match (original.map(Scope::parse), granted.map(Scope::parse)) {
         (Some(Ok(original)), Some(Ok(granted))) => {
-            parsed.check(
+            parsed.must(
                 "granted scope is within the original grant",
                 granted.is_subset_of(&original),
                 format!("granted \"{granted}\", originally \"{original}\""),
@@ -320,7 +332,7 @@ fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mu
             );
         }
         (Some(Ok(original)), None) => {
-            parsed.check(
+            parsed.must(
                 "granted scope is within the original grant",
                 true,
                 format!("the original grant, \"{original}\""),
@@ -340,10 +352,10 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
     let granted = body.get("scope").and_then(Value::as_str).map(Scope::parse);
     match (asked, granted) {
         (_, Some(Err(e))) => {
-            parsed.check("granted scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must("granted scope is well-formed", false, e, "RFC 6749 §3.3");
         }
         (Some(Ok(asked)), Some(Ok(granted))) => {
-            parsed.check(
+            parsed.should(
                 "granted scope is within the requested scope",
                 granted.is_subset_of(&asked),
                 format!("granted \"{granted}\", asked \"{asked}\""),
@@ -351,23 +363,21 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
             );
         }
         (Some(Ok(asked)), None) => {
-            parsed.check(
+            parsed.info(
                 "granted scope is the requested scope",
-                true,
                 format!("no scope in the response: {asked} as asked"),
                 "RFC 6749 §5.1",
             );
         }
         (None, Some(Ok(granted))) => {
-            parsed.check(
+            parsed.info(
                 "granted scope is named",
-                true,
                 format!("default scope \"{granted}\""),
                 "RFC 6749 §3.3",
             );
         }
         (Some(Err(e)), _) => {
-            parsed.check("requested scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must("requested scope is well-formed", false, e, "RFC 6749 §3.3");
         }
         (None, None) => {}
     }
@@ -377,9 +387,8 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
 /// (RFC 9068 §4) when the profile asks for it.
 fn inspect_access_token(rp: &RelyingParty, session: &Session, token: &str, parsed: &mut Parsed) {
     let Ok(decoded) = jose::decode_unverified(token) else {
-        parsed.check(
+        parsed.info(
             "access token format",
-            true,
             "opaque (not a JWT): only the AS can tell what it means",
             "RFC 6749 §1.4",
         );
@@ -391,6 +400,23 @@ fn inspect_access_token(rp: &RelyingParty, session: &Session, token: &str, parse
         &decoded,
         "decoded only: an access token is for the resource server to verify (RFC 9068 §4)",
     );
+    // RFC 9068 applies to tokens that declare its profile (§2.1 typ
+    // at+jwt); any other JWT is, to the client, as opaque as a random
+    // string (RFC 6749 §1.4): shown, not judged.
+    let typ = decoded
+        .header
+        .get("typ")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !is_at_jwt(typ) {
+        parsed.info(
+            "access token format",
+            format!("a JWT with typ {typ:?}: decoded only, not an RFC 9068 JWT"),
+            "RFC 9068 §2.1, RFC 6749 §1.4",
+        );
+        parsed.jwts.push(seen);
+        return;
+    }
     if session.profile.verify_access_token {
         verify_access_token(rp, session, token, &decoded.header, &mut seen, parsed);
     }
@@ -406,15 +432,14 @@ fn verify_access_token(
     parsed: &mut Parsed,
 ) {
     let typ = header.get("typ").and_then(Value::as_str).unwrap_or("");
-    parsed.check(
+    parsed.must(
         "access token typ is at+jwt",
-        typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
-            || typ.eq_ignore_ascii_case("application/at+jwt"),
+        is_at_jwt(typ),
         format!("{typ:?}"),
         "RFC 9068 §4",
     );
     let Some(jwks) = &session.jwks else {
-        parsed.check(
+        parsed.must(
             "access token signature verifies",
             false,
             "the session holds no AS keys: run the jwks step first",
@@ -426,7 +451,7 @@ fn verify_access_token(
     let verified = match jose::verify(token, jwks, &AS_ALGORITHMS) {
         Ok(v) => v,
         Err(e) => {
-            parsed.check(
+            parsed.must(
                 "access token signature verifies",
                 false,
                 e.to_string(),
@@ -438,7 +463,7 @@ fn verify_access_token(
     };
     let kid = verified.kid.as_deref().unwrap_or("(no kid)");
     let alg = jose::alg_name(verified.alg);
-    parsed.check(
+    parsed.must(
         "access token signature verifies",
         true,
         format!("{alg} with AS key {kid}"),
@@ -449,7 +474,7 @@ fn verify_access_token(
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
     let expected_issuer = super::issuer(rp, session);
-    parsed.check(
+    parsed.must(
         "iss is the AS",
         text("iss") == expected_issuer,
         format!("{:?}", text("iss")),
@@ -457,7 +482,7 @@ fn verify_access_token(
     );
     let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
-    parsed.check(
+    parsed.must(
         "exp is in the future",
         exp.is_some_and(|e| e > now),
         match exp {
@@ -469,7 +494,7 @@ fn verify_access_token(
     // RFC 7519 §4.1.5: not to be accepted before nbf.
     if let Some(v) = claims.get("nbf") {
         let nbf = v.as_i64();
-        parsed.check(
+        parsed.must(
             "nbf has passed",
             nbf.is_some_and(|n| n <= now + 60),
             match nbf {
@@ -480,7 +505,7 @@ fn verify_access_token(
             "RFC 7519 §4.1.5",
         );
     }
-    parsed.check(
+    parsed.must(
         "client_id is this client",
         text("client_id") == session.profile.client_id,
         format!("{:?}", text("client_id")),
@@ -488,16 +513,34 @@ fn verify_access_token(
     );
 }
 
+/// The RFC 9068 media type, with or without its `application/` prefix (§4).
+fn is_at_jwt(typ: &str) -> bool {
+    typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) || typ.eq_ignore_ascii_case("application/at+jwt")
+}
+
 /// RFC 9449 §6.1: a JWT access token bound to the proof's key names the
 /// key's thumbprint in `cnf.jkt` — stolen, it is useless without the key.
 fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, parsed: &mut Parsed) {
     let ours = jose::thumbprint(key.public_jwk()).unwrap_or_default();
-    let jkt = jose::decode_unverified(token)
-        .ok()
-        .and_then(|d| d.claims.get("cnf")?.get("jkt")?.as_str().map(str::to_owned));
+    let Ok(decoded) = jose::decode_unverified(token) else {
+        // RFC 9449 §6.2: an opaque token's binding is known to the AS only
+        // (introspection's cnf); the client cannot see it.
+        parsed.info(
+            "the access token is bound to our DPoP key",
+            "opaque token: only the AS (and introspection) can tell",
+            "RFC 9449 §6.2",
+        );
+        return;
+    };
+    let jkt = decoded
+        .claims
+        .get("cnf")
+        .and_then(|c| c.get("jkt"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     match jkt {
         Some(jkt) => {
-            parsed.check(
+            parsed.must(
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 jkt == ours,
                 jkt,
@@ -505,7 +548,7 @@ fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, parsed: &mut P
             );
         }
         None => {
-            parsed.check(
+            parsed.must(
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 false,
                 "no cnf.jkt in the token",

@@ -78,7 +78,7 @@ pub fn verify(
             .split(' ')
             .filter(|n| !n.is_empty() && body.get(*n).is_some())
             .collect();
-        parsed.check(
+        parsed.must(
             "claims beyond the client's scopes withheld",
             released.is_empty(),
             if released.is_empty() {
@@ -92,7 +92,7 @@ pub fn verify(
     let sub = body.get("sub").and_then(Value::as_str).unwrap_or("");
     match session.identity.as_ref().map(|i| i.sub.as_str()) {
         Some(expected) => {
-            parsed.check(
+            parsed.must(
                 "sub is the ID token's sub",
                 sub == expected,
                 format!("{sub:?}"),
@@ -100,7 +100,7 @@ pub fn verify(
             );
         }
         None => {
-            parsed.check(
+            parsed.must(
                 "sub is the ID token's sub",
                 false,
                 "no verified ID token in this session to compare with",

@@ -1,0 +1,275 @@
+//! The summary at the end of a run: per story its result, its checks
+//! passed / failed / warned and its time, then the totals; rendered as a
+//! text table, a JSON Lines object of its own kind, or a Markdown section.
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::render::Style;
+use crate::runner::{Outcome, StoryRecord};
+
+/// How a story ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum StoryResult {
+    Passed,
+    PassedWithWarnings {
+        warnings: usize,
+    },
+    /// An attack story whose every attack was refused (by the AS or the RP).
+    RefusedAsExpected,
+    /// `step` counts from 1; `service` names it (none when the story could
+    /// not start or stopped before the step was recorded).
+    FailedAtStep {
+        step: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorySummary {
+    pub story: String,
+    #[serde(flatten)]
+    pub result: StoryResult,
+    pub checks_passed: usize,
+    pub checks_failed: usize,
+    pub checks_warned: usize,
+    pub time_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub stories: usize,
+    pub passed: usize,
+    pub passed_with_warnings: usize,
+    pub refused_as_expected: usize,
+    pub failed: usize,
+    pub checks_passed: usize,
+    pub checks_failed: usize,
+    pub checks_warned: usize,
+    pub time_ms: u64,
+}
+
+/// The run's summary. `strict`: warnings count as failures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub stories: Vec<StorySummary>,
+    pub totals: Totals,
+    pub strict: bool,
+    /// Every story passed (with warnings allowed unless `strict`).
+    pub ok: bool,
+}
+
+impl StorySummary {
+    pub fn of(record: &StoryRecord) -> Self {
+        let count = |o: Outcome| {
+            record
+                .steps
+                .iter()
+                .flat_map(|s| &s.checks)
+                .filter(|c| c.outcome == o)
+                .count()
+        };
+        // A defence that held and an observation are checks that passed.
+        let checks_passed = count(Outcome::Passed) + count(Outcome::Info) + count(Outcome::Refused);
+        let attack = crate::catalog::ATTACKS
+            .iter()
+            .any(|a| a.name == record.story);
+        let result = if !record.ok {
+            let at = record.steps.iter().position(|s| !s.ok);
+            StoryResult::FailedAtStep {
+                step: at.unwrap_or(record.steps.len()) + 1,
+                service: at.map(|i| record.steps[i].service.clone()),
+            }
+        } else if attack {
+            StoryResult::RefusedAsExpected
+        } else if record.warnings > 0 {
+            StoryResult::PassedWithWarnings {
+                warnings: record.warnings,
+            }
+        } else {
+            StoryResult::Passed
+        };
+        Self {
+            story: record.story.clone(),
+            result,
+            checks_passed,
+            checks_failed: count(Outcome::Failed),
+            checks_warned: count(Outcome::Warning),
+            time_ms: u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Whether the story counts as passed (`strict`: without warnings).
+    pub fn passed(&self, strict: bool) -> bool {
+        match self.result {
+            StoryResult::FailedAtStep { .. } => false,
+            _ => !(strict && self.checks_warned > 0),
+        }
+    }
+
+    fn result_text(&self) -> String {
+        match &self.result {
+            StoryResult::Passed => "passed".into(),
+            StoryResult::PassedWithWarnings { warnings } => format!(
+                "passed with {warnings} warning{}",
+                if *warnings == 1 { "" } else { "s" }
+            ),
+            StoryResult::RefusedAsExpected if self.checks_warned > 0 => format!(
+                "refused as expected, {} warning{}",
+                self.checks_warned,
+                if self.checks_warned == 1 { "" } else { "s" }
+            ),
+            StoryResult::RefusedAsExpected => "refused as expected".into(),
+            StoryResult::FailedAtStep {
+                step,
+                service: Some(s),
+            } => format!("FAILED at step {step} ({s})"),
+            StoryResult::FailedAtStep {
+                step,
+                service: None,
+            } => format!("FAILED at step {step}"),
+        }
+    }
+}
+
+impl Summary {
+    pub fn new(records: &[StoryRecord], strict: bool) -> Self {
+        let stories: Vec<StorySummary> = records.iter().map(StorySummary::of).collect();
+        let mut totals = Totals {
+            stories: stories.len(),
+            ..Totals::default()
+        };
+        for s in &stories {
+            match s.result {
+                StoryResult::Passed => totals.passed += 1,
+                StoryResult::PassedWithWarnings { .. } => totals.passed_with_warnings += 1,
+                StoryResult::RefusedAsExpected => totals.refused_as_expected += 1,
+                StoryResult::FailedAtStep { .. } => totals.failed += 1,
+            }
+            totals.checks_passed += s.checks_passed;
+            totals.checks_failed += s.checks_failed;
+            totals.checks_warned += s.checks_warned;
+            totals.time_ms = totals.time_ms.saturating_add(s.time_ms);
+        }
+        let ok = stories.iter().all(|s| s.passed(strict));
+        Self {
+            stories,
+            totals,
+            strict,
+            ok,
+        }
+    }
+
+    /// The text table, then the totals.
+    pub fn text(&self, style: Style) -> String {
+        let width = self
+            .stories
+            .iter()
+            .map(|s| s.story.len())
+            .max()
+            .unwrap_or(0)
+            .max("story".len());
+        let results: Vec<String> = self.stories.iter().map(StorySummary::result_text).collect();
+        let rwidth = results
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
+            .max("result".len());
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", style.header("SUMMARY"));
+        let _ = writeln!(
+            out,
+            "{:width$}  {:rwidth$}  {:>6}  {:>6}  {:>6}  {:>8}",
+            "story", "result", "passed", "failed", "warned", "time"
+        );
+        for (s, result) in self.stories.iter().zip(&results) {
+            let padded = format!("{result:rwidth$}");
+            let painted = if !s.passed(false) {
+                style.failed(&padded)
+            } else if s.checks_warned > 0 {
+                style.warned(&padded)
+            } else {
+                style.passed(&padded)
+            };
+            let _ = writeln!(
+                out,
+                "{:width$}  {painted}  {:>6}  {:>6}  {:>6}  {:>6}ms",
+                s.story, s.checks_passed, s.checks_failed, s.checks_warned, s.time_ms
+            );
+        }
+        let t = &self.totals;
+        let _ = writeln!(
+            out,
+            "TOTAL {} stories: {} passed, {} passed with warnings, {} refused as expected, {} failed; checks {} passed, {} failed, {} warned; {} ms{}",
+            t.stories,
+            t.passed,
+            t.passed_with_warnings,
+            t.refused_as_expected,
+            t.failed,
+            t.checks_passed,
+            t.checks_failed,
+            t.checks_warned,
+            t.time_ms,
+            if self.strict && t.checks_warned > 0 {
+                " (--strict: warnings fail the run)"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+
+    /// The JSON Lines object closing a run: `{"summary": {...}}`.
+    pub fn json(&self) -> String {
+        serde_json::json!({ "summary": self }).to_string()
+    }
+
+    /// The Markdown section closing `index.md`.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from(
+            "\n## Summary\n\n| story | result | checks passed | failed | warned | time |\n|---|---|---|---|---|---|\n",
+        );
+        for s in &self.stories {
+            let mark = if !s.passed(false) {
+                "❌"
+            } else if s.checks_warned > 0 {
+                "⚠️"
+            } else {
+                "✅"
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {mark} {} | {} | {} | {} | {} ms |",
+                s.story,
+                s.result_text(),
+                s.checks_passed,
+                s.checks_failed,
+                s.checks_warned,
+                s.time_ms
+            );
+        }
+        let t = &self.totals;
+        let _ = writeln!(
+            out,
+            "\n**Total:** {} stories — {} passed, {} passed with warnings, {} refused as expected, {} failed; checks {} passed, {} failed, {} warned; {} ms.{}",
+            t.stories,
+            t.passed,
+            t.passed_with_warnings,
+            t.refused_as_expected,
+            t.failed,
+            t.checks_passed,
+            t.checks_failed,
+            t.checks_warned,
+            t.time_ms,
+            if self.strict {
+                " Run with `--strict`: warnings fail."
+            } else {
+                ""
+            }
+        );
+        out
+    }
+}
