@@ -175,3 +175,26 @@ async fn raw_basic_credentials_are_accepted_and_unknown_prompt_values_refused() 
         .into_inner();
     assert_eq!(redirect_params(&prompt)["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn every_story_passes_against_the_lenient_as_with_warnings_where_due() {
+    let services = lenient().await;
+    let clients =
+        e2e_tests::Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+            .await
+            .unwrap();
+    let mut warned = Vec::new();
+    for story in orchestrator::catalog::STORIES {
+        let record = orchestrator::runner::run_story(&clients, story).await;
+        assert!(record.ok, "{}: {:?}", story.name, record.error);
+        if record.warnings > 0 {
+            warned.push(story.name);
+        }
+    }
+    // No rotation and an hour-long request_uri are SHOULDs, not MUSTs:
+    // warnings, and the stories pass.
+    assert!(warned.contains(&"oauth2_token_refresh"), "{warned:?}");
+    assert!(warned.contains(&"oauth2_add_on_par"), "{warned:?}");
+    // Opaque access tokens are no warning: to a client they are opaque.
+    assert!(!warned.contains(&"oauth2_cc"), "{warned:?}");
+}
