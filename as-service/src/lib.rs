@@ -3,7 +3,9 @@
 //! - [`config`]: the validated configuration (clients, users, lifetimes).
 //! - [`keys`]: the signing key set, loaded from or written to a private JWKS file.
 //! - [`store`]: what the AS remembers (codes, grants, refresh tokens,
-//!   revocations) behind narrow async traits, with an in-memory implementation.
+//!   revocations, pushed requests, replay caches, registered clients,
+//!   throttles, opaque tokens) behind narrow async traits whose every
+//!   operation can fail; in memory, or in Redis shared by replicas.
 //! - [`tokens`]: minting and validating this server's access tokens.
 //! - [`discovery`]: the metadata document, built once from the configuration.
 //! - [`id_token`]: OpenID Connect ID tokens (OIDC Core §2) and the user's claims.
@@ -11,6 +13,7 @@
 //! - [`grant`]: one module per grant type the token endpoint serves.
 //! - [`client_authn`]: authenticating a client against its registration.
 //! - [`dpop`]: DPoP proof validation, replay cache and nonces (RFC 9449).
+//! - [`request_object`]: signed authorization requests (RFC 9101).
 //! - [`grpc`]: the only module that knows tonic: the `AuthorizationServer`
 //!   service, reflection, health, and [`run`].
 //!

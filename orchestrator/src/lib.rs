@@ -2,9 +2,13 @@
 //! (prepare a request, parse an answer) and the AS (the endpoint the RP
 //! names), and prints the transcript.
 //!
-//! - [`catalog`]: the stories as data.
+//! - [`catalog`]: the stories and the attack stories, as data.
 //! - [`runner`]: one story through both services, recorded step by step.
-//! - [`render`]: transcripts as text or JSON Lines.
+//! - [`attacker`]: what an attack story changes in an answer before the RP
+//!   reads it (a tampering browser or network, or a malicious AS).
+//! - [`render`]: transcripts as text, JSON Lines or Markdown (with a
+//!   sequence diagram), and the redaction of secrets.
+//! - [`bench`]: load through both services, or the token endpoint alone.
 //! - [`embedded`]: both services in-process on loopback.
 //! - [`summary`]: the table and totals closing a run; the exit status.
 //! - [`explain`]: a story's description, from the catalog and configurations.
