@@ -4,6 +4,7 @@
 //! - [`http`]: the HTTP message as it crosses the wire (method, URL, headers, body).
 //! - [`form`]: strict `application/x-www-form-urlencoded` parsing (RFC 6749 §3.1, §3.2).
 //! - [`error`]: the RFC error codes and the error response (RFC 6749 §5.2).
+//! - [`claims`]: the registered JWT claims (iss, aud, exp, nbf, iat), one verifier.
 //! - [`client_auth`]: client authentication by secret (RFC 6749 §2.3.1).
 //! - [`scope`]: scope syntax (RFC 6749 §3.3).
 //! - [`jose`]: signing keys, JWK sets, JWT signing and verification (RFC 7515, 7517, 7519, 7638).
@@ -15,6 +16,7 @@
 //! - [`clock`]: injected time, so expiry is tested without sleeping.
 //! - [`secret`]: a string whose `Debug` never shows it.
 
+pub mod claims;
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
