@@ -34,6 +34,9 @@ pub mod request_object;
 pub mod store;
 pub mod tokens;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 use std::sync::{Arc, PoisonError, RwLock};
 
 use oauth_core::clock::{SharedClock, SystemClock};

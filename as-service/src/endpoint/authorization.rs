@@ -229,3 +229,6 @@ fn redirect(
     }
     HttpResponse::redirect(url.to_string())
 }
+
+#[cfg(test)]
+mod tests;

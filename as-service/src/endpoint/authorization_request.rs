@@ -365,3 +365,6 @@ pub(crate) fn validate_pushed(
     validate_target(client, params)?;
     check(server, client, params).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests;

@@ -118,3 +118,6 @@ async fn refresh_token(
         "scope": grant.scope.to_string(),
     })))
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,3 +12,6 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         Err(e) => e.to_response(),
     }
 }
+
+#[cfg(test)]
+mod tests;

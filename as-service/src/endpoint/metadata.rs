@@ -18,3 +18,6 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 pub async fn provider_configuration(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     handle(server, request).await
 }
+
+#[cfg(test)]
+mod tests;

@@ -154,3 +154,6 @@ pub async fn take(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

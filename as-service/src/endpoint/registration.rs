@@ -324,3 +324,6 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -61,3 +61,6 @@ async fn revoke(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -130,3 +130,6 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     }
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests;

@@ -261,3 +261,6 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     tracing::info!(endpoint = "userinfo", client_id = %claims.client_id, "released claims");
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests;

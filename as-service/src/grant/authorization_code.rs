@@ -164,3 +164,6 @@ pub async fn grant(
         expires_at_most: None,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,3 +15,6 @@ pub fn grant(client: &Client, params: &Params) -> Result<Grant, OAuthError> {
         client_scope(client, params)?,
     ))
 }
+
+#[cfg(test)]
+mod tests;

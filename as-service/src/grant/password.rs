@@ -69,3 +69,6 @@ pub async fn grant(
         scope,
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -115,3 +115,6 @@ pub async fn grant(
         Rotation::Unknown => Err(OAuthError::invalid_grant("the refresh token is unknown")),
     }
 }
+
+#[cfg(test)]
+mod tests;

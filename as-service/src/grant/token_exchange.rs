@@ -119,3 +119,6 @@ pub async fn grant(
         expires_at_most: Some(subject.exp),
     })
 }
+
+#[cfg(test)]
+mod tests;

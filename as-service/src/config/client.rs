@@ -1,0 +1,312 @@
+//! Clients: their metadata validated, and what no client may do whatever
+//! its metadata says.
+use oauth_core::client_auth::AuthMethod;
+use oauth_core::jose::JwsAlgorithm;
+use oauth_core::scope::Scope;
+use oauth_core::secret::Secret;
+
+use super::file::{ClientFileConfig, TokenExchangeFileConfig};
+use super::registry::{AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, RESPONSE_TYPES, SubjectType};
+use super::{ConfigError, err};
+
+/// A registered client, validated. Serializable, so that a shared store
+/// can hold dynamically registered clients.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Client {
+    pub client_id: String,
+    pub secret: Option<ClientSecret>,
+    pub auth_methods: Vec<AuthMethod>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Scope,
+    pub default_scope: Scope,
+    pub access_token_lifetime: i64,
+    pub redirect_uris: Vec<String>,
+    pub response_types: Vec<String>,
+    pub require_pkce: bool,
+    pub audiences: Vec<String>,
+    pub subject_type: SubjectType,
+    /// The host pairwise subjects are computed for (OIDC Core §8.1).
+    pub sector: String,
+    pub id_token_alg: JwsAlgorithm,
+    /// When the client secret stops working; `None`: never.
+    pub secret_expires_at: Option<i64>,
+    /// The client's public keys.
+    pub jwks: Option<jsonwebtoken::jwk::JwkSet>,
+    /// Registered through the registration endpoint.
+    pub dynamic: bool,
+    /// The algorithm its request objects must use; `None`: ES256 or RS256.
+    pub request_object_alg: Option<JwsAlgorithm>,
+    pub require_par: bool,
+    /// Claims it may be given beyond those of its scopes.
+    #[serde(default)]
+    pub claims: Vec<String>,
+}
+
+impl Client {
+    /// A public client: it holds no secret and cannot authenticate (RFC 6749 §2.1).
+    pub fn is_public(&self) -> bool {
+        self.auth_methods == [AuthMethod::None]
+    }
+}
+
+/// What the server keeps of a client secret.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum ClientSecret {
+    /// From the configuration file, where it is written anyway.
+    Plain(Secret),
+    /// For registered clients: an HMAC-SHA256 of the secret the server
+    /// generated, under a server key, so the store never holds a usable
+    /// secret (a fast keyed hash suffices for 256-bit random secrets).
+    Hashed([u8; 32]),
+}
+
+/// What a client may do whatever its metadata says: client_credentials
+/// only for confidential clients (RFC 6749 §4.4); token exchange for public
+/// clients only where the configuration allows it (RFC 8693 §5).
+pub fn check_client_policy(
+    client: &Client,
+    token_exchange: &TokenExchangeFileConfig,
+) -> Result<(), String> {
+    if client.is_public() && client.grant_types.contains(&GrantType::ClientCredentials) {
+        return Err("client_credentials is for confidential clients only (RFC 6749 §4.4); a public client (auth method none) cannot use it".into());
+    }
+    if client.is_public()
+        && client.grant_types.contains(&GrantType::TokenExchange)
+        && !token_exchange.public_clients
+    {
+        return Err("token exchange is not offered to public clients here (token_exchange.public_clients is false)".into());
+    }
+    Ok(())
+}
+
+/// Validates a client's metadata, from the configuration file or from a
+/// registration request.
+pub fn validate_client(
+    c: ClientFileConfig,
+    default_audience: &[String],
+    default_lifetime: i64,
+) -> Result<Client, ConfigError> {
+    let id = c.client_id.clone();
+    if id.is_empty() {
+        return err("a client has an empty client_id");
+    }
+    let mut grant_types = Vec::new();
+    for g in &c.grant_types {
+        match GrantType::parse(g) {
+            Some(g) => grant_types.push(g),
+            None => return err(format!("client {id:?}: grant type {g:?} is not supported")),
+        }
+    }
+    if c.token_endpoint_auth_methods.is_empty() {
+        return err(format!(
+            "client {id:?}: token_endpoint_auth_methods is empty"
+        ));
+    }
+    for m in &c.token_endpoint_auth_methods {
+        if !AUTH_METHODS.contains(m) {
+            return err(format!("client {id:?}: auth method {m} is not supported"));
+        }
+    }
+    let public = c.token_endpoint_auth_methods == [AuthMethod::None];
+    if c.token_endpoint_auth_methods.contains(&AuthMethod::None) && !public {
+        return err(format!(
+            "client {id:?}: \"none\" cannot be mixed with secret methods"
+        ));
+    }
+    let secret_methods = c.token_endpoint_auth_methods.iter().any(|m| {
+        matches!(
+            m,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
+    });
+    if c.token_endpoint_auth_methods
+        .contains(&AuthMethod::PrivateKeyJwt)
+        && c.jwks.is_none()
+    {
+        return err(format!(
+            "client {id:?}: private_key_jwt needs the client's jwks"
+        ));
+    }
+    match (&c.client_secret, public) {
+        (Some(_), true) => {
+            return err(format!(
+                "client {id:?}: a public client (auth method none) has no secret"
+            ));
+        }
+        (None, false) if secret_methods => {
+            return err(format!(
+                "client {id:?}: its auth methods need a client_secret"
+            ));
+        }
+        (Some(s), false) if s.expose().is_empty() => {
+            return err(format!("client {id:?}: the client_secret is empty"));
+        }
+        _ => {}
+    }
+    for rt in &c.response_types {
+        if !RESPONSE_TYPES.contains(&rt.as_str()) {
+            return err(format!(
+                "client {id:?}: response type {rt:?} is not supported"
+            ));
+        }
+    }
+    // OIDC Registration §2: response types and grant types must agree.
+    for rt in &c.response_types {
+        if rt.split(' ').any(|t| t == "code")
+            && !grant_types.contains(&GrantType::AuthorizationCode)
+        {
+            return err(format!(
+                "client {id:?}: response type {rt:?} needs the authorization_code grant"
+            ));
+        }
+        if rt.split(' ').any(|t| t == "id_token") && !grant_types.contains(&GrantType::Implicit) {
+            return err(format!(
+                "client {id:?}: response type {rt:?} needs the implicit grant"
+            ));
+        }
+    }
+    if grant_types.contains(&GrantType::Implicit) && c.redirect_uris.is_empty() {
+        return err(format!(
+            "client {id:?}: the implicit grant needs redirect_uris"
+        ));
+    }
+    if grant_types.contains(&GrantType::AuthorizationCode) && c.redirect_uris.is_empty() {
+        return err(format!(
+            "client {id:?}: the authorization_code grant needs redirect_uris"
+        ));
+    }
+    for uri in &c.redirect_uris {
+        // RFC 6749 §3.1.2: absolute, no fragment.
+        let parsed = url::Url::parse(uri)
+            .map_err(|e| ConfigError(format!("client {id:?}: redirect URI {uri:?}: {e}")))?;
+        if parsed.fragment().is_some() {
+            return err(format!(
+                "client {id:?}: redirect URI {uri:?} has a fragment"
+            ));
+        }
+        // RFC 9700 §2.6: no plain http, but to the user's own machine
+        // (RFC 8252 §7.3); a private-use scheme (RFC 8252 §7.1) is fine.
+        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        if parsed.scheme() == "http" && !loopback {
+            return err(format!(
+                "client {id:?}: redirect URI {uri:?} uses http; use https (http only on loopback)"
+            ));
+        }
+    }
+    let subject_type = match c.subject_type.as_deref() {
+        None | Some("public") => SubjectType::Public,
+        Some("pairwise") => SubjectType::Pairwise,
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: subject_type {other:?}: use public or pairwise"
+            ));
+        }
+    };
+    // OIDC Core §8.1: the sector is the host of the redirect URIs, which
+    // must then all share it (no sector_identifier_uri is fetched here).
+    let hosts: std::collections::BTreeSet<String> = c
+        .redirect_uris
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
+        .collect();
+    if subject_type == SubjectType::Pairwise && hosts.len() != 1 {
+        return err(format!(
+            "client {id:?}: pairwise subjects need redirect URIs on a single host"
+        ));
+    }
+    let sector = hosts.into_iter().next().unwrap_or_else(|| id.clone());
+    let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+        None | Some("RS256") => JwsAlgorithm::RS256,
+        Some("ES256") => JwsAlgorithm::ES256,
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: id_token_signed_response_alg {other:?}: use RS256 or ES256"
+            ));
+        }
+    };
+    let request_object_alg = match c.request_object_signing_alg.as_deref() {
+        None => None,
+        Some(alg) if CLIENT_JWT_ALGS.contains(&alg) => alg.parse().ok(),
+        Some(other) => {
+            return err(format!(
+                "client {id:?}: request_object_signing_alg {other:?}: use ES256 or RS256"
+            ));
+        }
+    };
+    let jwks = match &c.jwks {
+        None => None,
+        Some(value) => {
+            Some(public_jwks(value).map_err(|e| ConfigError(format!("client {id:?}: jwks: {e}")))?)
+        }
+    };
+    let scopes = Scope::parse(&c.scopes.join(" "))
+        .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+    let default_scope = match &c.default_scope {
+        Some(list) => {
+            let s = Scope::parse(&list.join(" "))
+                .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+            if !s.is_subset_of(&scopes) {
+                return err(format!("client {id:?}: default_scope exceeds scopes"));
+            }
+            s
+        }
+        None => scopes.clone(),
+    };
+    let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
+    if access_token_lifetime <= 0 {
+        return err(format!(
+            "client {id:?}: access_token_lifetime must be positive"
+        ));
+    }
+    Ok(Client {
+        client_id: c.client_id,
+        secret: c.client_secret.map(ClientSecret::Plain),
+        auth_methods: c.token_endpoint_auth_methods,
+        grant_types,
+        scopes,
+        default_scope,
+        access_token_lifetime,
+        redirect_uris: c.redirect_uris,
+        response_types: c.response_types,
+        require_pkce: c.require_pkce || public,
+        audiences: c.audiences.unwrap_or_else(|| default_audience.to_vec()),
+        subject_type,
+        sector,
+        id_token_alg,
+        secret_expires_at: None,
+        jwks,
+        dynamic: false,
+        request_object_alg,
+        require_par: c.require_pushed_authorization_requests,
+        claims: c.claims,
+    })
+}
+
+/// A client's JWK set: public keys only. A private member or a symmetric
+/// key would put a secret where anyone may read it (RFC 7517 §5,
+/// RFC 7591 §2), so either refuses the whole set.
+pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+    const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+    let keys = value
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("not a JWK set: no keys array")?;
+    if keys.is_empty() {
+        return Err("the key set is empty".into());
+    }
+    for key in keys {
+        let kid = key
+            .get("kid")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?");
+        if key.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
+            return Err(format!(
+                "key {kid:?} is a symmetric (oct) key: never publish a secret"
+            ));
+        }
+        if let Some(member) = PRIVATE.iter().find(|m| key.get(**m).is_some()) {
+            return Err(format!("key {kid:?} carries the private member {member:?}"));
+        }
+    }
+    oauth_core::jose::parse_jwks(&value.to_string()).map_err(|e| e.to_string())
+}

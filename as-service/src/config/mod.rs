@@ -1,0 +1,328 @@
+//! Server configuration: a TOML file (deploy/as.toml is the default, built
+//! in), validated once at start so a request never meets a broken setting.
+//!
+//! `file` is the TOML schema with its defaults, `client` a client's
+//! metadata validated, `registry` what this server implements (grant types,
+//! algorithms, response types), `endpoints` the canonical endpoint URLs;
+//! this module turns a file into a [`Config`].
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use oauth_core::jose::JwsAlgorithm;
+use oauth_core::secret::Secret;
+
+mod client;
+mod endpoints;
+mod file;
+mod registry;
+
+pub use client::{Client, ClientSecret, check_client_policy, public_jwks, validate_client};
+pub use endpoints::{Endpoint, Endpoints};
+pub use file::{
+    AccessTokenFileConfig, AccessTokenFormat, AuthorizationFileConfig, ClientAuthFileConfig,
+    ClientFileConfig, DpopFileConfig, FileConfig, IdTokenFileConfig, ParFileConfig,
+    PasswordGrantFileConfig, RefreshTokenFileConfig, RegistrationFileConfig, RequestUriForm,
+    TokenExchangeFileConfig, UserFileConfig,
+};
+pub use registry::{
+    AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES, SubjectType,
+};
+
+/// The configuration every story needs, shipped in deploy/as.toml.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../deploy/as.toml");
+
+/// The lenient profile (`--lenient`), laid over a configuration: opaque
+/// access tokens, no refresh rotation, urn:uuid request URIs for an hour —
+/// what an AS that is not ours may well do.
+pub const LENIENT_OVERLAY: &str = include_str!("../../../deploy/as-lenient.toml");
+
+/// A resource owner.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub password: Secret,
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub issuer: String,
+    pub listen: Option<String>,
+    pub keys_file: Option<PathBuf>,
+    pub store: Option<String>,
+    pub access_token_alg: JwsAlgorithm,
+    pub access_token_lifetime: i64,
+    pub audience: Vec<String>,
+    pub access_token_format: AccessTokenFormat,
+    pub login_user: String,
+    pub login_acr: String,
+    pub code_lifetime: i64,
+    pub pkce_plain_allowed: bool,
+    pub max_outstanding_codes: usize,
+    pub max_claims_bytes: usize,
+    pub refresh_token_lifetime: i64,
+    pub refresh_token_rotation: bool,
+    pub id_token_lifetime: i64,
+    /// The server secret behind pairwise subjects, registered clients'
+    /// secret digests and DPoP nonces; `None`: derived from the key set.
+    pub pairwise_salt: Option<Secret>,
+    pub registration: RegistrationFileConfig,
+    pub par: ParFileConfig,
+    pub dpop: DpopFileConfig,
+    pub client_authentication: ClientAuthFileConfig,
+    pub password_grant: PasswordGrantFileConfig,
+    pub token_exchange: TokenExchangeFileConfig,
+    /// The canonical URL of every endpoint, derived from the issuer.
+    pub endpoints: Endpoints,
+    pub clients: BTreeMap<String, Arc<Client>>,
+    pub users: BTreeMap<String, User>,
+}
+
+/// A configuration that cannot be served, with what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+pub(crate) fn err<T>(msg: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(msg.into()))
+}
+
+impl Config {
+    /// The longest a token this server signs stays valid, seconds: how long
+    /// a retired signing key must stay published (key rotation).
+    pub fn longest_signed_lifetime(&self) -> i64 {
+        self.clients
+            .values()
+            .map(|c| c.access_token_lifetime)
+            .chain([
+                self.access_token_lifetime,
+                self.id_token_lifetime,
+                self.registration.access_token_lifetime,
+            ])
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The built-in default configuration.
+    pub fn default_config() -> Result<Self, ConfigError> {
+        Self::from_toml(DEFAULT_CONFIG)
+    }
+
+    /// The built-in configuration with the lenient profile over it.
+    pub fn lenient_config() -> Result<Self, ConfigError> {
+        Self::from_toml_with_overlay(DEFAULT_CONFIG, LENIENT_OVERLAY)
+    }
+
+    /// A configuration with another laid over it: tables merge, values of
+    /// the overlay replace the base's.
+    pub fn from_toml_with_overlay(base: &str, overlay: &str) -> Result<Self, ConfigError> {
+        let mut merged: toml::Table =
+            toml::from_str(base).map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        let overlay: toml::Table =
+            toml::from_str(overlay).map_err(|e| ConfigError(format!("overlay: {e}")))?;
+        merge_tables(&mut merged, overlay);
+        let file: FileConfig = merged
+            .try_into()
+            .map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_file_config(file)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let file: FileConfig =
+            toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_file_config(file)
+    }
+
+    pub fn from_file_config(file: FileConfig) -> Result<Self, ConfigError> {
+        let issuer = validate_issuer(&file.issuer)?;
+        let access_token_alg = match file.access_token.signing_alg.as_str() {
+            "ES256" => JwsAlgorithm::ES256,
+            "RS256" => JwsAlgorithm::RS256,
+            other => {
+                return err(format!(
+                    "access_token.signing_alg {other:?}: use ES256 or RS256"
+                ));
+            }
+        };
+        if file.access_token.lifetime <= 0 {
+            return err("access_token.lifetime must be positive");
+        }
+        if file.access_token.audience.is_empty() {
+            return err("access_token.audience must name at least one audience");
+        }
+        if file.authorization.code_lifetime <= 0 || file.refresh_token.lifetime <= 0 {
+            return err("code and refresh token lifetimes must be positive");
+        }
+        if !file.users.contains_key(&file.authorization.user) {
+            return err(format!(
+                "authorization.user {:?} is not a configured user",
+                file.authorization.user
+            ));
+        }
+        if file.client_authentication.assertion_max_lifetime <= 0
+            || file.password_grant.failure_window <= 0
+            || file.registration.unused_lifetime <= 0
+        {
+            return err(
+                "client_authentication.assertion_max_lifetime, password_grant.failure_window and registration.unused_lifetime must be positive",
+            );
+        }
+        if file.authorization.max_outstanding_codes == 0 || file.authorization.max_claims_bytes == 0
+        {
+            return err(
+                "authorization.max_outstanding_codes and max_claims_bytes must be positive",
+            );
+        }
+        for g in &file.registration.grant_types {
+            if GrantType::parse(g).is_none() {
+                return err(format!(
+                    "registration.grant_types: {g:?} is not a supported grant type"
+                ));
+            }
+        }
+        let mut clients = BTreeMap::new();
+        for c in file.clients {
+            let client =
+                validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
+            if clients.contains_key(&client.client_id) {
+                return err(format!("client {:?} is configured twice", client.client_id));
+            }
+            check_client_policy(&client, &file.token_exchange)
+                .map_err(|e| ConfigError(format!("client {:?}: {e}", client.client_id)))?;
+            // RFC 9700 §4.15.1: a client's `sub` (client_credentials) must
+            // never be mistaken for a user's.
+            if file.users.contains_key(&client.client_id) {
+                return err(format!(
+                    "client {:?} has the name of a user; client ids and user names must differ",
+                    client.client_id
+                ));
+            }
+            clients.insert(client.client_id.clone(), Arc::new(client));
+        }
+        let users = file
+            .users
+            .into_iter()
+            .map(|(name, u)| {
+                (
+                    name,
+                    User {
+                        password: u.password,
+                        claims: u.claims,
+                    },
+                )
+            })
+            .collect();
+        let endpoints = Endpoints::new(&issuer)?;
+        Ok(Self {
+            endpoints,
+            issuer,
+            listen: file.listen,
+            keys_file: file.keys_file,
+            store: file.store,
+            access_token_alg,
+            access_token_lifetime: file.access_token.lifetime,
+            audience: file.access_token.audience,
+            access_token_format: file.access_token.format,
+            login_user: file.authorization.user,
+            login_acr: file.authorization.acr,
+            code_lifetime: file.authorization.code_lifetime,
+            pkce_plain_allowed: file.authorization.pkce_plain_allowed,
+            max_outstanding_codes: file.authorization.max_outstanding_codes,
+            max_claims_bytes: file.authorization.max_claims_bytes,
+            refresh_token_lifetime: file.refresh_token.lifetime,
+            refresh_token_rotation: file.refresh_token.rotate,
+            id_token_lifetime: file.id_token.lifetime,
+            pairwise_salt: file.id_token.pairwise_salt,
+            registration: file.registration,
+            par: file.par,
+            dpop: file.dpop,
+            client_authentication: file.client_authentication,
+            password_grant: file.password_grant,
+            token_exchange: file.token_exchange,
+            clients,
+            users,
+        })
+    }
+
+    /// Replaces the issuer (flag or environment), validating it; the
+    /// endpoint URLs follow.
+    pub fn set_issuer(&mut self, issuer: &str) -> Result<(), ConfigError> {
+        let issuer = validate_issuer(issuer)?;
+        self.endpoints = Endpoints::new(&issuer)?;
+        self.issuer = issuer;
+        Ok(())
+    }
+}
+
+fn merge_tables(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(into)), toml::Value::Table(from)) => merge_tables(into, from),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// RFC 8414 §2: an https URL with no query or fragment. Plain http is
+/// accepted for loopback hosts only, for local testing.
+fn validate_issuer(issuer: &str) -> Result<String, ConfigError> {
+    let url =
+        url::Url::parse(issuer).map_err(|e| ConfigError(format!("issuer {issuer:?}: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return err(format!("issuer {issuer:?} must be an https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return err(format!("issuer {issuer:?} must have no query or fragment"));
+    }
+    Ok(issuer.to_owned())
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_is_valid() {
+        let c = Config::default_config().unwrap();
+        assert_eq!(c.issuer, "https://example.com/");
+        let client = &c.clients["client_1"];
+        assert_eq!(client.default_scope.to_string(), "resourceA");
+        assert!(c.users["diana"].password.matches("krall"));
+        assert_eq!(c.users["diana"].claims["address"]["locality"], "Umeå");
+    }
+
+    #[test]
+    fn refuses_unknown_grant_types_and_fields() {
+        let bad = DEFAULT_CONFIG.replace(
+            "grant_types = [\"client_credentials\", \"password\"]",
+            "grant_types = [\"implicit_magic\"]",
+        );
+        assert!(
+            Config::from_toml(&bad)
+                .unwrap_err()
+                .0
+                .contains("implicit_magic")
+        );
+        let typo = format!("issuers = 1\n{DEFAULT_CONFIG}");
+        assert!(Config::from_toml(&typo).is_err());
+    }
+
+    #[test]
+    fn refuses_a_plain_http_issuer_off_loopback() {
+        let mut c = Config::default_config().unwrap();
+        assert!(c.set_issuer("http://example.com/").is_err());
+        assert!(c.set_issuer("http://127.0.0.1:8080/").is_ok());
+        assert!(c.set_issuer("https://example.com/?x=1").is_err());
+    }
+}

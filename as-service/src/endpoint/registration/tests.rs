@@ -1,0 +1,68 @@
+use oauth_core::http::HttpRequest;
+use serde_json::json;
+
+use crate::config::Endpoint;
+use crate::test_support::*;
+
+use super::handle;
+
+fn register(server: &crate::AuthServer, metadata: &serde_json::Value) -> HttpRequest {
+    HttpRequest::new(
+        "POST",
+        &url(server, Endpoint::Registration),
+        [("Content-Type", "application/json")],
+        metadata.to_string(),
+    )
+    .unwrap()
+}
+
+/// RFC 7591 §3.2.1: a registered client gets an id and a secret.
+#[tokio::test]
+async fn registers_a_client() {
+    let server = server();
+    let request = register(
+        &server,
+        &json!({ "redirect_uris": ["https://rp.example.org/cb"] }),
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let body = json(&response);
+    assert!(body["client_id"].is_string());
+    assert!(body["client_secret"].is_string());
+}
+
+/// RFC 7591 §2, RFC 7517 §5: a jwks with a private member is refused.
+#[tokio::test]
+async fn refuses_a_private_key_in_jwks() {
+    let server = server();
+    let key = json!({
+        "kty": "EC", "crv": "P-256", "kid": "k",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+        "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"
+    });
+    let request = register(
+        &server,
+        &json!({
+            "redirect_uris": ["https://rp.example.org/cb"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": { "keys": [key] }
+        }),
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_client_metadata");
+}
+
+/// RFC 7591 §3.2.2: a redirect URI with a fragment is invalid_redirect_uri.
+#[tokio::test]
+async fn refuses_a_redirect_uri_with_a_fragment() {
+    let server = server();
+    let request = register(
+        &server,
+        &json!({ "redirect_uris": ["https://rp.example.org/cb#x"] }),
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_redirect_uri");
+}

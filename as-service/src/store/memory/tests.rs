@@ -1,0 +1,181 @@
+use oauth_core::scope::Scope;
+
+use super::*;
+
+fn code(expires_at: i64) -> CodeGrant {
+    CodeGrant {
+        client_id: "client".into(),
+        redirect_uri: "https://example.com/cb".into(),
+        redirect_uri_sent: true,
+        scope: Scope::parse("foobar").unwrap(),
+        subject: "diana".into(),
+        user: "diana".into(),
+        auth_time: 0,
+        acr: None,
+        nonce: None,
+        claims: None,
+        code_challenge: None,
+        dpop_jkt: None,
+        expires_at,
+    }
+}
+
+fn grant(id: &str) -> GrantRecord {
+    GrantRecord {
+        grant_id: id.into(),
+        client_id: "client".into(),
+        subject: "diana".into(),
+        user: "diana".into(),
+        scope: Scope::parse("foobar").unwrap(),
+        claims: None,
+        auth_time: 0,
+        acr: None,
+        expires_at: 1000,
+        revoked: false,
+    }
+}
+
+#[tokio::test]
+async fn a_code_is_taken_once_and_its_replay_revokes_the_grant() {
+    let store = MemoryStore::new();
+    assert!(store.put_code("c".into(), code(100), 10, 0).await.unwrap());
+    assert!(matches!(
+        store.take_code("c", "g1").await.unwrap(),
+        CodeTake::Fresh(_)
+    ));
+    store.put_grant(grant("g1")).await.unwrap();
+    assert_eq!(
+        store.take_code("c", "g2").await.unwrap(),
+        CodeTake::Replayed {
+            grant_id: "g1".into()
+        }
+    );
+    assert!(store.grant("g1").await.unwrap().unwrap().revoked);
+    assert_eq!(
+        store.take_code("nope", "g3").await.unwrap(),
+        CodeTake::Unknown
+    );
+}
+
+#[tokio::test]
+async fn rotation_spends_the_old_token_and_reuse_revokes_the_family() {
+    let store = MemoryStore::new();
+    store.put_grant(grant("g")).await.unwrap();
+    store
+        .put_refresh(
+            "r1".into(),
+            RefreshRecord {
+                grant_id: "g".into(),
+                expires_at: 500,
+                rotated: false,
+                jkt: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .rotate_refresh("r1", "r2".into(), 600, 10, None)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+    assert!(matches!(
+        store
+            .rotate_refresh("r2", "r3".into(), 600, 10, None)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+    // r1 again: reuse.
+    assert_eq!(
+        store
+            .rotate_refresh("r1", "r4".into(), 600, 10, None)
+            .await
+            .unwrap(),
+        Rotation::Reused {
+            grant_id: "g".into()
+        }
+    );
+    // The newest token of the family is dead too.
+    assert_eq!(
+        store
+            .rotate_refresh("r3", "r5".into(), 600, 10, None)
+            .await
+            .unwrap(),
+        Rotation::Revoked
+    );
+}
+
+#[tokio::test]
+async fn expired_refresh_tokens_are_refused_and_purged() {
+    let store = MemoryStore::new();
+    store.put_grant(grant("g")).await.unwrap();
+    store
+        .put_refresh(
+            "r".into(),
+            RefreshRecord {
+                grant_id: "g".into(),
+                expires_at: 50,
+                rotated: false,
+                jkt: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .rotate_refresh("r", "r2".into(), 600, 50, None)
+            .await
+            .unwrap(),
+        Rotation::Expired
+    );
+    store.purge_expired(60).await;
+    assert!(store.refresh("r").await.unwrap().is_none());
+    assert_eq!(store.grant_count(), 1);
+    store.purge_expired(2000).await;
+    assert_eq!(store.grant_count(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_takes_of_one_code_yield_exactly_one_fresh() {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    assert!(store.put_code("c".into(), code(100), 10, 0).await.unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.take_code("c", &format!("g{i}")).await.unwrap()
+        }));
+    }
+    let mut fresh = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), CodeTake::Fresh(_)) {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1);
+}
+
+#[tokio::test]
+async fn a_client_with_max_outstanding_codes_gets_no_more_until_one_is_taken_or_expires() {
+    let store = MemoryStore::new();
+    assert!(store.put_code("a".into(), code(100), 2, 0).await.unwrap());
+    assert!(store.put_code("b".into(), code(100), 2, 0).await.unwrap());
+    assert!(!store.put_code("c".into(), code(100), 2, 0).await.unwrap());
+    store.take_code("a", "g").await.unwrap();
+    assert!(store.put_code("c".into(), code(100), 2, 0).await.unwrap());
+    assert!(!store.put_code("d".into(), code(200), 2, 50).await.unwrap());
+    // Past the first codes' expiry they no longer count.
+    assert!(store.put_code("d".into(), code(200), 2, 150).await.unwrap());
+}
+
+#[tokio::test]
+async fn throttle_counters_restart_when_their_window_ends() {
+    let store = MemoryStore::new();
+    assert_eq!(store.hit("k", 100, 0).await.unwrap(), (1, 100));
+    assert_eq!(store.hit("k", 150, 50).await.unwrap(), (2, 100));
+    assert_eq!(store.count("k", 99).await.unwrap(), (2, 100));
+    assert_eq!(store.count("k", 100).await.unwrap(), (0, 100));
+    assert_eq!(store.hit("k", 300, 100).await.unwrap(), (1, 300));
+}
