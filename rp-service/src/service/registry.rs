@@ -69,6 +69,12 @@ pub enum ClientService {
     PushedAuthorization,
 }
 
+impl std::fmt::Display for ClientService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl ClientService {
     pub const ALL: [ClientService; 14] = [
         Self::PushedAuthorization,
