@@ -3,6 +3,13 @@
 //! endpoint it needs) with optional arguments. The runner, `list` and the
 //! transcripts all read this one table.
 
+use oauth_core::error::ErrorCode;
+use rp_service::service::registry::ClientService;
+
+/// Short names for the catalog's tables.
+use ClientService as S;
+use ErrorCode as E;
+
 /// One usage story.
 #[derive(Debug)]
 pub struct Story {
@@ -21,11 +28,12 @@ pub struct Story {
 /// One step: a client service of the RP and its arguments.
 #[derive(Debug)]
 pub struct Step {
-    pub service: &'static str,
+    /// The RP's client service this step asks for.
+    pub service: ClientService,
     pub args: &'static [(&'static str, &'static str)],
     /// The OAuth error the AS must answer this step with (an attack it
     /// refuses); `None`: the AS must not refuse.
-    pub expect_error: Option<&'static str>,
+    pub expect_error: Option<ErrorCode>,
     /// The RP check that must fail on this step's answer (an attack the
     /// RP refuses).
     pub expect_refusal: Option<&'static str>,
@@ -80,11 +88,11 @@ pub enum Forge {
     Crit,
 }
 
-const fn step(service: &'static str) -> Step {
+const fn step(service: ClientService) -> Step {
     step_with(service, &[])
 }
 
-const fn step_with(service: &'static str, args: &'static [(&'static str, &'static str)]) -> Step {
+const fn step_with(service: ClientService, args: &'static [(&'static str, &'static str)]) -> Step {
     Step {
         service,
         args,
@@ -96,9 +104,9 @@ const fn step_with(service: &'static str, args: &'static [(&'static str, &'stati
 
 /// An attack step the AS must refuse with `error`.
 const fn refused(
-    service: &'static str,
+    service: ClientService,
     args: &'static [(&'static str, &'static str)],
-    error: &'static str,
+    error: ErrorCode,
 ) -> Step {
     Step {
         service,
@@ -111,7 +119,7 @@ const fn refused(
 
 /// An attack step whose tampered answer the RP must refuse by failing `check`.
 const fn rp_refuses(
-    service: &'static str,
+    service: ClientService,
     args: &'static [(&'static str, &'static str)],
     tamper: Tamper,
     check: &'static str,
@@ -128,7 +136,7 @@ const fn rp_refuses(
 /// A step whose answer the attacker changes, the RP being expected to
 /// accept it (a malicious AS's own key set: the RP cannot tell).
 const fn tampered(
-    service: &'static str,
+    service: ClientService,
     args: &'static [(&'static str, &'static str)],
     tamper: Tamper,
 ) -> Step {
@@ -148,7 +156,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 6749 §4.4",
         summary: "client authentication alone (client_secret_basic) buys a JWT access token, scope resourceA",
         profile: "client_1",
-        steps: &[step("jwks"), step("client_credentials")],
+        steps: &[step(S::Jwks), step(S::ClientCredentials)],
     },
     Story {
         name: "oauth2_ropc",
@@ -157,9 +165,9 @@ pub const STORIES: &[Story] = &[
         summary: "user diana/krall's password exchanged for a JWT access token (client_secret_post)",
         profile: "client_1",
         steps: &[
-            step("jwks"),
+            step(S::Jwks),
             step_with(
-                "resource_owner_password_credentials",
+                S::ResourceOwnerPasswordCredentials,
                 &[("token_endpoint_auth_method", "client_secret_post")],
             ),
         ],
@@ -179,9 +187,9 @@ pub const STORIES: &[Story] = &[
         summary: "an S256 challenge (verifier of 64 characters) binds the code to the client that asked for it",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step_with("authorization", &[("pkce", "S256")]),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("pkce", "S256")]),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -191,10 +199,10 @@ pub const STORIES: &[Story] = &[
         summary: "the RP registers its public key, then sends the authorization parameters only inside an ES256-signed request object",
         profile: "dynamic",
         steps: &[
-            step("server_metadata"),
-            step_with("registration", &[("request_object_signing_alg", "ES256")]),
-            step_with("authorization", &[("jar", "value"), ("scope", "foobar")]),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
+            step_with(S::Authorization, &[("jar", "value"), ("scope", "foobar")]),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -204,10 +212,10 @@ pub const STORIES: &[Story] = &[
         summary: "the RP pushes the request (client_secret_basic) and gets a request_uri; the browser carries only client_id and request_uri",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("pushed_authorization"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step(S::PushedAuthorization),
+            step(S::Authorization),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -217,10 +225,10 @@ pub const STORIES: &[Story] = &[
         summary: "a DPoP proof (ES256) on the token request binds the token to the RP's key (cnf.jkt, token_type DPoP)",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step_with("accesstoken", &[("dpop", "true")]),
-            step_with("introspection", &[("expect_active", "true")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step_with(S::AccessToken, &[("dpop", "true")]),
+            step_with(S::Introspection, &[("expect_active", "true")]),
         ],
     },
     Story {
@@ -230,11 +238,11 @@ pub const STORIES: &[Story] = &[
         summary: "the refresh token (client_secret_post) buys a new access token and is rotated",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
             step_with(
-                "refresh_token",
+                S::RefreshToken,
                 &[
                     ("token_endpoint_auth_method", "client_secret_post"),
                     ("scope", "foobar"),
@@ -249,12 +257,12 @@ pub const STORIES: &[Story] = &[
         summary: "the access token introspects active, is revoked, then introspects inactive",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
-            step_with("introspection", &[("expect_active", "true")]),
-            step("token_revocation"),
-            step_with("introspection", &[("expect_active", "false")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
+            step_with(S::Introspection, &[("expect_active", "true")]),
+            step(S::TokenRevocation),
+            step_with(S::Introspection, &[("expect_active", "false")]),
         ],
     },
     Story {
@@ -264,11 +272,11 @@ pub const STORIES: &[Story] = &[
         summary: "the access token, as subject_token, is exchanged for one meant for another audience",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
             step_with(
-                "token_exchange",
+                S::TokenExchange,
                 &[("audience", "https://backend.example.org/")],
             ),
         ],
@@ -280,14 +288,14 @@ pub const STORIES: &[Story] = &[
         summary: "discovery and the OP's keys, an ID token verified by the RP, userinfo with a Bearer token",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[("scope", "openid foobar offline_access email")],
             ),
-            step("accesstoken"),
-            step("userinfo"),
+            step(S::AccessToken),
+            step(S::Userinfo),
         ],
     },
     Story {
@@ -297,11 +305,11 @@ pub const STORIES: &[Story] = &[
         summary: "the code flow with DPoP-bound tokens; userinfo called with the DPoP scheme and a proof naming the token",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar email")]),
-            step_with("accesstoken", &[("dpop", "true")]),
-            step("userinfo"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
+            step_with(S::Authorization, &[("scope", "openid foobar email")]),
+            step_with(S::AccessToken, &[("dpop", "true")]),
+            step(S::Userinfo),
         ],
     },
     Story {
@@ -311,10 +319,10 @@ pub const STORIES: &[Story] = &[
         summary: "the claims parameter: nickname in the ID token; name, email, email_verified from userinfo",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[
                     ("scope", "openid foobar"),
                     (
@@ -323,8 +331,8 @@ pub const STORIES: &[Story] = &[
                     ),
                 ],
             ),
-            step("accesstoken"),
-            step("userinfo"),
+            step(S::AccessToken),
+            step(S::Userinfo),
         ],
     },
     Story {
@@ -334,14 +342,14 @@ pub const STORIES: &[Story] = &[
         summary: "the RP registers itself (redirect URI, public keys only, client_secret_post) and uses what it is issued",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             step_with(
-                "registration",
+                S::Registration,
                 &[("token_endpoint_auth_method", "client_secret_post")],
             ),
-            step("jwks"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::Jwks),
+            step(S::Authorization),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -351,16 +359,16 @@ pub const STORIES: &[Story] = &[
         summary: "response_type \"code id_token\": an ID token with c_hash in the fragment, then the code redeemed",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[
                     ("scope", "openid foobar"),
                     ("response_type", "code id_token"),
                 ],
             ),
-            step("accesstoken"),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -370,10 +378,10 @@ pub const STORIES: &[Story] = &[
         summary: "response_type id_token: the ID token alone, in the fragment, nonce required, claims inside",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[("scope", "openid email"), ("response_type", "id_token")],
             ),
         ],
@@ -390,11 +398,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "the code is redeemed twice: the second use is refused and the tokens of the first are revoked",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
-            refused("accesstoken", &[], "invalid_grant"),
-            step_with("introspection", &[("expect_active", "false")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
+            refused(S::AccessToken, &[], E::InvalidGrant),
+            step_with(S::Introspection, &[("expect_active", "false")]),
         ],
     },
     Story {
@@ -404,9 +412,9 @@ pub const ATTACKS: &[Story] = &[
         summary: "client_2 presents client's code with its own credentials",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            refused("accesstoken", &[("client", "client_2")], "invalid_grant"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            refused(S::AccessToken, &[("client", "client_2")], E::InvalidGrant),
         ],
     },
     Story {
@@ -416,12 +424,12 @@ pub const ATTACKS: &[Story] = &[
         summary: "the token request names another redirect_uri than the authorization request",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
             refused(
-                "accesstoken",
+                S::AccessToken,
                 &[("redirect_uri", "https://attacker.example/cb")],
-                "invalid_grant",
+                E::InvalidGrant,
             ),
         ],
     },
@@ -432,9 +440,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "a challenge was sent; the token request omits the verifier",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step_with("authorization", &[("pkce", "S256")]),
-            refused("accesstoken", &[("code_verifier", "omit")], "invalid_grant"),
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("pkce", "S256")]),
+            refused(
+                S::AccessToken,
+                &[("code_verifier", "omit")],
+                E::InvalidGrant,
+            ),
         ],
     },
     Story {
@@ -444,15 +456,15 @@ pub const ATTACKS: &[Story] = &[
         summary: "the token request carries a verifier that does not hash to the challenge",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step_with("authorization", &[("pkce", "S256")]),
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("pkce", "S256")]),
             refused(
-                "accesstoken",
+                S::AccessToken,
                 &[(
                     "code_verifier",
                     "an-intercepted-code-needs-the-right-verifier-000",
                 )],
-                "invalid_grant",
+                E::InvalidGrant,
             ),
         ],
     },
@@ -463,9 +475,9 @@ pub const ATTACKS: &[Story] = &[
         summary: "an attacker's authorization response reaches the RP; its state is not the one sent",
         profile: "client",
         steps: &[
-            step("server_metadata"),
+            step(S::ServerMetadata),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &[],
                 Tamper::RedirectParam("state", "attacker-chosen-state"),
                 "state is the one sent",
@@ -479,9 +491,9 @@ pub const ATTACKS: &[Story] = &[
         summary: "the authorization response claims another issuer; the RFC 9207 iss check catches it",
         profile: "client",
         steps: &[
-            step("server_metadata"),
+            step(S::ServerMetadata),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &[],
                 Tamper::RedirectParam("iss", "https://attacker.example/"),
                 "iss is the AS asked",
@@ -495,16 +507,16 @@ pub const ATTACKS: &[Story] = &[
         summary: "the spent refresh token is presented again: refused, and the whole family is revoked",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
-            step("refresh_token"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
+            step(S::RefreshToken),
             refused(
-                "refresh_token",
+                S::RefreshToken,
                 &[("refresh_token", "previous")],
-                "invalid_grant",
+                E::InvalidGrant,
             ),
-            refused("refresh_token", &[], "invalid_grant"),
+            refused(S::RefreshToken, &[], E::InvalidGrant),
         ],
     },
     Story {
@@ -514,13 +526,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "the proof of the token request is sent again with the refresh request",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step_with("accesstoken", &[("dpop", "true")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step_with(S::AccessToken, &[("dpop", "true")]),
             refused(
-                "refresh_token",
+                S::RefreshToken,
                 &[("dpop_proof", "replay")],
-                "invalid_dpop_proof",
+                E::InvalidDpopProof,
             ),
         ],
     },
@@ -531,13 +543,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "a proof made for the userinfo endpoint is presented at the token endpoint",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step_with("accesstoken", &[("dpop", "true")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step_with(S::AccessToken, &[("dpop", "true")]),
             refused(
-                "refresh_token",
+                S::RefreshToken,
                 &[("dpop_proof", "wrong_htu")],
-                "invalid_dpop_proof",
+                E::InvalidDpopProof,
             ),
         ],
     },
@@ -548,11 +560,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "a stolen DPoP-bound token is worthless without the key: userinfo refuses it as Bearer",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar")]),
-            step_with("accesstoken", &[("dpop", "true")]),
-            refused("userinfo", &[("token_scheme", "Bearer")], "invalid_token"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step_with(S::AccessToken, &[("dpop", "true")]),
+            refused(S::Userinfo, &[("token_scheme", "Bearer")], E::InvalidToken),
         ],
     },
     Story {
@@ -562,12 +574,12 @@ pub const ATTACKS: &[Story] = &[
         summary: "a request object with alg none is refused",
         profile: "dynamic",
         steps: &[
-            step("server_metadata"),
-            step_with("registration", &[("request_object_signing_alg", "ES256")]),
+            step(S::ServerMetadata),
+            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
             refused(
-                "authorization",
+                S::Authorization,
                 &[("jar", "value"), ("jar_alg", "none"), ("scope", "foobar")],
-                "invalid_request_object",
+                E::InvalidRequestObject,
             ),
         ],
     },
@@ -578,16 +590,16 @@ pub const ATTACKS: &[Story] = &[
         summary: "a request object signed by a key the client never registered is refused",
         profile: "dynamic",
         steps: &[
-            step("server_metadata"),
-            step_with("registration", &[("request_object_signing_alg", "ES256")]),
+            step(S::ServerMetadata),
+            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
             refused(
-                "authorization",
+                S::Authorization,
                 &[
                     ("jar", "value"),
                     ("jar_key", "foreign"),
                     ("scope", "foobar"),
                 ],
-                "invalid_request_object",
+                E::InvalidRequestObject,
             ),
         ],
     },
@@ -598,13 +610,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "a pushed request's request_uri is single-use",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("pushed_authorization"),
-            step("authorization"),
+            step(S::ServerMetadata),
+            step(S::PushedAuthorization),
+            step(S::Authorization),
             refused(
-                "authorization",
+                S::Authorization,
                 &[("request_uri", "previous")],
-                "invalid_request_uri",
+                E::InvalidRequestUri,
             ),
         ],
     },
@@ -615,12 +627,12 @@ pub const ATTACKS: &[Story] = &[
         summary: "client_2 presents the request_uri client pushed",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("pushed_authorization"),
+            step(S::ServerMetadata),
+            step(S::PushedAuthorization),
             refused(
-                "authorization",
+                S::Authorization,
                 &[("client", "client_2")],
-                "invalid_request_uri",
+                E::InvalidRequestUri,
             ),
         ],
     },
@@ -631,14 +643,14 @@ pub const ATTACKS: &[Story] = &[
         summary: "the ID token of an earlier login is injected into a new one; its nonce gives it away",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
             ),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
                 Tamper::ReplayRedirectParam("id_token"),
                 "nonce is the one sent",
@@ -652,10 +664,10 @@ pub const ATTACKS: &[Story] = &[
         summary: "the algorithm-confusion forgery: the RP accepts only the registered RS256 with the OP's key",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
                 Tamper::Hs256IdToken,
                 "signature verifies with the OP's key",
@@ -669,13 +681,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "only an authenticated client may ask about a token",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
             refused(
-                "introspection",
+                S::Introspection,
                 &[("token_endpoint_auth_method", "none")],
-                "invalid_client",
+                E::InvalidClient,
             ),
         ],
     },
@@ -686,13 +698,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "a confidential client's token can only be revoked by that client, authenticated",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
             refused(
-                "token_revocation",
+                S::TokenRevocation,
                 &[("token_endpoint_auth_method", "none")],
-                "invalid_client",
+                E::InvalidClient,
             ),
         ],
     },
@@ -703,11 +715,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "a revoked access token cannot be exchanged for a fresh one",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step("accesstoken"),
-            step("token_revocation"),
-            refused("token_exchange", &[], "invalid_request"),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step(S::AccessToken),
+            step(S::TokenRevocation),
+            refused(S::TokenExchange, &[], E::InvalidRequest),
         ],
     },
     Story {
@@ -717,11 +729,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "the OP refuses client metadata whose jwks holds private key material",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[("jwks", "private")],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -732,11 +744,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "the OP refuses client metadata whose jwks holds a secret (oct) key",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[("jwks", "symmetric")],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -749,12 +761,12 @@ pub const ATTACKS: &[Story] = &[
         summary: "after a login, a hybrid response with another state carries a well-signed ID token for mallory: refused, and userinfo still matches the first login",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
-            step_with("authorization", &HYBRID),
-            step("accesstoken"),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            step_with(S::Authorization, &HYBRID),
+            step(S::AccessToken),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &HYBRID,
                 Tamper::All(&[
                     Tamper::RedirectParam("state", "attacker-chosen-state"),
@@ -762,7 +774,7 @@ pub const ATTACKS: &[Story] = &[
                 ]),
                 "state is the one sent",
             ),
-            step("userinfo"),
+            step(S::Userinfo),
         ],
     },
     Story {
@@ -772,17 +784,17 @@ pub const ATTACKS: &[Story] = &[
         summary: "the refresh response carries a well-signed ID token for mallory: its sub is not the original login's",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
-            step_with("authorization", &[("scope", "openid foobar")]),
-            step("accesstoken"),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step(S::AccessToken),
             rp_refuses(
-                "refresh_token",
+                S::RefreshToken,
                 &[],
                 Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
                 "sub is the original ID token's sub",
             ),
-            step("userinfo"),
+            step(S::Userinfo),
         ],
     },
     Story {
@@ -792,12 +804,12 @@ pub const ATTACKS: &[Story] = &[
         summary: "a grant of \"openid foobar\" refreshed as \"openid foobar admin\": more than was ever granted",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar")]),
-            step("accesstoken"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step(S::AccessToken),
             rp_refuses(
-                "refresh_token",
+                S::RefreshToken,
                 &[],
                 Tamper::BodyMember("scope", "openid foobar admin"),
                 "granted scope is within the original grant",
@@ -812,7 +824,7 @@ pub const ATTACKS: &[Story] = &[
         profile: "client",
         steps: &[
             rp_refuses(
-                "server_metadata",
+                S::ServerMetadata,
                 &[],
                 Tamper::BodyMember(
                     "pushed_authorization_request_endpoint",
@@ -820,9 +832,9 @@ pub const ATTACKS: &[Story] = &[
                 ),
                 "pushed_authorization_request_endpoint is an https URL",
             ),
-            step("pushed_authorization"),
-            step("authorization"),
-            step("accesstoken"),
+            step(S::PushedAuthorization),
+            step(S::Authorization),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -833,13 +845,13 @@ pub const ATTACKS: &[Story] = &[
         profile: "client_1",
         steps: &[
             rp_refuses(
-                "server_metadata",
+                S::ServerMetadata,
                 &[],
                 Tamper::BodyMember("token_endpoint", "ftp://127.0.0.1/token"),
                 "token_endpoint is an https URL",
             ),
-            step("jwks"),
-            step("client_credentials"),
+            step(S::Jwks),
+            step(S::ClientCredentials),
         ],
     },
     Story {
@@ -849,10 +861,10 @@ pub const ATTACKS: &[Story] = &[
         summary: "a key set with the attacker's key, served as text/html, is refused and not kept: an ID token signed with that key does not verify",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step(S::Jwks),
             rp_refuses(
-                "jwks",
+                S::Jwks,
                 &[],
                 Tamper::All(&[
                     Tamper::AddSigningKey,
@@ -861,7 +873,7 @@ pub const ATTACKS: &[Story] = &[
                 "Content-Type is JSON",
             ),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::AsIs),
                 "signature verifies with the OP's key",
@@ -875,10 +887,10 @@ pub const ATTACKS: &[Story] = &[
         summary: "crit names an extension the RP does not understand: the JWS must be rejected",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::Crit),
                 "no critical header extension the RP does not understand",
@@ -892,10 +904,10 @@ pub const ATTACKS: &[Story] = &[
         summary: "nbf an hour ahead: the token must not be accepted before then",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::NotBeforeIn(3600)),
                 "nbf has passed",
@@ -909,10 +921,10 @@ pub const ATTACKS: &[Story] = &[
         summary: "aud lists a resource server beside the client; the RP trusts no audience but itself",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::ExtraAudience("https://rs.attacker.example/")),
                 "aud names no audience the client does not trust",
@@ -926,11 +938,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "response_type id_token with scope email: the RP sends a nonce anyway, so an ID token without one is refused",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            tampered("jwks", &[], Tamper::AddSigningKey),
-            step_with("authorization", &IMPLICIT),
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            step_with(S::Authorization, &IMPLICIT),
             rp_refuses(
-                "authorization",
+                S::Authorization,
                 &[("response_type", "id_token"), ("scope", "email")],
                 Tamper::ForgeIdToken(Forge::Remove("nonce")),
                 "nonce is the one sent",
@@ -945,12 +957,12 @@ pub const ATTACKS: &[Story] = &[
         profile: "client",
         steps: &[
             rp_refuses(
-                "provider_info",
+                S::ProviderInfo,
                 &[],
                 Tamper::PadBody(256 * 1024),
                 "the answer is within the RP's size limits",
             ),
-            step("provider_info"),
+            step(S::ProviderInfo),
         ],
     },
     Story {
@@ -960,17 +972,17 @@ pub const ATTACKS: &[Story] = &[
         summary: "with an authorization in flight, a new registration (answered with client_2's id) is refused; the code is redeemed by the client it was issued to",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
-            step("registration"),
-            step("jwks"),
-            step("authorization"),
+            step(S::ProviderInfo),
+            step(S::Registration),
+            step(S::Jwks),
+            step(S::Authorization),
             rp_refuses(
-                "registration",
+                S::Registration,
                 &[],
                 Tamper::BodyMember("client_id", "client_2"),
                 "the session's client is not replaced",
             ),
-            step("accesstoken"),
+            step(S::AccessToken),
         ],
     },
     Story {
@@ -980,13 +992,13 @@ pub const ATTACKS: &[Story] = &[
         summary: "a DPoP-bound token is exchanged with no proof, hoping for an unbound Bearer token: refused",
         profile: "client",
         steps: &[
-            step("server_metadata"),
-            step("authorization"),
-            step_with("accesstoken", &[("dpop", "true")]),
+            step(S::ServerMetadata),
+            step(S::Authorization),
+            step_with(S::AccessToken, &[("dpop", "true")]),
             refused(
-                "token_exchange",
+                S::TokenExchange,
                 &[("dpop_proof", "none")],
-                "invalid_request",
+                E::InvalidRequest,
             ),
         ],
     },
@@ -997,9 +1009,9 @@ pub const ATTACKS: &[Story] = &[
         summary: "a self-registered client with no secret asks for the token-exchange grant: not offered to public clients",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[
                     ("token_endpoint_auth_method", "none"),
                     (
@@ -1007,7 +1019,7 @@ pub const ATTACKS: &[Story] = &[
                         "authorization_code urn:ietf:params:oauth:grant-type:token-exchange",
                     ),
                 ],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -1018,14 +1030,14 @@ pub const ATTACKS: &[Story] = &[
         summary: "a proof made for https://rs.example.org/api/photos reaches userinfo in an envelope naming that URL: the AS checks its own URL",
         profile: "client",
         steps: &[
-            step("provider_info"),
-            step("jwks"),
-            step_with("authorization", &[("scope", "openid foobar")]),
-            step_with("accesstoken", &[("dpop", "true")]),
+            step(S::ProviderInfo),
+            step(S::Jwks),
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step_with(S::AccessToken, &[("dpop", "true")]),
             refused(
-                "userinfo",
+                S::Userinfo,
                 &[("request_url", "https://rs.example.org/api/photos")],
-                "invalid_request",
+                E::InvalidRequest,
             ),
         ],
     },
@@ -1036,16 +1048,16 @@ pub const ATTACKS: &[Story] = &[
         summary: "a private_key_jwt assertion whose aud is another server's token endpoint is refused",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             step_with(
-                "registration",
+                S::Registration,
                 &[("token_endpoint_auth_method", "private_key_jwt")],
             ),
-            step("authorization"),
+            step(S::Authorization),
             refused(
-                "accesstoken",
+                S::AccessToken,
                 &[("assertion_aud", "https://as.other.example/token")],
-                "invalid_client",
+                E::InvalidClient,
             ),
         ],
     },
@@ -1056,16 +1068,16 @@ pub const ATTACKS: &[Story] = &[
         summary: "an assertion whose exp is a year ahead (its jti would be kept as long) is refused",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             step_with(
-                "registration",
+                S::Registration,
                 &[("token_endpoint_auth_method", "private_key_jwt")],
             ),
-            step("authorization"),
+            step(S::Authorization),
             refused(
-                "accesstoken",
+                S::AccessToken,
                 &[("assertion_exp", "31536000")],
-                "invalid_client",
+                E::InvalidClient,
             ),
         ],
     },
@@ -1076,11 +1088,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "a client registered for openid alone asks for phone, address and email by name: the OP withholds them",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
-            step_with("registration", &[("scope", "openid")]),
-            step("jwks"),
+            step(S::ProviderInfo),
+            step_with(S::Registration, &[("scope", "openid")]),
+            step(S::Jwks),
             step_with(
-                "authorization",
+                S::Authorization,
                 &[
                     ("scope", "openid"),
                     (
@@ -1089,8 +1101,8 @@ pub const ATTACKS: &[Story] = &[
                     ),
                 ],
             ),
-            step("accesstoken"),
-            step_with("userinfo", &[("withheld", "phone_number address email")]),
+            step(S::AccessToken),
+            step_with(S::Userinfo, &[("withheld", "phone_number address email")]),
         ],
     },
     Story {
@@ -1100,11 +1112,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "client metadata of 200 keys (about 40 KB) is refused: registration is bounded in size and keys",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[("jwks", "many")],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -1115,11 +1127,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "an anonymous authorization request with a 6 KB claims parameter (kept with the code) is refused",
         profile: "client",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "authorization",
+                S::Authorization,
                 &[("scope", "openid foobar"), ("claims_padding", "6000")],
-                "invalid_request",
+                E::InvalidRequest,
             ),
         ],
     },
@@ -1130,14 +1142,14 @@ pub const ATTACKS: &[Story] = &[
         summary: "client_credentials is for confidential clients only; a client with no secret cannot register for it",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[
                     ("token_endpoint_auth_method", "none"),
                     ("grant_types", "client_credentials"),
                 ],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -1148,11 +1160,11 @@ pub const ATTACKS: &[Story] = &[
         summary: "the resource owner password grant MUST NOT be used: open registration does not offer it",
         profile: "dynamic",
         steps: &[
-            step("provider_info"),
+            step(S::ProviderInfo),
             refused(
-                "registration",
+                S::Registration,
                 &[("grant_types", "password")],
-                "invalid_client_metadata",
+                E::InvalidClientMetadata,
             ),
         ],
     },
@@ -1163,35 +1175,15 @@ pub const ATTACKS: &[Story] = &[
         summary: "five wrong passwords for user upper, then the right one: refused, the user is locked for the window",
         profile: "client_3",
         steps: &[
+            refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
+            refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
+            refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
+            refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
+            refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
             refused(
-                "resource_owner_password_credentials",
-                GUESS,
-                "invalid_grant",
-            ),
-            refused(
-                "resource_owner_password_credentials",
-                GUESS,
-                "invalid_grant",
-            ),
-            refused(
-                "resource_owner_password_credentials",
-                GUESS,
-                "invalid_grant",
-            ),
-            refused(
-                "resource_owner_password_credentials",
-                GUESS,
-                "invalid_grant",
-            ),
-            refused(
-                "resource_owner_password_credentials",
-                GUESS,
-                "invalid_grant",
-            ),
-            refused(
-                "resource_owner_password_credentials",
+                S::ResourceOwnerPasswordCredentials,
                 &[("username", "upper"), ("password", "crust")],
-                "invalid_grant",
+                E::InvalidGrant,
             ),
         ],
     },
@@ -1211,9 +1203,9 @@ const IMPLICIT: [(&str, &str); 2] = [("response_type", "id_token"), ("scope", "o
 /// Discovery, then an authorization request and its code redeemed: the
 /// opening of every code story.
 const CODE_FLOW: [Step; 3] = [
-    step("server_metadata"),
-    step("authorization"),
-    step("accesstoken"),
+    step(S::ServerMetadata),
+    step(S::Authorization),
+    step(S::AccessToken),
 ];
 
 /// The story (or attack) of that name.
@@ -1252,15 +1244,17 @@ mod tests {
     }
 
     #[test]
-    fn every_step_names_a_service_the_rp_offers() {
+    fn every_step_argument_is_one_its_service_takes() {
         for story in all() {
             for step in story.steps {
-                assert!(
-                    rp_service::service::ClientService::parse(step.service).is_some(),
-                    "{}: {}",
-                    story.name,
-                    step.service
-                );
+                for (name, _) in step.args {
+                    assert!(
+                        step.service.arguments().contains(name),
+                        "{}: {} takes no argument {name}",
+                        story.name,
+                        step.service.name()
+                    );
+                }
             }
         }
     }

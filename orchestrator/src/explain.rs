@@ -3,8 +3,6 @@
 //! read from the same catalog and configurations the runner uses.
 use std::fmt::Write;
 
-use rp_service::service::ClientService;
-
 use crate::catalog::Story;
 
 pub fn explain(story: &Story) -> String {
@@ -14,19 +12,18 @@ pub fn explain(story: &Story) -> String {
     let _ = writeln!(out, "\nStandards: {}", story.standard);
     let _ = writeln!(out, "\nSteps:");
     for (i, step) in story.steps.iter().enumerate() {
-        let service = ClientService::parse(step.service);
-        let (endpoint, standard) = match service {
-            Some(s) => (format!("{:?}", s.endpoint()), s.standard()),
-            None => ("?".into(), "?"),
-        };
+        let (endpoint, standard) = (
+            format!("{:?}", step.service.endpoint()),
+            step.service.standard(),
+        );
         let args = if step.args.is_empty() {
             String::new()
         } else {
             let shown: Vec<String> = step.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!(" [{}]", shown.join(", "))
         };
-        let expect = match (step.expect_error, step.expect_refusal) {
-            (Some(e), _) => format!(" — the AS must refuse it with {e}"),
+        let expect = match (&step.expect_error, step.expect_refusal) {
+            (Some(e), _) => format!(" — the AS must refuse it with {}", e.as_str()),
             (None, Some(check)) => {
                 format!(" — an attacker tampers with the answer; the RP must fail \"{check}\"")
             }

@@ -374,7 +374,7 @@ async fn run_step(
     let prepared = rp
         .prepare_request(PrepareRequestRequest {
             session_id: session_id.to_owned(),
-            service: step.service.to_owned(),
+            service: step.service.name().to_owned(),
             args: step
                 .args
                 .iter()
@@ -405,7 +405,7 @@ async fn run_step(
     let parsed = rp
         .parse_response(ParseResponseRequest {
             session_id: session_id.to_owned(),
-            service: step.service.to_owned(),
+            service: step.service.name().to_owned(),
             response: Some(delivered.clone()),
         })
         .await
@@ -525,8 +525,8 @@ fn step_record(
         error: parsed.error.clone(),
         error_description: parsed.error_description.clone(),
     });
-    let ok = match (step.expect_error, step.expect_refusal) {
-        (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected),
+    let ok = match (&step.expect_error, step.expect_refusal) {
+        (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected.as_str()),
         // The attack succeeds unless the RP's named check fails.
         // (a MUST: a warning is no refusal).
         (None, Some(check)) => {
@@ -552,7 +552,7 @@ fn step_record(
         .count();
     StepRecord {
         elapsed: std::time::Duration::ZERO,
-        service: step.service.to_owned(),
+        service: step.service.name().to_owned(),
         endpoint: endpoint_name(endpoint).to_owned(),
         request: RequestRecord {
             method: request.method.clone(),
@@ -581,7 +581,7 @@ fn step_record(
             })
             .collect(),
         error,
-        expected_error: step.expect_error.map(str::to_owned),
+        expected_error: step.expect_error.as_ref().map(|e| e.as_str().to_owned()),
         expected_refusal: step.expect_refusal.map(str::to_owned),
         tampered: None,
         ok,

@@ -9,6 +9,7 @@ use orchestrator::embedded::Embedded;
 use orchestrator::render::{self, Style};
 use orchestrator::runner::{self, Outcome, Services, StoryRecord};
 use orchestrator::summary::{StoryResult, Summary};
+use rp_service::service::registry::ClientService;
 
 /// The AS grants more than asked: RFC 6749 §3.3 does not forbid it (it
 /// MUST then name the scope, which it does), so the RP only warns.
@@ -20,14 +21,14 @@ static WIDER_SCOPE: Story = Story {
     profile: "client_1",
     steps: &[
         Step {
-            service: "jwks",
+            service: ClientService::Jwks,
             args: &[],
             expect_error: None,
             expect_refusal: None,
             tamper: None,
         },
         Step {
-            service: "client_credentials",
+            service: ClientService::ClientCredentials,
             args: &[("scope", "resourceA")],
             expect_error: None,
             expect_refusal: None,
@@ -45,14 +46,14 @@ static CACHEABLE: Story = Story {
     profile: "client_1",
     steps: &[
         Step {
-            service: "jwks",
+            service: ClientService::Jwks,
             args: &[],
             expect_error: None,
             expect_refusal: None,
             tamper: None,
         },
         Step {
-            service: "client_credentials",
+            service: ClientService::ClientCredentials,
             args: &[],
             expect_error: None,
             expect_refusal: None,

@@ -14,7 +14,7 @@ use oidc_story_proto::v1::{
     EndSessionRequest, OAuthResponse, ParseResponseRequest, PrepareRequestRequest,
     StartSessionRequest,
 };
-use rp_service::service::MAX_BODY_BYTES;
+use rp_service::service::response::MAX_BODY_BYTES;
 use serde_json::{Value, json};
 
 fn vm_rss_kib(pid: &str) -> u64 {
@@ -49,7 +49,7 @@ fn metadata(shape: &str) -> String {
     match shape {
         "urls" => {
             // Each endpoint URL as long as the RP keeps (MAX_URL_BYTES).
-            let each = rp_service::service::MAX_URL_BYTES - 64;
+            let each = rp_service::service::response::MAX_URL_BYTES - 64;
             for e in endpoints {
                 let prefix = format!("https://example.com/{e}/");
                 m[e] = json!(format!("{prefix}{}", "p".repeat(each + 64 - prefix.len())));

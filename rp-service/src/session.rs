@@ -6,11 +6,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
+use oauth_core::client_auth::AuthMethod;
 use oauth_core::form::Params;
+use oauth_core::secret::Secret;
+use serde_json::Value;
 
 use crate::config::Profile;
-use crate::service::ClientService;
-use crate::service::discovery::Metadata;
+use crate::service::registry::ClientService;
 
 /// What the RP remembers between the steps of one story.
 ///
@@ -296,5 +298,85 @@ mod tests {
         let s = Sessions::new(Duration::from_millis(0), 2);
         let a = s.start(profile()).unwrap();
         assert!(s.with(&a, |_| ()).is_err());
+    }
+}
+
+/// The AS metadata the RP keeps: only the members it uses, typed. The
+/// document itself is dropped once checked, so a session holds a few
+/// hundred bytes whatever the AS sent (and the AS can send at most
+/// [`crate::service::response::MAX_BODY_BYTES`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub registration_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9207 §3: the AS puts `iss` in every authorization response.
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl Metadata {
+    /// An endpoint URL by its metadata name.
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        match name {
+            "issuer" => Some(&self.issuer),
+            "authorization_endpoint" => self.authorization_endpoint.as_deref(),
+            "token_endpoint" => self.token_endpoint.as_deref(),
+            "userinfo_endpoint" => self.userinfo_endpoint.as_deref(),
+            "jwks_uri" => self.jwks_uri.as_deref(),
+            "registration_endpoint" => self.registration_endpoint.as_deref(),
+            "introspection_endpoint" => self.introspection_endpoint.as_deref(),
+            "revocation_endpoint" => self.revocation_endpoint.as_deref(),
+            "pushed_authorization_request_endpoint" => {
+                self.pushed_authorization_request_endpoint.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The typed members of a checked document.
+    pub(crate) fn from_document(body: &Value) -> Self {
+        let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            issuer: text("issuer").unwrap_or_default(),
+            authorization_endpoint: text("authorization_endpoint"),
+            token_endpoint: text("token_endpoint"),
+            userinfo_endpoint: text("userinfo_endpoint"),
+            jwks_uri: text("jwks_uri"),
+            registration_endpoint: text("registration_endpoint"),
+            introspection_endpoint: text("introspection_endpoint"),
+            revocation_endpoint: text("revocation_endpoint"),
+            pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
+            authorization_response_iss_parameter_supported: body
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// The client a registration issued, staged until the whole answer passed.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Option<Secret>,
+    pub(crate) method: AuthMethod,
+    pub(crate) id_token_signed_response_alg: Option<String>,
+}
+
+impl Registered {
+    pub(crate) fn apply(self, session: &mut Session) {
+        session.profile.client_id = self.client_id;
+        session.profile.client_secret = self.client_secret;
+        session.profile.token_endpoint_auth_method = self.method;
+        if let Some(alg) = self.id_token_signed_response_alg {
+            session.profile.id_token_signed_response_alg = alg;
+        }
+        session.registered = true;
     }
 }

@@ -196,23 +196,23 @@ async fn an_attack_story_fails_when_the_attack_succeeds() {
         profile: "client",
         steps: &[
             Step {
-                service: "server_metadata",
+                service: rp_service::service::registry::ClientService::ServerMetadata,
                 args: &[],
                 expect_error: None,
                 expect_refusal: None,
                 tamper: None,
             },
             Step {
-                service: "authorization",
+                service: rp_service::service::registry::ClientService::Authorization,
                 args: &[],
                 expect_error: None,
                 expect_refusal: None,
                 tamper: None,
             },
             Step {
-                service: "accesstoken",
+                service: rp_service::service::registry::ClientService::AccessToken,
                 args: &[],
-                expect_error: Some("invalid_grant"),
+                expect_error: Some(oauth_core::error::ErrorCode::InvalidGrant),
                 expect_refusal: None,
                 tamper: None,
             },

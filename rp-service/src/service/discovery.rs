@@ -4,8 +4,10 @@ use oauth_core::discovery::well_known_url;
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
-use super::{ClientService, Parsed, Staged, StepError};
 use crate::RelyingParty;
+use crate::service::outcome::{Parsed, Staged, StepError};
+use crate::service::registry::ClientService;
+use crate::session::Metadata;
 
 /// The RFC 8414 well-known suffix.
 pub const OAUTH: &str = "oauth-authorization-server";
@@ -24,65 +26,6 @@ pub fn request(rp: &RelyingParty, suffix: &str) -> Result<HttpRequest, StepError
     .map_err(|e| StepError::BadArgument(format!("issuer: {e}")))?;
     HttpRequest::new("GET", url.as_str(), [("Accept", "application/json")], "")
         .map_err(|e| StepError::BadArgument(e.to_string()))
-}
-
-/// The AS metadata the RP keeps: only the members it uses, typed. The
-/// document itself is dropped once checked, so a session holds a few
-/// hundred bytes whatever the AS sent (and the AS can send at most
-/// [`super::MAX_BODY_BYTES`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Metadata {
-    pub issuer: String,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
-    pub userinfo_endpoint: Option<String>,
-    pub jwks_uri: Option<String>,
-    pub registration_endpoint: Option<String>,
-    pub introspection_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub pushed_authorization_request_endpoint: Option<String>,
-    /// RFC 9207 §3: the AS puts `iss` in every authorization response.
-    pub authorization_response_iss_parameter_supported: bool,
-}
-
-impl Metadata {
-    /// An endpoint URL by its metadata name.
-    pub fn endpoint(&self, name: &str) -> Option<&str> {
-        match name {
-            "issuer" => Some(&self.issuer),
-            "authorization_endpoint" => self.authorization_endpoint.as_deref(),
-            "token_endpoint" => self.token_endpoint.as_deref(),
-            "userinfo_endpoint" => self.userinfo_endpoint.as_deref(),
-            "jwks_uri" => self.jwks_uri.as_deref(),
-            "registration_endpoint" => self.registration_endpoint.as_deref(),
-            "introspection_endpoint" => self.introspection_endpoint.as_deref(),
-            "revocation_endpoint" => self.revocation_endpoint.as_deref(),
-            "pushed_authorization_request_endpoint" => {
-                self.pushed_authorization_request_endpoint.as_deref()
-            }
-            _ => None,
-        }
-    }
-
-    /// The typed members of a checked document.
-    fn from_document(body: &Value) -> Self {
-        let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
-        Self {
-            issuer: text("issuer").unwrap_or_default(),
-            authorization_endpoint: text("authorization_endpoint"),
-            token_endpoint: text("token_endpoint"),
-            userinfo_endpoint: text("userinfo_endpoint"),
-            jwks_uri: text("jwks_uri"),
-            registration_endpoint: text("registration_endpoint"),
-            introspection_endpoint: text("introspection_endpoint"),
-            revocation_endpoint: text("revocation_endpoint"),
-            pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
-            authorization_response_iss_parameter_supported: body
-                .get("authorization_response_iss_parameter_supported")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        }
-    }
 }
 
 /// Whether a host is loopback: `localhost`, 127.0.0.0/8 or `::1` — the
@@ -187,7 +130,12 @@ pub fn verify(
             .get(member)
             .and_then(Value::as_str)
             .unwrap_or("missing");
-        super::within_bound(parsed, member, shown.len(), super::MAX_URL_BYTES);
+        crate::service::response::within_bound(
+            parsed,
+            member,
+            shown.len(),
+            crate::service::response::MAX_URL_BYTES,
+        );
         parsed.must(
             format!("{member} is an https URL"),
             problem.is_none(),

@@ -4,8 +4,8 @@ use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::oidc;
 use serde_json::{Map, Value};
 
-use super::{Level, Parsed, SeenJwt};
 use crate::RelyingParty;
+use crate::service::outcome::{Level, Parsed, SeenJwt};
 use crate::session::{Identity, Session};
 
 /// How far the OP's clock may run ahead of ours for `iat` and `nbf`, seconds.
@@ -134,7 +134,7 @@ fn check_claims(
     parsed: &mut Parsed,
 ) -> Option<Identity> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    let issuer = super::issuer(rp, session);
+    let issuer = crate::service::client_auth::issuer(rp, session);
     parsed.must(
         "iss is the OP",
         text("iss") == Some(issuer),
@@ -302,7 +302,7 @@ fn check_claims(
             "OIDC Core §3.3.2.10",
         );
     }
-    super::report_requested_claims(
+    crate::service::response::report_requested_claims(
         parsed,
         "claims requested for the ID token",
         session

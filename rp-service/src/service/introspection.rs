@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
-use super::{AsEndpoint, Parsed, StepError, arg, authenticated_post};
 use crate::RelyingParty;
+use crate::service::client_auth::{arg, authenticated_post};
+use crate::service::outcome::{Parsed, StepError};
+use crate::service::registry::AsEndpoint;
 use crate::session::{Pending, Session};
 
 /// Which session token a step names: `access_token` (default),

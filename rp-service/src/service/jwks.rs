@@ -3,8 +3,10 @@ use oauth_core::http::HttpRequest;
 use oauth_core::jose::parse_jwks;
 use serde_json::Value;
 
-use super::{AsEndpoint, Parsed, Staged, StepError, endpoint_url};
 use crate::RelyingParty;
+use crate::service::client_auth::endpoint_url;
+use crate::service::outcome::{Parsed, Staged, StepError};
+use crate::service::registry::AsEndpoint;
 use crate::session::Session;
 
 /// `GET jwks_uri`, from the discovered metadata or else the configuration.

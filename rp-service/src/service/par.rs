@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use serde_json::Value;
 
-use super::authorization::{parameters, request_object};
-use super::{AsEndpoint, Parsed, Staged, StepError, arg, authenticated_post};
 use crate::RelyingParty;
+use crate::service::authorization_request::{parameters, request_object};
+use crate::service::client_auth::{arg, authenticated_post};
+use crate::service::outcome::{Parsed, Staged, StepError};
+use crate::service::registry::AsEndpoint;
 use crate::session::{SentAs, Session};
 
 /// The longest request_uri lifetime the RP takes without a warning, seconds
@@ -87,7 +89,12 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
             "RFC 9126 §2.2",
         );
     }
-    super::within_bound(parsed, "request_uri", uri.len(), super::MAX_URL_BYTES);
+    crate::service::response::within_bound(
+        parsed,
+        "request_uri",
+        uri.len(),
+        crate::service::response::MAX_URL_BYTES,
+    );
     staged.pushed_request_uri = Some(uri.to_owned());
 }
 

@@ -8,9 +8,11 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::secret::Secret;
 use serde_json::{Value, json};
 
-use super::{AsEndpoint, Parsed, Staged, StepError, arg, endpoint_url};
 use crate::RelyingParty;
-use crate::session::{Pending, Session};
+use crate::service::client_auth::{arg, endpoint_url};
+use crate::service::outcome::{Parsed, Staged, StepError};
+use crate::service::registry::AsEndpoint;
+use crate::session::{Pending, Registered, Session};
 
 pub fn request(
     rp: &RelyingParty,
@@ -75,27 +77,6 @@ fn many_keys() -> Result<Value, StepError> {
         })
         .collect();
     Ok(json!({ "keys": keys }))
-}
-
-/// The client a registration issued, staged until the whole answer passed.
-#[derive(Debug, Clone)]
-pub struct Registered {
-    client_id: String,
-    client_secret: Option<Secret>,
-    method: AuthMethod,
-    id_token_signed_response_alg: Option<String>,
-}
-
-impl Registered {
-    pub(crate) fn apply(self, session: &mut Session) {
-        session.profile.client_id = self.client_id;
-        session.profile.client_secret = self.client_secret;
-        session.profile.token_endpoint_auth_method = self.method;
-        if let Some(alg) = self.id_token_signed_response_alg {
-            session.profile.id_token_signed_response_alg = alg;
-        }
-        session.registered = true;
-    }
 }
 
 /// RFC 7591 §3.2.1: 201 with the credentials and the metadata as

@@ -3,9 +3,11 @@ use std::collections::BTreeMap;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
 
-use super::introspection::token_post;
-use super::{AsEndpoint, Parsed, StepError, arg};
 use crate::RelyingParty;
+use crate::service::client_auth::arg;
+use crate::service::introspection::token_post;
+use crate::service::outcome::{Parsed, StepError};
+use crate::service::registry::AsEndpoint;
 use crate::session::{Pending, Session};
 
 pub fn request(

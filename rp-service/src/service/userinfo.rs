@@ -3,8 +3,10 @@
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
-use super::{AsEndpoint, Parsed, StepError, endpoint_url};
 use crate::RelyingParty;
+use crate::service::client_auth::endpoint_url;
+use crate::service::outcome::{Parsed, StepError};
+use crate::service::registry::AsEndpoint;
 use crate::session::Session;
 
 pub fn request(
@@ -19,7 +21,7 @@ pub fn request(
     // `request_url=URL`: the request is addressed to another URL than the
     // endpoint's (an attack: a proof made for another resource, presented
     // here under that resource's URL).
-    let url = match super::arg(args, "request_url") {
+    let url = match crate::service::client_auth::arg(args, "request_url") {
         Some(other) => other,
         None => endpoint_url(rp, session, AsEndpoint::Userinfo)?,
     };
@@ -28,7 +30,7 @@ pub fn request(
         .access_token_type
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("dpop"))
-        && super::arg(args, "token_scheme") != Some("Bearer");
+        && crate::service::client_auth::arg(args, "token_scheme") != Some("Bearer");
     let mut headers = vec![("Accept", "application/json".to_owned())];
     match (&session.dpop_key, dpop) {
         // RFC 9449 §7.1: the DPoP scheme, and a proof naming the token (ath).
@@ -108,7 +110,7 @@ pub fn verify(
             );
         }
     }
-    super::report_requested_claims(
+    crate::service::response::report_requested_claims(
         parsed,
         "claims requested for userinfo",
         session

@@ -1,0 +1,195 @@
+//! The authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
+//! §3.1.2.1) and the request object that may carry them (RFC 9101), shared
+//! by the authorization and pushed_authorization services.
+use std::collections::BTreeMap;
+
+use oauth_core::oidc::ClaimsRequest;
+use oauth_core::pkce;
+use oauth_core::random;
+use serde_json::Value;
+
+use crate::RelyingParty;
+use crate::service::client_auth::arg;
+use crate::service::outcome::StepError;
+use crate::session::{AuthorizationState, SentAs, Session};
+
+/// The authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
+/// §3.1.2.1), with fresh state, nonce and PKCE verifier remembered in the
+/// session. Shared by the authorization and pushed_authorization services.
+pub(crate) fn parameters(
+    session: &mut Session,
+    args: &BTreeMap<String, String>,
+) -> Result<Vec<(&'static str, String)>, StepError> {
+    let profile = &session.profile;
+    let redirect_uri = arg(args, "redirect_uri")
+        .or(profile.redirect_uri.as_deref())
+        .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?
+        .to_owned();
+    let scope = arg(args, "scope")
+        .or(profile.scope.as_deref())
+        .map(str::to_owned);
+    let use_pkce = match arg(args, "pkce") {
+        None => profile.pkce,
+        Some("S256") => true,
+        Some("none") => false,
+        Some(other) => {
+            return Err(StepError::BadArgument(format!(
+                "pkce {other:?}: use S256 or none"
+            )));
+        }
+    };
+    let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
+    let mut claims = match arg(args, "claims") {
+        Some(text) => Some(
+            ClaimsRequest::parse(text)
+                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+        ),
+        None => None,
+    };
+    // `claims_padding=N`: a claims request N bytes long (an attack on what
+    // the OP keeps for an anonymous request).
+    if let Some(n) = arg(args, "claims_padding") {
+        let n: usize = n
+            .parse()
+            .map_err(|_| StepError::BadArgument(format!("claims_padding {n:?}: a byte count")))?;
+        let text = format!(r#"{{"userinfo":{{"{}":null}}}}"#, "x".repeat(n));
+        claims = Some(
+            ClaimsRequest::parse(&text)
+                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
+        );
+    }
+    let openid = scope
+        .as_deref()
+        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let state = random::token(32);
+    // OIDC Core §3.1.2.1: a nonce binds the ID token to this request; it is
+    // REQUIRED whenever the ID token comes from the authorization endpoint
+    // (§3.2.2.1, §3.3.2.11), whatever the scope says.
+    let front_channel_id_token = response_type.split(' ').any(|t| t == "id_token");
+    let nonce = (openid || front_channel_id_token).then(|| random::token(24));
+    let code_verifier = use_pkce.then(pkce::new_verifier);
+    let mut params = vec![
+        ("response_type", response_type.clone()),
+        ("client_id", profile.client_id.clone()),
+        ("redirect_uri", redirect_uri.clone()),
+    ];
+    if let Some(scope) = &scope {
+        params.push(("scope", scope.clone()));
+    }
+    // OIDC Core §11: asking for offline_access, the client MUST send
+    // prompt=consent (unless other conditions permit offline access); an
+    // AS may otherwise refuse the request or drop the scope.
+    if scope
+        .as_deref()
+        .is_some_and(|s| s.split(' ').any(|t| t == "offline_access"))
+    {
+        params.push(("prompt", "consent".into()));
+    }
+    params.push(("state", state.clone()));
+    if let Some(nonce) = &nonce {
+        params.push(("nonce", nonce.clone()));
+    }
+    if let Some(claims) = &claims {
+        params.push(("claims", claims.to_json().to_string()));
+    }
+    if let Some(verifier) = &code_verifier {
+        params.push((
+            "code_challenge",
+            pkce::challenge(verifier, pkce::Method::S256),
+        ));
+        params.push(("code_challenge_method", "S256".into()));
+    }
+    session.authorization = Some(AuthorizationState {
+        state,
+        redirect_uri,
+        scope,
+        code_verifier,
+        nonce,
+        response_type,
+        id_token_claims: claims
+            .as_ref()
+            .map(|c| c.id_token.keys().cloned().collect()),
+        userinfo_claims: claims
+            .as_ref()
+            .map(|c| c.userinfo.keys().cloned().collect()),
+        sent_as: SentAs::Query,
+    });
+    // A new request: the code of the last one is no longer to be redeemed.
+    // Who is logged in stays until a new login's response passes every check.
+    session.code = None;
+    Ok(params)
+}
+
+/// A request object (RFC 9101 §4): the parameters as claims, signed with
+/// the RP's key, for this issuer, short-lived (600 s).
+pub(crate) fn request_object(
+    rp: &RelyingParty,
+    session: &Session,
+    params: &[(&str, String)],
+) -> Result<String, StepError> {
+    let mut claims = serde_json::Map::new();
+    for (k, v) in params {
+        let value = if *k == "claims" {
+            serde_json::from_str(v).unwrap_or(Value::String(v.clone()))
+        } else {
+            Value::String(v.clone())
+        };
+        claims.insert((*k).to_owned(), value);
+    }
+    let now = rp.clock.now();
+    let issuer = crate::service::client_auth::issuer(rp, session);
+    claims.insert(
+        "iss".into(),
+        Value::String(session.profile.client_id.clone()),
+    );
+    claims.insert("aud".into(), Value::String(issuer.to_owned()));
+    claims.insert("iat".into(), now.into());
+    claims.insert("nbf".into(), now.into());
+    claims.insert("exp".into(), (now + 600).into());
+    claims.insert("jti".into(), Value::String(random::token(16)));
+    let key = rp
+        .keys
+        .keys()
+        .first()
+        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+    key.sign("oauth-authz-req+jwt", &Value::Object(claims))
+        .map_err(|e| StepError::BadArgument(format!("signing the request object: {e}")))
+}
+
+/// The request object of a `jar=value` step: honest, or for an attack story
+/// unsigned (`jar_alg=none`) or signed by a key the AS never saw
+/// (`jar_key=foreign`).
+pub(crate) fn attack_request_object(
+    args: &BTreeMap<String, String>,
+    rp: &RelyingParty,
+    session: &Session,
+    params: &[(&str, String)],
+) -> Result<String, StepError> {
+    let honest = request_object(rp, session, params)?;
+    match (arg(args, "jar_alg"), arg(args, "jar_key")) {
+        (None, None) => Ok(honest),
+        (Some("none"), _) => {
+            use base64::Engine;
+            let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+            let claims = honest.split('.').nth(1).unwrap_or_default();
+            Ok(format!(
+                "{}.{claims}.",
+                b64(br#"{"alg":"none","typ":"oauth-authz-req+jwt"}"#)
+            ))
+        }
+        (_, Some("foreign")) => {
+            let stranger =
+                oauth_core::jose::SigningKey::generate(oauth_core::jose::JwsAlgorithm::ES256)
+                    .map_err(|e| StepError::BadArgument(e.to_string()))?;
+            let claims = oauth_core::jose::decode_unverified(&honest)
+                .map_err(|e| StepError::BadArgument(e.to_string()))?
+                .claims;
+            stranger
+                .sign("oauth-authz-req+jwt", &claims)
+                .map_err(|e| StepError::BadArgument(e.to_string()))
+        }
+        (a, k) => Err(StepError::BadArgument(format!(
+            "jar_alg {a:?} / jar_key {k:?}: use jar_alg=none or jar_key=foreign"
+        ))),
+    }
+}

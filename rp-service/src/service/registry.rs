@@ -1,0 +1,243 @@
+//! The service registry: the client services this RP offers, by their story
+//! names, the AS endpoint each is for, and the step arguments each takes. A
+//! leaf: the session and every service import it; it imports nothing of
+//! the crate.
+
+/// The AS endpoints a prepared request can be meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsEndpoint {
+    ServerMetadata,
+    Jwks,
+    Authorization,
+    Token,
+    Introspection,
+    Revocation,
+    ProviderConfiguration,
+    Userinfo,
+    Registration,
+    PushedAuthorization,
+}
+
+impl AsEndpoint {
+    /// The metadata member that names the endpoint's URL (RFC 8414 §2).
+    pub fn metadata_name(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "issuer",
+            Self::Jwks => "jwks_uri",
+            Self::Authorization => "authorization_endpoint",
+            Self::Token => "token_endpoint",
+            Self::Introspection => "introspection_endpoint",
+            Self::Revocation => "revocation_endpoint",
+            Self::ProviderConfiguration => "issuer",
+            Self::Userinfo => "userinfo_endpoint",
+            Self::Registration => "registration_endpoint",
+            Self::PushedAuthorization => "pushed_authorization_request_endpoint",
+        }
+    }
+}
+
+/// The client services this RP offers, by their story names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientService {
+    /// RFC 8414 §3: fetch the AS metadata.
+    ServerMetadata,
+    /// RFC 7517 §5: fetch the AS public keys.
+    Jwks,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+    /// RFC 6749 §4.3.
+    ResourceOwnerPasswordCredentials,
+    /// RFC 6749 §4.1.1: the authorization request (with PKCE, RFC 7636).
+    Authorization,
+    /// RFC 6749 §4.1.3: the code for tokens.
+    AccessToken,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 7662.
+    Introspection,
+    /// RFC 7009.
+    TokenRevocation,
+    /// RFC 8693.
+    TokenExchange,
+    /// OIDC Discovery §4: fetch the OpenID Provider metadata.
+    ProviderInfo,
+    /// OIDC Core §5.3.
+    Userinfo,
+    /// OIDC Registration §3, RFC 7591.
+    Registration,
+    /// RFC 9126: push the authorization request.
+    PushedAuthorization,
+}
+
+impl std::fmt::Display for ClientService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl ClientService {
+    pub const ALL: [ClientService; 14] = [
+        Self::PushedAuthorization,
+        Self::ProviderInfo,
+        Self::Registration,
+        Self::Userinfo,
+        Self::ServerMetadata,
+        Self::Jwks,
+        Self::ClientCredentials,
+        Self::ResourceOwnerPasswordCredentials,
+        Self::Authorization,
+        Self::AccessToken,
+        Self::RefreshToken,
+        Self::Introspection,
+        Self::TokenRevocation,
+        Self::TokenExchange,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "server_metadata",
+            Self::Jwks => "jwks",
+            Self::ClientCredentials => "client_credentials",
+            Self::ResourceOwnerPasswordCredentials => "resource_owner_password_credentials",
+            Self::Authorization => "authorization",
+            Self::AccessToken => "accesstoken",
+            Self::RefreshToken => "refresh_token",
+            Self::Introspection => "introspection",
+            Self::TokenRevocation => "token_revocation",
+            Self::TokenExchange => "token_exchange",
+            Self::ProviderInfo => "provider_info",
+            Self::Userinfo => "userinfo",
+            Self::Registration => "registration",
+            Self::PushedAuthorization => "pushed_authorization",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    pub fn endpoint(self) -> AsEndpoint {
+        match self {
+            Self::ServerMetadata => AsEndpoint::ServerMetadata,
+            Self::Jwks => AsEndpoint::Jwks,
+            Self::Authorization => AsEndpoint::Authorization,
+            Self::Introspection => AsEndpoint::Introspection,
+            Self::TokenRevocation => AsEndpoint::Revocation,
+            Self::ProviderInfo => AsEndpoint::ProviderConfiguration,
+            Self::Userinfo => AsEndpoint::Userinfo,
+            Self::Registration => AsEndpoint::Registration,
+            Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
+            Self::ClientCredentials
+            | Self::ResourceOwnerPasswordCredentials
+            | Self::AccessToken
+            | Self::RefreshToken
+            | Self::TokenExchange => AsEndpoint::Token,
+        }
+    }
+
+    /// The standard (and section) the service's request follows.
+    pub fn standard(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "RFC 8414 §3",
+            Self::Jwks => "RFC 7517 §5",
+            Self::ClientCredentials => "RFC 6749 §4.4.2",
+            Self::ResourceOwnerPasswordCredentials => "RFC 6749 §4.3.2",
+            Self::Authorization => "RFC 6749 §4.1.1, OIDC Core §3.1.2.1",
+            Self::AccessToken => "RFC 6749 §4.1.3",
+            Self::RefreshToken => "RFC 6749 §6",
+            Self::Introspection => "RFC 7662 §2.1",
+            Self::TokenRevocation => "RFC 7009 §2.1",
+            Self::TokenExchange => "RFC 8693 §2.1",
+            Self::ProviderInfo => "OIDC Discovery §4",
+            Self::Userinfo => "OIDC Core §5.3.1",
+            Self::Registration => "OIDC Registration §3.1, RFC 7591 §3.1",
+            Self::PushedAuthorization => "RFC 9126 §2.1",
+        }
+    }
+
+    /// The standard (and section) its successful JSON answer follows.
+    pub fn response_standard(self) -> &'static str {
+        match self {
+            Self::ServerMetadata => "RFC 8414 §3.2",
+            Self::Jwks => "RFC 7517 §8.5",
+            Self::Introspection => "RFC 7662 §2.2",
+            Self::TokenRevocation => "RFC 7009 §2.2.1",
+            Self::ProviderInfo => "OIDC Discovery §4.2",
+            Self::Userinfo => "OIDC Core §5.3.2",
+            Self::Registration => "RFC 7591 §3.2.1",
+            Self::PushedAuthorization => "RFC 9126 §2.2",
+            _ => "RFC 6749 §5.1",
+        }
+    }
+
+    /// The step arguments the service understands.
+    pub fn arguments(self) -> &'static [&'static str] {
+        const AUTH: &str = "token_endpoint_auth_method";
+        // A client that misbehaves (attack stories): its assertion names
+        // another audience, or expires far ahead.
+        const ASSERTION_AUD: &str = "assertion_aud";
+        const ASSERTION_EXP: &str = "assertion_exp";
+        match self {
+            Self::ServerMetadata | Self::Jwks | Self::ProviderInfo => &[],
+            Self::Registration => &[
+                AUTH,
+                "subject_type",
+                "request_object_signing_alg",
+                "jwks",
+                "grant_types",
+                "scope",
+            ],
+            Self::PushedAuthorization => &[
+                "scope",
+                "pkce",
+                "redirect_uri",
+                "response_type",
+                "claims",
+                "jar",
+                AUTH,
+            ],
+            Self::ClientCredentials => &["scope", AUTH, ASSERTION_AUD, ASSERTION_EXP],
+            Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
+            Self::Authorization => &[
+                "scope",
+                "pkce",
+                "redirect_uri",
+                "response_type",
+                "claims",
+                "jar",
+                "jar_alg",
+                "jar_key",
+                "request_uri",
+                "client",
+                "claims_padding",
+            ],
+            Self::AccessToken => &[
+                AUTH,
+                "redirect_uri",
+                "code_verifier",
+                "dpop",
+                "client",
+                ASSERTION_AUD,
+                ASSERTION_EXP,
+            ],
+            Self::RefreshToken => &[
+                "scope",
+                AUTH,
+                "dpop",
+                "refresh_token",
+                "dpop_proof",
+                ASSERTION_AUD,
+                ASSERTION_EXP,
+            ],
+            Self::Userinfo => &["token_scheme", "request_url", "withheld"],
+            Self::Introspection => &["token", "expect_active", AUTH],
+            Self::TokenRevocation => &["token", AUTH],
+            Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
+        }
+    }
+
+    /// Whether the answer is a token response (RFC 6749 §5.1).
+    pub fn is_token_request(self) -> bool {
+        self.endpoint() == AsEndpoint::Token
+    }
+}

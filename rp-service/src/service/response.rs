@@ -1,0 +1,200 @@
+//! Reading the AS's answers: the RP's size limits, JSON bodies, OAuth
+//! error responses and `WWW-Authenticate` challenges, and the JWTs the RP
+//! itself sent, shown beside the answer.
+
+use oauth_core::http::HttpResponse;
+use serde_json::Value;
+
+use crate::service::outcome::{Parsed, SeenJwt};
+use crate::session::Pending;
+
+/// The largest response body the RP reads, bytes. Metadata, key sets and
+/// token responses are a few KiB; anything bigger is refused before it is
+/// parsed, so an AS cannot make a session (or one call) cost megabytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest redirect location the RP reads, bytes.
+pub const MAX_LOCATION_BYTES: usize = 16 * 1024;
+/// The longest DPoP nonce kept from an AS (RFC 9449 §8 sets no bound).
+pub const MAX_DPOP_NONCE_BYTES: usize = 512;
+/// The longest endpoint URL or request_uri the RP keeps, bytes.
+pub const MAX_URL_BYTES: usize = 1024;
+/// The longest token the RP keeps, bytes (as long as the longest JWS it reads).
+pub const MAX_TOKEN_BYTES: usize = oauth_core::jose::MAX_JWS;
+
+/// A value the session would keep must be within the RP's bound: a check,
+/// shown only when it fails (no standard sets these; the RP's memory does).
+pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usize) {
+    if len > max {
+        parsed.must(
+            format!("{what} is within the RP's size limits"),
+            false,
+            format!("{len} bytes, at most {max}"),
+            "the RP's own limit (docs/SECURITY.md)",
+        );
+    }
+}
+
+/// Claims asked for by name, and which of them came back (OIDC Core §5.5):
+/// shown, not judged — a user may lack a claim.
+pub(crate) fn report_requested_claims(
+    parsed: &mut Parsed,
+    name: &str,
+    requested: Option<&Vec<String>>,
+    present: impl Fn(&str) -> bool,
+) {
+    if let Some(requested) = requested {
+        let released: Vec<&str> = requested
+            .iter()
+            .map(String::as_str)
+            .filter(|c| present(c))
+            .collect();
+        parsed.info(
+            name,
+            format!(
+                "asked {}; released {}",
+                requested.join(", "),
+                released.join(", ")
+            ),
+            "OIDC Core §5.5",
+        );
+    }
+}
+
+/// The RP's size limits: a body over [`MAX_BODY_BYTES`] or a redirect over
+/// [`MAX_LOCATION_BYTES`] is refused unread.
+pub(crate) fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> bool {
+    let location = response
+        .location
+        .as_deref()
+        .or_else(|| response.headers.get("location").map(String::as_str))
+        .map_or(0, str::len);
+    let ok = response.body.len() <= MAX_BODY_BYTES && location <= MAX_LOCATION_BYTES;
+    if !ok {
+        parsed.must(
+            "the answer is within the RP's size limits",
+            false,
+            format!(
+                "body {} bytes (at most {MAX_BODY_BYTES}), location {location} bytes (at most {MAX_LOCATION_BYTES})",
+                response.body.len()
+            ),
+            "the RP's own limit (docs/SECURITY.md)",
+        );
+    }
+    ok
+}
+
+/// Reads a JSON response body. An error status is read as an OAuth error
+/// response (RFC 6749 §5.2) and recorded; `None` means nothing more to check.
+pub(crate) fn json_body(
+    response: &HttpResponse,
+    reference: &str,
+    parsed: &mut Parsed,
+) -> Option<Value> {
+    let media_type = response.headers.get("content-type").map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let body: Result<Value, _> = serde_json::from_str(&response.body);
+    if !(200..300).contains(&response.status) {
+        record_error(response, body.ok(), parsed);
+        return None;
+    }
+    let json_type = media_type
+        .as_deref()
+        .is_some_and(|t| t == "application/json" || t.ends_with("+json"));
+    parsed.must(
+        "Content-Type is JSON",
+        json_type,
+        media_type.unwrap_or_else(|| "no Content-Type".into()),
+        reference,
+    );
+    match body {
+        Ok(v @ Value::Object(_)) => {
+            parsed.parsed = v.clone();
+            Some(v)
+        }
+        _ => {
+            parsed.must(
+                "body is a JSON object",
+                false,
+                "the body is not a JSON object",
+                "RFC 8259",
+            );
+            None
+        }
+    }
+}
+
+/// Records an OAuth error response: from its JSON body (RFC 6749 §5.2), or
+/// from a `WWW-Authenticate` challenge (RFC 6750 §3).
+pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed: &mut Parsed) {
+    let status = response.status;
+    let challenge = response
+        .headers
+        .get("www-authenticate")
+        .map(String::as_str)
+        .unwrap_or("");
+    let text = |name: &str| {
+        body.as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| challenge_param(challenge, name))
+            .unwrap_or_default()
+    };
+    let (error, description) = (text("error"), text("error_description"));
+    parsed.must(
+        "error response carries an error code",
+        !error.is_empty(),
+        format!("HTTP {status}: {error} {description}"),
+        "RFC 6749 §5.2",
+    );
+    parsed.parsed = body.unwrap_or(Value::Null);
+    let code = if error.is_empty() {
+        format!("http_{status}")
+    } else {
+        error
+    };
+    parsed.error = Some((code, description));
+}
+
+/// A parameter of a `WWW-Authenticate` challenge: `error="invalid_token"`.
+pub(crate) fn challenge_param(challenge: &str, name: &str) -> Option<String> {
+    let start = challenge.find(&format!("{name}=\""))? + name.len() + 2;
+    let rest = &challenge[start..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The JWTs the RP itself sent (request object, client assertion, DPoP
+/// proof), decoded for the transcript; the AS is the one that verifies them.
+pub(crate) fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
+    let sent = [
+        (
+            "request object (sent)",
+            pending.params.get("request"),
+            "signed by the RP; the AS verifies it (RFC 9101 §6)",
+        ),
+        (
+            "client assertion (sent)",
+            pending.params.get("client_assertion"),
+            "signed by the RP; the AS verifies it (RFC 7523 §3)",
+        ),
+        (
+            "DPoP proof (sent)",
+            pending.dpop.as_deref(),
+            "signed by the RP's DPoP key; the AS verifies it (RFC 9449 §4.3)",
+        ),
+    ];
+    for (name, compact, verification) in sent {
+        if let Some(compact) = compact
+            && let Ok(decoded) = oauth_core::jose::decode_unverified(compact)
+        {
+            parsed
+                .jwts
+                .push(SeenJwt::decoded(name, compact, &decoded, verification));
+        }
+    }
+}
