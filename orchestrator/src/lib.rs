@@ -4,6 +4,7 @@
 //!
 //! - [`catalog`]: the stories and the attack stories, as data.
 //! - [`runner`]: one story through both services, recorded step by step.
+//! - [`record`]: what a run records, for the renderers and the summary.
 //! - [`attacker`]: what an attack story changes in an answer before the RP
 //!   reads it (a tampering browser or network, or a malicious AS).
 //! - [`render`]: transcripts as text, JSON Lines or Markdown (with a
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod catalog;
 pub mod embedded;
 pub mod explain;
+pub mod record;
 pub mod render;
 pub mod runner;
 pub mod summary;

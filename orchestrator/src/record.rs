@@ -1,0 +1,166 @@
+//! What a run records: each story, its steps, what crossed the wire, the
+//! RP's checks with their level and outcome, the JWTs seen, the attacker's
+//! changes. The renderers and the summary read these.
+use std::collections::BTreeMap;
+
+use oidc_story_proto::v1::CheckLevel;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The transcript of one story.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryRecord {
+    pub story: String,
+    pub ok: bool,
+    /// Failed SHOULD checks: the story passed, with these warnings.
+    pub warnings: usize,
+    /// How long the story took, for the run's summary.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+    /// Why the story stopped, when it did not run to the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// How long the step took (its three calls), for benchmarks.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+    pub service: String,
+    pub endpoint: String,
+    pub request: RequestRecord,
+    pub response: ResponseRecord,
+    pub parsed: Value,
+    pub checks: Vec<CheckRecord>,
+    pub jwts: Vec<JwtRecord>,
+    /// The OAuth error the AS answered with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorRecord>,
+    /// The error the story expected here (a refusal it shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_error: Option<String>,
+    /// The RP check the story expected to fail here (an attack the RP refuses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_refusal: Option<String>,
+    /// What an attacker changed in the answer before the RP read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tampered: Option<TamperRecord>,
+    pub ok: bool,
+    /// Failed SHOULD checks in this step.
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    /// Form or query parameters, as JSON.
+    pub params: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    pub status: u32,
+    pub headers: BTreeMap<String, String>,
+    /// The body as JSON (or as a string when it is not JSON).
+    pub body: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRecord {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    pub reference: String,
+    /// must, should or info: what a failure weighs.
+    pub level: Level,
+    /// What the check came to in its story.
+    pub outcome: Outcome,
+}
+
+/// A check's weight, from the clause it cites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Must,
+    Should,
+    Info,
+}
+
+impl Level {
+    /// An RP that sends no level (one older than levels) means MUST.
+    pub(crate) fn from_proto(level: i32) -> Self {
+        match CheckLevel::try_from(level) {
+            Ok(CheckLevel::Should) => Self::Should,
+            Ok(CheckLevel::Info) => Self::Info,
+            _ => Self::Must,
+        }
+    }
+}
+
+/// What a check came to: `failed` is a real failure only; a failed MUST
+/// that an attack story expected is the defence that held (`refused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Passed,
+    Info,
+    /// A failed SHOULD: the step passes with a warning.
+    Warning,
+    /// A failed MUST in a step whose refusal the story expected.
+    Refused,
+    Failed,
+}
+
+impl CheckRecord {
+    pub(crate) fn new(check: oidc_story_proto::v1::Check, refusal_expected: bool) -> Self {
+        let level = Level::from_proto(check.level);
+        let outcome = match (check.ok, level) {
+            (true, Level::Info) => Outcome::Info,
+            (true, _) => Outcome::Passed,
+            (false, Level::Info) => Outcome::Info,
+            // What failed in a step whose refusal was expected caught the
+            // attack, whatever its weight.
+            (false, Level::Must | Level::Should) if refusal_expected => Outcome::Refused,
+            (false, Level::Should) => Outcome::Warning,
+            (false, Level::Must) => Outcome::Failed,
+        };
+        Self {
+            name: check.name,
+            ok: check.ok,
+            detail: check.detail,
+            reference: check.reference,
+            level,
+            outcome,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JwtRecord {
+    pub name: String,
+    pub compact: String,
+    pub header: Value,
+    pub claims: Value,
+    pub verified: bool,
+    pub verification: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TamperRecord {
+    pub what: String,
+    /// The redirect as the RP received it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    pub error: String,
+    pub error_description: String,
+}
