@@ -152,34 +152,31 @@ async fn verify_assertion(
         )
         .into());
     }
+    // RFC 7523 §3 items 4-6: exp present and not passed, and (the AS may
+    // refuse an unreasonably far one) at most `assertion_max_lifetime`
+    // ahead, as its jti is remembered that long; nbf and iat not ahead.
     let now = server.clock.now();
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or("the assertion has no exp")?;
-    if exp <= now {
-        return Err("the assertion has expired".into());
-    }
-    // RFC 7523 §3 (4): the AS may refuse a JWT with an unreasonably far
-    // expiry; its jti would have to be remembered that long.
-    let max = server.config.client_authentication.assertion_max_lifetime;
-    if exp > now + max {
-        return Err(format!(
-            "the assertion's exp is more than {max} s ahead (at most {max} s is accepted)"
-        )
-        .into());
-    }
-    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
-        && nbf > now + server.config.dpop.leeway
-    {
-        return Err("the assertion is not valid yet".into());
-    }
+    let settings = &server.config.client_authentication;
+    oauth_core::claims::verify(
+        claims,
+        &oauth_core::claims::Expected {
+            issuer: None,
+            audiences: &[],
+            now,
+            leeway: settings.leeway,
+            require_exp: true,
+            max_lifetime: Some(settings.assertion_max_lifetime),
+        },
+    )
+    .map_err(|e| format!("the assertion: {e}"))?;
+    // Present (checked above); remembered through the leeway too.
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now) + settings.leeway;
     let jti = text("jti").ok_or("the assertion has no jti")?;
     if jti.is_empty() || jti.len() > MAX_JTI_LENGTH {
         return Err(format!("the assertion's jti must be 1 to {MAX_JTI_LENGTH} characters").into());
     }
     // RFC 7523 §3 (7): one use per jti, remembered (by fingerprint) until
-    // the assertion expires, which is at most `max` ahead.
+    // the assertion could no longer be accepted: at most `max` ahead.
     let key = format!("assertion\n{}\n{jti}", client.client_id);
     if !server
         .store

@@ -67,24 +67,20 @@ pub fn expand(
     if !audience_ok {
         return Err(refused("aud must be this server's issuer"));
     }
-    let now = server.clock.now();
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| refused("the request object has no exp"))?;
-    if exp <= now {
-        return Err(refused("the request object has expired"));
-    }
-    if exp > now + MAX_LIFETIME {
-        return Err(refused(format!(
-            "the request object lives longer than {MAX_LIFETIME} s"
-        )));
-    }
-    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
-        && nbf > now + server.config.dpop.leeway
-    {
-        return Err(refused("the request object is not valid yet (nbf)"));
-    }
+    // RFC 9101 §10.2 (and RFC 7519 §4.1.4, §4.1.5): unexpired, at most
+    // MAX_LIFETIME ahead, not valid before nbf.
+    oauth_core::claims::verify(
+        &claims,
+        &oauth_core::claims::Expected {
+            issuer: None,
+            audiences: &[],
+            now: server.clock.now(),
+            leeway: server.config.client_authentication.leeway,
+            require_exp: true,
+            max_lifetime: Some(MAX_LIFETIME),
+        },
+    )
+    .map_err(|e| refused(format!("the request object: {e}")))?;
     // RFC 9101 §6.3: the client_id outside must be the one inside.
     match text("client_id") {
         Some(inner) if inner == outer_client_id => {}

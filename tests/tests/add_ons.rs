@@ -92,7 +92,7 @@ async fn jar_refusals_are_invalid_request_object() {
         ),
         (
             "expired",
-            request_object(key, |c| c["exp"] = json!(now() - 1)),
+            request_object(key, |c| c["exp"] = json!(now() - 120)),
         ),
         (
             "too long-lived",

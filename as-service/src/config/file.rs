@@ -115,12 +115,21 @@ pub struct ClientAuthFileConfig {
     /// How far ahead an assertion's `exp` may be, seconds: its `jti` is
     /// remembered that long at most.
     pub assertion_max_lifetime: i64,
+    /// Clock skew allowed on the times of client assertions and request
+    /// objects (`exp`, `nbf`, `iat`), seconds.
+    #[serde(default = "default_jwt_leeway")]
+    pub leeway: i64,
+}
+
+fn default_jwt_leeway() -> i64 {
+    60
 }
 
 impl Default for ClientAuthFileConfig {
     fn default() -> Self {
         Self {
             assertion_max_lifetime: 300,
+            leeway: default_jwt_leeway(),
         }
     }
 }
