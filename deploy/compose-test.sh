@@ -71,7 +71,8 @@ run_stories() {
   python3 - "$1.compose.jsonl" "$1.host.jsonl" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
-    stories = [json.loads(line) for line in open(path)]
+    # Every line is a story but the last, the run's summary.
+    stories = [s for s in map(json.loads, open(path)) if "story" in s]
     failed = [s["story"] for s in stories if not s["ok"]]
     where = "compose network" if "compose" in path else "host"
     print(f"{len(stories)} stories through the {where}: {'all ok' if not failed else 'FAILED ' + ', '.join(failed)}")
@@ -86,6 +87,8 @@ kids() {
 import json, sys
 for line in open(sys.argv[1]):
     story = json.loads(line)
+    if "story" not in story:
+        continue
     for step in story["steps"]:
         if step["service"] == "jwks":
             print(" ".join(sorted(k["kid"] for k in step["response"]["body"]["keys"])))
@@ -139,7 +142,7 @@ done
 check_all() {
   python3 - "$1" <<'PY'
 import json, sys
-stories = [json.loads(line) for line in open(sys.argv[1])]
+stories = [s for s in map(json.loads, open(sys.argv[1])) if "story" in s]
 failed = [s["story"] for s in stories if not s["ok"]]
 print(f"{len(stories)} stories: {'all ok' if not failed else 'FAILED ' + ', '.join(failed)}")
 sys.exit(1 if failed or len(stories) < 16 else 0)
@@ -205,7 +208,7 @@ python3 - "$work/rotated.host.jsonl" "$new_kid" <<'PY'
 import base64, json, sys
 kids = set()
 for line in open(sys.argv[1]):
-    for step in json.loads(line)["steps"]:
+    for step in json.loads(line).get("steps", []):
         body = (step.get("response") or {}).get("body")
         if isinstance(body, dict) and isinstance(body.get("access_token"), str) and body["access_token"].count(".") == 2:
             head = body["access_token"].split(".")[0]
