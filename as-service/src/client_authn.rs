@@ -140,11 +140,7 @@ async fn verify_assertion(
         endpoints.url(Endpoint::Token).to_string(),
         endpoints.url(endpoint).to_string(),
     ];
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
+    let audiences = oauth_core::claims::audiences(claims);
     if !audiences.iter().any(|a| ours.iter().any(|o| o == a)) {
         return Err(format!(
             "the assertion's aud {audiences:?} does not name this server ({})",

@@ -57,23 +57,13 @@ pub fn expand(
     if text("iss") != Some(client.client_id.as_str()) {
         return Err(refused("iss must be the client_id"));
     }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(a)) => *a == server.config.issuer,
-        Some(Value::Array(a)) => a
-            .iter()
-            .any(|v| v.as_str() == Some(server.config.issuer.as_str())),
-        _ => false,
-    };
-    if !audience_ok {
-        return Err(refused("aud must be this server's issuer"));
-    }
-    // RFC 9101 §10.2 (and RFC 7519 §4.1.4, §4.1.5): unexpired, at most
-    // MAX_LIFETIME ahead, not valid before nbf.
+    // RFC 9101 §10.2 (and RFC 7519 §4.1.3-§4.1.5): aud this server's
+    // issuer, unexpired, at most MAX_LIFETIME ahead, not valid before nbf.
     oauth_core::claims::verify(
         &claims,
         &oauth_core::claims::Expected {
             issuer: None,
-            audiences: &[],
+            audiences: &[server.config.issuer.as_str()],
             now: server.clock.now(),
             leeway: server.config.client_authentication.leeway,
             require_exp: true,

@@ -247,7 +247,8 @@ fn check_requested_user(
     params: &Params,
     claims: Option<&ClaimsRequest>,
 ) -> Result<(), OAuthError> {
-    let subject = server.subject_for(client, &server.config.login_user);
+    // Computed only when the request names a user.
+    let subject = || server.subject_for(client, &server.config.login_user);
     let other_user = || {
         OAuthError::new(
             ErrorCode::LoginRequired,
@@ -257,7 +258,7 @@ fn check_requested_user(
     if let Some(claims) = claims {
         for requested in [&claims.id_token, &claims.userinfo] {
             if let Some(sub) = requested.get("sub").and_then(|r| r.value.as_ref())
-                && sub.as_str() != Some(subject.as_str())
+                && sub.as_str() != Some(subject().as_str())
             {
                 return Err(other_user());
             }
@@ -298,19 +299,14 @@ fn check_requested_user(
                 .get(name)
                 .and_then(serde_json::Value::as_str)
         };
-        let for_client = match verified.claims.get("aud") {
-            Some(serde_json::Value::String(a)) => *a == client.client_id,
-            Some(serde_json::Value::Array(a)) => a
-                .iter()
-                .any(|v| v.as_str() == Some(client.client_id.as_str())),
-            _ => false,
-        };
+        let for_client =
+            oauth_core::claims::audiences(&verified.claims).contains(&client.client_id);
         if text("iss") != Some(server.config.issuer.as_str()) || !for_client {
             return Err(OAuthError::invalid_request(
                 "id_token_hint is not an ID token this server issued to this client",
             ));
         }
-        if text("sub") != Some(subject.as_str()) {
+        if text("sub") != Some(subject().as_str()) {
             return Err(other_user());
         }
     }
