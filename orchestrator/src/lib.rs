@@ -12,11 +12,13 @@
 //! - [`bench`]: load through both services, or the token endpoint alone.
 //! - [`embedded`]: both services in-process on loopback.
 //! - [`summary`]: the table and totals closing a run; the exit status.
+//! - [`cli`]: the command line — arguments, the commands, their errors.
 //! - [`explain`]: a story's description, from the catalog and configurations.
 
 pub mod attacker;
 pub mod bench;
 pub mod catalog;
+pub mod cli;
 pub mod embedded;
 pub mod explain;
 pub mod record;
