@@ -82,8 +82,105 @@ fn mask_url(url: &str) -> String {
     parsed.to_string()
 }
 
-/// Masks every secret in a story's record, in place.
+/// Secret values shorter than this are masked where they are named (a
+/// parameter, a member) but not swept out of free text, where a short value
+/// could match ordinary words.
+const MIN_SWEPT_LEN: usize = 8;
+
+/// Every secret value a record carries under a secret name, in a JSON
+/// value (parameters, bodies) or a URL's query and fragment.
+fn collect_value(name: &str, value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::String(s) if is_secret(name) || looks_like_jwt(s) => found.push(s.clone()),
+        Value::Object(map) => map.iter().for_each(|(k, v)| collect_value(k, v, found)),
+        Value::Array(items) => items.iter().for_each(|v| collect_value(name, v, found)),
+        _ => {}
+    }
+}
+
+fn collect_url(url: &str, found: &mut Vec<String>) {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return;
+    };
+    for raw in [parsed.query(), parsed.fragment()].into_iter().flatten() {
+        for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+            if is_secret(&k) || looks_like_jwt(&v) {
+                found.push(v.into_owned());
+            }
+        }
+    }
+}
+
+/// Replaces every occurrence of a secret in free text (a check's detail, an
+/// error description, the attacker's note, a header).
+fn sweep(text: &mut String, secrets: &[String]) {
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            *text = text.replace(secret.as_str(), MASK);
+        }
+    }
+}
+
+fn sweep_value(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(s) => sweep(s, secrets),
+        Value::Object(map) => map.values_mut().for_each(|v| sweep_value(v, secrets)),
+        Value::Array(items) => items.iter_mut().for_each(|v| sweep_value(v, secrets)),
+        _ => {}
+    }
+}
+
+/// The secrets a record carries: credentials, codes, tokens, state and
+/// nonce values, wherever a step names them, and every JWT.
+fn secrets_of(record: &StoryRecord) -> Vec<String> {
+    let mut found = Vec::new();
+    for step in &record.steps {
+        collect_url(&step.request.url, &mut found);
+        for (name, value) in &step.request.headers {
+            if is_secret(name) {
+                // `Basic …`, `DPoP …`, `Bearer …`: the credential after the scheme.
+                found.push(
+                    value
+                        .split_once(' ')
+                        .map_or(value.as_str(), |(_, c)| c)
+                        .to_owned(),
+                );
+            }
+        }
+        collect_value("params", &step.request.params, &mut found);
+        collect_value("body", &step.response.body, &mut found);
+        collect_value("parsed", &step.parsed, &mut found);
+        for value in step.response.headers.values() {
+            collect_url(value, &mut found);
+        }
+        for url in [
+            &step.response.location,
+            &step.tampered.as_ref().and_then(|t| t.location.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            collect_url(url, &mut found);
+        }
+        found.extend(step.jwts.iter().map(|j| j.compact.clone()));
+    }
+    found.retain(|s| s.len() >= MIN_SWEPT_LEN && s != MASK);
+    // Longest first, so a token is masked whole before any value inside it.
+    found.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    found.dedup();
+    found
+}
+
+/// Masks every secret in a story's record, in place: named parameters and
+/// members, URLs (the redirect the RP received, the attacker's tampered
+/// one), credentials in headers, JWTs — and then any of those values that
+/// turn up in free text anywhere in the record. What a JWT says (its decoded
+/// header and claims) is kept.
 pub fn redact(record: &mut StoryRecord) {
+    let secrets = secrets_of(record);
+    if let Some(error) = &mut record.error {
+        sweep(error, &secrets);
+    }
     for step in &mut record.steps {
         step.request.url = mask_url(&step.request.url);
         for (name, value) in step.request.headers.iter_mut() {
@@ -96,20 +193,40 @@ pub fn redact(record: &mut StoryRecord) {
                     MASK.into()
                 };
             }
+            sweep(value, &secrets);
         }
         mask_value("params", &mut step.request.params);
         mask_value("body", &mut step.response.body);
         mask_value("parsed", &mut step.parsed);
+        sweep_value(&mut step.request.params, &secrets);
+        sweep_value(&mut step.response.body, &secrets);
+        sweep_value(&mut step.parsed, &secrets);
         for value in step.response.headers.values_mut() {
             if value.starts_with("https://") || value.starts_with("http://") {
                 *value = mask_url(value);
             }
+            sweep(value, &secrets);
         }
-        if let Some(location) = &step.response.location {
-            step.response.location = Some(mask_url(location));
+        if let Some(location) = &mut step.response.location {
+            *location = mask_url(location);
+            sweep(location, &secrets);
+        }
+        if let Some(tampered) = &mut step.tampered {
+            if let Some(location) = &mut tampered.location {
+                *location = mask_url(location);
+                sweep(location, &secrets);
+            }
+            sweep(&mut tampered.what, &secrets);
+        }
+        for check in &mut step.checks {
+            sweep(&mut check.detail, &secrets);
+        }
+        if let Some(error) = &mut step.error {
+            sweep(&mut error.error_description, &secrets);
         }
         for jwt in &mut step.jwts {
             jwt.compact = MASK.into();
+            sweep(&mut jwt.verification, &secrets);
         }
     }
 }
