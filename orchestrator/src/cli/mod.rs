@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// of printing.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// With --out: clear a directory that holds something other than an
+    /// earlier report (an earlier report is replaced without asking).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Pause after each step until Enter (on a terminal only).
     #[arg(long)]
     pub step: bool,
@@ -126,7 +130,7 @@ pub enum ReportFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// The seed's transcript shape (colour on a terminal).
+    /// Plain text, step by step: each request, response and check (colour on a terminal).
     Text,
     /// Markdown with a Mermaid sequence diagram.
     Markdown,
@@ -223,9 +227,38 @@ fn explain(story: &str) -> Result<bool, Error> {
 }
 
 fn unknown_story(name: &str) -> Error {
+    let hint = match closest_story(name) {
+        Some(near) => format!("did you mean {near}? "),
+        None => String::new(),
+    };
     Error::Usage(format!(
-        "unknown story {name:?}; `orchestrator list` shows the stories"
+        "unknown story {name:?}; {hint}`orchestrator list` shows the stories"
     ))
+}
+
+/// The story whose name is nearest a mistyped one (a few letters off).
+fn closest_story(name: &str) -> Option<&'static str> {
+    catalog::all()
+        .map(|s| (edit_distance(name, s.name), s.name))
+        .filter(|(d, known)| *d <= (known.len() / 4).clamp(1, 3))
+        .min()
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// The stories named on the command line, or every story (and attack).
@@ -252,4 +285,25 @@ fn select(names: &[String], all: bool, attacks: bool) -> Result<Vec<&'static Sto
         .iter()
         .map(|name| catalog::find(name).ok_or_else(|| unknown_story(name)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_story_name_suggests_the_nearest() {
+        assert_eq!(closest_story("oauth2_ccc"), Some("oauth2_cc"));
+        assert_eq!(closest_story("oauth2_cod"), Some("oauth2_code"));
+        assert_eq!(closest_story("no_such_thing_at_all"), None);
+        let message = unknown_story("oauth2_ccc").to_string();
+        assert!(message.contains("did you mean oauth2_cc?"), "{message}");
+    }
+
+    #[test]
+    fn edit_distance_counts_single_letter_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
 }

@@ -21,10 +21,7 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         eprintln!("orchestrator: --step ignored: it needs a terminal on stdin and stdout");
     }
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.clone(),
-            source,
-        })?;
+        prepare_out_dir(dir, args.force)?;
     }
     // Text to a terminal is written as each step completes; everything else
     // once the story is done (redaction needs the whole record).
@@ -37,22 +34,41 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let (services, embedded) = connect(&args).await?;
     let mut records = Vec::new();
     let mut index = Vec::new();
-    for story in stories {
+    let mut quit = false;
+    let count = stories.len();
+    for (n, story) in stories.into_iter().enumerate() {
         if stream {
             print_or_stop(&render::text::story_header(story, style))?;
         }
         let mut stdout = std::io::stdout();
+        let mut done = 0;
+        let last_story = n + 1 == count;
         let mut observer = |step: &StepRecord| {
+            if quit {
+                return;
+            }
             if stream {
                 let _ = stdout.write_all(render::text::step(step, style).as_bytes());
                 let _ = stdout.flush();
             }
+            done += 1;
             if step_mode {
-                eprint!("-- {} done; Enter for the next step --", step.service);
-                let _ = std::io::stdin().lock().read_line(&mut String::new());
+                quit = pause(step_prompt(
+                    &step.service,
+                    done,
+                    story.steps.len(),
+                    last_story,
+                ));
             }
         };
         let mut record = runner::run_story_observed(&services, story, &mut observer).await;
+        if quit {
+            eprintln!(
+                "orchestrator: stopped at your request; the summary covers the {} stories run before",
+                records.len()
+            );
+            break;
+        }
         if args.redact {
             render::redact::redact(&mut record);
         }
@@ -74,8 +90,8 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     if let Some(dir) = &args.out {
         write_index(dir, args.format, &index, &summary)?;
         eprintln!(
-            "orchestrator: wrote {} transcripts and an index to {}",
-            index.len(),
+            "orchestrator: wrote {} and an index to {}",
+            plural(index.len(), "transcript"),
             dir.display()
         );
     }
@@ -91,6 +107,90 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         embedded.stop().await;
     }
     Ok(summary.ok)
+}
+
+/// What to say after a step in `--step` mode; `None` after the very last
+/// step of the run, where there is nothing left to wait for.
+fn step_prompt(service: &str, done: usize, steps: usize, last_story: bool) -> Option<String> {
+    match (done >= steps, last_story) {
+        (true, true) => None,
+        (true, false) => Some("-- story done; Enter for the next story, q to quit --".into()),
+        (false, _) => Some(format!(
+            "-- {service} done; Enter for the next step, q to quit --"
+        )),
+    }
+}
+
+/// Shows the prompt and waits for a line; `true` when the answer is `q`.
+fn pause(prompt: Option<String>) -> bool {
+    let Some(prompt) = prompt else {
+        return false;
+    };
+    eprint!("{prompt}");
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    is_quit(&answer)
+}
+
+fn is_quit(answer: &str) -> bool {
+    matches!(answer.trim(), "q" | "Q" | "quit")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The files an earlier report written with `--out` holds: an index, a
+/// summary, one transcript per story.
+fn is_report_file(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(ext, "txt" | "md" | "json" | "html")
+        && (matches!(stem, "index" | "summary") || crate::catalog::find(stem).is_some())
+}
+
+/// Makes `dir` ready for a report: created if missing; an earlier report in
+/// it is removed, so no stale transcript stays beside the new index; any
+/// other content is refused, unless `force` clears it.
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), Error> {
+    let write_error = |source| Error::Write {
+        path: dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(write_error)?;
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(write_error)? {
+        let entry = entry.map_err(write_error)?;
+        let is_file = entry.file_type().map_err(write_error)?.is_file();
+        entries.push((entry.path(), is_file));
+    }
+    let earlier_report = entries.iter().all(|(path, is_file)| {
+        *is_file
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_report_file)
+    });
+    if !earlier_report && !force {
+        return Err(Error::Usage(format!(
+            "{} holds files that are not an earlier report; choose an empty directory, or add --force to clear it",
+            dir.display()
+        )));
+    }
+    for (path, is_file) in entries {
+        let removed = if is_file {
+            std::fs::remove_file(&path)
+        } else {
+            std::fs::remove_dir_all(&path)
+        };
+        removed.map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
 }
 
 /// The external services named on the command line, or both started here.
@@ -152,22 +252,97 @@ fn write_index(
     entries: &[(String, String, bool)],
     summary: &Summary,
 ) -> Result<(), Error> {
-    let lines: String = entries
-        .iter()
-        .map(|(name, file, ok)| format!("{name}\t{}\t{file}\n", if *ok { "ok" } else { "FAILED" }))
-        .collect();
     match format {
         Format::Markdown => write_file(
             &dir.join("index.md"),
             &format!("{}{}", render::markdown::index(entries), summary.markdown()),
         ),
-        Format::Text => write_file(
-            &dir.join("index.txt"),
-            &format!("{lines}\n{}", summary.text(Style::default())),
-        ),
-        Format::Json => {
-            write_file(&dir.join("index.txt"), &lines)?;
-            write_file(&dir.join("summary.json"), &format!("{}\n", summary.json()))
+        Format::Text => {
+            let lines: String = entries
+                .iter()
+                .map(|(name, file, ok)| {
+                    format!("{name}\t{}\t{file}\n", if *ok { "ok" } else { "FAILED" })
+                })
+                .collect();
+            write_file(
+                &dir.join("index.txt"),
+                &format!("{lines}\n{}", summary.text(Style::default())),
+            )
         }
+        Format::Json => {
+            let stories: Vec<_> = entries
+                .iter()
+                .map(
+                    |(story, file, ok)| serde_json::json!({"story": story, "file": file, "ok": ok}),
+                )
+                .collect();
+            let index = serde_json::json!({"stories": stories, "summary": summary});
+            write_file(&dir.join("index.json"), &format!("{index:#}\n"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("orchestrator-out-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_earlier_report_is_replaced_whole() {
+        let dir = scratch("earlier");
+        for file in ["index.md", "oauth2_cc.md", "oauth2_code.md"] {
+            std::fs::write(dir.join(file), "old").unwrap();
+        }
+        prepare_out_dir(&dir, false).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "no stale transcript stays"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_with_other_files_is_refused_unless_forced() {
+        let dir = scratch("other");
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let refused = prepare_out_dir(&dir, false).unwrap_err().to_string();
+        assert!(refused.contains("--force"), "{refused}");
+        assert!(
+            dir.join("notes.txt").exists(),
+            "nothing is removed when refused"
+        );
+        prepare_out_dir(&dir, true).unwrap();
+        assert!(!dir.join("notes.txt").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(plural(1, "transcript"), "1 transcript");
+        assert_eq!(plural(3, "transcript"), "3 transcripts");
+    }
+
+    #[test]
+    fn the_last_step_of_the_run_asks_for_nothing_and_q_quits() {
+        assert!(step_prompt("Token", 3, 3, true).is_none());
+        assert!(
+            step_prompt("Token", 3, 3, false)
+                .unwrap()
+                .contains("next story")
+        );
+        assert!(
+            step_prompt("Token", 1, 3, true)
+                .unwrap()
+                .contains("next step")
+        );
+        assert!(is_quit("q\n") && is_quit(" quit ") && !is_quit("\n"));
     }
 }

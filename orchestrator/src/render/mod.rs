@@ -1,4 +1,4 @@
-//! Transcript renderers: text (the seed's shape, default), Markdown (with a
+//! Transcript renderers: text (step by step, default), Markdown (with a
 //! Mermaid sequence diagram), JSON Lines; redaction for sharing.
 pub mod json;
 pub mod markdown;

@@ -1,4 +1,4 @@
-//! The text transcript, in the seed's shape: a banner per step, the request
+//! The text transcript, step by step: a banner per step, the request
 //! (method, URL, headers, parameters as JSON), the response, then what the
 //! RP checked and every JWT decoded. Written step by step, so a long story
 //! shows as it runs.

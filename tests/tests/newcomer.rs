@@ -1,0 +1,41 @@
+//! What a newcomer trips over in a fresh checkout, kept fixed.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// The README starts the AS with `--keys as-keys.json` in the checkout's
+/// root: git must never offer to commit those private keys.
+#[test]
+fn private_key_files_from_the_readme_are_ignored_by_git() {
+    let root = repo_root();
+    if !root.join(".git").exists() {
+        eprintln!("not a git checkout: nothing to check");
+        return;
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let words: Vec<&str> = readme.split_whitespace().collect();
+    let mut key_files: Vec<&str> = words
+        .windows(2)
+        .filter(|w| w[0] == "--keys")
+        .map(|w| w[1].trim_matches('`'))
+        .collect();
+    key_files.sort_unstable();
+    key_files.dedup();
+    assert!(!key_files.is_empty(), "the README names no --keys file");
+    for file in key_files
+        .into_iter()
+        .chain(["some.keys.json", "deploy/as-keys.json"])
+    {
+        let status = Command::new("git")
+            .args(["check-ignore", "--no-index", "-q", file])
+            .current_dir(root)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git does not ignore {file}");
+    }
+}
