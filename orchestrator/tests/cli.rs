@@ -115,12 +115,29 @@ fn markdown_has_a_sequence_diagram_and_checks_citing_their_sections() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("```mermaid\nsequenceDiagram"));
+    // In protocol terms: the client and the server, no gRPC hops.
     assert!(
-        text.contains("O->>AS: Token: POST /token (grant_type=authorization_code, + DPoP proof)")
+        text.contains("C->>S: Token: POST /token (grant_type=authorization_code, + DPoP proof)")
     );
+    assert!(!text.contains("PrepareRequest"));
     assert!(text.contains("| ✅ | MUST | the access token is bound to our DPoP key (cnf.jkt) |"));
     assert!(text.contains("## Summary"));
-    assert!(text.contains("RFC 9449 §6.1"));
+    assert!(
+        text.contains("[RFC 9449 §6.1](https://www.rfc-editor.org/rfc/rfc9449.html#section-6.1)")
+    );
+    let wire = orchestrator(&[
+        "run",
+        "oauth2_add_on_dpop",
+        "--format",
+        "markdown",
+        "--diagram",
+        "wire",
+    ]);
+    let wire = String::from_utf8(wire.stdout).unwrap();
+    assert!(
+        wire.contains("O->>RP: PrepareRequest(accesstoken)"),
+        "{wire}"
+    );
 }
 
 #[test]

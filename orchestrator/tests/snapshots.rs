@@ -20,6 +20,8 @@ fn normalize(text: &str) -> String {
     let jwt = Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*").unwrap();
     let basic = Regex::new(r"Basic [A-Za-z0-9+/=]+").unwrap();
     let time = Regex::new(r"\b1[6-9][0-9]{8}\b").unwrap();
+    let date =
+        Regex::new(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC\b").unwrap();
     let seconds = Regex::new(r"(expires in|issued|try again in) -?[0-9]+ s").unwrap();
     // How long a throttle still holds: a second off whenever a run straddles one.
     let retry_after = Regex::new(r"(retry-after\W+)[0-9]+").unwrap();
@@ -27,6 +29,7 @@ fn normalize(text: &str) -> String {
     let text = jwt.replace_all(text, "<jwt>");
     let text = basic.replace_all(&text, "Basic <credentials>");
     let text = time.replace_all(&text, "<time>");
+    let text = date.replace_all(&text, "<date>");
     let text = seconds.replace_all(&text, "$1 <n> s");
     let text = retry_after.replace_all(&text, "${1}<n>");
     random

@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// Transcript format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The sequence diagram (Markdown, HTML): the parties of the protocol,
+    /// or the hops between the orchestrator and the services.
+    #[arg(long, value_enum, default_value_t = Diagram::Protocol)]
+    pub diagram: Diagram,
     /// Write one file per story, and an index, into this directory instead
     /// of printing.
     #[arg(long, value_name = "DIR")]
@@ -136,6 +140,9 @@ pub enum Format {
     Markdown,
     /// JSON Lines, one object per story.
     Json,
+    /// A self-contained HTML report (with --out): an index and a page per
+    /// story, with SVG sequence diagrams.
+    Html,
 }
 
 impl Format {
@@ -144,6 +151,25 @@ impl Format {
             Self::Text => "txt",
             Self::Markdown => "md",
             Self::Json => "json",
+            Self::Html => "html",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Diagram {
+    /// User-Agent, Client (RP) and AS/OP, as the standards draw them.
+    Protocol,
+    /// The orchestrator, the RP service and the AS service, as the
+    /// messages travelled (gRPC hops included).
+    Wire,
+}
+
+impl Diagram {
+    fn view(self) -> crate::render::sequence::View {
+        match self {
+            Self::Protocol => crate::render::sequence::View::Protocol,
+            Self::Wire => crate::render::sequence::View::Wire,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use super::{Error, Format, RunArgs, select};
+use super::{Diagram, Error, Format, RunArgs, select};
 use crate::catalog::Story;
 use crate::embedded::Embedded;
 use crate::render::{self, Style};
@@ -15,6 +15,11 @@ use crate::summary::Summary;
 /// any failed (or, with `--strict`, warned).
 pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let stories = select(&args.stories, args.all, args.attacks)?;
+    if args.format == Format::Html && args.out.is_none() {
+        return Err(Error::Usage(
+            "--format html writes a report of several pages: add --out DIR".into(),
+        ));
+    }
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let step_mode = args.step && interactive;
     if args.step && !interactive {
@@ -26,7 +31,7 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     // Text to a terminal is written as each step completes; everything else
     // once the story is done (redaction needs the whole record).
     let style = if args.out.is_some() {
-        Style::default()
+        Style::for_files()
     } else {
         Style::for_stdout()
     };
@@ -77,12 +82,18 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                 let file = format!("{}.{}", story.name, args.format.extension());
                 write_file(
                     &dir.join(&file),
-                    &render_story(args.format, story, &record, style),
+                    &render_story(args.format, args.diagram, story, &record, style),
                 )?;
                 index.push((story.name.to_owned(), file, record.ok));
             }
             None if stream => print_or_stop(&render::text::story_footer(&record, style))?,
-            None => print_or_stop(&render_story(args.format, story, &record, style))?,
+            None => print_or_stop(&render_story(
+                args.format,
+                args.diagram,
+                story,
+                &record,
+                style,
+            ))?,
         }
         records.push(record);
     }
@@ -98,7 +109,7 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     // The summary closes every run: on stdout, or in the index (and on
     // stderr as text, so a run writing files still shows it).
     match (&args.out, args.format) {
-        (None, Format::Markdown) => print_or_stop(&summary.markdown())?,
+        (None, Format::Markdown | Format::Html) => print_or_stop(&summary.markdown())?,
         (None, Format::Json) => print_or_stop(&format!("{}\n", summary.json()))?,
         (None, _) => print_or_stop(&summary.text(style))?,
         (Some(_), _) => eprint!("{}", summary.text(Style::default())),
@@ -216,11 +227,18 @@ async fn connect(args: &RunArgs) -> Result<(Services, Option<Embedded>), Error> 
 }
 
 /// The whole transcript of a story in a format.
-fn render_story(format: Format, story: &Story, record: &StoryRecord, style: Style) -> String {
+fn render_story(
+    format: Format,
+    diagram: Diagram,
+    story: &Story,
+    record: &StoryRecord,
+    style: Style,
+) -> String {
     match format {
         Format::Text => render::text::story(Some(story), record, style),
-        Format::Markdown => render::markdown::story(Some(story), record),
+        Format::Markdown => render::markdown::story_with(Some(story), record, diagram.view()),
         Format::Json => format!("{}\n", render::json::story(record)),
+        Format::Html => render::html::story(Some(story), record, diagram.view()),
     }
 }
 
@@ -269,6 +287,10 @@ fn write_index(
                 &format!("{lines}\n{}", summary.text(Style::default())),
             )
         }
+        Format::Html => write_file(
+            &dir.join("index.html"),
+            &render::html::index(entries, summary),
+        ),
         Format::Json => {
             let stories: Vec<_> = entries
                 .iter()

@@ -6,30 +6,9 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::pretty;
+use super::sequence::{Kind, Sequence, View};
 use crate::catalog::Story;
 use crate::runner::{Outcome, StepRecord, StoryRecord};
-
-/// Parameters worth naming on a diagram arrow.
-const KEY_PARAMS: [&str; 8] = [
-    "grant_type",
-    "response_type",
-    "scope",
-    "token_type_hint",
-    "request_uri",
-    "subject_token_type",
-    "audience",
-    "code_challenge_method",
-];
-
-/// Response members worth naming on a diagram arrow.
-const KEY_FIELDS: [&str; 6] = [
-    "token_type",
-    "issued_token_type",
-    "active",
-    "request_uri",
-    "client_id",
-    "sub",
-];
 
 /// Text safe on a Mermaid arrow: no statement separators, no entity codes.
 fn label(text: &str) -> String {
@@ -47,143 +26,43 @@ fn label(text: &str) -> String {
     }
 }
 
-fn path_of(url: &str) -> String {
-    url::Url::parse(url)
-        .map(|u| u.path().to_owned())
-        .unwrap_or_else(|_| url.to_owned())
-}
-
-fn short(value: &str) -> String {
-    if value.len() > 24 {
-        format!(
-            "{}…",
-            &value[..value.char_indices().nth(23).map_or(value.len(), |(i, _)| i)]
-        )
-    } else {
-        value.to_owned()
+/// The sequence diagram of the steps that ran, as Mermaid.
+pub fn diagram(seq: &Sequence) -> String {
+    let mut out = String::from("```mermaid\nsequenceDiagram\n");
+    for party in &seq.parties {
+        let _ = writeln!(out, "    participant {} as {}", party.id(), party.title());
     }
-}
-
-fn request_label(step: &StepRecord) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Value::Object(params) = &step.request.params {
-        for key in KEY_PARAMS {
-            if let Some(v) = params.get(key).and_then(Value::as_str) {
-                parts.push(format!("{key}={}", short(v)));
-            }
-        }
-        if params.contains_key("request") {
-            parts.push("request=(signed request object)".into());
-        }
-    }
-    if step.request.headers.contains_key("dpop") {
-        parts.push("+ DPoP proof".into());
-    }
-    let params = if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join(", "))
-    };
-    label(&format!(
-        "{}: {} {}{params}",
-        step.endpoint,
-        step.request.method,
-        path_of(&step.request.url)
-    ))
-}
-
-fn response_label(step: &StepRecord) -> String {
-    if let Some(error) = &step.error {
-        let verdict = match &step.expected_error {
-            Some(e) if *e == error.error => " — refused as expected",
-            _ => "",
+    for m in &seq.messages {
+        let text = label(&m.label);
+        let (from, to) = (m.from.id(), m.to.id());
+        let over = if from == to {
+            from.to_owned()
+        } else {
+            format!("{from},{to}")
         };
-        return label(&format!(
-            "{} {}{verdict}",
-            step.response.status, error.error
-        ));
-    }
-    let mut parts: Vec<String> = Vec::new();
-    if let Value::Object(body) = &step.response.body {
-        for key in KEY_FIELDS {
-            if let Some(v) = body.get(key) {
-                let shown = v.as_str().map(short).unwrap_or_else(|| v.to_string());
-                parts.push(format!("{key}={shown}"));
-            }
-        }
-        for token in ["access_token", "refresh_token", "id_token"] {
-            if body.contains_key(token) {
-                parts.push(token.into());
-            }
-        }
-    }
-    if let Value::Object(parsed) = &step.parsed
-        && step.response.location.is_some()
-    {
-        parts.extend(
-            parsed
-                .keys()
-                .filter(|k| *k != "state" && *k != "iss")
-                .cloned(),
-        );
-        parts.push("state, iss".into());
-    }
-    let detail = if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join(", "))
-    };
-    label(&format!("{}{detail}", step.response.status))
-}
-
-/// The sequence diagram of the steps that ran.
-pub fn diagram(record: &StoryRecord) -> String {
-    let mut out = String::from(
-        "```mermaid\nsequenceDiagram\n    participant O as Orchestrator\n    participant RP\n    participant AS\n",
-    );
-    for step in &record.steps {
-        let _ = writeln!(out, "    O->>RP: PrepareRequest({})", step.service);
-        let _ = writeln!(out, "    RP-->>O: request for {}", step.endpoint);
-        let _ = writeln!(out, "    O->>AS: {}", request_label(step));
-        let arrow = if step.error.is_some() { "--x" } else { "-->>" };
-        let _ = writeln!(out, "    AS{arrow}O: {}", response_label(step));
-        if let Some(t) = &step.tampered {
-            let _ = writeln!(out, "    Note over O,AS: {}", label(&t.what));
-        }
-        let _ = writeln!(out, "    O->>RP: ParseResponse({})", step.service);
-        let failed = step
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Failed)
-            .count();
-        let passed = step.checks.len() - failed - step.warnings;
-        let (arrow, verdict) = match (
-            &step.error,
-            &step.expected_error,
-            &step.expected_refusal,
-            failed,
-        ) {
-            (Some(_), Some(_), _, _) if step.ok => ("-->>", "refused as expected".to_owned()),
-            (None, _, Some(check), _) if step.ok => {
-                ("--x", label(&format!("refused as expected: {check}")))
-            }
-            (_, _, _, 0) if step.warnings > 0 => (
-                "-->>",
-                format!("{passed} checks passed, {} warned", step.warnings),
-            ),
-            (_, _, _, 0) => ("-->>", format!("{passed} checks passed")),
-            _ => (
-                "-->>",
-                format!("{failed} of {} checks FAILED", step.checks.len()),
-            ),
+        let _ = match m.kind {
+            Kind::Call => writeln!(out, "    {from}->>{to}: {text}"),
+            Kind::Reply => writeln!(out, "    {from}-->>{to}: {text}"),
+            Kind::Refusal if from == to => writeln!(out, "    Note over {over}: ✗ {text}"),
+            Kind::Refusal => writeln!(out, "    {from}--x{to}: {text}"),
+            Kind::Note => writeln!(out, "    Note over {over}: {text}"),
+            Kind::Attack => writeln!(out, "    Note over {over}: ⚠️ {text}"),
         };
-        let _ = writeln!(out, "    RP{arrow}O: {verdict}");
-        if !step.ok {
-            let _ = writeln!(out, "    Note over O,AS: the story stops here");
-        }
     }
     out.push_str("```\n");
     out
+}
+
+/// A check's reference with each clause linked to its section.
+fn clause_links(reference: &str) -> String {
+    super::clauses(reference)
+        .into_iter()
+        .map(|(text, url)| match url {
+            Some(url) => format!("[{}]({url})", cell(&text)),
+            None => cell(&text),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn cell(text: &str) -> String {
@@ -194,8 +73,13 @@ fn json_block(value: &Value) -> String {
     format!("```json\n{}\n```\n", pretty(value))
 }
 
-/// One story as a Markdown document.
+/// One story as a Markdown document, its diagram in protocol terms.
 pub fn story(story: Option<&Story>, record: &StoryRecord) -> String {
+    story_with(story, record, View::Protocol)
+}
+
+/// One story as a Markdown document, its diagram in the view asked for.
+pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> String {
     let mut out = String::new();
     match story {
         Some(s) => {
@@ -218,7 +102,7 @@ pub fn story(story: Option<&Story>, record: &StoryRecord) -> String {
     if let Some(error) = &record.error {
         let _ = writeln!(out, "> Stopped: {error}\n");
     }
-    out.push_str(&diagram(record));
+    out.push_str(&diagram(&view.of(record)));
     for (i, s) in record.steps.iter().enumerate() {
         out.push('\n');
         out.push_str(&step(i + 1, s));
@@ -292,7 +176,7 @@ fn step(number: usize, step: &StepRecord) -> String {
             super::text::level(c.level),
             cell(&c.name),
             cell(&c.detail),
-            cell(&c.reference)
+            clause_links(&c.reference)
         );
     }
     if let Some(error) = &step.error {
@@ -321,6 +205,10 @@ fn step(number: usize, step: &StepRecord) -> String {
         out.push_str(&json_block(&jwt.header));
         let _ = writeln!(out, "\nClaims:\n");
         out.push_str(&json_block(&jwt.claims));
+        let times = super::claim_times(&jwt.claims);
+        if !times.is_empty() {
+            let _ = writeln!(out, "\nTimes: {}", times.join(", "));
+        }
     }
     out
 }

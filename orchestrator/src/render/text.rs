@@ -1,8 +1,11 @@
 //! The text transcript, step by step: a banner per step, the request
-//! (method, URL, headers, parameters as JSON), the response, then what the
-//! RP checked and every JWT decoded. Written step by step, so a long story
-//! shows as it runs.
+//! (method, URL, headers, its form, query or JSON parameters), the response,
+//! then what the RP checked and every JWT decoded (times with their UTC
+//! dates), each line within 100 columns. Written step by step, so a long
+//! story shows as it runs.
 use std::fmt::Write;
+
+use serde_json::Value;
 
 use super::{Style, pretty};
 use crate::catalog::Story;
@@ -17,8 +20,10 @@ pub(crate) fn level(level: Level) -> &'static str {
     }
 }
 
+/// `==== title ====`, as wide as fits in [`WIDTH`] (at least three marks a side).
 fn banner(fill: char, title: &str) -> String {
-    let bar: String = std::iter::repeat_n(fill, 30).collect();
+    let room = WIDTH.saturating_sub(title.chars().count() + 2) / 2;
+    let bar: String = std::iter::repeat_n(fill, room.clamp(3, 30)).collect();
     format!("{bar} {title} {bar}")
 }
 
@@ -26,13 +31,116 @@ fn indented(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}\n")).collect()
 }
 
+/// The columns a transcript line fits in.
+pub(crate) const WIDTH: usize = 100;
+
+/// A line cut to `width` visible columns (terminal colour codes take none):
+/// at the last space of a row where there is one, else mid-word (a URL, a
+/// JWT); each continuation indented four columns past the line's own indent.
+pub(crate) fn wrap_line(line: &str, width: usize) -> String {
+    let visible = |s: &str| {
+        let mut n = 0;
+        let mut escape = false;
+        for c in s.chars() {
+            match (escape, c) {
+                (false, '\x1b') => escape = true,
+                (true, 'm') => escape = false,
+                (true, _) => {}
+                (false, _) => n += 1,
+            }
+        }
+        n
+    };
+    if visible(line) <= width {
+        return line.to_owned();
+    }
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let continuation = " ".repeat((indent + 4).min(width / 2));
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut row = String::new();
+    let mut columns = 0;
+    let mut escape = false;
+    for c in line.chars() {
+        row.push(c);
+        match (escape, c) {
+            (false, '\x1b') => escape = true,
+            (true, 'm') => escape = false,
+            (true, _) => {}
+            (false, _) => columns += 1,
+        }
+        if columns >= width && !escape {
+            // Prefer a space in the second half of the row.
+            let cut = row
+                .rfind(' ')
+                .filter(|&i| i > row.len() / 2 && !row[i..].contains('\x1b'));
+            let rest = match cut {
+                Some(i) => {
+                    let rest = row[i + 1..].to_owned();
+                    row.truncate(i);
+                    rest
+                }
+                None => String::new(),
+            };
+            out.push_str(row.trim_end());
+            out.push('\n');
+            row = format!("{continuation}{rest}");
+            columns = visible(&row);
+        }
+    }
+    if row.trim().is_empty() {
+        if out.ends_with('\n') {
+            out.pop();
+        }
+    } else {
+        out.push_str(&row);
+    }
+    out
+}
+
+/// Every line of a text wrapped to [`WIDTH`], where the style wraps.
+fn wrapped(text: &str, style: Style) -> String {
+    if !style.wrap {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 20);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(&wrap_line(body, WIDTH));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// What a request's parameters are: a form body, a URL's query, or JSON.
+fn params_label(step: &StepRecord) -> &'static str {
+    let content_type = step
+        .request
+        .headers
+        .get("content-type")
+        .map(String::as_str)
+        .unwrap_or("");
+    if step.request.method.eq_ignore_ascii_case("GET") {
+        "QUERY PARAMETERS"
+    } else if content_type.contains("json") {
+        "JSON BODY"
+    } else {
+        "FORM BODY (application/x-www-form-urlencoded)"
+    }
+}
+
 /// The story's opening lines.
 pub fn story_header(story: &Story, style: Style) -> String {
     let title = format!("{}: {} ({})", story.name, story.title, story.standard);
-    format!(
-        "{}\n{}\n\n",
-        style.header(&banner('#', &title)),
-        story.summary
+    wrapped(
+        &format!(
+            "{}\n{}\n\n",
+            style.header(&banner('#', &title)),
+            story.summary
+        ),
+        style,
     )
 }
 
@@ -74,8 +182,15 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     let _ = writeln!(out, "    URL: {}", step.request.url);
     let _ = writeln!(out, "    HEADERS");
     out.push_str(&indented(&pretty(&step.request.headers), "    "));
-    out.push_str(&pretty(&step.request.params));
-    out.push('\n');
+    let has_params = match &step.request.params {
+        Value::Object(map) => !map.is_empty(),
+        Value::Null => false,
+        _ => true,
+    };
+    if has_params {
+        let _ = writeln!(out, "    {}", params_label(step));
+        out.push_str(&indented(&pretty(&step.request.params), "    "));
+    }
     let _ = writeln!(out, "-- RESPONSE --");
     let _ = writeln!(out, "    STATUS: {}", step.response.status);
     let _ = writeln!(out, "    HEADERS");
@@ -171,7 +286,46 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         out.push_str(&indented(&pretty(&jwt.header), "    "));
         let _ = writeln!(out, "    CLAIMS");
         out.push_str(&indented(&pretty(&jwt.claims), "    "));
+        for time in super::claim_times(&jwt.claims) {
+            let _ = writeln!(out, "    TIME {time}");
+        }
     }
     out.push('\n');
-    out
+    wrapped(&out, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_a_space_with_an_indent() {
+        let line = format!("    {}", "word ".repeat(40));
+        let wrapped = wrap_line(line.trim_end(), 100);
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 100),
+            "{wrapped}"
+        );
+        assert!(
+            wrapped
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with("        word"))
+        );
+        assert_eq!(wrapped.split_whitespace().count(), 40, "no word lost");
+    }
+
+    #[test]
+    fn a_long_token_is_cut_mid_word_and_kept_whole() {
+        let token = "x".repeat(250);
+        let wrapped = wrap_line(&format!("URL: {token}"), 100);
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 100));
+        assert_eq!(wrapped.replace(['\n', ' '], "").replace("URL:", ""), token);
+    }
+
+    #[test]
+    fn colour_codes_take_no_columns() {
+        let line = format!("\x1b[32m{}\x1b[0m", "a".repeat(100));
+        assert_eq!(wrap_line(&line, 100), line);
+    }
 }

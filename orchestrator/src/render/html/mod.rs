@@ -1,0 +1,241 @@
+//! The HTML report: `index.html` (the summary table, a link per story) and
+//! one page per story — what it shows and its standards, the sequence
+//! diagram as inline SVG, each step as raw HTTP with copy-as-curl and
+//! copy-as-grpcurl, the checks with their clauses linked, every JWT decoded.
+//!
+//! Self-contained: the style and the few lines of script (copy buttons) are
+//! inline; nothing is fetched, and every page reads without script.
+mod step;
+mod svg;
+
+use std::fmt::Write;
+
+use super::sequence::View;
+use crate::catalog::Story;
+use crate::record::StoryRecord;
+use crate::summary::{StoryResult, Summary};
+
+/// Text safe in HTML content and attribute values.
+pub(crate) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --held: #1565c0; --line: #d0d7de; --soft: #f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 4rem; color: #1f2328; }
+h1 { font-size: 1.6rem; margin: .5rem 0; } h2 { font-size: 1.25rem; margin: 0 0 .5rem; } h3 { font-size: 1rem; margin: 1rem 0 .4rem; } h4 { margin: .5rem 0 .2rem; font-size: .9rem; }
+a { color: #0969da; }
+code, pre { font: 13px/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: .3rem 0; }
+table { border-collapse: collapse; width: 100%; margin: .3rem 0; font-size: .9rem; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: var(--soft); }
+td code { word-break: break-all; }
+.result { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; font-weight: 600; color: #fff; }
+.result.passed { background: var(--ok); } .result.warned { background: var(--warn); } .result.held { background: var(--held); } .result.failed { background: var(--bad); }
+.totals { font-size: 1rem; margin: .5rem 0 1rem; }
+.standard { color: #57606a; margin: 0; }
+section.step { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1.2rem 0; }
+section.step.failed { border-color: var(--bad); }
+pre.http { max-height: 32rem; overflow-y: auto; }
+.exchange { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+@media (max-width: 900px) { .exchange { grid-template-columns: 1fr; } }
+details.copy { margin: .2rem 0; } details summary { cursor: pointer; color: #57606a; font-size: .9rem; }
+details.copy button { font-size: .8rem; }
+.note { color: #57606a; font-size: .85rem; margin: .2rem 0; }
+.attack { background: #fff4e5; border-left: 4px solid var(--warn); padding: .5rem .8rem; margin: .5rem 0; }
+.changed, tr.changed td { background: #ffe0e0; }
+code.changed { padding: .1rem .3rem; border-radius: 3px; }
+tr.passed td:first-child { color: var(--ok); } tr.info td:first-child { color: #57606a; }
+tr.warning td:first-child { color: var(--warn); font-weight: 600; } tr.refused td:first-child { color: var(--held); font-weight: 600; }
+tr.failed td:first-child { color: var(--bad); font-weight: 700; } tr.failed { background: #fff0f0; }
+.verdict { margin: .5rem 0; }
+.jwt { border-top: 1px dashed var(--line); margin-top: 1rem; }
+.compact { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break: break-all; background: var(--soft); padding: .5rem; border-radius: 6px; }
+span.jwt-header, div.jwt-header pre { color: #b5179e; } span.jwt-claims, div.jwt-claims code { color: #6f42c1; } span.jwt-signature, p.jwt-signature { color: #0077b6; }
+.date { color: #57606a; font-size: .85rem; margin-left: .4rem; }
+svg.sequence { max-width: 100%; height: auto; font: 12px system-ui, sans-serif; }
+svg .lifeline { stroke: #8c959f; stroke-dasharray: 4 4; }
+svg rect.party { fill: #ddf4ff; stroke: #54aeff; } svg text.party { font-weight: 600; font-size: 13px; }
+svg .message line { stroke: #333; stroke-width: 1.4; } svg .reply line { stroke-dasharray: 6 4; }
+svg .refusal line { stroke: var(--bad); stroke-dasharray: 6 4; } svg .refusal text { fill: var(--bad); }
+svg .note rect { fill: #fffbdd; stroke: #d4a72c; } svg .note.refused rect { fill: #ffebe9; stroke: var(--bad); }
+svg .note.attack rect { fill: #ffe0e0; stroke: var(--bad); } svg .note.attack text { font-weight: 600; }
+nav { font-size: .9rem; margin-bottom: .5rem; }
+ol.toc { columns: 2; font-size: .9rem; }
+"#;
+
+const SCRIPT: &str = r#"
+document.addEventListener('click', function (event) {
+  var button = event.target.closest ? event.target.closest('button[data-copy]') : null;
+  if (!button) { return; }
+  var source = document.getElementById(button.getAttribute('data-copy'));
+  if (!source) { return; }
+  var done = function (word) {
+    button.textContent = word;
+    setTimeout(function () { button.textContent = button.getAttribute('data-label'); }, 1500);
+  };
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    navigator.clipboard.writeText(source.textContent).then(function () { done('copied'); }, function () { done('select and copy'); });
+  } else {
+    done('select and copy');
+  }
+});
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        esc(title)
+    )
+}
+
+/// The badge of a story's result: its class and words.
+fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
+    match result {
+        StoryResult::Passed => ("passed", "passed".into()),
+        StoryResult::PassedWithWarnings { warnings } => (
+            "warned",
+            format!(
+                "passed with {warnings} warning{}",
+                if *warnings == 1 { "" } else { "s" }
+            ),
+        ),
+        StoryResult::RefusedAsExpected if warned > 0 => {
+            ("warned", format!("refused as expected, {warned} warned"))
+        }
+        StoryResult::RefusedAsExpected => ("held", "refused as expected".into()),
+        StoryResult::FailedAtStep { step, service } => (
+            "failed",
+            match service {
+                Some(s) => format!("FAILED at step {step} ({s})"),
+                None => format!("FAILED at step {step}"),
+            },
+        ),
+    }
+}
+
+/// One story's page.
+pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String {
+    let summary = crate::summary::StorySummary::of(record);
+    let (class, words) = badge(&summary.result, summary.checks_warned);
+    let mut body = String::from("<nav><a href=\"index.html\">← all stories</a></nav>");
+    let attack_story = record.story.starts_with("attack_");
+    match story {
+        Some(s) => {
+            let _ = write!(
+                body,
+                "<header><h1>{}: {}</h1><p class=\"standard\">{}</p><p>{}</p>",
+                esc(s.name),
+                esc(s.title),
+                esc(s.standard),
+                esc(s.summary)
+            );
+        }
+        None => {
+            let _ = write!(body, "<header><h1>{}</h1>", esc(&record.story));
+        }
+    }
+    let _ = write!(
+        body,
+        "<p><span class=\"result {class}\">{}</span> {} checks passed, {} warned, {} failed, {} ms</p></header>",
+        esc(&words),
+        summary.checks_passed,
+        summary.checks_warned,
+        summary.checks_failed,
+        summary.time_ms
+    );
+    if let Some(error) = &record.error {
+        let _ = write!(body, "<p class=\"attack\">Stopped: {}</p>", esc(error));
+    }
+    let _ = write!(
+        body,
+        "<h2>Sequence</h2><figure>{}</figure>",
+        svg::diagram(&view.of(record))
+    );
+    body.push_str("<ol class=\"toc\">");
+    for (i, s) in record.steps.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<li><a href=\"#step-{}\">{} → {}</a></li>",
+            i + 1,
+            esc(&s.service),
+            esc(&s.endpoint)
+        );
+    }
+    body.push_str("</ol>");
+    for (i, s) in record.steps.iter().enumerate() {
+        let catalog_step = story.and_then(|st| st.steps.get(i));
+        body.push_str(&step::section(i + 1, s, catalog_step, attack_story));
+    }
+    page(&format!("{} — oidc-story", record.story), &body)
+}
+
+/// The index of a report: the totals and the summary table, each story
+/// linked to its page.
+pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
+    let t = &summary.totals;
+    let mut body = String::from("<h1>oidc-story report</h1>");
+    let _ = write!(
+        body,
+        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} stories: {} passed, {} with warnings, {} refused as expected, {} failed · checks: {} passed, {} warned, {} failed · {} ms</p>",
+        if summary.ok { "passed" } else { "failed" },
+        if summary.ok { "all passed" } else { "FAILED" },
+        t.stories,
+        t.passed,
+        t.passed_with_warnings,
+        t.refused_as_expected,
+        t.failed,
+        t.checks_passed,
+        t.checks_warned,
+        t.checks_failed,
+        t.time_ms
+    );
+    body.push_str("<table class=\"summary\"><tr><th>story</th><th>result</th><th>checks passed</th><th>warned</th><th>failed</th><th>time</th></tr>");
+    for s in &summary.stories {
+        let (class, words) = badge(&s.result, s.checks_warned);
+        let name = match entries.iter().find(|(name, _, _)| *name == s.story) {
+            Some((_, file, _)) => format!("<a href=\"{}\">{}</a>", esc(file), esc(&s.story)),
+            None => esc(&s.story),
+        };
+        let title = crate::catalog::find(&s.story)
+            .map(|st| format!("<br><span class=\"note\">{}</span>", esc(st.title)))
+            .unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr><td>{name}{title}</td><td><span class=\"result {class}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td></tr>",
+            esc(&words),
+            s.checks_passed,
+            s.checks_warned,
+            s.checks_failed,
+            s.time_ms
+        );
+    }
+    body.push_str("</table>");
+    page("oidc-story report", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped_in_text_and_attributes() {
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

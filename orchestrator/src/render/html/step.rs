@@ -1,0 +1,444 @@
+//! One step of a story page: the request and the response as raw HTTP (with
+//! copy-as-curl and copy-as-grpcurl), what the attacker changed, the checks
+//! with their clauses linked, and every JWT decoded.
+use std::fmt::Write;
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::esc;
+use crate::catalog::Step;
+use crate::record::{JwtRecord, Outcome, StepRecord};
+use crate::render::{TIME_CLAIMS, clauses, pretty, text, utc};
+
+/// The AS address the grpcurl commands name (the compose default).
+const AS_ADDRESS: &str = "127.0.0.1:50051";
+
+fn reason(status: u32) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        302 => "Found",
+        303 => "See Other",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// The request body as sent: the form parameters, or the JSON document.
+fn request_body(step: &StepRecord) -> String {
+    if step.request.method.eq_ignore_ascii_case("GET") {
+        return String::new();
+    }
+    match &step.request.params {
+        Value::Object(map) if map.is_empty() => String::new(),
+        Value::Object(map) if map.values().all(Value::is_string) => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in map {
+                form.append_pair(k, v.as_str().unwrap_or_default());
+            }
+            form.finish()
+        }
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The request as it crosses HTTP/1.1.
+fn http_request(step: &StepRecord) -> String {
+    let (target, host) = match url::Url::parse(&step.request.url) {
+        Ok(u) => {
+            let mut target = u.path().to_owned();
+            if let Some(q) = u.query() {
+                target.push('?');
+                target.push_str(q);
+            }
+            let host = match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_owned(),
+                _ => String::new(),
+            };
+            (target, host)
+        }
+        Err(_) => (step.request.url.clone(), String::new()),
+    };
+    let mut out = format!("{} {target} HTTP/1.1\nhost: {host}\n", step.request.method);
+    for (name, value) in &step.request.headers {
+        let _ = writeln!(out, "{name}: {value}");
+    }
+    let body = request_body(step);
+    if !body.is_empty() {
+        let _ = write!(out, "\n{body}");
+    }
+    out
+}
+
+/// The response as it crosses HTTP/1.1.
+fn http_response(step: &StepRecord) -> String {
+    let status = step.response.status;
+    let mut out = format!("HTTP/1.1 {status} {}\n", reason(status));
+    for (name, value) in &step.response.headers {
+        let _ = writeln!(out, "{name}: {value}");
+    }
+    if let Some(location) = &step.response.location
+        && !step.response.headers.contains_key("location")
+    {
+        let _ = writeln!(out, "location: {location}");
+    }
+    match &step.response.body {
+        Value::Null => {}
+        Value::String(s) => {
+            let _ = write!(out, "\n{s}");
+        }
+        body => {
+            let _ = write!(out, "\n{}", pretty(body));
+        }
+    }
+    out
+}
+
+/// A word safe inside single quotes in a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// The request as a curl command (over HTTP).
+pub(crate) fn curl(step: &StepRecord) -> String {
+    let mut out = String::from("curl -i");
+    if !step.request.method.eq_ignore_ascii_case("GET") {
+        let _ = write!(out, " -X {}", step.request.method);
+    }
+    let _ = write!(out, " {}", shell_quote(&step.request.url));
+    for (name, value) in &step.request.headers {
+        let _ = write!(
+            out,
+            " \\\n  -H {}",
+            shell_quote(&format!("{name}: {value}"))
+        );
+    }
+    let body = request_body(step);
+    if !body.is_empty() {
+        let _ = write!(out, " \\\n  --data-raw {}", shell_quote(&body));
+    }
+    out
+}
+
+/// The request as a grpcurl command (the AS RPC, the same HTTP message in
+/// its envelope).
+pub(crate) fn grpcurl(step: &StepRecord) -> String {
+    let envelope = serde_json::json!({
+        "method": step.request.method,
+        "url": step.request.url,
+        "headers": step.request.headers,
+        "body": request_body(step),
+    });
+    format!(
+        "grpcurl -plaintext -d {} \\\n  {AS_ADDRESS} oidcstory.v1.AuthorizationServer/{}",
+        shell_quote(&envelope.to_string()),
+        step.endpoint
+    )
+}
+
+/// `Basic czZCaGRS…` decoded: `client_id : secret` (RFC 6749 §2.3.1:
+/// both form-urlencoded before encoding).
+fn basic_credentials(step: &StepRecord) -> Option<(String, String)> {
+    let value = step.request.headers.get("authorization")?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unform = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Some((unform(id), unform(secret)))
+}
+
+fn copy_block(out: &mut String, id: &str, what: &str, text: &str) {
+    let _ = write!(
+        out,
+        "<details class=\"copy\"><summary>{what}</summary><pre id=\"{id}\">{}</pre>\
+<button type=\"button\" data-copy=\"{id}\" data-label=\"copy\">copy</button></details>",
+        esc(text)
+    );
+}
+
+/// Parameters of a URL's query and fragment, in order.
+fn url_params(url: &str) -> Vec<(String, String)> {
+    let Ok(u) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    [u.query(), u.fragment()]
+        .into_iter()
+        .flatten()
+        .flat_map(|raw| {
+            url::form_urlencoded::parse(raw.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What the attacker did, with the redirect as the AS sent it beside the
+/// redirect as the RP received it, the changed parameters highlighted.
+fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_story: bool) {
+    let variation: Vec<String> = step
+        .map(|s| s.args.iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .unwrap_or_default();
+    if attack_story && !variation.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"attack\"><strong>The attack:</strong> this request is the honest one but for <code class=\"changed\">{}</code></div>",
+            esc(&variation.join(" "))
+        );
+    } else if !variation.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"args\">Step arguments: <code>{}</code></p>",
+            esc(&variation.join(" "))
+        );
+    }
+    let Some(t) = &record.tampered else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "<div class=\"attack\"><strong>The attacker:</strong> {}",
+        esc(&t.what)
+    );
+    if let (Some(sent), Some(received)) = (&record.response.location, &t.location) {
+        let sent = url_params(sent);
+        let received = url_params(received);
+        out.push_str("<table class=\"diff\"><tr><th>parameter</th><th>the AS sent</th><th>the RP received</th></tr>");
+        let mut names: Vec<&String> = sent.iter().chain(&received).map(|(k, _)| k).collect();
+        names.dedup();
+        let mut seen = Vec::new();
+        for name in names {
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let find = |list: &[(String, String)]| {
+                list.iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| "(absent)".into())
+            };
+            let (a, b) = (find(&sent), find(&received));
+            let class = if a == b { "" } else { " class=\"changed\"" };
+            let _ = write!(
+                out,
+                "<tr{class}><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                esc(name),
+                esc(&a),
+                esc(&b)
+            );
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</div>");
+}
+
+fn outcome(o: Outcome) -> (&'static str, &'static str) {
+    match o {
+        Outcome::Passed => ("passed", "✓ passed"),
+        Outcome::Info => ("info", "ℹ info"),
+        Outcome::Warning => ("warning", "⚠ warning"),
+        Outcome::Refused => ("refused", "🛡 refused (the defence held)"),
+        Outcome::Failed => ("failed", "✗ FAILED"),
+    }
+}
+
+fn checks(out: &mut String, record: &StepRecord) {
+    if record.checks.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Checks</h3><table class=\"checks\"><tr><th>result</th><th>level</th><th>check</th><th>found</th><th>clause</th></tr>");
+    for c in &record.checks {
+        let (class, word) = outcome(c.outcome);
+        let links: Vec<String> = clauses(&c.reference)
+            .into_iter()
+            .map(|(text, url)| match url {
+                Some(url) => format!("<a href=\"{}\">{}</a>", esc(&url), esc(&text)),
+                None => esc(&text),
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<tr class=\"{class}\"><td>{word}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            text::level(c.level),
+            esc(&c.name),
+            esc(&c.detail),
+            links.join(", ")
+        );
+    }
+    out.push_str("</table>");
+}
+
+fn jwt(out: &mut String, j: &JwtRecord) {
+    let _ = write!(out, "<div class=\"jwt\"><h3>JWT: {}</h3>", esc(&j.name));
+    let parts: Vec<&str> = j.compact.split('.').collect();
+    if parts.len() == 3 {
+        let _ = write!(
+            out,
+            "<p class=\"compact\"><span class=\"jwt-header\">{}</span>.<span class=\"jwt-claims\">{}</span>.<span class=\"jwt-signature\">{}</span></p>",
+            esc(parts[0]),
+            esc(parts[1]),
+            esc(parts[2])
+        );
+    }
+    let _ = write!(
+        out,
+        "<p class=\"jwt-signature\">{} {}</p>",
+        if j.verified {
+            "✓ signature verified:"
+        } else {
+            "✗ not verified:"
+        },
+        esc(&j.verification)
+    );
+    let _ = write!(
+        out,
+        "<div class=\"jwt-header\"><h4>Header</h4><pre>{}</pre></div>",
+        esc(&pretty(&j.header))
+    );
+    out.push_str(
+        "<div class=\"jwt-claims\"><h4>Claims</h4><table><tr><th>claim</th><th>value</th></tr>",
+    );
+    if let Value::Object(claims) = &j.claims {
+        for (name, value) in claims {
+            let shown = match value {
+                Value::String(s) => esc(s),
+                other => esc(&other.to_string()),
+            };
+            let date = TIME_CLAIMS
+                .contains(&name.as_str())
+                .then(|| value.as_i64().and_then(utc))
+                .flatten()
+                .map(|d| format!(" <span class=\"date\">{d}</span>"))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td><code>{shown}</code>{date}</td></tr>",
+                esc(name)
+            );
+        }
+    }
+    out.push_str("</table></div></div>");
+}
+
+/// One step's section.
+pub(crate) fn section(
+    number: usize,
+    record: &StepRecord,
+    step: Option<&Step>,
+    attack_story: bool,
+) -> String {
+    let mut out = String::new();
+    let class = if record.ok { "step" } else { "step failed" };
+    let _ = write!(
+        out,
+        "<section class=\"{class}\" id=\"step-{number}\"><h2>Step {number}: {} → {}</h2>",
+        esc(&record.service),
+        esc(&record.endpoint)
+    );
+    attack(&mut out, record, step, attack_story);
+    out.push_str("<div class=\"exchange\"><div><h3>Request</h3>");
+    let _ = write!(
+        out,
+        "<pre class=\"http\">{}</pre>",
+        esc(&http_request(record))
+    );
+    if let Some((id, secret)) = basic_credentials(record) {
+        let _ = write!(
+            out,
+            "<p class=\"note\">Basic credentials decoded (RFC 6749 §2.3.1): client_id <code>{}</code>, secret <code>{}</code></p>",
+            esc(&id),
+            esc(&secret)
+        );
+    }
+    copy_block(
+        &mut out,
+        &format!("curl-{number}"),
+        "copy as curl (HTTP)",
+        &curl(record),
+    );
+    copy_block(
+        &mut out,
+        &format!("grpcurl-{number}"),
+        "copy as grpcurl (the AS RPC)",
+        &grpcurl(record),
+    );
+    out.push_str("</div><div><h3>Response</h3>");
+    let _ = write!(
+        out,
+        "<pre class=\"http\">{}</pre></div></div>",
+        esc(&http_response(record))
+    );
+    if !record.parsed.is_null() && record.parsed != record.response.body {
+        let _ = write!(
+            out,
+            "<details><summary>What the RP read</summary><pre>{}</pre></details>",
+            esc(&pretty(&record.parsed))
+        );
+    }
+    checks(&mut out, record);
+    if let Some(error) = &record.error {
+        let verdict = match &record.expected_error {
+            Some(e) if *e == error.error => "refused as expected",
+            _ => "refused",
+        };
+        let _ = write!(
+            out,
+            "<p class=\"verdict\"><strong>{verdict}:</strong> <code>{}</code> — {}</p>",
+            esc(&error.error),
+            esc(&error.error_description)
+        );
+    }
+    if let Some(check) = &record.expected_refusal {
+        let verdict = if record.ok {
+            "refused by the RP as expected"
+        } else {
+            "NOT refused by the RP"
+        };
+        let _ = write!(
+            out,
+            "<p class=\"verdict\"><strong>{verdict}:</strong> {}</p>",
+            esc(check)
+        );
+    }
+    for j in &record.jwts {
+        jwt(&mut out, j);
+    }
+    out.push_str("</section>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_single_quotes() {
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn reason_phrases_for_the_statuses_oauth_uses() {
+        assert_eq!(reason(302), "Found");
+        assert_eq!(reason(401), "Unauthorized");
+    }
+}

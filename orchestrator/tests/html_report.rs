@@ -1,0 +1,189 @@
+//! The HTML report in a real browser: `run --all --format html --out DIR`,
+//! then headless Chromium (Debian's `chromium`) loads every page. The test
+//! fails on a console error in any page, a broken internal link or anchor,
+//! or a story page whose sequence diagram is empty; it keeps screenshots of
+//! the index and of one story page beside the report, under the test
+//! output directory (target/tmp/html-report).
+//!
+//! Ignored by default (it needs Chromium); `.ci/run` installs it and runs
+//! `cargo test -p orchestrator --test html_report -- --include-ignored`.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> &'static str {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if Command::new(name).arg("--version").output().is_ok() {
+            return name;
+        }
+    }
+    panic!("this test needs Chromium on PATH (apt-get install chromium)");
+}
+
+fn headless(browser: &str, args: &[&str], url: &Path) -> (String, String) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .args(args)
+        .arg(format!("file://{}", url.display()))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write_report(dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args(["run", "--all", "--format", "html", "--force", "--out"])
+        .arg(dir)
+        .env_remove("ORCHESTRATOR_AS")
+        .env_remove("ORCHESTRATOR_RP")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn pages(dir: &Path) -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// Every `href` of a page that stays inside the report.
+fn internal_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| !href.starts_with("http://") && !href.starts_with("https://"))
+        .map(|href| href.replace("&amp;", "&"))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs Chromium on PATH: --include-ignored"]
+fn the_report_opens_in_a_browser_without_errors_broken_links_or_empty_diagrams() {
+    let browser = chromium();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    write_report(&dir);
+    let pages = pages(&dir);
+    assert_eq!(
+        pages.len(),
+        orchestrator::catalog::all().count() + 1,
+        "a page per story and the index"
+    );
+
+    // Links and anchors inside the report.
+    let mut broken = Vec::new();
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        for link in internal_links(&html) {
+            let (file, anchor) = link.split_once('#').unwrap_or((&link, ""));
+            let target = if file.is_empty() {
+                page.clone()
+            } else {
+                dir.join(file)
+            };
+            let Ok(target_html) = std::fs::read_to_string(&target) else {
+                broken.push(format!("{}: {link}", page.display()));
+                continue;
+            };
+            if !anchor.is_empty() && !target_html.contains(&format!("id=\"{anchor}\"")) {
+                broken.push(format!("{}: {link} (no such anchor)", page.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+
+    // Every page in one browser: a harness framing them all, so a console
+    // message from any of them is logged with its source, and a script of
+    // the harness (file access allowed) counts what each page's diagram
+    // holds once the browser has built it.
+    let frames: String = pages
+        .iter()
+        .map(|p| format!("<iframe src=\"{}\"></iframe>\n", p.display()))
+        .collect();
+    let harness = dir.join("all-pages.harness.htm");
+    std::fs::write(
+        &harness,
+        format!(
+            "<!DOCTYPE html><html><head><title>all</title></head><body>{frames}<pre id=\"result\"></pre>\
+<script>window.onload = function () {{ var out = []; \
+document.querySelectorAll('iframe').forEach(function (f) {{ var d = f.contentDocument; \
+var n = d ? d.querySelectorAll('svg.sequence .message, svg.sequence .note').length : -1; \
+out.push(f.getAttribute('src') + ' ' + n); }}); \
+document.getElementById('result').textContent = out.join('\\n'); }};</script></body></html>"
+        ),
+    )
+    .unwrap();
+    let (dom, log) = headless(
+        browser,
+        &["--allow-file-access-from-files", "--dump-dom"],
+        &harness,
+    );
+    std::fs::remove_file(&harness).unwrap();
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        console.is_empty(),
+        "console messages:\n{}",
+        console.join("\n")
+    );
+    let result = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_default();
+    let counts: Vec<(&str, i64)> = result
+        .lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(page, n)| (page, n.parse().unwrap_or(-1)))
+        .collect();
+    assert_eq!(
+        counts.len(),
+        pages.len(),
+        "the browser reported on every page: {result}"
+    );
+    for (page, n) in counts {
+        if page.ends_with("index.html") {
+            continue;
+        }
+        assert!(n > 0, "{page}: the diagram is empty or was not built ({n})");
+    }
+
+    // Screenshots for a reader of the test output.
+    for (page, shot) in [
+        ("index.html", "index.png"),
+        ("attack_state_mismatch.html", "attack_state_mismatch.png"),
+    ] {
+        let shot_path = dir.join(shot);
+        let (_, log) = headless(
+            browser,
+            &[
+                "--window-size=1280,1600",
+                &format!("--screenshot={}", shot_path.display()),
+            ],
+            &dir.join(page),
+        );
+        let size = std::fs::metadata(&shot_path)
+            .unwrap_or_else(|_| panic!("no screenshot of {page}: {log}"))
+            .len();
+        assert!(size > 10_000, "{page}: a blank screenshot ({size} bytes)");
+    }
+}
