@@ -4,9 +4,11 @@
 //! transcripts all read this one table.
 
 use oauth_core::error::ErrorCode;
+use rp_service::service::CheckId;
 use rp_service::service::registry::ClientService;
 
 /// Short names for the catalog's tables.
+use CheckId as C;
 use ClientService as S;
 use ErrorCode as E;
 
@@ -35,8 +37,9 @@ pub struct Step {
     /// refuses); `None`: the AS must not refuse.
     pub expect_error: Option<ErrorCode>,
     /// The RP check that must fail on this step's answer (an attack the
-    /// RP refuses).
-    pub expect_refusal: Option<&'static str>,
+    /// RP refuses), by its stable id: rewording the check's text cannot
+    /// break the story.
+    pub expect_refusal: Option<CheckId>,
     /// What an attacker does to the AS's answer before the RP sees it.
     pub tamper: Option<Tamper>,
 }
@@ -122,7 +125,7 @@ const fn rp_refuses(
     service: ClientService,
     args: &'static [(&'static str, &'static str)],
     tamper: Tamper,
-    check: &'static str,
+    check: CheckId,
 ) -> Step {
     Step {
         service,
@@ -480,7 +483,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[],
                 Tamper::RedirectParam("state", "attacker-chosen-state"),
-                "state is the one sent",
+                C::State,
             ),
         ],
     },
@@ -496,7 +499,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[],
                 Tamper::RedirectParam("iss", "https://attacker.example/"),
-                "iss is the AS asked",
+                C::AuthorizationIss,
             ),
         ],
     },
@@ -653,7 +656,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
                 Tamper::ReplayRedirectParam("id_token"),
-                "nonce is the one sent",
+                C::IdTokenNonce,
             ),
         ],
     },
@@ -670,7 +673,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
                 Tamper::Hs256IdToken,
-                "signature verifies with the OP's key",
+                C::IdTokenSignature,
             ),
         ],
     },
@@ -772,7 +775,7 @@ pub const ATTACKS: &[Story] = &[
                     Tamper::RedirectParam("state", "attacker-chosen-state"),
                     Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
                 ]),
-                "state is the one sent",
+                C::State,
             ),
             step(S::Userinfo),
         ],
@@ -792,7 +795,7 @@ pub const ATTACKS: &[Story] = &[
                 S::RefreshToken,
                 &[],
                 Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
-                "sub is the original ID token's sub",
+                C::RefreshSub,
             ),
             step(S::Userinfo),
         ],
@@ -812,7 +815,7 @@ pub const ATTACKS: &[Story] = &[
                 S::RefreshToken,
                 &[],
                 Tamper::BodyMember("scope", "openid foobar admin"),
-                "granted scope is within the original grant",
+                C::ScopeWithinGrant,
             ),
         ],
     },
@@ -830,7 +833,7 @@ pub const ATTACKS: &[Story] = &[
                     "pushed_authorization_request_endpoint",
                     "http://evil.example/par",
                 ),
-                "pushed_authorization_request_endpoint is an https URL",
+                C::ParEndpointHttps,
             ),
             step(S::PushedAuthorization),
             step(S::Authorization),
@@ -848,7 +851,7 @@ pub const ATTACKS: &[Story] = &[
                 S::ServerMetadata,
                 &[],
                 Tamper::BodyMember("token_endpoint", "ftp://127.0.0.1/token"),
-                "token_endpoint is an https URL",
+                C::TokenEndpointHttps,
             ),
             step(S::Jwks),
             step(S::ClientCredentials),
@@ -870,13 +873,13 @@ pub const ATTACKS: &[Story] = &[
                     Tamper::AddSigningKey,
                     Tamper::Header("content-type", "text/html"),
                 ]),
-                "Content-Type is JSON",
+                C::ContentTypeJson,
             ),
             rp_refuses(
                 S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::AsIs),
-                "signature verifies with the OP's key",
+                C::IdTokenSignature,
             ),
         ],
     },
@@ -893,7 +896,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::Crit),
-                "no critical header extension the RP does not understand",
+                C::IdTokenCrit,
             ),
         ],
     },
@@ -910,7 +913,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::NotBeforeIn(3600)),
-                "nbf has passed",
+                C::IdTokenNbf,
             ),
         ],
     },
@@ -927,7 +930,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::ExtraAudience("https://rs.attacker.example/")),
-                "aud names no audience the client does not trust",
+                C::IdTokenAudTrusted,
             ),
         ],
     },
@@ -945,7 +948,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "email")],
                 Tamper::ForgeIdToken(Forge::Remove("nonce")),
-                "nonce is the one sent",
+                C::IdTokenNonce,
             ),
         ],
     },
@@ -960,7 +963,7 @@ pub const ATTACKS: &[Story] = &[
                 S::ProviderInfo,
                 &[],
                 Tamper::PadBody(256 * 1024),
-                "the answer is within the RP's size limits",
+                C::AnswerWithinLimits,
             ),
             step(S::ProviderInfo),
         ],
@@ -980,7 +983,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Registration,
                 &[],
                 Tamper::BodyMember("client_id", "client_2"),
-                "the session's client is not replaced",
+                C::RegistrationClientKept,
             ),
             step(S::AccessToken),
         ],
@@ -1241,6 +1244,18 @@ mod tests {
                     || s.args.iter().any(|(k, _)| *k == "withheld")
             })
         }));
+    }
+
+    #[test]
+    fn every_expected_refusal_names_a_check_the_rp_makes() {
+        for story in all() {
+            for step in story.steps {
+                if let Some(id) = step.expect_refusal {
+                    assert_eq!(CheckId::parse(id.as_str()), Some(id), "{}", story.name);
+                    assert!(CheckId::ALL.contains(&id), "{}", story.name);
+                }
+            }
+        }
     }
 
     #[test]

@@ -193,6 +193,7 @@ impl RelyingPartyRpc for RelyingPartyService {
                 .checks
                 .into_iter()
                 .map(|c| pb::Check {
+                    id: c.id.as_str().to_owned(),
                     name: c.name,
                     ok: c.ok,
                     detail: c.detail,

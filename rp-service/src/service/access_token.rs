@@ -7,6 +7,7 @@ use oauth_core::token::ACCESS_TOKEN_TYP;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::outcome::{Parsed, SeenJwt};
 use crate::session::Session;
 
@@ -23,6 +24,7 @@ pub(crate) fn inspect_access_token(
 ) {
     let Ok(decoded) = jose::decode_unverified(token) else {
         parsed.info(
+            CheckId::AccessTokenFormat,
             "access token format",
             "opaque (not a JWT): only the AS can tell what it means",
             "RFC 6749 §1.4",
@@ -45,6 +47,7 @@ pub(crate) fn inspect_access_token(
         .unwrap_or("");
     if !is_at_jwt(typ) {
         parsed.info(
+            CheckId::AccessTokenFormat,
             "access token format",
             format!("a JWT with typ {typ:?}: decoded only, not an RFC 9068 JWT"),
             "RFC 9068 §2.1, RFC 6749 §1.4",
@@ -68,6 +71,7 @@ fn verify_access_token(
 ) {
     let typ = header.get("typ").and_then(Value::as_str).unwrap_or("");
     parsed.must(
+        CheckId::AccessTokenTyp,
         "access token typ is at+jwt",
         is_at_jwt(typ),
         format!("{typ:?}"),
@@ -75,6 +79,7 @@ fn verify_access_token(
     );
     let Some(jwks) = &session.jwks else {
         parsed.must(
+            CheckId::AccessTokenSignature,
             "access token signature verifies",
             false,
             "the session holds no AS keys: run the jwks step first",
@@ -87,6 +92,7 @@ fn verify_access_token(
         Ok(v) => v,
         Err(e) => {
             parsed.must(
+                CheckId::AccessTokenSignature,
                 "access token signature verifies",
                 false,
                 e.to_string(),
@@ -99,6 +105,7 @@ fn verify_access_token(
     let kid = verified.kid.as_deref().unwrap_or("(no kid)");
     let alg = jose::alg_name(verified.alg);
     parsed.must(
+        CheckId::AccessTokenSignature,
         "access token signature verifies",
         true,
         format!("{alg} with AS key {kid}"),
@@ -110,6 +117,7 @@ fn verify_access_token(
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
     let expected_issuer = crate::service::client_auth::issuer(rp, session);
     parsed.must(
+        CheckId::AccessTokenIss,
         "iss is the AS",
         text("iss") == expected_issuer,
         format!("{:?}", text("iss")),
@@ -118,6 +126,7 @@ fn verify_access_token(
     let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
     parsed.must(
+        CheckId::AccessTokenExp,
         "exp is in the future",
         exp.is_some_and(|e| e > now),
         match exp {
@@ -130,6 +139,7 @@ fn verify_access_token(
     if let Some(v) = claims.get("nbf") {
         let nbf = v.as_i64();
         parsed.must(
+            CheckId::AccessTokenNbf,
             "nbf has passed",
             nbf.is_some_and(|n| n <= now + 60),
             match nbf {
@@ -141,6 +151,7 @@ fn verify_access_token(
         );
     }
     parsed.must(
+        CheckId::AccessTokenClientId,
         "client_id is this client",
         text("client_id") == session.profile.client_id,
         format!("{:?}", text("client_id")),
@@ -161,6 +172,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
         // RFC 9449 §6.2: an opaque token's binding is known to the AS only
         // (introspection's cnf); the client cannot see it.
         parsed.info(
+            CheckId::DpopBinding,
             "the access token is bound to our DPoP key",
             "opaque token: only the AS (and introspection) can tell",
             "RFC 9449 §6.2",
@@ -176,6 +188,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
     match jkt {
         Some(jkt) => {
             parsed.must(
+                CheckId::DpopBinding,
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 jkt == ours,
                 jkt,
@@ -184,6 +197,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
         }
         None => {
             parsed.must(
+                CheckId::DpopBinding,
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 false,
                 "no cnf.jkt in the token",

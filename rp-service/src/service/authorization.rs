@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::RelyingParty;
 use crate::service::authorization_request::{attack_request_object, parameters};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::id_token;
 use crate::service::outcome::{Parsed, Staged, StepError};
@@ -119,6 +120,7 @@ pub fn verify(
 ) {
     let Some(sent) = session.authorization.clone() else {
         parsed.must(
+            CheckId::AuthorizationInFlight,
             "an authorization request is in flight",
             false,
             "none",
@@ -140,6 +142,7 @@ pub fn verify(
         .unwrap_or("");
     let Ok(url) = Url::parse(location) else {
         parsed.must(
+            CheckId::RedirectLocation,
             "the redirect has a location",
             false,
             format!("{location:?}"),
@@ -155,6 +158,7 @@ pub fn verify(
         r.set_query(None);
     }
     parsed.must(
+        CheckId::RedirectTarget,
         "the redirect goes to our redirect_uri",
         registered.as_ref() == Some(&target),
         target.to_string(),
@@ -172,6 +176,7 @@ pub fn verify(
         Ok(p) => p,
         Err(e) => {
             parsed.must(
+                CheckId::ResponseParamsParse,
                 "the response parameters parse",
                 false,
                 e.to_string(),
@@ -183,6 +188,7 @@ pub fn verify(
     parsed.parsed = params.to_json();
     let state = params.get("state").unwrap_or("");
     parsed.must(
+        CheckId::State,
         "state is the one sent",
         state == sent.state,
         if state == sent.state {
@@ -199,12 +205,14 @@ pub fn verify(
         .is_some_and(|m| m.authorization_response_iss_parameter_supported);
     match params.get("iss") {
         Some(iss) => parsed.must(
+            CheckId::AuthorizationIss,
             "iss is the AS asked",
             iss == issuer,
             format!("{iss:?}"),
             "RFC 9207 §2.4",
         ),
         None => parsed.must(
+            CheckId::AuthorizationIss,
             "iss is the AS asked",
             !iss_required,
             if iss_required {
@@ -226,6 +234,7 @@ pub fn verify(
     let code = params.get("code");
     if wants_code {
         parsed.must(
+            CheckId::CodePresent,
             "code is present",
             code.is_some(),
             if code.is_some() { "present" } else { "missing" },
@@ -237,6 +246,7 @@ pub fn verify(
         _ if params.get("error").is_some() => {}
         SentAs::RequestObject => {
             parsed.info(
+                CheckId::SentAsRequestObject,
                 "the AS took the parameters from the signed request object",
                 "it verified the RP's signature; response_type, client_id and scope also travel outside as OIDC Core §6.1 asks, and the AS uses the object's (RFC 9101 §5)",
                 "RFC 9101 §6.3",
@@ -244,6 +254,7 @@ pub fn verify(
         }
         SentAs::Pushed => {
             parsed.info(
+                CheckId::SentAsPushed,
                 "the browser carried only client_id and request_uri",
                 "the parameters were pushed over the authenticated back channel",
                 "RFC 9126 §4",
@@ -263,6 +274,7 @@ pub fn verify(
             }
             None => {
                 parsed.must(
+                    CheckId::IdTokenPresent,
                     "id_token is present",
                     false,
                     "missing",

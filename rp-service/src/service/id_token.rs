@@ -5,6 +5,7 @@ use oauth_core::oidc;
 use serde_json::{Map, Value};
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::outcome::{Level, Parsed, SeenJwt};
 use crate::session::{Identity, Session};
 
@@ -41,6 +42,7 @@ pub fn verify(
         Ok(d) => d,
         Err(e) => {
             parsed.must(
+                CheckId::IdTokenJws,
                 "the ID token is a JWS",
                 false,
                 e.to_string(),
@@ -57,6 +59,7 @@ pub fn verify(
         .and_then(Value::as_str)
         .unwrap_or("");
     parsed.should(
+        CheckId::IdTokenAlg,
         "alg is the one registered",
         alg == registered,
         format!("{alg:?}, registered {registered:?}"),
@@ -66,6 +69,7 @@ pub fn verify(
     // extension it does not understand — and this RP understands none.
     let crit = decoded.header.get("crit");
     parsed.must(
+        CheckId::IdTokenCrit,
         "no critical header extension the RP does not understand",
         crit.is_none(),
         match crit {
@@ -78,6 +82,7 @@ pub fn verify(
     let claims = match &session.jwks {
         None => {
             parsed.must(
+                CheckId::IdTokenSignature,
                 "signature verifies with the OP's key",
                 false,
                 "the session holds no OP keys: run the jwks step first",
@@ -89,6 +94,7 @@ pub fn verify(
             Ok(v) => {
                 let kid = v.kid.clone().unwrap_or_else(|| "(no kid)".into());
                 parsed.must(
+                    CheckId::IdTokenSignature,
                     "signature verifies with the OP's key",
                     true,
                     format!("{} with key {kid}", jose::alg_name(v.alg)),
@@ -102,6 +108,7 @@ pub fn verify(
             }
             Err(e) => {
                 parsed.must(
+                    CheckId::IdTokenSignature,
                     "signature verifies with the OP's key",
                     false,
                     e.to_string(),
@@ -136,6 +143,7 @@ fn check_claims(
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let issuer = crate::service::client_auth::issuer(rp, session);
     parsed.must(
+        CheckId::IdTokenIss,
         "iss is the OP",
         text("iss") == Some(issuer),
         format!("{:?}", text("iss").unwrap_or("")),
@@ -150,6 +158,7 @@ fn check_claims(
     };
     let aud_list = audiences.clone().unwrap_or_default();
     parsed.must(
+        CheckId::IdTokenAud,
         "aud contains this client",
         aud_list.contains(&client_id),
         match &audiences {
@@ -168,6 +177,7 @@ fn check_claims(
         .filter(|a| *a != client_id)
         .collect();
     parsed.must(
+        CheckId::IdTokenAudTrusted,
         "aud names no audience the client does not trust",
         others.is_empty(),
         if others.is_empty() {
@@ -180,6 +190,7 @@ fn check_claims(
     let azp = text("azp");
     if aud_list.len() > 1 || azp.is_some() {
         parsed.should(
+            CheckId::IdTokenAzp,
             "azp is this client",
             azp == Some(client_id),
             format!("{:?}", azp.unwrap_or("missing")),
@@ -189,6 +200,7 @@ fn check_claims(
     let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
     parsed.must(
+        CheckId::IdTokenExp,
         "exp is in the future",
         exp.is_some_and(|e| e > now),
         exp.map_or("no exp".into(), |e| format!("expires in {} s", e - now)),
@@ -203,6 +215,7 @@ fn check_claims(
         } else {
             Level::Must
         },
+        CheckId::IdTokenIat,
         "iat is not in the future",
         iat.is_some_and(|i| i <= now + SKEW),
         iat.map_or("no iat".into(), |i| format!("issued {} s ago", now - i)),
@@ -214,6 +227,7 @@ fn check_claims(
         Some(v) => {
             let nbf = v.as_i64();
             parsed.must(
+                CheckId::IdTokenNbf,
                 "nbf has passed",
                 nbf.is_some_and(|n| n <= now + SKEW),
                 match nbf {
@@ -226,6 +240,7 @@ fn check_claims(
         }
     }
     parsed.must(
+        CheckId::IdTokenSub,
         "sub is present",
         text("sub").is_some_and(|s| !s.is_empty()),
         format!("{:?}", text("sub").unwrap_or("")),
@@ -240,6 +255,7 @@ fn check_claims(
         (_, None) if expect.refresh_of.is_some() => {}
         (Some(sent), got) => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 got == Some(sent),
                 match got {
@@ -252,6 +268,7 @@ fn check_claims(
         }
         (None, Some(got)) => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 false,
                 format!("none sent, got {got:?}"),
@@ -262,6 +279,7 @@ fn check_claims(
         // could be a replayed token (the RP always sends one there).
         (None, None) if expect.front_channel => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 false,
                 "no nonce sent and none in the token",
@@ -278,6 +296,7 @@ fn check_claims(
         match text("at_hash") {
             Some(at_hash) => {
                 parsed.should(
+                    CheckId::IdTokenAtHash,
                     "at_hash matches the access token",
                     matches(token, Some(at_hash)),
                     at_hash.to_owned(),
@@ -286,6 +305,7 @@ fn check_claims(
             }
             None => {
                 parsed.info(
+                    CheckId::IdTokenAtHash,
                     "at_hash",
                     "absent (optional in the code flow)",
                     "OIDC Core §3.1.3.6",
@@ -296,6 +316,7 @@ fn check_claims(
     if let Some(code) = expect.code {
         let c_hash = text("c_hash");
         parsed.must(
+            CheckId::IdTokenCHash,
             "c_hash matches the code",
             matches(code, c_hash),
             c_hash.unwrap_or("missing").to_owned(),
@@ -304,6 +325,7 @@ fn check_claims(
     }
     crate::service::response::report_requested_claims(
         parsed,
+        CheckId::IdTokenRequestedClaims,
         "claims requested for the ID token",
         session
             .authorization
@@ -312,7 +334,12 @@ fn check_claims(
         |c| claims.contains_key(c),
     );
     if let Some(acr) = text("acr") {
-        parsed.info("acr is stated", acr.to_owned(), "OIDC Core §2");
+        parsed.info(
+            CheckId::IdTokenAcr,
+            "acr is stated",
+            acr.to_owned(),
+            "OIDC Core §2",
+        );
     }
     let identity = Identity {
         iss: text("iss").unwrap_or_default().to_owned(),
@@ -345,6 +372,7 @@ fn check_refresh(
     const REF: &str = "OIDC Core §12.2";
     let Some(original) = original else {
         parsed.must(
+            CheckId::RefreshSub,
             "sub is the original ID token's sub",
             false,
             "no ID token of the original authentication in this session",
@@ -352,20 +380,23 @@ fn check_refresh(
         );
         return;
     };
-    let same = |parsed: &mut Parsed, what: &str, ok: bool, was: String, got: String| {
-        parsed.must(
-            format!("{what} is the original ID token's {what}"),
-            ok,
-            if ok {
-                got
-            } else {
-                format!("{got}, originally {was}")
-            },
-            REF,
-        );
-    };
+    let same =
+        |parsed: &mut Parsed, id: CheckId, what: &str, ok: bool, was: String, got: String| {
+            parsed.must(
+                id,
+                format!("{what} is the original ID token's {what}"),
+                ok,
+                if ok {
+                    got
+                } else {
+                    format!("{got}, originally {was}")
+                },
+                REF,
+            );
+        };
     same(
         parsed,
+        CheckId::RefreshIss,
         "iss",
         new.iss == original.iss,
         format!("{:?}", original.iss),
@@ -373,6 +404,7 @@ fn check_refresh(
     );
     same(
         parsed,
+        CheckId::RefreshSub,
         "sub",
         new.sub == original.sub,
         format!("{:?}", original.sub),
@@ -383,6 +415,7 @@ fn check_refresh(
     }
     same(
         parsed,
+        CheckId::RefreshAud,
         "aud",
         set(&new.aud) == set(&original.aud),
         format!("{:?}", original.aud),
@@ -390,6 +423,7 @@ fn check_refresh(
     );
     same(
         parsed,
+        CheckId::RefreshAzp,
         "azp",
         new.azp == original.azp,
         format!("{:?}", original.azp),
@@ -398,6 +432,7 @@ fn check_refresh(
     if has_auth_time {
         same(
             parsed,
+            CheckId::RefreshAuthTime,
             "auth_time",
             new.auth_time == original.auth_time,
             format!("{:?}", original.auth_time),

@@ -6,10 +6,12 @@
 //! share lives in leaves they import (never this module): [`registry`]
 //! (the services and their arguments), [`outcome`] (checks, staged
 //! changes, step errors), [`client_auth`] (endpoint URLs, client
-//! authentication, DPoP) and [`response`] (reading answers).
+//! authentication, DPoP), [`response`] (reading answers) and [`check_id`]
+//! (the checks' stable ids).
 pub mod access_token;
 pub mod authorization;
 pub mod authorization_request;
+pub mod check_id;
 pub mod client_auth;
 pub mod discovery;
 pub mod id_token;
@@ -32,9 +34,10 @@ use oauth_core::http::HttpResponse;
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
+pub use check_id::CheckId;
 pub use outcome::{Check, Level, Parsed, Prepared, SeenJwt, Staged, StepError};
 pub use registry::{AsEndpoint, ClientService};
-use response::{MAX_DPOP_NONCE_BYTES, json_body, show_sent_jwts, within_limits};
+use response::{json_body, keep_dpop_nonce, show_sent_jwts, within_limits};
 
 /// Builds the request of `service` for a session.
 pub fn prepare(
@@ -112,19 +115,7 @@ pub fn parse(
     };
     let mut parsed = Parsed::default();
     show_sent_jwts(&pending, &mut parsed);
-    // RFC 9449 §8: a nonce the AS hands out is used in the next proof, even
-    // from an error response (that is how it is handed out) — the one thing
-    // a response sets without passing every check; it is only ever sent
-    // back to the AS, and kept only if it is a well-formed, short nonce.
-    if let Some(nonce) = response.headers.get("dpop-nonce")
-        && nonce.len() <= MAX_DPOP_NONCE_BYTES
-        && !nonce.is_empty()
-        && nonce
-            .bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
-    {
-        session.dpop_nonce = Some(nonce.clone());
-    }
+    keep_dpop_nonce(response, session);
     if !within_limits(response, &mut parsed) {
         return Ok(parsed);
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::authorization_request::{parameters, request_object};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
@@ -55,6 +56,7 @@ pub fn request(
 /// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
 pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     parsed.must(
+        CheckId::ParStatus,
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -67,6 +69,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     // RFC 9126 §2.2: request_uri is REQUIRED; its format is the AS's
     // choice (a URN is only an example), so only its presence is checked.
     parsed.must(
+        CheckId::ParRequestUri,
         "request_uri is issued",
         !uri.is_empty(),
         uri.to_owned(),
@@ -76,6 +79,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     // advice (RFC 9126 §2.2 "5 to 600 seconds", §7.2): a warning only.
     let expires_in = body.get("expires_in").and_then(Value::as_i64);
     parsed.must(
+        CheckId::ParExpiresIn,
         "expires_in is a positive number of seconds",
         expires_in.is_some_and(|e| e > 0),
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
@@ -83,6 +87,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     );
     if let Some(e) = expires_in.filter(|e| *e > 0) {
         parsed.should(
+            CheckId::ParShortLived,
             "the request_uri is short-lived",
             e <= MAX_SHORT_LIFETIME,
             format!("{e} s (at most {MAX_SHORT_LIFETIME} s advised)"),

@@ -9,6 +9,7 @@ use oauth_core::secret::Secret;
 use serde_json::{Value, json};
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
@@ -107,6 +108,7 @@ pub fn verify(
     .map(|(_, what)| what)
     .collect::<Vec<_>>();
     parsed.must(
+        CheckId::RegistrationClientKept,
         "the session's client is not replaced",
         held.is_empty(),
         if held.is_empty() {
@@ -121,6 +123,7 @@ pub fn verify(
         "RFC 6749 §4.1.3",
     );
     parsed.must(
+        CheckId::RegistrationStatus,
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -135,6 +138,7 @@ pub fn verify(
         })
         .unwrap_or(false);
     parsed.must(
+        CheckId::RegistrationPublicKeysOnly,
         "the registration published public keys only",
         !leaked,
         "no private member, no symmetric key in jwks",
@@ -142,6 +146,7 @@ pub fn verify(
     );
     let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
     parsed.must(
+        CheckId::RegistrationClientId,
         "client_id is issued",
         !client_id.is_empty(),
         client_id.to_owned(),
@@ -157,6 +162,7 @@ pub fn verify(
     // merely unused.
     let needs_secret = method.starts_with("client_secret_");
     parsed.must(
+        CheckId::RegistrationClientSecret,
         "client_secret is issued for a secret-based method",
         secret.is_some() || !needs_secret,
         format!(
@@ -172,6 +178,7 @@ pub fn verify(
     if secret.is_some() {
         let expires = body.get("client_secret_expires_at").and_then(Value::as_i64);
         parsed.must(
+            CheckId::RegistrationSecretExpiry,
             "client_secret_expires_at is given",
             expires.is_some(),
             expires.map_or("missing".into(), |e| {
@@ -185,6 +192,7 @@ pub fn verify(
         );
     }
     parsed.should(
+        CheckId::RegistrationRedirectUris,
         "redirect_uris are registered as sent",
         body.get("redirect_uris") == sent.get("redirect_uris"),
         body.get("redirect_uris")
@@ -196,6 +204,7 @@ pub fn verify(
         .and_then(Value::as_str)
     {
         parsed.info(
+            CheckId::RegistrationRequestObjectAlg,
             "request objects are to be signed",
             alg.to_owned(),
             "RFC 9101 §10.2",

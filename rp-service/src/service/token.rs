@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::access_token::{check_binding, inspect_access_token};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Level, Parsed, Staged, StepError};
 use crate::service::registry::{AsEndpoint, ClientService};
@@ -131,12 +132,14 @@ pub fn verify(
 ) {
     let header = |name: &str| response.headers.get(name).map(String::as_str);
     parsed.must(
+        CheckId::TokenStatus,
         "HTTP status is 200",
         response.status == 200,
         response.status.to_string(),
         "RFC 6749 §5.1",
     );
     parsed.must(
+        CheckId::TokenNoStore,
         "Cache-Control is no-store",
         header("cache-control").is_some_and(|v| v.to_ascii_lowercase().contains("no-store")),
         header("cache-control").unwrap_or("absent"),
@@ -144,6 +147,7 @@ pub fn verify(
     );
     let access_token = body.get("access_token").and_then(Value::as_str);
     parsed.must(
+        CheckId::TokenAccessTokenPresent,
         "access_token is present",
         access_token.is_some_and(|t| !t.is_empty()),
         if access_token.is_some() {
@@ -156,6 +160,7 @@ pub fn verify(
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
     if pending.dpop.is_some() {
         parsed.must(
+            CheckId::TokenType,
             "token_type is DPoP",
             token_type.eq_ignore_ascii_case("dpop"),
             format!("{token_type:?}"),
@@ -166,6 +171,7 @@ pub fn verify(
         }
     } else {
         parsed.must(
+            CheckId::TokenType,
             "token_type is Bearer",
             token_type.eq_ignore_ascii_case("bearer"),
             format!("{token_type:?}"),
@@ -175,6 +181,7 @@ pub fn verify(
     match body.get("expires_in") {
         Some(v) => {
             parsed.should(
+                CheckId::TokenExpiresIn,
                 "expires_in is a positive number of seconds",
                 v.as_i64().is_some_and(|n| n > 0),
                 v.to_string(),
@@ -183,6 +190,7 @@ pub fn verify(
         }
         None => {
             parsed.info(
+                CheckId::TokenExpiresIn,
                 "expires_in is given",
                 "absent (RECOMMENDED only)",
                 "RFC 6749 §5.1",
@@ -221,6 +229,7 @@ pub fn verify(
             };
             parsed.check(
                 level,
+                CheckId::RefreshTokenRotated,
                 "the refresh token was rotated",
                 refresh_token.is_some_and(|new| Some(new) != old),
                 match refresh_token {
@@ -238,6 +247,7 @@ pub fn verify(
         ClientService::AccessToken => {
             if let Some(verifier) = pending.params.get("code_verifier") {
                 parsed.info(
+                    CheckId::PkceAccepted,
                     "the AS accepted the PKCE code_verifier",
                     format!(
                         "{} characters, against the S256 challenge sent",
@@ -253,6 +263,7 @@ pub fn verify(
                 .and_then(Value::as_str)
                 .unwrap_or("");
             parsed.must(
+                CheckId::IssuedTokenType,
                 "issued_token_type is an access token",
                 issued == TOKEN_TYPE_ACCESS_TOKEN,
                 format!("{issued:?}"),
@@ -283,6 +294,7 @@ pub fn verify(
         }
         None if openid && pending.service == ClientService::AccessToken => {
             parsed.must(
+                CheckId::IdTokenPresent,
                 "id_token is present",
                 false,
                 "missing, though openid was asked",
@@ -324,6 +336,7 @@ fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mu
     match (original.map(Scope::parse), granted.map(Scope::parse)) {
         (Some(Ok(original)), Some(Ok(granted))) => {
             parsed.must(
+                CheckId::ScopeWithinGrant,
                 "granted scope is within the original grant",
                 granted.is_subset_of(&original),
                 format!("granted \"{granted}\", originally \"{original}\""),
@@ -332,6 +345,7 @@ fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mu
         }
         (Some(Ok(original)), None) => {
             parsed.must(
+                CheckId::ScopeWithinGrant,
                 "granted scope is within the original grant",
                 true,
                 format!("the original grant, \"{original}\""),
@@ -351,10 +365,17 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
     let granted = body.get("scope").and_then(Value::as_str).map(Scope::parse);
     match (asked, granted) {
         (_, Some(Err(e))) => {
-            parsed.must("granted scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must(
+                CheckId::GrantedScopeWellFormed,
+                "granted scope is well-formed",
+                false,
+                e,
+                "RFC 6749 §3.3",
+            );
         }
         (Some(Ok(asked)), Some(Ok(granted))) => {
             parsed.should(
+                CheckId::ScopeWithinRequest,
                 "granted scope is within the requested scope",
                 granted.is_subset_of(&asked),
                 format!("granted \"{granted}\", asked \"{asked}\""),
@@ -363,6 +384,7 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
         }
         (Some(Ok(asked)), None) => {
             parsed.info(
+                CheckId::ScopeAsRequested,
                 "granted scope is the requested scope",
                 format!("no scope in the response: {asked} as asked"),
                 "RFC 6749 §5.1",
@@ -370,13 +392,20 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
         }
         (None, Some(Ok(granted))) => {
             parsed.info(
+                CheckId::ScopeNamed,
                 "granted scope is named",
                 format!("default scope \"{granted}\""),
                 "RFC 6749 §3.3",
             );
         }
         (Some(Err(e)), _) => {
-            parsed.must("requested scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must(
+                CheckId::RequestedScopeWellFormed,
+                "requested scope is well-formed",
+                false,
+                e,
+                "RFC 6749 §3.3",
+            );
         }
         (None, None) => {}
     }

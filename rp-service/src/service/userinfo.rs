@@ -4,6 +4,7 @@ use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::endpoint_url;
 use crate::service::outcome::{Parsed, StepError};
 use crate::service::registry::AsEndpoint;
@@ -81,6 +82,7 @@ pub fn verify(
             .filter(|n| !n.is_empty() && body.get(*n).is_some())
             .collect();
         parsed.must(
+            CheckId::UserinfoWithheld,
             "claims beyond the client's scopes withheld",
             released.is_empty(),
             if released.is_empty() {
@@ -95,6 +97,7 @@ pub fn verify(
     match session.identity.as_ref().map(|i| i.sub.as_str()) {
         Some(expected) => {
             parsed.must(
+                CheckId::UserinfoSub,
                 "sub is the ID token's sub",
                 sub == expected,
                 format!("{sub:?}"),
@@ -103,6 +106,7 @@ pub fn verify(
         }
         None => {
             parsed.must(
+                CheckId::UserinfoSub,
                 "sub is the ID token's sub",
                 false,
                 "no verified ID token in this session to compare with",
@@ -112,6 +116,7 @@ pub fn verify(
     }
     crate::service::response::report_requested_claims(
         parsed,
+        CheckId::UserinfoRequestedClaims,
         "claims requested for userinfo",
         session
             .authorization
