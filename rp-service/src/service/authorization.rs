@@ -8,13 +8,14 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::RelyingParty;
-use crate::service::authorization_request::{attack_request_object, parameters};
+use crate::service::authorization_request::{parameters, request_object};
 use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::id_token;
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
 use crate::service::response::record_error;
+use crate::service::variation::{Variation, Variations, vary_request_object};
 use crate::session::{SentAs, Session};
 
 /// The authorization request: plain query parameters, a signed request
@@ -24,23 +25,19 @@ pub fn request(
     rp: &RelyingParty,
     session: &mut Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
         .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
-    // `request_uri=previous`: the pushed request already used (an attack).
-    let pushed = match arg(args, "request_uri") {
-        Some("previous") => Some(
+    let pushed = if vary.has(&Variation::PreviousRequestUri) {
+        Some(
             session
                 .previous_request_uri
                 .clone()
                 .ok_or_else(|| StepError::MissingState("no request_uri was used before".into()))?,
-        ),
-        Some(v) => {
-            return Err(StepError::BadArgument(format!(
-                "request_uri {v:?}: use previous"
-            )));
-        }
-        None => session.pushed_request_uri.take(),
+        )
+    } else {
+        session.pushed_request_uri.take()
     };
     if let Some(request_uri) = pushed {
         if args.keys().any(|k| k != "request_uri" && k != "client") {
@@ -49,8 +46,8 @@ pub fn request(
             ));
         }
         session.previous_request_uri = Some(request_uri.clone());
-        // `client=PROFILE`: another client presenting the request_uri (an attack).
-        let client_id = match arg(args, "client") {
+        let client_id = match vary.client() {
+            None => session.profile.client_id.clone(),
             Some(name) => rp
                 .config
                 .profiles
@@ -59,7 +56,6 @@ pub fn request(
                 .ok_or_else(|| {
                     StepError::BadArgument(format!("client {name:?}: no such profile"))
                 })?,
-            None => session.profile.client_id.clone(),
         };
         if let Some(sent) = session.authorization.as_mut() {
             sent.sent_as = SentAs::Pushed;
@@ -68,14 +64,17 @@ pub fn request(
             .append_pair("client_id", &client_id)
             .append_pair("request_uri", &request_uri);
     } else {
-        let params = parameters(session, args)?;
+        let params = parameters(session, args, vary)?;
         match arg(args, "jar") {
             None => {
                 url.query_pairs_mut()
                     .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
             }
             Some("value") => {
-                let object = attack_request_object(args, rp, session, &params)?;
+                let mut object = request_object(rp, session, &params)?;
+                if let Some(variation) = vary.request_object() {
+                    object = vary_request_object(variation, &object)?;
+                }
                 if let Some(sent) = session.authorization.as_mut() {
                     sent.sent_as = SentAs::RequestObject;
                 }
@@ -303,7 +302,10 @@ mod tests {
             .collect();
         let request = rp
             .sessions
-            .with(&id, |session| request(&rp, session, &args))
+            .with(&id, |session| {
+                let vary = Variations::parse(crate::service::ClientService::Authorization, &args)?;
+                request(&rp, session, &args, &vary)
+            })
             .unwrap()
             .unwrap();
         let pairs: Vec<(String, String)> = request

@@ -9,6 +9,7 @@ use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Parsed, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::Variations;
 use crate::session::{Pending, Session};
 
 /// Which session token a step names: `access_token` (default),
@@ -55,7 +56,7 @@ pub(crate) fn token_post(
         ("token", token.to_owned()),
         ("token_type_hint", hint.to_owned()),
     ];
-    authenticated_post(rp, session, endpoint, params, args)
+    authenticated_post(rp, session, endpoint, params, args, &Variations::default())
 }
 
 pub fn verify(

@@ -25,6 +25,7 @@ pub mod response;
 pub mod revocation;
 pub mod token;
 pub mod userinfo;
+pub mod variation;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ pub use check_id::CheckId;
 pub use outcome::{Check, Level, Parsed, Prepared, SeenJwt, Staged, StepError};
 pub use registry::{AsEndpoint, ClientService};
 use response::{json_body, keep_dpop_nonce, show_sent_jwts, within_limits};
+pub use variation::{Variation, Variations};
 
 /// Builds the request of `service` for a session.
 pub fn prepare(
@@ -55,21 +57,24 @@ pub fn prepare(
             argument: argument.clone(),
         });
     }
+    // What an attack story changes, typed once; the builders read no
+    // attack argument's string.
+    let vary = &Variations::parse(service, args)?;
     let request = match service {
         ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
-        ClientService::Userinfo => userinfo::request(rp, session, args)?,
-        ClientService::Registration => registration::request(rp, session, args)?,
-        ClientService::PushedAuthorization => par::request(rp, session, args)?,
+        ClientService::Userinfo => userinfo::request(rp, session, vary)?,
+        ClientService::Registration => registration::request(rp, session, args, vary)?,
+        ClientService::PushedAuthorization => par::request(rp, session, args, vary)?,
         ClientService::Jwks => jwks::request(rp, session)?,
-        ClientService::Authorization => authorization::request(rp, session, args)?,
+        ClientService::Authorization => authorization::request(rp, session, args, vary)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
         ClientService::TokenRevocation => revocation::request(rp, session, args)?,
         ClientService::ClientCredentials
         | ClientService::ResourceOwnerPasswordCredentials
         | ClientService::AccessToken
         | ClientService::RefreshToken
-        | ClientService::TokenExchange => token::request(rp, session, service, args)?,
+        | ClientService::TokenExchange => token::request(rp, session, service, args, vary)?,
     };
     // The parameters sent, to check the answer against: the form body, or
     // the query of a GET. The RP wrote them itself, so they parse.

@@ -12,6 +12,7 @@ use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::Variations;
 use crate::session::{SentAs, Session};
 
 /// The longest request_uri lifetime the RP takes without a warning, seconds
@@ -22,8 +23,9 @@ pub fn request(
     rp: &RelyingParty,
     session: &mut Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
-    let params = parameters(session, args)?;
+    let params = parameters(session, args, vary)?;
     let params = match arg(args, "jar") {
         None => params,
         // RFC 9126 §3: the request object itself may be pushed — JAR by reference.
@@ -41,8 +43,14 @@ pub fn request(
         .into_iter()
         .filter(|(k, _)| *k != "client_id")
         .collect();
-    let mut request =
-        authenticated_post(rp, session, AsEndpoint::PushedAuthorization, params, args)?;
+    let mut request = authenticated_post(
+        rp,
+        session,
+        AsEndpoint::PushedAuthorization,
+        params,
+        args,
+        vary,
+    )?;
     if !request.body.contains("client_id=") {
         let id = oauth_core::form::encode([("client_id", session.profile.client_id.as_str())]);
         request.body = format!("{}&{id}", request.body);

@@ -13,12 +13,14 @@ use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::{Variations, varied_registration_jwks};
 use crate::session::{Pending, Registered, Session};
 
 pub fn request(
     rp: &RelyingParty,
     session: &Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     let profile = &session.profile;
     let redirect_uri = profile
@@ -40,15 +42,10 @@ pub fn request(
         "id_token_signed_response_alg": profile.id_token_signed_response_alg,
         "subject_type": arg(args, "subject_type").unwrap_or("public"),
         "request_object_signing_alg": arg(args, "request_object_signing_alg").unwrap_or("ES256"),
-        // Only public keys: a client never publishes a secret (RFC 7591 §2)
-        // — unless an attack story makes it try.
-        "jwks": match arg(args, "jwks") {
+        // Only public keys: a client never publishes a secret (RFC 7591 §2).
+        "jwks": match vary.registration_jwks() {
             None => rp.keys.public_jwks(),
-            Some("private") => serde_json::from_str(&rp.keys.to_private_jwks()).unwrap_or(Value::Null),
-            Some("symmetric") => json!({"keys": [{"kty": "oct", "kid": "shared", "k": "U1VQRVJoZW1saWd0bMO2c2Vub3Jk"}]}),
-            // Hundreds of public keys: metadata meant to fill the OP's memory.
-            Some("many") => many_keys()?,
-            Some(other) => return Err(StepError::BadArgument(format!("jwks {other:?}: use private, symmetric or many"))),
+            Some(v) => varied_registration_jwks(v, &rp.keys.to_private_jwks())?,
         },
     });
     if let Some(scope) = arg(args, "scope") {
@@ -64,20 +61,6 @@ pub fn request(
         metadata.to_string(),
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
-}
-
-/// A set of 200 distinct public keys (about 40 KB of metadata).
-fn many_keys() -> Result<Value, StepError> {
-    let one = oauth_core::jose::SigningKey::generate(jsonwebtoken::Algorithm::ES256)
-        .map_err(|e| StepError::BadArgument(e.to_string()))?;
-    let keys: Vec<Value> = (0..200)
-        .map(|i| {
-            let mut jwk = one.public_jwk().clone();
-            jwk["kid"] = Value::String(format!("k{i}"));
-            jwk
-        })
-        .collect();
-    Ok(json!({ "keys": keys }))
 }
 
 /// RFC 7591 §3.2.1: 201 with the credentials and the metadata as

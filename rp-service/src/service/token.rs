@@ -16,6 +16,7 @@ use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Level, Parsed, Staged, StepError};
 use crate::service::registry::{AsEndpoint, ClientService};
+use crate::service::variation::{Variation, Variations};
 use crate::session::{Pending, Session};
 
 /// Builds a token request: client_credentials, password, authorization_code,
@@ -25,6 +26,7 @@ pub fn request(
     session: &mut Session,
     service: ClientService,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     // RFC 9449: from the first step that asks for DPoP, the session holds a key.
     if arg(args, "dpop") == Some("true") && session.dpop_key.is_none() {
@@ -61,30 +63,23 @@ pub fn request(
             })?;
             params.push(("grant_type", "authorization_code".into()));
             params.push(("code", code.clone()));
-            let redirect_uri = arg(args, "redirect_uri").unwrap_or(&sent.redirect_uri);
+            let redirect_uri = vary.redirect_uri().unwrap_or(&sent.redirect_uri);
             params.push(("redirect_uri", redirect_uri.to_owned()));
-            // RFC 7636 §4.5: the verifier kept since the authorization request
-            // (`code_verifier=omit` leaves it out: a downgrade attempt).
-            match arg(args, "code_verifier") {
-                Some("omit") => {}
-                Some(v) => params.push(("code_verifier", v.to_owned())),
-                None => {
-                    if let Some(verifier) = &sent.code_verifier {
-                        params.push(("code_verifier", verifier.clone()));
-                    }
-                }
+            // RFC 7636 §4.5: the verifier kept since the authorization request.
+            let verifier = match vary.code_verifier() {
+                None => sent.code_verifier.clone(),
+                Some(Variation::CodeVerifier(other)) => Some(other.clone()),
+                Some(_) => None,
+            };
+            if let Some(verifier) = verifier {
+                params.push(("code_verifier", verifier));
             }
         }
         ClientService::RefreshToken => {
-            // `refresh_token=previous`: the one already spent by rotation (an attack).
-            let which = match arg(args, "refresh_token") {
-                None => "refresh_token",
-                Some("previous") => "previous_refresh_token",
-                Some(v) => {
-                    return Err(StepError::BadArgument(format!(
-                        "refresh_token {v:?}: use previous"
-                    )));
-                }
+            let which = if vary.has(&Variation::PreviousRefreshToken) {
+                "previous_refresh_token"
+            } else {
+                "refresh_token"
             };
             let refresh_token = session
                 .tokens
@@ -109,7 +104,7 @@ pub fn request(
         }
         other => return Err(StepError::UnknownService(other.name().into())),
     }
-    authenticated_post(rp, session, AsEndpoint::Token, params, args)
+    authenticated_post(rp, session, AsEndpoint::Token, params, args, vary)
 }
 
 fn push_scope(params: &mut Vec<(&str, String)>, scope: Option<&str>) {
