@@ -3,6 +3,7 @@
 //! (RFC 6749 §4.1.2, RFC 9700 §4.7), `iss` (RFC 9207 §2.4) and the code.
 use std::collections::BTreeMap;
 
+use oauth_core::error::ErrorCode;
 use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use url::Url;
@@ -224,7 +225,7 @@ pub fn verify(
     };
     if let Some(error) = params.get("error") {
         parsed.error = Some((
-            error.to_owned(),
+            ErrorCode::parse(error),
             params.get("error_description").unwrap_or("").to_owned(),
         ));
         return;

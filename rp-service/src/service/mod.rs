@@ -29,6 +29,7 @@ pub mod variation;
 
 use std::collections::BTreeMap;
 
+use oauth_core::error::ErrorCode;
 use oauth_core::form;
 use oauth_core::http::HttpResponse;
 
@@ -169,7 +170,7 @@ fn verify(
         if parsed
             .error
             .as_ref()
-            .is_some_and(|(e, _)| e == "use_dpop_nonce")
+            .is_some_and(|(e, _)| *e == ErrorCode::UseDpopNonce)
             && response.headers.contains_key("dpop-nonce")
         {
             parsed.retry = true;

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use jsonwebtoken::jwk::JwkSet;
+use oauth_core::error::ErrorCode;
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
@@ -203,8 +204,9 @@ pub struct Parsed {
     pub parsed: Value,
     pub checks: Vec<Check>,
     pub jwts: Vec<SeenJwt>,
-    /// The OAuth error and its description, when the AS refused.
-    pub error: Option<(String, String)>,
+    /// The OAuth error and its description, when the AS refused (an answer
+    /// without a code is `http_STATUS`, an extension code).
+    pub error: Option<(ErrorCode, String)>,
     /// The AS asked for something the RP now has (a DPoP nonce): send the
     /// step again, once.
     pub retry: bool,

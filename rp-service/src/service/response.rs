@@ -2,6 +2,7 @@
 //! error responses and `WWW-Authenticate` challenges, and the JWTs the RP
 //! itself sent, shown beside the answer.
 
+use oauth_core::error::ErrorCode;
 use oauth_core::http::HttpResponse;
 use serde_json::Value;
 
@@ -178,9 +179,9 @@ pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed:
     );
     parsed.parsed = body.unwrap_or(Value::Null);
     let code = if error.is_empty() {
-        format!("http_{status}")
+        ErrorCode::Extension(format!("http_{status}"))
     } else {
-        error
+        ErrorCode::parse(&error)
     };
     parsed.error = Some((code, description));
 }
