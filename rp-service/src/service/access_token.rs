@@ -2,12 +2,14 @@
 //! verified as a resource server would (RFC 9068 §4) when the profile asks;
 //! a DPoP-bound token's `cnf.jkt` checked against the RP's key (RFC 9449 §6).
 
+use oauth_core::claims::Expected;
 use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::token::ACCESS_TOKEN_TYP;
 use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::check_id::CheckId;
+use crate::service::id_token::{claim_holds, times};
 use crate::service::outcome::{Parsed, SeenJwt};
 use crate::session::Session;
 
@@ -116,19 +118,33 @@ fn verify_access_token(
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
     let expected_issuer = crate::service::client_auth::issuer(rp, session);
+    let now = rp.clock.now();
     parsed.must(
         CheckId::AccessTokenIss,
         "iss is the AS",
-        text("iss") == expected_issuer,
+        claim_holds(
+            claims,
+            "iss",
+            &Expected {
+                issuer: Some(expected_issuer),
+                ..times(now, 0)
+            },
+        ),
         format!("{:?}", text("iss")),
         "RFC 9068 §4",
     );
-    let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
     parsed.must(
         CheckId::AccessTokenExp,
         "exp is in the future",
-        exp.is_some_and(|e| e > now),
+        claim_holds(
+            claims,
+            "exp",
+            &Expected {
+                require_exp: true,
+                ..times(now, 0)
+            },
+        ),
         match exp {
             Some(e) => format!("expires in {} s", e - now),
             None => "no exp".into(),
@@ -141,7 +157,7 @@ fn verify_access_token(
         parsed.must(
             CheckId::AccessTokenNbf,
             "nbf has passed",
-            nbf.is_some_and(|n| n <= now + 60),
+            claim_holds(claims, "nbf", &times(now, 60)),
             match nbf {
                 Some(n) if n > now => format!("valid only in {} s", n - now),
                 Some(_) => "passed".to_owned(),
