@@ -23,6 +23,8 @@ pub mod registration;
 pub mod registry;
 pub mod response;
 pub mod revocation;
+#[cfg(test)]
+mod tests;
 pub mod token;
 pub mod userinfo;
 pub mod variation;
