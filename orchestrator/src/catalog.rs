@@ -4,9 +4,11 @@
 //! transcripts all read this one table.
 
 use oauth_core::error::ErrorCode;
+use rp_service::service::CheckId;
 use rp_service::service::registry::ClientService;
 
 /// Short names for the catalog's tables.
+use CheckId as C;
 use ClientService as S;
 use ErrorCode as E;
 
@@ -35,8 +37,9 @@ pub struct Step {
     /// refuses); `None`: the AS must not refuse.
     pub expect_error: Option<ErrorCode>,
     /// The RP check that must fail on this step's answer (an attack the
-    /// RP refuses).
-    pub expect_refusal: Option<&'static str>,
+    /// RP refuses), by its stable id: rewording the check's text cannot
+    /// break the story.
+    pub expect_refusal: Option<CheckId>,
     /// What an attacker does to the AS's answer before the RP sees it.
     pub tamper: Option<Tamper>,
 }
@@ -122,7 +125,7 @@ const fn rp_refuses(
     service: ClientService,
     args: &'static [(&'static str, &'static str)],
     tamper: Tamper,
-    check: &'static str,
+    check: CheckId,
 ) -> Step {
     Step {
         service,
@@ -147,6 +150,104 @@ const fn tampered(
         expect_refusal: None,
         tamper: Some(tamper),
     }
+}
+
+// The openings stories share, each named once: a story's steps are its
+// opening's, then its own (`code_flow![step(S::Userinfo)]`). Macros, not
+// functions, so that the catalog stays a table of constants.
+
+/// Discovery (RFC 8414) and an authorization request answered with a code.
+macro_rules! authorized {
+    ($($rest:expr),* $(,)?) => {
+        &[step(S::ServerMetadata), step(S::Authorization), $($rest),*]
+    };
+}
+
+/// The code flow: discovery, authorization, the code redeemed for tokens.
+macro_rules! code_flow {
+    ($($rest:expr),* $(,)?) => {
+        authorized![step(S::AccessToken), $($rest),*]
+    };
+}
+
+/// The code flow with the tokens bound to the RP's DPoP key (RFC 9449).
+macro_rules! dpop_bound {
+    ($($rest:expr),* $(,)?) => {
+        authorized![step_with(S::AccessToken, &[("dpop", "true")]), $($rest),*]
+    };
+}
+
+/// Discovery and an authorization request with an S256 challenge (RFC 7636).
+macro_rules! pkce_authorized {
+    ($($rest:expr),* $(,)?) => {
+        &[
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("pkce", "S256")]),
+            $($rest),*
+        ]
+    };
+}
+
+/// Discovery and a registration of the RP's key for request objects (RFC 9101).
+macro_rules! jar_registered {
+    ($($rest:expr),* $(,)?) => {
+        &[
+            step(S::ServerMetadata),
+            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
+            $($rest),*
+        ]
+    };
+}
+
+/// Discovery and a pushed authorization request (RFC 9126).
+macro_rules! pushed {
+    ($($rest:expr),* $(,)?) => {
+        &[step(S::ServerMetadata), step(S::PushedAuthorization), $($rest),*]
+    };
+}
+
+/// OpenID Provider discovery and the OP's keys (OIDC Discovery, RFC 7517).
+macro_rules! op_keys {
+    ($($rest:expr),* $(,)?) => {
+        &[step(S::ProviderInfo), step(S::Jwks), $($rest),*]
+    };
+}
+
+/// An OIDC login (openid foobar) with DPoP-bound tokens.
+macro_rules! oidc_dpop_bound {
+    ($($rest:expr),* $(,)?) => {
+        op_keys![
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step_with(S::AccessToken, &[("dpop", "true")]),
+            $($rest),*
+        ]
+    };
+}
+
+/// A malicious OP: discovery, and a key set with a key of the attacker's.
+macro_rules! malicious_op {
+    ($($rest:expr),* $(,)?) => {
+        &[
+            step(S::ProviderInfo),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            $($rest),*
+        ]
+    };
+}
+
+/// A client registered for private_key_jwt (RFC 7523), with a code to redeem.
+macro_rules! assertion_client {
+    ($($rest:expr),* $(,)?) => {
+        &[
+            step(S::ProviderInfo),
+            step_with(
+                S::Registration,
+                &[("token_endpoint_auth_method", "private_key_jwt")],
+            ),
+            step(S::Authorization),
+            $($rest),*
+        ]
+    };
 }
 
 pub const STORIES: &[Story] = &[
@@ -178,7 +279,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 6749 §4.1, RFC 8414, RFC 9207",
         summary: "metadata discovery, state, exact redirect_uri, iss in the response, single-use code",
         profile: "client",
-        steps: &CODE_FLOW,
+        steps: code_flow![],
     },
     Story {
         name: "oauth2_add_on_pkce",
@@ -186,11 +287,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 7636",
         summary: "an S256 challenge (verifier of 64 characters) binds the code to the client that asked for it",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Authorization, &[("pkce", "S256")]),
-            step(S::AccessToken),
-        ],
+        steps: pkce_authorized![step(S::AccessToken),],
     },
     Story {
         name: "oauth2_add_on_jar",
@@ -198,9 +295,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 9101",
         summary: "the RP registers its public key, then sends the authorization parameters only inside an ES256-signed request object",
         profile: "dynamic",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
+        steps: jar_registered![
             step_with(S::Authorization, &[("jar", "value"), ("scope", "foobar")]),
             step(S::AccessToken),
         ],
@@ -211,12 +306,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 9126",
         summary: "the RP pushes the request (client_secret_basic) and gets a request_uri; the browser carries only client_id and request_uri",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::PushedAuthorization),
-            step(S::Authorization),
-            step(S::AccessToken),
-        ],
+        steps: pushed![step(S::Authorization), step(S::AccessToken),],
     },
     Story {
         name: "oauth2_add_on_dpop",
@@ -224,12 +314,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 9449",
         summary: "a DPoP proof (ES256) on the token request binds the token to the RP's key (cnf.jkt, token_type DPoP)",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            step_with(S::Introspection, &[("expect_active", "true")]),
-        ],
+        steps: dpop_bound![step_with(S::Introspection, &[("expect_active", "true")]),],
     },
     Story {
         name: "oauth2_token_refresh",
@@ -237,18 +322,13 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 6749 §6, RFC 9700 §4.14",
         summary: "the refresh token (client_secret_post) buys a new access token and is rotated",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
-            step_with(
-                S::RefreshToken,
-                &[
-                    ("token_endpoint_auth_method", "client_secret_post"),
-                    ("scope", "foobar"),
-                ],
-            ),
-        ],
+        steps: code_flow![step_with(
+            S::RefreshToken,
+            &[
+                ("token_endpoint_auth_method", "client_secret_post"),
+                ("scope", "foobar"),
+            ],
+        ),],
     },
     Story {
         name: "oauth2_token_revocation",
@@ -256,10 +336,7 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 7009, RFC 7662",
         summary: "the access token introspects active, is revoked, then introspects inactive",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
+        steps: code_flow![
             step_with(S::Introspection, &[("expect_active", "true")]),
             step(S::TokenRevocation),
             step_with(S::Introspection, &[("expect_active", "false")]),
@@ -271,15 +348,10 @@ pub const STORIES: &[Story] = &[
         standard: "RFC 8693",
         summary: "the access token, as subject_token, is exchanged for one meant for another audience",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
-            step_with(
-                S::TokenExchange,
-                &[("audience", "https://backend.example.org/")],
-            ),
-        ],
+        steps: code_flow![step_with(
+            S::TokenExchange,
+            &[("audience", "https://backend.example.org/")],
+        ),],
     },
     Story {
         name: "oidc_code",
@@ -287,9 +359,7 @@ pub const STORIES: &[Story] = &[
         standard: "OIDC Core §3.1",
         summary: "discovery and the OP's keys, an ID token verified by the RP, userinfo with a Bearer token",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(
                 S::Authorization,
                 &[("scope", "openid foobar offline_access email")],
@@ -304,9 +374,7 @@ pub const STORIES: &[Story] = &[
         standard: "OIDC Core §3.1, RFC 9449",
         summary: "the code flow with DPoP-bound tokens; userinfo called with the DPoP scheme and a proof naming the token",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(S::Authorization, &[("scope", "openid foobar email")]),
             step_with(S::AccessToken, &[("dpop", "true")]),
             step(S::Userinfo),
@@ -318,9 +386,7 @@ pub const STORIES: &[Story] = &[
         standard: "OIDC Core §5.5",
         summary: "the claims parameter: nickname in the ID token; name, email, email_verified from userinfo",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(
                 S::Authorization,
                 &[
@@ -358,9 +424,7 @@ pub const STORIES: &[Story] = &[
         standard: "OIDC Core §3.3",
         summary: "response_type \"code id_token\": an ID token with c_hash in the fragment, then the code redeemed",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(
                 S::Authorization,
                 &[
@@ -377,14 +441,10 @@ pub const STORIES: &[Story] = &[
         standard: "OIDC Core §3.2",
         summary: "response_type id_token: the ID token alone, in the fragment, nonce required, claims inside",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
-            step_with(
-                S::Authorization,
-                &[("scope", "openid email"), ("response_type", "id_token")],
-            ),
-        ],
+        steps: op_keys![step_with(
+            S::Authorization,
+            &[("scope", "openid email"), ("response_type", "id_token")],
+        ),],
     },
 ];
 
@@ -397,10 +457,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 6749 §4.1.2, §10.5",
         summary: "the code is redeemed twice: the second use is refused and the tokens of the first are revoked",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
+        steps: code_flow![
             refused(S::AccessToken, &[], E::InvalidGrant),
             step_with(S::Introspection, &[("expect_active", "false")]),
         ],
@@ -411,11 +468,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 6749 §4.1.3",
         summary: "client_2 presents client's code with its own credentials",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            refused(S::AccessToken, &[("client", "client_2")], E::InvalidGrant),
-        ],
+        steps: authorized![refused(
+            S::AccessToken,
+            &[("client", "client_2")],
+            E::InvalidGrant
+        ),],
     },
     Story {
         name: "attack_redirect_uri_swap",
@@ -423,15 +480,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 6749 §4.1.3, RFC 9700 §4.1",
         summary: "the token request names another redirect_uri than the authorization request",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            refused(
-                S::AccessToken,
-                &[("redirect_uri", "https://attacker.example/cb")],
-                E::InvalidGrant,
-            ),
-        ],
+        steps: authorized![refused(
+            S::AccessToken,
+            &[("redirect_uri", "https://attacker.example/cb")],
+            E::InvalidGrant,
+        ),],
     },
     Story {
         name: "attack_pkce_downgrade",
@@ -439,15 +492,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7636 §4.6, RFC 9700 §2.1.1",
         summary: "a challenge was sent; the token request omits the verifier",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Authorization, &[("pkce", "S256")]),
-            refused(
-                S::AccessToken,
-                &[("code_verifier", "omit")],
-                E::InvalidGrant,
-            ),
-        ],
+        steps: pkce_authorized![refused(
+            S::AccessToken,
+            &[("code_verifier", "omit")],
+            E::InvalidGrant,
+        ),],
     },
     Story {
         name: "attack_pkce_mismatch",
@@ -455,18 +504,14 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7636 §4.6",
         summary: "the token request carries a verifier that does not hash to the challenge",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Authorization, &[("pkce", "S256")]),
-            refused(
-                S::AccessToken,
-                &[(
-                    "code_verifier",
-                    "an-intercepted-code-needs-the-right-verifier-000",
-                )],
-                E::InvalidGrant,
-            ),
-        ],
+        steps: pkce_authorized![refused(
+            S::AccessToken,
+            &[(
+                "code_verifier",
+                "an-intercepted-code-needs-the-right-verifier-000",
+            )],
+            E::InvalidGrant,
+        ),],
     },
     Story {
         name: "attack_state_mismatch",
@@ -480,7 +525,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[],
                 Tamper::RedirectParam("state", "attacker-chosen-state"),
-                "state is the one sent",
+                C::State,
             ),
         ],
     },
@@ -496,7 +541,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[],
                 Tamper::RedirectParam("iss", "https://attacker.example/"),
-                "iss is the AS asked",
+                C::AuthorizationIss,
             ),
         ],
     },
@@ -506,10 +551,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9700 §4.14.2",
         summary: "the spent refresh token is presented again: refused, and the whole family is revoked",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
+        steps: code_flow![
             step(S::RefreshToken),
             refused(
                 S::RefreshToken,
@@ -525,16 +567,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §11.1",
         summary: "the proof of the token request is sent again with the refresh request",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            refused(
-                S::RefreshToken,
-                &[("dpop_proof", "replay")],
-                E::InvalidDpopProof,
-            ),
-        ],
+        steps: dpop_bound![refused(
+            S::RefreshToken,
+            &[("dpop_proof", "replay")],
+            E::InvalidDpopProof,
+        ),],
     },
     Story {
         name: "attack_dpop_wrong_htu",
@@ -542,16 +579,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §4.3",
         summary: "a proof made for the userinfo endpoint is presented at the token endpoint",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            refused(
-                S::RefreshToken,
-                &[("dpop_proof", "wrong_htu")],
-                E::InvalidDpopProof,
-            ),
-        ],
+        steps: dpop_bound![refused(
+            S::RefreshToken,
+            &[("dpop_proof", "wrong_htu")],
+            E::InvalidDpopProof,
+        ),],
     },
     Story {
         name: "attack_dpop_as_bearer",
@@ -559,13 +591,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §7.2",
         summary: "a stolen DPoP-bound token is worthless without the key: userinfo refuses it as Bearer",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
-            step_with(S::Authorization, &[("scope", "openid foobar")]),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            refused(S::Userinfo, &[("token_scheme", "Bearer")], E::InvalidToken),
-        ],
+        steps: oidc_dpop_bound![refused(
+            S::Userinfo,
+            &[("token_scheme", "Bearer")],
+            E::InvalidToken
+        ),],
     },
     Story {
         name: "attack_jar_alg_none",
@@ -573,15 +603,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9101 §6.2",
         summary: "a request object with alg none is refused",
         profile: "dynamic",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
-            refused(
-                S::Authorization,
-                &[("jar", "value"), ("jar_alg", "none"), ("scope", "foobar")],
-                E::InvalidRequestObject,
-            ),
-        ],
+        steps: jar_registered![refused(
+            S::Authorization,
+            &[("jar", "value"), ("jar_alg", "none"), ("scope", "foobar")],
+            E::InvalidRequestObject,
+        ),],
     },
     Story {
         name: "attack_jar_foreign_key",
@@ -589,19 +615,15 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9101 §6.2",
         summary: "a request object signed by a key the client never registered is refused",
         profile: "dynamic",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
-            refused(
-                S::Authorization,
-                &[
-                    ("jar", "value"),
-                    ("jar_key", "foreign"),
-                    ("scope", "foobar"),
-                ],
-                E::InvalidRequestObject,
-            ),
-        ],
+        steps: jar_registered![refused(
+            S::Authorization,
+            &[
+                ("jar", "value"),
+                ("jar_key", "foreign"),
+                ("scope", "foobar"),
+            ],
+            E::InvalidRequestObject,
+        ),],
     },
     Story {
         name: "attack_par_reuse",
@@ -609,9 +631,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9126 §4",
         summary: "a pushed request's request_uri is single-use",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::PushedAuthorization),
+        steps: pushed![
             step(S::Authorization),
             refused(
                 S::Authorization,
@@ -626,15 +646,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9126 §4",
         summary: "client_2 presents the request_uri client pushed",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::PushedAuthorization),
-            refused(
-                S::Authorization,
-                &[("client", "client_2")],
-                E::InvalidRequestUri,
-            ),
-        ],
+        steps: pushed![refused(
+            S::Authorization,
+            &[("client", "client_2")],
+            E::InvalidRequestUri,
+        ),],
     },
     Story {
         name: "attack_id_token_wrong_nonce",
@@ -642,9 +658,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "OIDC Core §3.1.3.7 (11), §15.5.2",
         summary: "the ID token of an earlier login is injected into a new one; its nonce gives it away",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
@@ -653,7 +667,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "openid")],
                 Tamper::ReplayRedirectParam("id_token"),
-                "nonce is the one sent",
+                C::IdTokenNonce,
             ),
         ],
     },
@@ -663,16 +677,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "OIDC Core §3.1.3.7 (6, 7), RFC 8725 §2.1",
         summary: "the algorithm-confusion forgery: the RP accepts only the registered RS256 with the OP's key",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
-            rp_refuses(
-                S::Authorization,
-                &[("response_type", "id_token"), ("scope", "openid")],
-                Tamper::Hs256IdToken,
-                "signature verifies with the OP's key",
-            ),
-        ],
+        steps: op_keys![rp_refuses(
+            S::Authorization,
+            &[("response_type", "id_token"), ("scope", "openid")],
+            Tamper::Hs256IdToken,
+            C::IdTokenSignature,
+        ),],
     },
     Story {
         name: "attack_introspection_without_auth",
@@ -680,16 +690,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7662 §2.1, §4",
         summary: "only an authenticated client may ask about a token",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
-            refused(
-                S::Introspection,
-                &[("token_endpoint_auth_method", "none")],
-                E::InvalidClient,
-            ),
-        ],
+        steps: code_flow![refused(
+            S::Introspection,
+            &[("token_endpoint_auth_method", "none")],
+            E::InvalidClient,
+        ),],
     },
     Story {
         name: "attack_revocation_without_auth",
@@ -697,16 +702,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7009 §2.1",
         summary: "a confidential client's token can only be revoked by that client, authenticated",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
-            refused(
-                S::TokenRevocation,
-                &[("token_endpoint_auth_method", "none")],
-                E::InvalidClient,
-            ),
-        ],
+        steps: code_flow![refused(
+            S::TokenRevocation,
+            &[("token_endpoint_auth_method", "none")],
+            E::InvalidClient,
+        ),],
     },
     Story {
         name: "attack_exchange_revoked",
@@ -714,10 +714,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 8693 §2.2.2",
         summary: "a revoked access token cannot be exchanged for a fresh one",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step(S::AccessToken),
+        steps: code_flow![
             step(S::TokenRevocation),
             refused(S::TokenExchange, &[], E::InvalidRequest),
         ],
@@ -760,9 +757,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9700 §4.7, OIDC Core §3.3.2.12",
         summary: "after a login, a hybrid response with another state carries a well-signed ID token for mallory: refused, and userinfo still matches the first login",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+        steps: malicious_op![
             step_with(S::Authorization, &HYBRID),
             step(S::AccessToken),
             rp_refuses(
@@ -772,7 +767,7 @@ pub const ATTACKS: &[Story] = &[
                     Tamper::RedirectParam("state", "attacker-chosen-state"),
                     Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
                 ]),
-                "state is the one sent",
+                C::State,
             ),
             step(S::Userinfo),
         ],
@@ -783,16 +778,14 @@ pub const ATTACKS: &[Story] = &[
         standard: "OIDC Core §12.2",
         summary: "the refresh response carries a well-signed ID token for mallory: its sub is not the original login's",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+        steps: malicious_op![
             step_with(S::Authorization, &[("scope", "openid foobar")]),
             step(S::AccessToken),
             rp_refuses(
                 S::RefreshToken,
                 &[],
                 Tamper::ForgeIdToken(Forge::Claim("sub", "mallory")),
-                "sub is the original ID token's sub",
+                C::RefreshSub,
             ),
             step(S::Userinfo),
         ],
@@ -803,16 +796,14 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 6749 §6",
         summary: "a grant of \"openid foobar\" refreshed as \"openid foobar admin\": more than was ever granted",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             step_with(S::Authorization, &[("scope", "openid foobar")]),
             step(S::AccessToken),
             rp_refuses(
                 S::RefreshToken,
                 &[],
                 Tamper::BodyMember("scope", "openid foobar admin"),
-                "granted scope is within the original grant",
+                C::ScopeWithinGrant,
             ),
         ],
     },
@@ -830,7 +821,7 @@ pub const ATTACKS: &[Story] = &[
                     "pushed_authorization_request_endpoint",
                     "http://evil.example/par",
                 ),
-                "pushed_authorization_request_endpoint is an https URL",
+                C::ParEndpointHttps,
             ),
             step(S::PushedAuthorization),
             step(S::Authorization),
@@ -848,7 +839,7 @@ pub const ATTACKS: &[Story] = &[
                 S::ServerMetadata,
                 &[],
                 Tamper::BodyMember("token_endpoint", "ftp://127.0.0.1/token"),
-                "token_endpoint is an https URL",
+                C::TokenEndpointHttps,
             ),
             step(S::Jwks),
             step(S::ClientCredentials),
@@ -860,9 +851,7 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7517 §5, OIDC Core §3.1.3.7 (6)",
         summary: "a key set with the attacker's key, served as text/html, is refused and not kept: an ID token signed with that key does not verify",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
+        steps: op_keys![
             rp_refuses(
                 S::Jwks,
                 &[],
@@ -870,13 +859,13 @@ pub const ATTACKS: &[Story] = &[
                     Tamper::AddSigningKey,
                     Tamper::Header("content-type", "text/html"),
                 ]),
-                "Content-Type is JSON",
+                C::ContentTypeJson,
             ),
             rp_refuses(
                 S::Authorization,
                 &IMPLICIT,
                 Tamper::ForgeIdToken(Forge::AsIs),
-                "signature verifies with the OP's key",
+                C::IdTokenSignature,
             ),
         ],
     },
@@ -886,16 +875,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7515 §4.1.11",
         summary: "crit names an extension the RP does not understand: the JWS must be rejected",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
-            rp_refuses(
-                S::Authorization,
-                &IMPLICIT,
-                Tamper::ForgeIdToken(Forge::Crit),
-                "no critical header extension the RP does not understand",
-            ),
-        ],
+        steps: malicious_op![rp_refuses(
+            S::Authorization,
+            &IMPLICIT,
+            Tamper::ForgeIdToken(Forge::Crit),
+            C::IdTokenCrit,
+        ),],
     },
     Story {
         name: "attack_id_token_not_yet_valid",
@@ -903,16 +888,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7519 §4.1.5",
         summary: "nbf an hour ahead: the token must not be accepted before then",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
-            rp_refuses(
-                S::Authorization,
-                &IMPLICIT,
-                Tamper::ForgeIdToken(Forge::NotBeforeIn(3600)),
-                "nbf has passed",
-            ),
-        ],
+        steps: malicious_op![rp_refuses(
+            S::Authorization,
+            &IMPLICIT,
+            Tamper::ForgeIdToken(Forge::NotBeforeIn(3600)),
+            C::IdTokenNbf,
+        ),],
     },
     Story {
         name: "attack_id_token_extra_audience",
@@ -920,16 +901,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "OIDC Core §3.1.3.7 (3)",
         summary: "aud lists a resource server beside the client; the RP trusts no audience but itself",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
-            rp_refuses(
-                S::Authorization,
-                &IMPLICIT,
-                Tamper::ForgeIdToken(Forge::ExtraAudience("https://rs.attacker.example/")),
-                "aud names no audience the client does not trust",
-            ),
-        ],
+        steps: malicious_op![rp_refuses(
+            S::Authorization,
+            &IMPLICIT,
+            Tamper::ForgeIdToken(Forge::ExtraAudience("https://rs.attacker.example/")),
+            C::IdTokenAudTrusted,
+        ),],
     },
     Story {
         name: "attack_id_token_no_nonce_without_openid",
@@ -937,15 +914,13 @@ pub const ATTACKS: &[Story] = &[
         standard: "OIDC Core §3.2.2.1, §3.2.2.11",
         summary: "response_type id_token with scope email: the RP sends a nonce anyway, so an ID token without one is refused",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+        steps: malicious_op![
             step_with(S::Authorization, &IMPLICIT),
             rp_refuses(
                 S::Authorization,
                 &[("response_type", "id_token"), ("scope", "email")],
                 Tamper::ForgeIdToken(Forge::Remove("nonce")),
-                "nonce is the one sent",
+                C::IdTokenNonce,
             ),
         ],
     },
@@ -960,7 +935,7 @@ pub const ATTACKS: &[Story] = &[
                 S::ProviderInfo,
                 &[],
                 Tamper::PadBody(256 * 1024),
-                "the answer is within the RP's size limits",
+                C::AnswerWithinLimits,
             ),
             step(S::ProviderInfo),
         ],
@@ -980,7 +955,7 @@ pub const ATTACKS: &[Story] = &[
                 S::Registration,
                 &[],
                 Tamper::BodyMember("client_id", "client_2"),
-                "the session's client is not replaced",
+                C::RegistrationClientKept,
             ),
             step(S::AccessToken),
         ],
@@ -991,16 +966,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §6, §7; RFC 8693 §5",
         summary: "a DPoP-bound token is exchanged with no proof, hoping for an unbound Bearer token: refused",
         profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step(S::Authorization),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            refused(
-                S::TokenExchange,
-                &[("dpop_proof", "none")],
-                E::InvalidRequest,
-            ),
-        ],
+        steps: dpop_bound![refused(
+            S::TokenExchange,
+            &[("dpop_proof", "none")],
+            E::InvalidRequest,
+        ),],
     },
     Story {
         name: "attack_registration_public_exchange",
@@ -1029,17 +999,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §4.3 item 9",
         summary: "a proof made for https://rs.example.org/api/photos reaches userinfo in an envelope naming that URL: the AS checks its own URL",
         profile: "client",
-        steps: &[
-            step(S::ProviderInfo),
-            step(S::Jwks),
-            step_with(S::Authorization, &[("scope", "openid foobar")]),
-            step_with(S::AccessToken, &[("dpop", "true")]),
-            refused(
-                S::Userinfo,
-                &[("request_url", "https://rs.example.org/api/photos")],
-                E::InvalidRequest,
-            ),
-        ],
+        steps: oidc_dpop_bound![refused(
+            S::Userinfo,
+            &[("request_url", "https://rs.example.org/api/photos")],
+            E::InvalidRequest,
+        ),],
     },
     Story {
         name: "attack_assertion_foreign_aud",
@@ -1047,19 +1011,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7523 §3 item 3",
         summary: "a private_key_jwt assertion whose aud is another server's token endpoint is refused",
         profile: "dynamic",
-        steps: &[
-            step(S::ProviderInfo),
-            step_with(
-                S::Registration,
-                &[("token_endpoint_auth_method", "private_key_jwt")],
-            ),
-            step(S::Authorization),
-            refused(
-                S::AccessToken,
-                &[("assertion_aud", "https://as.other.example/token")],
-                E::InvalidClient,
-            ),
-        ],
+        steps: assertion_client![refused(
+            S::AccessToken,
+            &[("assertion_aud", "https://as.other.example/token")],
+            E::InvalidClient,
+        ),],
     },
     Story {
         name: "attack_assertion_long_exp",
@@ -1067,19 +1023,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7523 §3 item 4",
         summary: "an assertion whose exp is a year ahead (its jti would be kept as long) is refused",
         profile: "dynamic",
-        steps: &[
-            step(S::ProviderInfo),
-            step_with(
-                S::Registration,
-                &[("token_endpoint_auth_method", "private_key_jwt")],
-            ),
-            step(S::Authorization),
-            refused(
-                S::AccessToken,
-                &[("assertion_exp", "31536000")],
-                E::InvalidClient,
-            ),
-        ],
+        steps: assertion_client![refused(
+            S::AccessToken,
+            &[("assertion_exp", "31536000")],
+            E::InvalidClient,
+        ),],
     },
     Story {
         name: "attack_claims_beyond_scope",
@@ -1200,14 +1148,6 @@ const HYBRID: [(&str, &str); 2] = [
 /// An implicit request for an ID token alone (OIDC Core §3.2).
 const IMPLICIT: [(&str, &str); 2] = [("response_type", "id_token"), ("scope", "openid")];
 
-/// Discovery, then an authorization request and its code redeemed: the
-/// opening of every code story.
-const CODE_FLOW: [Step; 3] = [
-    step(S::ServerMetadata),
-    step(S::Authorization),
-    step(S::AccessToken),
-];
-
 /// The story (or attack) of that name.
 pub fn find(name: &str) -> Option<&'static Story> {
     all().find(|s| s.name == name)
@@ -1241,6 +1181,18 @@ mod tests {
                     || s.args.iter().any(|(k, _)| *k == "withheld")
             })
         }));
+    }
+
+    #[test]
+    fn every_expected_refusal_names_a_check_the_rp_makes() {
+        for story in all() {
+            for step in story.steps {
+                if let Some(id) = step.expect_refusal {
+                    assert_eq!(CheckId::parse(id.as_str()), Some(id), "{}", story.name);
+                    assert!(CheckId::ALL.contains(&id), "{}", story.name);
+                }
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub fn explain(story: &Story) -> String {
         let expect = match (&step.expect_error, step.expect_refusal) {
             (Some(e), _) => format!(" — the AS must refuse it with {}", e.as_str()),
             (None, Some(check)) => {
-                format!(" — an attacker tampers with the answer; the RP must fail \"{check}\"")
+                format!(" — an attacker tampers with the answer; the RP must fail check {check}")
             }
             (None, None) => String::new(),
         };

@@ -73,6 +73,10 @@ pub struct ResponseRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckRecord {
+    /// The check's stable id (`CheckId`), e.g. `id_token.nonce`; empty from
+    /// an RP without ids. Not rendered: transcripts show the text.
+    #[serde(skip)]
+    pub id: String,
     pub name: String,
     pub ok: bool,
     pub detail: String,
@@ -131,6 +135,7 @@ impl CheckRecord {
             (false, Level::Must) => Outcome::Failed,
         };
         Self {
+            id: check.id,
             name: check.name,
             ok: check.ok,
             detail: check.detail,

@@ -369,19 +369,24 @@ fn step_record(
         error: parsed.error.clone(),
         error_description: parsed.error_description.clone(),
     });
+    // The RP check the story expects to fail, found by its id (its text
+    // is for people): a failed MUST, since a warning is no refusal.
+    let refusal = step.expect_refusal.and_then(|id| {
+        parsed
+            .checks
+            .iter()
+            .find(|c| c.id == id.as_str() && !c.ok && Level::from_proto(c.level) == Level::Must)
+    });
     let ok = match (&step.expect_error, step.expect_refusal) {
         (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected.as_str()),
         // The attack succeeds unless the RP's named check fails.
-        // (a MUST: a warning is no refusal).
-        (None, Some(check)) => {
-            error.is_none()
-                && parsed
-                    .checks
-                    .iter()
-                    .any(|c| c.name == check && !c.ok && Level::from_proto(c.level) == Level::Must)
-        }
+        (None, Some(_)) => error.is_none() && refusal.is_some(),
         (None, None) => parsed.ok,
     };
+    // Shown as the check's own text when the RP made it, else by its id.
+    let expected_refusal = step
+        .expect_refusal
+        .map(|id| refusal.map_or_else(|| id.as_str().to_owned(), |c| c.name.clone()));
     // In a step whose refusal was expected and came, failed MUSTs are the
     // defences that held, not failures.
     let refusal_expected = ok && (step.expect_error.is_some() || step.expect_refusal.is_some());
@@ -426,9 +431,65 @@ fn step_record(
             .collect(),
         error,
         expected_error: step.expect_error.as_ref().map(|e| e.as_str().to_owned()),
-        expected_refusal: step.expect_refusal.map(str::to_owned),
+        expected_refusal,
         tampered: None,
         ok,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oidc_story_proto::v1::{Check, CheckLevel};
+    use rp_service::service::CheckId;
+    use rp_service::service::registry::ClientService;
+
+    use super::*;
+    use crate::catalog::Tamper;
+
+    fn answer(id: &str, name: &str) -> ParsedResponse {
+        let check = |id: &str, name: &str, ok| Check {
+            id: id.into(),
+            name: name.into(),
+            ok,
+            level: CheckLevel::Must as i32,
+            ..Default::default()
+        };
+        ParsedResponse {
+            checks: vec![
+                check("authorization.code", "code is present", true),
+                check(id, name, false),
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn record(parsed: ParsedResponse) -> StepRecord {
+        let step = Step {
+            service: ClientService::Authorization,
+            args: &[],
+            expect_error: None,
+            expect_refusal: Some(CheckId::State),
+            tamper: Some(Tamper::RedirectParam("state", "x")),
+        };
+        let (request, response) = (OAuthRequest::default(), OAuthResponse::default());
+        step_record(&step, Endpoint::Authorization, &request, &response, parsed)
+    }
+
+    #[test]
+    fn an_expected_refusal_is_matched_by_id_whatever_the_check_says() {
+        let reworded = record(answer("authorization.state", "the state differs"));
+        assert!(reworded.ok, "the refusal is found by its id");
+        assert_eq!(
+            reworded.expected_refusal.as_deref(),
+            Some("the state differs")
+        );
+        // The same text under another id is not the refusal expected.
+        let other = record(answer("authorization.iss", "state is the one sent"));
+        assert!(!other.ok);
+        assert_eq!(
+            other.expected_refusal.as_deref(),
+            Some("authorization.state")
+        );
     }
 }

@@ -185,7 +185,10 @@ impl RelyingPartyRpc for RelyingPartyService {
             .map_err(step_status)?;
         let ok = parsed.ok();
         let retry = parsed.retry;
-        let (error, error_description) = parsed.error.unwrap_or_default();
+        let (error, error_description) = parsed
+            .error
+            .map(|(code, description)| (code.as_str().to_owned(), description))
+            .unwrap_or_default();
         Ok(Response::new(ParsedResponse {
             ok,
             parsed_json: parsed.parsed.to_string(),
@@ -193,6 +196,7 @@ impl RelyingPartyRpc for RelyingPartyService {
                 .checks
                 .into_iter()
                 .map(|c| pb::Check {
+                    id: c.id.as_str().to_owned(),
                     name: c.name,
                     ok: c.ok,
                     detail: c.detail,

@@ -2,6 +2,7 @@
 //! RP. Sessions are forgotten after an idle timeout and their number is
 //! capped, so an abandoned story cannot make the RP grow without bound.
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,9 @@ use crate::service::registry::ClientService;
 /// `service::Staged`), and is bounded: responses over the RP's size limits
 /// are refused before they are read, and metadata keeps only the members
 /// the RP uses, as typed fields.
-#[derive(Debug)]
+///
+/// Its `Debug` never prints a code, token, secret, PKCE verifier, state,
+/// nonce, DPoP proof or key: only whether each is held, and its length.
 pub struct Session {
     pub profile: Profile,
     /// The AS metadata, once discovered (RFC 8414): the members the RP uses.
@@ -110,7 +113,8 @@ impl Session {
 }
 
 /// What the RP sent in an authorization request and must see again.
-#[derive(Debug, Clone)]
+/// `Debug` shows the secrets it binds (state, verifier, nonce) by length only.
+#[derive(Clone)]
 pub struct AuthorizationState {
     /// RFC 6749 §10.12: binds the response to this session.
     pub state: String,
@@ -141,8 +145,9 @@ pub enum SentAs {
     Pushed,
 }
 
-/// A prepared request the RP waits to see answered.
-#[derive(Debug, Clone)]
+/// A prepared request the RP waits to see answered. `Debug` shows which
+/// parameters were sent, not their values (they hold codes and secrets).
+#[derive(Clone)]
 pub struct Pending {
     pub service: ClientService,
     /// The parameters sent, to check the answer against (e.g. scope).
@@ -156,6 +161,88 @@ pub struct Pending {
     /// Whether it carried client authentication (Basic, a secret or an
     /// assertion: RFC 6749 §2.3, RFC 7523): a confidential client's request.
     pub authenticated: bool,
+}
+
+/// A secret value in a `Debug` output: whether it is held, and its length.
+struct Held<'a>(Option<&'a str>);
+
+impl fmt::Debug for Held<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "<{} bytes>", v.len()),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tokens: BTreeMap<&str, Held<'_>> = self
+            .tokens
+            .iter()
+            .map(|(name, token)| (name.as_str(), Held(Some(token))))
+            .collect();
+        f.debug_struct("Session")
+            .field("profile", &self.profile.name)
+            .field("client_id", &self.profile.client_id)
+            .field(
+                "client_secret",
+                &Held(self.profile.client_secret.as_ref().map(|s| s.expose())),
+            )
+            .field("issuer", &self.metadata.as_ref().map(|m| &m.issuer))
+            .field("jwks_keys", &self.jwks.as_ref().map(|j| j.keys.len()))
+            .field("pending", &self.pending)
+            .field("authorization", &self.authorization)
+            .field("code", &Held(self.code.as_deref()))
+            .field(
+                "pushed_request_uri",
+                &Held(self.pushed_request_uri.as_deref()),
+            )
+            .field(
+                "previous_request_uri",
+                &Held(self.previous_request_uri.as_deref()),
+            )
+            .field("last_dpop_proof", &Held(self.last_dpop_proof.as_deref()))
+            .field("dpop_key", &self.dpop_key.as_ref().map(|_| "<held>"))
+            .field("dpop_nonce", &Held(self.dpop_nonce.as_deref()))
+            .field("access_token_type", &self.access_token_type)
+            .field("identity", &self.identity)
+            .field("granted_scope", &self.granted_scope)
+            .field("registered", &self.registered)
+            .field("tokens", &tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for AuthorizationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationState")
+            .field("state", &Held(Some(&self.state)))
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("code_verifier", &Held(self.code_verifier.as_deref()))
+            .field("nonce", &Held(self.nonce.as_deref()))
+            .field("response_type", &self.response_type)
+            .field("id_token_claims", &self.id_token_claims)
+            .field("userinfo_claims", &self.userinfo_claims)
+            .field("sent_as", &self.sent_as)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<&str> = self.params.iter().map(|(name, _)| name).collect();
+        let args: Vec<&str> = self.args.keys().map(String::as_str).collect();
+        f.debug_struct("Pending")
+            .field("service", &self.service)
+            .field("params", &params)
+            .field("args", &args)
+            .field("body", &Held(Some(&self.body)))
+            .field("dpop", &Held(self.dpop.as_deref()))
+            .field("authenticated", &self.authenticated)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,41 +352,7 @@ impl Sessions {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Config;
-
-    fn profile() -> Profile {
-        Config::default_config().unwrap().profiles["client_1"].clone()
-    }
-
-    #[test]
-    fn sessions_are_separate_and_end() {
-        let s = Sessions::new(Duration::from_secs(60), 10);
-        let a = s.start(profile()).unwrap();
-        let b = s.start(profile()).unwrap();
-        assert_ne!(a, b);
-        s.with(&a, |x| x.code = Some("a code".into())).unwrap();
-        assert!(s.with(&b, |x| x.code.is_none()).unwrap());
-        s.end(&a).unwrap();
-        assert!(matches!(s.with(&a, |_| ()), Err(SessionError::NotFound(_))));
-    }
-
-    #[test]
-    fn the_number_of_sessions_is_capped() {
-        let s = Sessions::new(Duration::from_secs(60), 2);
-        s.start(profile()).unwrap();
-        s.start(profile()).unwrap();
-        assert_eq!(s.start(profile()), Err(SessionError::Full(2)));
-    }
-
-    #[test]
-    fn idle_sessions_expire() {
-        let s = Sessions::new(Duration::from_millis(0), 2);
-        let a = s.start(profile()).unwrap();
-        assert!(s.with(&a, |_| ()).is_err());
-    }
-}
+mod tests;
 
 /// The AS metadata the RP keeps: only the members it uses, typed. The
 /// document itself is dropped once checked, so a session holds a few

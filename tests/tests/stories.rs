@@ -111,7 +111,7 @@ async fn the_cc_access_token_is_an_es256_jwt_verified_by_the_served_jwks() {
         token_step
             .checks
             .iter()
-            .any(|c| c.name == "access token signature verifies" && c.ok)
+            .any(|c| c.id == "access_token.signature" && c.ok)
     );
 }
 
@@ -177,7 +177,7 @@ async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
     let signature = parsed
         .checks
         .iter()
-        .find(|c| c.name == "access token signature verifies")
+        .find(|c| c.id == "access_token.signature")
         .unwrap();
     assert!(!signature.ok, "{}", signature.detail);
     assert!(!parsed.jwts[0].verified);

@@ -2,11 +2,14 @@
 //! verified as a resource server would (RFC 9068 §4) when the profile asks;
 //! a DPoP-bound token's `cnf.jkt` checked against the RP's key (RFC 9449 §6).
 
+use oauth_core::claims::Expected;
 use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::token::ACCESS_TOKEN_TYP;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
+use crate::service::id_token::{claim_holds, times};
 use crate::service::outcome::{Parsed, SeenJwt};
 use crate::session::Session;
 
@@ -23,6 +26,7 @@ pub(crate) fn inspect_access_token(
 ) {
     let Ok(decoded) = jose::decode_unverified(token) else {
         parsed.info(
+            CheckId::AccessTokenFormat,
             "access token format",
             "opaque (not a JWT): only the AS can tell what it means",
             "RFC 6749 §1.4",
@@ -45,6 +49,7 @@ pub(crate) fn inspect_access_token(
         .unwrap_or("");
     if !is_at_jwt(typ) {
         parsed.info(
+            CheckId::AccessTokenFormat,
             "access token format",
             format!("a JWT with typ {typ:?}: decoded only, not an RFC 9068 JWT"),
             "RFC 9068 §2.1, RFC 6749 §1.4",
@@ -68,6 +73,7 @@ fn verify_access_token(
 ) {
     let typ = header.get("typ").and_then(Value::as_str).unwrap_or("");
     parsed.must(
+        CheckId::AccessTokenTyp,
         "access token typ is at+jwt",
         is_at_jwt(typ),
         format!("{typ:?}"),
@@ -75,6 +81,7 @@ fn verify_access_token(
     );
     let Some(jwks) = &session.jwks else {
         parsed.must(
+            CheckId::AccessTokenSignature,
             "access token signature verifies",
             false,
             "the session holds no AS keys: run the jwks step first",
@@ -87,6 +94,7 @@ fn verify_access_token(
         Ok(v) => v,
         Err(e) => {
             parsed.must(
+                CheckId::AccessTokenSignature,
                 "access token signature verifies",
                 false,
                 e.to_string(),
@@ -99,6 +107,7 @@ fn verify_access_token(
     let kid = verified.kid.as_deref().unwrap_or("(no kid)");
     let alg = jose::alg_name(verified.alg);
     parsed.must(
+        CheckId::AccessTokenSignature,
         "access token signature verifies",
         true,
         format!("{alg} with AS key {kid}"),
@@ -109,17 +118,33 @@ fn verify_access_token(
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
     let expected_issuer = crate::service::client_auth::issuer(rp, session);
+    let now = rp.clock.now();
     parsed.must(
+        CheckId::AccessTokenIss,
         "iss is the AS",
-        text("iss") == expected_issuer,
+        claim_holds(
+            claims,
+            "iss",
+            &Expected {
+                issuer: Some(expected_issuer),
+                ..times(now, 0)
+            },
+        ),
         format!("{:?}", text("iss")),
         "RFC 9068 §4",
     );
-    let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
     parsed.must(
+        CheckId::AccessTokenExp,
         "exp is in the future",
-        exp.is_some_and(|e| e > now),
+        claim_holds(
+            claims,
+            "exp",
+            &Expected {
+                require_exp: true,
+                ..times(now, 0)
+            },
+        ),
         match exp {
             Some(e) => format!("expires in {} s", e - now),
             None => "no exp".into(),
@@ -130,8 +155,9 @@ fn verify_access_token(
     if let Some(v) = claims.get("nbf") {
         let nbf = v.as_i64();
         parsed.must(
+            CheckId::AccessTokenNbf,
             "nbf has passed",
-            nbf.is_some_and(|n| n <= now + 60),
+            claim_holds(claims, "nbf", &times(now, 60)),
             match nbf {
                 Some(n) if n > now => format!("valid only in {} s", n - now),
                 Some(_) => "passed".to_owned(),
@@ -141,6 +167,7 @@ fn verify_access_token(
         );
     }
     parsed.must(
+        CheckId::AccessTokenClientId,
         "client_id is this client",
         text("client_id") == session.profile.client_id,
         format!("{:?}", text("client_id")),
@@ -161,6 +188,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
         // RFC 9449 §6.2: an opaque token's binding is known to the AS only
         // (introspection's cnf); the client cannot see it.
         parsed.info(
+            CheckId::DpopBinding,
             "the access token is bound to our DPoP key",
             "opaque token: only the AS (and introspection) can tell",
             "RFC 9449 §6.2",
@@ -176,6 +204,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
     match jkt {
         Some(jkt) => {
             parsed.must(
+                CheckId::DpopBinding,
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 jkt == ours,
                 jkt,
@@ -184,6 +213,7 @@ pub(crate) fn check_binding(token: &str, key: &oauth_core::jose::SigningKey, par
         }
         None => {
             parsed.must(
+                CheckId::DpopBinding,
                 "the access token is bound to our DPoP key (cnf.jkt)",
                 false,
                 "no cnf.jkt in the token",

@@ -3,17 +3,20 @@
 //! (RFC 6749 §4.1.2, RFC 9700 §4.7), `iss` (RFC 9207 §2.4) and the code.
 use std::collections::BTreeMap;
 
+use oauth_core::error::ErrorCode;
 use oauth_core::form;
 use oauth_core::http::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::RelyingParty;
-use crate::service::authorization_request::{attack_request_object, parameters};
+use crate::service::authorization_request::{parameters, request_object};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::id_token;
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
 use crate::service::response::record_error;
+use crate::service::variation::{Variation, Variations, vary_request_object};
 use crate::session::{SentAs, Session};
 
 /// The authorization request: plain query parameters, a signed request
@@ -23,23 +26,19 @@ pub fn request(
     rp: &RelyingParty,
     session: &mut Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     let mut url = Url::parse(endpoint_url(rp, session, AsEndpoint::Authorization)?)
         .map_err(|e| StepError::BadArgument(format!("authorization endpoint: {e}")))?;
-    // `request_uri=previous`: the pushed request already used (an attack).
-    let pushed = match arg(args, "request_uri") {
-        Some("previous") => Some(
+    let pushed = if vary.has(&Variation::PreviousRequestUri) {
+        Some(
             session
                 .previous_request_uri
                 .clone()
                 .ok_or_else(|| StepError::MissingState("no request_uri was used before".into()))?,
-        ),
-        Some(v) => {
-            return Err(StepError::BadArgument(format!(
-                "request_uri {v:?}: use previous"
-            )));
-        }
-        None => session.pushed_request_uri.take(),
+        )
+    } else {
+        session.pushed_request_uri.take()
     };
     if let Some(request_uri) = pushed {
         if args.keys().any(|k| k != "request_uri" && k != "client") {
@@ -48,8 +47,8 @@ pub fn request(
             ));
         }
         session.previous_request_uri = Some(request_uri.clone());
-        // `client=PROFILE`: another client presenting the request_uri (an attack).
-        let client_id = match arg(args, "client") {
+        let client_id = match vary.client() {
+            None => session.profile.client_id.clone(),
             Some(name) => rp
                 .config
                 .profiles
@@ -58,7 +57,6 @@ pub fn request(
                 .ok_or_else(|| {
                     StepError::BadArgument(format!("client {name:?}: no such profile"))
                 })?,
-            None => session.profile.client_id.clone(),
         };
         if let Some(sent) = session.authorization.as_mut() {
             sent.sent_as = SentAs::Pushed;
@@ -67,14 +65,17 @@ pub fn request(
             .append_pair("client_id", &client_id)
             .append_pair("request_uri", &request_uri);
     } else {
-        let params = parameters(session, args)?;
+        let params = parameters(session, args, vary)?;
         match arg(args, "jar") {
             None => {
                 url.query_pairs_mut()
                     .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
             }
             Some("value") => {
-                let object = attack_request_object(args, rp, session, &params)?;
+                let mut object = request_object(rp, session, &params)?;
+                if let Some(variation) = vary.request_object() {
+                    object = vary_request_object(variation, &object)?;
+                }
                 if let Some(sent) = session.authorization.as_mut() {
                     sent.sent_as = SentAs::RequestObject;
                 }
@@ -119,6 +120,7 @@ pub fn verify(
 ) {
     let Some(sent) = session.authorization.clone() else {
         parsed.must(
+            CheckId::AuthorizationInFlight,
             "an authorization request is in flight",
             false,
             "none",
@@ -140,6 +142,7 @@ pub fn verify(
         .unwrap_or("");
     let Ok(url) = Url::parse(location) else {
         parsed.must(
+            CheckId::RedirectLocation,
             "the redirect has a location",
             false,
             format!("{location:?}"),
@@ -155,6 +158,7 @@ pub fn verify(
         r.set_query(None);
     }
     parsed.must(
+        CheckId::RedirectTarget,
         "the redirect goes to our redirect_uri",
         registered.as_ref() == Some(&target),
         target.to_string(),
@@ -172,6 +176,7 @@ pub fn verify(
         Ok(p) => p,
         Err(e) => {
             parsed.must(
+                CheckId::ResponseParamsParse,
                 "the response parameters parse",
                 false,
                 e.to_string(),
@@ -183,6 +188,7 @@ pub fn verify(
     parsed.parsed = params.to_json();
     let state = params.get("state").unwrap_or("");
     parsed.must(
+        CheckId::State,
         "state is the one sent",
         state == sent.state,
         if state == sent.state {
@@ -199,12 +205,14 @@ pub fn verify(
         .is_some_and(|m| m.authorization_response_iss_parameter_supported);
     match params.get("iss") {
         Some(iss) => parsed.must(
+            CheckId::AuthorizationIss,
             "iss is the AS asked",
             iss == issuer,
             format!("{iss:?}"),
             "RFC 9207 §2.4",
         ),
         None => parsed.must(
+            CheckId::AuthorizationIss,
             "iss is the AS asked",
             !iss_required,
             if iss_required {
@@ -217,7 +225,7 @@ pub fn verify(
     };
     if let Some(error) = params.get("error") {
         parsed.error = Some((
-            error.to_owned(),
+            ErrorCode::parse(error),
             params.get("error_description").unwrap_or("").to_owned(),
         ));
         return;
@@ -226,6 +234,7 @@ pub fn verify(
     let code = params.get("code");
     if wants_code {
         parsed.must(
+            CheckId::CodePresent,
             "code is present",
             code.is_some(),
             if code.is_some() { "present" } else { "missing" },
@@ -237,6 +246,7 @@ pub fn verify(
         _ if params.get("error").is_some() => {}
         SentAs::RequestObject => {
             parsed.info(
+                CheckId::SentAsRequestObject,
                 "the AS took the parameters from the signed request object",
                 "it verified the RP's signature; response_type, client_id and scope also travel outside as OIDC Core §6.1 asks, and the AS uses the object's (RFC 9101 §5)",
                 "RFC 9101 §6.3",
@@ -244,6 +254,7 @@ pub fn verify(
         }
         SentAs::Pushed => {
             parsed.info(
+                CheckId::SentAsPushed,
                 "the browser carried only client_id and request_uri",
                 "the parameters were pushed over the authenticated back channel",
                 "RFC 9126 §4",
@@ -263,6 +274,7 @@ pub fn verify(
             }
             None => {
                 parsed.must(
+                    CheckId::IdTokenPresent,
                     "id_token is present",
                     false,
                     "missing",
@@ -291,7 +303,10 @@ mod tests {
             .collect();
         let request = rp
             .sessions
-            .with(&id, |session| request(&rp, session, &args))
+            .with(&id, |session| {
+                let vary = Variations::parse(crate::service::ClientService::Authorization, &args)?;
+                request(&rp, session, &args, &vary)
+            })
             .unwrap()
             .unwrap();
         let pairs: Vec<(String, String)> = request

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::RelyingParty;
 use crate::service::client_auth::arg;
 use crate::service::outcome::StepError;
+use crate::service::variation::{Variations, padded_claims};
 use crate::session::{AuthorizationState, SentAs, Session};
 
 /// The authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
@@ -19,6 +20,7 @@ use crate::session::{AuthorizationState, SentAs, Session};
 pub(crate) fn parameters(
     session: &mut Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<Vec<(&'static str, String)>, StepError> {
     let profile = &session.profile;
     let redirect_uri = arg(args, "redirect_uri")
@@ -39,25 +41,14 @@ pub(crate) fn parameters(
         }
     };
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
-    let mut claims = match arg(args, "claims") {
+    let padded = vary.claims_padding().map(padded_claims);
+    let claims = match padded.as_deref().or(arg(args, "claims")) {
         Some(text) => Some(
             ClaimsRequest::parse(text)
                 .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
         ),
         None => None,
     };
-    // `claims_padding=N`: a claims request N bytes long (an attack on what
-    // the OP keeps for an anonymous request).
-    if let Some(n) = arg(args, "claims_padding") {
-        let n: usize = n
-            .parse()
-            .map_err(|_| StepError::BadArgument(format!("claims_padding {n:?}: a byte count")))?;
-        let text = format!(r#"{{"userinfo":{{"{}":null}}}}"#, "x".repeat(n));
-        claims = Some(
-            ClaimsRequest::parse(&text)
-                .map_err(|e| StepError::BadArgument(format!("claims: {e}")))?,
-        );
-    }
     let openid = scope
         .as_deref()
         .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
@@ -154,42 +145,4 @@ pub(crate) fn request_object(
         .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
     key.sign("oauth-authz-req+jwt", &Value::Object(claims))
         .map_err(|e| StepError::BadArgument(format!("signing the request object: {e}")))
-}
-
-/// The request object of a `jar=value` step: honest, or for an attack story
-/// unsigned (`jar_alg=none`) or signed by a key the AS never saw
-/// (`jar_key=foreign`).
-pub(crate) fn attack_request_object(
-    args: &BTreeMap<String, String>,
-    rp: &RelyingParty,
-    session: &Session,
-    params: &[(&str, String)],
-) -> Result<String, StepError> {
-    let honest = request_object(rp, session, params)?;
-    match (arg(args, "jar_alg"), arg(args, "jar_key")) {
-        (None, None) => Ok(honest),
-        (Some("none"), _) => {
-            use base64::Engine;
-            let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-            let claims = honest.split('.').nth(1).unwrap_or_default();
-            Ok(format!(
-                "{}.{claims}.",
-                b64(br#"{"alg":"none","typ":"oauth-authz-req+jwt"}"#)
-            ))
-        }
-        (_, Some("foreign")) => {
-            let stranger =
-                oauth_core::jose::SigningKey::generate(oauth_core::jose::JwsAlgorithm::ES256)
-                    .map_err(|e| StepError::BadArgument(e.to_string()))?;
-            let claims = oauth_core::jose::decode_unverified(&honest)
-                .map_err(|e| StepError::BadArgument(e.to_string()))?
-                .claims;
-            stranger
-                .sign("oauth-authz-req+jwt", &claims)
-                .map_err(|e| StepError::BadArgument(e.to_string()))
-        }
-        (a, k) => Err(StepError::BadArgument(format!(
-            "jar_alg {a:?} / jar_key {k:?}: use jar_alg=none or jar_key=foreign"
-        ))),
-    }
 }

@@ -11,6 +11,7 @@ use oauth_core::http::HttpRequest;
 use crate::RelyingParty;
 use crate::service::outcome::StepError;
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::{self, Variation, Variations};
 use crate::session::Session;
 
 /// The AS's issuer: as discovered, else as configured.
@@ -48,22 +49,23 @@ pub(crate) fn endpoint_url<'a>(
 
 /// A form POST to an AS endpoint with the client's authentication (RFC
 /// 6749 §2.3.1): an `Authorization: Basic` header, or the id and secret in
-/// the body, or the id alone for a public client.
+/// the body, an assertion (RFC 7523), or the id alone for a public client;
+/// with the session's DPoP key, a proof (RFC 9449 §5). An attack story's
+/// `vary` may swap the client, the assertion or the proof.
 pub(crate) fn authenticated_post(
     rp: &RelyingParty,
     session: &Session,
     endpoint: AsEndpoint,
     mut params: Vec<(&str, String)>,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
-    // `client=PROFILE`: another client's credentials for this step (an
-    // attack story: a client redeeming a code that is not its own).
     let profile =
-        match arg(args, "client") {
+        match vary.client() {
+            None => &session.profile,
             Some(name) => rp.config.profiles.get(name).ok_or_else(|| {
                 StepError::BadArgument(format!("client {name:?}: no such profile"))
             })?,
-            None => &session.profile,
         };
     let method = match arg(args, "token_endpoint_auth_method") {
         Some(m) => AuthMethod::parse(m),
@@ -82,6 +84,7 @@ pub(crate) fn authenticated_post(
             .as_ref()
             .ok_or_else(|| StepError::Profile(format!("{method} needs a client secret")))
     };
+    let url = endpoint_url(rp, session, endpoint)?;
     match &method {
         AuthMethod::ClientSecretBasic => {
             headers.push((
@@ -94,89 +97,28 @@ pub(crate) fn authenticated_post(
             params.push(("client_secret", secret()?.expose().to_owned()));
         }
         AuthMethod::None => params.push(("client_id", profile.client_id.clone())),
-        AuthMethod::PrivateKeyJwt => {}
+        AuthMethod::PrivateKeyJwt => {
+            params.push(("client_id", profile.client_id.clone()));
+            params.push((
+                "client_assertion_type",
+                client_auth::JWT_BEARER_ASSERTION.to_owned(),
+            ));
+            params.push((
+                "client_assertion",
+                assertion(rp, &profile.client_id, url, vary)?,
+            ));
+        }
         AuthMethod::Extension(m) => {
             return Err(StepError::BadArgument(format!(
                 "token_endpoint_auth_method {m:?} is not supported"
             )));
         }
     }
-    let url = endpoint_url(rp, session, endpoint)?;
-    if let AuthMethod::PrivateKeyJwt = method {
-        // RFC 7523 §2.2: an assertion signed with the RP's key, for this endpoint.
-        let key = rp
-            .keys
-            .keys()
-            .first()
-            .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
-        let now = rp.clock.now();
-        let assertion = match (arg(args, "assertion_aud"), arg(args, "assertion_exp")) {
-            (None, None) => client_auth::client_assertion(key, &profile.client_id, url, now),
-            (aud, exp) => {
-                let exp = match exp {
-                    Some(s) => s.parse::<i64>().map_err(|_| {
-                        StepError::BadArgument(format!("assertion_exp {s:?}: seconds ahead"))
-                    })?,
-                    None => 60,
-                };
-                let claims = serde_json::json!({
-                    "iss": profile.client_id,
-                    "sub": profile.client_id,
-                    "aud": aud.unwrap_or(url),
-                    "jti": oauth_core::random::token(16),
-                    "iat": now,
-                    "exp": now + exp,
-                });
-                key.sign("JWT", &claims)
-            }
-        }
-        .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))?;
-        params.push(("client_id", profile.client_id.clone()));
-        params.push((
-            "client_assertion_type",
-            client_auth::JWT_BEARER_ASSERTION.to_owned(),
-        ));
-        params.push(("client_assertion", assertion));
-    }
     // RFC 9449 §5: with a DPoP key, every token request carries a proof.
-    // Attack stories may replay the last proof, or sign one for another URL.
-    // `dpop_proof=none`: the proof left out (an attack: a bound token
-    // exchanged by someone who does not hold the key).
-    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization, false) = (
-        &session.dpop_key,
-        endpoint,
-        arg(args, "dpop_proof") == Some("none"),
-    ) {
-        let proof = match arg(args, "dpop_proof") {
-            Some("replay") => session
-                .last_dpop_proof
-                .clone()
-                .ok_or_else(|| StepError::MissingState("no DPoP proof was sent before".into()))?,
-            other => {
-                let target = match other {
-                    None => url.to_owned(),
-                    Some("wrong_htu") => {
-                        endpoint_url(rp, session, AsEndpoint::Userinfo)?.to_owned()
-                    }
-                    Some(v) => {
-                        return Err(StepError::BadArgument(format!(
-                            "dpop_proof {v:?}: use replay, wrong_htu or none"
-                        )));
-                    }
-                };
-                let parsed_url =
-                    url::Url::parse(&target).map_err(|e| StepError::BadArgument(e.to_string()))?;
-                oauth_core::dpop::proof(
-                    key,
-                    "POST",
-                    &parsed_url,
-                    rp.clock.now(),
-                    None,
-                    session.dpop_nonce.as_deref(),
-                )
-                .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))?
-            }
-        };
+    if let (Some(key), AsEndpoint::Token | AsEndpoint::PushedAuthorization) =
+        (&session.dpop_key, endpoint)
+        && let Some(proof) = dpop_proof(rp, session, key, url, vary)?
+    {
         headers.push(("DPoP", proof));
     }
     let body = form::encode(params.iter().map(|(k, v)| (*k, v.as_str())));
@@ -187,4 +129,62 @@ pub(crate) fn authenticated_post(
         body,
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
+}
+
+/// RFC 7523 §2.2: an assertion signed with the RP's key, for this endpoint
+/// — or, varied, for another audience or lifetime.
+fn assertion(
+    rp: &RelyingParty,
+    client_id: &str,
+    url: &str,
+    vary: &Variations,
+) -> Result<String, StepError> {
+    let key = rp
+        .keys
+        .keys()
+        .first()
+        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+    let now = rp.clock.now();
+    match vary.assertion() {
+        None => client_auth::client_assertion(key, client_id, url, now),
+        Some(varied) => key.sign(
+            "JWT",
+            &variation::varied_assertion_claims(client_id, url, now, varied),
+        ),
+    }
+    .map_err(|e| StepError::BadArgument(format!("client assertion: {e}")))
+}
+
+/// The DPoP proof of a POST to `url` (RFC 9449 §4), with the AS's nonce if
+/// it gave one; varied: the last proof replayed, one made for the UserInfo
+/// URL, or none at all.
+fn dpop_proof(
+    rp: &RelyingParty,
+    session: &Session,
+    key: &oauth_core::jose::SigningKey,
+    url: &str,
+    vary: &Variations,
+) -> Result<Option<String>, StepError> {
+    let target =
+        match vary.dpop_proof() {
+            None => url,
+            Some(Variation::NoDpopProof) => return Ok(None),
+            Some(Variation::ReplayedDpopProof) => {
+                return session.last_dpop_proof.clone().map(Some).ok_or_else(|| {
+                    StepError::MissingState("no DPoP proof was sent before".into())
+                });
+            }
+            Some(_) => endpoint_url(rp, session, AsEndpoint::Userinfo)?,
+        };
+    let target = url::Url::parse(target).map_err(|e| StepError::BadArgument(e.to_string()))?;
+    oauth_core::dpop::proof(
+        key,
+        "POST",
+        &target,
+        rp.clock.now(),
+        None,
+        session.dpop_nonce.as_deref(),
+    )
+    .map(Some)
+    .map_err(|e| StepError::BadArgument(format!("DPoP proof: {e}")))
 }

@@ -5,6 +5,7 @@ use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::ClientService;
 use crate::session::Metadata;
@@ -82,6 +83,7 @@ pub fn verify(
     let openid = service == ClientService::ProviderInfo;
     let issuer = body.get("issuer").and_then(Value::as_str).unwrap_or("");
     parsed.must(
+        CheckId::MetadataIssuer,
         "issuer is the one asked about",
         issuer == rp.config.issuer,
         format!("{issuer:?}, expected {:?}", rp.config.issuer),
@@ -137,6 +139,7 @@ pub fn verify(
             crate::service::response::MAX_URL_BYTES,
         );
         parsed.must(
+            CheckId::endpoint_https(member),
             format!("{member} is an https URL"),
             problem.is_none(),
             match &problem {
@@ -159,6 +162,7 @@ pub fn verify(
         };
         let algs = list("id_token_signing_alg_values_supported");
         parsed.must(
+            CheckId::MetadataRs256,
             "ID tokens can be RS256-signed",
             algs.contains(&"RS256"),
             algs.join(", "),
@@ -166,6 +170,7 @@ pub fn verify(
         );
         let subject_types = list("subject_types_supported");
         parsed.must(
+            CheckId::MetadataSubjectTypes,
             "subject types are announced",
             !subject_types.is_empty(),
             subject_types.join(", "),

@@ -1,10 +1,12 @@
 //! ID token validation (OIDC Core §3.1.3.7, with §3.2.2.11 and §3.3.2.12
 //! for tokens from the authorization endpoint), every check shown.
+use oauth_core::claims::{self, Expected};
 use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::oidc;
 use serde_json::{Map, Value};
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::outcome::{Level, Parsed, SeenJwt};
 use crate::session::{Identity, Session};
 
@@ -41,6 +43,7 @@ pub fn verify(
         Ok(d) => d,
         Err(e) => {
             parsed.must(
+                CheckId::IdTokenJws,
                 "the ID token is a JWS",
                 false,
                 e.to_string(),
@@ -57,6 +60,7 @@ pub fn verify(
         .and_then(Value::as_str)
         .unwrap_or("");
     parsed.should(
+        CheckId::IdTokenAlg,
         "alg is the one registered",
         alg == registered,
         format!("{alg:?}, registered {registered:?}"),
@@ -66,6 +70,7 @@ pub fn verify(
     // extension it does not understand — and this RP understands none.
     let crit = decoded.header.get("crit");
     parsed.must(
+        CheckId::IdTokenCrit,
         "no critical header extension the RP does not understand",
         crit.is_none(),
         match crit {
@@ -78,6 +83,7 @@ pub fn verify(
     let claims = match &session.jwks {
         None => {
             parsed.must(
+                CheckId::IdTokenSignature,
                 "signature verifies with the OP's key",
                 false,
                 "the session holds no OP keys: run the jwks step first",
@@ -89,6 +95,7 @@ pub fn verify(
             Ok(v) => {
                 let kid = v.kid.clone().unwrap_or_else(|| "(no kid)".into());
                 parsed.must(
+                    CheckId::IdTokenSignature,
                     "signature verifies with the OP's key",
                     true,
                     format!("{} with key {kid}", jose::alg_name(v.alg)),
@@ -102,6 +109,7 @@ pub fn verify(
             }
             Err(e) => {
                 parsed.must(
+                    CheckId::IdTokenSignature,
                     "signature verifies with the OP's key",
                     false,
                     e.to_string(),
@@ -125,6 +133,35 @@ pub fn verify(
     identity.filter(|_| all_ok)
 }
 
+/// Whether one registered claim passes the shared verifier
+/// ([`oauth_core::claims::verify`]), the other claims left out: each is
+/// reported as its own check, whatever else is wrong with the token.
+pub(crate) fn claim_holds(
+    claims: &Map<String, Value>,
+    name: &str,
+    expected: &Expected<'_>,
+) -> bool {
+    let only: Map<String, Value> = claims
+        .get(name)
+        .map(|v| (name.to_owned(), v.clone()))
+        .into_iter()
+        .collect();
+    claims::verify(&only, expected).is_ok()
+}
+
+/// What the shared verifier expects of the times alone, with `leeway`
+/// seconds of skew; `exp` optional unless a caller requires it.
+pub(crate) fn times(now: i64, leeway: i64) -> Expected<'static> {
+    Expected {
+        issuer: None,
+        audiences: &[],
+        now,
+        leeway,
+        require_exp: false,
+        max_lifetime: None,
+    }
+}
+
 fn check_claims(
     rp: &RelyingParty,
     session: &Session,
@@ -135,14 +172,25 @@ fn check_claims(
 ) -> Option<Identity> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let issuer = crate::service::client_auth::issuer(rp, session);
+    let now = rp.clock.now();
+    let exact = times(now, 0);
     parsed.must(
+        CheckId::IdTokenIss,
         "iss is the OP",
-        text("iss") == Some(issuer),
+        claim_holds(
+            claims,
+            "iss",
+            &Expected {
+                issuer: Some(issuer),
+                ..exact.clone()
+            },
+        ),
         format!("{:?}", text("iss").unwrap_or("")),
         "OIDC Core §3.1.3.7 (2)",
     );
     let client_id = session.profile.client_id.as_str();
-    // RFC 7519 §4.1.3: a StringOrURI, or an array of them — nothing else.
+    // RFC 7519 §4.1.3: a StringOrURI, or an array of them — nothing else
+    // (the shared verifier would skip a member that is not a string).
     let audiences: Option<Vec<&str>> = match claims.get("aud") {
         Some(Value::String(a)) => Some(vec![a.as_str()]),
         Some(Value::Array(a)) => a.iter().map(Value::as_str).collect(),
@@ -150,8 +198,17 @@ fn check_claims(
     };
     let aud_list = audiences.clone().unwrap_or_default();
     parsed.must(
+        CheckId::IdTokenAud,
         "aud contains this client",
-        aud_list.contains(&client_id),
+        audiences.is_some()
+            && claim_holds(
+                claims,
+                "aud",
+                &Expected {
+                    audiences: &[client_id],
+                    ..exact.clone()
+                },
+            ),
         match &audiences {
             Some(a) => format!("{a:?}"),
             None => format!(
@@ -168,6 +225,7 @@ fn check_claims(
         .filter(|a| *a != client_id)
         .collect();
     parsed.must(
+        CheckId::IdTokenAudTrusted,
         "aud names no audience the client does not trust",
         others.is_empty(),
         if others.is_empty() {
@@ -180,17 +238,25 @@ fn check_claims(
     let azp = text("azp");
     if aud_list.len() > 1 || azp.is_some() {
         parsed.should(
+            CheckId::IdTokenAzp,
             "azp is this client",
             azp == Some(client_id),
             format!("{:?}", azp.unwrap_or("missing")),
             "OIDC Core §3.1.3.7 (4, 5)",
         );
     }
-    let now = rp.clock.now();
     let exp = claims.get("exp").and_then(Value::as_i64);
     parsed.must(
+        CheckId::IdTokenExp,
         "exp is in the future",
-        exp.is_some_and(|e| e > now),
+        claim_holds(
+            claims,
+            "exp",
+            &Expected {
+                require_exp: true,
+                ..exact
+            },
+        ),
         exp.map_or("no exp".into(), |e| format!("expires in {} s", e - now)),
         "OIDC Core §3.1.3.7 (9)",
     );
@@ -203,8 +269,9 @@ fn check_claims(
         } else {
             Level::Must
         },
+        CheckId::IdTokenIat,
         "iat is not in the future",
-        iat.is_some_and(|i| i <= now + SKEW),
+        iat.is_some() && claim_holds(claims, "iat", &times(now, SKEW)),
         iat.map_or("no iat".into(), |i| format!("issued {} s ago", now - i)),
         "OIDC Core §3.1.3.7 (10)",
     );
@@ -214,8 +281,9 @@ fn check_claims(
         Some(v) => {
             let nbf = v.as_i64();
             parsed.must(
+                CheckId::IdTokenNbf,
                 "nbf has passed",
-                nbf.is_some_and(|n| n <= now + SKEW),
+                claim_holds(claims, "nbf", &times(now, SKEW)),
                 match nbf {
                     Some(n) if n > now => format!("valid only in {} s", n - now),
                     Some(_) => "passed".to_owned(),
@@ -226,6 +294,7 @@ fn check_claims(
         }
     }
     parsed.must(
+        CheckId::IdTokenSub,
         "sub is present",
         text("sub").is_some_and(|s| !s.is_empty()),
         format!("{:?}", text("sub").unwrap_or("")),
@@ -240,6 +309,7 @@ fn check_claims(
         (_, None) if expect.refresh_of.is_some() => {}
         (Some(sent), got) => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 got == Some(sent),
                 match got {
@@ -252,6 +322,7 @@ fn check_claims(
         }
         (None, Some(got)) => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 false,
                 format!("none sent, got {got:?}"),
@@ -262,6 +333,7 @@ fn check_claims(
         // could be a replayed token (the RP always sends one there).
         (None, None) if expect.front_channel => {
             parsed.must(
+                CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 false,
                 "no nonce sent and none in the token",
@@ -278,6 +350,7 @@ fn check_claims(
         match text("at_hash") {
             Some(at_hash) => {
                 parsed.should(
+                    CheckId::IdTokenAtHash,
                     "at_hash matches the access token",
                     matches(token, Some(at_hash)),
                     at_hash.to_owned(),
@@ -286,6 +359,7 @@ fn check_claims(
             }
             None => {
                 parsed.info(
+                    CheckId::IdTokenAtHash,
                     "at_hash",
                     "absent (optional in the code flow)",
                     "OIDC Core §3.1.3.6",
@@ -296,6 +370,7 @@ fn check_claims(
     if let Some(code) = expect.code {
         let c_hash = text("c_hash");
         parsed.must(
+            CheckId::IdTokenCHash,
             "c_hash matches the code",
             matches(code, c_hash),
             c_hash.unwrap_or("missing").to_owned(),
@@ -304,6 +379,7 @@ fn check_claims(
     }
     crate::service::response::report_requested_claims(
         parsed,
+        CheckId::IdTokenRequestedClaims,
         "claims requested for the ID token",
         session
             .authorization
@@ -312,7 +388,12 @@ fn check_claims(
         |c| claims.contains_key(c),
     );
     if let Some(acr) = text("acr") {
-        parsed.info("acr is stated", acr.to_owned(), "OIDC Core §2");
+        parsed.info(
+            CheckId::IdTokenAcr,
+            "acr is stated",
+            acr.to_owned(),
+            "OIDC Core §2",
+        );
     }
     let identity = Identity {
         iss: text("iss").unwrap_or_default().to_owned(),
@@ -345,6 +426,7 @@ fn check_refresh(
     const REF: &str = "OIDC Core §12.2";
     let Some(original) = original else {
         parsed.must(
+            CheckId::RefreshSub,
             "sub is the original ID token's sub",
             false,
             "no ID token of the original authentication in this session",
@@ -352,20 +434,23 @@ fn check_refresh(
         );
         return;
     };
-    let same = |parsed: &mut Parsed, what: &str, ok: bool, was: String, got: String| {
-        parsed.must(
-            format!("{what} is the original ID token's {what}"),
-            ok,
-            if ok {
-                got
-            } else {
-                format!("{got}, originally {was}")
-            },
-            REF,
-        );
-    };
+    let same =
+        |parsed: &mut Parsed, id: CheckId, what: &str, ok: bool, was: String, got: String| {
+            parsed.must(
+                id,
+                format!("{what} is the original ID token's {what}"),
+                ok,
+                if ok {
+                    got
+                } else {
+                    format!("{got}, originally {was}")
+                },
+                REF,
+            );
+        };
     same(
         parsed,
+        CheckId::RefreshIss,
         "iss",
         new.iss == original.iss,
         format!("{:?}", original.iss),
@@ -373,6 +458,7 @@ fn check_refresh(
     );
     same(
         parsed,
+        CheckId::RefreshSub,
         "sub",
         new.sub == original.sub,
         format!("{:?}", original.sub),
@@ -383,6 +469,7 @@ fn check_refresh(
     }
     same(
         parsed,
+        CheckId::RefreshAud,
         "aud",
         set(&new.aud) == set(&original.aud),
         format!("{:?}", original.aud),
@@ -390,6 +477,7 @@ fn check_refresh(
     );
     same(
         parsed,
+        CheckId::RefreshAzp,
         "azp",
         new.azp == original.azp,
         format!("{:?}", original.azp),
@@ -398,6 +486,7 @@ fn check_refresh(
     if has_auth_time {
         same(
             parsed,
+            CheckId::RefreshAuthTime,
             "auth_time",
             new.auth_time == original.auth_time,
             format!("{:?}", original.auth_time),

@@ -5,9 +5,11 @@ use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Parsed, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::Variations;
 use crate::session::{Pending, Session};
 
 /// Which session token a step names: `access_token` (default),
@@ -54,7 +56,7 @@ pub(crate) fn token_post(
         ("token", token.to_owned()),
         ("token_type_hint", hint.to_owned()),
     ];
-    authenticated_post(rp, session, endpoint, params, args)
+    authenticated_post(rp, session, endpoint, params, args, &Variations::default())
 }
 
 pub fn verify(
@@ -66,6 +68,7 @@ pub fn verify(
 ) {
     let active = body.get("active").and_then(Value::as_bool);
     parsed.must(
+        CheckId::IntrospectionActive,
         "active is a boolean",
         active.is_some(),
         body.get("active")
@@ -75,6 +78,7 @@ pub fn verify(
     if let Some(expected) = arg(&pending.args, "expect_active") {
         let expected = expected == "true";
         parsed.must(
+            CheckId::IntrospectionExpectedState,
             format!(
                 "the token is {}",
                 if expected { "active" } else { "inactive" }
@@ -95,24 +99,36 @@ pub fn verify(
     match body.get("client_id").and_then(Value::as_str) {
         Some(client_id) => {
             parsed.should(
+                CheckId::IntrospectionClientId,
                 "client_id is this client",
                 client_id == session.profile.client_id,
                 format!("{client_id:?}"),
                 "RFC 7662 §2.2",
             );
         }
-        None => parsed.info("client_id", "not given (OPTIONAL)", "RFC 7662 §2.2"),
+        None => parsed.info(
+            CheckId::IntrospectionClientId,
+            "client_id",
+            "not given (OPTIONAL)",
+            "RFC 7662 §2.2",
+        ),
     }
     let now = rp.clock.now();
     match body.get("exp").and_then(Value::as_i64) {
         Some(exp) => {
             parsed.should(
+                CheckId::IntrospectionExp,
                 "exp is in the future",
                 exp > now,
                 format!("expires in {} s", exp - now),
                 "RFC 7662 §2.2",
             );
         }
-        None => parsed.info("exp", "not given (OPTIONAL)", "RFC 7662 §2.2"),
+        None => parsed.info(
+            CheckId::IntrospectionExp,
+            "exp",
+            "not given (OPTIONAL)",
+            "RFC 7662 §2.2",
+        ),
     }
 }

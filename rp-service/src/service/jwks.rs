@@ -4,6 +4,7 @@ use oauth_core::jose::parse_jwks;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::endpoint_url;
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
@@ -28,10 +29,17 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
 pub fn verify(body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     let keys = body.get("keys").and_then(Value::as_array);
     let Some(keys) = keys else {
-        parsed.must("keys is an array", false, "no keys member", "RFC 7517 §5.1");
+        parsed.must(
+            CheckId::JwksKeysArray,
+            "keys is an array",
+            false,
+            "no keys member",
+            "RFC 7517 §5.1",
+        );
         return;
     };
     parsed.must(
+        CheckId::JwksKeysArray,
         "keys is an array",
         true,
         format!("{} keys", keys.len()),
@@ -52,6 +60,7 @@ pub fn verify(body: Value, parsed: &mut Parsed, staged: &mut Staged) {
         })
         .collect();
     parsed.must(
+        CheckId::JwksPublicOnly,
         "only public keys are published",
         leaked.is_empty(),
         if leaked.is_empty() {
@@ -68,6 +77,7 @@ pub fn verify(body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     // kid is OPTIONAL (RFC 7517 §4.5): shown, not judged; a token then
     // names its key by kid, or the set holds one key of its type.
     parsed.info(
+        CheckId::JwksKid,
         "every key has a kid",
         if kids.len() == keys.len() {
             kids.join(", ")
@@ -84,7 +94,13 @@ pub fn verify(body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     match parse_jwks(&body.to_string()) {
         Ok(set) => staged.jwks = Some(set),
         Err(e) => {
-            parsed.must("the key set parses", false, e.to_string(), "RFC 7517 §5");
+            parsed.must(
+                CheckId::JwksParses,
+                "the key set parses",
+                false,
+                e.to_string(),
+                "RFC 7517 §5",
+            );
         }
     }
 }

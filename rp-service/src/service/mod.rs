@@ -6,10 +6,12 @@
 //! share lives in leaves they import (never this module): [`registry`]
 //! (the services and their arguments), [`outcome`] (checks, staged
 //! changes, step errors), [`client_auth`] (endpoint URLs, client
-//! authentication, DPoP) and [`response`] (reading answers).
+//! authentication, DPoP), [`response`] (reading answers) and [`check_id`]
+//! (the checks' stable ids).
 pub mod access_token;
 pub mod authorization;
 pub mod authorization_request;
+pub mod check_id;
 pub mod client_auth;
 pub mod discovery;
 pub mod id_token;
@@ -21,20 +23,26 @@ pub mod registration;
 pub mod registry;
 pub mod response;
 pub mod revocation;
+#[cfg(test)]
+mod tests;
 pub mod token;
 pub mod userinfo;
+pub mod variation;
 
 use std::collections::BTreeMap;
 
+use oauth_core::error::ErrorCode;
 use oauth_core::form;
 use oauth_core::http::HttpResponse;
 
 use crate::RelyingParty;
 use crate::session::{Pending, Session};
 
+pub use check_id::CheckId;
 pub use outcome::{Check, Level, Parsed, Prepared, SeenJwt, Staged, StepError};
 pub use registry::{AsEndpoint, ClientService};
-use response::{MAX_DPOP_NONCE_BYTES, json_body, show_sent_jwts, within_limits};
+use response::{json_body, keep_dpop_nonce, show_sent_jwts, within_limits};
+pub use variation::{Variation, Variations};
 
 /// Builds the request of `service` for a session.
 pub fn prepare(
@@ -52,21 +60,24 @@ pub fn prepare(
             argument: argument.clone(),
         });
     }
+    // What an attack story changes, typed once; the builders read no
+    // attack argument's string.
+    let vary = &Variations::parse(service, args)?;
     let request = match service {
         ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
-        ClientService::Userinfo => userinfo::request(rp, session, args)?,
-        ClientService::Registration => registration::request(rp, session, args)?,
-        ClientService::PushedAuthorization => par::request(rp, session, args)?,
+        ClientService::Userinfo => userinfo::request(rp, session, vary)?,
+        ClientService::Registration => registration::request(rp, session, args, vary)?,
+        ClientService::PushedAuthorization => par::request(rp, session, args, vary)?,
         ClientService::Jwks => jwks::request(rp, session)?,
-        ClientService::Authorization => authorization::request(rp, session, args)?,
+        ClientService::Authorization => authorization::request(rp, session, args, vary)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
         ClientService::TokenRevocation => revocation::request(rp, session, args)?,
         ClientService::ClientCredentials
         | ClientService::ResourceOwnerPasswordCredentials
         | ClientService::AccessToken
         | ClientService::RefreshToken
-        | ClientService::TokenExchange => token::request(rp, session, service, args)?,
+        | ClientService::TokenExchange => token::request(rp, session, service, args, vary)?,
     };
     // The parameters sent, to check the answer against: the form body, or
     // the query of a GET. The RP wrote them itself, so they parse.
@@ -112,19 +123,7 @@ pub fn parse(
     };
     let mut parsed = Parsed::default();
     show_sent_jwts(&pending, &mut parsed);
-    // RFC 9449 §8: a nonce the AS hands out is used in the next proof, even
-    // from an error response (that is how it is handed out) — the one thing
-    // a response sets without passing every check; it is only ever sent
-    // back to the AS, and kept only if it is a well-formed, short nonce.
-    if let Some(nonce) = response.headers.get("dpop-nonce")
-        && nonce.len() <= MAX_DPOP_NONCE_BYTES
-        && !nonce.is_empty()
-        && nonce
-            .bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
-    {
-        session.dpop_nonce = Some(nonce.clone());
-    }
+    keep_dpop_nonce(response, session);
     if !within_limits(response, &mut parsed) {
         return Ok(parsed);
     }
@@ -173,7 +172,7 @@ fn verify(
         if parsed
             .error
             .as_ref()
-            .is_some_and(|(e, _)| e == "use_dpop_nonce")
+            .is_some_and(|(e, _)| *e == ErrorCode::UseDpopNonce)
             && response.headers.contains_key("dpop-nonce")
         {
             parsed.retry = true;

@@ -6,9 +6,11 @@
 use std::fmt;
 
 use jsonwebtoken::jwk::JwkSet;
+use oauth_core::error::ErrorCode;
 use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
+use crate::service::check_id::CheckId;
 use crate::service::registry::{AsEndpoint, ClientService};
 use crate::session::{Identity, Metadata, Registered, Session};
 
@@ -145,6 +147,8 @@ impl Level {
 /// One verification the RP made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// Which check this is, whatever its text says.
+    pub id: CheckId,
     pub name: String,
     pub ok: bool,
     pub detail: String,
@@ -200,8 +204,9 @@ pub struct Parsed {
     pub parsed: Value,
     pub checks: Vec<Check>,
     pub jwts: Vec<SeenJwt>,
-    /// The OAuth error and its description, when the AS refused.
-    pub error: Option<(String, String)>,
+    /// The OAuth error and its description, when the AS refused (an answer
+    /// without a code is `http_STATUS`, an extension code).
+    pub error: Option<(ErrorCode, String)>,
     /// The AS asked for something the RP now has (a DPoP nonce): send the
     /// step again, once.
     pub retry: bool,
@@ -223,12 +228,14 @@ impl Parsed {
     pub fn check(
         &mut self,
         level: Level,
+        id: CheckId,
         name: impl Into<String>,
         ok: bool,
         detail: impl Into<String>,
         reference: &str,
     ) -> bool {
         self.checks.push(Check {
+            id,
             name: name.into(),
             ok,
             detail: detail.into(),
@@ -242,29 +249,37 @@ impl Parsed {
     /// which the story cannot go on).
     pub fn must(
         &mut self,
+        id: CheckId,
         name: impl Into<String>,
         ok: bool,
         detail: impl Into<String>,
         reference: &str,
     ) -> bool {
-        self.check(Level::Must, name, ok, detail, reference)
+        self.check(Level::Must, id, name, ok, detail, reference)
     }
 
     /// A check the cited clause states as SHOULD / RECOMMENDED, or good
     /// practice: failing it is a warning.
     pub fn should(
         &mut self,
+        id: CheckId,
         name: impl Into<String>,
         ok: bool,
         detail: impl Into<String>,
         reference: &str,
     ) -> bool {
-        self.check(Level::Should, name, ok, detail, reference)
+        self.check(Level::Should, id, name, ok, detail, reference)
     }
 
     /// An observation, always passed.
-    pub fn info(&mut self, name: impl Into<String>, detail: impl Into<String>, reference: &str) {
-        self.check(Level::Info, name, true, detail, reference);
+    pub fn info(
+        &mut self,
+        id: CheckId,
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        reference: &str,
+    ) {
+        self.check(Level::Info, id, name, true, detail, reference);
     }
 }
 
@@ -275,9 +290,20 @@ mod tests {
     #[test]
     fn a_failed_should_is_a_warning_and_the_response_passes() {
         let mut parsed = Parsed::default();
-        parsed.must("status", true, "200", "RFC 6749 §5.1");
-        parsed.should("rotated", false, "no new refresh token", "RFC 6749 §6");
-        parsed.info("format", "opaque", "RFC 6749 §1.4");
+        parsed.must(CheckId::TokenStatus, "status", true, "200", "RFC 6749 §5.1");
+        parsed.should(
+            CheckId::RefreshTokenRotated,
+            "rotated",
+            false,
+            "no new refresh token",
+            "RFC 6749 §6",
+        );
+        parsed.info(
+            CheckId::AccessTokenFormat,
+            "format",
+            "opaque",
+            "RFC 6749 §1.4",
+        );
         assert!(parsed.ok());
         assert_eq!(parsed.warnings(), 1);
     }
@@ -285,8 +311,15 @@ mod tests {
     #[test]
     fn a_failed_must_fails_the_response() {
         let mut parsed = Parsed::default();
-        parsed.should("rotated", true, "rotated", "RFC 6749 §6");
+        parsed.should(
+            CheckId::RefreshTokenRotated,
+            "rotated",
+            true,
+            "rotated",
+            "RFC 6749 §6",
+        );
         parsed.must(
+            CheckId::State,
             "state is the one sent",
             false,
             "got \"x\"",

@@ -8,9 +8,11 @@ use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::authorization_request::{parameters, request_object};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::Variations;
 use crate::session::{SentAs, Session};
 
 /// The longest request_uri lifetime the RP takes without a warning, seconds
@@ -21,8 +23,9 @@ pub fn request(
     rp: &RelyingParty,
     session: &mut Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
-    let params = parameters(session, args)?;
+    let params = parameters(session, args, vary)?;
     let params = match arg(args, "jar") {
         None => params,
         // RFC 9126 §3: the request object itself may be pushed — JAR by reference.
@@ -40,8 +43,14 @@ pub fn request(
         .into_iter()
         .filter(|(k, _)| *k != "client_id")
         .collect();
-    let mut request =
-        authenticated_post(rp, session, AsEndpoint::PushedAuthorization, params, args)?;
+    let mut request = authenticated_post(
+        rp,
+        session,
+        AsEndpoint::PushedAuthorization,
+        params,
+        args,
+        vary,
+    )?;
     if !request.body.contains("client_id=") {
         let id = oauth_core::form::encode([("client_id", session.profile.client_id.as_str())]);
         request.body = format!("{}&{id}", request.body);
@@ -55,6 +64,7 @@ pub fn request(
 /// RFC 9126 §2.2: 201, a request_uri, and how long it lives.
 pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged: &mut Staged) {
     parsed.must(
+        CheckId::ParStatus,
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -67,6 +77,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     // RFC 9126 §2.2: request_uri is REQUIRED; its format is the AS's
     // choice (a URN is only an example), so only its presence is checked.
     parsed.must(
+        CheckId::ParRequestUri,
         "request_uri is issued",
         !uri.is_empty(),
         uri.to_owned(),
@@ -76,6 +87,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     // advice (RFC 9126 §2.2 "5 to 600 seconds", §7.2): a warning only.
     let expires_in = body.get("expires_in").and_then(Value::as_i64);
     parsed.must(
+        CheckId::ParExpiresIn,
         "expires_in is a positive number of seconds",
         expires_in.is_some_and(|e| e > 0),
         expires_in.map_or("missing".into(), |e| format!("{e} s")),
@@ -83,6 +95,7 @@ pub fn verify(response: &HttpResponse, body: Value, parsed: &mut Parsed, staged:
     );
     if let Some(e) = expires_in.filter(|e| *e > 0) {
         parsed.should(
+            CheckId::ParShortLived,
             "the request_uri is short-lived",
             e <= MAX_SHORT_LIFETIME,
             format!("{e} s (at most {MAX_SHORT_LIFETIME} s advised)"),

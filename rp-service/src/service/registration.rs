@@ -9,15 +9,18 @@ use oauth_core::secret::Secret;
 use serde_json::{Value, json};
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::{Variations, varied_registration_jwks};
 use crate::session::{Pending, Registered, Session};
 
 pub fn request(
     rp: &RelyingParty,
     session: &Session,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     let profile = &session.profile;
     let redirect_uri = profile
@@ -39,15 +42,10 @@ pub fn request(
         "id_token_signed_response_alg": profile.id_token_signed_response_alg,
         "subject_type": arg(args, "subject_type").unwrap_or("public"),
         "request_object_signing_alg": arg(args, "request_object_signing_alg").unwrap_or("ES256"),
-        // Only public keys: a client never publishes a secret (RFC 7591 §2)
-        // — unless an attack story makes it try.
-        "jwks": match arg(args, "jwks") {
+        // Only public keys: a client never publishes a secret (RFC 7591 §2).
+        "jwks": match vary.registration_jwks() {
             None => rp.keys.public_jwks(),
-            Some("private") => serde_json::from_str(&rp.keys.to_private_jwks()).unwrap_or(Value::Null),
-            Some("symmetric") => json!({"keys": [{"kty": "oct", "kid": "shared", "k": "U1VQRVJoZW1saWd0bMO2c2Vub3Jk"}]}),
-            // Hundreds of public keys: metadata meant to fill the OP's memory.
-            Some("many") => many_keys()?,
-            Some(other) => return Err(StepError::BadArgument(format!("jwks {other:?}: use private, symmetric or many"))),
+            Some(v) => varied_registration_jwks(v, &rp.keys.to_private_jwks())?,
         },
     });
     if let Some(scope) = arg(args, "scope") {
@@ -63,20 +61,6 @@ pub fn request(
         metadata.to_string(),
     )
     .map_err(|e| StepError::BadArgument(e.to_string()))
-}
-
-/// A set of 200 distinct public keys (about 40 KB of metadata).
-fn many_keys() -> Result<Value, StepError> {
-    let one = oauth_core::jose::SigningKey::generate(jsonwebtoken::Algorithm::ES256)
-        .map_err(|e| StepError::BadArgument(e.to_string()))?;
-    let keys: Vec<Value> = (0..200)
-        .map(|i| {
-            let mut jwk = one.public_jwk().clone();
-            jwk["kid"] = Value::String(format!("k{i}"));
-            jwk
-        })
-        .collect();
-    Ok(json!({ "keys": keys }))
 }
 
 /// RFC 7591 §3.2.1: 201 with the credentials and the metadata as
@@ -107,6 +91,7 @@ pub fn verify(
     .map(|(_, what)| what)
     .collect::<Vec<_>>();
     parsed.must(
+        CheckId::RegistrationClientKept,
         "the session's client is not replaced",
         held.is_empty(),
         if held.is_empty() {
@@ -121,6 +106,7 @@ pub fn verify(
         "RFC 6749 §4.1.3",
     );
     parsed.must(
+        CheckId::RegistrationStatus,
         "HTTP status is 201 Created",
         response.status == 201,
         response.status.to_string(),
@@ -135,6 +121,7 @@ pub fn verify(
         })
         .unwrap_or(false);
     parsed.must(
+        CheckId::RegistrationPublicKeysOnly,
         "the registration published public keys only",
         !leaked,
         "no private member, no symmetric key in jwks",
@@ -142,6 +129,7 @@ pub fn verify(
     );
     let client_id = body.get("client_id").and_then(Value::as_str).unwrap_or("");
     parsed.must(
+        CheckId::RegistrationClientId,
         "client_id is issued",
         !client_id.is_empty(),
         client_id.to_owned(),
@@ -157,6 +145,7 @@ pub fn verify(
     // merely unused.
     let needs_secret = method.starts_with("client_secret_");
     parsed.must(
+        CheckId::RegistrationClientSecret,
         "client_secret is issued for a secret-based method",
         secret.is_some() || !needs_secret,
         format!(
@@ -172,6 +161,7 @@ pub fn verify(
     if secret.is_some() {
         let expires = body.get("client_secret_expires_at").and_then(Value::as_i64);
         parsed.must(
+            CheckId::RegistrationSecretExpiry,
             "client_secret_expires_at is given",
             expires.is_some(),
             expires.map_or("missing".into(), |e| {
@@ -185,6 +175,7 @@ pub fn verify(
         );
     }
     parsed.should(
+        CheckId::RegistrationRedirectUris,
         "redirect_uris are registered as sent",
         body.get("redirect_uris") == sent.get("redirect_uris"),
         body.get("redirect_uris")
@@ -196,6 +187,7 @@ pub fn verify(
         .and_then(Value::as_str)
     {
         parsed.info(
+            CheckId::RegistrationRequestObjectAlg,
             "request objects are to be signed",
             alg.to_owned(),
             "RFC 9101 §10.2",

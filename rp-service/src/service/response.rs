@@ -2,11 +2,13 @@
 //! error responses and `WWW-Authenticate` challenges, and the JWTs the RP
 //! itself sent, shown beside the answer.
 
+use oauth_core::error::ErrorCode;
 use oauth_core::http::HttpResponse;
 use serde_json::Value;
 
+use crate::service::check_id::CheckId;
 use crate::service::outcome::{Parsed, SeenJwt};
-use crate::session::Pending;
+use crate::session::{Pending, Session};
 
 /// The largest response body the RP reads, bytes. Metadata, key sets and
 /// token responses are a few KiB; anything bigger is refused before it is
@@ -26,6 +28,7 @@ pub const MAX_TOKEN_BYTES: usize = oauth_core::jose::MAX_JWS;
 pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usize) {
     if len > max {
         parsed.must(
+            CheckId::ValueWithinBound,
             format!("{what} is within the RP's size limits"),
             false,
             format!("{len} bytes, at most {max}"),
@@ -38,6 +41,7 @@ pub(crate) fn within_bound(parsed: &mut Parsed, what: &str, len: usize, max: usi
 /// shown, not judged — a user may lack a claim.
 pub(crate) fn report_requested_claims(
     parsed: &mut Parsed,
+    id: CheckId,
     name: &str,
     requested: Option<&Vec<String>>,
     present: impl Fn(&str) -> bool,
@@ -49,6 +53,7 @@ pub(crate) fn report_requested_claims(
             .filter(|c| present(c))
             .collect();
         parsed.info(
+            id,
             name,
             format!(
                 "asked {}; released {}",
@@ -71,6 +76,7 @@ pub(crate) fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> boo
     let ok = response.body.len() <= MAX_BODY_BYTES && location <= MAX_LOCATION_BYTES;
     if !ok {
         parsed.must(
+            CheckId::AnswerWithinLimits,
             "the answer is within the RP's size limits",
             false,
             format!(
@@ -81,6 +87,22 @@ pub(crate) fn within_limits(response: &HttpResponse, parsed: &mut Parsed) -> boo
         );
     }
     ok
+}
+
+/// RFC 9449 §8: a nonce the AS hands out is used in the next proof, even
+/// from an error response (that is how it is handed out) — the one thing a
+/// response sets without passing every check; it is only ever sent back to
+/// the AS, and kept only if it is a well-formed, short nonce.
+pub(crate) fn keep_dpop_nonce(response: &HttpResponse, session: &mut Session) {
+    if let Some(nonce) = response.headers.get("dpop-nonce")
+        && nonce.len() <= MAX_DPOP_NONCE_BYTES
+        && !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    {
+        session.dpop_nonce = Some(nonce.clone());
+    }
 }
 
 /// Reads a JSON response body. An error status is read as an OAuth error
@@ -106,6 +128,7 @@ pub(crate) fn json_body(
         .as_deref()
         .is_some_and(|t| t == "application/json" || t.ends_with("+json"));
     parsed.must(
+        CheckId::ContentTypeJson,
         "Content-Type is JSON",
         json_type,
         media_type.unwrap_or_else(|| "no Content-Type".into()),
@@ -118,6 +141,7 @@ pub(crate) fn json_body(
         }
         _ => {
             parsed.must(
+                CheckId::BodyJsonObject,
                 "body is a JSON object",
                 false,
                 "the body is not a JSON object",
@@ -147,6 +171,7 @@ pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed:
     };
     let (error, description) = (text("error"), text("error_description"));
     parsed.must(
+        CheckId::ErrorCodePresent,
         "error response carries an error code",
         !error.is_empty(),
         format!("HTTP {status}: {error} {description}"),
@@ -154,9 +179,9 @@ pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed:
     );
     parsed.parsed = body.unwrap_or(Value::Null);
     let code = if error.is_empty() {
-        format!("http_{status}")
+        ErrorCode::Extension(format!("http_{status}"))
     } else {
-        error
+        ErrorCode::parse(&error)
     };
     parsed.error = Some((code, description));
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use oauth_core::http::{HttpRequest, HttpResponse};
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::arg;
 use crate::service::introspection::token_post;
 use crate::service::outcome::{Parsed, StepError};
@@ -22,6 +23,7 @@ pub fn request(
 /// the token, so that a later step can show the AS now calls it inactive.
 pub fn verify(pending: &Pending, response: &HttpResponse, parsed: &mut Parsed) {
     parsed.must(
+        CheckId::RevocationStatus,
         "HTTP status is 200: the token is no longer valid",
         response.status == 200,
         response.status.to_string(),

@@ -12,9 +12,11 @@ use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::access_token::{check_binding, inspect_access_token};
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
 use crate::service::outcome::{Level, Parsed, Staged, StepError};
 use crate::service::registry::{AsEndpoint, ClientService};
+use crate::service::variation::{Variation, Variations};
 use crate::session::{Pending, Session};
 
 /// Builds a token request: client_credentials, password, authorization_code,
@@ -24,6 +26,7 @@ pub fn request(
     session: &mut Session,
     service: ClientService,
     args: &BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     // RFC 9449: from the first step that asks for DPoP, the session holds a key.
     if arg(args, "dpop") == Some("true") && session.dpop_key.is_none() {
@@ -60,30 +63,23 @@ pub fn request(
             })?;
             params.push(("grant_type", "authorization_code".into()));
             params.push(("code", code.clone()));
-            let redirect_uri = arg(args, "redirect_uri").unwrap_or(&sent.redirect_uri);
+            let redirect_uri = vary.redirect_uri().unwrap_or(&sent.redirect_uri);
             params.push(("redirect_uri", redirect_uri.to_owned()));
-            // RFC 7636 §4.5: the verifier kept since the authorization request
-            // (`code_verifier=omit` leaves it out: a downgrade attempt).
-            match arg(args, "code_verifier") {
-                Some("omit") => {}
-                Some(v) => params.push(("code_verifier", v.to_owned())),
-                None => {
-                    if let Some(verifier) = &sent.code_verifier {
-                        params.push(("code_verifier", verifier.clone()));
-                    }
-                }
+            // RFC 7636 §4.5: the verifier kept since the authorization request.
+            let verifier = match vary.code_verifier() {
+                None => sent.code_verifier.clone(),
+                Some(Variation::CodeVerifier(other)) => Some(other.clone()),
+                Some(_) => None,
+            };
+            if let Some(verifier) = verifier {
+                params.push(("code_verifier", verifier));
             }
         }
         ClientService::RefreshToken => {
-            // `refresh_token=previous`: the one already spent by rotation (an attack).
-            let which = match arg(args, "refresh_token") {
-                None => "refresh_token",
-                Some("previous") => "previous_refresh_token",
-                Some(v) => {
-                    return Err(StepError::BadArgument(format!(
-                        "refresh_token {v:?}: use previous"
-                    )));
-                }
+            let which = if vary.has(&Variation::PreviousRefreshToken) {
+                "previous_refresh_token"
+            } else {
+                "refresh_token"
             };
             let refresh_token = session
                 .tokens
@@ -108,7 +104,7 @@ pub fn request(
         }
         other => return Err(StepError::UnknownService(other.name().into())),
     }
-    authenticated_post(rp, session, AsEndpoint::Token, params, args)
+    authenticated_post(rp, session, AsEndpoint::Token, params, args, vary)
 }
 
 fn push_scope(params: &mut Vec<(&str, String)>, scope: Option<&str>) {
@@ -131,12 +127,14 @@ pub fn verify(
 ) {
     let header = |name: &str| response.headers.get(name).map(String::as_str);
     parsed.must(
+        CheckId::TokenStatus,
         "HTTP status is 200",
         response.status == 200,
         response.status.to_string(),
         "RFC 6749 §5.1",
     );
     parsed.must(
+        CheckId::TokenNoStore,
         "Cache-Control is no-store",
         header("cache-control").is_some_and(|v| v.to_ascii_lowercase().contains("no-store")),
         header("cache-control").unwrap_or("absent"),
@@ -144,6 +142,7 @@ pub fn verify(
     );
     let access_token = body.get("access_token").and_then(Value::as_str);
     parsed.must(
+        CheckId::TokenAccessTokenPresent,
         "access_token is present",
         access_token.is_some_and(|t| !t.is_empty()),
         if access_token.is_some() {
@@ -156,6 +155,7 @@ pub fn verify(
     let token_type = body.get("token_type").and_then(Value::as_str).unwrap_or("");
     if pending.dpop.is_some() {
         parsed.must(
+            CheckId::TokenType,
             "token_type is DPoP",
             token_type.eq_ignore_ascii_case("dpop"),
             format!("{token_type:?}"),
@@ -166,6 +166,7 @@ pub fn verify(
         }
     } else {
         parsed.must(
+            CheckId::TokenType,
             "token_type is Bearer",
             token_type.eq_ignore_ascii_case("bearer"),
             format!("{token_type:?}"),
@@ -175,6 +176,7 @@ pub fn verify(
     match body.get("expires_in") {
         Some(v) => {
             parsed.should(
+                CheckId::TokenExpiresIn,
                 "expires_in is a positive number of seconds",
                 v.as_i64().is_some_and(|n| n > 0),
                 v.to_string(),
@@ -183,6 +185,7 @@ pub fn verify(
         }
         None => {
             parsed.info(
+                CheckId::TokenExpiresIn,
                 "expires_in is given",
                 "absent (RECOMMENDED only)",
                 "RFC 6749 §5.1",
@@ -221,6 +224,7 @@ pub fn verify(
             };
             parsed.check(
                 level,
+                CheckId::RefreshTokenRotated,
                 "the refresh token was rotated",
                 refresh_token.is_some_and(|new| Some(new) != old),
                 match refresh_token {
@@ -238,6 +242,7 @@ pub fn verify(
         ClientService::AccessToken => {
             if let Some(verifier) = pending.params.get("code_verifier") {
                 parsed.info(
+                    CheckId::PkceAccepted,
                     "the AS accepted the PKCE code_verifier",
                     format!(
                         "{} characters, against the S256 challenge sent",
@@ -253,6 +258,7 @@ pub fn verify(
                 .and_then(Value::as_str)
                 .unwrap_or("");
             parsed.must(
+                CheckId::IssuedTokenType,
                 "issued_token_type is an access token",
                 issued == TOKEN_TYPE_ACCESS_TOKEN,
                 format!("{issued:?}"),
@@ -283,6 +289,7 @@ pub fn verify(
         }
         None if openid && pending.service == ClientService::AccessToken => {
             parsed.must(
+                CheckId::IdTokenPresent,
                 "id_token is present",
                 false,
                 "missing, though openid was asked",
@@ -324,6 +331,7 @@ fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mu
     match (original.map(Scope::parse), granted.map(Scope::parse)) {
         (Some(Ok(original)), Some(Ok(granted))) => {
             parsed.must(
+                CheckId::ScopeWithinGrant,
                 "granted scope is within the original grant",
                 granted.is_subset_of(&original),
                 format!("granted \"{granted}\", originally \"{original}\""),
@@ -332,6 +340,7 @@ fn check_within_grant(original: Option<&str>, granted: Option<&str>, parsed: &mu
         }
         (Some(Ok(original)), None) => {
             parsed.must(
+                CheckId::ScopeWithinGrant,
                 "granted scope is within the original grant",
                 true,
                 format!("the original grant, \"{original}\""),
@@ -351,10 +360,17 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
     let granted = body.get("scope").and_then(Value::as_str).map(Scope::parse);
     match (asked, granted) {
         (_, Some(Err(e))) => {
-            parsed.must("granted scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must(
+                CheckId::GrantedScopeWellFormed,
+                "granted scope is well-formed",
+                false,
+                e,
+                "RFC 6749 §3.3",
+            );
         }
         (Some(Ok(asked)), Some(Ok(granted))) => {
             parsed.should(
+                CheckId::ScopeWithinRequest,
                 "granted scope is within the requested scope",
                 granted.is_subset_of(&asked),
                 format!("granted \"{granted}\", asked \"{asked}\""),
@@ -363,6 +379,7 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
         }
         (Some(Ok(asked)), None) => {
             parsed.info(
+                CheckId::ScopeAsRequested,
                 "granted scope is the requested scope",
                 format!("no scope in the response: {asked} as asked"),
                 "RFC 6749 §5.1",
@@ -370,13 +387,20 @@ fn check_scope(asked: Option<&str>, body: &Value, parsed: &mut Parsed) {
         }
         (None, Some(Ok(granted))) => {
             parsed.info(
+                CheckId::ScopeNamed,
                 "granted scope is named",
                 format!("default scope \"{granted}\""),
                 "RFC 6749 §3.3",
             );
         }
         (Some(Err(e)), _) => {
-            parsed.must("requested scope is well-formed", false, e, "RFC 6749 §3.3");
+            parsed.must(
+                CheckId::RequestedScopeWellFormed,
+                "requested scope is well-formed",
+                false,
+                e,
+                "RFC 6749 §3.3",
+            );
         }
         (None, None) => {}
     }

@@ -4,33 +4,31 @@ use oauth_core::http::HttpRequest;
 use serde_json::Value;
 
 use crate::RelyingParty;
+use crate::service::check_id::CheckId;
 use crate::service::client_auth::endpoint_url;
 use crate::service::outcome::{Parsed, StepError};
 use crate::service::registry::AsEndpoint;
+use crate::service::variation::{Variation, Variations};
 use crate::session::Session;
 
 pub fn request(
     rp: &RelyingParty,
     session: &Session,
-    args: &std::collections::BTreeMap<String, String>,
+    vary: &Variations,
 ) -> Result<HttpRequest, StepError> {
     let token = session
         .tokens
         .get("access_token")
         .ok_or_else(|| StepError::MissingState("the session holds no access token".into()))?;
-    // `request_url=URL`: the request is addressed to another URL than the
-    // endpoint's (an attack: a proof made for another resource, presented
-    // here under that resource's URL).
-    let url = match crate::service::client_auth::arg(args, "request_url") {
-        Some(other) => other,
+    let url = match vary.request_url() {
         None => endpoint_url(rp, session, AsEndpoint::Userinfo)?,
+        Some(other) => other,
     };
-    // `token_scheme=Bearer`: a DPoP-bound token presented as a bearer token (an attack).
     let dpop = session
         .access_token_type
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("dpop"))
-        && crate::service::client_auth::arg(args, "token_scheme") != Some("Bearer");
+        && !vary.has(&Variation::BearerForDpopToken);
     let mut headers = vec![("Accept", "application/json".to_owned())];
     match (&session.dpop_key, dpop) {
         // RFC 9449 §7.1: the DPoP scheme, and a proof naming the token (ath).
@@ -81,6 +79,7 @@ pub fn verify(
             .filter(|n| !n.is_empty() && body.get(*n).is_some())
             .collect();
         parsed.must(
+            CheckId::UserinfoWithheld,
             "claims beyond the client's scopes withheld",
             released.is_empty(),
             if released.is_empty() {
@@ -95,6 +94,7 @@ pub fn verify(
     match session.identity.as_ref().map(|i| i.sub.as_str()) {
         Some(expected) => {
             parsed.must(
+                CheckId::UserinfoSub,
                 "sub is the ID token's sub",
                 sub == expected,
                 format!("{sub:?}"),
@@ -103,6 +103,7 @@ pub fn verify(
         }
         None => {
             parsed.must(
+                CheckId::UserinfoSub,
                 "sub is the ID token's sub",
                 false,
                 "no verified ID token in this session to compare with",
@@ -112,6 +113,7 @@ pub fn verify(
     }
     crate::service::response::report_requested_claims(
         parsed,
+        CheckId::UserinfoRequestedClaims,
         "claims requested for userinfo",
         session
             .authorization

@@ -1,0 +1,240 @@
+//! Stable identifiers of the RP's checks. A check's text is for people and
+//! may be reworded; its `CheckId` is what a caller (an attack story that
+//! expects one check to fail) names it by. The dotted id travels in the
+//! gRPC `Check.id`. A leaf: it imports nothing of the crate.
+
+macro_rules! check_ids {
+    ($($(#[$doc:meta])* $variant:ident = $id:literal,)*) => {
+        /// One distinct check the RP makes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl CheckId {
+            /// Every check, in declaration order.
+            pub const ALL: &'static [CheckId] = &[$(Self::$variant,)*];
+
+            /// The stable dotted id, e.g. `id_token.signature`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
+    // Reading any answer (response.rs).
+    /// The body and redirect location are within the RP's size limits.
+    AnswerWithinLimits = "response.within_limits",
+    /// A value the session would keep is within the RP's bound.
+    ValueWithinBound = "response.value_within_bound",
+    ContentTypeJson = "response.content_type_json",
+    BodyJsonObject = "response.json_object",
+    /// RFC 6749 §5.2.
+    ErrorCodePresent = "response.error_code",
+
+    // Metadata (RFC 8414, OIDC Discovery).
+    MetadataIssuer = "metadata.issuer",
+    AuthorizationEndpointHttps = "metadata.authorization_endpoint_https",
+    TokenEndpointHttps = "metadata.token_endpoint_https",
+    UserinfoEndpointHttps = "metadata.userinfo_endpoint_https",
+    JwksUriHttps = "metadata.jwks_uri_https",
+    RegistrationEndpointHttps = "metadata.registration_endpoint_https",
+    IntrospectionEndpointHttps = "metadata.introspection_endpoint_https",
+    RevocationEndpointHttps = "metadata.revocation_endpoint_https",
+    ParEndpointHttps = "metadata.pushed_authorization_request_endpoint_https",
+    /// Any other `*_endpoint` member.
+    OtherEndpointHttps = "metadata.other_endpoint_https",
+    MetadataRs256 = "metadata.rs256",
+    MetadataSubjectTypes = "metadata.subject_types",
+
+    // Key sets (RFC 7517).
+    JwksKeysArray = "jwks.keys_array",
+    JwksPublicOnly = "jwks.public_only",
+    JwksKid = "jwks.kid",
+    JwksParses = "jwks.parses",
+
+    // Registration (OIDC Registration, RFC 7591).
+    RegistrationClientKept = "registration.client_not_replaced",
+    RegistrationStatus = "registration.status",
+    RegistrationPublicKeysOnly = "registration.public_keys_only",
+    RegistrationClientId = "registration.client_id",
+    RegistrationClientSecret = "registration.client_secret",
+    RegistrationSecretExpiry = "registration.client_secret_expires_at",
+    RegistrationRedirectUris = "registration.redirect_uris",
+    RegistrationRequestObjectAlg = "registration.request_object_alg",
+
+    // Pushed authorization requests (RFC 9126).
+    ParStatus = "par.status",
+    ParRequestUri = "par.request_uri",
+    ParExpiresIn = "par.expires_in",
+    ParShortLived = "par.short_lived",
+
+    // The authorization response (RFC 6749 §4.1.2, RFC 9207).
+    AuthorizationInFlight = "authorization.in_flight",
+    RedirectLocation = "authorization.location",
+    RedirectTarget = "authorization.redirect_uri",
+    ResponseParamsParse = "authorization.params_parse",
+    /// RFC 6749 §10.12, RFC 9700 §4.7.
+    State = "authorization.state",
+    /// RFC 9207 §2.4.
+    AuthorizationIss = "authorization.iss",
+    CodePresent = "authorization.code",
+    SentAsRequestObject = "authorization.request_object",
+    SentAsPushed = "authorization.pushed",
+
+    // The ID token (OIDC Core §3.1.3.7).
+    IdTokenPresent = "id_token.present",
+    IdTokenJws = "id_token.jws",
+    IdTokenAlg = "id_token.alg",
+    /// RFC 7515 §4.1.11.
+    IdTokenCrit = "id_token.crit",
+    IdTokenSignature = "id_token.signature",
+    IdTokenIss = "id_token.iss",
+    IdTokenAud = "id_token.aud",
+    IdTokenAudTrusted = "id_token.aud_trusted",
+    IdTokenAzp = "id_token.azp",
+    IdTokenExp = "id_token.exp",
+    IdTokenIat = "id_token.iat",
+    IdTokenNbf = "id_token.nbf",
+    IdTokenSub = "id_token.sub",
+    IdTokenNonce = "id_token.nonce",
+    IdTokenAtHash = "id_token.at_hash",
+    IdTokenCHash = "id_token.c_hash",
+    IdTokenAcr = "id_token.acr",
+    IdTokenRequestedClaims = "id_token.requested_claims",
+    /// OIDC Core §12.2: a refreshed ID token repeats the original's claims.
+    RefreshIss = "id_token.refresh.iss",
+    RefreshSub = "id_token.refresh.sub",
+    RefreshAud = "id_token.refresh.aud",
+    RefreshAzp = "id_token.refresh.azp",
+    RefreshAuthTime = "id_token.refresh.auth_time",
+
+    // The token response (RFC 6749 §5.1).
+    TokenStatus = "token.status",
+    TokenNoStore = "token.no_store",
+    TokenAccessTokenPresent = "token.access_token",
+    /// `Bearer`, or `DPoP` for a request with a proof (RFC 9449 §5).
+    TokenType = "token.token_type",
+    TokenExpiresIn = "token.expires_in",
+    RefreshTokenRotated = "token.refresh_rotated",
+    PkceAccepted = "token.pkce_accepted",
+    IssuedTokenType = "token.issued_token_type",
+    ScopeWithinGrant = "token.scope_within_grant",
+    GrantedScopeWellFormed = "token.granted_scope_well_formed",
+    ScopeWithinRequest = "token.scope_within_request",
+    ScopeAsRequested = "token.scope_as_requested",
+    ScopeNamed = "token.scope_named",
+    RequestedScopeWellFormed = "token.requested_scope_well_formed",
+
+    // A JWT access token (RFC 9068) and its DPoP binding (RFC 9449 §6).
+    AccessTokenFormat = "access_token.format",
+    AccessTokenTyp = "access_token.typ",
+    AccessTokenSignature = "access_token.signature",
+    AccessTokenIss = "access_token.iss",
+    AccessTokenExp = "access_token.exp",
+    AccessTokenNbf = "access_token.nbf",
+    AccessTokenClientId = "access_token.client_id",
+    DpopBinding = "access_token.dpop_binding",
+
+    // UserInfo (OIDC Core §5.3).
+    UserinfoWithheld = "userinfo.withheld",
+    UserinfoSub = "userinfo.sub",
+    UserinfoRequestedClaims = "userinfo.requested_claims",
+
+    // Introspection (RFC 7662) and revocation (RFC 7009).
+    IntrospectionActive = "introspection.active",
+    IntrospectionExpectedState = "introspection.expected_state",
+    IntrospectionClientId = "introspection.client_id",
+    IntrospectionExp = "introspection.exp",
+    RevocationStatus = "revocation.status",
+}
+
+impl CheckId {
+    /// The check of that dotted id.
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == id)
+    }
+
+    /// The https check of a metadata member naming an endpoint.
+    pub fn endpoint_https(member: &str) -> Self {
+        match member {
+            "authorization_endpoint" => Self::AuthorizationEndpointHttps,
+            "token_endpoint" => Self::TokenEndpointHttps,
+            "userinfo_endpoint" => Self::UserinfoEndpointHttps,
+            "jwks_uri" => Self::JwksUriHttps,
+            "registration_endpoint" => Self::RegistrationEndpointHttps,
+            "introspection_endpoint" => Self::IntrospectionEndpointHttps,
+            "revocation_endpoint" => Self::RevocationEndpointHttps,
+            "pushed_authorization_request_endpoint" => Self::ParEndpointHttps,
+            _ => Self::OtherEndpointHttps,
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_is_unique_dotted_and_parses_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &id in CheckId::ALL {
+            let s = id.as_str();
+            assert!(seen.insert(s), "{s} used twice");
+            assert!(s.contains('.'), "{s} is dotted");
+            assert!(
+                s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'),
+                "{s}"
+            );
+            assert_eq!(CheckId::parse(s), Some(id));
+        }
+        assert_eq!(CheckId::parse("id_token.nope"), None);
+    }
+
+    /// Every id names a check some service makes: an attack story expecting
+    /// a check by id expects one the RP can fail.
+    #[test]
+    fn every_id_is_made_by_some_check() {
+        let sources = [
+            include_str!("access_token.rs"),
+            include_str!("authorization.rs"),
+            include_str!("discovery.rs"),
+            include_str!("id_token.rs"),
+            include_str!("introspection.rs"),
+            include_str!("jwks.rs"),
+            include_str!("par.rs"),
+            include_str!("registration.rs"),
+            include_str!("response.rs"),
+            include_str!("revocation.rs"),
+            include_str!("token.rs"),
+            include_str!("userinfo.rs"),
+        ];
+        let own = include_str!("check_id.rs");
+        let endpoint_https = own
+            .split("pub fn endpoint_https")
+            .nth(1)
+            .and_then(|rest| rest.split("\n    }\n").next())
+            .unwrap();
+        for id in CheckId::ALL {
+            let named = format!("CheckId::{id:?},");
+            let via_endpoint = format!("Self::{id:?},");
+            assert!(
+                sources.iter().any(|s| s.contains(&named))
+                    || (sources[2].contains("CheckId::endpoint_https(")
+                        && endpoint_https.contains(&via_endpoint)),
+                "no check is made as {id}"
+            );
+        }
+    }
+}
