@@ -4,6 +4,7 @@
 //!
 //! - [`catalog`]: the stories and the attack stories, as data.
 //! - [`runner`]: one story through both services, recorded step by step.
+//! - [`services`]: the connections to both, each checked for what it serves.
 //! - [`record`]: what a run records, for the renderers and the summary.
 //! - [`attacker`]: what an attack story changes in an answer before the RP
 //!   reads it (a tampering browser or network, or a malicious AS).
@@ -24,4 +25,5 @@ pub mod explain;
 pub mod record;
 pub mod render;
 pub mod runner;
+pub mod services;
 pub mod summary;

@@ -2,126 +2,18 @@
 //! endpoint; the orchestrator carries the request to that AS RPC and the
 //! answer back to the RP, which parses and verifies it. Everything that
 //! crossed is recorded for the transcript.
-use std::time::Duration;
-
-use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
-use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
 use oidc_story_proto::v1::{
     EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
     PrepareRequestRequest, StartSessionRequest,
 };
 use serde_json::Value;
-use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use crate::catalog::{Step, Story};
 pub use crate::record::{
     CheckRecord, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord, StepRecord,
     StoryRecord, TamperRecord,
 };
-
-/// Connections to the two services; the AS side may be several replicas,
-/// taken in turn call after call.
-#[derive(Clone)]
-pub struct Services {
-    pub authorization_servers: Vec<AuthorizationServerClient<Channel>>,
-    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    pub relying_party: RelyingPartyClient<Channel>,
-}
-
-/// `host:port` or a URL -> a gRPC URL (plaintext unless `https://` is given).
-pub fn grpc_url(address: &str) -> String {
-    if address.contains("://") {
-        address.to_owned()
-    } else {
-        format!("http://{address}")
-    }
-}
-
-/// A connected channel to one of the services (`what` names it in errors).
-pub async fn channel(what: &str, address: &str) -> Result<Channel, String> {
-    let url = grpc_url(address);
-    ChannelEndpoint::from_shared(url.clone())
-        .map_err(|e| format!("{what} address {address:?} is not a valid URL: {e}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .map_err(|e| format!("cannot reach the {what} at {url}: {}", error_chain(&e)))
-}
-
-/// An error and its causes, e.g. "transport error: tcp connect error: Connection refused".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-impl Services {
-    /// `as_addresses`: one AS, or several replicas separated by commas
-    /// (round-robin, so consecutive calls of a story land on different ones).
-    pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, String> {
-        let addresses: Vec<&str> = as_addresses
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .collect();
-        let mut authorization_servers = Vec::new();
-        let mut reachable = 0;
-        let mut last = String::new();
-        for address in &addresses {
-            match channel("AS", address).await {
-                Ok(c) => {
-                    reachable += 1;
-                    authorization_servers.push(AuthorizationServerClient::new(c));
-                }
-                // One replica down among several: keep it, lazily, and let
-                // calls fail over to the others until it is back.
-                Err(e) if addresses.len() > 1 => {
-                    last = e;
-                    let url = grpc_url(address);
-                    let lazy = ChannelEndpoint::from_shared(url)
-                        .map_err(|e| format!("AS address {address:?}: {e}"))?
-                        .connect_timeout(Duration::from_secs(2))
-                        .connect_lazy();
-                    authorization_servers.push(AuthorizationServerClient::new(lazy));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        if reachable == 0 {
-            return Err(if last.is_empty() {
-                "no AS address".into()
-            } else {
-                last
-            });
-        }
-        Ok(Self::from_clients(
-            authorization_servers,
-            RelyingPartyClient::new(channel("RP", rp_address).await?),
-        ))
-    }
-
-    pub fn from_clients(
-        authorization_servers: Vec<AuthorizationServerClient<Channel>>,
-        relying_party: RelyingPartyClient<Channel>,
-    ) -> Self {
-        Self {
-            authorization_servers,
-            next: Default::default(),
-            relying_party,
-        }
-    }
-
-    /// The AS replica for the next call.
-    pub fn authorization_server(&self) -> AuthorizationServerClient<Channel> {
-        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.authorization_servers[i % self.authorization_servers.len()].clone()
-    }
-}
+pub use crate::services::{Services, channel, grpc_url};
 
 /// Runs one story through the services. Never panics: a fault stops the
 /// story and is recorded as its error.

@@ -1,0 +1,197 @@
+//! Connections to the two services: gRPC channels with a connect timeout,
+//! several AS replicas taken in turn, and a check (gRPC health) that each
+//! address serves the service it was given for.
+use std::time::Duration;
+
+use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
+use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
+
+/// Connections to the two services; the AS side may be several replicas,
+/// taken in turn call after call.
+#[derive(Clone)]
+pub struct Services {
+    pub authorization_servers: Vec<AuthorizationServerClient<Channel>>,
+    pub(crate) next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub relying_party: RelyingPartyClient<Channel>,
+}
+
+/// `host:port` or a URL -> a gRPC URL (plaintext unless `https://` is given).
+pub fn grpc_url(address: &str) -> String {
+    if address.contains("://") {
+        address.to_owned()
+    } else {
+        format!("http://{address}")
+    }
+}
+
+/// A connected channel to one of the services (`what` names it in errors).
+pub async fn channel(what: &str, address: &str) -> Result<Channel, String> {
+    let url = grpc_url(address);
+    ChannelEndpoint::from_shared(url.clone())
+        .map_err(|e| format!("{what} address {address:?} is not a valid URL: {e}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|e| format!("cannot reach the {what} at {url}: {}", error_chain(&e)))
+}
+
+/// An error and its causes, e.g. "transport error: tcp connect error:
+/// Connection refused"; a cause that repeats the one before it is said once.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// The gRPC services of the project, by the name health checks know them.
+const AS_SERVICE: &str = "oidcstory.v1.AuthorizationServer";
+const RP_SERVICE: &str = "oidcstory.v1.RelyingParty";
+
+/// Asks the server at `address` (gRPC health checking) whether it serves
+/// `expected`; a server that serves the other service of the pair was given
+/// in the wrong place (`--as` and `--rp` swapped, or a wrong port). A server
+/// without health checking is taken at its word.
+async fn check_kind(
+    channel: &Channel,
+    what: &str,
+    address: &str,
+    expected: &str,
+) -> Result<(), String> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let mut health = HealthClient::new(channel.clone());
+    let ask = |service: &str| HealthCheckRequest {
+        service: service.to_owned(),
+    };
+    match health.check(ask(expected)).await {
+        Ok(_) => Ok(()),
+        Err(status) if status.code() == tonic::Code::NotFound => {
+            let other = if expected == AS_SERVICE {
+                RP_SERVICE
+            } else {
+                AS_SERVICE
+            };
+            let serves = match health.check(ask(other)).await {
+                Ok(_) => format!("serves {other}"),
+                Err(_) => "is no oidc-story service".to_owned(),
+            };
+            let short = expected.rsplit('.').next().unwrap_or(expected);
+            Err(format!(
+                "{address} (given as the {what}) {serves}, not the {short}; check --as and --rp"
+            ))
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+impl Services {
+    /// `as_addresses`: one AS, or several replicas separated by commas
+    /// (round-robin, so consecutive calls of a story land on different ones).
+    pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, String> {
+        let addresses: Vec<&str> = as_addresses
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        let mut authorization_servers = Vec::new();
+        let mut reachable = 0;
+        let mut last = String::new();
+        for address in &addresses {
+            match channel("AS", address).await {
+                Ok(c) => {
+                    check_kind(&c, "AS", address, AS_SERVICE).await?;
+                    reachable += 1;
+                    authorization_servers.push(AuthorizationServerClient::new(c));
+                }
+                // One replica down among several: keep it, lazily, and let
+                // calls fail over to the others until it is back.
+                Err(e) if addresses.len() > 1 => {
+                    last = e;
+                    let url = grpc_url(address);
+                    let lazy = ChannelEndpoint::from_shared(url)
+                        .map_err(|e| format!("AS address {address:?}: {e}"))?
+                        .connect_timeout(Duration::from_secs(2))
+                        .connect_lazy();
+                    authorization_servers.push(AuthorizationServerClient::new(lazy));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if reachable == 0 {
+            return Err(if last.is_empty() {
+                "no AS address".into()
+            } else {
+                last
+            });
+        }
+        let rp = channel("RP", rp_address).await?;
+        check_kind(&rp, "RP", rp_address, RP_SERVICE).await?;
+        Ok(Self::from_clients(
+            authorization_servers,
+            RelyingPartyClient::new(rp),
+        ))
+    }
+
+    pub fn from_clients(
+        authorization_servers: Vec<AuthorizationServerClient<Channel>>,
+        relying_party: RelyingPartyClient<Channel>,
+    ) -> Self {
+        Self {
+            authorization_servers,
+            next: Default::default(),
+            relying_party,
+        }
+    }
+
+    /// The AS replica for the next call.
+    pub fn authorization_server(&self) -> AuthorizationServerClient<Channel> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.authorization_servers[i % self.authorization_servers.len()].clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn a_cause_repeating_the_one_before_is_said_once() {
+        let e = Layer(
+            "transport error",
+            Some(Box::new(Layer(
+                "tcp connect error",
+                Some(Box::new(Layer(
+                    "tcp connect error",
+                    Some(Box::new(Layer("Connection refused (os error 111)", None))),
+                ))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&e),
+            "transport error: tcp connect error: Connection refused (os error 111)"
+        );
+    }
+}
