@@ -17,7 +17,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match register(server, request).await {
         Ok(body) => HttpResponse::json_no_store(201, &body),
         Err(e) => {
-            tracing::info!(endpoint = "registration", status = e.status, error = %e.code, "refused");
+            super::log_refusal("registration", &e, "refused");
             e.to_response()
         }
     }

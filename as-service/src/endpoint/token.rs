@@ -14,7 +14,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match issue(server, request).await {
         Ok(response) => response,
         Err(e) => {
-            tracing::info!(endpoint = "token", status = e.status, error = %e.code, "refused");
+            super::log_refusal("token", &e, "refused");
             e.to_response()
         }
     }
@@ -123,7 +123,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),
     };
-    let body = serde_json::to_value(body).map_err(|e| OAuthError::server_error(e.to_string()))?;
+    let body = serde_json::to_value(body).map_err(|e| {
+        OAuthError::server_error("the token response could not be encoded").with_cause(e)
+    })?;
     let mut response = HttpResponse::json_no_store(200, &body);
     if server.config.dpop.require_nonce && proof.is_some() {
         response = response.with_header("dpop-nonce", crate::dpop::current_nonce(server));

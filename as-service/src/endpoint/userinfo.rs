@@ -26,7 +26,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
             response
         }
         Err(Refusal::Error(e)) => {
-            tracing::info!(endpoint = "userinfo", status = e.status, error = %e.code, "refused");
+            super::log_refusal("userinfo", &e, "refused");
             e.to_response()
         }
     }
@@ -147,13 +147,19 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
         .await
         .map_err(|e| match e.store_failure() {
             Some(failure) => Refusal::Error(failure),
-            None => bearer_error(
+            None => match bearer_error(
                 server,
                 ErrorCode::InvalidToken,
                 401,
                 &format!("the access token is {e}"),
                 None,
-            ),
+            ) {
+                Refusal::Error(refused) => match e.cause() {
+                    Some(cause) => Refusal::Error(refused.with_cause(cause)),
+                    None => Refusal::Error(refused),
+                },
+                no_token => no_token,
+            },
         })?;
     match (scheme, claims.jkt(), &proof) {
         (Scheme::Bearer, Some(_), _) => {
