@@ -13,6 +13,7 @@ use std::path::Path;
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::JwkSet;
 use oauth_core::jose::KeySet;
+use oauth_core::secret::Secret;
 
 /// The keys a server signs and verifies with, as one swappable value.
 #[derive(Debug)]
@@ -33,12 +34,13 @@ impl KeyState {
 /// The server secret of a key set: the one kept in the file, else one
 /// derived from the keys (files written before the file kept one). Every
 /// replica reading the same file derives the same secret.
-pub fn server_secret(keys: &KeySet) -> String {
+pub fn server_secret(keys: &KeySet) -> Secret {
     match keys.server_secret() {
-        Some(secret) => secret.to_owned(),
-        None => {
-            oauth_core::secret::fingerprint(&format!("server secret\n{}", keys.to_private_jwks()))
-        }
+        Some(secret) => secret.clone(),
+        None => Secret::new(oauth_core::secret::fingerprint(&format!(
+            "server secret\n{}",
+            keys.to_private_jwks()
+        ))),
     }
 }
 

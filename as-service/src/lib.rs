@@ -78,7 +78,7 @@ impl AuthServer {
         let secret = config
             .pairwise_salt
             .clone()
-            .unwrap_or_else(|| oauth_core::secret::Secret::new(keys::server_secret(&keys)));
+            .unwrap_or_else(|| keys::server_secret(&keys));
         let state = Self::key_state(&config, keys)?;
         Ok(Arc::new(Self {
             config,

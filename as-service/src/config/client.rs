@@ -49,8 +49,9 @@ impl Client {
     }
 }
 
-/// What the server keeps of a client secret.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// What the server keeps of a client secret. `Debug` shows which kind,
+/// never the secret nor its digest.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub enum ClientSecret {
     /// From the configuration file, where it is written anyway.
     Plain(Secret),
@@ -58,6 +59,15 @@ pub enum ClientSecret {
     /// generated, under a server key, so the store never holds a usable
     /// secret (a fast keyed hash suffices for 256-bit random secrets).
     Hashed([u8; 32]),
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(_) => f.write_str("Plain([redacted])"),
+            Self::Hashed(_) => f.write_str("Hashed([redacted])"),
+        }
+    }
 }
 
 /// What a client may do whatever its metadata says: client_credentials

@@ -302,6 +302,38 @@ mod tests {
         assert_eq!(c.users["diana"].claims["address"]["locality"], "Umeå");
     }
 
+    /// No client secret, user password or server secret in `Debug`, the
+    /// form every log line and panic message would print.
+    #[test]
+    fn debug_shows_no_secret() {
+        let with_secret = DEFAULT_CONFIG.replace(
+            "[id_token]",
+            "[id_token]\npairwise_salt = \"the-pairwise-secret\"",
+        );
+        let c = Config::from_toml(&with_secret).unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("client_1"));
+        let secrets = c
+            .clients
+            .values()
+            .filter_map(|client| match &client.secret {
+                Some(ClientSecret::Plain(s)) => Some(s.expose().to_owned()),
+                _ => None,
+            })
+            .chain(c.users.values().map(|u| u.password.expose().to_owned()))
+            .chain(["the-pairwise-secret".to_owned()])
+            .collect::<Vec<_>>();
+        assert!(secrets.len() > 3);
+        for secret in &secrets {
+            assert!(!shown.contains(secret.as_str()), "{secret} in {shown}");
+        }
+        let mut registered = (*c.clients["client_1"]).clone();
+        registered.secret = Some(ClientSecret::Hashed([0xab; 32]));
+        let shown = format!("{registered:?}");
+        assert!(shown.contains("Hashed([redacted])"), "{shown}");
+        assert!(!shown.contains("171"), "{shown}");
+    }
+
     #[test]
     fn refuses_unknown_grant_types_and_fields() {
         let bad = DEFAULT_CONFIG.replace(
