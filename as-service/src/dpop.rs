@@ -27,7 +27,7 @@ pub enum DpopError {
 }
 
 /// The server nonce of a time window: an HMAC of the window number under a
-/// key derived from the server's secret salt, so every replica sharing the
+/// key derived from the server secret, so every replica sharing the
 /// configuration issues and accepts the same nonces with no shared state.
 fn nonce_for(server: &AuthServer, window: i64) -> String {
     let key = hmac::Key::new(

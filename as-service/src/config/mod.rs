@@ -65,9 +65,10 @@ pub struct Config {
     pub refresh_token_lifetime: i64,
     pub refresh_token_rotation: bool,
     pub id_token_lifetime: i64,
-    /// The server secret behind pairwise subjects, registered clients'
-    /// secret digests and DPoP nonces; `None`: derived from the key set.
-    pub pairwise_salt: Option<Secret>,
+    /// The secret behind pairwise subjects (OIDC Core §8.1), registered
+    /// clients' secret digests and DPoP nonces (`[id_token]
+    /// pairwise_secret`); `None`: the key set's server secret.
+    pub pairwise_secret: Option<Secret>,
     pub registration: RegistrationFileConfig,
     pub par: ParFileConfig,
     pub dpop: DpopFileConfig,
@@ -241,7 +242,7 @@ impl Config {
             refresh_token_lifetime: file.refresh_token.lifetime,
             refresh_token_rotation: file.refresh_token.rotate,
             id_token_lifetime: file.id_token.lifetime,
-            pairwise_salt: file.id_token.pairwise_salt,
+            pairwise_secret: file.id_token.pairwise_secret,
             registration: file.registration,
             par: file.par,
             dpop: file.dpop,
@@ -308,7 +309,7 @@ mod tests {
     fn debug_shows_no_secret() {
         let with_secret = DEFAULT_CONFIG.replace(
             "[id_token]",
-            "[id_token]\npairwise_salt = \"the-pairwise-secret\"",
+            "[id_token]\npairwise_secret = \"the-pairwise-secret\"",
         );
         let c = Config::from_toml(&with_secret).unwrap();
         let shown = format!("{c:?}");
@@ -332,6 +333,17 @@ mod tests {
         let shown = format!("{registered:?}");
         assert!(shown.contains("Hashed([redacted])"), "{shown}");
         assert!(!shown.contains("171"), "{shown}");
+    }
+
+    /// `[id_token] pairwise_secret`, and its former name `pairwise_salt`.
+    #[test]
+    fn reads_the_pairwise_secret_under_either_name() {
+        for key in ["pairwise_secret", "pairwise_salt"] {
+            let text = DEFAULT_CONFIG.replace("[id_token]", &format!("[id_token]\n{key} = \"s3\""));
+            let c = Config::from_toml(&text).unwrap();
+            assert_eq!(c.pairwise_secret.as_ref().map(Secret::expose), Some("s3"));
+        }
+        assert!(Config::default_config().unwrap().pairwise_secret.is_none());
     }
 
     #[test]
