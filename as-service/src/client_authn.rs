@@ -118,11 +118,7 @@ async fn verify_assertion(
         .jwks
         .as_ref()
         .ok_or("the client has no registered keys")?;
-    let algs: Vec<oauth_core::jose::JwsAlgorithm> = crate::config::CLIENT_JWT_ALGS
-        .iter()
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let verified = oauth_core::jose::verify(assertion, jwks, &algs)
+    let verified = oauth_core::jose::verify(assertion, jwks, &crate::config::CLIENT_JWT_ALGS)
         .map_err(|e| format!("client assertion: {e}"))?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);

@@ -6,7 +6,9 @@ use oauth_core::scope::Scope;
 use oauth_core::secret::Secret;
 
 use super::file::{ClientFileConfig, TokenExchangeFileConfig};
-use super::registry::{AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, RESPONSE_TYPES, SubjectType};
+use super::registry::{
+    AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, ID_TOKEN_ALGS, SubjectType, grant_type, response_type,
+};
 use super::{ConfigError, err};
 
 /// A registered client, validated. Serializable, so that a shared store
@@ -102,7 +104,7 @@ pub fn validate_client(
     }
     let mut grant_types = Vec::new();
     for g in &c.grant_types {
-        match GrantType::parse(g) {
+        match grant_type(g) {
             Some(g) => grant_types.push(g),
             None => return err(format!("client {id:?}: grant type {g:?} is not supported")),
         }
@@ -154,7 +156,7 @@ pub fn validate_client(
         _ => {}
     }
     for rt in &c.response_types {
-        if !RESPONSE_TYPES.contains(&rt.as_str()) {
+        if response_type(rt).is_none() {
             return err(format!(
                 "client {id:?}: response type {rt:?} is not supported"
             ));
@@ -204,13 +206,12 @@ pub fn validate_client(
         }
     }
     let subject_type = match c.subject_type.as_deref() {
-        None | Some("public") => SubjectType::Public,
-        Some("pairwise") => SubjectType::Pairwise,
-        Some(other) => {
-            return err(format!(
+        None => SubjectType::Public,
+        Some(other) => SubjectType::parse(other).ok_or_else(|| {
+            ConfigError(format!(
                 "client {id:?}: subject_type {other:?}: use public or pairwise"
-            ));
-        }
+            ))
+        })?,
     };
     // OIDC Core §8.1: the sector is the host of the redirect URIs, which
     // must then all share it (no sector_identifier_uri is fetched here).
@@ -226,8 +227,8 @@ pub fn validate_client(
     }
     let sector = hosts.into_iter().next().unwrap_or_else(|| id.clone());
     let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
-        None | Some("RS256") => JwsAlgorithm::RS256,
-        Some("ES256") => JwsAlgorithm::ES256,
+        None => JwsAlgorithm::RS256,
+        Some(name) if let Some(alg) = supported_alg(name, &ID_TOKEN_ALGS) => alg,
         Some(other) => {
             return err(format!(
                 "client {id:?}: id_token_signed_response_alg {other:?}: use RS256 or ES256"
@@ -236,7 +237,7 @@ pub fn validate_client(
     };
     let request_object_alg = match c.request_object_signing_alg.as_deref() {
         None => None,
-        Some(alg) if CLIENT_JWT_ALGS.contains(&alg) => alg.parse().ok(),
+        Some(name) if let Some(alg) = supported_alg(name, &CLIENT_JWT_ALGS) => Some(alg),
         Some(other) => {
             return err(format!(
                 "client {id:?}: request_object_signing_alg {other:?}: use ES256 or RS256"
@@ -290,6 +291,13 @@ pub fn validate_client(
         require_par: c.require_pushed_authorization_requests,
         claims: c.claims,
     })
+}
+
+/// The algorithm `name` registers, if it is one of `supported`.
+fn supported_alg(name: &str, supported: &[JwsAlgorithm]) -> Option<JwsAlgorithm> {
+    name.parse::<JwsAlgorithm>()
+        .ok()
+        .filter(|alg| supported.contains(alg) && oauth_core::jose::alg_name(*alg) == name)
 }
 
 /// A client's JWK set: public keys only. A private member or a symmetric

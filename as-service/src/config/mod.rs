@@ -27,7 +27,8 @@ pub use file::{
     TokenExchangeFileConfig, UserFileConfig,
 };
 pub use registry::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES, SubjectType,
+    AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
+    ResponseType, SUBJECT_TYPES, SubjectType, alg_names, grant_type, response_type,
 };
 
 /// The configuration every story needs, shipped in deploy/as.toml.
@@ -184,7 +185,7 @@ impl Config {
             );
         }
         for g in &file.registration.grant_types {
-            if GrantType::parse(g).is_none() {
+            if grant_type(g).is_none() {
                 return err(format!(
                     "registration.grant_types: {g:?} is not a supported grant type"
                 ));

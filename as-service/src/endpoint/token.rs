@@ -6,7 +6,7 @@ use oauth_core::token::TokenResponse;
 
 use crate::AuthServer;
 use crate::client_authn;
-use crate::config::{Endpoint, GrantType};
+use crate::config::{self, Endpoint, GrantType};
 use crate::grant;
 use crate::tokens::{self, AccessTokenSpec};
 
@@ -31,7 +31,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
-    let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
+    let grant_type = config::grant_type(grant_type).ok_or_else(|| {
         OAuthError::unsupported_grant_type(format!("grant type {grant_type:?} is not supported"))
     })?;
     if !client.grant_types.contains(&grant_type) {
@@ -59,6 +59,13 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             return Err(OAuthError::unsupported_grant_type(
                 "implicit is answered by the authorization endpoint, not the token endpoint",
             ));
+        }
+        // Registered, but not among config::GRANT_TYPES: refused above.
+        GrantType::JwtBearer | GrantType::DeviceCode => {
+            return Err(OAuthError::unsupported_grant_type(format!(
+                "grant type {:?} is not supported",
+                grant_type.as_str()
+            )));
         }
     };
     let lifetime = match grant.expires_at_most {
