@@ -100,7 +100,7 @@ impl AuthServer {
                 oauth_core::jose::alg_name(config.access_token_alg)
             )));
         }
-        keys::KeyState::new(keys).map_err(config::ConfigError)
+        keys::KeyState::new(keys).map_err(|e| config::ConfigError(e.to_string()))
     }
 
     /// The current keys.

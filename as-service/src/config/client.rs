@@ -78,18 +78,40 @@ impl std::fmt::Debug for ClientSecret {
 pub fn check_client_policy(
     client: &Client,
     token_exchange: &TokenExchangeFileConfig,
-) -> Result<(), String> {
+) -> Result<(), PolicyError> {
     if client.is_public() && client.grant_types.contains(&GrantType::ClientCredentials) {
-        return Err("client_credentials is for confidential clients only (RFC 6749 §4.4); a public client (auth method none) cannot use it".into());
+        return Err(PolicyError::ClientCredentialsForPublicClient);
     }
     if client.is_public()
         && client.grant_types.contains(&GrantType::TokenExchange)
         && !token_exchange.public_clients
     {
-        return Err("token exchange is not offered to public clients here (token_exchange.public_clients is false)".into());
+        return Err(PolicyError::TokenExchangeForPublicClient);
     }
     Ok(())
 }
+
+/// What [`check_client_policy`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyError {
+    ClientCredentialsForPublicClient,
+    TokenExchangeForPublicClient,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ClientCredentialsForPublicClient => {
+                "client_credentials is for confidential clients only (RFC 6749 §4.4); a public client (auth method none) cannot use it"
+            }
+            Self::TokenExchangeForPublicClient => {
+                "token exchange is not offered to public clients here (token_exchange.public_clients is false)"
+            }
+        })
+    }
+}
+
+impl std::error::Error for PolicyError {}
 
 /// Validates a client's metadata, from the configuration file or from a
 /// registration request.
@@ -303,14 +325,14 @@ fn supported_alg(name: &str, supported: &[JwsAlgorithm]) -> Option<JwsAlgorithm>
 /// A client's JWK set: public keys only. A private member or a symmetric
 /// key would put a secret where anyone may read it (RFC 7517 §5,
 /// RFC 7591 §2), so either refuses the whole set.
-pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, JwksError> {
     const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
     let keys = value
         .get("keys")
         .and_then(serde_json::Value::as_array)
-        .ok_or("not a JWK set: no keys array")?;
+        .ok_or(JwksError::NotASet)?;
     if keys.is_empty() {
-        return Err("the key set is empty".into());
+        return Err(JwksError::Empty);
     }
     for key in keys {
         let kid = key
@@ -318,13 +340,49 @@ pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSe
             .and_then(serde_json::Value::as_str)
             .unwrap_or("?");
         if key.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
-            return Err(format!(
-                "key {kid:?} is a symmetric (oct) key: never publish a secret"
-            ));
+            return Err(JwksError::Symmetric(kid.to_owned()));
         }
         if let Some(member) = PRIVATE.iter().find(|m| key.get(**m).is_some()) {
-            return Err(format!("key {kid:?} carries the private member {member:?}"));
+            return Err(JwksError::PrivateMember {
+                kid: kid.to_owned(),
+                member,
+            });
         }
     }
-    oauth_core::jose::parse_jwks(&value.to_string()).map_err(|e| e.to_string())
+    oauth_core::jose::parse_jwks(&value.to_string()).map_err(JwksError::Unusable)
 }
+
+/// Why a client's JWK set is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksError {
+    NotASet,
+    Empty,
+    /// A symmetric key (its kid).
+    Symmetric(String),
+    /// A key with a private member.
+    PrivateMember {
+        kid: String,
+        member: &'static str,
+    },
+    /// Not a usable public key set.
+    Unusable(oauth_core::jose::JoseError),
+}
+
+impl std::fmt::Display for JwksError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotASet => f.write_str("not a JWK set: no keys array"),
+            Self::Empty => f.write_str("the key set is empty"),
+            Self::Symmetric(kid) => write!(
+                f,
+                "key {kid:?} is a symmetric (oct) key: never publish a secret"
+            ),
+            Self::PrivateMember { kid, member } => {
+                write!(f, "key {kid:?} carries the private member {member:?}")
+            }
+            Self::Unusable(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for JwksError {}

@@ -18,7 +18,9 @@ mod endpoints;
 mod file;
 mod registry;
 
-pub use client::{Client, ClientSecret, check_client_policy, public_jwks, validate_client};
+pub use client::{
+    Client, ClientSecret, JwksError, PolicyError, check_client_policy, public_jwks, validate_client,
+};
 pub use endpoints::{Endpoint, Endpoints};
 pub use file::{
     AccessTokenFileConfig, AccessTokenFormat, AuthorizationFileConfig, ClientAuthFileConfig,

@@ -271,7 +271,8 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         .as_ref()
         .map(|s| crate::config::ClientSecret::Hashed(server.secret_digest(s.expose())));
     client.dynamic = true;
-    config::check_client_policy(&client, &server.config.token_exchange).map_err(bad_metadata)?;
+    config::check_client_policy(&client, &server.config.token_exchange)
+        .map_err(|e| bad_metadata(e.to_string()))?;
     if limit > 0 {
         let window_ends = now - now.rem_euclid(60) + 60;
         server.store.hit(&caller, window_ends, now).await?;

@@ -42,7 +42,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     }
     // The policy holds even for a client registered before it changed.
     crate::config::check_client_policy(&client, &server.config.token_exchange)
-        .map_err(OAuthError::unauthorized_client)?;
+        .map_err(|e| OAuthError::unauthorized_client(e.to_string()))?;
     let grant = match grant_type {
         GrantType::AuthorizationCode => {
             grant::authorization_code::grant(server, &client, &params, jkt).await?

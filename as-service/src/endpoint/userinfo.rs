@@ -133,7 +133,7 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     .map_err(|e| {
         Refusal::Error(match e {
             crate::dpop::DpopError::Invalid(why) => {
-                crate::dpop::resource_error(server, "invalid_dpop_proof", &why)
+                crate::dpop::resource_error(server, "invalid_dpop_proof", &why.to_string())
             }
             crate::dpop::DpopError::Store(e) => e.into(),
             crate::dpop::DpopError::NonceRequired => crate::dpop::resource_error(
