@@ -55,3 +55,6 @@ pub(crate) fn plain_get(request: &HttpRequest) -> Result<(), OAuthError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
