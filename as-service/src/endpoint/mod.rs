@@ -40,11 +40,16 @@ pub(crate) fn post_form(request: &HttpRequest) -> Result<Params, OAuthError> {
 /// Logs a refusal with its log-only cause: a fault of the server's own
 /// (5xx: the store out of reach, a key that cannot sign) at error level,
 /// a refused request at info.
-pub(crate) fn log_refusal(endpoint: &'static str, e: &OAuthError, how: &'static str) {
+pub(crate) fn log_refusal(
+    endpoint: &'static str,
+    client_id: Option<&str>,
+    e: &OAuthError,
+    how: &'static str,
+) {
     if e.status >= 500 {
-        tracing::error!(endpoint, status = e.status, error = %e.code, cause = e.cause(), "{how}");
+        tracing::error!(endpoint, client_id, status = e.status, error = %e.code, cause = e.cause(), "{how}");
     } else {
-        tracing::info!(endpoint, status = e.status, error = %e.code, cause = e.cause(), "{how}");
+        tracing::info!(endpoint, client_id, status = e.status, error = %e.code, cause = e.cause(), "{how}");
     }
 }
 

@@ -17,7 +17,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match register(server, request).await {
         Ok(body) => HttpResponse::json_no_store(201, &body),
         Err(e) => {
-            super::log_refusal("registration", &e, "refused");
+            super::log_refusal("registration", None, &e, "refused");
             e.to_response()
         }
     }

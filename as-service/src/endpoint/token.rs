@@ -14,7 +14,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match issue(server, request).await {
         Ok(response) => response,
         Err(e) => {
-            super::log_refusal("token", &e, "refused");
+            super::log_refusal("token", None, &e, "refused");
             e.to_response()
         }
     }

@@ -26,7 +26,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
             response
         }
         Err(Refusal::Error(e)) => {
-            super::log_refusal("userinfo", &e, "refused");
+            super::log_refusal("userinfo", None, &e, "refused");
             e.to_response()
         }
     }
