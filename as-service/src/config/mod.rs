@@ -19,7 +19,8 @@ mod file;
 mod registry;
 
 pub use client::{
-    Client, ClientSecret, JwksError, PolicyError, check_client_policy, public_jwks, validate_client,
+    Client, ClientError, ClientProblem, ClientSecret, JwksError, PolicyError, check_client_policy,
+    public_jwks, validate_client,
 };
 pub use endpoints::{Endpoint, Endpoints};
 pub use file::{
@@ -196,7 +197,8 @@ impl Config {
         let mut clients = BTreeMap::new();
         for c in file.clients {
             let client =
-                validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
+                validate_client(c, &file.access_token.audience, file.access_token.lifetime)
+                    .map_err(|e| ConfigError(e.to_string()))?;
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }

@@ -264,7 +264,7 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         &server.config.audience,
         settings.access_token_lifetime,
     )
-    .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
+    .map_err(|e| bad_metadata(e.problem.to_string()))?;
     client.secret_expires_at = secret_expires_at;
     // Kept as a keyed digest: the store never holds the secret itself.
     client.secret = secret
