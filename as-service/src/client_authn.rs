@@ -59,8 +59,8 @@ pub async fn authenticate(
         verify_assertion(server, endpoint, &client, assertion)
             .await
             .map_err(|why| match why {
-                AssertionError::Refused(why) => fail(&why),
                 AssertionError::Store(e) => e.into(),
+                refused => fail(&refused.to_string()),
             })?;
         return Ok(client);
     }
@@ -85,23 +85,48 @@ pub async fn authenticate(
     Ok(client)
 }
 
-/// Why an assertion was not accepted.
+/// Why an assertion was not accepted (RFC 7523 §3); `Display` is what
+/// the client is told.
+#[derive(Debug)]
 enum AssertionError {
-    Refused(String),
+    NoKeys,
+    Signature(oauth_core::jose::JoseError),
+    IssSub,
+    /// The audiences it names, and this server's names for itself.
+    Audience {
+        named: Vec<String>,
+        ours: String,
+    },
+    Claims(oauth_core::claims::ClaimsError),
+    NoJti,
+    JtiLength,
+    Replayed,
     Store(crate::store::StoreError),
 }
 
-impl From<&str> for AssertionError {
-    fn from(why: &str) -> Self {
-        Self::Refused(why.to_owned())
+impl std::fmt::Display for AssertionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoKeys => f.write_str("the client has no registered keys"),
+            Self::Signature(e) => write!(f, "client assertion: {e}"),
+            Self::IssSub => f.write_str("the assertion's iss and sub must be the client_id"),
+            Self::Audience { named, ours } => write!(
+                f,
+                "the assertion's aud {named:?} does not name this server ({ours})"
+            ),
+            Self::Claims(e) => write!(f, "the assertion: {e}"),
+            Self::NoJti => f.write_str("the assertion has no jti"),
+            Self::JtiLength => write!(
+                f,
+                "the assertion's jti must be 1 to {MAX_JTI_LENGTH} characters"
+            ),
+            Self::Replayed => f.write_str("the assertion was already used (jti replay)"),
+            Self::Store(e) => write!(f, "{e}"),
+        }
     }
 }
 
-impl From<String> for AssertionError {
-    fn from(why: String) -> Self {
-        Self::Refused(why)
-    }
-}
+impl std::error::Error for AssertionError {}
 
 /// private_key_jwt (RFC 7523 §3, OIDC Core §9): signed by a key the client
 /// registered, iss and sub the client, aud this server, unexpired but not
@@ -114,22 +139,15 @@ async fn verify_assertion(
     assertion: &str,
 ) -> Result<(), AssertionError> {
     use serde_json::Value;
-    let jwks = client
-        .jwks
-        .as_ref()
-        .ok_or("the client has no registered keys")?;
-    let algs: Vec<oauth_core::jose::JwsAlgorithm> = crate::config::CLIENT_JWT_ALGS
-        .iter()
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let verified = oauth_core::jose::verify(assertion, jwks, &algs)
-        .map_err(|e| format!("client assertion: {e}"))?;
+    let jwks = client.jwks.as_ref().ok_or(AssertionError::NoKeys)?;
+    let verified = oauth_core::jose::verify(assertion, jwks, &crate::config::CLIENT_JWT_ALGS)
+        .map_err(AssertionError::Signature)?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     if text("iss") != Some(client.client_id.as_str())
         || text("sub") != Some(client.client_id.as_str())
     {
-        return Err("the assertion's iss and sub must be the client_id".into());
+        return Err(AssertionError::IssSub);
     }
     // RFC 7523 §3 (3): the audience identifies this server: its issuer,
     // its token endpoint, or the endpoint the assertion is presented to —
@@ -142,11 +160,10 @@ async fn verify_assertion(
     ];
     let audiences = oauth_core::claims::audiences(claims);
     if !audiences.iter().any(|a| ours.iter().any(|o| o == a)) {
-        return Err(format!(
-            "the assertion's aud {audiences:?} does not name this server ({})",
-            ours[..2].join(" or ")
-        )
-        .into());
+        return Err(AssertionError::Audience {
+            named: audiences,
+            ours: ours[..2].join(" or "),
+        });
     }
     // RFC 7523 §3 items 4-6: exp present and not passed, and (the AS may
     // refuse an unreasonably far one) at most `assertion_max_lifetime`
@@ -164,12 +181,12 @@ async fn verify_assertion(
             max_lifetime: Some(settings.assertion_max_lifetime),
         },
     )
-    .map_err(|e| format!("the assertion: {e}"))?;
+    .map_err(AssertionError::Claims)?;
     // Present (checked above); remembered through the leeway too.
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now) + settings.leeway;
-    let jti = text("jti").ok_or("the assertion has no jti")?;
+    let jti = text("jti").ok_or(AssertionError::NoJti)?;
     if jti.is_empty() || jti.len() > MAX_JTI_LENGTH {
-        return Err(format!("the assertion's jti must be 1 to {MAX_JTI_LENGTH} characters").into());
+        return Err(AssertionError::JtiLength);
     }
     // RFC 7523 §3 (7): one use per jti, remembered (by fingerprint) until
     // the assertion could no longer be accepted: at most `max` ahead.
@@ -180,7 +197,7 @@ async fn verify_assertion(
         .await
         .map_err(AssertionError::Store)?
     {
-        return Err("the assertion was already used (jti replay)".into());
+        return Err(AssertionError::Replayed);
     }
     Ok(())
 }

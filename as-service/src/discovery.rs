@@ -7,7 +7,8 @@ use oauth_core::scope::Scope;
 use serde_json::{Value, json};
 
 use crate::config::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, Config, Endpoint, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
+    AUTH_METHODS, CLIENT_JWT_ALGS, Config, Endpoint, GRANT_TYPES, ID_TOKEN_ALGS, RESPONSE_TYPES,
+    SUBJECT_TYPES, alg_names,
 };
 
 /// Builds the metadata document once, at start, from the canonical
@@ -46,12 +47,12 @@ pub fn document(config: &Config) -> Value {
         "introspection_endpoint": url(Endpoint::Introspection),
         "revocation_endpoint": url(Endpoint::Revocation),
         "scopes_supported": scopes.iter().collect::<Vec<_>>(),
-        "response_types_supported": RESPONSE_TYPES,
+        "response_types_supported": RESPONSE_TYPES.map(|r| r.as_str()),
         "response_modes_supported": ["query", "fragment"],
-        "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "grant_types_supported": GRANT_TYPES.map(|g| g.as_str()),
         "acr_values_supported": [config.login_acr],
-        "subject_types_supported": ["public", "pairwise"],
-        "id_token_signing_alg_values_supported": ID_TOKEN_ALGS,
+        "subject_types_supported": SUBJECT_TYPES.map(|t| t.as_str()),
+        "id_token_signing_alg_values_supported": alg_names(&ID_TOKEN_ALGS),
         "token_endpoint_auth_methods_supported": auth_methods,
         // Introspection is for clients that can authenticate (RFC 7662 §2.1).
         "introspection_endpoint_auth_methods_supported":
@@ -64,8 +65,8 @@ pub fn document(config: &Config) -> Value {
         "request_parameter_supported": true,
         // OIDC Discovery §3 defaults this to true; no URL is ever fetched here.
         "request_uri_parameter_supported": false,
-        "request_object_signing_alg_values_supported": CLIENT_JWT_ALGS,
-        "token_endpoint_auth_signing_alg_values_supported": CLIENT_JWT_ALGS,
+        "request_object_signing_alg_values_supported": alg_names(&CLIENT_JWT_ALGS),
+        "token_endpoint_auth_signing_alg_values_supported": alg_names(&CLIENT_JWT_ALGS),
         "pushed_authorization_request_endpoint": url(Endpoint::PushedAuthorization),
         "require_pushed_authorization_requests": config.par.required,
         "dpop_signing_alg_values_supported":

@@ -19,15 +19,38 @@ const NONCE_WINDOW: i64 = 300;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DpopError {
     /// RFC 9449 §4.3: the proof is malformed, mis-signed, stale or replayed.
-    Invalid(String),
+    Invalid(InvalidProof),
     /// RFC 9449 §8: the proof must carry the server's current nonce.
     NonceRequired,
     /// The replay cache could not be consulted.
     Store(crate::store::StoreError),
 }
 
+/// Why a proof is invalid; `Display` is the reason the client is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidProof {
+    /// RFC 9449 §4.3 item 1: one proof per request.
+    Several,
+    /// A stateless check of RFC 9449 §4.3 failed.
+    Check(dpop::ProofError),
+    /// RFC 9449 §11.1: the proof's jti was seen before.
+    Replayed,
+}
+
+impl std::fmt::Display for InvalidProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Several => f.write_str("more than one DPoP proof"),
+            Self::Check(e) => write!(f, "{e}"),
+            Self::Replayed => f.write_str("the proof was already used (jti replay)"),
+        }
+    }
+}
+
+impl std::error::Error for InvalidProof {}
+
 /// The server nonce of a time window: an HMAC of the window number under a
-/// key derived from the server's secret salt, so every replica sharing the
+/// key derived from the server secret, so every replica sharing the
 /// configuration issues and accepts the same nonces with no shared state.
 fn nonce_for(server: &AuthServer, window: i64) -> String {
     let key = hmac::Key::new(
@@ -63,7 +86,7 @@ pub async fn check_proof(
         return Ok(None);
     };
     if proof.contains(',') {
-        return Err(DpopError::Invalid("more than one DPoP proof".into()));
+        return Err(DpopError::Invalid(InvalidProof::Several));
     }
     let settings = &server.config.dpop;
     let now = server.clock.now();
@@ -78,7 +101,7 @@ pub async fn check_proof(
             access_token,
         },
     )
-    .map_err(DpopError::Invalid)?;
+    .map_err(|e| DpopError::Invalid(InvalidProof::Check(e)))?;
     if settings.require_nonce
         && !checked
             .nonce
@@ -95,9 +118,7 @@ pub async fn check_proof(
         .await
         .map_err(DpopError::Store)?
     {
-        return Err(DpopError::Invalid(
-            "the proof was already used (jti replay)".into(),
-        ));
+        return Err(DpopError::Invalid(InvalidProof::Replayed));
     }
     Ok(Some(checked))
 }

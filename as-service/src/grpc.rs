@@ -202,3 +202,27 @@ pub async fn run(
     served?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use oauth_core::error::OAuthError;
+
+    use super::to_proto;
+
+    /// The gRPC reply carries what the HTTP response carries: an error's
+    /// log-only cause is in neither.
+    #[test]
+    fn an_errors_cause_is_not_in_the_grpc_reply() {
+        let e = OAuthError::from(crate::store::StoreError::new(
+            "rotate_refresh",
+            "READONLY You can't write against a read only replica at 10.0.0.9",
+        ));
+        let reply = to_proto(e.to_response());
+        assert_eq!(reply.status, 503);
+        assert!(!reply.body.contains("READONLY"), "{}", reply.body);
+        assert!(!reply.body.contains("rotate_refresh"), "{}", reply.body);
+        assert!(reply.headers.values().all(|v| !v.contains("10.0.0.9")));
+        assert!(!reply.location.contains("10.0.0.9"));
+        assert!(format!("{e:?}").contains("READONLY"));
+    }
+}

@@ -96,7 +96,8 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
         spec.claims.map(|c| &c.id_token),
     );
     let Value::Object(map) = &mut claims else {
-        return Err(OAuthError::server_error("claims"));
+        return Err(OAuthError::server_error("claims")
+            .with_cause("the ID token claims are not a JSON object"));
     };
     // A user claim never stands in for a protocol claim (iss, sub, aud,
     // exp, ...): the protocol's are set first and kept; nonce, acr and the
@@ -111,8 +112,10 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
         map.insert("acr".into(), Value::String(acr.to_owned()));
     }
     let hash = |value: &str| {
-        oidc::left_hash(alg, value)
-            .ok_or_else(|| OAuthError::server_error("no hash for the ID token alg"))
+        oidc::left_hash(alg, value).ok_or_else(|| {
+            OAuthError::server_error("no hash for the ID token alg")
+                .with_cause(format!("no hash for {}", oauth_core::jose::alg_name(alg)))
+        })
     };
     if let Some(token) = spec.access_token {
         map.insert("at_hash".into(), Value::String(hash(token)?));
@@ -121,12 +124,14 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
         map.insert("c_hash".into(), Value::String(hash(code)?));
     }
     let keys = server.keys();
-    let key = keys
-        .set
-        .signing_key_at(alg, now)
-        .ok_or_else(|| OAuthError::server_error("no key for the client's ID token alg"))?;
+    let key = keys.set.signing_key_at(alg, now).ok_or_else(|| {
+        OAuthError::server_error("no key for the client's ID token alg").with_cause(format!(
+            "no {} key of the key set signs at {now}",
+            oauth_core::jose::alg_name(alg)
+        ))
+    })?;
     key.sign(ID_TOKEN_TYP, &claims).map_err(|e| {
-        tracing::error!(error = %e, "signing an ID token failed");
         OAuthError::server_error("the ID token could not be signed")
+            .with_cause(format!("signing an ID token failed: {e}"))
     })
 }

@@ -53,7 +53,7 @@ pub struct AuthServer {
     /// The signing keys; replaced whole when the key file changes (rotation).
     keys: RwLock<Arc<keys::KeyState>>,
     metadata: serde_json::Value,
-    /// The server secret: the configured salt, or the key set's.
+    /// The server secret: the configured `pairwise_secret`, or the key set's.
     secret: oauth_core::secret::Secret,
 }
 
@@ -76,9 +76,9 @@ impl AuthServer {
     ) -> Result<Arc<Self>, config::ConfigError> {
         let metadata = discovery::document(&config);
         let secret = config
-            .pairwise_salt
+            .pairwise_secret
             .clone()
-            .unwrap_or_else(|| oauth_core::secret::Secret::new(keys::server_secret(&keys)));
+            .unwrap_or_else(|| keys::server_secret(&keys));
         let state = Self::key_state(&config, keys)?;
         Ok(Arc::new(Self {
             config,
@@ -100,7 +100,7 @@ impl AuthServer {
                 oauth_core::jose::alg_name(config.access_token_alg)
             )));
         }
-        keys::KeyState::new(keys).map_err(config::ConfigError)
+        keys::KeyState::new(keys).map_err(|e| config::ConfigError(e.to_string()))
     }
 
     /// The current keys.
@@ -124,7 +124,8 @@ impl AuthServer {
         &self.metadata
     }
 
-    /// The server secret (the configured salt, or derived from the keys).
+    /// The server secret (the configured `pairwise_secret`, or the key
+    /// file's server secret).
     pub fn secret(&self) -> &oauth_core::secret::Secret {
         &self.secret
     }
@@ -165,7 +166,7 @@ impl AuthServer {
 
     /// The `sub` a client knows a user by (OIDC Core §8): the local name
     /// for public subjects; for pairwise ones a hash of the client's sector,
-    /// the local name and a secret salt, so two sectors cannot correlate
+    /// the local name and the server secret, so two sectors cannot correlate
     /// their users (OIDC Core §8.1).
     pub fn subject_for(&self, client: &config::Client, user: &str) -> String {
         match client.subject_type {

@@ -37,10 +37,7 @@ pub fn expand(
     }
     let allowed: Vec<JwsAlgorithm> = match client.request_object_alg {
         Some(registered) => vec![registered],
-        None => CLIENT_JWT_ALGS
-            .iter()
-            .filter_map(|a| a.parse().ok())
-            .collect(),
+        None => CLIENT_JWT_ALGS.to_vec(),
     };
     if let Some(typ) = header.get("typ").and_then(Value::as_str)
         && !TYPES.iter().any(|t| t.eq_ignore_ascii_case(typ))

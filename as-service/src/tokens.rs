@@ -36,8 +36,9 @@ pub async fn mint_access_token(
     let exp = claims.exp;
     if server.config.access_token_format == crate::config::AccessTokenFormat::Opaque {
         let token = random::token(32);
-        let record =
-            serde_json::to_string(&claims).map_err(|e| OAuthError::server_error(e.to_string()))?;
+        let record = serde_json::to_string(&claims).map_err(|e| {
+            OAuthError::server_error("the token could not be encoded").with_cause(e)
+        })?;
         server
             .store
             .put_access_token(oauth_core::secret::fingerprint(&token), record, exp)
@@ -96,10 +97,15 @@ fn sign_access_token(
     let key = keys
         .set
         .signing_key_at(server.config.access_token_alg, now)
-        .ok_or_else(|| OAuthError::server_error("no signing key"))?;
+        .ok_or_else(|| {
+            OAuthError::server_error("no signing key").with_cause(format!(
+                "no {} key of the key set signs at {now}",
+                oauth_core::jose::alg_name(server.config.access_token_alg)
+            ))
+        })?;
     key.sign(ACCESS_TOKEN_TYP, claims).map_err(|e| {
-        tracing::error!(error = %e, "signing an access token failed");
         OAuthError::server_error("the token could not be signed")
+            .with_cause(format!("signing an access token failed: {e}"))
     })
 }
 
@@ -111,7 +117,8 @@ pub fn new_refresh_token() -> String {
 /// Why an access token is not (or no longer) good.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
-    /// Not a JWT this server signed.
+    /// Not a JWT this server signed; why (a signature that does not
+    /// verify, another typ) is for the logs only.
     NotOurs(String),
     Expired,
     Revoked,
@@ -128,12 +135,20 @@ impl Invalid {
             _ => None,
         }
     }
+
+    /// What the client is not told: why a token is not ours.
+    pub fn cause(&self) -> Option<&str> {
+        match self {
+            Self::NotOurs(why) => Some(why),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NotOurs(why) => write!(f, "not an access token of this server ({why})"),
+            Self::NotOurs(_) => f.write_str("not an access token of this server"),
             Self::Expired => f.write_str("expired"),
             Self::Revoked => f.write_str("revoked"),
             Self::Store(e) => write!(f, "cannot be checked now ({})", e.operation),

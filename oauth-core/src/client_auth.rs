@@ -63,13 +63,25 @@ impl<'de> serde::Deserialize<'de> for AuthMethod {
 }
 
 /// What a client presented to identify (and perhaps authenticate) itself.
-#[derive(Debug, Clone)]
+/// `Debug` shows neither the secret nor the assertion.
+#[derive(Clone)]
 pub struct Presented {
     pub client_id: String,
     pub secret: Option<Secret>,
     pub method: AuthMethod,
     /// The client assertion, for private_key_jwt (not yet verified).
     pub assertion: Option<String>,
+}
+
+impl std::fmt::Debug for Presented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presented")
+            .field("client_id", &self.client_id)
+            .field("secret", &self.secret)
+            .field("method", &self.method)
+            .field("assertion", &self.assertion.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
@@ -256,6 +268,20 @@ mod tests {
     use super::*;
 
     const REALM: &str = "https://example.com/";
+
+    #[test]
+    fn debug_shows_neither_the_secret_nor_the_assertion() {
+        let presented = Presented {
+            client_id: "client".into(),
+            secret: Some(Secret::new("SUPERhemligtlösenord")),
+            method: AuthMethod::PrivateKeyJwt,
+            assertion: Some("eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjIn0.c2ln".into()),
+        };
+        let shown = format!("{presented:?}");
+        assert!(shown.contains("client"), "{shown}");
+        assert!(!shown.contains("SUPERhemligt"), "{shown}");
+        assert!(!shown.contains("eyJhbG"), "{shown}");
+    }
 
     #[test]
     fn basic_round_trips_a_non_ascii_secret() {

@@ -90,68 +90,123 @@ pub struct Expected<'a> {
     pub access_token: Option<&'a str>,
 }
 
+/// Why a proof fails the checks of RFC 9449 §4.3; `Display` names the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofError {
+    NotAJws(jose::JoseError),
+    Typ,
+    UnknownAlg(String),
+    AlgNotAccepted(JwsAlgorithm),
+    NoJwk,
+    PrivateJwk,
+    BadJwk(String),
+    Signature(jose::JoseError),
+    NoJti,
+    Htm { claimed: String, method: String },
+    NoHtu,
+    HtuNotAUrl,
+    Htu { claimed: String, expected: String },
+    NoIat,
+    IatInTheFuture,
+    TooOld { max_age: i64 },
+    Ath,
+    Thumbprint(jose::JoseError),
+}
+
+impl std::fmt::Display for ProofError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotAJws(e) => write!(f, "not a JWS: {e}"),
+            Self::Typ => write!(f, "typ must be {TYP}"),
+            Self::UnknownAlg(alg) => write!(f, "alg {alg:?} is not supported"),
+            Self::AlgNotAccepted(alg) => {
+                write!(f, "alg {} is not accepted for proofs", jose::alg_name(*alg))
+            }
+            Self::NoJwk => f.write_str("the header has no jwk"),
+            Self::PrivateJwk => f.write_str("the jwk in the header holds private key material"),
+            Self::BadJwk(why) => write!(f, "jwk: {why}"),
+            Self::Signature(e) => write!(f, "signature: {e}"),
+            Self::NoJti => f.write_str("jti is missing"),
+            Self::Htm { claimed, method } => {
+                write!(f, "htm {claimed:?} is not the request's method {method}")
+            }
+            Self::NoHtu => f.write_str("htu is missing"),
+            Self::HtuNotAUrl => f.write_str("htu is not a URL"),
+            Self::Htu { claimed, expected } => {
+                write!(f, "htu {claimed:?} is not the request's URL {expected}")
+            }
+            Self::NoIat => f.write_str("iat is missing"),
+            Self::IatInTheFuture => f.write_str("iat is in the future"),
+            Self::TooOld { max_age } => write!(f, "the proof is older than {max_age} s"),
+            Self::Ath => f.write_str("ath does not match the access token"),
+            Self::Thumbprint(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProofError {}
+
 /// RFC 9449 §4.3: the stateless checks of a proof, in the order given
 /// there. Each failure says which rule it broke.
-pub fn check(proof: &str, expected: &Expected<'_>) -> Result<CheckedProof, String> {
-    let unverified = jose::decode_unverified(proof).map_err(|e| format!("not a JWS: {e}"))?;
+pub fn check(proof: &str, expected: &Expected<'_>) -> Result<CheckedProof, ProofError> {
+    let unverified = jose::decode_unverified(proof).map_err(ProofError::NotAJws)?;
     let header = &unverified.header;
     if header.get("typ").and_then(Value::as_str) != Some(TYP) {
-        return Err(format!("typ must be {TYP}"));
+        return Err(ProofError::Typ);
     }
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     let alg: JwsAlgorithm = alg
         .parse()
-        .map_err(|_| format!("alg {alg:?} is not supported"))?;
+        .map_err(|_| ProofError::UnknownAlg(alg.to_owned()))?;
     if !ALGS.contains(&alg) {
-        return Err(format!(
-            "alg {} is not accepted for proofs",
-            jose::alg_name(alg)
-        ));
+        return Err(ProofError::AlgNotAccepted(alg));
     }
-    let jwk_value = header.get("jwk").ok_or("the header has no jwk")?;
+    let jwk_value = header.get("jwk").ok_or(ProofError::NoJwk)?;
     const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
     if PRIVATE.iter().any(|m| jwk_value.get(*m).is_some()) {
-        return Err("the jwk in the header holds private key material".into());
+        return Err(ProofError::PrivateJwk);
     }
-    let jwk: Jwk = serde_json::from_value(jwk_value.clone()).map_err(|e| format!("jwk: {e}"))?;
+    let jwk: Jwk =
+        serde_json::from_value(jwk_value.clone()).map_err(|e| ProofError::BadJwk(e.to_string()))?;
     let set = JwkSet { keys: vec![jwk] };
-    let verified = jose::verify(proof, &set, &[alg]).map_err(|e| format!("signature: {e}"))?;
+    let verified = jose::verify(proof, &set, &[alg]).map_err(ProofError::Signature)?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let jti = text("jti")
         .filter(|j| !j.is_empty() && j.len() <= 256)
-        .ok_or("jti is missing")?;
+        .ok_or(ProofError::NoJti)?;
     if text("htm") != Some(expected.method) {
-        return Err(format!(
-            "htm {:?} is not the request's method {}",
-            text("htm").unwrap_or(""),
-            expected.method
-        ));
+        return Err(ProofError::Htm {
+            claimed: text("htm").unwrap_or("").to_owned(),
+            method: expected.method.to_owned(),
+        });
     }
-    let htu_claim = text("htu").ok_or("htu is missing")?;
-    let htu_url = Url::parse(htu_claim).map_err(|_| "htu is not a URL".to_owned())?;
+    let htu_claim = text("htu").ok_or(ProofError::NoHtu)?;
+    let htu_url = Url::parse(htu_claim).map_err(|_| ProofError::HtuNotAUrl)?;
     if htu(&htu_url) != htu(expected.url) {
-        return Err(format!(
-            "htu {htu_claim:?} is not the request's URL {}",
-            htu(expected.url)
-        ));
+        return Err(ProofError::Htu {
+            claimed: htu_claim.to_owned(),
+            expected: htu(expected.url),
+        });
     }
     let iat = claims
         .get("iat")
         .and_then(Value::as_i64)
-        .ok_or("iat is missing")?;
+        .ok_or(ProofError::NoIat)?;
     if iat > expected.now + expected.leeway {
-        return Err("iat is in the future".into());
+        return Err(ProofError::IatInTheFuture);
     }
     if iat < expected.now - expected.max_age {
-        return Err(format!("the proof is older than {} s", expected.max_age));
+        return Err(ProofError::TooOld {
+            max_age: expected.max_age,
+        });
     }
     if let Some(token) = expected.access_token
         && text("ath") != Some(ath(token).as_str())
     {
-        return Err("ath does not match the access token".into());
+        return Err(ProofError::Ath);
     }
-    let jkt = jose::thumbprint(jwk_value).map_err(|e| e.to_string())?;
+    let jkt = jose::thumbprint(jwk_value).map_err(ProofError::Thumbprint)?;
     Ok(CheckedProof {
         jkt,
         jti: jti.to_owned(),
@@ -204,17 +259,20 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
         assert!(
             check(proof, &expected("GET", &u, 1562262616))
                 .unwrap_err()
+                .to_string()
                 .contains("htm")
         );
         let other = url("https://server.example.com/userinfo");
         assert!(
             check(proof, &expected("POST", &other, 1562262616))
                 .unwrap_err()
+                .to_string()
                 .contains("htu")
         );
         assert!(
             check(proof, &expected("POST", &u, 1562262616 + 301))
                 .unwrap_err()
+                .to_string()
                 .contains("older")
         );
     }
@@ -230,7 +288,7 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
         assert_eq!(checked.jkt, jose::thumbprint(key.public_jwk()).unwrap());
         assert_eq!(checked.nonce.as_deref(), Some("n1"));
         e.access_token = Some("another-token");
-        assert!(check(&p, &e).unwrap_err().contains("ath"));
+        assert!(check(&p, &e).unwrap_err().to_string().contains("ath"));
     }
 
     #[test]
@@ -245,6 +303,7 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
         assert!(
             check(&wrong_typ, &expected("POST", &u, 1000))
                 .unwrap_err()
+                .to_string()
                 .contains("typ")
         );
         let mut leaky = key.public_jwk().clone();
@@ -254,6 +313,7 @@ WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg\
         assert!(
             check(&leaked, &expected("POST", &u, 1000))
                 .unwrap_err()
+                .to_string()
                 .contains("private")
         );
     }

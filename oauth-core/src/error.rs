@@ -1,5 +1,6 @@
 //! OAuth errors as values: an RFC error code, a description for the client,
-//! and the HTTP status the endpoint answers with (RFC 6749 §5.2).
+//! and the HTTP status the endpoint answers with (RFC 6749 §5.2), with an
+//! optional cause for the server's own logs that never reaches the wire.
 use std::fmt;
 
 use serde_json::json;
@@ -137,6 +138,11 @@ pub struct OAuthError {
     pub challenge: Option<String>,
     /// Extra headers (e.g. `Allow` on 405).
     pub extra_headers: Vec<(String, String)>,
+    /// What went wrong inside the server (a store failure, a key problem,
+    /// why a signature did not verify), for the server's logs only: shown
+    /// by `Debug` and [`OAuthError::cause`], never by [`OAuthError::to_response`]
+    /// nor by `Display`.
+    cause: Option<Box<str>>,
 }
 
 impl OAuthError {
@@ -147,7 +153,27 @@ impl OAuthError {
             status: 400,
             challenge: None,
             extra_headers: Vec::new(),
+            cause: None,
         }
+    }
+
+    /// The same error with a cause for the logs (see [`OAuthError::cause`]).
+    /// A second cause is appended to the first.
+    pub fn with_cause(mut self, cause: impl fmt::Display) -> Self {
+        self.cause = Some(
+            match self.cause.take() {
+                Some(first) => format!("{first}; {cause}"),
+                None => cause.to_string(),
+            }
+            .into_boxed_str(),
+        );
+        self
+    }
+
+    /// The log-only cause: what the server logs with the refusal, and what
+    /// the client is never told.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
@@ -260,6 +286,35 @@ mod tests {
             r.headers.get("cache-control").map(String::as_str),
             Some("no-store")
         );
+    }
+
+    #[test]
+    fn the_cause_reaches_debug_but_never_the_wire() {
+        let cause = "redis: connection refused (127.0.0.1:6379)";
+        let e = OAuthError::temporarily_unavailable("try again shortly", 1).with_cause(cause);
+        assert_eq!(e.cause(), Some(cause));
+        assert!(format!("{e:?}").contains(cause));
+        assert!(!e.to_string().contains(cause));
+        let r = e.to_response();
+        assert!(!r.body.contains("redis"), "{}", r.body);
+        assert!(r.headers.values().all(|v| !v.contains("redis")));
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "error": "temporarily_unavailable",
+                "error_description": "try again shortly",
+            })
+        );
+    }
+
+    #[test]
+    fn causes_accumulate() {
+        let e = OAuthError::server_error("x")
+            .with_cause("a")
+            .with_cause("b");
+        assert_eq!(e.cause(), Some("a; b"));
+        assert_eq!(OAuthError::server_error("x").cause(), None);
     }
 
     #[test]

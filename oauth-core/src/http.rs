@@ -47,6 +47,40 @@ pub mod limits {
     pub const HEADER_VALUE: usize = 16 * 1024;
 }
 
+/// Which size limit of [`limits`] a request is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverLimit {
+    Body,
+    Url,
+    HeaderCount,
+    /// The header (its lower-cased name) whose value is too long.
+    HeaderValue(String),
+}
+
+impl fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Body => write!(f, "the body is larger than {} bytes", limits::BODY),
+            Self::Url => write!(f, "the URL is longer than {} bytes", limits::URL),
+            Self::HeaderCount => write!(f, "more than {} header fields", limits::HEADERS),
+            Self::HeaderValue(name) => write!(
+                f,
+                "header {name} is longer than {} bytes",
+                limits::HEADER_VALUE
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OverLimit {}
+
+/// The message, for an `error_description`.
+impl From<OverLimit> for String {
+    fn from(e: OverLimit) -> Self {
+        e.to_string()
+    }
+}
+
 /// An HTTP request: method, absolute URL, headers (names lower-cased), body.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -101,25 +135,22 @@ impl HttpRequest {
     }
 
     /// Refuses a request over the size limits of [`limits`], saying which.
-    pub fn check_limits(&self) -> Result<(), String> {
+    pub fn check_limits(&self) -> Result<(), OverLimit> {
         if self.body.len() > limits::BODY {
-            return Err(format!("the body is larger than {} bytes", limits::BODY));
+            return Err(OverLimit::Body);
         }
         if self.url.as_str().len() > limits::URL {
-            return Err(format!("the URL is longer than {} bytes", limits::URL));
+            return Err(OverLimit::Url);
         }
         if self.headers.len() > limits::HEADERS {
-            return Err(format!("more than {} header fields", limits::HEADERS));
+            return Err(OverLimit::HeaderCount);
         }
         if let Some((name, _)) = self
             .headers
             .iter()
             .find(|(_, v)| v.len() > limits::HEADER_VALUE)
         {
-            return Err(format!(
-                "header {name} is longer than {} bytes",
-                limits::HEADER_VALUE
-            ));
+            return Err(OverLimit::HeaderValue(name.clone()));
         }
         Ok(())
     }

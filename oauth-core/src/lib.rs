@@ -14,6 +14,7 @@
 //! - [`discovery`]: metadata and endpoint URLs (RFC 8414 §3).
 //! - [`dpop`]: DPoP proofs, built and checked (RFC 9449).
 //! - [`clock`]: injected time, so expiry is tested without sleeping.
+//! - [`registry`]: registered values as enums (grant types, response types, subject types).
 //! - [`secret`]: a string whose `Debug` never shows it.
 
 pub mod claims;
@@ -28,6 +29,7 @@ pub mod jose;
 pub mod oidc;
 pub mod pkce;
 pub mod random;
+pub mod registry;
 pub mod scope;
 pub mod secret;
 pub mod token;

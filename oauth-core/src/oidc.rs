@@ -70,6 +70,39 @@ pub struct ClaimRequest {
     pub values: Option<Vec<Value>>,
 }
 
+/// Why a `claims` parameter (OIDC Core §5.5) is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimsRequestError {
+    /// Not JSON text, with the parser's reason.
+    NotJson(String),
+    NotAnObject,
+    /// `id_token` or `userinfo` is not an object.
+    MemberNotAnObject(String),
+    ValuesNotAnArray,
+    BadClaim,
+}
+
+impl std::fmt::Display for ClaimsRequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotJson(why) => write!(f, "claims is not JSON: {why}"),
+            Self::NotAnObject => f.write_str("claims must be a JSON object"),
+            Self::MemberNotAnObject(member) => write!(f, "claims.{member} must be a JSON object"),
+            Self::ValuesNotAnArray => f.write_str("a claim's values must be an array"),
+            Self::BadClaim => f.write_str("each requested claim must be null or an object"),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsRequestError {}
+
+/// The message, for an `error_description`.
+impl From<ClaimsRequestError> for String {
+    fn from(e: ClaimsRequestError) -> Self {
+        e.to_string()
+    }
+}
+
 /// The `claims` request parameter (OIDC Core §5.5): which claims go in the
 /// ID token and which come from the UserInfo endpoint.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,11 +113,11 @@ pub struct ClaimsRequest {
 
 impl ClaimsRequest {
     /// Parses the JSON text of a `claims` parameter.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ClaimsRequestError> {
         let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("claims is not JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| ClaimsRequestError::NotJson(e.to_string()))?;
         let Value::Object(top) = value else {
-            return Err("claims must be a JSON object".into());
+            return Err(ClaimsRequestError::NotAnObject);
         };
         let mut request = Self::default();
         for (member, target) in top {
@@ -95,7 +128,7 @@ impl ClaimsRequest {
                 _ => continue,
             };
             let Value::Object(claims) = target else {
-                return Err(format!("claims.{member} must be a JSON object"));
+                return Err(ClaimsRequestError::MemberNotAnObject(member));
             };
             for (name, spec) in claims {
                 slot.insert(name, parse_claim(&spec)?);
@@ -141,7 +174,7 @@ impl ClaimsRequest {
     }
 }
 
-fn parse_claim(spec: &Value) -> Result<ClaimRequest, String> {
+fn parse_claim(spec: &Value) -> Result<ClaimRequest, ClaimsRequestError> {
     match spec {
         Value::Null => Ok(ClaimRequest::default()),
         Value::Object(o) => Ok(ClaimRequest {
@@ -149,11 +182,11 @@ fn parse_claim(spec: &Value) -> Result<ClaimRequest, String> {
             value: o.get("value").cloned(),
             values: match o.get("values") {
                 Some(Value::Array(vs)) => Some(vs.clone()),
-                Some(_) => return Err("a claim's values must be an array".into()),
+                Some(_) => return Err(ClaimsRequestError::ValuesNotAnArray),
                 None => None,
             },
         }),
-        _ => Err("each requested claim must be null or an object".into()),
+        _ => Err(ClaimsRequestError::BadClaim),
     }
 }
 

@@ -2,6 +2,30 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// Why a `scope` value does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeError {
+    /// A token with a character outside `%x21 / %x23-5B / %x5D-7E`.
+    InvalidToken(String),
+}
+
+impl fmt::Display for ScopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidToken(token) => write!(f, "{token:?} is not a valid scope token"),
+        }
+    }
+}
+
+impl std::error::Error for ScopeError {}
+
+/// The message, for an `error_description` or a check's detail.
+impl From<ScopeError> for String {
+    fn from(e: ScopeError) -> Self {
+        e.to_string()
+    }
+}
+
 /// A set of scope tokens; order does not matter (RFC 6749 §3.3), so it is kept sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope(BTreeSet<String>);
@@ -9,14 +33,14 @@ pub struct Scope(BTreeSet<String>);
 impl Scope {
     /// Parses a `scope` parameter. Tokens are `%x21 / %x23-5B / %x5D-7E`
     /// (RFC 6749 §3.3); anything else is refused with the offending token.
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, ScopeError> {
         let mut set = BTreeSet::new();
         for token in value.split(' ').filter(|t| !t.is_empty()) {
             if !token
                 .bytes()
                 .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
             {
-                return Err(format!("{token:?} is not a valid scope token"));
+                return Err(ScopeError::InvalidToken(token.to_owned()));
             }
             set.insert(token.to_owned());
         }

@@ -6,8 +6,11 @@ use oauth_core::scope::Scope;
 use oauth_core::secret::Secret;
 
 use super::file::{ClientFileConfig, TokenExchangeFileConfig};
-use super::registry::{AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, RESPONSE_TYPES, SubjectType};
-use super::{ConfigError, err};
+use super::registry::{
+    AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, ID_TOKEN_ALGS, SubjectType, grant_type, response_type,
+};
+mod error;
+pub use error::{ClientError, ClientProblem, JwksError, PolicyError};
 
 /// A registered client, validated. Serializable, so that a shared store
 /// can hold dynamically registered clients.
@@ -49,8 +52,9 @@ impl Client {
     }
 }
 
-/// What the server keeps of a client secret.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// What the server keeps of a client secret. `Debug` shows which kind,
+/// never the secret nor its digest.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub enum ClientSecret {
     /// From the configuration file, where it is written anyway.
     Plain(Secret),
@@ -60,21 +64,30 @@ pub enum ClientSecret {
     Hashed([u8; 32]),
 }
 
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(_) => f.write_str("Plain([redacted])"),
+            Self::Hashed(_) => f.write_str("Hashed([redacted])"),
+        }
+    }
+}
+
 /// What a client may do whatever its metadata says: client_credentials
 /// only for confidential clients (RFC 6749 §4.4); token exchange for public
 /// clients only where the configuration allows it (RFC 8693 §5).
 pub fn check_client_policy(
     client: &Client,
     token_exchange: &TokenExchangeFileConfig,
-) -> Result<(), String> {
+) -> Result<(), PolicyError> {
     if client.is_public() && client.grant_types.contains(&GrantType::ClientCredentials) {
-        return Err("client_credentials is for confidential clients only (RFC 6749 §4.4); a public client (auth method none) cannot use it".into());
+        return Err(PolicyError::ClientCredentialsForPublicClient);
     }
     if client.is_public()
         && client.grant_types.contains(&GrantType::TokenExchange)
         && !token_exchange.public_clients
     {
-        return Err("token exchange is not offered to public clients here (token_exchange.public_clients is false)".into());
+        return Err(PolicyError::TokenExchangeForPublicClient);
     }
     Ok(())
 }
@@ -85,33 +98,33 @@ pub fn validate_client(
     c: ClientFileConfig,
     default_audience: &[String],
     default_lifetime: i64,
-) -> Result<Client, ConfigError> {
+) -> Result<Client, ClientError> {
     let id = c.client_id.clone();
+    let refuse = |problem| ClientError {
+        client_id: id.clone(),
+        problem,
+    };
     if id.is_empty() {
-        return err("a client has an empty client_id");
+        return Err(refuse(ClientProblem::EmptyClientId));
     }
     let mut grant_types = Vec::new();
     for g in &c.grant_types {
-        match GrantType::parse(g) {
+        match grant_type(g) {
             Some(g) => grant_types.push(g),
-            None => return err(format!("client {id:?}: grant type {g:?} is not supported")),
+            None => return Err(refuse(ClientProblem::GrantType(g.clone()))),
         }
     }
     if c.token_endpoint_auth_methods.is_empty() {
-        return err(format!(
-            "client {id:?}: token_endpoint_auth_methods is empty"
-        ));
+        return Err(refuse(ClientProblem::NoAuthMethod));
     }
     for m in &c.token_endpoint_auth_methods {
         if !AUTH_METHODS.contains(m) {
-            return err(format!("client {id:?}: auth method {m} is not supported"));
+            return Err(refuse(ClientProblem::AuthMethod(m.clone())));
         }
     }
     let public = c.token_endpoint_auth_methods == [AuthMethod::None];
     if c.token_endpoint_auth_methods.contains(&AuthMethod::None) && !public {
-        return err(format!(
-            "client {id:?}: \"none\" cannot be mixed with secret methods"
-        ));
+        return Err(refuse(ClientProblem::NoneMixed));
     }
     let secret_methods = c.token_endpoint_auth_methods.iter().any(|m| {
         matches!(
@@ -123,31 +136,23 @@ pub fn validate_client(
         .contains(&AuthMethod::PrivateKeyJwt)
         && c.jwks.is_none()
     {
-        return err(format!(
-            "client {id:?}: private_key_jwt needs the client's jwks"
-        ));
+        return Err(refuse(ClientProblem::PrivateKeyJwtWithoutJwks));
     }
     match (&c.client_secret, public) {
         (Some(_), true) => {
-            return err(format!(
-                "client {id:?}: a public client (auth method none) has no secret"
-            ));
+            return Err(refuse(ClientProblem::PublicWithSecret));
         }
         (None, false) if secret_methods => {
-            return err(format!(
-                "client {id:?}: its auth methods need a client_secret"
-            ));
+            return Err(refuse(ClientProblem::NoSecret));
         }
         (Some(s), false) if s.expose().is_empty() => {
-            return err(format!("client {id:?}: the client_secret is empty"));
+            return Err(refuse(ClientProblem::EmptySecret));
         }
         _ => {}
     }
     for rt in &c.response_types {
-        if !RESPONSE_TYPES.contains(&rt.as_str()) {
-            return err(format!(
-                "client {id:?}: response type {rt:?} is not supported"
-            ));
+        if response_type(rt).is_none() {
+            return Err(refuse(ClientProblem::ResponseType(rt.clone())));
         }
     }
     // OIDC Registration §2: response types and grant types must agree.
@@ -155,52 +160,44 @@ pub fn validate_client(
         if rt.split(' ').any(|t| t == "code")
             && !grant_types.contains(&GrantType::AuthorizationCode)
         {
-            return err(format!(
-                "client {id:?}: response type {rt:?} needs the authorization_code grant"
-            ));
+            return Err(refuse(ClientProblem::ResponseTypeNeeds(
+                rt.clone(),
+                GrantType::AuthorizationCode,
+            )));
         }
         if rt.split(' ').any(|t| t == "id_token") && !grant_types.contains(&GrantType::Implicit) {
-            return err(format!(
-                "client {id:?}: response type {rt:?} needs the implicit grant"
-            ));
+            return Err(refuse(ClientProblem::ResponseTypeNeeds(
+                rt.clone(),
+                GrantType::Implicit,
+            )));
         }
     }
     if grant_types.contains(&GrantType::Implicit) && c.redirect_uris.is_empty() {
-        return err(format!(
-            "client {id:?}: the implicit grant needs redirect_uris"
-        ));
+        return Err(refuse(ClientProblem::NoRedirectUri(GrantType::Implicit)));
     }
     if grant_types.contains(&GrantType::AuthorizationCode) && c.redirect_uris.is_empty() {
-        return err(format!(
-            "client {id:?}: the authorization_code grant needs redirect_uris"
-        ));
+        return Err(refuse(ClientProblem::NoRedirectUri(
+            GrantType::AuthorizationCode,
+        )));
     }
     for uri in &c.redirect_uris {
         // RFC 6749 §3.1.2: absolute, no fragment.
-        let parsed = url::Url::parse(uri)
-            .map_err(|e| ConfigError(format!("client {id:?}: redirect URI {uri:?}: {e}")))?;
+        let parsed =
+            url::Url::parse(uri).map_err(|e| refuse(ClientProblem::RedirectUri(uri.clone(), e)))?;
         if parsed.fragment().is_some() {
-            return err(format!(
-                "client {id:?}: redirect URI {uri:?} has a fragment"
-            ));
+            return Err(refuse(ClientProblem::RedirectUriFragment(uri.clone())));
         }
         // RFC 9700 §2.6: no plain http, but to the user's own machine
         // (RFC 8252 §7.3); a private-use scheme (RFC 8252 §7.1) is fine.
         let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         if parsed.scheme() == "http" && !loopback {
-            return err(format!(
-                "client {id:?}: redirect URI {uri:?} uses http; use https (http only on loopback)"
-            ));
+            return Err(refuse(ClientProblem::RedirectUriHttp(uri.clone())));
         }
     }
     let subject_type = match c.subject_type.as_deref() {
-        None | Some("public") => SubjectType::Public,
-        Some("pairwise") => SubjectType::Pairwise,
-        Some(other) => {
-            return err(format!(
-                "client {id:?}: subject_type {other:?}: use public or pairwise"
-            ));
-        }
+        None => SubjectType::Public,
+        Some(other) => SubjectType::parse(other)
+            .ok_or_else(|| refuse(ClientProblem::SubjectType(other.to_owned())))?,
     };
     // OIDC Core §8.1: the sector is the host of the redirect URIs, which
     // must then all share it (no sector_identifier_uri is fetched here).
@@ -210,43 +207,33 @@ pub fn validate_client(
         .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_owned))
         .collect();
     if subject_type == SubjectType::Pairwise && hosts.len() != 1 {
-        return err(format!(
-            "client {id:?}: pairwise subjects need redirect URIs on a single host"
-        ));
+        return Err(refuse(ClientProblem::PairwiseHosts));
     }
     let sector = hosts.into_iter().next().unwrap_or_else(|| id.clone());
     let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
-        None | Some("RS256") => JwsAlgorithm::RS256,
-        Some("ES256") => JwsAlgorithm::ES256,
+        None => JwsAlgorithm::RS256,
+        Some(name) if let Some(alg) = supported_alg(name, &ID_TOKEN_ALGS) => alg,
         Some(other) => {
-            return err(format!(
-                "client {id:?}: id_token_signed_response_alg {other:?}: use RS256 or ES256"
-            ));
+            return Err(refuse(ClientProblem::IdTokenAlg(other.to_owned())));
         }
     };
     let request_object_alg = match c.request_object_signing_alg.as_deref() {
         None => None,
-        Some(alg) if CLIENT_JWT_ALGS.contains(&alg) => alg.parse().ok(),
+        Some(name) if let Some(alg) = supported_alg(name, &CLIENT_JWT_ALGS) => Some(alg),
         Some(other) => {
-            return err(format!(
-                "client {id:?}: request_object_signing_alg {other:?}: use ES256 or RS256"
-            ));
+            return Err(refuse(ClientProblem::RequestObjectAlg(other.to_owned())));
         }
     };
     let jwks = match &c.jwks {
         None => None,
-        Some(value) => {
-            Some(public_jwks(value).map_err(|e| ConfigError(format!("client {id:?}: jwks: {e}")))?)
-        }
+        Some(value) => Some(public_jwks(value).map_err(|e| refuse(ClientProblem::Jwks(e)))?),
     };
-    let scopes = Scope::parse(&c.scopes.join(" "))
-        .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+    let scopes = Scope::parse(&c.scopes.join(" ")).map_err(|e| refuse(ClientProblem::Scope(e)))?;
     let default_scope = match &c.default_scope {
         Some(list) => {
-            let s = Scope::parse(&list.join(" "))
-                .map_err(|e| ConfigError(format!("client {id:?}: {e}")))?;
+            let s = Scope::parse(&list.join(" ")).map_err(|e| refuse(ClientProblem::Scope(e)))?;
             if !s.is_subset_of(&scopes) {
-                return err(format!("client {id:?}: default_scope exceeds scopes"));
+                return Err(refuse(ClientProblem::DefaultScopeExceeds));
             }
             s
         }
@@ -254,9 +241,7 @@ pub fn validate_client(
     };
     let access_token_lifetime = c.access_token_lifetime.unwrap_or(default_lifetime);
     if access_token_lifetime <= 0 {
-        return err(format!(
-            "client {id:?}: access_token_lifetime must be positive"
-        ));
+        return Err(refuse(ClientProblem::Lifetime));
     }
     Ok(Client {
         client_id: c.client_id,
@@ -282,17 +267,24 @@ pub fn validate_client(
     })
 }
 
+/// The algorithm `name` registers, if it is one of `supported`.
+fn supported_alg(name: &str, supported: &[JwsAlgorithm]) -> Option<JwsAlgorithm> {
+    name.parse::<JwsAlgorithm>()
+        .ok()
+        .filter(|alg| supported.contains(alg) && oauth_core::jose::alg_name(*alg) == name)
+}
+
 /// A client's JWK set: public keys only. A private member or a symmetric
 /// key would put a secret where anyone may read it (RFC 7517 §5,
 /// RFC 7591 §2), so either refuses the whole set.
-pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, JwksError> {
     const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
     let keys = value
         .get("keys")
         .and_then(serde_json::Value::as_array)
-        .ok_or("not a JWK set: no keys array")?;
+        .ok_or(JwksError::NotASet)?;
     if keys.is_empty() {
-        return Err("the key set is empty".into());
+        return Err(JwksError::Empty);
     }
     for key in keys {
         let kid = key
@@ -300,13 +292,14 @@ pub fn public_jwks(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSe
             .and_then(serde_json::Value::as_str)
             .unwrap_or("?");
         if key.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
-            return Err(format!(
-                "key {kid:?} is a symmetric (oct) key: never publish a secret"
-            ));
+            return Err(JwksError::Symmetric(kid.to_owned()));
         }
         if let Some(member) = PRIVATE.iter().find(|m| key.get(**m).is_some()) {
-            return Err(format!("key {kid:?} carries the private member {member:?}"));
+            return Err(JwksError::PrivateMember {
+                kid: kid.to_owned(),
+                member,
+            });
         }
     }
-    oauth_core::jose::parse_jwks(&value.to_string()).map_err(|e| e.to_string())
+    oauth_core::jose::parse_jwks(&value.to_string()).map_err(JwksError::Unusable)
 }

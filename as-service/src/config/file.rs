@@ -194,19 +194,20 @@ impl Default for RefreshTokenFileConfig {
 #[serde(deny_unknown_fields)]
 pub struct IdTokenFileConfig {
     pub lifetime: i64,
-    /// Salt of pairwise subject identifiers (OIDC Core §8.1), also keying
-    /// registered clients' secret digests and DPoP nonces. Keep it secret and
-    /// stable, and the same on every replica. When unset it is derived from
-    /// the private key set, which replicas share.
-    #[serde(default)]
-    pub pairwise_salt: Option<Secret>,
+    /// The secret pairwise subject identifiers (OIDC Core §8.1) are
+    /// derived from; it also keys registered clients' secret digests and
+    /// DPoP nonces. Keep it secret and stable, and the same on every
+    /// replica. Unset: the server secret of the key file, which replicas
+    /// share. `pairwise_salt`, its former name, is still read.
+    #[serde(default, alias = "pairwise_salt")]
+    pub pairwise_secret: Option<Secret>,
 }
 
 impl Default for IdTokenFileConfig {
     fn default() -> Self {
         Self {
             lifetime: 86400,
-            pairwise_salt: None,
+            pairwise_secret: None,
         }
     }
 }

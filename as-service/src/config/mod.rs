@@ -18,7 +18,10 @@ mod endpoints;
 mod file;
 mod registry;
 
-pub use client::{Client, ClientSecret, check_client_policy, public_jwks, validate_client};
+pub use client::{
+    Client, ClientError, ClientProblem, ClientSecret, JwksError, PolicyError, check_client_policy,
+    public_jwks, validate_client,
+};
 pub use endpoints::{Endpoint, Endpoints};
 pub use file::{
     AccessTokenFileConfig, AccessTokenFormat, AuthorizationFileConfig, ClientAuthFileConfig,
@@ -27,7 +30,8 @@ pub use file::{
     TokenExchangeFileConfig, UserFileConfig,
 };
 pub use registry::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES, SubjectType,
+    AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
+    ResponseType, SUBJECT_TYPES, SubjectType, alg_names, grant_type, response_type,
 };
 
 /// The configuration every story needs, shipped in deploy/as.toml.
@@ -65,9 +69,10 @@ pub struct Config {
     pub refresh_token_lifetime: i64,
     pub refresh_token_rotation: bool,
     pub id_token_lifetime: i64,
-    /// The server secret behind pairwise subjects, registered clients'
-    /// secret digests and DPoP nonces; `None`: derived from the key set.
-    pub pairwise_salt: Option<Secret>,
+    /// The secret behind pairwise subjects (OIDC Core §8.1), registered
+    /// clients' secret digests and DPoP nonces (`[id_token]
+    /// pairwise_secret`); `None`: the key set's server secret.
+    pub pairwise_secret: Option<Secret>,
     pub registration: RegistrationFileConfig,
     pub par: ParFileConfig,
     pub dpop: DpopFileConfig,
@@ -183,7 +188,7 @@ impl Config {
             );
         }
         for g in &file.registration.grant_types {
-            if GrantType::parse(g).is_none() {
+            if grant_type(g).is_none() {
                 return err(format!(
                     "registration.grant_types: {g:?} is not a supported grant type"
                 ));
@@ -192,7 +197,8 @@ impl Config {
         let mut clients = BTreeMap::new();
         for c in file.clients {
             let client =
-                validate_client(c, &file.access_token.audience, file.access_token.lifetime)?;
+                validate_client(c, &file.access_token.audience, file.access_token.lifetime)
+                    .map_err(|e| ConfigError(e.to_string()))?;
             if clients.contains_key(&client.client_id) {
                 return err(format!("client {:?} is configured twice", client.client_id));
             }
@@ -241,7 +247,7 @@ impl Config {
             refresh_token_lifetime: file.refresh_token.lifetime,
             refresh_token_rotation: file.refresh_token.rotate,
             id_token_lifetime: file.id_token.lifetime,
-            pairwise_salt: file.id_token.pairwise_salt,
+            pairwise_secret: file.id_token.pairwise_secret,
             registration: file.registration,
             par: file.par,
             dpop: file.dpop,
@@ -300,6 +306,49 @@ mod tests {
         assert_eq!(client.default_scope.to_string(), "resourceA");
         assert!(c.users["diana"].password.matches("krall"));
         assert_eq!(c.users["diana"].claims["address"]["locality"], "Umeå");
+    }
+
+    /// No client secret, user password or server secret in `Debug`, the
+    /// form every log line and panic message would print.
+    #[test]
+    fn debug_shows_no_secret() {
+        let with_secret = DEFAULT_CONFIG.replace(
+            "[id_token]",
+            "[id_token]\npairwise_secret = \"the-pairwise-secret\"",
+        );
+        let c = Config::from_toml(&with_secret).unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("client_1"));
+        let secrets = c
+            .clients
+            .values()
+            .filter_map(|client| match &client.secret {
+                Some(ClientSecret::Plain(s)) => Some(s.expose().to_owned()),
+                _ => None,
+            })
+            .chain(c.users.values().map(|u| u.password.expose().to_owned()))
+            .chain(["the-pairwise-secret".to_owned()])
+            .collect::<Vec<_>>();
+        assert!(secrets.len() > 3);
+        for secret in &secrets {
+            assert!(!shown.contains(secret.as_str()), "{secret} in {shown}");
+        }
+        let mut registered = (*c.clients["client_1"]).clone();
+        registered.secret = Some(ClientSecret::Hashed([0xab; 32]));
+        let shown = format!("{registered:?}");
+        assert!(shown.contains("Hashed([redacted])"), "{shown}");
+        assert!(!shown.contains("171"), "{shown}");
+    }
+
+    /// `[id_token] pairwise_secret`, and its former name `pairwise_salt`.
+    #[test]
+    fn reads_the_pairwise_secret_under_either_name() {
+        for key in ["pairwise_secret", "pairwise_salt"] {
+            let text = DEFAULT_CONFIG.replace("[id_token]", &format!("[id_token]\n{key} = \"s3\""));
+            let c = Config::from_toml(&text).unwrap();
+            assert_eq!(c.pairwise_secret.as_ref().map(Secret::expose), Some("s3"));
+        }
+        assert!(Config::default_config().unwrap().pairwise_secret.is_none());
     }
 
     #[test]

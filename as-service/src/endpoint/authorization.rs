@@ -29,7 +29,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     let (client, target, params) = match resolve(server, request).await {
         Ok(ok) => ok,
         Err(e) => {
-            tracing::info!(endpoint = "authorization", error = %e.code, "refused without redirect");
+            super::log_refusal("authorization", None, &e, "refused without redirect");
             return e.to_response();
         }
     };
@@ -50,11 +50,21 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         // whatever its registrant chose; redirecting errors there would make
         // this server an open redirector, so they are answered here.
         Err(e) if client.dynamic => {
-            tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused without redirect (registered client)");
+            super::log_refusal(
+                "authorization",
+                Some(&client.client_id),
+                &e,
+                "refused without redirect (registered client)",
+            );
             e.to_response()
         }
         Err(e) => {
-            tracing::info!(endpoint = "authorization", client_id = %client.client_id, error = %e.code, "refused by redirect");
+            super::log_refusal(
+                "authorization",
+                Some(&client.client_id),
+                &e,
+                "refused by redirect",
+            );
             let pairs = vec![
                 ("error", e.code.as_str().to_owned()),
                 ("error_description", e.description.clone()),
@@ -214,7 +224,11 @@ fn redirect(
 ) -> HttpResponse {
     let Ok(mut url) = Url::parse(redirect_uri) else {
         // Registered URIs are validated when registered; this cannot happen.
-        return OAuthError::server_error("bad redirect URI").to_response();
+        let e = OAuthError::server_error("bad redirect URI").with_cause(format!(
+            "the registered redirect URI {redirect_uri:?} does not parse"
+        ));
+        super::log_refusal("authorization", None, &e, "refused");
+        return e.to_response();
     };
     let mut all: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     if let Some(state) = state {

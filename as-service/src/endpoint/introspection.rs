@@ -15,7 +15,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match introspect(server, request).await {
         Ok(body) => HttpResponse::json_no_store(200, &body),
         Err(e) => {
-            tracing::info!(endpoint = "introspection", status = e.status, error = %e.code, "refused");
+            super::log_refusal("introspection", None, &e, "refused");
             e.to_response()
         }
     }

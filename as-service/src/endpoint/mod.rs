@@ -37,6 +37,22 @@ pub(crate) fn post_form(request: &HttpRequest) -> Result<Params, OAuthError> {
     Ok(form::parse(&request.body)?)
 }
 
+/// Logs a refusal with its log-only cause: a fault of the server's own
+/// (5xx: the store out of reach, a key that cannot sign) at error level,
+/// a refused request at info.
+pub(crate) fn log_refusal(
+    endpoint: &'static str,
+    client_id: Option<&str>,
+    e: &OAuthError,
+    how: &'static str,
+) {
+    if e.status >= 500 {
+        tracing::error!(endpoint, client_id, status = e.status, error = %e.code, cause = e.cause(), "{how}");
+    } else {
+        tracing::info!(endpoint, client_id, status = e.status, error = %e.code, cause = e.cause(), "{how}");
+    }
+}
+
 /// A GET endpoint that takes no parameters.
 pub(crate) fn plain_get(request: &HttpRequest) -> Result<(), OAuthError> {
     if request.method != "GET" {
@@ -44,3 +60,6 @@ pub(crate) fn plain_get(request: &HttpRequest) -> Result<(), OAuthError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -41,7 +41,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match push(server, request).await {
         Ok(body) => HttpResponse::json_no_store(201, &body),
         Err(e) => {
-            tracing::info!(endpoint = "pushed_authorization", status = e.status, error = %e.code, "refused");
+            super::log_refusal("pushed_authorization", None, &e, "refused");
             e.to_response()
         }
     }

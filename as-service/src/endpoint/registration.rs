@@ -17,7 +17,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match register(server, request).await {
         Ok(body) => HttpResponse::json_no_store(201, &body),
         Err(e) => {
-            tracing::info!(endpoint = "registration", status = e.status, error = %e.code, "refused");
+            super::log_refusal("registration", None, &e, "refused");
             e.to_response()
         }
     }
@@ -264,14 +264,15 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         &server.config.audience,
         settings.access_token_lifetime,
     )
-    .map_err(|e| bad_metadata(e.0.replace(&format!("client {client_id:?}: "), "")))?;
+    .map_err(|e| bad_metadata(e.problem.to_string()))?;
     client.secret_expires_at = secret_expires_at;
     // Kept as a keyed digest: the store never holds the secret itself.
     client.secret = secret
         .as_ref()
         .map(|s| crate::config::ClientSecret::Hashed(server.secret_digest(s.expose())));
     client.dynamic = true;
-    config::check_client_policy(&client, &server.config.token_exchange).map_err(bad_metadata)?;
+    config::check_client_policy(&client, &server.config.token_exchange)
+        .map_err(|e| bad_metadata(e.to_string()))?;
     if limit > 0 {
         let window_ends = now - now.rem_euclid(60) + 60;
         server.store.hit(&caller, window_ends, now).await?;

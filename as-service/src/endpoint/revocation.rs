@@ -13,7 +13,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match revoke(server, request).await {
         Ok(()) => HttpResponse::empty_no_store(200),
         Err(e) => {
-            tracing::info!(endpoint = "revocation", status = e.status, error = %e.code, "refused");
+            super::log_refusal("revocation", None, &e, "refused");
             e.to_response()
         }
     }

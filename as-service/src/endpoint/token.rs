@@ -6,7 +6,7 @@ use oauth_core::token::TokenResponse;
 
 use crate::AuthServer;
 use crate::client_authn;
-use crate::config::{Endpoint, GrantType};
+use crate::config::{self, Endpoint, GrantType};
 use crate::grant;
 use crate::tokens::{self, AccessTokenSpec};
 
@@ -14,7 +14,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     match issue(server, request).await {
         Ok(response) => response,
         Err(e) => {
-            tracing::info!(endpoint = "token", status = e.status, error = %e.code, "refused");
+            super::log_refusal("token", None, &e, "refused");
             e.to_response()
         }
     }
@@ -31,7 +31,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
-    let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
+    let grant_type = config::grant_type(grant_type).ok_or_else(|| {
         OAuthError::unsupported_grant_type(format!("grant type {grant_type:?} is not supported"))
     })?;
     if !client.grant_types.contains(&grant_type) {
@@ -42,7 +42,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     }
     // The policy holds even for a client registered before it changed.
     crate::config::check_client_policy(&client, &server.config.token_exchange)
-        .map_err(OAuthError::unauthorized_client)?;
+        .map_err(|e| OAuthError::unauthorized_client(e.to_string()))?;
     let grant = match grant_type {
         GrantType::AuthorizationCode => {
             grant::authorization_code::grant(server, &client, &params, jkt).await?
@@ -59,6 +59,13 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             return Err(OAuthError::unsupported_grant_type(
                 "implicit is answered by the authorization endpoint, not the token endpoint",
             ));
+        }
+        // Registered, but not among config::GRANT_TYPES: refused above.
+        GrantType::JwtBearer | GrantType::DeviceCode => {
+            return Err(OAuthError::unsupported_grant_type(format!(
+                "grant type {:?} is not supported",
+                grant_type.as_str()
+            )));
         }
     };
     let lifetime = match grant.expires_at_most {
@@ -123,7 +130,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),
     };
-    let body = serde_json::to_value(body).map_err(|e| OAuthError::server_error(e.to_string()))?;
+    let body = serde_json::to_value(body).map_err(|e| {
+        OAuthError::server_error("the token response could not be encoded").with_cause(e)
+    })?;
     let mut response = HttpResponse::json_no_store(200, &body);
     if server.config.dpop.require_nonce && proof.is_some() {
         response = response.with_header("dpop-nonce", crate::dpop::current_nonce(server));

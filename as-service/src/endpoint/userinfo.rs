@@ -26,7 +26,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
             response
         }
         Err(Refusal::Error(e)) => {
-            tracing::info!(endpoint = "userinfo", status = e.status, error = %e.code, "refused");
+            super::log_refusal("userinfo", None, &e, "refused");
             e.to_response()
         }
     }
@@ -133,7 +133,7 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
     .map_err(|e| {
         Refusal::Error(match e {
             crate::dpop::DpopError::Invalid(why) => {
-                crate::dpop::resource_error(server, "invalid_dpop_proof", &why)
+                crate::dpop::resource_error(server, "invalid_dpop_proof", &why.to_string())
             }
             crate::dpop::DpopError::Store(e) => e.into(),
             crate::dpop::DpopError::NonceRequired => crate::dpop::resource_error(
@@ -147,13 +147,19 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
         .await
         .map_err(|e| match e.store_failure() {
             Some(failure) => Refusal::Error(failure),
-            None => bearer_error(
+            None => match bearer_error(
                 server,
                 ErrorCode::InvalidToken,
                 401,
                 &format!("the access token is {e}"),
                 None,
-            ),
+            ) {
+                Refusal::Error(refused) => match e.cause() {
+                    Some(cause) => Refusal::Error(refused.with_cause(cause)),
+                    None => Refusal::Error(refused),
+                },
+                no_token => no_token,
+            },
         })?;
     match (scheme, claims.jkt(), &proof) {
         (Scheme::Bearer, Some(_), _) => {

@@ -137,10 +137,10 @@ pub async fn grant(
     // OIDC Core §3.1.3.3: an ID token when the scope asked for one.
     let oidc = if c.scope.contains("openid") {
         let claims = match c.claims.as_deref() {
-            Some(text) => Some(
-                oauth_core::oidc::ClaimsRequest::parse(text)
-                    .map_err(|e| OAuthError::server_error(format!("stored claims request: {e}")))?,
-            ),
+            Some(text) => Some(oauth_core::oidc::ClaimsRequest::parse(text).map_err(|e| {
+                OAuthError::server_error("the stored claims request cannot be read")
+                    .with_cause(format!("stored claims request: {e}"))
+            })?),
             None => None,
         };
         Some(OidcGrant {

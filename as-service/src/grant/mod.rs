@@ -89,3 +89,6 @@ pub(crate) fn requested_scope(
 pub(crate) fn client_scope(client: &Client, params: &Params) -> Result<Scope, OAuthError> {
     requested_scope(params, &client.scopes, &client.default_scope)
 }
+
+#[cfg(test)]
+mod tests;

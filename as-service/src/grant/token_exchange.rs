@@ -51,7 +51,12 @@ pub async fn grant(
         .await
         .map_err(|e| {
             e.store_failure().unwrap_or_else(|| {
-                OAuthError::invalid_request(format!("the subject_token is not valid: {e}"))
+                let refused =
+                    OAuthError::invalid_request(format!("the subject_token is not valid: {e}"));
+                match e.cause() {
+                    Some(cause) => refused.with_cause(cause),
+                    None => refused,
+                }
             })
         })?;
     if subject.client_id != client.client_id && !subject.aud.contains(&client.client_id) {

@@ -53,15 +53,15 @@ impl std::fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// A store failure as the client sees it: 503 `temporarily_unavailable`
-/// with `Retry-After` (RFC 6749 §4.1.2.1, RFC 9110 §10.2.3); the cause is
-/// logged here, never sent.
+/// with `Retry-After` (RFC 6749 §4.1.2.1, RFC 9110 §10.2.3); the failure
+/// is its log-only cause, logged with the refusal, never sent.
 impl From<StoreError> for oauth_core::error::OAuthError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(operation = e.operation, cause = %e.cause, "the store failed; refusing the request");
         oauth_core::error::OAuthError::temporarily_unavailable(
             "the server cannot reach its store; try again shortly",
             1,
         )
+        .with_cause(e)
     }
 }
 
@@ -300,4 +300,28 @@ pub trait Store:
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth_core::error::OAuthError;
+
+    use super::StoreError;
+
+    /// A store failure is 503 temporarily_unavailable; what failed is the
+    /// error's log-only cause, never in the body.
+    #[test]
+    fn a_store_failure_keeps_its_cause_out_of_the_response() {
+        let e = OAuthError::from(StoreError::new(
+            "take_code",
+            "Connection refused (os error 111) at 10.0.0.7:6379",
+        ));
+        assert_eq!(e.status, 503);
+        assert!(e.cause().is_some_and(|c| c.contains("take_code")));
+        assert!(format!("{e:?}").contains("10.0.0.7"));
+        let response = e.to_response();
+        assert!(!response.body.contains("10.0.0.7"), "{}", response.body);
+        assert!(!response.body.contains("take_code"), "{}", response.body);
+        assert!(response.headers.values().all(|v| !v.contains("10.0.0.7")));
+    }
 }

@@ -31,6 +31,10 @@ mod scripts;
 
 use scripts::Scripts;
 
+mod connect;
+pub use connect::ConnectError;
+use connect::redacted;
+
 /// Redis-backed state, shared by every replica pointed at the same database.
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -41,8 +45,11 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects to `url` (`redis://HOST:PORT/DB`); keys are prefixed with
     /// `oidc-story:`.
-    pub async fn connect(url: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("store {url}: {e}"))?;
+    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
+        let client = redis::Client::open(url).map_err(|source| ConnectError::BadUrl {
+            url: redacted(url),
+            source,
+        })?;
         // A store that is down must cost a request milliseconds, not the
         // default ten seconds of reconnect attempts: one quick retry, short
         // timeouts; the manager keeps reconnecting in the background.
@@ -55,7 +62,10 @@ impl RedisStore {
         let connection = client
             .get_connection_manager_with_config(config)
             .await
-            .map_err(|e| format!("cannot reach the store at {url}: {e}"))?;
+            .map_err(|source| ConnectError::Unreachable {
+                url: redacted(url),
+                source,
+            })?;
         Ok(Self {
             connection,
             prefix: "oidc-story:".into(),

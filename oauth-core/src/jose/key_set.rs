@@ -5,14 +5,17 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The server's signing keys.
+use crate::secret::Secret;
+
+/// The server's signing keys. `Debug` shows kids and algorithms only: no
+/// private key member and not the server secret.
 #[derive(Debug)]
 pub struct KeySet {
     pub(super) keys: Vec<SigningKey>,
     /// A random secret kept in the key file beside the keys (never
     /// published), from which the server derives its keyed digests; kept
     /// across rotations, shared by every replica reading the file.
-    pub(super) server_secret: Option<String>,
+    pub(super) server_secret: Option<Secret>,
 }
 
 impl KeySet {
@@ -23,7 +26,7 @@ impl KeySet {
                 SigningKey::generate(Algorithm::RS256)?,
                 SigningKey::generate(Algorithm::ES256)?,
             ],
-            server_secret: Some(crate::random::token(32)),
+            server_secret: Some(Secret::new(crate::random::token(32))),
         })
     }
 
@@ -45,7 +48,7 @@ impl KeySet {
         struct Set {
             keys: Vec<PrivateJwk>,
             #[serde(default)]
-            server_secret: Option<String>,
+            server_secret: Option<Secret>,
         }
         let set: Set = serde_json::from_str(text)
             .map_err(|e| JoseError::BadKey(format!("not a JWK set: {e}")))?;
@@ -73,7 +76,7 @@ impl KeySet {
         let keys: Vec<&PrivateJwk> = self.keys.iter().map(|k| &k.private).collect();
         let mut file = json!({ "keys": keys });
         if let Some(secret) = &self.server_secret {
-            file["server_secret"] = Value::String(secret.clone());
+            file["server_secret"] = Value::String(secret.expose().to_owned());
         }
         serde_json::to_string_pretty(&file).unwrap_or_default()
     }
@@ -104,13 +107,13 @@ impl KeySet {
     }
 
     /// Keeps `secret` as the server secret unless the set already has one.
-    pub fn keep_server_secret(&mut self, secret: String) {
+    pub fn keep_server_secret(&mut self, secret: Secret) {
         self.server_secret.get_or_insert(secret);
     }
 
     /// The secret kept beside the keys, if the file has one.
-    pub fn server_secret(&self) -> Option<&str> {
-        self.server_secret.as_deref()
+    pub fn server_secret(&self) -> Option<&Secret> {
+        self.server_secret.as_ref()
     }
 
     /// Key rotation: adds a fresh key for `alg` that starts signing at

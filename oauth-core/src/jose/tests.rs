@@ -159,3 +159,26 @@ fn refuses_a_mismatched_ec_key() {
     jwks["keys"][1]["y"] = other.public_jwk()["y"].clone();
     assert!(KeySet::from_private_jwks(&jwks.to_string()).is_err());
 }
+
+#[test]
+fn debug_shows_no_private_key_member_and_no_server_secret() {
+    let mut set = KeySet::generate_ec();
+    set.keep_server_secret(crate::secret::Secret::new("the-server-secret-value"));
+    let file: Value = serde_json::from_str(&set.to_private_jwks()).unwrap();
+    assert_eq!(file["server_secret"], "the-server-secret-value");
+    let private_d = file["keys"][0]["d"].as_str().unwrap().to_owned();
+    let reread = KeySet::from_private_jwks(&set.to_private_jwks()).unwrap();
+    for shown in [
+        format!("{set:?}"),
+        format!("{reread:?}"),
+        format!("{set:#?}"),
+    ] {
+        assert!(!shown.contains("the-server-secret-value"), "{shown}");
+        assert!(!shown.contains(&private_d), "{shown}");
+        assert!(shown.contains(set.keys()[0].kid()), "{shown}");
+    }
+    assert_eq!(
+        reread.server_secret().map(crate::secret::Secret::expose),
+        Some("the-server-secret-value")
+    );
+}

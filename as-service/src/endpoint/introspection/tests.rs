@@ -47,3 +47,13 @@ async fn refuses_a_public_client() {
     assert_eq!(response.status, 401);
     assert_eq!(error(&response), "invalid_client");
 }
+
+/// RFC 7662 §2.1: token is REQUIRED.
+#[tokio::test]
+async fn refuses_a_request_without_a_token() {
+    let server = server();
+    let request = post_as(&url(&server, Endpoint::Introspection), CLIENT_1, &[]);
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_request");
+}

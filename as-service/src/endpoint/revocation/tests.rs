@@ -57,3 +57,13 @@ async fn answers_200_for_an_unknown_token() {
     );
     assert_eq!(handle(&server, &request).await.status, 200);
 }
+
+/// RFC 7009 §2.1: token is REQUIRED.
+#[tokio::test]
+async fn refuses_a_request_without_a_token() {
+    let server = server();
+    let request = post_as(&url(&server, Endpoint::Revocation), CLIENT_1, &[]);
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_request");
+}

@@ -70,3 +70,17 @@ async fn refuses_get_with_405() {
     let response = handle(&server, &get(&url(&server, Endpoint::Token))).await;
     assert_eq!(response.status, 405);
 }
+
+/// RFC 6749 §4.1.3, §5.2: grant_type is REQUIRED.
+#[tokio::test]
+async fn refuses_a_request_without_grant_type_as_invalid_request() {
+    let server = server();
+    let request = post_as(
+        &url(&server, Endpoint::Token),
+        CLIENT_1,
+        &[("scope", "resourceA")],
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_request");
+}

@@ -64,3 +64,27 @@ async fn asks_for_a_token_when_none_is_sent() {
     assert_eq!(response.status, 401);
     assert!(header(&response, "www-authenticate").is_some_and(|h| h.starts_with("Bearer")));
 }
+
+/// RFC 6750 §3.1: a token that is not ours is invalid_token; why (here a
+/// signature that does not verify) is logged, never sent.
+#[tokio::test]
+async fn why_a_token_is_refused_is_logged_not_sent() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let server = server();
+    let tokens = code_flow(&server, "openid").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+    let response = handle(&server, &bearer(&server, &forged)).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        json(&response)["error_description"],
+        "the access token is not an access token of this server"
+    );
+    assert!(!response.body.contains("signature"), "{}", response.body);
+    assert!(response.headers.values().all(|v| !v.contains("signature")));
+    let logged = logs.text();
+    assert!(logged.contains("the signature does not verify"), "{logged}");
+}

@@ -35,3 +35,19 @@ fn refuses_a_scope_beyond_the_clients() {
     let e = grant(&client, &params(&[("scope", "resourceA admin")])).unwrap_err();
     assert_eq!(e.code.as_str(), "invalid_scope");
 }
+
+/// RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
+#[tokio::test]
+async fn answers_without_a_refresh_token() {
+    let server = server();
+    let request = post_as(
+        &url(&server, crate::config::Endpoint::Token),
+        CLIENT_1,
+        &[("grant_type", "client_credentials")],
+    );
+    let response = crate::endpoint::token::handle(&server, &request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let body = json(&response);
+    assert!(body["access_token"].is_string());
+    assert!(body.get("refresh_token").is_none(), "{body}");
+}

@@ -41,3 +41,17 @@ async fn refuses_after_too_many_failures() {
     let response = handle(&server, &password(&server, "diana", "krall")).await;
     assert_ne!(response.status, 200);
 }
+
+/// RFC 6749 §4.3.2: username and password are REQUIRED.
+#[tokio::test]
+async fn refuses_a_request_without_username_or_password() {
+    let server = server();
+    for form in [
+        [("grant_type", "password"), ("password", "krall")],
+        [("grant_type", "password"), ("username", "diana")],
+    ] {
+        let request = post_as(&url(&server, Endpoint::Token), CLIENT_1, &form);
+        let response = handle(&server, &request).await;
+        assert_eq!(error(&response), "invalid_request", "{form:?}");
+    }
+}

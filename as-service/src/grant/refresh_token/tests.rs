@@ -57,3 +57,48 @@ async fn refuses_another_clients_refresh_token() {
     let response = handle(&server, &request).await;
     assert_eq!(response.status, 400);
 }
+
+/// RFC 6749 §6: the scope of a refresh may be narrower than the grant's,
+/// never wider (invalid_scope).
+#[tokio::test]
+async fn may_narrow_the_scope_but_never_widen_it() {
+    let server = server();
+    let token = refresh_token(&server).await;
+    let wider = post_as(
+        &url(&server, Endpoint::Token),
+        CODE_CLIENT,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &token),
+            ("scope", "foobar profile"),
+        ],
+    );
+    let response = handle(&server, &wider).await;
+    assert_eq!(error(&response), "invalid_scope");
+    let narrower = post_as(
+        &url(&server, Endpoint::Token),
+        CODE_CLIENT,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &token),
+            ("scope", "foobar"),
+        ],
+    );
+    let response = handle(&server, &narrower).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(json(&response)["scope"], "foobar");
+}
+
+/// RFC 6749 §6: refresh_token is REQUIRED; an unknown one is invalid_grant.
+#[tokio::test]
+async fn refuses_a_missing_or_unknown_refresh_token() {
+    let server = server();
+    let missing = post_as(
+        &url(&server, Endpoint::Token),
+        CODE_CLIENT,
+        &[("grant_type", "refresh_token")],
+    );
+    assert_eq!(error(&handle(&server, &missing).await), "invalid_request");
+    let unknown = refresh(&server, "not-a-refresh-token-of-this-server");
+    assert_eq!(error(&handle(&server, &unknown).await), "invalid_grant");
+}
