@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 
 use serde::Serialize;
 
-use super::{BenchArgs, Error, ReportFormat, select};
+use super::args::{BenchArgs, ReportFormat};
+use super::error::Error;
+use super::select::select;
 use crate::bench::{self, Limit};
 use crate::catalog::STORIES;
 use crate::embedded::Embedded;

@@ -4,7 +4,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use super::{Diagram, Error, Format, RunArgs, select};
+use super::args::{Diagram, Format, RunArgs};
+use super::error::Error;
+use super::select::select;
 use crate::catalog::Story;
 use crate::embedded::Embedded;
 use crate::render::{self, Style};

@@ -10,26 +10,11 @@ mod svg;
 
 use std::fmt::Write;
 
+use super::esc;
 use super::sequence::View;
 use crate::catalog::Story;
 use crate::record::StoryRecord;
 use crate::summary::{StoryResult, Summary};
-
-/// Text safe in HTML content and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --held: #1565c0; --line: #d0d7de; --soft: #f6f8fa; }
@@ -225,17 +210,4 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     }
     body.push_str("</table>");
     page("oidc-story report", &body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_is_escaped_in_text_and_attributes() {
-        assert_eq!(
-            esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 }

@@ -6,10 +6,9 @@ use std::fmt::Write;
 use base64::Engine;
 use serde_json::Value;
 
-use super::esc;
 use crate::catalog::Step;
 use crate::record::{JwtRecord, Outcome, StepRecord};
-use crate::render::{TIME_CLAIMS, clauses, pretty, text, utc};
+use crate::render::{TIME_CLAIMS, clauses, esc, pretty, text, utc};
 
 /// The AS address the grpcurl commands name (the compose default).
 const AS_ADDRESS: &str = "127.0.0.1:50051";

@@ -2,7 +2,7 @@
 //! message, notes in boxes. No script and no fonts beyond the page's.
 use std::fmt::Write;
 
-use super::esc;
+use crate::render::esc;
 use crate::render::sequence::{Kind, Sequence};
 
 const MARGIN: usize = 160;

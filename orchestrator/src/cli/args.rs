@@ -1,0 +1,166 @@
+//! The command line's arguments, as clap reads them.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Drives the oidc-story usage stories through the AS and RP services.
+#[derive(Debug, Parser)]
+#[command(name = "orchestrator", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the stories, one line each.
+    List,
+    /// What a story shows, its standards, steps and settings.
+    Explain {
+        /// The story (see `orchestrator list`).
+        story: String,
+    },
+    /// Run stories and print their transcripts.
+    Run(RunArgs),
+    /// Load test: whole stories through both services, or the token endpoint alone.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Story names (see `orchestrator list`).
+    pub stories: Vec<String>,
+    /// Run every story and every attack.
+    #[arg(long)]
+    pub all: bool,
+    /// Run every attack story (attack_*: the AS or the RP must refuse).
+    #[arg(long)]
+    pub attacks: bool,
+    /// Transcript format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The sequence diagram (Markdown, HTML): the parties of the protocol,
+    /// or the hops between the orchestrator and the services.
+    #[arg(long, value_enum, default_value_t = Diagram::Protocol)]
+    pub diagram: Diagram,
+    /// Write one file per story, and an index, into this directory instead
+    /// of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --out: clear a directory that holds something other than an
+    /// earlier report (an earlier report is replaced without asking).
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Pause after each step until Enter (on a terminal only).
+    #[arg(long)]
+    pub step: bool,
+    /// Mask secrets and token values (decoded claims stay), to share a transcript.
+    #[arg(long)]
+    pub redact: bool,
+    /// Warnings (failed SHOULD checks) fail the run too (exit status 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Address of an external AS (e.g. 127.0.0.1:50051); with --rp. Without
+    /// both, the services run embedded on loopback.
+    #[arg(
+        long = "as",
+        value_name = "URL",
+        requires = "rp",
+        env = "ORCHESTRATOR_AS"
+    )]
+    pub as_address: Option<String>,
+    /// Address of an external RP (e.g. 127.0.0.1:50052); with --as.
+    #[arg(
+        long = "rp",
+        value_name = "URL",
+        requires = "as_address",
+        env = "ORCHESTRATOR_RP"
+    )]
+    pub rp: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Story names to run round-robin (see `orchestrator list`).
+    pub stories: Vec<String>,
+    /// Every story.
+    #[arg(long)]
+    pub all: bool,
+    /// Load the AS alone: client_credentials Token RPCs (client_secret_basic).
+    #[arg(long, conflicts_with_all = ["stories", "all"])]
+    pub token_endpoint: bool,
+    /// Requests (stories or tokens) in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// HTTP/2 connections to spread the token endpoint load over.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// Run for this many seconds.
+    #[arg(long, conflicts_with = "iterations")]
+    pub duration: Option<f64>,
+    /// Run this many stories (or tokens) in total.
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Address of an external AS; with --rp (for stories). Without, embedded.
+    #[arg(long = "as", value_name = "URL", env = "ORCHESTRATOR_AS")]
+    pub as_address: Option<String>,
+    /// Address of an external RP; with --as.
+    #[arg(
+        long = "rp",
+        value_name = "URL",
+        requires = "as_address",
+        env = "ORCHESTRATOR_RP"
+    )]
+    pub rp: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Plain text, step by step: each request, response and check (colour on a terminal).
+    Text,
+    /// Markdown with a Mermaid sequence diagram.
+    Markdown,
+    /// JSON Lines, one object per story.
+    Json,
+    /// A self-contained HTML report (with --out): an index and a page per
+    /// story, with SVG sequence diagrams.
+    Html,
+}
+
+impl Format {
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            Self::Text => "txt",
+            Self::Markdown => "md",
+            Self::Json => "json",
+            Self::Html => "html",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Diagram {
+    /// User-Agent, Client (RP) and AS/OP, as the standards draw them.
+    Protocol,
+    /// The orchestrator, the RP service and the AS service, as the
+    /// messages travelled (gRPC hops included).
+    Wire,
+}
+
+impl Diagram {
+    pub(crate) fn view(self) -> crate::render::sequence::View {
+        match self {
+            Self::Protocol => crate::render::sequence::View::Protocol,
+            Self::Wire => crate::render::sequence::View::Wire,
+        }
+    }
+}
