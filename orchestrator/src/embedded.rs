@@ -88,6 +88,49 @@ impl Embedded {
     }
 }
 
+/// The RP alone, in-process on loopback, for a run against a server over
+/// HTTP (`--issuer`); dropping this stops it.
+pub struct EmbeddedRp {
+    pub rp_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl EmbeddedRp {
+    pub async fn start(config: rp_service::config::Config) -> Result<Self, BoxError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let rp_addr = listener.local_addr()?;
+        let (stop, mut watcher) = watch::channel(false);
+        let rp = RelyingParty::new(config);
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = watcher.wait_for(|s| *s).await;
+            };
+            if let Err(e) = rp_service::run(listener, rp, shutdown).await {
+                eprintln!("embedded RP stopped: {e}");
+            }
+        });
+        Ok(Self {
+            rp_addr,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmbeddedRp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
 impl Drop for Embedded {
     fn drop(&mut self) {
         let _ = self.stop.send(true);

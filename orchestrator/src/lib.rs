@@ -18,10 +18,13 @@
 
 pub mod attacker;
 pub mod bench;
+pub mod carrier;
 pub mod catalog;
 pub mod cli;
 pub mod embedded;
 pub mod explain;
+pub mod external;
+pub mod login;
 pub mod record;
 pub mod render;
 pub mod runner;

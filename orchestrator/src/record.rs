@@ -20,7 +20,26 @@ pub struct StoryRecord {
     /// Why the story stopped, when it did not run to the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the story was not run at all (the server does not offer what it
+    /// needs); a skipped story neither passes nor fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     pub steps: Vec<StepRecord>,
+}
+
+impl StoryRecord {
+    /// A story not run, and why.
+    pub fn skipped(story: &str, why: impl Into<String>) -> Self {
+        Self {
+            story: story.to_owned(),
+            ok: true,
+            warnings: 0,
+            elapsed: std::time::Duration::ZERO,
+            error: None,
+            skipped: Some(why.into()),
+            steps: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -35,6 +35,7 @@ pub async fn run_story_observed(
         warnings: 0,
         elapsed: std::time::Duration::ZERO,
         error: None,
+        skipped: None,
         steps: Vec::new(),
     };
     let mut rp = services.relying_party.clone();
@@ -169,6 +170,9 @@ async fn call_as(
     request: &OAuthRequest,
     step: &Step,
 ) -> Result<OAuthResponse, String> {
+    if let Some(link) = &services.http {
+        return link.send(endpoint, request).await;
+    }
     let mut last = String::new();
     let first = services
         .next

@@ -5,7 +5,58 @@ use std::time::Duration;
 
 use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
 use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse};
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
+
+use crate::carrier::Carrier;
+
+/// How the authorization step reaches a server over HTTP that wants a
+/// person to log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Send the request; a login page stops the story with a hint.
+    None,
+    /// Hand the URL to a browser and wait for the redirect on the redirect
+    /// URI's loopback port (`--browser`).
+    Browser,
+}
+
+/// A server over HTTP standing in for the AS.
+#[derive(Clone)]
+pub struct HttpLink {
+    pub carrier: Carrier,
+    pub login: Login,
+}
+
+impl HttpLink {
+    /// Carries one prepared request. The authorization request goes to a
+    /// browser with `--browser`; without it, a page in answer (a login form)
+    /// stops the story, since only a person can answer it.
+    pub(crate) async fn send(
+        &self,
+        endpoint: Endpoint,
+        request: &OAuthRequest,
+    ) -> Result<OAuthResponse, String> {
+        if endpoint == Endpoint::Authorization && self.login == Login::Browser {
+            return crate::login::in_browser(&request.url).await;
+        }
+        let response = self
+            .carrier
+            .send(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let html = response
+            .headers
+            .get("content-type")
+            .is_some_and(|t| t.contains("text/html"));
+        if endpoint == Endpoint::Authorization && response.status == 200 && html {
+            return Err(
+                "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or use a client the server logs in without interaction".into(),
+            );
+        }
+        Ok(response)
+    }
+}
 
 /// Connections to the two services; the AS side may be several replicas,
 /// taken in turn call after call.
@@ -13,6 +64,9 @@ use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 pub struct Services {
     pub authorization_servers: Vec<AuthorizationServerClient<Channel>>,
     pub(crate) next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Set when the AS is a server over HTTP (`--issuer`): requests go there
+    /// instead of to the AS RPCs.
+    pub(crate) http: Option<HttpLink>,
     pub relying_party: RelyingPartyClient<Channel>,
 }
 
@@ -148,7 +202,17 @@ impl Services {
             authorization_servers,
             next: Default::default(),
             relying_party,
+            http: None,
         }
+    }
+
+    /// The RP at `rp_address`, and a server over HTTP in place of the AS.
+    pub async fn over_http(link: HttpLink, rp_address: &str) -> Result<Self, String> {
+        let rp = channel("RP", rp_address).await?;
+        check_kind(&rp, "RP", rp_address, RP_SERVICE).await?;
+        let mut services = Self::from_clients(Vec::new(), RelyingPartyClient::new(rp));
+        services.http = Some(link);
+        Ok(services)
     }
 
     /// The AS replica for the next call.

@@ -25,6 +25,10 @@ pub enum StoryResult {
         #[serde(skip_serializing_if = "Option::is_none")]
         service: Option<String>,
     },
+    /// Not run: the server does not offer what the story needs.
+    Skipped {
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,10 +49,16 @@ pub struct Totals {
     pub passed_with_warnings: usize,
     pub refused_as_expected: usize,
     pub failed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
     pub checks_passed: usize,
     pub checks_failed: usize,
     pub checks_warned: usize,
     pub time_ms: u64,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The run's summary. `strict`: warnings count as failures.
@@ -76,7 +86,9 @@ impl StorySummary {
         let attack = crate::catalog::ATTACKS
             .iter()
             .any(|a| a.name == record.story);
-        let result = if !record.ok {
+        let result = if let Some(why) = &record.skipped {
+            StoryResult::Skipped { why: why.clone() }
+        } else if !record.ok {
             let at = record.steps.iter().position(|s| !s.ok);
             StoryResult::FailedAtStep {
                 step: at.unwrap_or(record.steps.len()) + 1,
@@ -109,8 +121,9 @@ impl StorySummary {
         }
     }
 
-    fn result_text(&self) -> String {
+    pub fn result_text(&self) -> String {
         match &self.result {
+            StoryResult::Skipped { why } => format!("skipped: {why}"),
             StoryResult::Passed => "passed".into(),
             StoryResult::PassedWithWarnings { warnings } => format!(
                 "passed with {warnings} warning{}",
@@ -134,6 +147,17 @@ impl StorySummary {
     }
 }
 
+impl Totals {
+    /// `, N skipped` when any story was skipped.
+    fn skipped_text(&self) -> String {
+        if self.skipped == 0 {
+            String::new()
+        } else {
+            format!(", {} skipped", self.skipped)
+        }
+    }
+}
+
 impl Summary {
     pub fn new(records: &[StoryRecord], strict: bool) -> Self {
         let stories: Vec<StorySummary> = records.iter().map(StorySummary::of).collect();
@@ -147,6 +171,7 @@ impl Summary {
                 StoryResult::PassedWithWarnings { .. } => totals.passed_with_warnings += 1,
                 StoryResult::RefusedAsExpected => totals.refused_as_expected += 1,
                 StoryResult::FailedAtStep { .. } => totals.failed += 1,
+                StoryResult::Skipped { .. } => totals.skipped += 1,
             }
             totals.checks_passed += s.checks_passed;
             totals.checks_failed += s.checks_failed;
@@ -203,12 +228,13 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "TOTAL {} stories: {} passed, {} passed with warnings, {} refused as expected, {} failed; checks {} passed, {} failed, {} warned; {} ms{}",
+            "TOTAL {} stories: {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms{}",
             t.stories,
             t.passed,
             t.passed_with_warnings,
             t.refused_as_expected,
             t.failed,
+            t.skipped_text(),
             t.checks_passed,
             t.checks_failed,
             t.checks_warned,
@@ -233,7 +259,9 @@ impl Summary {
             "\n## Summary\n\n| story | result | checks passed | failed | warned | time |\n|---|---|---|---|---|---|\n",
         );
         for s in &self.stories {
-            let mark = if !s.passed(false) {
+            let mark = if matches!(s.result, StoryResult::Skipped { .. }) {
+                "⏭️"
+            } else if !s.passed(false) {
                 "❌"
             } else if s.checks_warned > 0 {
                 "⚠️"
@@ -254,12 +282,13 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "\n**Total:** {} stories — {} passed, {} passed with warnings, {} refused as expected, {} failed; checks {} passed, {} failed, {} warned; {} ms.{}",
+            "\n**Total:** {} stories — {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms.{}",
             t.stories,
             t.passed,
             t.passed_with_warnings,
             t.refused_as_expected,
             t.failed,
+            t.skipped_text(),
             t.checks_passed,
             t.checks_failed,
             t.checks_warned,

@@ -69,14 +69,47 @@ pub struct RunArgs {
         env = "ORCHESTRATOR_AS"
     )]
     pub as_address: Option<String>,
-    /// Address of an external RP (e.g. 127.0.0.1:50052); with --as.
-    #[arg(
-        long = "rp",
-        value_name = "URL",
-        requires = "as_address",
-        env = "ORCHESTRATOR_RP"
-    )]
+    /// Address of an external RP (e.g. 127.0.0.1:50052); with --as, or
+    /// with --issuer (an RP configured for that issuer).
+    #[arg(long = "rp", value_name = "URL", env = "ORCHESTRATOR_RP")]
     pub rp: Option<String>,
+    /// Run the stories against this OAuth/OIDC server over HTTP(S), by its
+    /// issuer URL (https; http on loopback only). The RP still prepares and
+    /// verifies every message; the orchestrator carries them over HTTP.
+    #[arg(long, value_name = "URL", conflicts_with = "as_address")]
+    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// With --issuer: also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE", requires = "issuer")]
+    pub ca: Option<PathBuf>,
+    /// With --issuer: log in with a browser. The authorization URL is
+    /// printed (and opened on a desktop); the redirect is awaited on the
+    /// redirect URI's loopback port (default http://127.0.0.1:9876/callback).
+    #[arg(long, requires = "issuer")]
+    pub browser: bool,
+}
+
+/// The client to use at a server given with --issuer (without any, the
+/// built-in client profiles).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ClientArgs {
+    /// A TOML file with client_id, client_secret, redirect_uri, scope,
+    /// auth_method, username, password; the flags below win over it.
+    #[arg(long = "client", value_name = "FILE", requires = "issuer")]
+    pub file: Option<PathBuf>,
+    #[arg(long, requires = "issuer")]
+    pub client_id: Option<String>,
+    /// (Or ORCHESTRATOR_CLIENT_SECRET, kept out of the process list.)
+    #[arg(long, env = "ORCHESTRATOR_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    #[arg(long, requires = "issuer")]
+    pub redirect_uri: Option<String>,
+    #[arg(long, requires = "issuer")]
+    pub scope: Option<String>,
+    /// client_secret_basic, client_secret_post or none.
+    #[arg(long, requires = "issuer")]
+    pub auth_method: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,10 +7,11 @@ mod bench;
 mod error;
 mod run;
 mod select;
+mod target;
 
 use std::process::ExitCode;
 
-pub use args::{BenchArgs, Cli, Command, Diagram, Format, ReportFormat, RunArgs};
+pub use args::{BenchArgs, Cli, ClientArgs, Command, Diagram, Format, ReportFormat, RunArgs};
 pub use error::Error;
 
 use crate::catalog;

@@ -7,16 +7,20 @@ use std::path::Path;
 use super::args::{Diagram, Format, RunArgs};
 use super::error::Error;
 use super::select::select;
+use super::target::connect;
 use crate::catalog::Story;
-use crate::embedded::Embedded;
 use crate::render::{self, Style};
-use crate::runner::{self, Services, StepRecord, StoryRecord};
+use crate::runner::{self, StepRecord, StoryRecord};
 use crate::summary::Summary;
 
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
 pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
-    let stories = select(&args.stories, args.all, args.attacks)?;
+    let mut stories = select(&args.stories, args.all, args.attacks)?;
+    if args.issuer.is_some() && args.all {
+        // Against another server: the stories; attacks need our own AS.
+        stories.retain(|s| !s.name.starts_with("attack_"));
+    }
     if args.format == Format::Html && args.out.is_none() {
         return Err(Error::Usage(
             "--format html writes a report of several pages: add --out DIR".into(),
@@ -38,7 +42,8 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         Style::for_stdout()
     };
     let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
-    let (services, embedded) = connect(&args).await?;
+    let target = connect(&args).await?;
+    let services = &target.services;
     let mut records = Vec::new();
     let mut index = Vec::new();
     let mut quit = false;
@@ -68,7 +73,14 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                 ));
             }
         };
-        let mut record = runner::run_story_observed(&services, story, &mut observer).await;
+        let cannot_run = target
+            .external
+            .as_ref()
+            .and_then(|e| e.issuer.cannot_run(story, &e.client));
+        let mut record = match cannot_run {
+            Some(why) => StoryRecord::skipped(story.name, why),
+            None => runner::run_story_observed(services, story, &mut observer).await,
+        };
         if quit {
             eprintln!(
                 "orchestrator: stopped at your request; the summary covers the {} stories run before",
@@ -116,9 +128,7 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         (None, _) => print_or_stop(&summary.text(style))?,
         (Some(_), _) => eprint!("{}", summary.text(Style::default())),
     }
-    if let Some(embedded) = embedded {
-        embedded.stop().await;
-    }
+    target.stop().await;
     Ok(summary.ok)
 }
 
@@ -204,28 +214,6 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), Error> {
         removed.map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
-}
-
-/// The external services named on the command line, or both started here.
-async fn connect(args: &RunArgs) -> Result<(Services, Option<Embedded>), Error> {
-    match (&args.as_address, &args.rp) {
-        (Some(as_address), Some(rp)) => Ok((
-            Services::connect(as_address, rp)
-                .await
-                .map_err(Error::Services)?,
-            None,
-        )),
-        _ => {
-            let embedded = Embedded::start()
-                .await
-                .map_err(|e| Error::Services(format!("cannot start the embedded services: {e}")))?;
-            let services =
-                Services::connect(&embedded.as_addr.to_string(), &embedded.rp_addr.to_string())
-                    .await
-                    .map_err(Error::Services)?;
-            Ok((services, Some(embedded)))
-        }
-    }
 }
 
 /// The whole transcript of a story in a format.

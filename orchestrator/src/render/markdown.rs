@@ -94,6 +94,7 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
         out,
         "**Result: {}**\n",
         match (record.ok, record.warnings) {
+            _ if record.skipped.is_some() => "⏭️ skipped".to_owned(),
             (true, 0) => "✅ ok".to_owned(),
             (true, n) => format!("⚠️ ok with {n} warning{}", if n == 1 { "" } else { "s" }),
             (false, _) => "❌ FAILED".to_owned(),
@@ -101,6 +102,10 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
     );
     if let Some(error) = &record.error {
         let _ = writeln!(out, "> Stopped: {error}\n");
+    }
+    if let Some(why) = &record.skipped {
+        let _ = writeln!(out, "> Not run: {why}\n");
+        return out;
     }
     out.push_str(&diagram(&view.of(record)));
     for (i, s) in record.steps.iter().enumerate() {

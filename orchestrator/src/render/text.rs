@@ -150,6 +150,15 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     if let Some(error) = &record.error {
         let _ = writeln!(out, "{}", style.failed(&format!("STOPPED: {error}")));
     }
+    if let Some(why) = &record.skipped {
+        let _ = writeln!(
+            out,
+            "RESULT {}: {}\n",
+            record.story,
+            style.dim(&format!("skipped: {why}"))
+        );
+        return out;
+    }
     let verdict = match (record.ok, record.warnings) {
         (true, 0) => style.passed("ok"),
         (true, 1) => style.warned("ok with 1 warning"),

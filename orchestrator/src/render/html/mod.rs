@@ -29,7 +29,7 @@ th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; 
 th { background: var(--soft); }
 td code { word-break: break-all; }
 .result { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; font-weight: 600; color: #fff; }
-.result.passed { background: var(--ok); } .result.warned { background: var(--warn); } .result.held { background: var(--held); } .result.failed { background: var(--bad); }
+.result.passed { background: var(--ok); } .result.skipped { background: #6e7781; } .result.warned { background: var(--warn); } .result.held { background: var(--held); } .result.failed { background: var(--bad); }
 .totals { font-size: 1rem; margin: .5rem 0 1rem; }
 .standard { color: #57606a; margin: 0; }
 section.step { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1.2rem 0; }
@@ -102,6 +102,7 @@ fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
             ("warned", format!("refused as expected, {warned} warned"))
         }
         StoryResult::RefusedAsExpected => ("held", "refused as expected".into()),
+        StoryResult::Skipped { why } => ("skipped", format!("skipped: {why}")),
         StoryResult::FailedAtStep { step, service } => (
             "failed",
             match service {
@@ -145,6 +146,9 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
     if let Some(error) = &record.error {
         let _ = write!(body, "<p class=\"attack\">Stopped: {}</p>", esc(error));
     }
+    if let Some(why) = &record.skipped {
+        let _ = write!(body, "<p class=\"note\">Not run: {}</p>", esc(why));
+    }
     let _ = write!(
         body,
         "<h2>Sequence</h2><figure>{}</figure>",
@@ -175,7 +179,7 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     let mut body = String::from("<h1>oidc-story report</h1>");
     let _ = write!(
         body,
-        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} stories: {} passed, {} with warnings, {} refused as expected, {} failed · checks: {} passed, {} warned, {} failed · {} ms</p>",
+        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} stories: {} passed, {} with warnings, {} refused as expected, {} failed, {} skipped · checks: {} passed, {} warned, {} failed · {} ms</p>",
         if summary.ok { "passed" } else { "failed" },
         if summary.ok { "all passed" } else { "FAILED" },
         t.stories,
@@ -183,6 +187,7 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
         t.passed_with_warnings,
         t.refused_as_expected,
         t.failed,
+        t.skipped,
         t.checks_passed,
         t.checks_warned,
         t.checks_failed,

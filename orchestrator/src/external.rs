@@ -1,0 +1,418 @@
+//! Running the stories against a server the project does not run
+//! (`run --issuer URL`): its metadata discovered once (and checked: the
+//! issuer it names is the one asked about, its endpoints https or loopback
+//! http), the RP configured for it with the client settings given, and each
+//! story either run or skipped with the reason the server cannot run it.
+use std::path::Path;
+
+use oidc_story_proto::v1::OAuthRequest;
+use rp_service::service::registry::ClientService;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::carrier::{Carrier, check_url};
+use crate::catalog::Story;
+
+/// The client the stories use at the server: from `--client FILE` (TOML,
+/// the same names) and the flags, the flags winning.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    /// `token_endpoint_auth_method`: client_secret_basic, client_secret_post, none.
+    pub auth_method: Option<String>,
+    /// A resource owner, for the password grant.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl ClientSettings {
+    /// Reads `--client FILE`.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--client {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("--client {}: {e}", path.display()))
+    }
+
+    /// `other`'s settings over these.
+    pub fn overridden_by(self, other: ClientSettings) -> Self {
+        Self {
+            client_id: other.client_id.or(self.client_id),
+            client_secret: other.client_secret.or(self.client_secret),
+            redirect_uri: other.redirect_uri.or(self.redirect_uri),
+            scope: other.scope.or(self.scope),
+            auth_method: other.auth_method.or(self.auth_method),
+            username: other.username.or(self.username),
+            password: other.password.or(self.password),
+        }
+    }
+
+    /// What the transcript header says of the client (secrets redacted).
+    pub fn describe(&self) -> String {
+        let Some(id) = &self.client_id else {
+            return "the built-in client profiles (deploy/rp.toml)".into();
+        };
+        let mut parts = vec![format!("client_id {id}")];
+        if self.client_secret.is_some() {
+            parts.push("client_secret [redacted]".into());
+        }
+        if let Some(m) = &self.auth_method {
+            parts.push(format!("auth method {m}"));
+        }
+        if let Some(r) = &self.redirect_uri {
+            parts.push(format!("redirect_uri {r}"));
+        }
+        if let Some(s) = &self.scope {
+            parts.push(format!("scope {s:?}"));
+        }
+        if let Some(u) = &self.username {
+            parts.push(format!("resource owner {u} (password [redacted])"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// The server as discovered.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    pub issuer: String,
+    /// Its metadata (OIDC Discovery, else RFC 8414).
+    pub metadata: Value,
+    /// Which documents it publishes: OpenID configuration, RFC 8414.
+    pub openid_configuration: bool,
+    pub oauth_metadata: bool,
+}
+
+/// The URL of a well-known document for an issuer (RFC 8414 §3.1 inserts
+/// the suffix before the issuer's path; OIDC Discovery §4 appends it).
+fn well_known(issuer: &str, suffix: &str, insert: bool) -> String {
+    let trimmed = issuer.trim_end_matches('/');
+    match url::Url::parse(trimmed) {
+        Ok(u) if insert && u.path() != "/" && !u.path().is_empty() => {
+            let origin = u.origin().ascii_serialization();
+            format!("{origin}/.well-known/{suffix}{}", u.path())
+        }
+        _ => format!("{trimmed}/.well-known/{suffix}"),
+    }
+}
+
+async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, String> {
+    let request = OAuthRequest {
+        method: "GET".into(),
+        url: url.to_owned(),
+        headers: [("accept".to_owned(), "application/json".to_owned())].into(),
+        body: String::new(),
+    };
+    let response = carrier.send(&request).await.map_err(|e| e.to_string())?;
+    if response.status == 404 {
+        return Ok(None);
+    }
+    if response.status != 200 {
+        return Err(format!("{url}: status {}", response.status));
+    }
+    let value: Value = serde_json::from_str(&response.body)
+        .map_err(|e| format!("{url}: not a JSON document: {e}"))?;
+    if !value.is_object() {
+        return Err(format!("{url}: not a JSON object"));
+    }
+    Ok(Some(value))
+}
+
+/// Endpoint members whose URLs requests are sent to.
+const ENDPOINTS: [&str; 8] = [
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "registration_endpoint",
+    "introspection_endpoint",
+    "revocation_endpoint",
+    "pushed_authorization_request_endpoint",
+];
+
+/// Discovers the server: its OpenID configuration or its RFC 8414 metadata,
+/// whose `issuer` must be the URL asked about (OIDC Discovery §4.3, RFC 8414
+/// §3.3) and whose endpoints must be https (or http on loopback).
+pub async fn discover(carrier: &Carrier, issuer: &str) -> Result<Issuer, String> {
+    check_url(issuer).map_err(|e| format!("--issuer: {e}"))?;
+    let openid =
+        fetch_metadata(carrier, &well_known(issuer, "openid-configuration", false)).await?;
+    let oauth = fetch_metadata(
+        carrier,
+        &well_known(issuer, "oauth-authorization-server", true),
+    )
+    .await
+    .unwrap_or(None);
+    let metadata = match (&openid, &oauth) {
+        (Some(m), _) | (None, Some(m)) => m.clone(),
+        (None, None) => {
+            return Err(format!(
+                "{issuer} publishes neither {} nor {}",
+                well_known(issuer, "openid-configuration", false),
+                well_known(issuer, "oauth-authorization-server", true)
+            ));
+        }
+    };
+    let named = metadata.get("issuer").and_then(Value::as_str).unwrap_or("");
+    if named != issuer {
+        return Err(format!(
+            "the metadata names the issuer {named:?}, not {issuer:?} (OIDC Discovery §4.3, RFC 8414 §3.3): refused"
+        ));
+    }
+    for member in ENDPOINTS {
+        if let Some(url) = metadata.get(member).and_then(Value::as_str) {
+            check_url(url).map_err(|e| format!("{member}: {e}"))?;
+        }
+    }
+    Ok(Issuer {
+        issuer: issuer.to_owned(),
+        metadata,
+        openid_configuration: openid.is_some(),
+        oauth_metadata: oauth.is_some(),
+    })
+}
+
+impl Issuer {
+    fn has(&self, member: &str) -> bool {
+        self.metadata.get(member).and_then(Value::as_str).is_some()
+    }
+
+    /// Whether a list member holds a value; `default` when the member is
+    /// absent (RFC 8414 §2 defaults).
+    fn lists(&self, member: &str, value: &str, default: &[&str]) -> bool {
+        match self.metadata.get(member).and_then(Value::as_array) {
+            Some(list) => list.iter().any(|v| v.as_str() == Some(value)),
+            None => default.contains(&value),
+        }
+    }
+
+    /// The RP's configuration for this server: its issuer and endpoints,
+    /// and the profiles with the given client in place of the built-in ones
+    /// (a self-registering profile keeps registering itself).
+    pub fn rp_config(&self, client: &ClientSettings) -> Result<rp_service::config::Config, String> {
+        let mut config = rp_service::config::Config::default_config().map_err(|e| e.to_string())?;
+        config.issuer = self.issuer.clone();
+        config.endpoints = ENDPOINTS
+            .iter()
+            .filter_map(|m| {
+                let url = self.metadata.get(*m)?.as_str()?;
+                Some(((*m).to_owned(), url.to_owned()))
+            })
+            .collect();
+        if let Some(id) = &client.client_id {
+            let method = match (&client.auth_method, &client.client_secret) {
+                (Some(m), _) => oauth_core::client_auth::AuthMethod::parse(m),
+                (None, Some(_)) => oauth_core::client_auth::AuthMethod::ClientSecretBasic,
+                (None, None) => oauth_core::client_auth::AuthMethod::None,
+            };
+            for profile in config.profiles.values_mut().filter(|p| !p.register) {
+                profile.client_id = id.clone();
+                profile.client_secret = client
+                    .client_secret
+                    .clone()
+                    .map(oauth_core::secret::Secret::new);
+                profile.token_endpoint_auth_method = method.clone();
+                if let Some(r) = &client.redirect_uri {
+                    profile.redirect_uri = Some(r.clone());
+                }
+                if let Some(s) = &client.scope {
+                    profile.scope = Some(s.clone());
+                }
+                profile.username = client.username.clone();
+                profile.password = client.password.clone().map(oauth_core::secret::Secret::new);
+                // Our own AS's access tokens are JWTs the RP can verify;
+                // another server's need not be.
+                profile.verify_access_token = false;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Why this server cannot run a story, if it cannot: an endpoint, grant
+    /// type or feature the story needs that its metadata does not offer.
+    pub fn cannot_run(&self, story: &Story, client: &ClientSettings) -> Option<String> {
+        if story.name.starts_with("attack_") {
+            return Some(
+                "attack stories need the project's own AS and its configured clients".into(),
+            );
+        }
+        let arg = |name: &str| {
+            story
+                .steps
+                .iter()
+                .flat_map(|s| s.args.iter())
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| *v)
+        };
+        let custom_client = client.client_id.is_some();
+        for step in story.steps {
+            let missing = match step.service {
+                ClientService::ServerMetadata if !self.oauth_metadata => {
+                    Some("no RFC 8414 metadata (/.well-known/oauth-authorization-server)")
+                }
+                ClientService::ProviderInfo if !self.openid_configuration => {
+                    Some("no OpenID configuration (/.well-known/openid-configuration)")
+                }
+                ClientService::Jwks if !self.has("jwks_uri") => Some("no jwks_uri"),
+                ClientService::ClientCredentials
+                    if !self.lists("grant_types_supported", "client_credentials", &[]) =>
+                {
+                    Some("the client_credentials grant is not offered")
+                }
+                ClientService::ResourceOwnerPasswordCredentials
+                    if !self.lists("grant_types_supported", "password", &[]) =>
+                {
+                    Some("the password grant is not offered")
+                }
+                ClientService::ResourceOwnerPasswordCredentials
+                    if custom_client && client.username.is_none() =>
+                {
+                    Some("no resource owner given (username and password in --client FILE)")
+                }
+                ClientService::Authorization if !self.has("authorization_endpoint") => {
+                    Some("no authorization_endpoint")
+                }
+                ClientService::RefreshToken
+                    if !self.lists(
+                        "grant_types_supported",
+                        "refresh_token",
+                        &["refresh_token"],
+                    ) =>
+                {
+                    Some("the refresh_token grant is not offered")
+                }
+                ClientService::Introspection if !self.has("introspection_endpoint") => {
+                    Some("no introspection_endpoint")
+                }
+                ClientService::TokenRevocation if !self.has("revocation_endpoint") => {
+                    Some("no revocation_endpoint")
+                }
+                ClientService::TokenExchange
+                    if !self.lists(
+                        "grant_types_supported",
+                        "urn:ietf:params:oauth:grant-type:token-exchange",
+                        &[],
+                    ) =>
+                {
+                    Some("token exchange (RFC 8693) is not offered")
+                }
+                ClientService::Userinfo if !self.has("userinfo_endpoint") => {
+                    Some("no userinfo_endpoint")
+                }
+                ClientService::Registration if !self.has("registration_endpoint") => {
+                    Some("no registration_endpoint (dynamic registration)")
+                }
+                ClientService::PushedAuthorization
+                    if !self.has("pushed_authorization_request_endpoint") =>
+                {
+                    Some("no pushed_authorization_request_endpoint (PAR)")
+                }
+                _ => None,
+            };
+            if let Some(why) = missing {
+                return Some(why.to_owned());
+            }
+        }
+        if let Some(rt) = arg("response_type")
+            && !self.lists("response_types_supported", rt, &[])
+        {
+            return Some(format!("response_type {rt:?} is not offered"));
+        }
+        if arg("dpop").is_some() && !self.has_list("dpop_signing_alg_values_supported") {
+            return Some("DPoP (RFC 9449) is not offered".into());
+        }
+        if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
+            return Some("request objects (RFC 9101) are not offered".into());
+        }
+        if story.name == "oidc_code_claims"
+            && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
+        {
+            return Some("the claims parameter is not offered".into());
+        }
+        None
+    }
+
+    fn has_list(&self, member: &str) -> bool {
+        self.metadata
+            .get(member)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_urls_follow_each_standard() {
+        assert_eq!(
+            well_known("https://op.example/", "openid-configuration", false),
+            "https://op.example/.well-known/openid-configuration"
+        );
+        // RFC 8414 §3.1: the suffix goes between the host and the path.
+        assert_eq!(
+            well_known(
+                "https://op.example/tenant1",
+                "oauth-authorization-server",
+                true
+            ),
+            "https://op.example/.well-known/oauth-authorization-server/tenant1"
+        );
+        // OIDC Discovery §4: appended to the issuer, path and all.
+        assert_eq!(
+            well_known("https://op.example/tenant1", "openid-configuration", false),
+            "https://op.example/tenant1/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn a_story_needing_what_the_server_lacks_is_skipped_with_the_reason() {
+        let issuer = Issuer {
+            issuer: "https://op.example".into(),
+            metadata: serde_json::json!({
+                "issuer": "https://op.example",
+                "authorization_endpoint": "https://op.example/authorize",
+                "token_endpoint": "https://op.example/token",
+                "jwks_uri": "https://op.example/jwks",
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "response_types_supported": ["code"],
+            }),
+            openid_configuration: true,
+            oauth_metadata: false,
+        };
+        let client = ClientSettings::default();
+        let cc = crate::catalog::find("oauth2_cc").unwrap();
+        assert_eq!(
+            issuer.cannot_run(cc, &client).as_deref(),
+            Some("the client_credentials grant is not offered")
+        );
+        let par = crate::catalog::find("oauth2_add_on_par").unwrap();
+        assert!(issuer.cannot_run(par, &client).is_some());
+        let oidc = crate::catalog::find("oidc_code").unwrap();
+        assert_eq!(
+            issuer.cannot_run(oidc, &client).as_deref(),
+            Some("no userinfo_endpoint")
+        );
+    }
+
+    #[test]
+    fn the_header_never_shows_a_secret() {
+        let settings = ClientSettings {
+            client_id: Some("app".into()),
+            client_secret: Some("s3cret".into()),
+            password: Some("hunter2".into()),
+            username: Some("alice".into()),
+            ..Default::default()
+        };
+        let shown = settings.describe();
+        assert!(shown.contains("client_id app"));
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `--browser`: the authorization step done by a person. The authorization
+//! URL is printed (and opened where a desktop is there); a listener on the
+//! redirect URI's loopback port waits for the redirect the server sends the
+//! browser to, and the story continues with it. A response in the fragment
+//! (implicit, hybrid) never reaches a server, so the page at the redirect
+//! URI moves it into the query with one line of script.
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::response::Html;
+use oidc_story_proto::v1::OAuthResponse;
+use tokio::sync::mpsc;
+
+use crate::carrier::is_loopback;
+
+/// The redirect URI `--browser` uses unless one is given (as oauth2c does).
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:9876/callback";
+/// How long a person has to log in.
+const WAIT: Duration = Duration::from_secs(300);
+
+const DONE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>The orchestrator has the answer and goes on with the story. You can close this tab.</p></body></html>";
+
+const FRAGMENT_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>Waiting for the authorization response…</p><script>if (location.hash.length > 1) { location.replace(location.pathname + '?' + location.hash.substring(1)); }</script></body></html>";
+
+/// The redirect URI of an authorization URL (its `redirect_uri` parameter).
+fn redirect_uri_of(authorization_url: &str) -> Option<String> {
+    let url = url::Url::parse(authorization_url).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Where to listen for a redirect URI: it must be `http` on a loopback host
+/// with a port.
+fn listen_address(redirect_uri: &str) -> Result<(String, u16, String), String> {
+    let hint = "--browser listens on the redirect URI's loopback port: register http://127.0.0.1:PORT/PATH with the server and pass it as --redirect-uri";
+    let url =
+        url::Url::parse(redirect_uri).map_err(|e| format!("redirect URI {redirect_uri:?}: {e}"))?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    if url.scheme() != "http" || !is_loopback(&host) {
+        return Err(format!(
+            "redirect URI {redirect_uri} is not http on a loopback host; {hint}"
+        ));
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    Ok((host, port, url.path().to_owned()))
+}
+
+/// The authorization step by a person in a browser: prints (and opens) the
+/// URL, waits for the redirect, and returns it as the answer the server
+/// gave the browser (302 with that Location).
+pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String> {
+    let redirect_uri =
+        redirect_uri_of(authorization_url).unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned());
+    let (host, port, path) = listen_address(&redirect_uri)?;
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port} for the redirect: {e}"))?;
+    let (tx, mut rx) = mpsc::channel::<String>(1);
+    let app = axum::Router::new()
+        .fallback(callback)
+        .with_state((path, tx));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    eprintln!(
+        "orchestrator: log in with a browser at the URL below; waiting {} minutes for the redirect to {redirect_uri}\n\n  {authorization_url}\n",
+        WAIT.as_secs() / 60
+    );
+    open(authorization_url);
+    let query = tokio::time::timeout(WAIT, rx.recv()).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let query = match query {
+        Ok(Some(q)) => q,
+        _ => {
+            return Err(format!(
+                "no redirect to {redirect_uri} within {} minutes",
+                WAIT.as_secs() / 60
+            ));
+        }
+    };
+    let base = redirect_uri
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(&redirect_uri);
+    let location = format!("{base}?{query}");
+    Ok(OAuthResponse {
+        status: 302,
+        headers: [("location".to_owned(), location.clone())].into(),
+        body: String::new(),
+        location,
+    })
+}
+
+async fn callback(
+    State((path, tx)): State<(String, mpsc::Sender<String>)>,
+    uri: axum::http::Uri,
+    RawQuery(query): RawQuery,
+) -> (axum::http::StatusCode, Html<&'static str>) {
+    if uri.path() != path {
+        return (
+            axum::http::StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><title>not here</title>"),
+        );
+    }
+    match query.filter(|q| !q.is_empty()) {
+        Some(q) => {
+            let _ = tx.try_send(q);
+            (axum::http::StatusCode::OK, Html(DONE_PAGE))
+        }
+        None => (axum::http::StatusCode::OK, Html(FRAGMENT_PAGE)),
+    }
+}
+
+/// Opens the URL in the desktop's browser, where there is a desktop.
+fn open(url: &str) {
+    let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if desktop {
+        let _ = std::process::Command::new("xdg-open")
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_loopback_http_redirect_uri_can_be_listened_on() {
+        assert_eq!(
+            listen_address("http://127.0.0.1:9876/callback").unwrap(),
+            ("127.0.0.1".into(), 9876, "/callback".into())
+        );
+        assert!(listen_address("https://app.example/cb").is_err());
+        assert!(listen_address("http://app.example/cb").is_err());
+    }
+
+    #[tokio::test]
+    async fn the_redirect_the_browser_brings_back_is_the_answer() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let redirect = format!("http://127.0.0.1:{port}/cb");
+        let authorization = format!(
+            "https://op.example/authorize?client_id=c&redirect_uri={}",
+            url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
+        );
+        let waiting = tokio::spawn(async move { in_browser(&authorization).await });
+        // The "browser": a fragment-only visit first, then the redirect.
+        let browser = crate::carrier::Carrier::new(None).unwrap();
+        let get = |url: String| oidc_story_proto::v1::OAuthRequest {
+            method: "GET".into(),
+            url,
+            headers: Default::default(),
+            body: String::new(),
+        };
+        let mut page = None;
+        for _ in 0..50 {
+            if let Ok(r) = browser.send(&get(redirect.clone())).await {
+                page = Some(r.body);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(page.unwrap().contains("location.hash"));
+        let done = browser
+            .send(&get(format!("{redirect}?code=abc&state=xyz")))
+            .await
+            .unwrap();
+        assert!(done.body.contains("close this tab"));
+        let answer = waiting.await.unwrap().unwrap();
+        assert_eq!(answer.status, 302);
+        assert_eq!(answer.location, format!("{redirect}?code=abc&state=xyz"));
+    }
+}
