@@ -208,6 +208,12 @@ impl Issuer {
                 (None, Some(_)) => oauth_core::client_auth::AuthMethod::ClientSecretBasic,
                 (None, None) => oauth_core::client_auth::AuthMethod::None,
             };
+            for profile in config.profiles.values_mut().filter(|p| p.register) {
+                // A client that registers itself asks for the same redirect.
+                if let Some(r) = &client.redirect_uri {
+                    profile.redirect_uri = Some(r.clone());
+                }
+            }
             for profile in config.profiles.values_mut().filter(|p| !p.register) {
                 profile.client_id = id.clone();
                 profile.client_secret = client
@@ -250,7 +256,11 @@ impl Issuer {
         let custom_client = client.client_id.is_some();
         for step in story.steps {
             let missing = match step.service {
-                ClientService::ServerMetadata if !self.oauth_metadata => {
+                // Without RFC 8414 metadata the OpenID configuration stands
+                // in (RFC 8414 §5).
+                ClientService::ServerMetadata
+                    if !self.oauth_metadata && !self.openid_configuration =>
+                {
                     Some("no RFC 8414 metadata (/.well-known/oauth-authorization-server)")
                 }
                 ClientService::ProviderInfo if !self.openid_configuration => {

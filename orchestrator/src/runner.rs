@@ -77,6 +77,8 @@ async fn run_steps(
 ) -> Result<(), String> {
     let mut memory = crate::attacker::Memory::default();
     for step in story.steps {
+        let adapted = services.adapt(step);
+        let step = adapted.as_ref().unwrap_or(step);
         let (mut step_record, mut retry) =
             run_step(services, session_id, step, &mut memory).await?;
         if retry {
@@ -115,7 +117,7 @@ async fn run_step(
             args: step
                 .args
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
                 .collect(),
         })
         .await

@@ -12,13 +12,16 @@ use crate::carrier::Carrier;
 
 /// How the authorization step reaches a server over HTTP that wants a
 /// person to log in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Login {
     /// Send the request; a login page stops the story with a hint.
     None,
     /// Hand the URL to a browser and wait for the redirect on the redirect
     /// URI's loopback port (`--browser`).
     Browser,
+    /// Submit the login page's form with these fields (`--login`), for
+    /// test servers whose login is a form.
+    Form(Vec<(String, String)>),
 }
 
 /// A server over HTTP standing in for the AS.
@@ -26,6 +29,13 @@ pub enum Login {
 pub struct HttpLink {
     pub carrier: Carrier,
     pub login: Login,
+    /// The server publishes its OpenID configuration but no RFC 8414
+    /// metadata: a story's RFC 8414 discovery step reads the OpenID
+    /// configuration instead, as RFC 8414 §5 allows.
+    pub metadata_from_openid: bool,
+    /// The user's client, when one is given (stories' own scopes and
+    /// authentication methods give way to it).
+    pub user_client: Option<crate::external::ClientSettings>,
 }
 
 impl HttpLink {
@@ -50,11 +60,69 @@ impl HttpLink {
             .get("content-type")
             .is_some_and(|t| t.contains("text/html"));
         if endpoint == Endpoint::Authorization && response.status == 200 && html {
-            return Err(
-                "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or use a client the server logs in without interaction".into(),
-            );
+            return match &self.login {
+                Login::Form(fields) => self.submit_login(request, &response.body, fields).await,
+                _ => Err(
+                    "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or --login FIELD=VALUE to fill in a test server's login form".into(),
+                ),
+            };
         }
         Ok(response)
+    }
+
+    /// Fills in the login page's form and returns the redirect it answers.
+    async fn submit_login(
+        &self,
+        request: &OAuthRequest,
+        page: &str,
+        fields: &[(String, String)],
+    ) -> Result<OAuthResponse, String> {
+        let form = crate::form_login::find_form(page, fields)
+            .ok_or("the login page holds no form to fill in (--login)")?;
+        let page_url = url::Url::parse(&request.url).map_err(|e| e.to_string())?;
+        let mut target = if form.action.is_empty() {
+            page_url
+        } else {
+            page_url
+                .join(&form.action)
+                .map_err(|e| format!("the login form's action: {e}"))?
+        };
+        let pairs: Vec<(String, String)> = form.hidden.iter().chain(fields).cloned().collect();
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let submit = if form.method == "POST" {
+            OAuthRequest {
+                method: "POST".into(),
+                url: target.to_string(),
+                headers: [(
+                    "content-type".to_owned(),
+                    "application/x-www-form-urlencoded".to_owned(),
+                )]
+                .into(),
+                body: encoded,
+            }
+        } else {
+            target.set_query(Some(&encoded));
+            OAuthRequest {
+                method: "GET".into(),
+                url: target.to_string(),
+                headers: Default::default(),
+                body: String::new(),
+            }
+        };
+        let answer = self
+            .carrier
+            .send(&submit)
+            .await
+            .map_err(|e| e.to_string())?;
+        if answer.location.is_empty() {
+            return Err(format!(
+                "the login form was submitted (--login) but the server did not redirect (status {})",
+                answer.status
+            ));
+        }
+        Ok(answer)
     }
 }
 
@@ -213,6 +281,50 @@ impl Services {
         let mut services = Self::from_clients(Vec::new(), RelyingPartyClient::new(rp));
         services.http = Some(link);
         Ok(services)
+    }
+
+    /// The step as this run takes it: against a server publishing only its
+    /// OpenID configuration, an RFC 8414 discovery step reads that instead
+    /// (RFC 8414 §5); otherwise the step itself.
+    pub(crate) fn adapt(&self, step: &crate::catalog::Step) -> Option<crate::catalog::Step> {
+        use rp_service::service::registry::ClientService;
+        let substitute = self.http.as_ref().is_some_and(|h| h.metadata_from_openid)
+            && step.service == ClientService::ServerMetadata;
+        substitute.then(|| crate::catalog::Step {
+            service: ClientService::ProviderInfo,
+            args: step.args,
+            expect_error: step.expect_error.clone(),
+            expect_refusal: step.expect_refusal,
+            tamper: step.tamper,
+        })
+    }
+
+    /// A step argument as sent to the RP in this run. Against a server
+    /// where the client is the user's: its authentication method is fixed
+    /// by its registration, so a story's own choice is not sent; and the
+    /// story's scopes (the project's own, like `foobar`) become the user's
+    /// scope, with `openid` kept where the story asks for it.
+    pub(crate) fn argument(&self, name: &str, value: &str) -> Option<String> {
+        let Some(user) = self.http.as_ref().and_then(|h| h.user_client.as_ref()) else {
+            return Some(value.to_owned());
+        };
+        match name {
+            "token_endpoint_auth_method" => None,
+            "scope" => {
+                let openid = value.split(' ').any(|s| s == "openid");
+                let mut scopes: Vec<&str> = Vec::new();
+                if openid {
+                    scopes.push("openid");
+                }
+                for s in user.scope.as_deref().unwrap_or("").split(' ') {
+                    if !s.is_empty() && !scopes.contains(&s) {
+                        scopes.push(s);
+                    }
+                }
+                Some(scopes.join(" "))
+            }
+            _ => Some(value.to_owned()),
+        }
     }
 
     /// The AS replica for the next call.

@@ -86,8 +86,13 @@ pub struct RunArgs {
     /// With --issuer: log in with a browser. The authorization URL is
     /// printed (and opened on a desktop); the redirect is awaited on the
     /// redirect URI's loopback port (default http://127.0.0.1:9876/callback).
-    #[arg(long, requires = "issuer")]
+    #[arg(long, requires = "issuer", conflicts_with = "login")]
     pub browser: bool,
+    /// With --issuer: where the server answers the authorization request
+    /// with a login form (a test server's), fill it in with FIELD=VALUE
+    /// (repeatable; e.g. --login sub=alice) and submit it once.
+    #[arg(long, value_name = "FIELD=VALUE", requires = "issuer")]
+    pub login: Vec<String>,
 }
 
 /// The client to use at a server given with --issuer (without any, the

@@ -78,13 +78,22 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
         let issuer = crate::external::discover(&carrier, issuer_url)
             .await
             .map_err(|e| Error::Services(format!("--issuer {issuer_url}: {e}")))?;
+        let fields = args
+            .login
+            .iter()
+            .map(|f| crate::form_login::parse_field(f))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::Usage)?;
+        let login = match (args.browser, fields.is_empty()) {
+            (true, _) => Login::Browser,
+            (false, false) => Login::Form(fields),
+            (false, true) => Login::None,
+        };
         let link = HttpLink {
             carrier,
-            login: if args.browser {
-                Login::Browser
-            } else {
-                Login::None
-            },
+            login,
+            metadata_from_openid: issuer.openid_configuration && !issuer.oauth_metadata,
+            user_client: client.client_id.is_some().then(|| client.clone()),
         };
         let (services, running) = match &args.rp {
             Some(rp) => (
