@@ -111,7 +111,7 @@ async fn resolve(
     server: &AuthServer,
     request: &HttpRequest,
 ) -> Result<(Arc<Client>, RedirectTarget, Params, Option<Decision>), OAuthError> {
-    if let Some(submission) = consent::submission(server, request) {
+    if let Some(submission) = consent::submission(server, request).await {
         let consent::Submission { params, decision } = submission?;
         let client = known_client(server, &params).await?;
         let target = validate_target(&client, &params)?;

@@ -6,10 +6,11 @@
 //! The server keeps nothing between the page and the answer. The form
 //! carries the request's parameters (as resolved: a pushed request or a
 //! request object already expanded) and a CSRF token bound to them: the
-//! time the page was made and an HMAC, under the server secret, of that time
-//! and every parameter. A submission whose token is missing, stale or made
-//! for other parameters is refused; one whose token matches is a request
-//! this server has already resolved, so it is not resolved again.
+//! time the page was made, a random nonce, and an HMAC under the server
+//! secret of both and every parameter. A submission whose token is
+//! missing, stale, made for other parameters or already used (the store's
+//! replay set, shared by replicas) is refused; one whose token matches is a
+//! request this server has already resolved, so it is not resolved again.
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -45,7 +46,7 @@ pub(crate) struct Submission {
 /// The approval form this request submits, if it is one: on an interactive
 /// endpoint, a form POST carrying any of the form's own fields. Anything
 /// else is an authorization request like any other.
-pub(crate) fn submission(
+pub(crate) async fn submission(
     server: &AuthServer,
     request: &HttpRequest,
 ) -> Option<Result<Submission, OAuthError>> {
@@ -57,28 +58,26 @@ pub(crate) fn submission(
     if !own.iter().any(|field| form.has(field)) {
         return None;
     }
-    Some(verify(server, &form))
+    Some(verify(server, &form).await)
 }
 
 fn refused(why: &str) -> OAuthError {
     OAuthError::invalid_request(why).with_status(403)
 }
 
-fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthError> {
+async fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthError> {
     let token = form
         .get(TOKEN_FIELD)
         .ok_or_else(|| refused("the approval carries no CSRF token"))?;
     let params = form.without(&[TOKEN_FIELD, USER_FIELD, DECISION_FIELD]);
-    let (made, tag) = token
-        .split_once('.')
-        .ok_or_else(|| refused("the CSRF token is malformed"))?;
-    let made: i64 = made
-        .parse()
-        .map_err(|_| refused("the CSRF token is malformed"))?;
-    let tag = URL_SAFE_NO_PAD
-        .decode(tag)
-        .map_err(|_| refused("the CSRF token is malformed"))?;
-    hmac::verify(&key(server), message(made, &params).as_bytes(), &tag)
+    let malformed = || refused("the CSRF token is malformed");
+    let mut parts = token.splitn(3, '.');
+    let (Some(made), Some(nonce), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed());
+    };
+    let made: i64 = made.parse().map_err(|_| malformed())?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed())?;
+    hmac::verify(&key(server), message(made, nonce, &params).as_bytes(), &tag)
         .map_err(|_| refused("the CSRF token was not made for this request"))?;
     let now = server.clock.now();
     if made > now + 60 || now - made > PAGE_LIFETIME {
@@ -103,6 +102,15 @@ fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthError> 
         Some("deny") => Decision::Deny,
         _ => return Err(OAuthError::invalid_request("decide: approve or deny")),
     };
+    // One answer per page: a replayed form issues nothing more.
+    let once = format!("approval\n{token}");
+    if !server
+        .store
+        .remember_once(&once, made + PAGE_LIFETIME + 1, now)
+        .await?
+    {
+        return Err(refused("this approval page was already answered"));
+    }
     Ok(Submission { params, decision })
 }
 
@@ -129,17 +137,18 @@ fn carried(params: &Params) -> Vec<(String, String)> {
     out
 }
 
-fn message(made: i64, params: &Params) -> String {
+fn message(made: i64, nonce: &str, params: &Params) -> String {
     let pairs = carried(params);
     let encoded = form::encode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    format!("{made}\n{encoded}")
+    format!("{made}\n{nonce}\n{encoded}")
 }
 
 /// The CSRF token for a page made now for `params`.
 fn token(server: &AuthServer, params: &Params) -> String {
     let made = server.clock.now();
-    let tag = hmac::sign(&key(server), message(made, params).as_bytes());
-    format!("{made}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    let nonce = oauth_core::random::token(16);
+    let tag = hmac::sign(&key(server), message(made, &nonce, params).as_bytes());
+    format!("{made}.{nonce}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
 /// The approval page for a checked request of `client_id`, whose answer

@@ -212,3 +212,66 @@ async fn a_non_interactive_endpoint_logs_the_configured_user_in() {
     assert_eq!(response.status, 302);
     assert!(redirect_param(&response, "code").is_some());
 }
+
+/// A pushed request (RFC 9126) is taken once, when the page is made; the
+/// approval carries its parameters, and works where PAR is required.
+#[tokio::test]
+async fn a_pushed_request_is_approved_from_its_page() {
+    let mut config = config();
+    config.interactive = true;
+    config.par.required = true;
+    let (server, _) = server_with(config);
+    let pushed = crate::endpoint::par::handle(
+        &server,
+        &post_as(
+            &url(&server, Endpoint::PushedAuthorization),
+            CODE_CLIENT,
+            &[
+                ("response_type", "code"),
+                ("redirect_uri", REDIRECT_URI),
+                ("state", "pushed"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let request_uri = json(&pushed)["request_uri"].as_str().unwrap().to_owned();
+    let page = handle(
+        &server,
+        &get_query(
+            &url(&server, Endpoint::Authorization),
+            &[("client_id", CODE_CLIENT.0), ("request_uri", &request_uri)],
+        ),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fields = hidden_fields(&page);
+    assert!(!fields.iter().any(|(k, _)| k == "request_uri"));
+    let response = submit(&server, &approve(&fields, "upper")).await;
+    assert_eq!(response.status, 302, "{}", response.body);
+    assert!(redirect_param(&response, "code").is_some());
+    assert_eq!(
+        redirect_param(&response, "state").as_deref(),
+        Some("pushed")
+    );
+    // The pushed request was spent by the page.
+    let again = submit(
+        &server,
+        &[
+            ("client_id".into(), CODE_CLIENT.0.into()),
+            ("request_uri".into(), request_uri),
+        ],
+    )
+    .await;
+    assert_ne!(again.status, 302);
+}
+
+#[tokio::test]
+async fn an_approval_page_is_answered_once() {
+    let (server, _) = interactive();
+    let fields = approve(&hidden_fields(&show_page(&server, &[]).await), "diana");
+    assert_eq!(submit(&server, &fields).await.status, 302);
+    let replayed = submit(&server, &fields).await;
+    assert_eq!(replayed.status, 403);
+    assert!(replayed.location.is_none());
+}
