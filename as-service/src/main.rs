@@ -24,6 +24,13 @@ struct Args {
     /// file's `http_listen`, else none).
     #[arg(long, env = "AS_HTTP_LISTEN")]
     http_listen: Option<String>,
+    /// Serve --http-listen over TLS with this PEM certificate chain (leaf
+    /// first); needs --http-tls-key.
+    #[arg(long, env = "AS_HTTP_TLS_CERT", requires = "http_tls_key")]
+    http_tls_cert: Option<PathBuf>,
+    /// The PEM private key of --http-tls-cert.
+    #[arg(long, env = "AS_HTTP_TLS_KEY", requires = "http_tls_cert")]
+    http_tls_key: Option<PathBuf>,
     /// The issuer identifier, overriding the file's.
     #[arg(long, env = "AS_ISSUER")]
     issuer: Option<String>,
@@ -188,6 +195,13 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .http_listen
         .clone()
         .or_else(|| config.http_listen.clone());
+    let tls = match (&args.http_tls_cert, &args.http_tls_key) {
+        (Some(cert), Some(key)) if http_listen.is_some() => {
+            Some(as_service::http::tls::server_config(cert, key)?)
+        }
+        (None, None) => None,
+        _ => return Err("--http-tls-cert and --http-tls-key need --http-listen".into()),
+    };
     let store_url = args.store.clone().or_else(|| config.store.clone());
     let store: std::sync::Arc<dyn as_service::store::Store> = match store_url.as_deref() {
         None | Some("memory") => std::sync::Arc::new(as_service::store::MemoryStore::new()),
@@ -215,7 +229,8 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
             let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .map_err(|e| format!("cannot listen for HTTP on {address}: {e}"))?;
-            tracing::info!(address = %listener.local_addr()?, "AS serving HTTP");
+            let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+            tracing::info!(address = %listener.local_addr()?, "AS serving {scheme}");
             Some(listener)
         }
         None => None,
@@ -233,9 +248,13 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     match http_listener {
         Some(listener) => {
             let http = async {
-                as_service::http::serve(listener, server, stopped(stopping))
-                    .await
-                    .map_err(|e| format!("HTTP server: {e}").into())
+                match tls {
+                    Some(tls) => {
+                        as_service::http::serve_tls(listener, tls, server, stopped(stopping)).await
+                    }
+                    None => as_service::http::serve(listener, server, stopped(stopping)).await,
+                }
+                .map_err(|e| format!("HTTP server: {e}").into())
             };
             tokio::try_join!(grpc, http)?;
         }

@@ -74,18 +74,31 @@ fn query_param(location: &str, name: &str) -> Option<String> {
 /// reaped) when dropped.
 struct Binary {
     child: Option<Child>,
+    scheme: &'static str,
     http_port: u16,
     grpc_port: u16,
 }
 
 impl Binary {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With `--http-tls-cert` and `--http-tls-key` among `extra`, the
+    /// issuer is https.
+    fn start_with(extra: &[&str]) -> Self {
+        let scheme = if extra.contains(&"--http-tls-cert") {
+            "https"
+        } else {
+            "http"
+        };
         for _ in 0..3 {
             let (http_port, grpc_port) = (free_port(), free_port());
             let child = Command::new(env!("CARGO_BIN_EXE_as-service"))
                 .args(["--listen", &format!("127.0.0.1:{grpc_port}")])
                 .args(["--http-listen", &format!("127.0.0.1:{http_port}")])
-                .args(["--issuer", &format!("http://127.0.0.1:{http_port}")])
+                .args(["--issuer", &format!("{scheme}://127.0.0.1:{http_port}")])
+                .args(extra)
                 .env_remove("AS_CONFIG")
                 .env_remove("AS_KEYS")
                 .env_remove("AS_STORE")
@@ -95,6 +108,7 @@ impl Binary {
                 .unwrap();
             let mut binary = Self {
                 child: Some(child),
+                scheme,
                 http_port,
                 grpc_port,
             };
@@ -125,7 +139,7 @@ impl Binary {
     }
 
     fn issuer(&self) -> String {
-        format!("http://127.0.0.1:{}", self.http_port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.http_port)
     }
 
     /// SIGTERM, then the exit status and what the server logged.
@@ -211,6 +225,66 @@ fn curl_discovers_the_token_endpoint_and_gets_a_client_credentials_token() {
     ]);
     assert_eq!(introspected["active"], true);
     assert_eq!(introspected["iss"], issuer.as_str());
+}
+
+#[test]
+fn curl_gets_a_token_over_https_with_the_configured_certificate() {
+    if !curl_present() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("as-http-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    if !made.is_ok_and(|out| out.status.success()) {
+        eprintln!(
+            "SKIPPED: openssl could not make a test certificate; install openssl to run this test"
+        );
+        return;
+    }
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let binary = Binary::start_with(&["--http-tls-cert", cert, "--http-tls-key", key]);
+    let issuer = binary.issuer();
+    assert!(issuer.starts_with("https://"));
+    let metadata = curl(&[
+        "--cacert",
+        cert,
+        &format!("{issuer}/.well-known/openid-configuration"),
+    ]);
+    assert_eq!(metadata["token_endpoint"], format!("{issuer}/token"));
+    let user = format!("{}:{}", CLIENT_1.0, CLIENT_1.1);
+    let token = curl(&[
+        "--cacert",
+        cert,
+        "--user",
+        &user,
+        "--data",
+        "grant_type=client_credentials",
+        &format!("{issuer}/token"),
+    ]);
+    assert_eq!(token["token_type"], "Bearer");
+    // Plain HTTP on the TLS port is not served.
+    let plain = Command::new("curl")
+        .args(["--silent", "--max-time", "5"])
+        .arg(format!("http://127.0.0.1:{}/token", binary.http_port))
+        .output()
+        .unwrap();
+    assert!(!plain.status.success());
+    drop(binary);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -9,10 +9,11 @@
 //! the one whose canonical URL that is ([`Endpoints::addresses`], the
 //! check every RPC makes of its envelope), so the URL an endpoint sees is
 //! always the one it publishes. The [`HttpResponse`] goes back as it is.
+//! With a certificate and key, [`serve_tls`] serves the same over HTTPS
+//! ([`tls`]).
 //!
 //! [`Endpoints::addresses`]: crate::config::Endpoints::addresses
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -27,6 +28,15 @@ use crate::AuthServer;
 use crate::config::Endpoint;
 use crate::endpoint;
 
+pub mod tls;
+
+use tls::Peer;
+
+/// One handler for every path: the endpoint is found from the URL.
+fn app(server: Arc<AuthServer>) -> axum::Router {
+    axum::Router::new().fallback(answer).with_state(server)
+}
+
 /// Serves the endpoints over HTTP/1.1 on an already bound listener until
 /// `shutdown` completes; connections in flight are then finished.
 pub async fn serve(
@@ -34,10 +44,25 @@ pub async fn serve(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(answer).with_state(server);
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app(server).into_make_service_with_connect_info::<Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// [`serve`] over TLS ([`tls::server_config`]).
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    server: Arc<AuthServer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tls::TlsListener::new(listener, tls)?;
+    axum::serve(
+        listener,
+        app(server).into_make_service_with_connect_info::<Peer>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
@@ -45,7 +70,7 @@ pub async fn serve(
 
 async fn answer(
     State(server): State<Arc<AuthServer>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: Request,
 ) -> Response {
     let method = request.method().clone();
@@ -109,7 +134,7 @@ fn request_url(issuer: &str, uri: &axum::http::Uri) -> Result<url::Url, OAuthErr
 async fn to_http(
     server: &AuthServer,
     request: Request,
-    peer: SocketAddr,
+    peer: std::net::SocketAddr,
 ) -> Result<HttpRequest, OAuthError> {
     let (parts, body) = request.into_parts();
     let url = request_url(&server.config.issuer, &parts.uri)?;
