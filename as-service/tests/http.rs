@@ -678,3 +678,60 @@ async fn a_path_no_endpoint_publishes_is_not_found() {
         .unwrap();
     assert_eq!(answer.status(), 404);
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (issuer, _server) = http_server(false).await;
+    let address = issuer.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    tcp.write_all(b"GET /jwks.json HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let limit = as_service::http::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(limit, tcp.read_to_end(&mut answer)).await;
+    assert!(
+        closed.is_ok(),
+        "the connection was still open after {limit:?}"
+    );
+    assert!(started.elapsed() >= as_service::http::HEADER_READ_TIMEOUT - Duration::from_secs(1));
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn stopping_the_server_finishes_and_returns() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = Config::default_config().unwrap();
+    config.set_issuer(&issuer).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let server = AuthServer::new(config, keys).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(as_service::http::serve(listener, server, async {
+        let _ = stopped.await;
+    }));
+    // A keep-alive connection, idle once answered.
+    let http = http_client();
+    let answer = http
+        .get(format!("{issuer}/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    stop.send(()).unwrap();
+    let finished = tokio::time::timeout(Duration::from_secs(5), serving).await;
+    assert!(finished.is_ok(), "the server did not stop");
+    assert!(finished.unwrap().unwrap().is_ok());
+    assert!(
+        http.get(format!("{issuer}/jwks.json"))
+            .send()
+            .await
+            .is_err()
+    );
+}

@@ -1,4 +1,5 @@
-//! The AS over plain HTTP (axum on hyper 1, the stack tonic already uses):
+//! The AS over plain HTTP (axum's router on hyper 1, the stack tonic
+//! already uses; the connection loop is `server`):
 //! every endpoint at the URL its metadata publishes, answered by the same
 //! handlers as the gRPC service.
 //!
@@ -16,8 +17,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use oauth_core::error::OAuthError;
@@ -28,9 +30,17 @@ use crate::AuthServer;
 use crate::config::Endpoint;
 use crate::endpoint;
 
+/// How long a request's body may take to arrive.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+mod server;
 pub mod tls;
 
-use tls::Peer;
+pub use server::HEADER_READ_TIMEOUT;
+
+/// The peer of a connection, handed to the handler.
+#[derive(Debug, Clone, Copy)]
+struct Peer(std::net::SocketAddr);
 
 /// One handler for every path: the endpoint is found from the URL.
 fn app(server: Arc<AuthServer>) -> axum::Router {
@@ -44,12 +54,7 @@ pub async fn serve(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(server).into_make_service_with_connect_info::<Peer>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::run(listener, None, server, shutdown).await
 }
 
 /// [`serve`] over TLS ([`tls::server_config`]).
@@ -59,18 +64,13 @@ pub async fn serve_tls(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tls::TlsListener::new(listener, tls)?;
-    axum::serve(
-        listener,
-        app(server).into_make_service_with_connect_info::<Peer>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    server::run(listener, Some(acceptor), server, shutdown).await
 }
 
 async fn answer(
     State(server): State<Arc<AuthServer>>,
-    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    Extension(Peer(peer)): Extension<Peer>,
     request: Request,
 ) -> Response {
     let method = request.method().clone();
@@ -138,8 +138,11 @@ async fn to_http(
 ) -> Result<HttpRequest, OAuthError> {
     let (parts, body) = request.into_parts();
     let url = request_url(&server.config.issuer, &parts.uri)?;
-    let body = axum::body::to_bytes(body, limits::BODY)
+    let body = tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limits::BODY))
         .await
+        .map_err(|_| {
+            OAuthError::invalid_request("the body did not arrive in time").with_status(408)
+        })?
         .map_err(|_| {
             OAuthError::invalid_request(format!("the body is larger than {} bytes", limits::BODY))
                 .with_status(413)
