@@ -37,10 +37,7 @@ mod server;
 pub mod tls;
 
 pub use server::HEADER_READ_TIMEOUT;
-
-/// The peer of a connection, handed to the handler.
-#[derive(Debug, Clone, Copy)]
-struct Peer(std::net::SocketAddr);
+use server::Peer;
 
 /// One handler for every path: the endpoint is found from the URL.
 fn app(server: Arc<AuthServer>) -> axum::Router {
@@ -54,7 +51,7 @@ pub async fn serve(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    server::run(listener, None, server, shutdown).await
+    server::run(listener, None, app(server), shutdown).await
 }
 
 /// [`serve`] over TLS ([`tls::server_config`]).
@@ -65,7 +62,7 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    server::run(listener, Some(acceptor), server, shutdown).await
+    server::run(listener, Some(acceptor), app(server), shutdown).await
 }
 
 async fn answer(

@@ -3,7 +3,6 @@
 //! graceful stop — no new connections, idle ones closed, requests in flight
 //! answered.
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -13,8 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use super::Peer;
-use crate::AuthServer;
+/// The peer of a connection, handed to the handler.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
 
 /// How long a client has to send a request's headers (also how long an
 /// idle keep-alive connection is kept): a client that trickles them holds
@@ -25,14 +25,14 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `shutdown` completes, then waits for
-/// the connections to finish.
-pub(super) async fn run(
+/// the connections to finish. Each request carries its connection's
+/// [`Peer`] as an extension.
+pub async fn run(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    server: Arc<AuthServer>,
+    app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = super::app(server);
     let (stop, stopping) = watch::channel(());
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
