@@ -11,6 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 project="oidcstory-test-$$"
 export AS_HOST_PORT="${AS_HOST_PORT:-55051}" RP_HOST_PORT="${RP_HOST_PORT:-55052}"
+export AS_HTTP_HOST_PORT="${AS_HTTP_HOST_PORT:-55080}"
 compose() { docker-compose -p "$project" -f deploy/docker-compose.yml "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 
@@ -106,6 +107,26 @@ wait_healthy "$started"
 step "stories"
 run_stories "$work/first"
 before="$(kids "$work/first")"
+
+step "the AS over HTTP"
+check_http() {
+  python3 - "$AS_HTTP_HOST_PORT" <<'PY'
+import base64, json, sys, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+meta = json.load(urllib.request.urlopen(base + "/.well-known/openid-configuration"))
+assert meta["token_endpoint"] == meta["issuer"].rstrip("/") + "/token", meta
+basic = base64.b64encode(b"client_1:another+password").decode()
+request = urllib.request.Request(
+    base + "/token",
+    data=b"grant_type=client_credentials",
+    headers={"Authorization": "Basic " + basic, "Content-Type": "application/x-www-form-urlencoded"},
+)
+token = json.load(urllib.request.urlopen(request))
+assert token["token_type"] == "Bearer" and token["access_token"], token
+print(f"HTTP on port {sys.argv[1]}: discovery (issuer {meta['issuer']}) and a client_credentials token")
+PY
+}
+check_http
 
 step "restart the AS"
 started="$(python3 -c 'import time; print(time.time())')"

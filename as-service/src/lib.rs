@@ -16,6 +16,8 @@
 //! - [`request_object`]: signed authorization requests (RFC 9101).
 //! - [`grpc`]: the only module that knows tonic: the `AuthorizationServer`
 //!   service, reflection, health, and [`run`].
+//! - [`http`]: the same endpoints over plain HTTP at their published URLs
+//!   (axum), through the same handlers.
 //!
 //! Endpoints are plain async functions of [`AuthServer`] and an
 //! [`oauth_core::http::HttpRequest`], so every RFC check is testable
@@ -28,6 +30,7 @@ pub mod dpop;
 pub mod endpoint;
 pub mod grant;
 pub mod grpc;
+pub mod http;
 pub mod id_token;
 pub mod keys;
 pub mod request_object;

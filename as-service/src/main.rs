@@ -7,7 +7,7 @@ use as_service::config::Config;
 use clap::Parser;
 use oauth_core::jose::KeySet;
 
-/// The oidc-story Authorization Server / OpenID Provider (gRPC).
+/// The oidc-story Authorization Server / OpenID Provider (gRPC, and HTTP with --http-listen).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -19,6 +19,18 @@ struct Args {
     /// Address to listen on, e.g. 0.0.0.0:50051 (default: the file's `listen`, else 127.0.0.1:50051).
     #[arg(long, env = "AS_LISTEN")]
     listen: Option<String>,
+    /// Also serve every endpoint over plain HTTP on this address, at the
+    /// paths the metadata publishes, e.g. 127.0.0.1:8080 (default: the
+    /// file's `http_listen`, else none).
+    #[arg(long, env = "AS_HTTP_LISTEN")]
+    http_listen: Option<String>,
+    /// Serve --http-listen over TLS with this PEM certificate chain (leaf
+    /// first); needs --http-tls-key.
+    #[arg(long, env = "AS_HTTP_TLS_CERT", requires = "http_tls_key")]
+    http_tls_cert: Option<PathBuf>,
+    /// The PEM private key of --http-tls-cert.
+    #[arg(long, env = "AS_HTTP_TLS_KEY", requires = "http_tls_cert")]
+    http_tls_key: Option<PathBuf>,
     /// The issuer identifier, overriding the file's.
     #[arg(long, env = "AS_ISSUER")]
     issuer: Option<String>,
@@ -179,6 +191,17 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .listen
         .or_else(|| config.listen.clone())
         .unwrap_or_else(|| "127.0.0.1:50051".to_owned());
+    let http_listen = args
+        .http_listen
+        .clone()
+        .or_else(|| config.http_listen.clone());
+    let tls = match (&args.http_tls_cert, &args.http_tls_key) {
+        (Some(cert), Some(key)) if http_listen.is_some() => {
+            Some(as_service::http::tls::server_config(cert, key)?)
+        }
+        (None, None) => None,
+        _ => return Err("--http-tls-cert and --http-tls-key need --http-listen".into()),
+    };
     let store_url = args.store.clone().or_else(|| config.store.clone());
     let store: std::sync::Arc<dyn as_service::store::Store> = match store_url.as_deref() {
         None | Some("memory") => std::sync::Arc::new(as_service::store::MemoryStore::new()),
@@ -201,7 +224,42 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(address = %listener.local_addr()?, issuer = %server.config.issuer, "AS listening");
-    as_service::run(listener, server, oidc_story_proto::shutdown_signal()).await?;
+    let http_listener = match &http_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| format!("cannot listen for HTTP on {address}: {e}"))?;
+            let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+            tracing::info!(address = %listener.local_addr()?, "AS serving {scheme}");
+            Some(listener)
+        }
+        None => None,
+    };
+    // One signal stops both servers, each finishing what is in flight.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        oidc_story_proto::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let grpc = as_service::run(listener, server.clone(), stopped(stopping.clone()));
+    match http_listener {
+        Some(listener) => {
+            let http = async {
+                match tls {
+                    Some(tls) => {
+                        as_service::http::serve_tls(listener, tls, server, stopped(stopping)).await
+                    }
+                    None => as_service::http::serve(listener, server, stopped(stopping)).await,
+                }
+                .map_err(|e| format!("HTTP server: {e}").into())
+            };
+            tokio::try_join!(grpc, http)?;
+        }
+        None => grpc.await?,
+    }
     tracing::info!("AS stopped");
     Ok(())
 }

@@ -12,6 +12,10 @@ pub struct FileConfig {
     pub issuer: String,
     #[serde(default)]
     pub listen: Option<String>,
+    /// Where the endpoints are also served over plain HTTP, at the paths
+    /// the metadata publishes; unset: gRPC only.
+    #[serde(default)]
+    pub http_listen: Option<String>,
     #[serde(default)]
     pub keys_file: Option<PathBuf>,
     /// Where grants live: `memory` (default) or `redis://HOST:PORT/DB`,
@@ -85,6 +89,10 @@ pub struct AuthorizationFileConfig {
     /// Largest `claims` parameter accepted (OIDC Core §5.5), bytes.
     #[serde(default = "default_max_claims_bytes")]
     pub max_claims_bytes: usize,
+    /// Show a page where a person picks one of the configured users and
+    /// approves, instead of logging `user` in without interaction.
+    #[serde(default)]
+    pub interactive: bool,
 }
 
 fn default_max_outstanding_codes() -> usize {
@@ -104,6 +112,7 @@ impl Default for AuthorizationFileConfig {
             pkce_plain_allowed: false,
             max_outstanding_codes: default_max_outstanding_codes(),
             max_claims_bytes: default_max_claims_bytes(),
+            interactive: false,
         }
     }
 }

@@ -54,6 +54,7 @@ pub struct User {
 pub struct Config {
     pub issuer: String,
     pub listen: Option<String>,
+    pub http_listen: Option<String>,
     pub keys_file: Option<PathBuf>,
     pub store: Option<String>,
     pub access_token_alg: JwsAlgorithm,
@@ -62,6 +63,8 @@ pub struct Config {
     pub access_token_format: AccessTokenFormat,
     pub login_user: String,
     pub login_acr: String,
+    /// The authorization endpoint asks a person to pick a user and approve.
+    pub interactive: bool,
     pub code_lifetime: i64,
     pub pkce_plain_allowed: bool,
     pub max_outstanding_codes: usize,
@@ -232,6 +235,7 @@ impl Config {
             endpoints,
             issuer,
             listen: file.listen,
+            http_listen: file.http_listen,
             keys_file: file.keys_file,
             store: file.store,
             access_token_alg,
@@ -240,6 +244,7 @@ impl Config {
             access_token_format: file.access_token.format,
             login_user: file.authorization.user,
             login_acr: file.authorization.acr,
+            interactive: file.authorization.interactive,
             code_lifetime: file.authorization.code_lifetime,
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
             max_outstanding_codes: file.authorization.max_outstanding_codes,

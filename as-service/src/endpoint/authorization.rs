@@ -9,7 +9,7 @@
 //! RFC 9700 §4.11); afterwards they travel back in the redirect.
 use std::sync::Arc;
 
-use oauth_core::error::OAuthError;
+use oauth_core::error::{ErrorCode, OAuthError};
 use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::random;
@@ -24,13 +24,15 @@ use crate::store::CodeGrant;
 use super::authorization_request::{
     Checked, RedirectTarget, ResponseMode, check, response_mode, validate_target,
 };
+use super::consent::{self, Decision};
+use super::html;
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
-    let (client, target, params) = match resolve(server, request).await {
+    let (client, target, params, decision) = match resolve(server, request).await {
         Ok(ok) => ok,
         Err(e) => {
             super::log_refusal("authorization", None, &e, "refused without redirect");
-            return e.to_response();
+            return html::refusal(request, &e);
         }
     };
     let state = params.get("state");
@@ -40,9 +42,28 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         ResponseMode::Fragment => ResponseMode::Fragment,
         ResponseMode::Query => response_mode(&params).unwrap_or(ResponseMode::Query),
     };
-    let answer = match check(server, &client, &params) {
-        Ok(checked) => issue(server, &client, &target, &params, checked).await,
-        Err(e) => Err(e),
+    let answer = match (check(server, &client, &params), decision) {
+        (Err(e), _) => Err(e),
+        // The user is authenticated without interaction, as configured.
+        (Ok(checked), None) if !server.config.interactive => {
+            let user = server.config.login_user.clone();
+            issue(server, &client, &target, &params, checked, user).await
+        }
+        // OIDC Core §3.1.2.6: no page may be shown.
+        (Ok(_), None) if params.get("prompt") == Some("none") => Err(OAuthError::new(
+            ErrorCode::LoginRequired,
+            "prompt=none, but a user must choose and approve",
+        )),
+        (Ok(_), None) => {
+            return consent::approval_page(server, &client.client_id, &target.uri, &params);
+        }
+        (Ok(checked), Some(Decision::Approve { user })) => {
+            issue(server, &client, &target, &params, checked, user).await
+        }
+        (Ok(_), Some(Decision::Deny)) => Err(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "the user denied the request",
+        )),
     };
     match answer {
         Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
@@ -56,7 +77,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
                 &e,
                 "refused without redirect (registered client)",
             );
-            e.to_response()
+            html::refusal(request, &e)
         }
         Err(e) => {
             super::log_refusal(
@@ -93,19 +114,22 @@ fn request_params(request: &HttpRequest) -> Result<Params, OAuthError> {
 /// itself, a request object (RFC 9101), or a pushed request (RFC 9126).
 /// Then the checks whose failure must not be redirected: the client exists
 /// and may use this endpoint, the redirect URI is one of its registered
-/// ones, compared exactly.
+/// ones, compared exactly. An approval form (interactive endpoint) carries
+/// a request this server resolved when it made the page, so only these
+/// last checks run again.
 async fn resolve(
     server: &AuthServer,
     request: &HttpRequest,
-) -> Result<(Arc<Client>, RedirectTarget, Params), OAuthError> {
+) -> Result<(Arc<Client>, RedirectTarget, Params, Option<Decision>), OAuthError> {
+    if let Some(submission) = consent::submission(server, request).await {
+        let consent::Submission { params, decision } = submission?;
+        let client = known_client(server, &params).await?;
+        let target = validate_target(&client, &params)?;
+        return Ok((client, target, params, Some(decision)));
+    }
     let outer = request_params(request)?;
-    let client_id = outer
-        .get("client_id")
-        .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
-    let client = server
-        .client(client_id)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))?;
+    let client = known_client(server, &outer).await?;
+    let client_id = client.client_id.as_str();
     let params = match (outer.get("request"), outer.get("request_uri")) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::invalid_request(
@@ -124,7 +148,17 @@ async fn resolve(
         (None, None) => outer,
     };
     let target = validate_target(&client, &params)?;
-    Ok((client, target, params))
+    Ok((client, target, params, None))
+}
+
+async fn known_client(server: &AuthServer, params: &Params) -> Result<Arc<Client>, OAuthError> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
+    server
+        .client(client_id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_request(format!("unknown client_id {client_id:?}")))
 }
 
 /// Issues the code and/or ID token of a checked request.
@@ -134,6 +168,7 @@ async fn issue(
     target: &RedirectTarget,
     params: &Params,
     checked: Checked,
+    user: String,
 ) -> Result<Answer, OAuthError> {
     let Checked {
         mode,
@@ -145,8 +180,6 @@ async fn issue(
         code_challenge,
     } = checked;
     let nonce = params.get("nonce");
-    // The user is authenticated without interaction, as configured.
-    let user = server.config.login_user.clone();
     let subject = server.subject_for(client, &user);
     let now = server.clock.now();
     let acr = server.config.login_acr.clone();

@@ -2,6 +2,8 @@
 //! the HTTP response, OAuth errors included.
 pub mod authorization;
 pub mod authorization_request;
+pub(crate) mod consent;
+pub(crate) mod html;
 pub mod introspection;
 pub mod jwks;
 pub mod metadata;

@@ -1,0 +1,215 @@
+//! The approval page of an interactive authorization endpoint
+//! (`[authorization] interactive = true`): once a request has passed every
+//! check, a person picks one of the configured users and approves or denies
+//! it, and the form posts back to the authorization endpoint.
+//!
+//! The server keeps nothing between the page and the answer. The form
+//! carries the request's parameters (as resolved: a pushed request or a
+//! request object already expanded) and a CSRF token bound to them: the
+//! time the page was made, a random nonce, and an HMAC under the server
+//! secret of both and every parameter. A submission whose token is
+//! missing, stale, made for other parameters or already used (the store's
+//! replay set, shared by replicas) is refused; one whose token matches is a
+//! request this server has already resolved, so it is not resolved again.
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_core::error::OAuthError;
+use oauth_core::form::{self, Params};
+use oauth_core::http::{HttpRequest, HttpResponse};
+
+use super::html::{escape, page};
+use crate::AuthServer;
+use crate::config::Endpoint;
+
+/// The form's own fields, beside the request's parameters.
+pub(crate) const TOKEN_FIELD: &str = "csrf_token";
+pub(crate) const USER_FIELD: &str = "user";
+pub(crate) const DECISION_FIELD: &str = "decision";
+
+/// How long an approval page may be answered, seconds.
+const PAGE_LIFETIME: i64 = 600;
+
+/// What the person chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Approve { user: String },
+    Deny,
+}
+
+/// An approval form, verified: the request it approves and the decision.
+pub(crate) struct Submission {
+    pub(crate) params: Params,
+    pub(crate) decision: Decision,
+}
+
+/// The approval form this request submits, if it is one: on an interactive
+/// endpoint, a form POST carrying any of the form's own fields. Anything
+/// else is an authorization request like any other.
+pub(crate) async fn submission(
+    server: &AuthServer,
+    request: &HttpRequest,
+) -> Option<Result<Submission, OAuthError>> {
+    if !server.config.interactive || request.method != "POST" {
+        return None;
+    }
+    let form = super::post_form(request).ok()?;
+    let own = [TOKEN_FIELD, USER_FIELD, DECISION_FIELD];
+    if !own.iter().any(|field| form.has(field)) {
+        return None;
+    }
+    Some(verify(server, &form).await)
+}
+
+fn refused(why: &str) -> OAuthError {
+    OAuthError::invalid_request(why).with_status(403)
+}
+
+async fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthError> {
+    let token = form
+        .get(TOKEN_FIELD)
+        .ok_or_else(|| refused("the approval carries no CSRF token"))?;
+    let params = form.without(&[TOKEN_FIELD, USER_FIELD, DECISION_FIELD]);
+    let malformed = || refused("the CSRF token is malformed");
+    let mut parts = token.splitn(3, '.');
+    let (Some(made), Some(nonce), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed());
+    };
+    let made: i64 = made.parse().map_err(|_| malformed())?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed())?;
+    hmac::verify(&key(server), message(made, nonce, &params).as_bytes(), &tag)
+        .map_err(|_| refused("the CSRF token was not made for this request"))?;
+    let now = server.clock.now();
+    if made > now + 60 || now - made > PAGE_LIFETIME {
+        return Err(refused(
+            "the approval page has expired; start the authorization again",
+        ));
+    }
+    let decision = match form.get(DECISION_FIELD) {
+        Some("approve") => {
+            let user = form
+                .get(USER_FIELD)
+                .ok_or_else(|| OAuthError::invalid_request("no user was chosen"))?;
+            if !server.config.users.contains_key(user) {
+                return Err(OAuthError::invalid_request(format!(
+                    "{user:?} is not a user of this server"
+                )));
+            }
+            Decision::Approve {
+                user: user.to_owned(),
+            }
+        }
+        Some("deny") => Decision::Deny,
+        _ => return Err(OAuthError::invalid_request("decide: approve or deny")),
+    };
+    // One answer per page: a replayed form issues nothing more.
+    let once = format!("approval\n{token}");
+    if !server
+        .store
+        .remember_once(&once, made + PAGE_LIFETIME + 1, now)
+        .await?
+    {
+        return Err(refused("this approval page was already answered"));
+    }
+    Ok(Submission { params, decision })
+}
+
+fn key(server: &AuthServer) -> hmac::Key {
+    hmac::Key::new(
+        hmac::HMAC_SHA256,
+        format!("approval-page\n{}", server.secret().expose()).as_bytes(),
+    )
+}
+
+/// Every parameter the form carries, in a fixed order: by name, the values
+/// of a repeated one in the order sent. A pushed request's or a request
+/// object's reference is not carried: the parameters are already expanded.
+fn carried(params: &Params) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, _) in params.to_pairs() {
+        if name == "request" || name == "request_uri" {
+            continue;
+        }
+        for value in params.get_all(&name) {
+            out.push((name.clone(), value.to_owned()));
+        }
+    }
+    out
+}
+
+fn message(made: i64, nonce: &str, params: &Params) -> String {
+    let pairs = carried(params);
+    let encoded = form::encode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    format!("{made}\n{nonce}\n{encoded}")
+}
+
+/// The CSRF token for a page made now for `params`.
+fn token(server: &AuthServer, params: &Params) -> String {
+    let made = server.clock.now();
+    let nonce = oauth_core::random::token(16);
+    let tag = hmac::sign(&key(server), message(made, &nonce, params).as_bytes());
+    format!("{made}.{nonce}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+}
+
+/// The approval page for a checked request of `client_id`, whose answer
+/// goes to `redirect_uri`.
+pub(crate) fn approval_page(
+    server: &AuthServer,
+    client_id: &str,
+    redirect_uri: &str,
+    params: &Params,
+) -> HttpResponse {
+    let target = url::Url::parse(redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| redirect_uri.to_owned());
+    let scope = params.get("scope").unwrap_or("(the client's default)");
+    let mut body = format!(
+        "<p>The application <strong>{}</strong> asks to sign you in, for the scope \
+         <code>{}</code>. Its answer goes to <strong>{}</strong>.</p>\n",
+        escape(client_id),
+        escape(scope),
+        escape(&target)
+    );
+    let action = server.config.endpoints.url(Endpoint::Authorization);
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{}\">\n<fieldset>\n<legend>Sign in as</legend>\n",
+        escape(action.as_str())
+    ));
+    for (name, user) in &server.config.users {
+        let checked = if *name == server.config.login_user {
+            " checked"
+        } else {
+            ""
+        };
+        let full_name = user
+            .claims
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(|n| format!(" ({})", escape(n)))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<label><input type=\"radio\" name=\"{USER_FIELD}\" value=\"{}\"{checked}> {}{full_name}</label>\n",
+            escape(name),
+            escape(name)
+        ));
+    }
+    body.push_str("</fieldset>\n");
+    for (name, value) in carried(params) {
+        body.push_str(&format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+            escape(&name),
+            escape(&value)
+        ));
+    }
+    body.push_str(&format!(
+        "<input type=\"hidden\" name=\"{TOKEN_FIELD}\" value=\"{}\">\n\
+         <button type=\"submit\" name=\"{DECISION_FIELD}\" value=\"approve\">Approve</button>\n\
+         <button type=\"submit\" name=\"{DECISION_FIELD}\" value=\"deny\">Deny</button>\n</form>\n",
+        escape(&token(server, params))
+    ));
+    page(200, "Sign in", &body)
+}
+
+#[cfg(test)]
+mod tests;
