@@ -22,7 +22,7 @@ fn normalize(text: &str) -> String {
     let time = Regex::new(r"\b1[6-9][0-9]{8}\b").unwrap();
     let date =
         Regex::new(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC\b").unwrap();
-    let seconds = Regex::new(r"(expires in|issued|try again in) -?[0-9]+ s").unwrap();
+    let seconds = Regex::new(r"(expires in|issued|try again in|valid only in) -?[0-9]+ s").unwrap();
     // How long a throttle still holds: a second off whenever a run straddles one.
     let retry_after = Regex::new(r"(retry-after\W+)[0-9]+").unwrap();
     let random = Regex::new(r"[A-Za-z0-9_-]{22,}").unwrap();

@@ -135,15 +135,25 @@ async fn to_http(
 ) -> Result<HttpRequest, OAuthError> {
     let (parts, body) = request.into_parts();
     let url = request_url(&server.config.issuer, &parts.uri)?;
+    let too_large = || {
+        OAuthError::invalid_request(format!("the body is larger than {} bytes", limits::BODY))
+            .with_status(413)
+    };
+    // A body announced over the limit is refused before any of it is read.
+    let announced = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limits::BODY as u64) {
+        return Err(too_large());
+    }
     let body = tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limits::BODY))
         .await
         .map_err(|_| {
             OAuthError::invalid_request("the body did not arrive in time").with_status(408)
         })?
-        .map_err(|_| {
-            OAuthError::invalid_request(format!("the body is larger than {} bytes", limits::BODY))
-                .with_status(413)
-        })?;
+        .map_err(|_| too_large())?;
     let body = String::from_utf8(body.to_vec())
         .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
     let mut headers = Vec::with_capacity(parts.headers.len());
