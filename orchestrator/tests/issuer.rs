@@ -1,0 +1,124 @@
+//! `run --issuer`: the stories over real HTTP against the project's own AS
+//! serving HTTP (as any server would be reached), and the checks made on a
+//! server before any story runs.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+use as_service::AuthServer;
+use as_service::config::Config;
+use oauth_core::jose::KeySet;
+
+/// The AS over HTTP on an ephemeral loopback port; its issuer.
+async fn as_over_http() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = Config::default_config().unwrap();
+    config.set_issuer(&issuer).unwrap();
+    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
+    tokio::spawn(as_service::http::serve(
+        listener,
+        server,
+        std::future::pending(),
+    ));
+    issuer
+}
+
+async fn orchestrator(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+            .args(&args)
+            .env_remove("ORCHESTRATOR_AS")
+            .env_remove("ORCHESTRATOR_RP")
+            .env_remove("ORCHESTRATOR_CLIENT_SECRET")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_story_passes_over_http_against_our_own_as() {
+    let issuer = as_over_http().await;
+    let out = orchestrator(args(&[
+        "run", "--all", "--issuer", &issuer, "--format", "json",
+    ]))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let totals = &summary["summary"]["totals"];
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stderr}\n{}",
+        summary["summary"]
+    );
+    assert_eq!(
+        totals["stories"], 16,
+        "--all against another server: the stories"
+    );
+    assert_eq!(totals["passed"], 16, "{}", summary["summary"]);
+    assert!(
+        stderr.contains(&format!("against {issuer} over HTTP")),
+        "{stderr}"
+    );
+    // Every request crossed real HTTP to the issuer's own URLs.
+    for line in stdout.lines() {
+        let story: serde_json::Value = serde_json::from_str(line).unwrap();
+        if story.get("summary").is_some() {
+            continue;
+        }
+        for step in story["steps"].as_array().unwrap() {
+            let url = step["request"]["url"].as_str().unwrap();
+            assert!(url.starts_with(&issuer), "{url}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metadata_naming_another_issuer_is_refused_before_any_story() {
+    let issuer = as_over_http().await;
+    // The same server reached by another name: its metadata names
+    // 127.0.0.1, not localhost (OIDC Discovery §4.3).
+    let other_name = issuer.replace("127.0.0.1", "localhost");
+    let out = orchestrator(args(&["run", "oauth2_cc", "--issuer", &other_name])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("names the issuer"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_another_host_is_refused() {
+    let out = orchestrator(args(&["run", "oauth2_cc", "--issuer", "http://op.example"])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("loopback only"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_page_stops_the_story_with_the_options_named() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = Config::default_config().unwrap();
+    config.set_issuer(&issuer).unwrap();
+    config.interactive = true;
+    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
+    tokio::spawn(as_service::http::serve(
+        listener,
+        server,
+        std::future::pending(),
+    ));
+    let out = orchestrator(args(&["run", "oauth2_code", "--issuer", &issuer])).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("--browser") && stdout.contains("--login"),
+        "{stdout}"
+    );
+}
