@@ -187,6 +187,12 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
             KeySet::generate()?
         }
     };
+    let kids: Vec<&str> = keys.keys().iter().map(|k| k.kid()).collect();
+    tracing::info!(
+        ?kids,
+        file = config.keys_file.as_ref().map(|p| p.display().to_string()),
+        "signing keys loaded"
+    );
     let listen = args
         .listen
         .or_else(|| config.listen.clone())

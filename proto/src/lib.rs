@@ -97,7 +97,10 @@ pub struct HealthArgs {
 /// reason on stderr and exit 1.
 pub async fn health_command(program: &str, args: &HealthArgs) -> std::process::ExitCode {
     match health_check(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => {
+            println!("SERVING");
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("{program} health: {e}");
             std::process::ExitCode::FAILURE

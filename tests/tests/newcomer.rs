@@ -39,3 +39,30 @@ fn private_key_files_from_the_readme_are_ignored_by_git() {
         assert!(status.success(), "git does not ignore {file}");
     }
 }
+
+/// A test that needs Redis is reported as ignored without it, never as
+/// passed: each one carries `#[ignore = "…"]` (and fails, saying why, when
+/// run without Redis).
+#[test]
+fn tests_that_need_redis_are_ignored_not_passed_without_it() {
+    let dir = repo_root().join("tests").join("tests");
+    let mut needing = 0;
+    for file in ["replicas.rs", "store_outage.rs"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        // Each test: its attributes, then its body up to the next test.
+        for test in text.split("#[tokio::test]").skip(1) {
+            let body = test.split("#[tokio::test]").next().unwrap();
+            let (attributes, rest) = body.split_once("async fn ").unwrap();
+            let needs_redis = rest.contains("redis_url()") || rest.contains("OwnRedis::start");
+            if needs_redis {
+                needing += 1;
+                let name = rest.split('(').next().unwrap();
+                assert!(
+                    attributes.contains("#[ignore = \""),
+                    "{file}: {name} needs Redis but is not ignored without it"
+                );
+            }
+        }
+    }
+    assert!(needing >= 4, "the Redis tests were not found ({needing})");
+}

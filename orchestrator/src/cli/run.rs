@@ -44,6 +44,19 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
     let target = connect(&args).await?;
     let services = &target.services;
+    if let (Some(external), None) = (&target.external, &args.out) {
+        // The transcript says what it ran against, secrets redacted.
+        let what = format!(
+            "{} over HTTP; client: {}",
+            external.issuer.issuer,
+            external.client.describe()
+        );
+        match args.format {
+            Format::Text => print_or_stop(&format!("{} {what}\n\n", style.header("AGAINST")))?,
+            Format::Markdown => print_or_stop(&format!("> Run against {what}\n\n"))?,
+            Format::Json | Format::Html => {}
+        }
+    }
     let mut records = Vec::new();
     let mut index = Vec::new();
     let mut quit = false;
