@@ -3,6 +3,7 @@
 //!
 //! - [`http`]: the HTTP message as it crosses the wire (method, URL, headers, body).
 //! - [`form`]: strict `application/x-www-form-urlencoded` parsing (RFC 6749 §3.1, §3.2).
+//! - [`html`]: text escaped for HTML pages and reports.
 //! - [`error`]: the RFC error codes and the error response (RFC 6749 §5.2).
 //! - [`claims`]: the registered JWT claims (iss, aud, exp, nbf, iat), one verifier.
 //! - [`client_auth`]: client authentication by secret (RFC 6749 §2.3.1).
@@ -24,6 +25,7 @@ pub mod discovery;
 pub mod dpop;
 pub mod error;
 pub mod form;
+pub mod html;
 pub mod http;
 pub mod jose;
 pub mod oidc;

@@ -122,16 +122,7 @@ async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, S
 }
 
 /// Endpoint members whose URLs requests are sent to.
-const ENDPOINTS: [&str; 8] = [
-    "authorization_endpoint",
-    "token_endpoint",
-    "userinfo_endpoint",
-    "jwks_uri",
-    "registration_endpoint",
-    "introspection_endpoint",
-    "revocation_endpoint",
-    "pushed_authorization_request_endpoint",
-];
+use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 
 /// Discovers the server: its OpenID configuration or its RFC 8414 metadata,
 /// whose `issuer` must be the URL asked about (OIDC Discovery §4.3, RFC 8414

@@ -7,28 +7,9 @@
 
 use orchestrator::catalog;
 use orchestrator::embedded::Embedded;
-use orchestrator::render::redact::redact;
+use orchestrator::render::redact::{SECRET_NAMES, redact};
 use orchestrator::runner::{Services, run_story};
 use serde_json::Value;
-
-const SECRET_NAMES: [&str; 16] = [
-    "client_secret",
-    "password",
-    "code",
-    "code_verifier",
-    "refresh_token",
-    "access_token",
-    "id_token",
-    "token",
-    "subject_token",
-    "client_assertion",
-    "request",
-    "request_uri",
-    "authorization",
-    "dpop",
-    "state",
-    "nonce",
-];
 
 /// Every value under a secret name anywhere in the serialised record, and
 /// every such parameter of every URL in it.

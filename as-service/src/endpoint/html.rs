@@ -4,21 +4,7 @@
 use oauth_core::error::OAuthError;
 use oauth_core::http::{HttpRequest, HttpResponse};
 
-/// Escapes text for an element's content or a double-quoted attribute.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use oauth_core::html::escape;
 
 /// Whether the caller asks for HTML: its `Accept` names `text/html` with a
 /// quality above zero (RFC 9110 §12.5.1), as a browser's does.

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::runner::StoryRecord;
 
 /// Parameters and members whose values are credentials or bearer tokens.
-const SECRET_NAMES: [&str; 16] = [
+pub const SECRET_NAMES: [&str; 16] = [
     "client_secret",
     "password",
     "code",

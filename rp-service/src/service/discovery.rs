@@ -40,6 +40,19 @@ pub fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
+/// The metadata members naming the endpoints a client sends requests to
+/// (RFC 8414 §2, OIDC Discovery §3, RFC 9126 §5).
+pub const ENDPOINT_MEMBERS: [&str; 8] = [
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "registration_endpoint",
+    "introspection_endpoint",
+    "revocation_endpoint",
+    "pushed_authorization_request_endpoint",
+];
+
 /// Why an endpoint URL may not be used, if it may not: it must be an
 /// absolute `https` URL (RFC 6749 §3.1, §3.2, §2.3.1: credentials only
 /// over TLS; RFC 8414 §2, OIDC Discovery §3) — or `http` on a loopback
@@ -99,17 +112,7 @@ pub fn verify(
     // The members the RP uses first (required or present), then any other
     // endpoint the document names: the RP does not call those, but an
     // endpoint announced over http is a misconfigured or hostile AS.
-    let known = [
-        "authorization_endpoint",
-        "token_endpoint",
-        "userinfo_endpoint",
-        "jwks_uri",
-        "registration_endpoint",
-        "introspection_endpoint",
-        "revocation_endpoint",
-        "pushed_authorization_request_endpoint",
-    ];
-    let mut members: Vec<&str> = known
+    let mut members: Vec<&str> = ENDPOINT_MEMBERS
         .into_iter()
         .filter(|m| required(m) || body.get(*m).is_some())
         .collect();
