@@ -24,6 +24,7 @@ pub mod cli;
 pub mod embedded;
 pub mod explain;
 pub mod external;
+pub mod fault;
 pub mod form_login;
 pub mod login;
 pub mod record;

@@ -9,6 +9,7 @@ use oidc_story_proto::v1::{
 use serde_json::Value;
 
 use crate::catalog::{Step, Story};
+use crate::fault::StoryFault;
 pub use crate::record::{
     CheckRecord, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord, StepRecord,
     StoryRecord, TamperRecord,
@@ -47,7 +48,7 @@ pub async fn run_story_observed(
     {
         Ok(r) => r.into_inner().session_id,
         Err(status) => {
-            record.error = Some(format!("RP StartSession: {}", status.message()));
+            record.error = Some(StoryFault::StartSession(status.message().to_owned()).to_string());
             record.elapsed = started.elapsed();
             return record;
         }
@@ -61,7 +62,7 @@ pub async fn run_story_observed(
         .await;
     match outcome {
         Ok(()) => record.ok = record.steps.iter().all(|s| s.ok),
-        Err(e) => record.error = Some(e),
+        Err(e) => record.error = Some(e.to_string()),
     }
     record.warnings = record.steps.iter().map(|s| s.warnings).sum();
     record.elapsed = started.elapsed();
@@ -74,7 +75,7 @@ async fn run_steps(
     session_id: &str,
     record: &mut StoryRecord,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
-) -> Result<(), String> {
+) -> Result<(), StoryFault> {
     let mut memory = crate::attacker::Memory::default();
     for step in story.steps {
         let adapted = services.adapt(step);
@@ -95,7 +96,9 @@ async fn run_steps(
         observer(&step_record);
         record.steps.push(step_record);
         if !ok {
-            return Err(format!("step {} failed", step.service));
+            return Err(StoryFault::StepFailed {
+                service: step.service,
+            });
         }
     }
     Ok(())
@@ -107,7 +110,7 @@ async fn run_step(
     session_id: &str,
     step: &Step,
     memory: &mut crate::attacker::Memory,
-) -> Result<(StepRecord, bool), String> {
+) -> Result<(StepRecord, bool), StoryFault> {
     let started = std::time::Instant::now();
     let mut rp = services.relying_party.clone();
     let prepared = rp
@@ -121,19 +124,26 @@ async fn run_step(
                 .collect(),
         })
         .await
-        .map_err(|s| format!("RP PrepareRequest {}: {}", step.service, s.message()))?
+        .map_err(|s| StoryFault::Prepare {
+            service: step.service,
+            message: s.message().to_owned(),
+        })?
         .into_inner();
     let endpoint = prepared.endpoint();
-    let request = prepared
-        .request
-        .ok_or_else(|| format!("RP PrepareRequest {}: no request", step.service))?;
+    let request = prepared.request.ok_or(StoryFault::NoRequest {
+        service: step.service,
+    })?;
     let response = call_as(services, endpoint, &request, step).await?;
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
             let mut changed = response.clone();
-            let what = crate::attacker::apply(tamper, memory, &mut changed)
-                .map_err(|e| format!("attacker on {}: {e}", step.service))?;
+            let what = crate::attacker::apply(tamper, memory, &mut changed).map_err(|why| {
+                StoryFault::Attacker {
+                    service: step.service,
+                    why,
+                }
+            })?;
             (changed, Some(what))
         }
         None => {
@@ -148,7 +158,10 @@ async fn run_step(
             response: Some(delivered.clone()),
         })
         .await
-        .map_err(|s| format!("RP ParseResponse {}: {}", step.service, s.message()))?
+        .map_err(|s| StoryFault::Parse {
+            service: step.service,
+            message: s.message().to_owned(),
+        })?
         .into_inner();
     let retry = parsed.retry;
     let mut record = step_record(step, endpoint, &request, &response, parsed);
@@ -171,9 +184,9 @@ async fn call_as(
     endpoint: Endpoint,
     request: &OAuthRequest,
     step: &Step,
-) -> Result<OAuthResponse, String> {
+) -> Result<OAuthResponse, StoryFault> {
     if let Some(link) = &services.http {
-        return link.send(endpoint, request).await;
+        return Ok(link.send(endpoint, request).await?);
     }
     let mut last = String::new();
     let first = services
@@ -198,19 +211,26 @@ async fn call_as(
             Endpoint::Registration => authorization_server.registration(call).await,
             Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
             Endpoint::Unspecified => {
-                return Err(format!("RP named no AS endpoint for {}", step.service));
+                return Err(StoryFault::NoEndpoint {
+                    service: step.service,
+                });
             }
         };
         match answer {
             Ok(response) => return Ok(response.into_inner()),
             Err(s) if s.code() == tonic::Code::Unavailable => last = s.message().to_owned(),
-            Err(s) => return Err(format!("AS {}: {}", endpoint_name(endpoint), s.message())),
+            Err(s) => {
+                return Err(StoryFault::As {
+                    endpoint: endpoint_name(endpoint),
+                    message: s.message().to_owned(),
+                });
+            }
         }
     }
-    Err(format!(
-        "AS {}: no replica reachable: {last}",
-        endpoint_name(endpoint)
-    ))
+    Err(StoryFault::NoReplica {
+        endpoint: endpoint_name(endpoint),
+        last,
+    })
 }
 
 fn endpoint_name(endpoint: Endpoint) -> &'static str {

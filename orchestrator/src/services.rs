@@ -9,6 +9,7 @@ use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse};
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use crate::carrier::Carrier;
+use crate::fault::{ConnectError, HttpFault};
 
 /// How the authorization step reaches a server over HTTP that wants a
 /// person to log in.
@@ -46,15 +47,17 @@ impl HttpLink {
         &self,
         endpoint: Endpoint,
         request: &OAuthRequest,
-    ) -> Result<OAuthResponse, String> {
+    ) -> Result<OAuthResponse, HttpFault> {
         if endpoint == Endpoint::Authorization && self.login == Login::Browser {
-            return crate::login::in_browser(&request.url).await;
+            return crate::login::in_browser(&request.url)
+                .await
+                .map_err(HttpFault::Browser);
         }
         let response = self
             .carrier
             .send(request)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(HttpFault::Carrier)?;
         let html = response
             .headers
             .get("content-type")
@@ -62,9 +65,7 @@ impl HttpLink {
         if endpoint == Endpoint::Authorization && response.status == 200 && html {
             return match &self.login {
                 Login::Form(fields) => self.submit_login(request, &response.body, fields).await,
-                _ => Err(
-                    "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or --login FIELD=VALUE to fill in a test server's login form".into(),
-                ),
+                _ => Err(HttpFault::LoginPage),
             };
         }
         Ok(response)
@@ -76,16 +77,18 @@ impl HttpLink {
         request: &OAuthRequest,
         page: &str,
         fields: &[(String, String)],
-    ) -> Result<OAuthResponse, String> {
-        let form = crate::form_login::find_form(page, fields)
-            .ok_or("the login page holds no form to fill in (--login)")?;
-        let page_url = url::Url::parse(&request.url).map_err(|e| e.to_string())?;
+    ) -> Result<OAuthResponse, HttpFault> {
+        let form = crate::form_login::find_form(page, fields).ok_or_else(|| {
+            HttpFault::LoginForm("the login page holds no form to fill in (--login)".into())
+        })?;
+        let page_url =
+            url::Url::parse(&request.url).map_err(|e| HttpFault::LoginForm(e.to_string()))?;
         let mut target = if form.action.is_empty() {
             page_url
         } else {
             page_url
                 .join(&form.action)
-                .map_err(|e| format!("the login form's action: {e}"))?
+                .map_err(|e| HttpFault::LoginForm(format!("the login form's action: {e}")))?
         };
         let pairs: Vec<(String, String)> = form.hidden.iter().chain(fields).cloned().collect();
         let encoded = url::form_urlencoded::Serializer::new(String::new())
@@ -115,12 +118,12 @@ impl HttpLink {
             .carrier
             .send(&submit)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(HttpFault::Carrier)?;
         if answer.location.is_empty() {
-            return Err(format!(
+            return Err(HttpFault::LoginForm(format!(
                 "the login form was submitted (--login) but the server did not redirect (status {})",
                 answer.status
-            ));
+            )));
         }
         Ok(answer)
     }
@@ -148,14 +151,22 @@ pub fn grpc_url(address: &str) -> String {
 }
 
 /// A connected channel to one of the services (`what` names it in errors).
-pub async fn channel(what: &str, address: &str) -> Result<Channel, String> {
+pub async fn channel(what: &'static str, address: &str) -> Result<Channel, ConnectError> {
     let url = grpc_url(address);
     ChannelEndpoint::from_shared(url.clone())
-        .map_err(|e| format!("{what} address {address:?} is not a valid URL: {e}"))?
+        .map_err(|e| ConnectError::BadAddress {
+            what,
+            address: address.to_owned(),
+            why: e.to_string(),
+        })?
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await
-        .map_err(|e| format!("cannot reach the {what} at {url}: {}", error_chain(&e)))
+        .map_err(|e| ConnectError::Unreachable {
+            what,
+            url,
+            cause: error_chain(&e),
+        })
 }
 
 /// An error and its causes, e.g. "transport error: tcp connect error:
@@ -183,10 +194,10 @@ const RP_SERVICE: &str = "oidcstory.v1.RelyingParty";
 /// without health checking is taken at its word.
 async fn check_kind(
     channel: &Channel,
-    what: &str,
+    what: &'static str,
     address: &str,
-    expected: &str,
-) -> Result<(), String> {
+    expected: &'static str,
+) -> Result<(), ConnectError> {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;
     let mut health = HealthClient::new(channel.clone());
@@ -205,10 +216,12 @@ async fn check_kind(
                 Ok(_) => format!("serves {other}"),
                 Err(_) => "is no oidc-story service".to_owned(),
             };
-            let short = expected.rsplit('.').next().unwrap_or(expected);
-            Err(format!(
-                "{address} (given as the {what}) {serves}, not the {short}; check --as and --rp"
-            ))
+            Err(ConnectError::WrongService {
+                what,
+                address: address.to_owned(),
+                serves,
+                expected: expected.rsplit('.').next().unwrap_or(expected),
+            })
         }
         Err(_) => Ok(()),
     }
@@ -217,7 +230,7 @@ async fn check_kind(
 impl Services {
     /// `as_addresses`: one AS, or several replicas separated by commas
     /// (round-robin, so consecutive calls of a story land on different ones).
-    pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, String> {
+    pub async fn connect(as_addresses: &str, rp_address: &str) -> Result<Self, ConnectError> {
         let addresses: Vec<&str> = as_addresses
             .split(',')
             .map(str::trim)
@@ -225,7 +238,7 @@ impl Services {
             .collect();
         let mut authorization_servers = Vec::new();
         let mut reachable = 0;
-        let mut last = String::new();
+        let mut last = None;
         for address in &addresses {
             match channel("AS", address).await {
                 Ok(c) => {
@@ -236,10 +249,14 @@ impl Services {
                 // One replica down among several: keep it, lazily, and let
                 // calls fail over to the others until it is back.
                 Err(e) if addresses.len() > 1 => {
-                    last = e;
+                    last = Some(e);
                     let url = grpc_url(address);
                     let lazy = ChannelEndpoint::from_shared(url)
-                        .map_err(|e| format!("AS address {address:?}: {e}"))?
+                        .map_err(|e| ConnectError::BadAddress {
+                            what: "AS",
+                            address: (*address).to_owned(),
+                            why: e.to_string(),
+                        })?
                         .connect_timeout(Duration::from_secs(2))
                         .connect_lazy();
                     authorization_servers.push(AuthorizationServerClient::new(lazy));
@@ -248,11 +265,7 @@ impl Services {
             }
         }
         if reachable == 0 {
-            return Err(if last.is_empty() {
-                "no AS address".into()
-            } else {
-                last
-            });
+            return Err(last.unwrap_or(ConnectError::NoAsAddress));
         }
         let rp = channel("RP", rp_address).await?;
         check_kind(&rp, "RP", rp_address, RP_SERVICE).await?;
@@ -275,7 +288,7 @@ impl Services {
     }
 
     /// The RP at `rp_address`, and a server over HTTP in place of the AS.
-    pub async fn over_http(link: HttpLink, rp_address: &str) -> Result<Self, String> {
+    pub async fn over_http(link: HttpLink, rp_address: &str) -> Result<Self, ConnectError> {
         let rp = channel("RP", rp_address).await?;
         check_kind(&rp, "RP", rp_address, RP_SERVICE).await?;
         let mut services = Self::from_clients(Vec::new(), RelyingPartyClient::new(rp));

@@ -48,7 +48,7 @@ pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
             channels.push(
                 runner::channel("AS", replicas[i % replicas.len()])
                     .await
-                    .map_err(Error::Services)?,
+                    .map_err(|e| Error::Services(e.to_string()))?,
             );
         }
         let report = bench::token_endpoint(channels, args.concurrency, limit, live).await;
@@ -69,7 +69,7 @@ pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
         };
         let services = Services::connect(&as_address, &rp_address)
             .await
-            .map_err(Error::Services)?;
+            .map_err(|e| Error::Services(e.to_string()))?;
         let report = bench::stories(&services, &stories, args.concurrency, limit, live).await;
         print_report(args.format, &report, || bench::stories_text(&report))?;
         report.errors == 0

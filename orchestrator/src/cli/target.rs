@@ -99,7 +99,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             Some(rp) => (
                 Services::over_http(link, rp)
                     .await
-                    .map_err(Error::Services)?,
+                    .map_err(services_error)?,
                 Running::Nothing,
             ),
             None => {
@@ -109,7 +109,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
                     .map_err(|e| Error::Services(format!("cannot start the embedded RP: {e}")))?;
                 let services = Services::over_http(link, &rp.rp_addr.to_string())
                     .await
-                    .map_err(Error::Services)?;
+                    .map_err(services_error)?;
                 (services, Running::Rp(rp))
             }
         };
@@ -133,7 +133,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
         (Some(as_address), Some(rp)) => Ok(Target {
             services: Services::connect(as_address, rp)
                 .await
-                .map_err(Error::Services)?,
+                .map_err(services_error)?,
             external: None,
             running: Running::Nothing,
         }),
@@ -147,7 +147,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             let services =
                 Services::connect(&embedded.as_addr.to_string(), &embedded.rp_addr.to_string())
                     .await
-                    .map_err(Error::Services)?;
+                    .map_err(services_error)?;
             Ok(Target {
                 services,
                 external: None,

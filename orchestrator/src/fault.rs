@@ -1,0 +1,147 @@
+//! Why a run could not reach its services, and why a story stopped before
+//! its end: small enums whose `Display` is what the transcript and the
+//! command line say.
+use std::fmt;
+
+use rp_service::service::registry::ClientService;
+
+use crate::carrier::CarrierError;
+
+/// The services could not be reached, or are not what they were given as.
+#[derive(Debug)]
+pub enum ConnectError {
+    BadAddress {
+        what: &'static str,
+        address: String,
+        why: String,
+    },
+    Unreachable {
+        what: &'static str,
+        url: String,
+        cause: String,
+    },
+    /// The address serves the other service of the pair, or none of ours.
+    WrongService {
+        what: &'static str,
+        address: String,
+        serves: String,
+        expected: &'static str,
+    },
+    NoAsAddress,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadAddress { what, address, why } => {
+                write!(f, "{what} address {address:?} is not a valid URL: {why}")
+            }
+            Self::Unreachable { what, url, cause } => {
+                write!(f, "cannot reach the {what} at {url}: {cause}")
+            }
+            Self::WrongService {
+                what,
+                address,
+                serves,
+                expected,
+            } => write!(
+                f,
+                "{address} (given as the {what}) {serves}, not the {expected}; check --as and --rp"
+            ),
+            Self::NoAsAddress => f.write_str("no AS address"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// Why the authorization step over HTTP could not get its answer.
+#[derive(Debug)]
+pub enum HttpFault {
+    Carrier(CarrierError),
+    /// `--browser`: no listener, or no redirect in time.
+    Browser(String),
+    /// A page (a login) answered, and neither `--browser` nor `--login` was given.
+    LoginPage,
+    /// `--login`: the form could not be found, sent, or did not redirect.
+    LoginForm(String),
+}
+
+impl fmt::Display for HttpFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Carrier(e) => e.fmt(f),
+            Self::Browser(why) | Self::LoginForm(why) => f.write_str(why),
+            Self::LoginPage => f.write_str(
+                "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or --login FIELD=VALUE to fill in a test server's login form",
+            ),
+        }
+    }
+}
+
+/// Why a story stopped before its end.
+#[derive(Debug)]
+pub enum StoryFault {
+    StartSession(String),
+    Prepare {
+        service: ClientService,
+        message: String,
+    },
+    NoRequest {
+        service: ClientService,
+    },
+    Attacker {
+        service: ClientService,
+        why: String,
+    },
+    Parse {
+        service: ClientService,
+        message: String,
+    },
+    NoEndpoint {
+        service: ClientService,
+    },
+    /// The AS RPC failed (not an OAuth refusal: those are answers).
+    As {
+        endpoint: &'static str,
+        message: String,
+    },
+    NoReplica {
+        endpoint: &'static str,
+        last: String,
+    },
+    Http(HttpFault),
+    /// A step's MUST failed: the story cannot go on.
+    StepFailed {
+        service: ClientService,
+    },
+}
+
+impl fmt::Display for StoryFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StartSession(message) => write!(f, "RP StartSession: {message}"),
+            Self::Prepare { service, message } => {
+                write!(f, "RP PrepareRequest {service}: {message}")
+            }
+            Self::NoRequest { service } => write!(f, "RP PrepareRequest {service}: no request"),
+            Self::Attacker { service, why } => write!(f, "attacker on {service}: {why}"),
+            Self::Parse { service, message } => write!(f, "RP ParseResponse {service}: {message}"),
+            Self::NoEndpoint { service } => write!(f, "RP named no AS endpoint for {service}"),
+            Self::As { endpoint, message } => write!(f, "AS {endpoint}: {message}"),
+            Self::NoReplica { endpoint, last } => {
+                write!(f, "AS {endpoint}: no replica reachable: {last}")
+            }
+            Self::Http(e) => e.fmt(f),
+            Self::StepFailed { service } => write!(f, "step {service} failed"),
+        }
+    }
+}
+
+impl std::error::Error for StoryFault {}
+
+impl From<HttpFault> for StoryFault {
+    fn from(e: HttpFault) -> Self {
+        Self::Http(e)
+    }
+}
