@@ -238,7 +238,12 @@ impl Logs {
             .with_max_level(tracing::Level::INFO)
             .with_writer(move || LogWriter(sink.clone()))
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Tests run on threads of one process: a log line another test
+        // reached first, with no subscriber of its own, is cached as never
+        // wanted. Asking again makes this subscriber count.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     pub(crate) fn text(&self) -> String {

@@ -77,6 +77,7 @@ async fn why_a_token_is_refused_is_logged_not_sent() {
     let (signed, signature) = token.rsplit_once('.').unwrap();
     let flipped = if signature.starts_with('A') { "B" } else { "A" };
     let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+    tracing::callsite::rebuild_interest_cache();
     let response = handle(&server, &bearer(&server, &forged)).await;
     assert_eq!(response.status, 401);
     assert_eq!(
