@@ -31,9 +31,6 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     if args.step && !interactive {
         eprintln!("orchestrator: --step ignored: it needs a terminal on stdin and stdout");
     }
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
-    }
     // Text to a terminal is written as each step completes; everything else
     // once the story is done (redaction needs the whole record).
     let style = if args.out.is_some() {
@@ -44,6 +41,11 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
     let target = connect(&args).await?;
     let services = &target.services;
+    // Only once the services answer: a run that cannot start leaves an
+    // earlier report where it is.
+    if let Some(dir) = &args.out {
+        prepare_out_dir(dir, args.force)?;
+    }
     if let (Some(external), None) = (&target.external, &args.out) {
         // The transcript says what it ran against, secrets redacted.
         let what = format!(
