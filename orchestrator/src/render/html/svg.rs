@@ -89,14 +89,20 @@ pub(crate) fn diagram(seq: &Sequence) -> String {
                 // As wide as its text needs, at least the parties it spans,
                 // at most the diagram; centred on them, kept inside.
                 let span = x1.abs_diff(x2) + 2 * NOTE_HALF;
-                let wanted = m.label.chars().count() * CHAR_WIDTH + 24;
+                // An attacker's note is bold: its letters are wider.
+                let per_char = if m.kind == Kind::Attack {
+                    CHAR_WIDTH + 1
+                } else {
+                    CHAR_WIDTH
+                };
+                let wanted = m.label.chars().count() * per_char + 24;
                 let box_width = wanted.max(span).min(width - 20);
                 let centre = (x1 + x2) / 2;
                 let left = centre
                     .saturating_sub(box_width / 2)
                     .clamp(10, width - 10 - box_width);
                 let right = left + box_width;
-                let chars = (box_width - 16) / CHAR_WIDTH;
+                let chars = (box_width - 16) / per_char;
                 let _ = write!(
                     out,
                     "<g class=\"{class}\"><title>{title}</title>\
