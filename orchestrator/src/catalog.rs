@@ -419,6 +419,14 @@ pub const STORIES: &[Story] = &[
         ],
     },
     Story {
+        name: "oauth2_private_key_jwt",
+        title: "Client authentication with a private key JWT",
+        standard: "RFC 7523 §2.2, §3; OIDC Core §9",
+        summary: "a client registered with its public key alone redeems its code with a signed assertion (aud the token endpoint, a single-use jti, a short exp): no secret crosses the wire",
+        profile: "dynamic",
+        steps: assertion_client![step(S::Jwks), step(S::AccessToken)],
+    },
+    Story {
         name: "oidc_code_id_token",
         title: "Hybrid Flow",
         standard: "OIDC Core §3.3",
