@@ -63,6 +63,9 @@ pub enum HttpFault {
     Browser(String),
     /// A page (a login) answered, and neither `--browser` nor `--login` was given.
     LoginPage,
+    /// The server sent the browser to a page of its own (a login), not back
+    /// to the client.
+    LoginRedirect(String),
     /// `--login`: the form could not be found, sent, or did not redirect.
     LoginForm(String),
 }
@@ -72,6 +75,10 @@ impl fmt::Display for HttpFault {
         match self {
             Self::Carrier(e) => e.fmt(f),
             Self::Browser(why) | Self::LoginForm(why) => f.write_str(why),
+            Self::LoginRedirect(location) => write!(
+                f,
+                "the server sends the browser to {location}, not back to the client (it wants a person to log in): run with --browser to log in"
+            ),
             Self::LoginPage => f.write_str(
                 "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or --login FIELD=VALUE to fill in a test server's login form",
             ),

@@ -23,7 +23,7 @@ const DONE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"
 const FRAGMENT_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>Waiting for the authorization response…</p><script>if (location.hash.length > 1) { location.replace(location.pathname + '?' + location.hash.substring(1)); }</script></body></html>";
 
 /// The redirect URI of an authorization URL (its `redirect_uri` parameter).
-fn redirect_uri_of(authorization_url: &str) -> Option<String> {
+pub(crate) fn redirect_uri_of(authorization_url: &str) -> Option<String> {
     let url = url::Url::parse(authorization_url).ok()?;
     url.query_pairs()
         .find(|(k, _)| k == "redirect_uri")

@@ -68,6 +68,16 @@ impl HttpLink {
                 _ => Err(HttpFault::LoginPage),
             };
         }
+        // A redirect elsewhere than the client's redirect URI is the server
+        // sending the browser to its login (a person's job), not the
+        // authorization response.
+        if endpoint == Endpoint::Authorization
+            && !response.location.is_empty()
+            && let Some(redirect_uri) = crate::login::redirect_uri_of(&request.url)
+            && !response.location.starts_with(&redirect_uri)
+        {
+            return Err(HttpFault::LoginRedirect(response.location));
+        }
         Ok(response)
     }
 

@@ -123,3 +123,59 @@ async fn a_login_page_stops_the_story_with_the_options_named() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_to_the_servers_own_login_stops_the_story_naming_browser() {
+    // A server whose authorization endpoint sends the browser to its login
+    // page, as many do, instead of answering the client.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let metadata = serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+    });
+    let login = format!("{issuer}/login?next=%2Fauthorize");
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            axum::routing::get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    metadata.to_string(),
+                )
+            }),
+        )
+        .route(
+            "/authorize",
+            axum::routing::get(move || async move {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(axum::http::header::LOCATION, login)],
+                )
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_code",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "app",
+        "--client-secret",
+        "s",
+        "--redirect-uri",
+        "http://127.0.0.1:9876/callback",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("sends the browser to") && stdout.contains("--browser"),
+        "{stdout}"
+    );
+}
