@@ -4,12 +4,12 @@
 //! only), the system's roots plus any `--ca`, timeouts on connecting and on
 //! the whole exchange, a cap on the body, no decompression, and redirects
 //! never followed — a 302 is the answer the story records.
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
+use rp_service::service::discovery::is_loopback;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
@@ -53,13 +53,6 @@ impl std::fmt::Display for CarrierError {
 
 impl std::error::Error for CarrierError {}
 
-/// Whether a host is this machine (plain http is allowed to it only).
-pub fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Checks that a URL may be sent to: https, or http to loopback.
 pub fn check_url(url: &str) -> Result<url::Url, CarrierError> {
     let refused = |why| CarrierError::Refused {
@@ -69,7 +62,7 @@ pub fn check_url(url: &str) -> Result<url::Url, CarrierError> {
     let parsed = url::Url::parse(url).map_err(|_| refused("not an absolute URL"))?;
     match parsed.scheme() {
         "https" => Ok(parsed),
-        "http" if parsed.host_str().is_some_and(is_loopback) => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
         "http" => Err(refused(
             "plain http is for loopback only (127.0.0.1, ::1, localhost)",
         )),

@@ -86,17 +86,16 @@ pub struct Issuer {
     pub oauth_metadata: bool,
 }
 
-/// The URL of a well-known document for an issuer (RFC 8414 §3.1 inserts
-/// the suffix before the issuer's path; OIDC Discovery §4 appends it).
+/// The URL of a well-known document for an issuer: RFC 8414 §3.1 inserts
+/// the suffix before the issuer's path; OIDC Discovery §4 appends it.
 fn well_known(issuer: &str, suffix: &str, insert: bool) -> String {
-    let trimmed = issuer.trim_end_matches('/');
-    match url::Url::parse(trimmed) {
-        Ok(u) if insert && u.path() != "/" && !u.path().is_empty() => {
-            let origin = u.origin().ascii_serialization();
-            format!("{origin}/.well-known/{suffix}{}", u.path())
-        }
-        _ => format!("{trimmed}/.well-known/{suffix}"),
-    }
+    let url = if insert {
+        oauth_core::discovery::well_known_url(issuer, suffix)
+    } else {
+        oauth_core::discovery::endpoint_url(issuer, &format!(".well-known/{suffix}"))
+    };
+    url.map(String::from)
+        .unwrap_or_else(|_| format!("{}/.well-known/{suffix}", issuer.trim_end_matches('/')))
 }
 
 async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, String> {

@@ -11,7 +11,7 @@ use axum::response::Html;
 use oidc_story_proto::v1::OAuthResponse;
 use tokio::sync::mpsc;
 
-use crate::carrier::is_loopback;
+use rp_service::service::discovery::is_loopback;
 
 /// The redirect URI `--browser` uses unless one is given (as oauth2c does).
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:9876/callback";
@@ -37,7 +37,7 @@ fn listen_address(redirect_uri: &str) -> Result<(String, u16, String), String> {
     let url =
         url::Url::parse(redirect_uri).map_err(|e| format!("redirect URI {redirect_uri:?}: {e}"))?;
     let host = url.host_str().unwrap_or_default().to_owned();
-    if url.scheme() != "http" || !is_loopback(&host) {
+    if url.scheme() != "http" || !is_loopback(&url) {
         return Err(format!(
             "redirect URI {redirect_uri} is not http on a loopback host; {hint}"
         ));

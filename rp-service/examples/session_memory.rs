@@ -35,16 +35,7 @@ fn metadata(shape: &str) -> String {
         "subject_types_supported": ["public"],
         "authorization_response_iss_parameter_supported": true,
     });
-    let endpoints = [
-        "authorization_endpoint",
-        "token_endpoint",
-        "userinfo_endpoint",
-        "jwks_uri",
-        "registration_endpoint",
-        "introspection_endpoint",
-        "revocation_endpoint",
-        "pushed_authorization_request_endpoint",
-    ];
+    let endpoints = rp_service::service::discovery::ENDPOINT_MEMBERS;
     let budget = MAX_BODY_BYTES - 1024;
     match shape {
         "urls" => {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::RelyingParty;
 use crate::service::check_id::CheckId;
-use crate::service::id_token::{claim_holds, times};
+use crate::service::claim_checks::{check_nbf, claim_holds, times};
 use crate::service::outcome::{Parsed, SeenJwt};
 use crate::session::Session;
 
@@ -152,20 +152,7 @@ fn verify_access_token(
         "RFC 9068 §4, RFC 7519 §4.1.4",
     );
     // RFC 7519 §4.1.5: not to be accepted before nbf.
-    if let Some(v) = claims.get("nbf") {
-        let nbf = v.as_i64();
-        parsed.must(
-            CheckId::AccessTokenNbf,
-            "nbf has passed",
-            claim_holds(claims, "nbf", &times(now, 60)),
-            match nbf {
-                Some(n) if n > now => format!("valid only in {} s", n - now),
-                Some(_) => "passed".to_owned(),
-                None => format!("not a number: {v}"),
-            },
-            "RFC 7519 §4.1.5",
-        );
-    }
+    check_nbf(parsed, CheckId::AccessTokenNbf, claims, now, 60);
     parsed.must(
         CheckId::AccessTokenClientId,
         "client_id is this client",

@@ -1,12 +1,13 @@
 //! ID token validation (OIDC Core §3.1.3.7, with §3.2.2.11 and §3.3.2.12
 //! for tokens from the authorization endpoint), every check shown.
-use oauth_core::claims::{self, Expected};
+use oauth_core::claims::Expected;
 use oauth_core::jose::{self, JwsAlgorithm};
 use oauth_core::oidc;
 use serde_json::{Map, Value};
 
 use crate::RelyingParty;
 use crate::service::check_id::CheckId;
+use crate::service::claim_checks::{check_nbf, claim_holds, times};
 use crate::service::outcome::{Level, Parsed, SeenJwt};
 use crate::session::{Identity, Session};
 
@@ -133,35 +134,6 @@ pub fn verify(
     identity.filter(|_| all_ok)
 }
 
-/// Whether one registered claim passes the shared verifier
-/// ([`oauth_core::claims::verify`]), the other claims left out: each is
-/// reported as its own check, whatever else is wrong with the token.
-pub(crate) fn claim_holds(
-    claims: &Map<String, Value>,
-    name: &str,
-    expected: &Expected<'_>,
-) -> bool {
-    let only: Map<String, Value> = claims
-        .get(name)
-        .map(|v| (name.to_owned(), v.clone()))
-        .into_iter()
-        .collect();
-    claims::verify(&only, expected).is_ok()
-}
-
-/// What the shared verifier expects of the times alone, with `leeway`
-/// seconds of skew; `exp` optional unless a caller requires it.
-pub(crate) fn times(now: i64, leeway: i64) -> Expected<'static> {
-    Expected {
-        issuer: None,
-        audiences: &[],
-        now,
-        leeway,
-        require_exp: false,
-        max_lifetime: None,
-    }
-}
-
 fn check_claims(
     rp: &RelyingParty,
     session: &Session,
@@ -276,23 +248,7 @@ fn check_claims(
         "OIDC Core §3.1.3.7 (10)",
     );
     // RFC 7519 §4.1.5: not to be accepted before nbf (a little skew allowed).
-    match claims.get("nbf") {
-        None => {}
-        Some(v) => {
-            let nbf = v.as_i64();
-            parsed.must(
-                CheckId::IdTokenNbf,
-                "nbf has passed",
-                claim_holds(claims, "nbf", &times(now, SKEW)),
-                match nbf {
-                    Some(n) if n > now => format!("valid only in {} s", n - now),
-                    Some(_) => "passed".to_owned(),
-                    None => format!("not a number: {v}"),
-                },
-                "RFC 7519 §4.1.5",
-            );
-        }
-    }
+    check_nbf(parsed, CheckId::IdTokenNbf, claims, now, SKEW);
     parsed.must(
         CheckId::IdTokenSub,
         "sub is present",

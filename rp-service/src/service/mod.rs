@@ -12,6 +12,7 @@ pub mod access_token;
 pub mod authorization;
 pub mod authorization_request;
 pub mod check_id;
+pub mod claim_checks;
 pub mod client_auth;
 pub mod discovery;
 pub mod id_token;
