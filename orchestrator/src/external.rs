@@ -127,7 +127,7 @@ use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 /// whose `issuer` must be the URL asked about (OIDC Discovery §4.3, RFC 8414
 /// §3.3) and whose endpoints must be https (or http on loopback).
 pub async fn discover(carrier: &Carrier, issuer: &str) -> Result<Issuer, String> {
-    check_url(issuer).map_err(|e| format!("--issuer: {e}"))?;
+    check_url(issuer).map_err(|e| e.to_string())?;
     let openid =
         fetch_metadata(carrier, &well_known(issuer, "openid-configuration", false)).await?;
     let oauth = fetch_metadata(
