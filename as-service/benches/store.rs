@@ -29,6 +29,7 @@ fn code() -> CodeGrant {
         claims: None,
         code_challenge: None,
         dpop_jkt: None,
+        target: Default::default(),
         expires_at: i64::MAX,
     }
 }
@@ -63,6 +64,7 @@ async fn preloaded(n: usize) -> MemoryStore {
                 acr: None,
                 expires_at: i64::MAX,
                 revoked: false,
+                target: Default::default(),
             })
             .await
             .unwrap();
@@ -103,6 +105,7 @@ fn store_operations(c: &mut Criterion) {
                     acr: None,
                     expires_at: i64::MAX,
                     revoked: false,
+                    target: Default::default(),
                 })
                 .await
                 .unwrap();

@@ -51,6 +51,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
                 claims: None,
                 code_challenge: None,
                 dpop_jkt: None,
+                target: Default::default(),
                 expires_at: now + 600,
             },
             usize::MAX,
@@ -80,6 +81,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
             acr: c.acr.clone(),
             expires_at: now + 43200,
             revoked: false,
+            target: Default::default(),
         })
         .await
         .unwrap();
@@ -191,6 +193,7 @@ async fn issue_one_grant_only(server: &AuthServer, scope: &Scope) {
             acr: Some(server.config.login_acr.clone()),
             expires_at: i64::MAX,
             revoked: false,
+            target: Default::default(),
         })
         .await
         .unwrap();

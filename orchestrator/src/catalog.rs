@@ -250,6 +250,11 @@ macro_rules! assertion_client {
     };
 }
 
+/// The resources the `client` client may obtain tokens for (RFC 8707).
+const RESOURCE_APPL: &str = "https://example.org/appl";
+const RESOURCE_BACKEND: &str = "https://backend.example.org/";
+const RESOURCES_BOTH: &str = "https://example.org/appl https://backend.example.org/";
+
 pub const STORIES: &[Story] = &[
     Story {
         name: "oauth2_cc",
@@ -425,6 +430,20 @@ pub const STORIES: &[Story] = &[
         summary: "a client registered with its public key alone redeems its code with a signed assertion (aud the token endpoint, a single-use jti, a short exp): no secret crosses the wire",
         profile: "dynamic",
         steps: assertion_client![step(S::Jwks), step(S::AccessToken)],
+    },
+    Story {
+        name: "oauth2_resource_indicators",
+        title: "Resource Indicators",
+        standard: "RFC 8707 §2",
+        summary: "the authorization request names two resources; each token asked for one of them is restricted to it (aud), at the code exchange and at the refresh",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("resource", RESOURCES_BOTH)]),
+            step_with(S::AccessToken, &[("resource", RESOURCE_BACKEND)]),
+            step(S::Introspection),
+            step_with(S::RefreshToken, &[("resource", RESOURCE_APPL)]),
+        ],
     },
     Story {
         name: "oidc_code_id_token",
@@ -1036,6 +1055,37 @@ pub const ATTACKS: &[Story] = &[
             &[("assertion_exp", "31536000")],
             E::InvalidClient,
         ),],
+    },
+    Story {
+        name: "attack_resource_outside_grant",
+        title: "A token for a resource the grant did not include",
+        standard: "RFC 8707 §2.2",
+        summary: "the user authorised one resource; the code exchange asks for a token for another one the client may otherwise use: invalid_target",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(S::Authorization, &[("resource", RESOURCE_APPL)]),
+            refused(
+                S::AccessToken,
+                &[("resource", RESOURCE_BACKEND)],
+                E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_resource_unknown",
+        title: "An authorization request for an unknown resource",
+        standard: "RFC 8707 §2",
+        summary: "a resource the client may not obtain tokens for is refused at the authorization endpoint, by redirect: invalid_target",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::Authorization,
+                &[("resource", "https://attacker.example.net/api")],
+                E::InvalidTarget,
+            ),
+        ],
     },
     Story {
         name: "attack_claims_beyond_scope",

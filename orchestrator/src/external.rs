@@ -327,6 +327,14 @@ impl Issuer {
         if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
             return Some("request objects (RFC 9101) are not offered".into());
         }
+        // RFC 8707 publishes no list of resources: the story's are those
+        // the built-in AS's clients may use, unknown to another client.
+        if arg("resource").is_some() && custom_client {
+            return Some(
+                "its resources (RFC 8707) are the built-in client's; the server's are not published"
+                    .into(),
+            );
+        }
         if story.name == "oidc_code_claims"
             && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
         {

@@ -130,6 +130,8 @@ pub struct AuthorizationState {
     /// Claims asked for by the `claims` parameter (OIDC Core §5.5).
     pub id_token_claims: Option<Vec<String>>,
     pub userinfo_claims: Option<Vec<String>>,
+    /// RFC 8707 §2: the resources the tokens were asked for.
+    pub resources: Vec<String>,
     /// How the parameters reached the AS.
     pub sent_as: SentAs,
 }
@@ -225,6 +227,7 @@ impl fmt::Debug for AuthorizationState {
             .field("response_type", &self.response_type)
             .field("id_token_claims", &self.id_token_claims)
             .field("userinfo_claims", &self.userinfo_claims)
+            .field("resources", &self.resources)
             .field("sent_as", &self.sent_as)
             .finish()
     }

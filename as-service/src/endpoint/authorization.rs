@@ -19,7 +19,7 @@ use url::Url;
 use crate::AuthServer;
 use crate::config::Client;
 use crate::id_token::{self, IdTokenSpec};
-use crate::store::CodeGrant;
+use crate::store::{CodeGrant, TokenTarget};
 
 use super::authorization_request::{
     Checked, RedirectTarget, ResponseMode, check, response_mode, validate_target,
@@ -178,6 +178,7 @@ async fn issue(
         scope,
         claims,
         code_challenge,
+        resources,
     } = checked;
     let nonce = params.get("nonce");
     let subject = server.subject_for(client, &user);
@@ -203,6 +204,10 @@ async fn issue(
                     claims: claims.as_ref().map(|c| c.to_json().to_string()),
                     code_challenge,
                     dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
+                    target: TokenTarget {
+                        resources,
+                        authorization_details: None,
+                    },
                     expires_at: now + server.config.code_lifetime,
                 },
                 server.config.max_outstanding_codes,

@@ -115,6 +115,8 @@ pub(crate) struct Checked {
     pub(crate) scope: oauth_core::scope::Scope,
     pub(crate) claims: Option<ClaimsRequest>,
     pub(crate) code_challenge: Option<(String, pkce::Method)>,
+    /// RFC 8707 §2: the resources the tokens are meant for.
+    pub(crate) resources: Vec<String>,
 }
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
@@ -226,6 +228,7 @@ pub(crate) fn check(
         check_requested_user(server, client, params, claims.as_ref())?;
     }
     let code_challenge = pkce_challenge(server, client, params)?;
+    let resources = crate::grant::resource::requested(client, params)?;
     Ok(Checked {
         mode,
         wants_code,
@@ -234,6 +237,7 @@ pub(crate) fn check(
         scope,
         claims,
         code_challenge,
+        resources,
     })
 }
 

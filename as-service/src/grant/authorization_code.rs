@@ -89,6 +89,8 @@ pub async fn grant(
             "the code is bound to a DPoP key (dpop_jkt): present a proof with that key",
         ));
     }
+    // RFC 8707 §2.2: a token for some of the resources the grant named.
+    let resources = super::resource::for_token(client, params, &c.target.resources)?;
     let refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let refresh_expires_at = now + server.config.refresh_token_lifetime;
     let access_expires_at = now + client.access_token_lifetime;
@@ -103,6 +105,7 @@ pub async fn grant(
             claims: c.claims.clone(),
             auth_time: c.auth_time,
             acr: c.acr.clone(),
+            target: c.target.clone(),
             expires_at: if refresh {
                 refresh_expires_at.max(access_expires_at)
             } else {
@@ -158,7 +161,7 @@ pub async fn grant(
         scope: c.scope,
         grant_id: Some(grant_id),
         refresh_token,
-        audience: None,
+        audience: super::resource::audience(resources),
         issued_token_type: None,
         oidc,
         expires_at_most: None,

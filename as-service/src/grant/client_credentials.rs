@@ -10,10 +10,10 @@ use crate::config::Client;
 /// refresh token (RFC 6749 §4.4.3).
 pub fn grant(client: &Client, params: &Params) -> Result<Grant, OAuthError> {
     // RFC 9068 §2.2: with no resource owner, `sub` is the client.
-    Ok(Grant::access_only(
-        client.client_id.clone(),
-        client_scope(client, params)?,
-    ))
+    let mut grant = Grant::access_only(client.client_id.clone(), client_scope(client, params)?);
+    // RFC 8707 §2.2: the token is for the resources named, if any.
+    grant.audience = super::resource::audience(super::resource::requested(client, params)?);
+    Ok(grant)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod password;
 pub mod refresh_token;
+pub(crate) mod resource;
 pub mod token_exchange;
 
 use oauth_core::error::OAuthError;

@@ -64,10 +64,10 @@ pub async fn grant(
         ));
     }
     // The `sub` this client knows the user by (OIDC Core §8).
-    Ok(Grant::access_only(
-        server.subject_for(client, username),
-        scope,
-    ))
+    let mut grant = Grant::access_only(server.subject_for(client, username), scope);
+    // RFC 8707 §2.2: the token is for the resources named, if any.
+    grant.audience = super::resource::audience(super::resource::requested(client, params)?);
+    Ok(grant)
 }
 
 #[cfg(test)]

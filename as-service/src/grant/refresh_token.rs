@@ -47,6 +47,12 @@ pub async fn grant(
         ));
     }
     let scope = requested_scope(params, &grant.scope, &grant.scope)?;
+    // RFC 8707 §2.2: the resources may narrow as the scope does.
+    let audience = super::resource::audience(super::resource::for_token(
+        client,
+        params,
+        &grant.target.resources,
+    )?);
     let now = server.clock.now();
     // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
     // as it is — but a public client's unbound one is rotated all the same
@@ -73,7 +79,7 @@ pub async fn grant(
             scope,
             grant_id: Some(grant.grant_id),
             refresh_token: None,
-            audience: None,
+            audience,
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
@@ -97,7 +103,7 @@ pub async fn grant(
             scope,
             grant_id: Some(grant.grant_id),
             refresh_token: Some(new),
-            audience: None,
+            audience,
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,

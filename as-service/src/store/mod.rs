@@ -89,7 +89,28 @@ pub struct CodeGrant {
     pub code_challenge: Option<(String, pkce::Method)>,
     /// RFC 9449 §10: the DPoP key the code is bound to (`dpop_jkt`).
     pub dpop_jkt: Option<String>,
+    /// The resources and authorization details the request named.
+    #[serde(default, skip_serializing_if = "TokenTarget::is_empty")]
+    pub target: TokenTarget,
     pub expires_at: i64,
+}
+
+/// What a grant's access tokens may be for beyond their scope: the
+/// resources named (RFC 8707 §2), and the authorization details granted
+/// (RFC 9396 §2) as canonical JSON. A token request may narrow both, never
+/// widen them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenTarget {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<String>,
+}
+
+impl TokenTarget {
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.authorization_details.is_none()
+    }
 }
 
 /// The outcome of redeeming a code.
@@ -116,6 +137,9 @@ pub struct GrantRecord {
     pub claims: Option<String>,
     pub auth_time: i64,
     pub acr: Option<String>,
+    /// The resources and authorization details granted.
+    #[serde(default, skip_serializing_if = "TokenTarget::is_empty")]
+    pub target: TokenTarget,
     /// When the last token minted from it expires; the record may go after.
     pub expires_at: i64,
     pub revoked: bool,

@@ -59,6 +59,7 @@ pub(crate) fn parameters(
     let front_channel_id_token = response_type.split(' ').any(|t| t == "id_token");
     let nonce = (openid || front_channel_id_token).then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
+    let resources = crate::service::resource::values(arg(args, "resource"));
     let mut params = vec![
         ("response_type", response_type.clone()),
         ("client_id", profile.client_id.clone()),
@@ -83,6 +84,9 @@ pub(crate) fn parameters(
     if let Some(claims) = &claims {
         params.push(("claims", claims.to_json().to_string()));
     }
+    for resource in &resources {
+        params.push(("resource", resource.clone()));
+    }
     if let Some(verifier) = &code_verifier {
         params.push((
             "code_challenge",
@@ -103,6 +107,7 @@ pub(crate) fn parameters(
         userinfo_claims: claims
             .as_ref()
             .map(|c| c.userinfo.keys().cloned().collect()),
+        resources,
         sent_as: SentAs::Query,
     });
     // A new request: the code of the last one is no longer to be redeemed.
@@ -125,7 +130,14 @@ pub(crate) fn request_object(
         } else {
             Value::String(v.clone())
         };
-        claims.insert((*k).to_owned(), value);
+        // A parameter sent more than once (RFC 8707 `resource`) is an array.
+        match claims.get_mut(*k) {
+            Some(Value::Array(values)) => values.push(value),
+            Some(first) => *first = Value::Array(vec![first.take(), value]),
+            None => {
+                claims.insert((*k).to_owned(), value);
+            }
+        }
     }
     let now = rp.clock.now();
     let issuer = crate::service::client_auth::issuer(rp, session);

@@ -138,6 +138,8 @@ check_ids! {
     AccessTokenExp = "access_token.exp",
     AccessTokenNbf = "access_token.nbf",
     AccessTokenClientId = "access_token.client_id",
+    /// RFC 8707 §2, RFC 9068 §3: restricted to the resources asked for.
+    AccessTokenAudience = "access_token.aud",
     DpopBinding = "access_token.dpop_binding",
 
     // UserInfo (OIDC Core §5.3).
@@ -215,6 +217,7 @@ mod tests {
             include_str!("jwks.rs"),
             include_str!("par.rs"),
             include_str!("registration.rs"),
+            include_str!("resource.rs"),
             include_str!("response.rs"),
             include_str!("revocation.rs"),
             include_str!("token.rs"),

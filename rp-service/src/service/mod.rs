@@ -22,6 +22,7 @@ pub mod outcome;
 pub mod par;
 pub mod registration;
 pub mod registry;
+pub mod resource;
 pub mod response;
 pub mod revocation;
 #[cfg(test)]

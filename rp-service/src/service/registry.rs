@@ -195,9 +195,12 @@ impl ClientService {
                 "claims",
                 "jar",
                 AUTH,
+                "resource",
             ],
-            Self::ClientCredentials => &["scope", AUTH, ASSERTION_AUD, ASSERTION_EXP],
-            Self::ResourceOwnerPasswordCredentials => &["scope", AUTH, "username", "password"],
+            Self::ClientCredentials => &["scope", AUTH, ASSERTION_AUD, ASSERTION_EXP, "resource"],
+            Self::ResourceOwnerPasswordCredentials => {
+                &["scope", AUTH, "username", "password", "resource"]
+            }
             Self::Authorization => &[
                 "scope",
                 "pkce",
@@ -210,6 +213,7 @@ impl ClientService {
                 "request_uri",
                 "client",
                 "claims_padding",
+                "resource",
             ],
             Self::AccessToken => &[
                 AUTH,
@@ -219,6 +223,7 @@ impl ClientService {
                 "client",
                 ASSERTION_AUD,
                 ASSERTION_EXP,
+                "resource",
             ],
             Self::RefreshToken => &[
                 "scope",
@@ -228,6 +233,7 @@ impl ClientService {
                 "dpop_proof",
                 ASSERTION_AUD,
                 ASSERTION_EXP,
+                "resource",
             ],
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],

@@ -104,6 +104,13 @@ pub fn request(
         }
         other => return Err(StepError::UnknownService(other.name().into())),
     }
+    // RFC 8707 §2: the resources this token is for (a token exchange names
+    // its own targets).
+    if service != ClientService::TokenExchange {
+        for resource in crate::service::resource::values(arg(args, "resource")) {
+            params.push(("resource", resource));
+        }
+    }
     authenticated_post(rp, session, AsEndpoint::Token, params, args, vary)
 }
 
@@ -269,6 +276,22 @@ pub fn verify(
     }
     if let Some(token) = access_token {
         inspect_access_token(rp, session, token, parsed);
+        // RFC 8707 §2.2: the resources of this request, or else those of
+        // the authorization request whose code is redeemed.
+        let mut requested: Vec<String> = pending
+            .params
+            .get_all("resource")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if requested.is_empty() && pending.service == ClientService::AccessToken {
+            requested = session
+                .authorization
+                .as_ref()
+                .map(|a| a.resources.clone())
+                .unwrap_or_default();
+        }
+        crate::service::resource::check_audience(parsed, token, &requested);
     }
     // OIDC Core §3.1.3.3: an ID token comes with the tokens when openid was asked.
     let openid = session

@@ -52,6 +52,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 response_type: "code".into(),
                 id_token_claims: None,
                 userinfo_claims: None,
+                resources: Vec::new(),
                 sent_as: SentAs::Query,
             });
             x.pending = Some(Pending {

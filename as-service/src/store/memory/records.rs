@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::super::{CodeGrant, GrantRecord, PushedRequest, RefreshRecord};
+use super::super::{CodeGrant, GrantRecord, PushedRequest, RefreshRecord, TokenTarget};
 use crate::config::Client;
 
 #[derive(Debug)]
@@ -60,6 +60,8 @@ pub(super) struct StoredGrant {
     pub(super) scope: Arc<str>,
     pub(super) claims: Option<Arc<str>>,
     pub(super) acr: Option<Arc<str>>,
+    /// Rare (resource indicators, authorization details): a pointer when absent.
+    pub(super) target: Option<Box<TokenTarget>>,
     pub(super) auth_time: i64,
     pub(super) expires_at: i64,
     pub(super) revoked: bool,
@@ -128,6 +130,7 @@ impl Inner {
             scope: self.intern(&g.scope.to_string()),
             claims: g.claims.as_deref().map(|c| self.intern(c)),
             acr: g.acr.as_deref().map(|a| self.intern(a)),
+            target: (!g.target.is_empty()).then(|| Box::new(g.target)),
             auth_time: g.auth_time,
             expires_at: g.expires_at,
             revoked: g.revoked,
@@ -147,6 +150,7 @@ pub(super) fn load_grant(grant_id: String, g: &StoredGrant) -> GrantRecord {
         claims: g.claims.as_deref().map(str::to_owned),
         auth_time: g.auth_time,
         acr: g.acr.as_deref().map(str::to_owned),
+        target: g.target.as_deref().cloned().unwrap_or_default(),
         expires_at: g.expires_at,
         revoked: g.revoked,
     }

@@ -1,3 +1,4 @@
+use crate::store::TokenTarget;
 use oauth_core::scope::Scope;
 
 use super::*;
@@ -16,6 +17,7 @@ fn code(expires_at: i64) -> CodeGrant {
         claims: None,
         code_challenge: None,
         dpop_jkt: None,
+        target: TokenTarget::default(),
         expires_at,
     }
 }
@@ -30,6 +32,7 @@ fn grant(id: &str) -> GrantRecord {
         claims: None,
         auth_time: 0,
         acr: None,
+        target: TokenTarget::default(),
         expires_at: 1000,
         revoked: false,
     }
@@ -178,4 +181,20 @@ async fn throttle_counters_restart_when_their_window_ends() {
     assert_eq!(store.count("k", 99).await.unwrap(), (2, 100));
     assert_eq!(store.count("k", 100).await.unwrap(), (0, 100));
     assert_eq!(store.hit("k", 300, 100).await.unwrap(), (1, 300));
+}
+
+#[tokio::test]
+async fn a_grant_keeps_its_resources_and_authorization_details() {
+    let store = MemoryStore::new();
+    let mut g = grant("g-target");
+    g.target = TokenTarget {
+        resources: vec!["https://backend.example.org/".into()],
+        authorization_details: Some(r#"[{"type":"customer_information"}]"#.into()),
+    };
+    store.put_grant(g.clone()).await.unwrap();
+    assert_eq!(store.grant("g-target").await.unwrap(), Some(g));
+    // Most grants name neither: nothing is kept for them.
+    store.put_grant(grant("g-plain")).await.unwrap();
+    let plain = store.grant("g-plain").await.unwrap().unwrap();
+    assert!(plain.target.is_empty());
 }
