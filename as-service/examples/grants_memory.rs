@@ -108,6 +108,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
             audience: None,
             grant_id: Some(&grant_id),
             jkt: None,
+            authorization_details: None,
         },
     )
     .unwrap();

@@ -74,6 +74,15 @@ pub fn document(config: &Config) -> Value {
         // RFC 9207 §3: the authorization response carries `iss`.
         "authorization_response_iss_parameter_supported": true,
     });
+    // RFC 9396 §10: the authorization details types understood.
+    if !config.authorization_details_types.is_empty() {
+        doc["authorization_details_types_supported"] = serde_json::json!(
+            config
+                .authorization_details_types
+                .keys()
+                .collect::<Vec<_>>()
+        );
+    }
     if config.registration.enabled {
         doc["registration_endpoint"] = Value::String(url(Endpoint::Registration));
     }

@@ -23,6 +23,8 @@ pub struct AccessTokenSpec<'a> {
     pub grant_id: Option<&'a str>,
     /// The DPoP key it is bound to (RFC 9449 §6).
     pub jkt: Option<&'a str>,
+    /// The authorization details it carries (RFC 9396 §9.1).
+    pub authorization_details: Option<&'a serde_json::Value>,
 }
 
 /// Issues an access token: a signed JWT (RFC 9068), or, when so
@@ -85,6 +87,7 @@ fn access_token_claims(server: &AuthServer, spec: &AccessTokenSpec<'_>) -> Acces
         scope: (!spec.scope.is_empty()).then(|| spec.scope.to_string()),
         sid: spec.grant_id.map(str::to_owned),
         cnf: spec.jkt.map(|jkt| serde_json::json!({ "jkt": jkt })),
+        authorization_details: spec.authorization_details.cloned(),
     }
 }
 

@@ -27,6 +27,7 @@ fn claims() -> AccessTokenClaims {
         scope: Some("resourceA".into()),
         sid: None,
         cnf: None,
+        authorization_details: None,
     }
 }
 

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// RFC 8693 §2.2.2
     InvalidTarget,
+    /// RFC 9396 §5
+    InvalidAuthorizationDetails,
     /// RFC 9101 §6.3
     InvalidRequestObject,
     /// RFC 9101 §6.3, RFC 9126 §2.3
@@ -76,6 +78,7 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidAuthorizationDetails => "invalid_authorization_details",
             Self::InvalidRequestObject => "invalid_request_object",
             Self::InvalidRequestUri => "invalid_request_uri",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
@@ -105,6 +108,7 @@ impl ErrorCode {
             "invalid_token" => Self::InvalidToken,
             "unsupported_token_type" => Self::UnsupportedTokenType,
             "invalid_target" => Self::InvalidTarget,
+            "invalid_authorization_details" => Self::InvalidAuthorizationDetails,
             "invalid_request_object" => Self::InvalidRequestObject,
             "invalid_request_uri" => Self::InvalidRequestUri,
             "invalid_redirect_uri" => Self::InvalidRedirectUri,

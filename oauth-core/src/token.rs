@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
 /// Claims of a JWT access token (RFC 9068 §2.2).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AccessTokenClaims {
     pub iss: String,
     /// The resource owner, or the client itself for client_credentials (RFC 9068 §2.2).
@@ -26,6 +26,9 @@ pub struct AccessTokenClaims {
     /// token (RFC 9449 §6.1, RFC 7800).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<serde_json::Value>,
+    /// The authorization details the token carries (RFC 9396 §9.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 impl AccessTokenClaims {
@@ -84,6 +87,9 @@ pub struct TokenResponse {
     /// RFC 8693 §2.2.1, token exchange responses only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_token_type: Option<String>,
+    /// RFC 9396 §7: the authorization details the access token carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// Token type identifiers (RFC 8693 §3).

@@ -255,6 +255,12 @@ const RESOURCE_APPL: &str = "https://example.org/appl";
 const RESOURCE_BACKEND: &str = "https://backend.example.org/";
 const RESOURCES_BOTH: &str = "https://example.org/appl https://backend.example.org/";
 
+/// Authorization details (RFC 9396): what the `client` client may ask for,
+/// the same widened, and a type it may not use.
+const DETAILS_CUSTOMER: &str = r#"[{"type":"customer_information","locations":["https://example.com/customers"],"actions":["read","write"],"datatypes":["contacts","photos"]}]"#;
+const DETAILS_CUSTOMER_DELETE: &str = r#"[{"type":"customer_information","locations":["https://example.com/customers"],"actions":["read","write","delete"],"datatypes":["contacts","photos"]}]"#;
+const DETAILS_PAYMENT: &str = r#"[{"type":"payment_initiation","actions":["initiate"],"locations":["https://example.com/payments"],"instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;
+
 pub const STORIES: &[Story] = &[
     Story {
         name: "oauth2_cc",
@@ -443,6 +449,22 @@ pub const STORIES: &[Story] = &[
             step_with(S::AccessToken, &[("resource", RESOURCE_BACKEND)]),
             step(S::Introspection),
             step_with(S::RefreshToken, &[("resource", RESOURCE_APPL)]),
+        ],
+    },
+    Story {
+        name: "oauth2_rar",
+        title: "Rich Authorization Requests",
+        standard: "RFC 9396 §2, §7, §9",
+        summary: "authorization_details (type, actions, locations, datatypes) asked for, granted, returned with the token and inside it, and by introspection",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(
+                S::Authorization,
+                &[("authorization_details", DETAILS_CUSTOMER)],
+            ),
+            step(S::AccessToken),
+            step(S::Introspection),
         ],
     },
     Story {
@@ -1084,6 +1106,40 @@ pub const ATTACKS: &[Story] = &[
                 S::Authorization,
                 &[("resource", "https://attacker.example.net/api")],
                 E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_rar_type_not_allowed",
+        title: "Authorization details of a type the client may not use",
+        standard: "RFC 9396 §5",
+        summary: "the client asks to initiate a payment, a type the server knows but this client was never allowed: invalid_authorization_details, by redirect",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::Authorization,
+                &[("authorization_details", DETAILS_PAYMENT)],
+                E::InvalidAuthorizationDetails,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_rar_widened_at_token",
+        title: "Authorization details widened at the token endpoint",
+        standard: "RFC 9396 §6",
+        summary: "the user granted read and write; the code exchange asks for delete as well: invalid_authorization_details",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(
+                S::Authorization,
+                &[("authorization_details", DETAILS_CUSTOMER)],
+            ),
+            refused(
+                S::AccessToken,
+                &[("authorization_details", DETAILS_CUSTOMER_DELETE)],
+                E::InvalidAuthorizationDetails,
             ),
         ],
     },

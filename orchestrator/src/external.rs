@@ -335,6 +335,22 @@ impl Issuer {
                     .into(),
             );
         }
+        // RFC 9396 §10: the types a server understands are published.
+        if let Some(details) = arg("authorization_details") {
+            let types: Vec<String> = serde_json::from_str::<Vec<Value>>(details)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| d.get("type").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            if let Some(missing) = types
+                .iter()
+                .find(|t| !self.lists("authorization_details_types_supported", t, &[]))
+            {
+                return Some(format!(
+                    "authorization details of type {missing:?} (RFC 9396) are not offered"
+                ));
+            }
+        }
         if story.name == "oidc_code_claims"
             && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
         {

@@ -264,10 +264,27 @@ fn request_params(request: &OAuthRequest) -> Value {
         request.body.clone()
     };
     match oauth_core::form::parse(&source) {
-        Ok(params) if !params.is_empty() => params.to_json(),
+        Ok(params) if !params.is_empty() => decode_json_params(params.to_json()),
         Ok(_) => Value::Object(Default::default()),
         Err(_) => json_or_text(&request.body),
     }
+}
+
+/// Parameters whose value is JSON text (OIDC Core §5.5 `claims`, RFC 9396
+/// `authorization_details`) shown as the JSON they carry, so a reader sees
+/// the structure; the raw request keeps the text as sent.
+fn decode_json_params(mut params: Value) -> Value {
+    for name in ["claims", "authorization_details"] {
+        if let Some(value) = params.get_mut(name)
+            && let Some(decoded) = value
+                .as_str()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                .filter(|v| v.is_object() || v.is_array())
+        {
+            *value = decoded;
+        }
+    }
+    params
 }
 
 fn url_query(url: &str) -> String {

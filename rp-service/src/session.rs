@@ -132,6 +132,8 @@ pub struct AuthorizationState {
     pub userinfo_claims: Option<Vec<String>>,
     /// RFC 8707 §2: the resources the tokens were asked for.
     pub resources: Vec<String>,
+    /// RFC 9396 §2: the authorization details asked for.
+    pub authorization_details: Option<serde_json::Value>,
     /// How the parameters reached the AS.
     pub sent_as: SentAs,
 }
@@ -228,6 +230,7 @@ impl fmt::Debug for AuthorizationState {
             .field("id_token_claims", &self.id_token_claims)
             .field("userinfo_claims", &self.userinfo_claims)
             .field("resources", &self.resources)
+            .field("authorization_details", &self.authorization_details)
             .field("sent_as", &self.sent_as)
             .finish()
     }

@@ -43,6 +43,9 @@ pub struct Client {
     /// Claims it may be given beyond those of its scopes.
     #[serde(default)]
     pub claims: Vec<String>,
+    /// The authorization details types it may use (RFC 9396 §10).
+    #[serde(default)]
+    pub authorization_details_types: Vec<String>,
 }
 
 impl Client {
@@ -264,6 +267,7 @@ pub fn validate_client(
         request_object_alg,
         require_par: c.require_pushed_authorization_requests,
         claims: c.claims,
+        authorization_details_types: c.authorization_details_types,
     })
 }
 

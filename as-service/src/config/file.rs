@@ -41,6 +41,9 @@ pub struct FileConfig {
     pub password_grant: PasswordGrantFileConfig,
     #[serde(default)]
     pub token_exchange: TokenExchangeFileConfig,
+    /// Rich authorization requests (RFC 9396): the types understood.
+    #[serde(default)]
+    pub authorization_details_types: Vec<DetailsTypeFileConfig>,
     #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
@@ -408,6 +411,20 @@ pub struct ClientFileConfig {
     /// (OIDC Core §5.5 requests are granted within scopes and this list).
     #[serde(default)]
     pub claims: Vec<String>,
+    /// The authorization details types it may use (RFC 9396 §10), each one
+    /// of the server's `authorization_details_types`.
+    #[serde(default)]
+    pub authorization_details_types: Vec<String>,
+}
+
+/// An authorization details type the server understands (RFC 9396 §2):
+/// its name and the members a detail of that type may carry beside `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailsTypeFileConfig {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -82,6 +82,9 @@ pub struct Config {
     pub client_authentication: ClientAuthFileConfig,
     pub password_grant: PasswordGrantFileConfig,
     pub token_exchange: TokenExchangeFileConfig,
+    /// RFC 9396: each authorization details type understood, with the
+    /// members a detail of that type may carry beside `type`.
+    pub authorization_details_types: BTreeMap<String, Vec<String>>,
     /// The canonical URL of every endpoint, derived from the issuer.
     pub endpoints: Endpoints,
     pub clients: BTreeMap<String, Arc<Client>>,
@@ -197,6 +200,24 @@ impl Config {
                 ));
             }
         }
+        let mut details_types = BTreeMap::new();
+        for t in file.authorization_details_types {
+            if t.type_name.is_empty() || t.fields.iter().any(|f| f == "type") {
+                return err(format!(
+                    "authorization_details_types: {:?} needs a name, and `type` is not one of its fields",
+                    t.type_name
+                ));
+            }
+            if details_types
+                .insert(t.type_name.clone(), t.fields)
+                .is_some()
+            {
+                return err(format!(
+                    "authorization_details_types: {:?} is configured twice",
+                    t.type_name
+                ));
+            }
+        }
         let mut clients = BTreeMap::new();
         for c in file.clients {
             let client =
@@ -207,6 +228,16 @@ impl Config {
             }
             check_client_policy(&client, &file.token_exchange)
                 .map_err(|e| ConfigError(format!("client {:?}: {e}", client.client_id)))?;
+            if let Some(unknown) = client
+                .authorization_details_types
+                .iter()
+                .find(|t| !details_types.contains_key(*t))
+            {
+                return err(format!(
+                    "client {:?}: authorization_details_types names {unknown:?}, which is not among the server's authorization_details_types",
+                    client.client_id
+                ));
+            }
             // RFC 9700 §4.15.1: a client's `sub` (client_credentials) must
             // never be mistaken for a user's.
             if file.users.contains_key(&client.client_id) {
@@ -259,6 +290,7 @@ impl Config {
             client_authentication: file.client_authentication,
             password_grant: file.password_grant,
             token_exchange: file.token_exchange,
+            authorization_details_types: details_types,
             clients,
             users,
         })

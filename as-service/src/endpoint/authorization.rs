@@ -179,6 +179,7 @@ async fn issue(
         claims,
         code_challenge,
         resources,
+        authorization_details,
     } = checked;
     let nonce = params.get("nonce");
     let subject = server.subject_for(client, &user);
@@ -206,7 +207,9 @@ async fn issue(
                     dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
                     target: TokenTarget {
                         resources,
-                        authorization_details: None,
+                        authorization_details: authorization_details
+                            .as_ref()
+                            .map(ToString::to_string),
                     },
                     expires_at: now + server.config.code_lifetime,
                 },

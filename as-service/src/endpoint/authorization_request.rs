@@ -117,6 +117,8 @@ pub(crate) struct Checked {
     pub(crate) code_challenge: Option<(String, pkce::Method)>,
     /// RFC 8707 §2: the resources the tokens are meant for.
     pub(crate) resources: Vec<String>,
+    /// RFC 9396 §2: the authorization details asked for.
+    pub(crate) authorization_details: Option<serde_json::Value>,
 }
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
@@ -229,6 +231,8 @@ pub(crate) fn check(
     }
     let code_challenge = pkce_challenge(server, client, params)?;
     let resources = crate::grant::resource::requested(client, params)?;
+    let authorization_details =
+        crate::grant::authorization_details::requested(server, client, params)?;
     Ok(Checked {
         mode,
         wants_code,
@@ -238,6 +242,7 @@ pub(crate) fn check(
         claims,
         code_challenge,
         resources,
+        authorization_details,
     })
 }
 

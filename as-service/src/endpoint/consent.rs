@@ -151,6 +151,46 @@ fn token(server: &AuthServer, params: &Params) -> String {
     format!("{made}.{nonce}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
+/// What the request asks for beyond the scope, for the person to see: the
+/// resources (RFC 8707) and each authorization detail (RFC 9396 §2: its
+/// type and the members that say what may be done where).
+fn what_else(params: &Params) -> String {
+    let mut out = String::new();
+    let resources = params.get_all("resource");
+    if !resources.is_empty() {
+        out.push_str("<p>For use at:</p>\n<ul>\n");
+        for r in resources {
+            out.push_str(&format!("<li><code>{}</code></li>\n", escape(r)));
+        }
+        out.push_str("</ul>\n");
+    }
+    let details: Vec<serde_json::Value> = params
+        .get("authorization_details")
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    if !details.is_empty() {
+        out.push_str("<p>With these permissions:</p>\n<ul>\n");
+        for d in &details {
+            let Some(members) = d.as_object() else {
+                continue;
+            };
+            let parts: Vec<String> = members
+                .iter()
+                .map(|(k, v)| {
+                    let shown = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    format!("{}: <code>{}</code>", escape(k), escape(&shown))
+                })
+                .collect();
+            out.push_str(&format!("<li>{}</li>\n", parts.join("; ")));
+        }
+        out.push_str("</ul>\n");
+    }
+    out
+}
+
 /// The approval page for a checked request of `client_id`, whose answer
 /// goes to `redirect_uri`.
 pub(crate) fn approval_page(
@@ -171,6 +211,7 @@ pub(crate) fn approval_page(
         escape(scope),
         escape(&target)
     );
+    body.push_str(&what_else(params));
     let action = server.config.endpoints.url(Endpoint::Authorization);
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">\n<fieldset>\n<legend>Sign in as</legend>\n",

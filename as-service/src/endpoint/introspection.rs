@@ -86,6 +86,10 @@ async fn access_token(
     if let Some(cnf) = claims.cnf {
         body["cnf"] = cnf;
     }
+    // RFC 9396 §9.2: the details the token was granted.
+    if let Some(details) = claims.authorization_details {
+        body["authorization_details"] = details;
+    }
     Ok(Some(body))
 }
 

@@ -235,6 +235,16 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     )
     .then(|| Secret::new(random::token(32)));
     let secret_expires_at = (settings.secret_lifetime > 0).then(|| now + settings.secret_lifetime);
+    // RFC 9396 §10: the types it will use, each one this server understands.
+    let details_types = strings(&metadata, "authorization_details_types")?.unwrap_or_default();
+    if let Some(unknown) = details_types
+        .iter()
+        .find(|t| !server.config.authorization_details_types.contains_key(*t))
+    {
+        return Err(bad_metadata(format!(
+            "authorization_details_types: {unknown:?} is not a type this server supports"
+        )));
+    }
     let file = ClientFileConfig {
         client_id: client_id.clone(),
         client_secret: secret.clone(),
@@ -258,6 +268,7 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             .and_then(Value::as_bool)
             .unwrap_or(false),
         claims: Vec::new(),
+        authorization_details_types: details_types,
     };
     let mut client = config::validate_client(
         file,
@@ -317,6 +328,9 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     if let Some(alg) = client.request_object_alg {
         body["request_object_signing_alg"] = json!(oauth_core::jose::alg_name(alg));
+    }
+    if !client.authorization_details_types.is_empty() {
+        body["authorization_details_types"] = json!(client.authorization_details_types);
     }
     for echoed in ["client_name", "client_uri", "logo_uri", "contacts"] {
         if let Some(v) = metadata.get(echoed) {

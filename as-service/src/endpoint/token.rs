@@ -53,7 +53,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         GrantType::TokenExchange => {
             grant::token_exchange::grant(server, &client, &params, jkt).await?
         }
-        GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
+        GrantType::ClientCredentials => grant::client_credentials::grant(server, &client, &params)?,
         GrantType::Password => grant::password::grant(server, &client, &params).await?,
         GrantType::Implicit => {
             return Err(OAuthError::unsupported_grant_type(
@@ -87,6 +87,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             audience: grant.audience.as_deref(),
             grant_id: grant.grant_id.as_deref(),
             jkt,
+            authorization_details: grant.authorization_details.as_ref(),
         },
     )
     .await?;
@@ -129,6 +130,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         refresh_token: grant.refresh_token,
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),
+        authorization_details: grant.authorization_details,
     };
     let body = serde_json::to_value(body).map_err(|e| {
         OAuthError::server_error("the token response could not be encoded").with_cause(e)

@@ -91,6 +91,13 @@ pub async fn grant(
     }
     // RFC 8707 §2.2: a token for some of the resources the grant named.
     let resources = super::resource::for_token(client, params, &c.target.resources)?;
+    // RFC 9396 §6: the details granted, or those of them the request names.
+    let authorization_details = super::authorization_details::for_token(
+        server,
+        client,
+        params,
+        c.target.authorization_details.as_deref(),
+    )?;
     let refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let refresh_expires_at = now + server.config.refresh_token_lifetime;
     let access_expires_at = now + client.access_token_lifetime;
@@ -165,6 +172,7 @@ pub async fn grant(
         issued_token_type: None,
         oidc,
         expires_at_most: None,
+        authorization_details,
     })
 }
 

@@ -3,6 +3,7 @@
 //! which grant, and which refresh token (already stored) goes with it; the
 //! token endpoint then mints the access token.
 pub mod authorization_code;
+pub(crate) mod authorization_details;
 pub mod client_credentials;
 pub mod password;
 pub mod refresh_token;
@@ -34,6 +35,8 @@ pub struct Grant {
     pub oidc: Option<OidcGrant>,
     /// The access token may not outlive this (a token exchange's subject token).
     pub expires_at_most: Option<i64>,
+    /// The authorization details the access token carries (RFC 9396).
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// What an ID token minted at the token endpoint is about.
@@ -58,6 +61,7 @@ impl Grant {
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
+            authorization_details: None,
         }
     }
 }

@@ -67,6 +67,7 @@ pub async fn grant(
     let mut grant = Grant::access_only(server.subject_for(client, username), scope);
     // RFC 8707 §2.2: the token is for the resources named, if any.
     grant.audience = super::resource::audience(super::resource::requested(client, params)?);
+    grant.authorization_details = super::authorization_details::requested(server, client, params)?;
     Ok(grant)
 }
 

@@ -53,6 +53,12 @@ pub async fn grant(
         params,
         &grant.target.resources,
     )?);
+    let authorization_details = super::authorization_details::for_token(
+        server,
+        client,
+        params,
+        grant.target.authorization_details.as_deref(),
+    )?;
     let now = server.clock.now();
     // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
     // as it is — but a public client's unbound one is rotated all the same
@@ -83,6 +89,7 @@ pub async fn grant(
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
+            authorization_details,
         });
     }
     let new = tokens::new_refresh_token();
@@ -107,6 +114,7 @@ pub async fn grant(
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
+            authorization_details,
         }),
         Rotation::Reused { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "refresh token reuse; the token family is revoked");

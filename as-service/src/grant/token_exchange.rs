@@ -122,6 +122,7 @@ pub async fn grant(
         issued_token_type: Some(TOKEN_TYPE_ACCESS_TOKEN),
         oidc: None,
         expires_at_most: Some(subject.exp),
+        authorization_details: None,
     })
 }
 

@@ -215,7 +215,7 @@ impl RefreshTokenStore for MemoryStore {
                 jkt,
             },
         );
-        Ok(Rotation::Rotated(grant))
+        Ok(Rotation::Rotated(Box::new(grant)))
     }
 }
 

@@ -180,7 +180,7 @@ pub enum ParTake {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
     /// The old token is spent; the new one is stored. The grant, for minting.
-    Rotated(GrantRecord),
+    Rotated(Box<GrantRecord>),
     /// The old token was already spent: the whole family has been revoked.
     Reused {
         grant_id: String,

@@ -276,7 +276,7 @@ impl RefreshTokenStore for RedisStore {
                 let mut g: GrantRecord =
                     serde_json::from_str(data).map_err(corrupt("rotate_refresh"))?;
                 g.expires_at = g.expires_at.max(new_expires_at);
-                Rotation::Rotated(g)
+                Rotation::Rotated(Box::new(g))
             }
             Some("reused") => Rotation::Reused {
                 grant_id: v.get(1).cloned().unwrap_or_default(),

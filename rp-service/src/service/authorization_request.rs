@@ -60,6 +60,7 @@ pub(crate) fn parameters(
     let nonce = (openid || front_channel_id_token).then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
     let resources = crate::service::resource::values(arg(args, "resource"));
+    let authorization_details = crate::service::details::asked(args)?;
     let mut params = vec![
         ("response_type", response_type.clone()),
         ("client_id", profile.client_id.clone()),
@@ -87,6 +88,9 @@ pub(crate) fn parameters(
     for resource in &resources {
         params.push(("resource", resource.clone()));
     }
+    if let Some(details) = &authorization_details {
+        params.push(("authorization_details", details.to_string()));
+    }
     if let Some(verifier) = &code_verifier {
         params.push((
             "code_challenge",
@@ -108,6 +112,7 @@ pub(crate) fn parameters(
             .as_ref()
             .map(|c| c.userinfo.keys().cloned().collect()),
         resources,
+        authorization_details,
         sent_as: SentAs::Query,
     });
     // A new request: the code of the last one is no longer to be redeemed.
@@ -125,7 +130,7 @@ pub(crate) fn request_object(
 ) -> Result<String, StepError> {
     let mut claims = serde_json::Map::new();
     for (k, v) in params {
-        let value = if *k == "claims" {
+        let value = if *k == "claims" || *k == "authorization_details" {
             serde_json::from_str(v).unwrap_or(Value::String(v.clone()))
         } else {
             Value::String(v.clone())

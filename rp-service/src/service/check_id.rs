@@ -138,6 +138,11 @@ check_ids! {
     AccessTokenExp = "access_token.exp",
     AccessTokenNbf = "access_token.nbf",
     AccessTokenClientId = "access_token.client_id",
+    /// RFC 9396 §7.
+    TokenAuthorizationDetails = "token.authorization_details",
+    AuthorizationDetailsAsAsked = "token.authorization_details_as_asked",
+    /// RFC 9396 §9.2.
+    IntrospectionAuthorizationDetails = "introspection.authorization_details",
     /// RFC 8707 §2, RFC 9068 §3: restricted to the resources asked for.
     AccessTokenAudience = "access_token.aud",
     DpopBinding = "access_token.dpop_binding",
@@ -222,6 +227,7 @@ mod tests {
             include_str!("revocation.rs"),
             include_str!("token.rs"),
             include_str!("userinfo.rs"),
+            include_str!("details.rs"),
         ];
         let own = include_str!("check_id.rs");
         let endpoint_https = own

@@ -94,6 +94,32 @@ pub fn verify(
     if active != Some(true) {
         return;
     }
+    // RFC 9396 §9.2: the details the token carries. A JWT shows them; of
+    // an opaque one the client knows only that it asked for some.
+    match pending
+        .params
+        .get("token")
+        .map(oauth_core::jose::decode_unverified)
+    {
+        Some(Ok(decoded)) => crate::service::details::check_introspection(
+            parsed,
+            &body,
+            decoded.claims.get("authorization_details"),
+            true,
+        ),
+        _ if pending.params.get("token_type_hint") == Some("access_token") => {
+            crate::service::details::check_introspection(
+                parsed,
+                &body,
+                session
+                    .authorization
+                    .as_ref()
+                    .and_then(|a| a.authorization_details.as_ref()),
+                false,
+            );
+        }
+        _ => {}
+    }
     // RFC 7662 §2.2: client_id and exp are OPTIONAL members; when given,
     // they should agree with what the client knows of its own token.
     match body.get("client_id").and_then(Value::as_str) {

@@ -14,6 +14,7 @@ pub mod authorization_request;
 pub mod check_id;
 pub mod claim_checks;
 pub mod client_auth;
+pub mod details;
 pub mod discovery;
 pub mod id_token;
 pub mod introspection;

@@ -196,11 +196,24 @@ impl ClientService {
                 "jar",
                 AUTH,
                 "resource",
+                "authorization_details",
             ],
-            Self::ClientCredentials => &["scope", AUTH, ASSERTION_AUD, ASSERTION_EXP, "resource"],
-            Self::ResourceOwnerPasswordCredentials => {
-                &["scope", AUTH, "username", "password", "resource"]
-            }
+            Self::ClientCredentials => &[
+                "scope",
+                AUTH,
+                ASSERTION_AUD,
+                ASSERTION_EXP,
+                "resource",
+                "authorization_details",
+            ],
+            Self::ResourceOwnerPasswordCredentials => &[
+                "scope",
+                AUTH,
+                "username",
+                "password",
+                "resource",
+                "authorization_details",
+            ],
             Self::Authorization => &[
                 "scope",
                 "pkce",
@@ -214,6 +227,7 @@ impl ClientService {
                 "client",
                 "claims_padding",
                 "resource",
+                "authorization_details",
             ],
             Self::AccessToken => &[
                 AUTH,
@@ -224,6 +238,7 @@ impl ClientService {
                 ASSERTION_AUD,
                 ASSERTION_EXP,
                 "resource",
+                "authorization_details",
             ],
             Self::RefreshToken => &[
                 "scope",
@@ -234,6 +249,7 @@ impl ClientService {
                 ASSERTION_AUD,
                 ASSERTION_EXP,
                 "resource",
+                "authorization_details",
             ],
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],

@@ -110,6 +110,10 @@ pub fn request(
         for resource in crate::service::resource::values(arg(args, "resource")) {
             params.push(("resource", resource));
         }
+        // RFC 9396 §6: details asked for (or narrowed) at the token endpoint.
+        if let Some(details) = crate::service::details::asked(args)? {
+            params.push(("authorization_details", details.to_string()));
+        }
     }
     authenticated_post(rp, session, AsEndpoint::Token, params, args, vary)
 }
@@ -293,6 +297,23 @@ pub fn verify(
         }
         crate::service::resource::check_audience(parsed, token, &requested);
     }
+    // RFC 9396 §7: the details of this request, or of the authorization
+    // request whose code (or grant) is used.
+    let asked_details: Option<Value> = match pending.params.get("authorization_details") {
+        Some(text) => serde_json::from_str(text).ok(),
+        None if matches!(
+            pending.service,
+            ClientService::AccessToken | ClientService::RefreshToken
+        ) =>
+        {
+            session
+                .authorization
+                .as_ref()
+                .and_then(|a| a.authorization_details.clone())
+        }
+        None => None,
+    };
+    crate::service::details::check_token_response(parsed, &body, asked_details.as_ref());
     // OIDC Core §3.1.3.3: an ID token comes with the tokens when openid was asked.
     let openid = session
         .authorization

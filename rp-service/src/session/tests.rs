@@ -53,6 +53,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 id_token_claims: None,
                 userinfo_claims: None,
                 resources: Vec::new(),
+                authorization_details: None,
                 sent_as: SentAs::Query,
             });
             x.pending = Some(Pending {

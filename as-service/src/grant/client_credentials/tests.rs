@@ -18,7 +18,12 @@ fn params(pairs: &[(&str, &str)]) -> Params {
 fn grants_the_default_scope_when_none_is_asked() {
     let server = server();
     let client = server.config.clients[CLIENT_1.0].clone();
-    let g = grant(&client, &params(&[("grant_type", "client_credentials")])).unwrap();
+    let g = grant(
+        &server,
+        &client,
+        &params(&[("grant_type", "client_credentials")]),
+    )
+    .unwrap();
     assert_eq!(g.scope.to_string(), "resourceA");
     assert_eq!(g.subject, CLIENT_1.0);
     assert!(
@@ -32,7 +37,7 @@ fn grants_the_default_scope_when_none_is_asked() {
 fn refuses_a_scope_beyond_the_clients() {
     let server = server();
     let client = server.config.clients[CLIENT_1.0].clone();
-    let e = grant(&client, &params(&[("scope", "resourceA admin")])).unwrap_err();
+    let e = grant(&server, &client, &params(&[("scope", "resourceA admin")])).unwrap_err();
     assert_eq!(e.code.as_str(), "invalid_scope");
 }
 
