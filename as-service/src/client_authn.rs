@@ -56,7 +56,7 @@ pub async fn authenticate(
         )));
     }
     if let Some(assertion) = &presented.assertion {
-        verify_assertion(server, endpoint, &client, assertion)
+        verify_assertion(server, endpoint, &client, &presented.method, assertion)
             .await
             .map_err(|why| match why {
                 AssertionError::Store(e) => e.into(),
@@ -90,6 +90,9 @@ pub async fn authenticate(
 #[derive(Debug)]
 enum AssertionError {
     NoKeys,
+    /// client_secret_jwt needs the secret itself; a registered client's is
+    /// kept only as a digest.
+    NoPlainSecret,
     Signature(oauth_core::jose::JoseError),
     IssSub,
     /// The audiences it names, and this server's names for itself.
@@ -108,6 +111,9 @@ impl std::fmt::Display for AssertionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NoKeys => f.write_str("the client has no registered keys"),
+            Self::NoPlainSecret => {
+                f.write_str("the server holds no secret to verify this client's HMAC with")
+            }
             Self::Signature(e) => write!(f, "client assertion: {e}"),
             Self::IssSub => f.write_str("the assertion's iss and sub must be the client_id"),
             Self::Audience { named, ours } => write!(
@@ -128,20 +134,28 @@ impl std::fmt::Display for AssertionError {
 
 impl std::error::Error for AssertionError {}
 
-/// private_key_jwt (RFC 7523 §3, OIDC Core §9): signed by a key the client
-/// registered, iss and sub the client, aud this server, unexpired but not
-/// valid for longer than the configured maximum, and its jti never seen
-/// before.
+/// private_key_jwt and client_secret_jwt (RFC 7523 §3, OIDC Core §9):
+/// signed by a key the client registered (or MACed with its secret), iss
+/// and sub the client, aud this server, unexpired but not valid for longer
+/// than the configured maximum, and its jti never seen before.
 async fn verify_assertion(
     server: &AuthServer,
     endpoint: Endpoint,
     client: &Client,
+    method: &AuthMethod,
     assertion: &str,
 ) -> Result<(), AssertionError> {
     use serde_json::Value;
-    let jwks = client.jwks.as_ref().ok_or(AssertionError::NoKeys)?;
-    let verified = oauth_core::jose::verify(assertion, jwks, &crate::config::CLIENT_JWT_ALGS)
-        .map_err(AssertionError::Signature)?;
+    let verified = if *method == AuthMethod::ClientSecretJwt {
+        let Some(ClientSecret::Plain(secret)) = &client.secret else {
+            return Err(AssertionError::NoPlainSecret);
+        };
+        oauth_core::jose::verify_hs256(assertion, secret.expose().as_bytes())
+    } else {
+        let jwks = client.jwks.as_ref().ok_or(AssertionError::NoKeys)?;
+        oauth_core::jose::verify(assertion, jwks, &crate::config::CLIENT_JWT_ALGS)
+    }
+    .map_err(AssertionError::Signature)?;
     let claims = &verified.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     if text("iss") != Some(client.client_id.as_str())
@@ -201,3 +215,6 @@ async fn verify_assertion(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

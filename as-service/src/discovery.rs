@@ -7,8 +7,8 @@ use oauth_core::scope::Scope;
 use serde_json::{Value, json};
 
 use crate::config::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, Config, Endpoint, GRANT_TYPES, ID_TOKEN_ALGS, RESPONSE_TYPES,
-    SUBJECT_TYPES, alg_names,
+    ASSERTION_ALGS, AUTH_METHODS, CLIENT_JWT_ALGS, Config, Endpoint, GRANT_TYPES, ID_TOKEN_ALGS,
+    RESPONSE_TYPES, SUBJECT_TYPES, alg_names,
 };
 
 /// Builds the metadata document once, at start, from the canonical
@@ -66,7 +66,7 @@ pub fn document(config: &Config) -> Value {
         // OIDC Discovery §3 defaults this to true; no URL is ever fetched here.
         "request_uri_parameter_supported": false,
         "request_object_signing_alg_values_supported": alg_names(&CLIENT_JWT_ALGS),
-        "token_endpoint_auth_signing_alg_values_supported": alg_names(&CLIENT_JWT_ALGS),
+        "token_endpoint_auth_signing_alg_values_supported": alg_names(&ASSERTION_ALGS),
         "pushed_authorization_request_endpoint": url(Endpoint::PushedAuthorization),
         "require_pushed_authorization_requests": config.par.required,
         "dpop_signing_alg_values_supported":

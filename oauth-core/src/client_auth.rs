@@ -16,6 +16,8 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A JWT signed with the client's private key (RFC 7523 §2.2, OIDC Core §9).
     PrivateKeyJwt,
+    /// A JWT MACed with the client secret (OIDC Core §9; HS256).
+    ClientSecretJwt,
     /// A public client: the client_id alone, no authentication.
     None,
     Extension(String),
@@ -27,6 +29,7 @@ impl AuthMethod {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
             Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
             Self::None => "none",
             Self::Extension(s) => s,
         }
@@ -37,6 +40,7 @@ impl AuthMethod {
             "client_secret_basic" => Self::ClientSecretBasic,
             "client_secret_post" => Self::ClientSecretPost,
             "private_key_jwt" => Self::PrivateKeyJwt,
+            "client_secret_jwt" => Self::ClientSecretJwt,
             "none" => Self::None,
             other => Self::Extension(other.to_owned()),
         }
@@ -190,12 +194,43 @@ fn presented_assertion(
             realm,
         ));
     }
+    // OIDC Core §9: the same assertion, MACed with the client secret
+    // (an HMAC alg) for client_secret_jwt, signed with a private key for
+    // private_key_jwt. The server verifies it with what the method names.
+    let hmac = decoded
+        .header
+        .get("alg")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|alg| alg.starts_with("HS"));
     Ok(Presented {
         client_id: sub.to_owned(),
         secret: None,
-        method: AuthMethod::PrivateKeyJwt,
+        method: if hmac {
+            AuthMethod::ClientSecretJwt
+        } else {
+            AuthMethod::PrivateKeyJwt
+        },
         assertion: Some(assertion.to_owned()),
     })
+}
+
+/// A client assertion for client_secret_jwt (OIDC Core §9): the claims of
+/// [`client_assertion`], MACed with HS256 under the client secret.
+pub fn client_secret_assertion(
+    secret: &Secret,
+    client_id: &str,
+    audience: &str,
+    now: i64,
+) -> Result<String, crate::jose::JoseError> {
+    let claims = serde_json::json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": crate::random::token(16),
+        "iat": now,
+        "exp": now + 60,
+    });
+    crate::jose::mac_hs256(secret.expose().as_bytes(), &claims)
 }
 
 /// A client assertion for private_key_jwt (RFC 7523 §3): iss and sub the

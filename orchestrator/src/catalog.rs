@@ -438,6 +438,14 @@ pub const STORIES: &[Story] = &[
         steps: assertion_client![step(S::Jwks), step(S::AccessToken)],
     },
     Story {
+        name: "oauth2_client_secret_jwt",
+        title: "Client authentication with a client secret JWT",
+        standard: "OIDC Core §9, RFC 7523 §2.2",
+        summary: "the client authenticates with an HS256 assertion MACed with its secret (aud the token endpoint, a single-use jti, a short exp): the secret itself never crosses the wire",
+        profile: "client_hmac",
+        steps: &[step(S::Jwks), step(S::ClientCredentials)],
+    },
+    Story {
         name: "oauth2_resource_indicators",
         title: "Resource Indicators",
         standard: "RFC 8707 §2",
@@ -1077,6 +1085,18 @@ pub const ATTACKS: &[Story] = &[
             &[("assertion_exp", "31536000")],
             E::InvalidClient,
         ),],
+    },
+    Story {
+        name: "attack_client_secret_jwt_downgrade",
+        title: "A client_secret_jwt client sending its secret in the clear",
+        standard: "OIDC Core §9, RFC 7591 §2",
+        summary: "the client registered for client_secret_jwt sends its secret with client_secret_basic instead (a downgrade an attacker who learned it would try): invalid_client",
+        profile: "client_hmac",
+        steps: &[refused(
+            S::ClientCredentials,
+            &[("token_endpoint_auth_method", "client_secret_basic")],
+            E::InvalidClient,
+        )],
     },
     Story {
         name: "attack_resource_outside_grant",

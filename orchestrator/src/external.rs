@@ -327,6 +327,23 @@ impl Issuer {
         if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
             return Some("request objects (RFC 9101) are not offered".into());
         }
+        // OIDC Core §9: the story is the method; the server must offer it,
+        // and a client of the user's own must be registered for it.
+        if story.profile == "client_hmac" {
+            if !self.lists(
+                "token_endpoint_auth_methods_supported",
+                "client_secret_jwt",
+                &[],
+            ) {
+                return Some("client_secret_jwt (OIDC Core §9) is not offered".into());
+            }
+            if custom_client && client.auth_method.as_deref() != Some("client_secret_jwt") {
+                return Some(
+                    "the client given does not authenticate with client_secret_jwt (--auth-method)"
+                        .into(),
+                );
+            }
+        }
         // RFC 8707 publishes no list of resources: the story's are those
         // the built-in AS's clients may use, unknown to another client.
         if arg("resource").is_some() && custom_client {

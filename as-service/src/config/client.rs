@@ -132,9 +132,20 @@ pub fn validate_client(
     let secret_methods = c.token_endpoint_auth_methods.iter().any(|m| {
         matches!(
             m,
-            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+            AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt
         )
     });
+    // RFC 7518 §3.2: an HS256 key is at least 256 bits.
+    if c.token_endpoint_auth_methods
+        .contains(&AuthMethod::ClientSecretJwt)
+        && c.client_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 32)
+    {
+        return Err(refuse(ClientProblem::ShortHmacSecret));
+    }
     if c.token_endpoint_auth_methods
         .contains(&AuthMethod::PrivateKeyJwt)
         && c.jwks.is_none()

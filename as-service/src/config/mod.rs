@@ -30,8 +30,8 @@ pub use file::{
     TokenExchangeFileConfig, UserFileConfig,
 };
 pub use registry::{
-    AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,
-    ResponseType, SUBJECT_TYPES, SubjectType, alg_names, grant_type, response_type,
+    ASSERTION_ALGS, AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS,
+    RESPONSE_TYPES, ResponseType, SUBJECT_TYPES, SubjectType, alg_names, grant_type, response_type,
 };
 
 /// The configuration every story needs, shipped in deploy/as.toml.

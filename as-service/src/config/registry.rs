@@ -24,11 +24,20 @@ pub fn grant_type(value: &str) -> Option<GrantType> {
 
 /// Client authentication methods this server implements at the token,
 /// introspection and revocation endpoints (`none`: public clients).
-pub const AUTH_METHODS: [AuthMethod; 4] = [
+pub const AUTH_METHODS: [AuthMethod; 5] = [
     AuthMethod::ClientSecretBasic,
     AuthMethod::ClientSecretPost,
+    AuthMethod::ClientSecretJwt,
     AuthMethod::PrivateKeyJwt,
     AuthMethod::None,
+];
+
+/// Algorithms accepted on client assertions (RFC 7523 §3): the signatures
+/// of private_key_jwt, and HS256 for client_secret_jwt (OIDC Core §9).
+pub const ASSERTION_ALGS: [JwsAlgorithm; 3] = [
+    JwsAlgorithm::ES256,
+    JwsAlgorithm::RS256,
+    JwsAlgorithm::HS256,
 ];
 
 /// Algorithms accepted on client-signed JWTs: request objects and client

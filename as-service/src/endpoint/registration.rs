@@ -206,9 +206,11 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         Some(m) => AuthMethod::parse(m),
         None => AuthMethod::ClientSecretBasic,
     };
-    if !config::AUTH_METHODS.contains(&method) {
+    // client_secret_jwt needs the secret itself to verify a MAC, and this
+    // server keeps a registered client's secret only as a keyed digest.
+    if !config::AUTH_METHODS.contains(&method) || method == AuthMethod::ClientSecretJwt {
         return Err(bad_metadata(format!(
-            "token_endpoint_auth_method {method} is not supported; use client_secret_basic, client_secret_post or none"
+            "token_endpoint_auth_method {method} is not supported at registration; use client_secret_basic, client_secret_post, private_key_jwt or none"
         )));
     }
     let allowed = oauth_core::scope::Scope::from_tokens(settings.scopes.iter().cloned());

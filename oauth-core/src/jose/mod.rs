@@ -42,10 +42,12 @@ impl fmt::Display for JoseError {
 
 impl std::error::Error for JoseError {}
 
+mod hmac;
 mod jws;
 mod key_set;
 mod keys;
 
+pub use hmac::{mac_hs256, verify_hs256};
 pub use jws::*;
 pub use key_set::*;
 pub use keys::*;

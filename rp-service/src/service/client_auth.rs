@@ -108,6 +108,23 @@ pub(crate) fn authenticated_post(
                 assertion(rp, &profile.client_id, url, vary)?,
             ));
         }
+        // OIDC Core §9: the same assertion, MACed (HS256) with the secret,
+        // which itself never crosses the wire.
+        AuthMethod::ClientSecretJwt => {
+            params.push(("client_id", profile.client_id.clone()));
+            params.push((
+                "client_assertion_type",
+                client_auth::JWT_BEARER_ASSERTION.to_owned(),
+            ));
+            let assertion = client_auth::client_secret_assertion(
+                secret()?,
+                &profile.client_id,
+                url,
+                rp.clock.now(),
+            )
+            .map_err(|e| StepError::Profile(format!("client_secret_jwt: {e}")))?;
+            params.push(("client_assertion", assertion));
+        }
         AuthMethod::Extension(m) => {
             return Err(StepError::BadArgument(format!(
                 "token_endpoint_auth_method {m:?} is not supported"

@@ -217,6 +217,17 @@ pub(crate) fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
         if let Some(compact) = compact
             && let Ok(decoded) = oauth_core::jose::decode_unverified(compact)
         {
+            // OIDC Core §9: client_secret_jwt MACs with the shared secret.
+            let hmac = decoded
+                .header
+                .get("alg")
+                .and_then(serde_json::Value::as_str)
+                == Some("HS256");
+            let verification = if hmac {
+                "MACed with the client secret (HS256); the AS verifies it (OIDC Core §9)"
+            } else {
+                verification
+            };
             parsed
                 .jwts
                 .push(SeenJwt::decoded(name, compact, &decoded, verification));

@@ -36,6 +36,8 @@ pub enum ClientProblem {
     /// `none` beside a method that authenticates.
     NoneMixed,
     PrivateKeyJwtWithoutJwks,
+    /// client_secret_jwt with a secret too short for HS256.
+    ShortHmacSecret,
     PublicWithSecret,
     NoSecret,
     EmptySecret,
@@ -69,6 +71,9 @@ impl fmt::Display for ClientProblem {
             Self::PrivateKeyJwtWithoutJwks => {
                 f.write_str("private_key_jwt needs the client's jwks")
             }
+            Self::ShortHmacSecret => f.write_str(
+                "client_secret_jwt needs a client_secret of at least 32 bytes (RFC 7518 §3.2)",
+            ),
             Self::PublicWithSecret => {
                 f.write_str("a public client (auth method none) has no secret")
             }

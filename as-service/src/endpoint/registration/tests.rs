@@ -66,3 +66,20 @@ async fn refuses_a_redirect_uri_with_a_fragment() {
     assert_eq!(response.status, 400);
     assert_eq!(error(&response), "invalid_redirect_uri");
 }
+
+/// client_secret_jwt needs the secret in the clear, and a registered
+/// client's is kept as a digest: the method is refused at registration.
+#[tokio::test]
+async fn refuses_client_secret_jwt_at_registration() {
+    let server = server();
+    let request = register(
+        &server,
+        &json!({
+            "redirect_uris": ["https://rp.example.org/cb"],
+            "token_endpoint_auth_method": "client_secret_jwt"
+        }),
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_client_metadata");
+}
