@@ -13,8 +13,13 @@ use orchestrator::render::{self, Style};
 use orchestrator::runner::{Services, run_story};
 use regex::Regex;
 
-/// CamelCase words that are not random, though they look long enough to be.
-const WORDS: [&str; 1] = ["InternetProtocolPassword"];
+/// Words (a CamelCase name, header names) that are not random, though they
+/// look long enough to be.
+const WORDS: [&str; 3] = [
+    "InternetProtocolPassword",
+    "content-security-policy",
+    "x-content-type-options",
+];
 
 fn normalize(text: &str) -> String {
     let jwt = Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*").unwrap();

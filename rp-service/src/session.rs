@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::config::Profile;
 use crate::service::registry::ClientService;
+use crate::service::response_mode::ResponseMode;
 
 /// What the RP remembers between the steps of one story.
 ///
@@ -132,6 +133,8 @@ pub struct AuthorizationState {
     pub userinfo_claims: Option<Vec<String>>,
     /// How the parameters reached the AS.
     pub sent_as: SentAs,
+    /// The response mode asked for; `None`: the response type's default.
+    pub response_mode: Option<ResponseMode>,
 }
 
 /// How an authorization request's parameters travelled.
@@ -226,6 +229,7 @@ impl fmt::Debug for AuthorizationState {
             .field("id_token_claims", &self.id_token_claims)
             .field("userinfo_claims", &self.userinfo_claims)
             .field("sent_as", &self.sent_as)
+            .field("response_mode", &self.response_mode)
             .finish()
     }
 }

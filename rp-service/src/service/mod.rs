@@ -15,14 +15,17 @@ pub mod check_id;
 pub mod claim_checks;
 pub mod client_auth;
 pub mod discovery;
+pub mod form_post;
 pub mod id_token;
 pub mod introspection;
+pub mod jarm;
 pub mod jwks;
 pub mod outcome;
 pub mod par;
 pub mod registration;
 pub mod registry;
 pub mod response;
+pub mod response_mode;
 pub mod revocation;
 #[cfg(test)]
 mod tests;

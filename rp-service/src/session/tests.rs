@@ -53,6 +53,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 id_token_claims: None,
                 userinfo_claims: None,
                 sent_as: SentAs::Query,
+                response_mode: None,
             });
             x.pending = Some(Pending {
                 service: ClientService::AccessToken,

@@ -390,7 +390,12 @@ pub(crate) fn section(
     if !record.parsed.is_null() && record.parsed != record.response.body {
         let _ = write!(
             out,
-            "<details><summary>What the RP read</summary><pre>{}</pre></details>",
+            "<details><summary>{}</summary><pre>{}</pre></details>",
+            if record.is_form_post() {
+                "The form's fields, decoded (what the RP read)"
+            } else {
+                "What the RP read"
+            },
             esc(&pretty(&record.parsed))
         );
     }
