@@ -424,6 +424,7 @@ pub struct Registered {
     pub(crate) client_secret: Option<Secret>,
     pub(crate) method: AuthMethod,
     pub(crate) id_token_signed_response_alg: Option<String>,
+    pub(crate) authorization_signed_response_alg: Option<String>,
 }
 
 impl Registered {
@@ -433,6 +434,9 @@ impl Registered {
         session.profile.token_endpoint_auth_method = self.method;
         if let Some(alg) = self.id_token_signed_response_alg {
             session.profile.id_token_signed_response_alg = alg;
+        }
+        if let Some(alg) = self.authorization_signed_response_alg {
+            session.profile.authorization_signed_response_alg = alg;
         }
         session.registered = true;
     }

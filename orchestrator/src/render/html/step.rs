@@ -248,6 +248,13 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
         }
         out.push_str("</table>");
     }
+    if let Some(page) = &t.page {
+        let _ = write!(
+            out,
+            "<details open><summary>The page as the RP received it</summary><pre>{}</pre></details>",
+            esc(page)
+        );
+    }
     out.push_str("</div>");
 }
 
