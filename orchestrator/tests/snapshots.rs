@@ -13,12 +13,14 @@ use orchestrator::render::{self, Style};
 use orchestrator::runner::{Services, run_story};
 use regex::Regex;
 
-/// Words (a CamelCase name, header names) that are not random, though they
-/// look long enough to be.
-const WORDS: [&str; 3] = [
+/// Words (a CamelCase name, header names, specification pages) that are
+/// not random, though they look long enough to be.
+const WORDS: [&str; 5] = [
     "InternetProtocolPassword",
     "content-security-policy",
     "x-content-type-options",
+    "oauth-v2-form-post-response-mode-1_0",
+    "oauth-v2-multiple-response-types-1_0",
 ];
 
 fn normalize(text: &str) -> String {
