@@ -48,7 +48,9 @@ pub fn document(config: &Config) -> Value {
         "revocation_endpoint": url(Endpoint::Revocation),
         "scopes_supported": scopes.iter().collect::<Vec<_>>(),
         "response_types_supported": RESPONSE_TYPES.map(|r| r.as_str()),
-        "response_modes_supported": ["query", "fragment"],
+        // Form Post Response Mode, and JARM §4 for the .jwt modes.
+        "response_modes_supported": crate::endpoint::authorization_request::RESPONSE_MODES,
+        "authorization_signing_alg_values_supported": alg_names(&ID_TOKEN_ALGS),
         "grant_types_supported": GRANT_TYPES.map(|g| g.as_str()),
         "acr_values_supported": [config.login_acr],
         "subject_types_supported": SUBJECT_TYPES.map(|t| t.as_str()),

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 use crate::catalog::{Forge, Tamper};
 
+mod page;
+
 /// What the attacker has seen so far in a story.
 #[derive(Debug, Default)]
 pub struct Memory {
@@ -181,6 +183,17 @@ pub fn apply(
             Ok("the attacker added a signing key of its own to the OP's key set".into())
         }
         Tamper::ForgeIdToken(forge) => forge_id_token(forge, memory, response),
+        Tamper::ForgeResponseJwt(forge) => forge_response_jwt(forge, memory, response),
+        Tamper::FormAction(action) => {
+            response.body = page::set_action(&response.body, action)?;
+            Ok(format!("the attacker pointed the form at {action}"))
+        }
+        Tamper::FormInput(name, value) => {
+            response.body = page::add_input(&response.body, name, value)?;
+            Ok(format!(
+                "the attacker added a hidden input {name}={value} to the form"
+            ))
+        }
         Tamper::RedirectParam(name, value) => {
             set_redirect_param(response, name, value)?;
             Ok(format!("the attacker set {name}={value} in the redirect"))
@@ -258,35 +271,7 @@ fn forge_id_token(
     let map = claims
         .as_object_mut()
         .ok_or("the ID token's claims are not an object")?;
-    let what = match forge {
-        Forge::AsIs => "re-signed as it was".to_owned(),
-        Forge::Claim(name, value) => {
-            map.insert(name.to_owned(), Value::String(value.to_owned()));
-            format!("{name} set to {value:?}")
-        }
-        Forge::ExtraAudience(aud) => {
-            let mut audiences = match map.get("aud") {
-                Some(Value::Array(a)) => a.clone(),
-                Some(v) => vec![v.clone()],
-                None => Vec::new(),
-            };
-            audiences.push(Value::String(aud.to_owned()));
-            map.insert("aud".into(), Value::Array(audiences));
-            format!("{aud:?} added to aud")
-        }
-        Forge::Remove(name) => {
-            map.remove(name);
-            format!("{name} removed")
-        }
-        Forge::NotBeforeIn(seconds) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            map.insert("nbf".into(), json!(now + seconds));
-            format!("nbf set {seconds} s ahead")
-        }
-        Forge::Crit => "a critical header extension added".to_owned(),
-    };
+    let what = change_claims(forge, map);
     let hash = |value: &str| oauth_core::oidc::left_hash(JwsAlgorithm::RS256, value);
     if map.contains_key("c_hash")
         && let Some(code) = params.get("code")
@@ -324,5 +309,83 @@ fn forge_id_token(
     }
     Ok(format!(
         "the attacker put in an ID token of its own, signed with its key: {what}"
+    ))
+}
+
+/// Changes a token's claims as `forge` says; says what it did.
+fn change_claims(forge: Forge, map: &mut serde_json::Map<String, Value>) -> String {
+    match forge {
+        Forge::AsIs => "re-signed as it was".to_owned(),
+        Forge::Claim(name, value) => {
+            map.insert(name.to_owned(), Value::String(value.to_owned()));
+            format!("{name} set to {value:?}")
+        }
+        Forge::ExtraAudience(aud) => {
+            let mut audiences = match map.get("aud") {
+                Some(Value::Array(a)) => a.clone(),
+                Some(v) => vec![v.clone()],
+                None => Vec::new(),
+            };
+            audiences.push(Value::String(aud.to_owned()));
+            map.insert("aud".into(), Value::Array(audiences));
+            format!("{aud:?} added to aud")
+        }
+        Forge::Remove(name) => {
+            map.remove(name);
+            format!("{name} removed")
+        }
+        Forge::NotBeforeIn(seconds) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            map.insert("nbf".into(), json!(now + seconds));
+            format!("nbf set {seconds} s ahead")
+        }
+        Forge::Crit => "a critical header extension added".to_owned(),
+    }
+}
+
+/// Puts a response JWT (JARM) of the attacker's making in the answer, in
+/// the redirect or the form where the AS put its own: the claims of the
+/// AS's, changed as `forge` says, signed with the attacker's key.
+fn forge_response_jwt(
+    forge: Forge,
+    memory: &mut Memory,
+    response: &mut OAuthResponse,
+) -> Result<String, String> {
+    let redirect = !response.location.is_empty();
+    let genuine = if redirect {
+        redirect_params(&response.location)
+            .into_iter()
+            .find(|(k, _)| k == "response")
+            .map(|(_, v)| v)
+    } else {
+        page::input_value(&response.body, "response")
+    }
+    .ok_or("no response JWT in the answer to forge")?;
+    let mut claims = oauth_core::jose::decode_unverified(&genuine)
+        .map_err(|e| e.to_string())?
+        .claims;
+    let map = claims
+        .as_object_mut()
+        .ok_or("the response JWT's claims are not an object")?;
+    let what = change_claims(forge, map);
+    let key = memory.key()?;
+    let mut header = json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()});
+    if matches!(forge, Forge::Crit)
+        && let Some(h) = header.as_object_mut()
+    {
+        h.insert("crit".into(), json!(["urn:example:attacker"]));
+    }
+    let forged = key
+        .sign_exact(&header, &claims)
+        .map_err(|e| e.to_string())?;
+    if redirect {
+        set_redirect_param(response, "response", &forged)?;
+    } else {
+        response.body = page::set_input(&response.body, "response", &forged)?;
+    }
+    Ok(format!(
+        "the attacker put in a response JWT signed with its own key: {what}"
     ))
 }

@@ -72,6 +72,14 @@ pub enum Tamper {
     /// token response), signed with its own key, `at_hash`/`c_hash` made to
     /// fit; an error redirect becomes a success.
     ForgeIdToken(Forge),
+    /// Points the form of a form post page at another URI.
+    FormAction(&'static str),
+    /// Adds a hidden input to the form of a form post page.
+    FormInput(&'static str, &'static str),
+    /// Replaces the response JWT (JARM) of the answer, redirect or form, by
+    /// one with its claims changed as `Forge` says (`AsIs` and `Claim`),
+    /// signed with the attacker's key.
+    ForgeResponseJwt(Forge),
 }
 
 /// How a forged ID token differs from the last genuine one.
@@ -503,10 +511,32 @@ pub const STORIES: &[Story] = &[
             &[("scope", "openid email"), ("response_type", "id_token")],
         ),],
     },
+    Story {
+        name: "oidc_form_post",
+        title: "OpenID Connect code flow, answered as a form post",
+        standard: "OAuth 2.0 Form Post Response Mode §2, OIDC Core §3.1",
+        summary: "response_mode=form_post: the OP answers with a page whose form posts code, state and iss to the redirect URI; the RP reads the form strictly, checks it as it checks a redirect, and redeems the code",
+        profile: "client",
+        steps: op_keys![
+            step_with(S::Authorization, &FORM_POST),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oauth2_jarm",
+        title: "JWT Secured Authorization Response Mode",
+        standard: "JARM §2",
+        summary: "response_mode=jwt: code, state and iss come as the claims of one JWT signed by the AS; the RP verifies it (signature, iss, aud, exp) before using anything in it, then redeems the code",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step(S::Jwks),
+            step_with(S::Authorization, &JARM),
+            step(S::AccessToken),
+        ],
+    },
 ];
 
-/// Attack stories: one step in each is an attack, which the AS (or the RP)
-/// must refuse; the story fails if the attack succeeds.
 pub const ATTACKS: &[Story] = &[
     Story {
         name: "attack_code_replay",
@@ -1269,6 +1299,66 @@ pub const ATTACKS: &[Story] = &[
             ),
         ],
     },
+    Story {
+        name: "attack_form_post_action",
+        title: "A form post page that posts elsewhere",
+        standard: "OAuth 2.0 Form Post Response Mode §2",
+        summary: "the attacker points the page's form at its own URI; the RP takes a form post only when it posts to its own redirect_uri",
+        profile: "client",
+        steps: op_keys![rp_refuses(
+            S::Authorization,
+            &FORM_POST,
+            Tamper::FormAction("https://attacker.example/cb"),
+            C::FormPostAction,
+        )],
+    },
+    Story {
+        name: "attack_form_post_second_code",
+        title: "A second code injected into a form post",
+        standard: "OAuth 2.0 Form Post Response Mode §2, RFC 6749 §3.1",
+        summary: "the attacker adds a hidden code input of its own to the page; a parameter sent twice is refused, as in a query",
+        profile: "client",
+        steps: op_keys![rp_refuses(
+            S::Authorization,
+            &FORM_POST,
+            Tamper::FormInput("code", "attacker-code"),
+            C::ResponseParamsParse,
+        )],
+    },
+    Story {
+        name: "attack_jarm_foreign_key",
+        title: "A response JWT re-signed by the attacker",
+        standard: "JARM §2.4 (6)",
+        summary: "the attacker re-signs the response JWT with its own key, code and state kept; it does not verify with the AS's keys, so nothing in it is used",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step(S::Jwks),
+            rp_refuses(
+                S::Authorization,
+                &JARM,
+                Tamper::ForgeResponseJwt(Forge::AsIs),
+                C::JarmSignature,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_jarm_other_audience",
+        title: "A response JWT for another client",
+        standard: "JARM §2.4 (4)",
+        summary: "a malicious AS, its key set holding a key of its own, signs a response JWT for another client: the signature verifies, the audience does not",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            rp_refuses(
+                S::Authorization,
+                &JARM,
+                Tamper::ForgeResponseJwt(Forge::Claim("aud", "another-client")),
+                C::JarmAud,
+            ),
+        ],
+    },
 ];
 
 /// A wrong password for user upper.
@@ -1279,6 +1369,10 @@ const HYBRID: [(&str, &str); 2] = [
     ("scope", "openid foobar"),
     ("response_type", "code id_token"),
 ];
+/// An OIDC code request answered as a form post (Form Post Response Mode).
+const FORM_POST: [(&str, &str); 2] = [("scope", "openid"), ("response_mode", "form_post")];
+/// A code request answered as a response JWT (JARM §2.3.4).
+const JARM: [(&str, &str); 1] = [("response_mode", "jwt")];
 /// An implicit request for an ID token alone (OIDC Core §3.2).
 const IMPLICIT: [(&str, &str); 2] = [("response_type", "id_token"), ("scope", "openid")];
 

@@ -321,6 +321,13 @@ impl Issuer {
         {
             return Some(format!("response_type {rt:?} is not offered"));
         }
+        // OAuth 2.0 Multiple Response Types §2.1: query and fragment when
+        // the server lists no modes.
+        if let Some(mode) = arg("response_mode")
+            && !self.lists("response_modes_supported", mode, &["query", "fragment"])
+        {
+            return Some(format!("response_mode {mode:?} is not offered"));
+        }
         if arg("dpop").is_some() && !self.has_list("dpop_signing_alg_values_supported") {
             return Some("DPoP (RFC 9449) is not offered".into());
         }
@@ -431,6 +438,16 @@ mod tests {
             issuer.cannot_run(cc, &client).as_deref(),
             Some("the client_credentials grant is not offered")
         );
+        for story in ["oidc_form_post", "oauth2_jarm"] {
+            let story = crate::catalog::find(story).unwrap();
+            assert!(
+                issuer
+                    .cannot_run(story, &client)
+                    .is_some_and(|why| why.contains("response_mode")),
+                "{}",
+                story.name
+            );
+        }
         let par = crate::catalog::find("oauth2_add_on_par").unwrap();
         assert!(issuer.cannot_run(par, &client).is_some());
         let oidc = crate::catalog::find("oidc_code").unwrap();

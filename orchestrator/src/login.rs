@@ -3,7 +3,10 @@
 //! redirect URI's loopback port waits for the redirect the server sends the
 //! browser to, and the story continues with it. A response in the fragment
 //! (implicit, hybrid) never reaches a server, so the page at the redirect
-//! URI moves it into the query with one line of script.
+//! URI moves it into the query with one line of script. A response posted
+//! by a form (Form Post Response Mode §2) arrives as the form's body; it is
+//! handed on as the page that posted it, for the RP to read as it reads
+//! any form post.
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
@@ -60,7 +63,7 @@ pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))
         .await
         .map_err(|e| format!("cannot listen on {host}:{port} for the redirect: {e}"))?;
-    let (tx, mut rx) = mpsc::channel::<String>(1);
+    let (tx, mut rx) = mpsc::channel::<Delivered>(1);
     let app = axum::Router::new()
         .fallback(callback)
         .with_state((path, tx));
@@ -80,8 +83,8 @@ pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String
     let query = tokio::time::timeout(WAIT, rx.recv()).await;
     let _ = stop.send(());
     let _ = server.await;
-    let query = match query {
-        Ok(Some(q)) => q,
+    let delivered = match query {
+        Ok(Some(d)) => d,
         _ => {
             return Err(format!(
                 "no redirect to {redirect_uri} within {} minutes",
@@ -89,23 +92,69 @@ pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String
             ));
         }
     };
+    Ok(answer(&redirect_uri, delivered))
+}
+
+/// What the browser brought to the redirect URI.
+#[derive(Debug)]
+enum Delivered {
+    /// A redirect's query (or a fragment moved there).
+    Query(String),
+    /// A form's body, posted.
+    Form(String),
+}
+
+/// The answer the server gave the browser: a 302 with that location, or
+/// the page whose form posted those fields to the redirect URI.
+fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
     let base = redirect_uri
         .split(['?', '#'])
         .next()
-        .unwrap_or(&redirect_uri);
-    let location = format!("{base}?{query}");
-    Ok(OAuthResponse {
-        status: 302,
-        headers: [("location".to_owned(), location.clone())].into(),
-        body: String::new(),
-        location,
-    })
+        .unwrap_or(redirect_uri);
+    match delivered {
+        Delivered::Query(query) => {
+            let location = format!("{base}?{query}");
+            OAuthResponse {
+                status: 302,
+                headers: [("location".to_owned(), location.clone())].into(),
+                body: String::new(),
+                location,
+            }
+        }
+        Delivered::Form(body) => {
+            let esc = oauth_core::html::escape;
+            let inputs: String = url::form_urlencoded::parse(body.as_bytes())
+                .map(|(k, v)| {
+                    format!(
+                        "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                        esc(&k),
+                        esc(&v)
+                    )
+                })
+                .collect();
+            OAuthResponse {
+                status: 200,
+                headers: [(
+                    "content-type".to_owned(),
+                    "text/html; charset=utf-8".to_owned(),
+                )]
+                .into(),
+                body: format!(
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<body>\n<form method=\"post\" action=\"{}\">\n{inputs}</form>\n</body>\n</html>\n",
+                    esc(redirect_uri)
+                ),
+                location: String::new(),
+            }
+        }
+    }
 }
 
 async fn callback(
-    State((path, tx)): State<(String, mpsc::Sender<String>)>,
+    State((path, tx)): State<(String, mpsc::Sender<Delivered>)>,
+    method: axum::http::Method,
     uri: axum::http::Uri,
     RawQuery(query): RawQuery,
+    body: String,
 ) -> (axum::http::StatusCode, Html<&'static str>) {
     if uri.path() != path {
         return (
@@ -113,9 +162,13 @@ async fn callback(
             Html("<!DOCTYPE html><title>not here</title>"),
         );
     }
+    if method == axum::http::Method::POST && !body.is_empty() {
+        let _ = tx.try_send(Delivered::Form(body));
+        return (axum::http::StatusCode::OK, Html(DONE_PAGE));
+    }
     match query.filter(|q| !q.is_empty()) {
         Some(q) => {
-            let _ = tx.try_send(q);
+            let _ = tx.try_send(Delivered::Query(q));
             (axum::http::StatusCode::OK, Html(DONE_PAGE))
         }
         None => (axum::http::StatusCode::OK, Html(FRAGMENT_PAGE)),
@@ -187,5 +240,27 @@ mod tests {
         let answer = waiting.await.unwrap().unwrap();
         assert_eq!(answer.status, 302);
         assert_eq!(answer.location, format!("{redirect}?code=abc&state=xyz"));
+    }
+
+    /// Form Post §2: the form the browser posts is handed on as the page
+    /// that posted it, its values escaped.
+    #[test]
+    fn a_posted_form_is_handed_on_as_the_page_that_posted_it() {
+        let page = answer(
+            "http://127.0.0.1:9876/cb",
+            Delivered::Form("code=a%26b&state=%3Cx%3E".into()),
+        );
+        assert_eq!(page.status, 200);
+        assert!(page.location.is_empty());
+        let form = crate::form_login::find_form(&page.body, &[]).unwrap();
+        assert_eq!(form.method, "POST");
+        assert_eq!(form.action, "http://127.0.0.1:9876/cb");
+        assert_eq!(
+            form.hidden,
+            vec![
+                ("code".to_owned(), "a&b".to_owned()),
+                ("state".to_owned(), "<x>".to_owned())
+            ]
+        );
     }
 }

@@ -71,6 +71,21 @@ pub struct StepRecord {
     pub warnings: usize,
 }
 
+impl StepRecord {
+    /// Whether the answer is a page posting the response to the client (OAuth
+    /// 2.0 Form Post Response Mode §2): an HTML page the RP read fields from.
+    pub fn is_form_post(&self) -> bool {
+        self.endpoint == "Authorization"
+            && self.response.status == 200
+            && self
+                .response
+                .headers
+                .get("content-type")
+                .is_some_and(|t| t.starts_with("text/html"))
+            && self.parsed.is_object()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
     pub method: String,
@@ -181,6 +196,9 @@ pub struct TamperRecord {
     /// The redirect as the RP received it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The page as the RP received it, when the attacker changed the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -169,6 +169,14 @@ async fn run_step(
         record.tampered = Some(TamperRecord {
             what,
             location: Some(delivered.location).filter(|l| !l.is_empty()),
+            // A page the attacker changed (a form post), shown as received.
+            page: Some(delivered.body).filter(|b| {
+                *b != response.body
+                    && response
+                        .headers
+                        .get("content-type")
+                        .is_some_and(|t| t.starts_with("text/html"))
+            }),
         });
     }
     record.elapsed = started.elapsed();

@@ -63,6 +63,11 @@ impl HttpLink {
             .get("content-type")
             .is_some_and(|t| t.contains("text/html"));
         if endpoint == Endpoint::Authorization && response.status == 200 && html {
+            // A page posting to the redirect URI is the authorization
+            // response itself (Form Post Response Mode §2), not a login.
+            if posts_to_redirect_uri(&request.url, &response.body) {
+                return Ok(response);
+            }
             return match &self.login {
                 Login::Form(fields) => self.submit_login(request, &response.body, fields).await,
                 _ => Err(HttpFault::LoginPage),
@@ -129,6 +134,13 @@ impl HttpLink {
             .send(&submit)
             .await
             .map_err(HttpFault::Carrier)?;
+        let html = answer
+            .headers
+            .get("content-type")
+            .is_some_and(|t| t.contains("text/html"));
+        if answer.status == 200 && html && posts_to_redirect_uri(&request.url, &answer.body) {
+            return Ok(answer);
+        }
         if answer.location.is_empty() {
             return Err(HttpFault::LoginForm(format!(
                 "the login form was submitted (--login) but the server did not redirect (status {})",
@@ -137,6 +149,16 @@ impl HttpLink {
         }
         Ok(answer)
     }
+}
+
+/// Whether a page's form posts to the redirect URI of the authorization
+/// request at `authorization_url`: a form post response, which the RP reads.
+fn posts_to_redirect_uri(authorization_url: &str, page: &str) -> bool {
+    let Some(redirect_uri) = crate::login::redirect_uri_of(authorization_url) else {
+        return false;
+    };
+    crate::form_login::find_form(page, &[])
+        .is_some_and(|form| form.method == "POST" && form.action == redirect_uri)
 }
 
 /// Connections to the two services; the AS side may be several replicas,

@@ -78,6 +78,16 @@ async fn every_story_passes_over_http_against_our_own_as() {
         for step in story["steps"].as_array().unwrap() {
             let url = step["request"]["url"].as_str().unwrap();
             assert!(url.starts_with(&issuer), "{url}");
+            // Form Post §2 over HTTP: the page and its headers arrive whole.
+            if story["story"] == "oidc_form_post" && step["service"] == "authorization" {
+                let response = &step["response"];
+                assert_eq!(response["status"], 200);
+                let csp = response["headers"]["content-security-policy"]
+                    .as_str()
+                    .unwrap();
+                assert!(csp.contains("script-src 'sha256-"), "{csp}");
+                assert!(step["parsed"]["code"].is_string(), "{step}");
+            }
         }
     }
 }

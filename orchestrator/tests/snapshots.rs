@@ -13,8 +13,15 @@ use orchestrator::render::{self, Style};
 use orchestrator::runner::{Services, run_story};
 use regex::Regex;
 
-/// CamelCase words that are not random, though they look long enough to be.
-const WORDS: [&str; 1] = ["InternetProtocolPassword"];
+/// Words (a CamelCase name, header names, specification pages) that are
+/// not random, though they look long enough to be.
+const WORDS: [&str; 5] = [
+    "InternetProtocolPassword",
+    "content-security-policy",
+    "x-content-type-options",
+    "oauth-v2-form-post-response-mode-1_0",
+    "oauth-v2-multiple-response-types-1_0",
+];
 
 fn normalize(text: &str) -> String {
     let jwt = Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*").unwrap();

@@ -63,6 +63,10 @@ pub struct Profile {
     /// The only algorithm accepted on ID tokens (OIDC Core §3.1.3.7 (7)).
     #[serde(default = "default_id_token_alg")]
     pub id_token_signed_response_alg: String,
+    /// The only algorithm accepted on response JWTs (JARM §3: RS256 unless
+    /// the client registered another).
+    #[serde(default = "default_id_token_alg")]
+    pub authorization_signed_response_alg: String,
     /// The client registers itself (OIDC Registration): no credentials until then.
     #[serde(default)]
     pub register: bool,

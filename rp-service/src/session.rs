@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::config::Profile;
 use crate::service::registry::ClientService;
+use crate::service::response_mode::ResponseMode;
 
 /// What the RP remembers between the steps of one story.
 ///
@@ -136,6 +137,8 @@ pub struct AuthorizationState {
     pub authorization_details: Option<serde_json::Value>,
     /// How the parameters reached the AS.
     pub sent_as: SentAs,
+    /// The response mode asked for; `None`: the response type's default.
+    pub response_mode: Option<ResponseMode>,
 }
 
 /// How an authorization request's parameters travelled.
@@ -232,6 +235,7 @@ impl fmt::Debug for AuthorizationState {
             .field("resources", &self.resources)
             .field("authorization_details", &self.authorization_details)
             .field("sent_as", &self.sent_as)
+            .field("response_mode", &self.response_mode)
             .finish()
     }
 }
@@ -426,6 +430,7 @@ pub struct Registered {
     pub(crate) client_secret: Option<Secret>,
     pub(crate) method: AuthMethod,
     pub(crate) id_token_signed_response_alg: Option<String>,
+    pub(crate) authorization_signed_response_alg: Option<String>,
 }
 
 impl Registered {
@@ -435,6 +440,9 @@ impl Registered {
         session.profile.token_endpoint_auth_method = self.method;
         if let Some(alg) = self.id_token_signed_response_alg {
             session.profile.id_token_signed_response_alg = alg;
+        }
+        if let Some(alg) = self.authorization_signed_response_alg {
+            session.profile.authorization_signed_response_alg = alg;
         }
         session.registered = true;
     }

@@ -341,3 +341,50 @@ fn fuzz_the_rp_reading_answers() {
         rp.sessions.end(&id).unwrap();
     });
 }
+
+/// The RP reading hostile form post pages (OAuth 2.0 Form Post Response
+/// Mode) and response JWTs (JARM): markup and tokens of any shape.
+#[test]
+fn fuzz_the_rp_reading_form_posts_and_response_jwts() {
+    use oauth_core::http::HttpResponse;
+    use rp_service::service::{self, ClientService};
+    let rp = rp_service::RelyingParty::new(rp_service::config::Config::default_config().unwrap());
+    const PAGE: &str = "<!DOCTYPE html><html><body><!-- c --><form method=\"post\" action=\"https://example.com/cb\">\n<input type=\"hidden\" name=\"code\" value=\"a&amp;b&#x3c;\">\n<input type=hidden name='response' value='eyJhbGciOiJSUzI1NiJ9.eyJ9.c'>\n<button type=\"submit\">Go</button></form><script>document.forms[0].submit();</script></body></html>";
+    let strategy = (
+        prop_oneof![
+            mutated(PAGE),
+            "(<[a-z/!]{0,8}[^>]{0,20}>?[^<]{0,10}){0,20}",
+            ".{0,200}"
+        ],
+        prop_oneof![Just("form_post"), Just("form_post.jwt"), Just("jwt")],
+    );
+    fuzz("rp_form_post", strategy, |(page, mode)| {
+        let profile = rp.config.profiles["client"].clone();
+        let id = rp.sessions.start(profile).unwrap();
+        rp.sessions
+            .with(&id, |session| {
+                let args = [("response_mode".to_owned(), mode.to_owned())].into();
+                let _ = service::prepare(&rp, session, ClientService::Authorization, &args);
+                let answer = HttpResponse {
+                    status: 200,
+                    headers: [("content-type".to_owned(), "text/html".to_owned())].into(),
+                    body: page.clone(),
+                    location: None,
+                };
+                let _ = service::parse(&rp, session, ClientService::Authorization, &answer);
+                // No page carries the session's random state: nothing is kept.
+                assert!(session.code.is_none());
+                let _ = service::prepare(&rp, session, ClientService::Authorization, &args);
+                let redirect = HttpResponse {
+                    status: 302,
+                    headers: Default::default(),
+                    body: String::new(),
+                    location: Some(format!("https://example.com/cb?response={page}")),
+                };
+                let _ = service::parse(&rp, session, ClientService::Authorization, &redirect);
+                assert!(session.code.is_none());
+            })
+            .unwrap();
+        rp.sessions.end(&id).unwrap();
+    });
+}

@@ -398,7 +398,19 @@ async fn metadata_lists_only_what_the_server_has() {
     assert_eq!(m["dpop_signing_alg_values_supported"][0], "ES256");
     assert_eq!(
         m["response_modes_supported"],
-        serde_json::json!(["query", "fragment"])
+        serde_json::json!([
+            "query",
+            "fragment",
+            "form_post",
+            "jwt",
+            "query.jwt",
+            "fragment.jwt",
+            "form_post.jwt"
+        ])
+    );
+    assert_eq!(
+        m["authorization_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "ES256"])
     );
     for absent in [
         "backchannel_authentication_endpoint",

@@ -31,6 +31,9 @@ pub struct Client {
     /// The host pairwise subjects are computed for (OIDC Core §8.1).
     pub sector: String,
     pub id_token_alg: JwsAlgorithm,
+    /// How its JWT-secured authorization responses are signed (JARM §3).
+    #[serde(default = "default_response_alg")]
+    pub authorization_alg: JwsAlgorithm,
     /// When the client secret stops working; `None`: never.
     pub secret_expires_at: Option<i64>,
     /// The client's public keys.
@@ -231,6 +234,14 @@ pub fn validate_client(
             return Err(refuse(ClientProblem::IdTokenAlg(other.to_owned())));
         }
     };
+    // JARM §3: RS256 unless the client registered another.
+    let authorization_alg = match c.authorization_signed_response_alg.as_deref() {
+        None => default_response_alg(),
+        Some(name) if let Some(alg) = supported_alg(name, &ID_TOKEN_ALGS) => alg,
+        Some(other) => {
+            return Err(refuse(ClientProblem::AuthorizationAlg(other.to_owned())));
+        }
+    };
     let request_object_alg = match c.request_object_signing_alg.as_deref() {
         None => None,
         Some(name) if let Some(alg) = supported_alg(name, &CLIENT_JWT_ALGS) => Some(alg),
@@ -272,6 +283,7 @@ pub fn validate_client(
         subject_type,
         sector,
         id_token_alg,
+        authorization_alg,
         secret_expires_at: None,
         jwks,
         dynamic: false,
@@ -280,6 +292,13 @@ pub fn validate_client(
         claims: c.claims,
         authorization_details_types: c.authorization_details_types,
     })
+}
+
+/// JARM §3: authorization responses are signed with RS256 unless the
+/// client registered another algorithm (and clients stored before this
+/// setting existed read as that).
+fn default_response_alg() -> JwsAlgorithm {
+    JwsAlgorithm::RS256
 }
 
 /// The algorithm `name` registers, if it is one of `supported`.

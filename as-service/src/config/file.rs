@@ -398,6 +398,10 @@ pub struct ClientFileConfig {
     /// RS256 (default) or ES256.
     #[serde(default)]
     pub id_token_signed_response_alg: Option<String>,
+    /// RS256 (default) or ES256: how its JWT-secured authorization
+    /// responses are signed (JARM §3).
+    #[serde(default)]
+    pub authorization_signed_response_alg: Option<String>,
     /// The client's public keys (a JWK set), for signed requests.
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,

@@ -14,7 +14,6 @@ use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
 use oauth_core::random;
 use oauth_core::secret::fingerprint;
-use url::Url;
 
 use crate::AuthServer;
 use crate::config::Client;
@@ -22,8 +21,9 @@ use crate::id_token::{self, IdTokenSpec};
 use crate::store::{CodeGrant, TokenTarget};
 
 use super::authorization_request::{
-    Checked, RedirectTarget, ResponseMode, check, response_mode, validate_target,
+    Checked, RedirectTarget, ResponseMode, check, error_mode, validate_target,
 };
+use super::authorization_response::deliver;
 use super::consent::{self, Decision};
 use super::html;
 
@@ -36,12 +36,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         }
     };
     let state = params.get("state");
-    // Errors go back the way a success would: never in the query for a
-    // response type that returns a token, whatever response_mode asked.
-    let mode = match ResponseMode::for_type(params.get("response_type")) {
-        ResponseMode::Fragment => ResponseMode::Fragment,
-        ResponseMode::Query => response_mode(&params).unwrap_or(ResponseMode::Query),
-    };
+    let mode = error_mode(&params);
     let answer = match (check(server, &client, &params), decision) {
         (Err(e), _) => Err(e),
         // The user is authenticated without interaction, as configured.
@@ -66,7 +61,14 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
         )),
     };
     match answer {
-        Ok(answer) => redirect(server, &target.uri, answer.mode, &answer.pairs, state),
+        Ok(answer) => deliver(
+            server,
+            &client,
+            &target.uri,
+            answer.mode,
+            &answer.pairs,
+            state,
+        ),
         // RFC 9700 §4.11.2: a self-registered client's redirect URIs are
         // whatever its registrant chose; redirecting errors there would make
         // this server an open redirector, so they are answered here.
@@ -90,7 +92,7 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
                 ("error", e.code.as_str().to_owned()),
                 ("error_description", e.description.clone()),
             ];
-            redirect(server, &target.uri, mode, &pairs, state)
+            deliver(server, &client, &target.uri, mode, &pairs, state)
         }
     }
 }
@@ -252,37 +254,6 @@ async fn issue(
     }
     tracing::info!(endpoint = "authorization", client_id = %client.client_id, response_type = %canonical, "authorized");
     Ok(Answer { mode, pairs })
-}
-
-/// A 302 to the client's redirect URI with the response parameters in the
-/// query or the fragment, `state` echoed and `iss` added (RFC 9207 §2).
-fn redirect(
-    server: &AuthServer,
-    redirect_uri: &str,
-    mode: ResponseMode,
-    pairs: &[(&str, String)],
-    state: Option<&str>,
-) -> HttpResponse {
-    let Ok(mut url) = Url::parse(redirect_uri) else {
-        // Registered URIs are validated when registered; this cannot happen.
-        let e = OAuthError::server_error("bad redirect URI").with_cause(format!(
-            "the registered redirect URI {redirect_uri:?} does not parse"
-        ));
-        super::log_refusal("authorization", None, &e, "refused");
-        return e.to_response();
-    };
-    let mut all: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if let Some(state) = state {
-        all.push(("state", state));
-    }
-    all.push(("iss", &server.config.issuer));
-    match mode {
-        ResponseMode::Query => {
-            url.query_pairs_mut().extend_pairs(all);
-        }
-        ResponseMode::Fragment => url.set_fragment(Some(&form::encode(all))),
-    }
-    HttpResponse::redirect(url.to_string())
 }
 
 #[cfg(test)]

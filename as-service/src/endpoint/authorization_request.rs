@@ -18,29 +18,99 @@ pub(crate) struct RedirectTarget {
     pub(crate) sent: bool,
 }
 
-/// Where the response parameters go.
+/// Where the response parameters travel: in the redirect's query or
+/// fragment (OAuth 2.0 Multiple Response Types §2.1), or in a form the
+/// browser posts to the redirect URI (OAuth 2.0 Form Post Response Mode §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ResponseMode {
+pub(crate) enum Carrier {
     Query,
     Fragment,
+    FormPost,
 }
 
+/// The response mode: the carrier, and whether the parameters travel as
+/// the claims of one signed JWT, `response` (JARM §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResponseMode {
+    pub(crate) carrier: Carrier,
+    pub(crate) jwt: bool,
+}
+
+/// Every `response_mode` value this server understands, as its metadata
+/// lists them (RFC 8414 §2, JARM §4).
+pub(crate) const RESPONSE_MODES: [&str; 7] = [
+    "query",
+    "fragment",
+    "form_post",
+    "jwt",
+    "query.jwt",
+    "fragment.jwt",
+    "form_post.jwt",
+];
+
 impl ResponseMode {
+    pub(crate) const QUERY: Self = Self {
+        carrier: Carrier::Query,
+        jwt: false,
+    };
+    pub(crate) const FRAGMENT: Self = Self {
+        carrier: Carrier::Fragment,
+        jwt: false,
+    };
+
     /// The default for a response type: query for `code`, fragment for
     /// anything that returns a token from this endpoint.
     pub(crate) fn for_type(response_type: Option<&str>) -> Self {
         match response_type {
-            Some(rt) if rt.split(' ').any(|t| t != "code" && !t.is_empty()) => Self::Fragment,
-            _ => Self::Query,
+            Some(rt) if rt.split(' ').any(|t| t != "code" && !t.is_empty()) => Self::FRAGMENT,
+            _ => Self::QUERY,
         }
+    }
+
+    /// A `response_mode` value; `jwt` is the response type's default
+    /// carrier with the JWT (JARM §2.3.4).
+    pub(crate) fn parse(name: &str, default: Self) -> Option<Self> {
+        let (carrier, jwt) = match name.strip_suffix(".jwt") {
+            Some(carrier) => (carrier, true),
+            None if name == "jwt" => {
+                return Some(Self {
+                    jwt: true,
+                    ..default
+                });
+            }
+            None => (name, false),
+        };
+        let carrier = match carrier {
+            "query" => Carrier::Query,
+            "fragment" => Carrier::Fragment,
+            "form_post" => Carrier::FormPost,
+            _ => return None,
+        };
+        Some(Self { carrier, jwt })
     }
 }
 
-pub(crate) fn response_mode(params: &Params) -> Option<ResponseMode> {
-    match params.get("response_mode")? {
-        "query" => Some(ResponseMode::Query),
-        "fragment" => Some(ResponseMode::Fragment),
-        _ => None,
+/// The mode the request asked for, if it is one this server knows.
+fn requested_mode(params: &Params) -> Option<ResponseMode> {
+    let default = ResponseMode::for_type(params.get("response_type"));
+    ResponseMode::parse(params.get("response_mode")?, default)
+}
+
+/// How an error goes back by redirect: the way a success would, in the
+/// mode asked for when it is one this server knows — but never in the
+/// query for a response type that returns a token, whatever was asked
+/// (Multiple Response Types §5, JARM §2.3.1).
+pub(crate) fn error_mode(params: &Params) -> ResponseMode {
+    let default = ResponseMode::for_type(params.get("response_type"));
+    match requested_mode(params) {
+        Some(mode) if mode.carrier == Carrier::Query && default.carrier == Carrier::Fragment => {
+            ResponseMode {
+                jwt: mode.jwt,
+                ..default
+            }
+        }
+        Some(mode) => mode,
+        None => default,
     }
 }
 
@@ -149,19 +219,24 @@ pub(crate) fn check(
     }
     let wants_code = types.contains("code");
     let wants_id_token = types.contains("id_token");
-    let mode = match (params.get("response_mode"), response_mode(params)) {
-        (None, _) => ResponseMode::for_type(Some(&canonical)),
-        (Some(_), Some(ResponseMode::Query)) if wants_id_token => {
-            // Multiple Response Types §5: tokens must not travel in the query.
-            return Err(OAuthError::invalid_request(
-                "response_mode query cannot carry an ID token; use fragment",
-            ));
-        }
-        (Some(_), Some(mode)) => mode,
-        (Some(other), None) => {
-            return Err(OAuthError::invalid_request(format!(
-                "response_mode {other:?} is not supported; use query or fragment"
-            )));
+    let mode = match params.get("response_mode") {
+        None => ResponseMode::for_type(Some(&canonical)),
+        Some(name) => {
+            let Some(mode) = ResponseMode::parse(name, ResponseMode::for_type(Some(&canonical)))
+            else {
+                return Err(OAuthError::invalid_request(format!(
+                    "response_mode {name:?} is not supported; use one of {}",
+                    RESPONSE_MODES.join(", ")
+                )));
+            };
+            // Multiple Response Types §5: tokens must not travel in the
+            // query; JARM §2.3.1: nor in a query JWT that is not encrypted.
+            if mode.carrier == Carrier::Query && wants_id_token {
+                return Err(OAuthError::invalid_request(format!(
+                    "response_mode {name} cannot carry an ID token; use fragment or form_post"
+                )));
+            }
+            mode
         }
     };
     let mut scope = crate::grant::client_scope(client, params)?;

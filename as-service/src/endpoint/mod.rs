@@ -2,6 +2,7 @@
 //! the HTTP response, OAuth errors included.
 pub mod authorization;
 pub mod authorization_request;
+pub mod authorization_response;
 pub(crate) mod consent;
 pub(crate) mod html;
 pub mod introspection;

@@ -262,6 +262,8 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         subject_type: string(&metadata, "subject_type")?.map(str::to_owned),
         id_token_signed_response_alg: string(&metadata, "id_token_signed_response_alg")?
             .map(str::to_owned),
+        authorization_signed_response_alg: string(&metadata, "authorization_signed_response_alg")?
+            .map(str::to_owned),
         jwks: jwks.clone(),
         request_object_signing_alg: string(&metadata, "request_object_signing_alg")?
             .map(str::to_owned),
@@ -318,6 +320,7 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
         "scope": scope.to_string(),
         "subject_type": client.subject_type.as_str(),
         "id_token_signed_response_alg": oauth_core::jose::alg_name(client.id_token_alg),
+        "authorization_signed_response_alg": oauth_core::jose::alg_name(client.authorization_alg),
         "application_type": if native { "native" } else { "web" },
         "require_pushed_authorization_requests": client.require_par,
     });

@@ -147,12 +147,26 @@ fn step(number: usize, step: &StepRecord) -> String {
         let _ = writeln!(out, "| {} | `{}` |", cell(name), cell(value));
     }
     out.push('\n');
-    if !step.response.body.is_null() {
-        out.push_str(&json_block(&step.response.body));
-        out.push('\n');
+    match &step.response.body {
+        Value::Null => {}
+        Value::String(page) if step.is_form_post() => {
+            let _ = writeln!(out, "```html\n{}\n```\n", page.trim_end());
+        }
+        body => {
+            out.push_str(&json_block(body));
+            out.push('\n');
+        }
     }
     if !step.parsed.is_null() && step.parsed != step.response.body {
-        let _ = writeln!(out, "What the RP read:\n");
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if step.is_form_post() {
+                "The form's fields, decoded (what the RP read):"
+            } else {
+                "What the RP read:"
+            }
+        );
         out.push_str(&json_block(&step.parsed));
         out.push('\n');
     }
@@ -160,6 +174,13 @@ fn step(number: usize, step: &StepRecord) -> String {
         let _ = writeln!(out, "### ⚠️ Attacker\n\n{}\n", t.what);
         if let Some(location) = &t.location {
             let _ = writeln!(out, "The RP receives `{}`\n", cell(location));
+        }
+        if let Some(page) = &t.page {
+            let _ = writeln!(
+                out,
+                "The RP receives the page:\n\n```html\n{}\n```\n",
+                page.trim_end()
+            );
         }
     }
     let _ = writeln!(out, "### Checks\n");

@@ -156,6 +156,24 @@ fn clause_url(piece: &str) -> Option<String> {
             None => base,
         });
     }
+    // The OpenID Foundation's OAuth 2.0 specifications, by their titles.
+    let oauth_page = match document {
+        "OAuth 2.0 Form Post Response Mode" => Some("oauth-v2-form-post-response-mode-1_0"),
+        "OAuth 2.0 Multiple Response Types" => Some("oauth-v2-multiple-response-types-1_0"),
+        _ => None,
+    };
+    if let Some(page) = oauth_page {
+        let base = format!("https://openid.net/specs/{page}.html");
+        return Some(match section {
+            Some(s) => format!("{base}#rfc.section.{s}"),
+            None => base,
+        });
+    }
+    // JARM: the final text, linked whole (its sections are cited with
+    // their processing steps, "§2.4 (6)", which no anchor names).
+    if document == "JARM" {
+        return Some("https://openid.net/specs/oauth-v2-jarm-final.html".into());
+    }
     let page = match document.split(' ').take(2).collect::<Vec<_>>().as_slice() {
         ["OIDC", "Core"] => "openid-connect-core-1_0",
         ["OIDC", "Discovery"] => "openid-connect-discovery-1_0",
@@ -201,5 +219,17 @@ mod tests {
             Some("https://www.rfc-editor.org/rfc/rfc9449.html")
         );
         assert_eq!(clauses("a private convention")[0].1, None);
+        assert_eq!(
+            clauses("OAuth 2.0 Form Post Response Mode §2")[0]
+                .1
+                .as_deref(),
+            Some(
+                "https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#rfc.section.2"
+            )
+        );
+        assert_eq!(
+            clauses("JARM §2.4 (6)")[0].1.as_deref(),
+            Some("https://openid.net/specs/oauth-v2-jarm-final.html")
+        );
     }
 }

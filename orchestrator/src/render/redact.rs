@@ -216,6 +216,9 @@ pub fn redact(record: &mut StoryRecord) {
                 *location = mask_url(location);
                 sweep(location, &secrets);
             }
+            if let Some(page) = &mut tampered.page {
+                sweep(page, &secrets);
+            }
             sweep(&mut tampered.what, &secrets);
         }
         for check in &mut step.checks {

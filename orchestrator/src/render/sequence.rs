@@ -207,7 +207,7 @@ pub fn response_label(step: &StepRecord) -> String {
         }
     }
     if let Value::Object(parsed) = &step.parsed
-        && step.response.location.is_some()
+        && (step.response.location.is_some() || step.is_form_post())
     {
         parts.extend(
             parsed
@@ -280,6 +280,8 @@ pub fn protocol(record: &StoryRecord) -> Sequence {
             }
             if step.response.location.is_some() {
                 seq.push(ua, c, Kind::Call, "follows the redirect to the client");
+            } else if step.is_form_post() {
+                seq.push(ua, c, Kind::Call, "posts the form to the client");
             }
         } else {
             seq.push(c, s, Kind::Call, request_label(step));

@@ -207,15 +207,31 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     if let Some(location) = &step.response.location {
         let _ = writeln!(out, "    LOCATION: {location}");
     }
-    if step.response.body.is_null() {
-        let _ = writeln!(out, "    (no body)");
-    } else {
-        out.push_str(&pretty(&step.response.body));
-        out.push('\n');
+    match &step.response.body {
+        Value::Null => {
+            let _ = writeln!(out, "    (no body)");
+        }
+        // A page (a form post) reads as the markup it is.
+        Value::String(page) if step.is_form_post() => {
+            out.push_str(&indented(page, "    "));
+        }
+        body => {
+            out.push_str(&pretty(body));
+            out.push('\n');
+        }
     }
-    // What the RP read, where it is not simply the body (e.g. a redirect's parameters).
+    // What the RP read, where it is not simply the body (e.g. a redirect's
+    // parameters, a form's fields).
     if !step.parsed.is_null() && step.parsed != step.response.body {
-        let _ = writeln!(out, "-- PARSED --");
+        let _ = writeln!(
+            out,
+            "{}",
+            if step.is_form_post() {
+                "-- FORM FIELDS (the hidden inputs, decoded) --"
+            } else {
+                "-- PARSED --"
+            }
+        );
         out.push_str(&pretty(&step.parsed));
         out.push('\n');
     }
@@ -227,6 +243,10 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         );
         if let Some(location) = &t.location {
             let _ = writeln!(out, "    THE RP RECEIVES: {location}");
+        }
+        if let Some(page) = &t.page {
+            let _ = writeln!(out, "    THE RP RECEIVES THE PAGE:");
+            out.push_str(&indented(page, "    "));
         }
     }
     let _ = writeln!(out, "-- RP CHECKS --");

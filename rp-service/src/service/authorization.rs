@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use oauth_core::error::ErrorCode;
-use oauth_core::form;
+use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
 use url::Url;
 
@@ -12,12 +12,13 @@ use crate::RelyingParty;
 use crate::service::authorization_request::{parameters, request_object};
 use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
-use crate::service::id_token;
 use crate::service::outcome::{Parsed, Staged, StepError};
 use crate::service::registry::AsEndpoint;
 use crate::service::response::record_error;
+use crate::service::response_mode::{Carrier, ResponseMode};
 use crate::service::variation::{Variation, Variations, vary_request_object};
-use crate::session::{SentAs, Session};
+use crate::service::{form_post, id_token, jarm};
+use crate::session::{AuthorizationState, SentAs, Session};
 
 /// The authorization request: plain query parameters, a signed request
 /// object (`jar=value`, RFC 9101), or the request_uri of a pushed request
@@ -107,10 +108,12 @@ pub fn request(
     HttpRequest::new("GET", url.as_str(), [], "").map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
-/// Reads the authorization response out of the redirect location. The
-/// code and the ID token's identity are staged: a response that fails the
-/// state or iss check (CSRF, mix-up, RFC 9700 §4.4, §4.7) or any other
-/// check is not this session's, and leaves it as it was.
+/// Reads the authorization response: out of the redirect location, or the
+/// form of a form post page, and out of the response JWT when one was
+/// asked for (JARM). The code and the ID token's identity are staged: a
+/// response that fails the state or iss check (CSRF, mix-up, RFC 9700
+/// §4.4, §4.7) or any other check is not this session's, and leaves it as
+/// it was.
 pub fn verify(
     rp: &RelyingParty,
     session: &Session,
@@ -128,13 +131,60 @@ pub fn verify(
         );
         return;
     };
-    if !matches!(response.status, 302 | 303) {
+    let mode = sent
+        .response_mode
+        .unwrap_or_else(|| ResponseMode::default_for(&sent.response_type));
+    let redirected = matches!(response.status, 302 | 303);
+    let posted = response.status == 200 && mode.carrier == Carrier::FormPost;
+    if !redirected && !posted {
         // Errors about the client or redirect URI come back to the caller,
         // not by redirect (RFC 6749 §4.1.2.1).
         let body = serde_json::from_str(&response.body).ok();
         record_error(response, body, parsed);
         return;
     }
+    if sent.response_mode.is_some()
+        && !parsed.must(
+            CheckId::AuthorizationResponseMode,
+            "the response comes in the mode asked for",
+            redirected != (mode.carrier == Carrier::FormPost),
+            if redirected {
+                "a redirect"
+            } else {
+                "a form post page"
+            },
+            "OAuth 2.0 Multiple Response Types §2.1",
+        )
+    {
+        return;
+    }
+    let params = if posted {
+        form_post::read(response, &sent.redirect_uri, parsed)
+    } else {
+        redirect_params(response, &sent, mode.carrier, parsed)
+    };
+    let Some(params) = params else {
+        return;
+    };
+    let params = if mode.jwt {
+        match jarm::unwrap(rp, session, &params, parsed) {
+            Some(inner) => inner,
+            None => return,
+        }
+    } else {
+        params
+    };
+    check_params(rp, session, &sent, &params, parsed, staged);
+}
+
+/// The parameters in a redirect's query or fragment, after checking it
+/// goes to our redirect URI.
+fn redirect_params(
+    response: &HttpResponse,
+    sent: &AuthorizationState,
+    carrier: Carrier,
+    parsed: &mut Parsed,
+) -> Option<Params> {
     let location = response
         .location
         .as_deref()
@@ -148,7 +198,7 @@ pub fn verify(
             format!("{location:?}"),
             "RFC 6749 §4.1.2",
         );
-        return;
+        return None;
     };
     let mut target = url.clone();
     target.set_query(None);
@@ -165,15 +215,13 @@ pub fn verify(
         "RFC 6749 §3.1.2",
     );
     // Responses carrying an ID token come in the fragment (Multiple
-    // Response Types §5); a code alone in the query.
-    let in_fragment = sent.response_type.split(' ').any(|t| t == "id_token");
-    let source = if in_fragment {
-        url.fragment()
-    } else {
-        url.query()
+    // Response Types §5); a code alone in the query; or as asked.
+    let source = match carrier {
+        Carrier::Fragment => url.fragment(),
+        _ => url.query(),
     };
-    let params = match form::parse(source.unwrap_or("")) {
-        Ok(p) => p,
+    match form::parse(source.unwrap_or("")) {
+        Ok(p) => Some(p),
         Err(e) => {
             parsed.must(
                 CheckId::ResponseParamsParse,
@@ -182,9 +230,21 @@ pub fn verify(
                 e.to_string(),
                 "RFC 6749 §4.1.2",
             );
-            return;
+            None
         }
-    };
+    }
+}
+
+/// The checks of any authorization response's parameters, however they
+/// came: state, iss, the code, the ID token.
+fn check_params(
+    rp: &RelyingParty,
+    session: &Session,
+    sent: &AuthorizationState,
+    params: &Params,
+    parsed: &mut Parsed,
+    staged: &mut Staged,
+) {
     parsed.parsed = params.to_json();
     let state = params.get("state").unwrap_or("");
     parsed.must(
@@ -262,7 +322,8 @@ pub fn verify(
         }
         SentAs::Query => {}
     }
-    if in_fragment {
+    // An ID token from this endpoint: implicit or hybrid (OIDC Core §3.2, §3.3).
+    if sent.response_type.split(' ').any(|t| t == "id_token") {
         match params.get("id_token") {
             Some(token) => {
                 let expect = id_token::Expect {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::RelyingParty;
 use crate::service::client_auth::arg;
 use crate::service::outcome::StepError;
+use crate::service::response_mode::{NAMES, ResponseMode};
 use crate::service::variation::{Variations, padded_claims};
 use crate::session::{AuthorizationState, SentAs, Session};
 
@@ -41,6 +42,12 @@ pub(crate) fn parameters(
         }
     };
     let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
+    let response_mode = match arg(args, "response_mode") {
+        None => None,
+        Some(name) => Some(ResponseMode::parse(name, &response_type).ok_or_else(|| {
+            StepError::BadArgument(format!("response_mode {name:?}: use {NAMES}"))
+        })?),
+    };
     let padded = vary.claims_padding().map(padded_claims);
     let claims = match padded.as_deref().or(arg(args, "claims")) {
         Some(text) => Some(
@@ -68,6 +75,9 @@ pub(crate) fn parameters(
     ];
     if let Some(scope) = &scope {
         params.push(("scope", scope.clone()));
+    }
+    if let Some(name) = arg(args, "response_mode") {
+        params.push(("response_mode", name.to_owned()));
     }
     // OIDC Core §11: asking for offline_access, the client MUST send
     // prompt=consent (unless other conditions permit offline access); an
@@ -114,6 +124,7 @@ pub(crate) fn parameters(
         resources,
         authorization_details,
         sent_as: SentAs::Query,
+        response_mode,
     });
     // A new request: the code of the last one is no longer to be redeemed.
     // Who is logged in stays until a new login's response passes every check.

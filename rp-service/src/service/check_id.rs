@@ -85,6 +85,25 @@ check_ids! {
     CodePresent = "authorization.code",
     SentAsRequestObject = "authorization.request_object",
     SentAsPushed = "authorization.pushed",
+    /// The answer came in the response mode asked for (a redirect, a form
+    /// post, a response JWT): no downgrade.
+    AuthorizationResponseMode = "authorization.response_mode",
+
+    // The response as a form post (OAuth 2.0 Form Post Response Mode §2).
+    FormPostPage = "form_post.page",
+    FormPostForm = "form_post.form",
+    FormPostMethod = "form_post.method",
+    FormPostAction = "form_post.action",
+    FormPostHiddenOnly = "form_post.hidden_only",
+
+    // The response as a JWT (JARM §2.4).
+    JarmResponse = "jarm.response",
+    JarmJws = "jarm.jws",
+    JarmAlg = "jarm.alg",
+    JarmSignature = "jarm.signature",
+    JarmIss = "jarm.iss",
+    JarmAud = "jarm.aud",
+    JarmExp = "jarm.exp",
 
     // The ID token (OIDC Core §3.1.3.7).
     IdTokenPresent = "id_token.present",
@@ -217,7 +236,9 @@ mod tests {
             include_str!("access_token.rs"),
             include_str!("authorization.rs"),
             include_str!("discovery.rs"),
+            include_str!("form_post.rs"),
             include_str!("id_token.rs"),
+            include_str!("jarm.rs"),
             include_str!("introspection.rs"),
             include_str!("jwks.rs"),
             include_str!("par.rs"),

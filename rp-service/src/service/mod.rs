@@ -16,8 +16,10 @@ pub mod claim_checks;
 pub mod client_auth;
 pub mod details;
 pub mod discovery;
+pub mod form_post;
 pub mod id_token;
 pub mod introspection;
+pub mod jarm;
 pub mod jwks;
 pub mod outcome;
 pub mod par;
@@ -25,6 +27,7 @@ pub mod registration;
 pub mod registry;
 pub mod resource;
 pub mod response;
+pub mod response_mode;
 pub mod revocation;
 #[cfg(test)]
 mod tests;

@@ -201,5 +201,10 @@ pub fn verify(
             .get("id_token_signed_response_alg")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        // JARM §3: what the AS registered signs its response JWTs.
+        authorization_signed_response_alg: body
+            .get("authorization_signed_response_alg")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     });
 }

@@ -55,6 +55,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 resources: Vec::new(),
                 authorization_details: None,
                 sent_as: SentAs::Query,
+                response_mode: None,
             });
             x.pending = Some(Pending {
                 service: ClientService::AccessToken,

@@ -53,6 +53,7 @@ pub enum ClientProblem {
     SubjectType(String),
     PairwiseHosts,
     IdTokenAlg(String),
+    AuthorizationAlg(String),
     RequestObjectAlg(String),
     Jwks(JwksError),
     Scope(ScopeError),
@@ -97,6 +98,10 @@ impl fmt::Display for ClientProblem {
             Self::IdTokenAlg(alg) => write!(
                 f,
                 "id_token_signed_response_alg {alg:?}: use RS256 or ES256"
+            ),
+            Self::AuthorizationAlg(alg) => write!(
+                f,
+                "authorization_signed_response_alg {alg:?}: use RS256 or ES256"
             ),
             Self::RequestObjectAlg(alg) => {
                 write!(f, "request_object_signing_alg {alg:?}: use ES256 or RS256")

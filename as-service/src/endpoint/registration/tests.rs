@@ -83,3 +83,34 @@ async fn refuses_client_secret_jwt_at_registration() {
     assert_eq!(response.status, 400);
     assert_eq!(error(&response), "invalid_client_metadata");
 }
+
+/// JARM §3: authorization_signed_response_alg is registered and echoed
+/// (RS256 by default); an algorithm this server does not sign with is
+/// invalid_client_metadata (RFC 7591 §3.2.2).
+#[tokio::test]
+async fn registers_the_authorization_response_signing_alg() {
+    let server = server();
+    let plain = json!({ "redirect_uris": ["https://rp.example.org/cb"] });
+    let response = handle(&server, &register(&server, &plain)).await;
+    assert_eq!(
+        json(&response)["authorization_signed_response_alg"],
+        "RS256"
+    );
+    let es256 = json!({
+        "redirect_uris": ["https://rp.example.org/cb"],
+        "authorization_signed_response_alg": "ES256"
+    });
+    let response = handle(&server, &register(&server, &es256)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert_eq!(
+        json(&response)["authorization_signed_response_alg"],
+        "ES256"
+    );
+    let hs256 = json!({
+        "redirect_uris": ["https://rp.example.org/cb"],
+        "authorization_signed_response_alg": "HS256"
+    });
+    let response = handle(&server, &register(&server, &hs256)).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error(&response), "invalid_client_metadata");
+}

@@ -248,6 +248,13 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
         }
         out.push_str("</table>");
     }
+    if let Some(page) = &t.page {
+        let _ = write!(
+            out,
+            "<details open><summary>The page as the RP received it</summary><pre>{}</pre></details>",
+            esc(page)
+        );
+    }
     out.push_str("</div>");
 }
 
@@ -390,7 +397,12 @@ pub(crate) fn section(
     if !record.parsed.is_null() && record.parsed != record.response.body {
         let _ = write!(
             out,
-            "<details><summary>What the RP read</summary><pre>{}</pre></details>",
+            "<details><summary>{}</summary><pre>{}</pre></details>",
+            if record.is_form_post() {
+                "The form's fields, decoded (what the RP read)"
+            } else {
+                "What the RP read"
+            },
             esc(&pretty(&record.parsed))
         );
     }
