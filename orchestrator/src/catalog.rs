@@ -446,6 +446,14 @@ pub const STORIES: &[Story] = &[
         steps: assertion_client![step(S::Jwks), step(S::AccessToken)],
     },
     Story {
+        name: "oauth2_jwt_bearer",
+        title: "JWT Bearer Grant",
+        standard: "RFC 7523 §2.1, §3",
+        summary: "an assertion about diana from an identity provider the AS trusts (signed, aud the token endpoint, short-lived, single-use jti) is exchanged for an access token for her",
+        profile: "client_1",
+        steps: &[step(S::Jwks), step(S::JwtBearer)],
+    },
+    Story {
         name: "oauth2_client_secret_jwt",
         title: "Client authentication with a client secret JWT",
         standard: "OIDC Core §9, RFC 7523 §2.2",
@@ -1115,6 +1123,18 @@ pub const ATTACKS: &[Story] = &[
             &[("assertion_exp", "31536000")],
             E::InvalidClient,
         ),],
+    },
+    Story {
+        name: "attack_jwt_bearer_untrusted_issuer",
+        title: "A JWT bearer assertion from an untrusted issuer",
+        standard: "RFC 7523 §3 item 1",
+        summary: "an assertion about diana, signed by an issuer the AS has no trust in (and a key of its own), is refused: invalid_grant",
+        profile: "client_1",
+        steps: &[refused(
+            S::JwtBearer,
+            &[("assertion_issuer", "https://attacker.example.net/")],
+            E::InvalidGrant,
+        )],
     },
     Story {
         name: "attack_client_secret_jwt_downgrade",

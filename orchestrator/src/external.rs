@@ -272,6 +272,20 @@ impl Issuer {
                 {
                     Some("no resource owner given (username and password in --client FILE)")
                 }
+                ClientService::JwtBearer
+                    if !self.lists(
+                        "grant_types_supported",
+                        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                        &[],
+                    ) =>
+                {
+                    Some("the JWT bearer grant (RFC 7523) is not offered")
+                }
+                // The assertion comes from the demo identity provider of the
+                // RP's configuration, which only the built-in clients' AS trusts.
+                ClientService::JwtBearer if custom_client => Some(
+                    "the JWT bearer assertions come from the built-in demo identity provider, which another server does not trust",
+                ),
                 ClientService::Authorization if !self.has("authorization_endpoint") => {
                     Some("no authorization_endpoint")
                 }

@@ -22,10 +22,35 @@ pub struct Config {
     pub session_idle_timeout: u64,
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    /// The identity provider whose assertions the jwt_bearer service
+    /// presents (RFC 7523 §2.1), standing in for one the RP would get them from.
+    #[serde(default)]
+    pub assertion_issuer: Option<AssertionIssuer>,
     #[serde(default, rename = "profiles")]
     profile_list: Vec<Profile>,
     #[serde(skip)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+/// An identity provider the AS trusts for the JWT bearer grant: its name,
+/// the user its assertions are about, and its private key. `Debug` never
+/// shows the key.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionIssuer {
+    pub issuer: String,
+    pub subject: String,
+    pub key: oauth_core::jose::PrivateJwk,
+}
+
+impl fmt::Debug for AssertionIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssertionIssuer")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("key", &"[redacted]")
+            .finish()
+    }
 }
 
 fn default_idle() -> u64 {

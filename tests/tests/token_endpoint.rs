@@ -130,7 +130,7 @@ async fn unsupported_grant_type_is_refused() {
 #[tokio::test]
 async fn a_grant_the_client_may_not_use_is_unauthorized_client() {
     let config = as_service::config::DEFAULT_CONFIG.replace(
-        "grant_types = [\"client_credentials\", \"password\"]",
+        "grant_types = [\"client_credentials\", \"password\", \"urn:ietf:params:oauth:grant-type:jwt-bearer\"]",
         "grant_types = [\"client_credentials\"]",
     );
     let services = start_with_as_config(&config).await;
@@ -369,7 +369,8 @@ async fn metadata_lists_only_what_the_server_has() {
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "client_credentials",
-            "password"
+            "password",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer"
         ])
     );
     assert_eq!(

@@ -44,6 +44,9 @@ pub struct FileConfig {
     /// Rich authorization requests (RFC 9396): the types understood.
     #[serde(default)]
     pub authorization_details_types: Vec<DetailsTypeFileConfig>,
+    /// The issuers whose JWTs the jwt-bearer grant accepts (RFC 7523 §2.1).
+    #[serde(default)]
+    pub jwt_bearer_issuers: Vec<JwtBearerIssuerFileConfig>,
     #[serde(default)]
     pub clients: Vec<ClientFileConfig>,
     #[serde(default)]
@@ -419,6 +422,15 @@ pub struct ClientFileConfig {
     /// of the server's `authorization_details_types`.
     #[serde(default)]
     pub authorization_details_types: Vec<String>,
+}
+
+/// An issuer the jwt-bearer grant trusts (RFC 7523 §3 item 1): its name
+/// (the assertions' `iss`) and its public keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtBearerIssuerFileConfig {
+    pub issuer: String,
+    pub jwks: serde_json::Value,
 }
 
 /// An authorization details type the server understands (RFC 9396 §2):

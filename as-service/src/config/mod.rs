@@ -85,6 +85,8 @@ pub struct Config {
     /// RFC 9396: each authorization details type understood, with the
     /// members a detail of that type may carry beside `type`.
     pub authorization_details_types: BTreeMap<String, Vec<String>>,
+    /// RFC 7523 §2.1: the issuers whose assertions are grants, with their keys.
+    pub jwt_bearer_issuers: BTreeMap<String, jsonwebtoken::jwk::JwkSet>,
     /// The canonical URL of every endpoint, derived from the issuer.
     pub endpoints: Endpoints,
     pub clients: BTreeMap<String, Arc<Client>>,
@@ -218,6 +220,17 @@ impl Config {
                 ));
             }
         }
+        let mut jwt_bearer_issuers = BTreeMap::new();
+        for i in file.jwt_bearer_issuers {
+            let keys = client::public_jwks(&i.jwks)
+                .map_err(|e| ConfigError(format!("jwt_bearer_issuers {:?}: {e}", i.issuer)))?;
+            if i.issuer.is_empty() || jwt_bearer_issuers.insert(i.issuer.clone(), keys).is_some() {
+                return err(format!(
+                    "jwt_bearer_issuers: {:?} is empty or configured twice",
+                    i.issuer
+                ));
+            }
+        }
         let mut clients = BTreeMap::new();
         for c in file.clients {
             let client =
@@ -291,6 +304,7 @@ impl Config {
             password_grant: file.password_grant,
             token_exchange: file.token_exchange,
             authorization_details_types: details_types,
+            jwt_bearer_issuers,
             clients,
             users,
         })
@@ -391,7 +405,7 @@ mod tests {
     #[test]
     fn refuses_unknown_grant_types_and_fields() {
         let bad = DEFAULT_CONFIG.replace(
-            "grant_types = [\"client_credentials\", \"password\"]",
+            "grant_types = [\"client_credentials\", \"password\", \"urn:ietf:params:oauth:grant-type:jwt-bearer\"]",
             "grant_types = [\"implicit_magic\"]",
         );
         assert!(

@@ -61,7 +61,8 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             ));
         }
         // Registered, but not among config::GRANT_TYPES: refused above.
-        GrantType::JwtBearer | GrantType::DeviceCode => {
+        GrantType::JwtBearer => grant::jwt_bearer::grant(server, &client, &params).await?,
+        GrantType::DeviceCode => {
             return Err(OAuthError::unsupported_grant_type(format!(
                 "grant type {:?} is not supported",
                 grant_type.as_str()

@@ -21,6 +21,7 @@ pub mod id_token;
 pub mod introspection;
 pub mod jarm;
 pub mod jwks;
+pub mod jwt_bearer;
 pub mod outcome;
 pub mod par;
 pub mod registration;
@@ -80,6 +81,7 @@ pub fn prepare(
         ClientService::Introspection => introspection::request(rp, session, args)?,
         ClientService::TokenRevocation => revocation::request(rp, session, args)?,
         ClientService::ClientCredentials
+        | ClientService::JwtBearer
         | ClientService::ResourceOwnerPasswordCredentials
         | ClientService::AccessToken
         | ClientService::RefreshToken

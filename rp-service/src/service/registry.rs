@@ -47,6 +47,8 @@ pub enum ClientService {
     ClientCredentials,
     /// RFC 6749 §4.3.
     ResourceOwnerPasswordCredentials,
+    /// RFC 7523 §2.1: a JWT from a trusted issuer as the grant.
+    JwtBearer,
     /// RFC 6749 §4.1.1: the authorization request (with PKCE, RFC 7636).
     Authorization,
     /// RFC 6749 §4.1.3: the code for tokens.
@@ -76,7 +78,7 @@ impl std::fmt::Display for ClientService {
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 14] = [
+    pub const ALL: [ClientService; 15] = [
         Self::PushedAuthorization,
         Self::ProviderInfo,
         Self::Registration,
@@ -85,6 +87,7 @@ impl ClientService {
         Self::Jwks,
         Self::ClientCredentials,
         Self::ResourceOwnerPasswordCredentials,
+        Self::JwtBearer,
         Self::Authorization,
         Self::AccessToken,
         Self::RefreshToken,
@@ -99,6 +102,7 @@ impl ClientService {
             Self::Jwks => "jwks",
             Self::ClientCredentials => "client_credentials",
             Self::ResourceOwnerPasswordCredentials => "resource_owner_password_credentials",
+            Self::JwtBearer => "jwt_bearer",
             Self::Authorization => "authorization",
             Self::AccessToken => "accesstoken",
             Self::RefreshToken => "refresh_token",
@@ -129,6 +133,7 @@ impl ClientService {
             Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
             Self::ClientCredentials
             | Self::ResourceOwnerPasswordCredentials
+            | Self::JwtBearer
             | Self::AccessToken
             | Self::RefreshToken
             | Self::TokenExchange => AsEndpoint::Token,
@@ -142,6 +147,7 @@ impl ClientService {
             Self::Jwks => "RFC 7517 §5",
             Self::ClientCredentials => "RFC 6749 §4.4.2",
             Self::ResourceOwnerPasswordCredentials => "RFC 6749 §4.3.2",
+            Self::JwtBearer => "RFC 7523 §2.1",
             Self::Authorization => "RFC 6749 §4.1.1, OIDC Core §3.1.2.1",
             Self::AccessToken => "RFC 6749 §4.1.3",
             Self::RefreshToken => "RFC 6749 §6",
@@ -204,6 +210,13 @@ impl ClientService {
                 AUTH,
                 ASSERTION_AUD,
                 ASSERTION_EXP,
+                "resource",
+                "authorization_details",
+            ],
+            Self::JwtBearer => &[
+                "scope",
+                AUTH,
+                "assertion_issuer",
                 "resource",
                 "authorization_details",
             ],

@@ -208,6 +208,11 @@ pub(crate) fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
             "signed by the RP; the AS verifies it (RFC 7523 §3)",
         ),
         (
+            "grant assertion (sent)",
+            pending.params.get("assertion"),
+            "signed by the identity provider; the AS verifies it (RFC 7523 §3)",
+        ),
+        (
             "DPoP proof (sent)",
             pending.dpop.as_deref(),
             "signed by the RP's DPoP key; the AS verifies it (RFC 9449 §4.3)",

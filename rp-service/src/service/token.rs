@@ -54,6 +54,17 @@ pub fn request(
             params.push(("password", password.to_owned()));
             push_scope(&mut params, arg(args, "scope").or(profile.scope.as_deref()));
         }
+        ClientService::JwtBearer => {
+            let token_url =
+                crate::service::client_auth::endpoint_url(rp, session, AsEndpoint::Token)?;
+            let assertion = crate::service::jwt_bearer::assertion(rp, token_url, vary)?;
+            params.push((
+                "grant_type",
+                oauth_core::registry::GrantType::JwtBearer.as_str().into(),
+            ));
+            params.push(("assertion", assertion));
+            push_scope(&mut params, arg(args, "scope").or(profile.scope.as_deref()));
+        }
         ClientService::AccessToken => {
             let sent = session.authorization.as_ref().ok_or_else(|| {
                 StepError::MissingState("no authorization request was made".into())

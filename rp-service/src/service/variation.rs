@@ -45,6 +45,9 @@ pub enum Variation {
     AssertionAudience(String),
     /// `assertion_exp=SECONDS`: a client assertion expiring that far ahead.
     AssertionLifetime(i64),
+    /// `assertion_issuer=URL`: a jwt-bearer grant assertion from an issuer
+    /// the AS does not trust, signed by a key of its own (RFC 7523 §3).
+    UntrustedAssertionIssuer(String),
     /// `claims_padding=N`: a claims request N bytes long.
     ClaimsPadding(usize),
     /// `token_scheme=Bearer`: a DPoP-bound token presented as a bearer token.
@@ -92,6 +95,7 @@ impl Variation {
                 Self::RedirectUri(uri.to_owned())
             }
             ("assertion_aud", aud) => Self::AssertionAudience(aud.to_owned()),
+            ("assertion_issuer", iss) => Self::UntrustedAssertionIssuer(iss.to_owned()),
             ("assertion_exp", s) => {
                 Self::AssertionLifetime(s.parse().map_err(|_| bad(name, s, "seconds ahead"))?)
             }
@@ -203,6 +207,14 @@ impl Variations {
             _ => None,
         });
         (aud.is_some() || exp.is_some()).then_some((aud, exp))
+    }
+
+    /// The untrusted issuer a jwt-bearer assertion names instead, if asked.
+    pub fn untrusted_assertion_issuer(&self) -> Option<&str> {
+        self.find(|v| match v {
+            Variation::UntrustedAssertionIssuer(iss) => Some(iss.as_str()),
+            _ => None,
+        })
     }
 
     /// The length of the padded claims request, if asked.
