@@ -369,8 +369,14 @@ async fn metadata_lists_only_what_the_server_has() {
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "client_credentials",
-            "password"
+            "password",
+            "urn:ietf:params:oauth:grant-type:device_code"
         ])
+    );
+    // RFC 8628 §4.
+    assert_eq!(
+        m["device_authorization_endpoint"],
+        "https://example.com/device_authorization"
     );
     assert_eq!(
         m["authorization_endpoint"],
@@ -402,7 +408,6 @@ async fn metadata_lists_only_what_the_server_has() {
     );
     for absent in [
         "backchannel_authentication_endpoint",
-        "device_authorization_endpoint",
         "mtls_endpoint_aliases",
     ] {
         assert!(m.get(absent).is_none(), "{absent}");

@@ -8,13 +8,14 @@ pub use oauth_core::registry::{GrantType, ResponseType, SubjectType};
 
 /// Grant types this server implements (client metadata and the token
 /// endpoint; `implicit` is answered by the authorization endpoint).
-pub const GRANT_TYPES: [GrantType; 6] = [
+pub const GRANT_TYPES: [GrantType; 7] = [
     GrantType::AuthorizationCode,
     GrantType::Implicit,
     GrantType::RefreshToken,
     GrantType::TokenExchange,
     GrantType::ClientCredentials,
     GrantType::Password,
+    GrantType::DeviceCode,
 ];
 
 /// A grant type this server implements, by its registered value.

@@ -3,6 +3,8 @@
 pub mod authorization;
 pub mod authorization_request;
 pub(crate) mod consent;
+pub mod device_authorization;
+pub mod device_verification;
 pub(crate) mod html;
 pub mod introspection;
 pub mod jwks;

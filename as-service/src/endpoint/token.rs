@@ -55,13 +55,14 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         }
         GrantType::ClientCredentials => grant::client_credentials::grant(&client, &params)?,
         GrantType::Password => grant::password::grant(server, &client, &params).await?,
+        GrantType::DeviceCode => grant::device_code::grant(server, &client, &params, jkt).await?,
         GrantType::Implicit => {
             return Err(OAuthError::unsupported_grant_type(
                 "implicit is answered by the authorization endpoint, not the token endpoint",
             ));
         }
         // Registered, but not among config::GRANT_TYPES: refused above.
-        GrantType::JwtBearer | GrantType::DeviceCode => {
+        GrantType::JwtBearer => {
             return Err(OAuthError::unsupported_grant_type(format!(
                 "grant type {:?} is not supported",
                 grant_type.as_str()

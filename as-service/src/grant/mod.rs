@@ -4,6 +4,7 @@
 //! token endpoint then mints the access token.
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod device_code;
 pub mod password;
 pub mod refresh_token;
 pub mod token_exchange;
