@@ -120,6 +120,9 @@ async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, S
     Ok(Some(value))
 }
 
+/// The device authorization grant's type (RFC 8628 §3.4).
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// Endpoint members whose URLs requests are sent to.
 use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 
@@ -309,6 +312,16 @@ impl Issuer {
                     if !self.has("pushed_authorization_request_endpoint") =>
                 {
                     Some("no pushed_authorization_request_endpoint (PAR)")
+                }
+                ClientService::DeviceAuthorization
+                    if !self.has("device_authorization_endpoint") =>
+                {
+                    Some("no device_authorization_endpoint (RFC 8628)")
+                }
+                ClientService::DeviceToken
+                    if !self.lists("grant_types_supported", DEVICE_GRANT, &[]) =>
+                {
+                    Some("the device_code grant (RFC 8628) is not offered")
                 }
                 _ => None,
             };

@@ -25,9 +25,9 @@ pub use client::{
 pub use endpoints::{Endpoint, Endpoints};
 pub use file::{
     AccessTokenFileConfig, AccessTokenFormat, AuthorizationFileConfig, ClientAuthFileConfig,
-    ClientFileConfig, DeviceFileConfig, DpopFileConfig, FileConfig, IdTokenFileConfig, ParFileConfig,
-    PasswordGrantFileConfig, RefreshTokenFileConfig, RegistrationFileConfig, RequestUriForm,
-    TokenExchangeFileConfig, UserFileConfig,
+    ClientFileConfig, DeviceFileConfig, DpopFileConfig, FileConfig, IdTokenFileConfig,
+    ParFileConfig, PasswordGrantFileConfig, RefreshTokenFileConfig, RegistrationFileConfig,
+    RequestUriForm, TokenExchangeFileConfig, UserFileConfig,
 };
 pub use registry::{
     AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS, RESPONSE_TYPES,

@@ -179,9 +179,15 @@ async fn decide(
                     escape(&grant.scope.to_string())
                 )
             } else {
-                format!("<p>The request of the device showing <code>{shown}</code> was denied.</p>\n")
+                format!(
+                    "<p>The request of the device showing <code>{shown}</code> was denied.</p>\n"
+                )
             };
-            let title = if approve { "Device approved" } else { "Device denied" };
+            let title = if approve {
+                "Device approved"
+            } else {
+                "Device denied"
+            };
             Ok(page(200, title, &body))
         }
         DeviceDecision::Unknown => Err(wrong_code(server, request).await),

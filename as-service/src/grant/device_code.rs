@@ -41,7 +41,9 @@ pub async fn grant(
         DevicePoll::SlowDown { interval } => {
             return Err(OAuthError::new(
                 ErrorCode::SlowDown,
-                format!("polled sooner than the interval allows; the interval is now {interval} seconds"),
+                format!(
+                    "polled sooner than the interval allows; the interval is now {interval} seconds"
+                ),
             ));
         }
         DevicePoll::Denied => {
@@ -68,8 +70,10 @@ pub async fn grant(
         }
     };
     let DeviceState::Approved(approval) = device.state else {
-        return Err(OAuthError::server_error("the device authorization cannot be read")
-            .with_cause("an approved poll without an approval"));
+        return Err(
+            OAuthError::server_error("the device authorization cannot be read")
+                .with_cause("an approved poll without an approval"),
+        );
     };
     let now = server.clock.now();
     let grant_id = random::token(16);

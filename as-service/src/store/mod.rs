@@ -314,7 +314,9 @@ pub enum DevicePoll {
     Approved(Box<DeviceGrant>),
     Pending,
     /// Polled sooner than the interval allows: the interval is now this.
-    SlowDown { interval: i64 },
+    SlowDown {
+        interval: i64,
+    },
     Denied,
     Expired,
     /// Issued to another client: left as it was.

@@ -134,7 +134,7 @@ const KEY_FIELDS: [&str; 6] = [
 
 /// The endpoints a client reaches through the user agent (front channel).
 fn front_channel(step: &StepRecord) -> bool {
-    step.endpoint == "Authorization"
+    step.endpoint == "Authorization" || step.endpoint == "DeviceVerification"
 }
 
 fn path_of(url: &str) -> String {

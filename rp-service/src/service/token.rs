@@ -195,6 +195,8 @@ pub fn verify(
     let asked = match pending.service {
         // The scope of a code is the one of its authorization request.
         ClientService::AccessToken => session.authorization.as_ref().and_then(|a| a.scope.clone()),
+        // The scope of a device code is the one of its device authorization.
+        ClientService::DeviceToken => session.device.as_ref().and_then(|d| d.scope.clone()),
         _ => pending.params.get("scope").map(str::to_owned),
     };
     check_scope(asked.as_deref(), &body, parsed);
@@ -271,11 +273,14 @@ pub fn verify(
         inspect_access_token(rp, session, token, parsed);
     }
     // OIDC Core §3.1.3.3: an ID token comes with the tokens when openid was asked.
-    let openid = session
-        .authorization
-        .as_ref()
-        .and_then(|a| a.scope.as_deref())
-        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let asked_scope = match pending.service {
+        ClientService::DeviceToken => session.device.as_ref().and_then(|d| d.scope.as_deref()),
+        _ => session
+            .authorization
+            .as_ref()
+            .and_then(|a| a.scope.as_deref()),
+    };
+    let openid = asked_scope.is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     match body.get("id_token").and_then(Value::as_str) {
         Some(id_token) => {
             let refresh = pending.service == ClientService::RefreshToken;
@@ -287,7 +292,12 @@ pub fn verify(
             staged.identity =
                 crate::service::id_token::verify(rp, session, id_token, expect, parsed);
         }
-        None if openid && pending.service == ClientService::AccessToken => {
+        None if openid
+            && matches!(
+                pending.service,
+                ClientService::AccessToken | ClientService::DeviceToken
+            ) =>
+        {
             parsed.must(
                 CheckId::IdTokenPresent,
                 "id_token is present",

@@ -32,7 +32,11 @@ async fn answers_every_member_of_the_device_authorization_response() {
     let complete = url::Url::parse(body["verification_uri_complete"].as_str().unwrap()).unwrap();
     assert!(complete.as_str().starts_with(&verification_uri));
     assert_eq!(
-        complete.query_pairs().find(|(k, _)| k == "user_code").unwrap().1,
+        complete
+            .query_pairs()
+            .find(|(k, _)| k == "user_code")
+            .unwrap()
+            .1,
         user_code
     );
     assert_eq!(body["expires_in"], server.config.device.lifetime);

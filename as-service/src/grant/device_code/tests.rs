@@ -27,14 +27,20 @@ async fn polling_faster_than_the_interval_is_slow_down_and_the_interval_grows() 
     let (server, clock) = server_with(config());
     let interval = server.config.device.interval;
     let code = device_code(&device_authorize(&server, "foobar").await);
-    assert_eq!(error(&poll_device(&server, &code).await), "authorization_pending");
+    assert_eq!(
+        error(&poll_device(&server, &code).await),
+        "authorization_pending"
+    );
     assert_eq!(error(&poll_device(&server, &code).await), "slow_down");
     // The old interval is no longer enough...
     clock.advance(interval);
     assert_eq!(error(&poll_device(&server, &code).await), "slow_down");
     // ...(that poll grew it again): the interval grown by 5 twice is.
     clock.advance(interval + 10);
-    assert_eq!(error(&poll_device(&server, &code).await), "authorization_pending");
+    assert_eq!(
+        error(&poll_device(&server, &code).await),
+        "authorization_pending"
+    );
 }
 
 /// RFC 8628 §3.5: once approved, the poll is answered with tokens as the
@@ -77,7 +83,10 @@ async fn an_expired_device_code_is_expired_token() {
 #[tokio::test]
 async fn an_unknown_device_code_is_invalid_grant() {
     let server = server();
-    assert_eq!(error(&poll_device(&server, "not-issued").await), "invalid_grant");
+    assert_eq!(
+        error(&poll_device(&server, "not-issued").await),
+        "invalid_grant"
+    );
 }
 
 /// RFC 8628 §3.4: device_code is required.

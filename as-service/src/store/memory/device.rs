@@ -2,7 +2,9 @@
 //! section, so a decision and a redemption cannot interleave.
 use async_trait::async_trait;
 
-use super::super::{DeviceDecision, DeviceGrant, DevicePoll, DeviceState, DeviceStore, StoreResult};
+use super::super::{
+    DeviceDecision, DeviceGrant, DevicePoll, DeviceState, DeviceStore, StoreResult,
+};
 use super::MemoryStore;
 use super::records::DeviceEntry;
 

@@ -138,7 +138,14 @@ impl DeviceStore for RedisStore {
             .await
             .map_err(failed("device_by_user_code"))?;
         found
-            .map(|v| load("device_by_user_code", v.first(), v.get(1), DeviceState::Pending))
+            .map(|v| {
+                load(
+                    "device_by_user_code",
+                    v.first(),
+                    v.get(1),
+                    DeviceState::Pending,
+                )
+            })
             .transpose()
     }
 
