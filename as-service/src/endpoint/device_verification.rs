@@ -110,7 +110,7 @@ async fn check_throttle(server: &AuthServer, request: &HttpRequest) -> Result<()
         // 429 and Retry-After saying why (RFC 6585 §4).
         let wait = (ends - now).max(1);
         let mut refusal = OAuthError::invalid_request(format!(
-            "too many wrong user codes from here; wait {wait} seconds"
+            "too many wrong user codes from here; try again in {wait} s"
         ))
         .with_status(429);
         refusal
