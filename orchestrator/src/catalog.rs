@@ -1195,15 +1195,18 @@ pub const ATTACKS: &[Story] = &[
         name: "attack_device_user_code_guessing",
         title: "Guessing a user code",
         standard: "RFC 8628 §5.1",
-        summary: "five guessed user codes from one user agent, then the real one: refused, the caller is throttled for the window",
+        summary: "six guessed user codes from one user agent: each refused, and past five the caller is throttled (429) until the window ends",
         profile: "client",
+        // Guesses only: the throttle holds for the window whatever code the
+        // caller enters (the AS's tests show the real one refused too), and
+        // a run of the catalog soon after still finds its device story served.
         steps: device_authorized![
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
-            refused(S::DeviceUser, &[], E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
         ],
     },
 ];

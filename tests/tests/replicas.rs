@@ -40,9 +40,11 @@ struct Replica {
 impl Replica {
     async fn start(keys: &str, store: Arc<dyn Store>) -> Self {
         // Every test process and run shares one Redis and one caller
-        // (127.0.0.1): the per-caller registration limit is for another test.
+        // (127.0.0.1): the per-caller registration limit and the throttle
+        // on guessed user codes are for other tests.
         let mut config = Config::default_config().unwrap();
         config.registration.max_per_caller_per_minute = 0;
+        config.device.max_user_code_failures = u64::MAX;
         let server = AuthServer::build(
             config,
             KeySet::from_private_jwks(keys).unwrap(),
