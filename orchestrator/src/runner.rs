@@ -105,6 +105,16 @@ async fn run_steps(
             });
         }
     }
+    // A last answer that says "poll again" leaves the story unfinished.
+    if let (Some(last), Some(step)) = (record.steps.last(), story.steps.last())
+        && last.expected_error.is_none()
+        && let Some(error) = &last.error
+    {
+        return Err(StoryFault::StillPending {
+            service: step.service,
+            error: error.error.clone(),
+        });
+    }
     Ok(())
 }
 

@@ -297,8 +297,8 @@ async fn a_non_ascii_secret_works_in_basic_and_post() {
     // RFC 6749 §2.3.1 form-encodes it (UTF-8) inside HTTP Basic.
     // Let the default "client" use client_credentials too, to test it alone.
     let config = as_service::config::DEFAULT_CONFIG.replace(
-        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n]",
-        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n  \"client_credentials\",\n]",
+        "  \"urn:ietf:params:oauth:grant-type:device_code\",\n]",
+        "  \"urn:ietf:params:oauth:grant-type:device_code\",\n  \"client_credentials\",\n]",
     );
     assert_ne!(config, as_service::config::DEFAULT_CONFIG);
     let services = start_with_as_config(&config).await;
