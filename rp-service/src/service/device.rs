@@ -208,11 +208,16 @@ pub fn verify_authorization(
         }
         Some(v) => {
             let seconds = v.as_u64().filter(|s| *s > 0);
+            let capped = if seconds.is_some_and(|s| s > MAX_INTERVAL) {
+                format!(" (this client waits at most {MAX_INTERVAL} s)")
+            } else {
+                String::new()
+            };
             parsed.must(
                 CheckId::DeviceInterval,
                 "interval is a positive number of seconds",
                 seconds.is_some(),
-                v.to_string(),
+                format!("{v}{capped}"),
                 SECTION,
             );
             seconds.unwrap_or(DEFAULT_INTERVAL)
@@ -243,7 +248,11 @@ pub fn verify_authorization(
         verification_uri: verification_uri.to_owned(),
         verification_uri_complete: complete.map(str::to_owned),
         interval: interval.min(MAX_INTERVAL),
-        expires_at: Instant::now() + Duration::from_secs(expires_in.unwrap_or(0)),
+        // An AS may name any number: a lifetime past what a clock can hold
+        // is as good as none.
+        expires_at: Instant::now()
+            .checked_add(Duration::from_secs(expires_in.unwrap_or(0)))
+            .unwrap_or_else(Instant::now),
         last_poll: None,
         scope: pending.params.get("scope").map(str::to_owned),
     });

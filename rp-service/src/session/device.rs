@@ -28,9 +28,11 @@ impl DeviceFlow {
     /// first poll goes at once.
     pub fn wait(&self, now: Instant) -> Duration {
         match self.last_poll {
-            Some(last) => {
-                (last + Duration::from_secs(self.interval)).saturating_duration_since(now)
-            }
+            Some(last) => last
+                .checked_add(Duration::from_secs(self.interval))
+                .map_or(Duration::from_secs(self.interval), |next| {
+                    next.saturating_duration_since(now)
+                }),
             None => Duration::ZERO,
         }
     }
