@@ -410,6 +410,19 @@ mod tests {
             issuer.cannot_run(oidc, &client).as_deref(),
             Some("no userinfo_endpoint")
         );
+        let device = crate::catalog::find("oauth2_device_code").unwrap();
+        assert_eq!(
+            issuer.cannot_run(device, &client).as_deref(),
+            Some("no device_authorization_endpoint (RFC 8628)")
+        );
+        // The endpoint without the grant announced is no better.
+        let mut half = issuer;
+        half.metadata["userinfo_endpoint"] = "https://op.example/userinfo".into();
+        half.metadata["device_authorization_endpoint"] = "https://op.example/device".into();
+        assert_eq!(
+            half.cannot_run(device, &client).as_deref(),
+            Some("the device_code grant (RFC 8628) is not offered")
+        );
     }
 
     #[test]
