@@ -70,6 +70,8 @@ pub fn document(config: &Config) -> Value {
         "request_object_signing_alg_values_supported": alg_names(&CLIENT_JWT_ALGS),
         "token_endpoint_auth_signing_alg_values_supported": alg_names(&ASSERTION_ALGS),
         "pushed_authorization_request_endpoint": url(Endpoint::PushedAuthorization),
+        // RFC 8628 §4.
+        "device_authorization_endpoint": url(Endpoint::DeviceAuthorization),
         "require_pushed_authorization_requests": config.par.required,
         "dpop_signing_alg_values_supported":
             oauth_core::dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect::<Vec<_>>(),

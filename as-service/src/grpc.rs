@@ -123,6 +123,8 @@ endpoint_rpcs! {
     userinfo => endpoint::userinfo::handle, Endpoint::Userinfo;
     registration => endpoint::registration::handle, Endpoint::Registration;
     pushed_authorization => endpoint::par::handle, Endpoint::PushedAuthorization;
+    device_authorization => endpoint::device_authorization::handle, Endpoint::DeviceAuthorization;
+    device_verification => endpoint::device_verification::handle, Endpoint::DeviceVerification;
 }
 
 /// How often expired codes, tokens and revocations are forgotten.

@@ -203,6 +203,40 @@ pub(crate) async fn client_credentials_token(server: &AuthServer) -> String {
     json(&response)["access_token"].as_str().unwrap().to_owned()
 }
 
+/// A device authorization for `client` (RFC 8628 §3.2): the JSON answer.
+pub(crate) async fn device_authorize(server: &AuthServer, scope: &str) -> Value {
+    let request = post_as(
+        &url(server, Endpoint::DeviceAuthorization),
+        CODE_CLIENT,
+        &[("scope", scope)],
+    );
+    let response = crate::endpoint::device_authorization::handle(server, &request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    json(&response)
+}
+
+/// The user's browser at `verification_uri_complete` (RFC 8628 §3.3.1).
+pub(crate) async fn enter_user_code(server: &AuthServer, user_code: &str) -> HttpResponse {
+    let request = get_query(
+        &url(server, Endpoint::DeviceVerification),
+        &[("user_code", user_code)],
+    );
+    crate::endpoint::device_verification::handle(server, &request).await
+}
+
+/// `client`'s poll with `device_code` (RFC 8628 §3.4).
+pub(crate) async fn poll_device(server: &AuthServer, device_code: &str) -> HttpResponse {
+    let request = post_as(
+        &url(server, Endpoint::Token),
+        CODE_CLIENT,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code),
+        ],
+    );
+    crate::endpoint::token::handle(server, &request).await
+}
+
 /// A response header, whatever its case.
 pub(crate) fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
     response

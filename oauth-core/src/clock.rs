@@ -7,6 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds since the Unix epoch, the unit of JWT `iat`/`exp` (RFC 7519 §2 NumericDate).
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> i64;
+
+    /// Milliseconds since the Unix epoch, where a second is too coarse (a
+    /// polling interval, RFC 8628 §3.5); by default the second's start.
+    fn now_millis(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// The system's wall clock.
@@ -18,6 +24,13 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or(0)
     }
 }

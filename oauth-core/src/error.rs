@@ -58,6 +58,12 @@ pub enum ErrorCode {
     InvalidDpopProof,
     /// RFC 9449 §8, §9
     UseDpopNonce,
+    /// RFC 8628 §3.5: the user has not yet approved; poll again.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; the interval grows by 5 seconds.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code has expired.
+    ExpiredToken,
     /// A code this library does not name, carried as is.
     Extension(String),
 }
@@ -89,6 +95,9 @@ impl ErrorCode {
             Self::ConsentRequired => "consent_required",
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
             Self::Extension(s) => s,
         }
     }
@@ -119,6 +128,9 @@ impl ErrorCode {
             "consent_required" => Self::ConsentRequired,
             "invalid_dpop_proof" => Self::InvalidDpopProof,
             "use_dpop_nonce" => Self::UseDpopNonce,
+            "authorization_pending" => Self::AuthorizationPending,
+            "slow_down" => Self::SlowDown,
+            "expired_token" => Self::ExpiredToken,
             other => Self::Extension(other.to_owned()),
         }
     }
@@ -327,6 +339,9 @@ mod tests {
             "invalid_request",
             "invalid_grant",
             "invalid_scope",
+            "authorization_pending",
+            "slow_down",
+            "expired_token",
             "x_custom",
         ] {
             assert_eq!(ErrorCode::parse(code).as_str(), code);

@@ -268,6 +268,13 @@ const RESOURCES_BOTH: &str = "https://example.org/appl https://backend.example.o
 const DETAILS_CUSTOMER: &str = r#"[{"type":"customer_information","locations":["https://example.com/customers"],"actions":["read","write"],"datatypes":["contacts","photos"]}]"#;
 const DETAILS_CUSTOMER_DELETE: &str = r#"[{"type":"customer_information","locations":["https://example.com/customers"],"actions":["read","write","delete"],"datatypes":["contacts","photos"]}]"#;
 const DETAILS_PAYMENT: &str = r#"[{"type":"payment_initiation","actions":["initiate"],"locations":["https://example.com/payments"],"instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;
+/// Discovery and a device authorization (RFC 8628 §3.1): a device code to
+/// poll with, a user code for the user.
+macro_rules! device_authorized {
+    ($($rest:expr),* $(,)?) => {
+        &[step(S::ServerMetadata), step(S::DeviceAuthorization), $($rest),*]
+    };
+}
 
 pub const STORIES: &[Story] = &[
     Story {
@@ -541,6 +548,19 @@ pub const STORIES: &[Story] = &[
             step(S::Jwks),
             step_with(S::Authorization, &JARM),
             step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oauth2_device_code",
+        title: "Device Authorization Grant",
+        standard: "RFC 8628",
+        summary: "a device without a browser gets a user code; the device polls (authorization_pending) while the user enters the code elsewhere and approves, then, after the interval, tokens and an ID token",
+        profile: "client",
+        steps: op_keys![
+            step_with(S::DeviceAuthorization, &[("scope", "openid foobar")]),
+            step(S::DeviceToken),
+            step(S::DeviceUser),
+            step(S::DeviceToken),
         ],
     },
 ];
@@ -1363,6 +1383,33 @@ pub const ATTACKS: &[Story] = &[
         ],
     },
     Story {
+        name: "attack_device_poll_too_fast",
+        title: "Polling faster than the interval",
+        standard: "RFC 8628 §3.5",
+        summary: "the device polls again at once instead of waiting the interval: slow_down, and its interval grows by 5 seconds",
+        profile: "client",
+        steps: device_authorized![
+            step(S::DeviceToken),
+            refused(S::DeviceToken, &[("poll", "early")], E::SlowDown),
+        ],
+    },
+    Story {
+        name: "attack_device_code_replay",
+        title: "Device code replay",
+        standard: "RFC 8628 §3.4, RFC 6749 §5.2",
+        summary: "the device code, once redeemed for tokens, is presented again: invalid_grant",
+        profile: "client",
+        steps: device_authorized![
+            step(S::DeviceUser),
+            step(S::DeviceToken),
+            refused(
+                S::DeviceToken,
+                &[("device_code", "previous")],
+                E::InvalidGrant
+            ),
+        ],
+    },
+    Story {
         name: "attack_jarm_other_audience",
         title: "A response JWT for another client",
         standard: "JARM §2.4 (4)",
@@ -1379,7 +1426,28 @@ pub const ATTACKS: &[Story] = &[
             ),
         ],
     },
+    Story {
+        name: "attack_device_user_code_guessing",
+        title: "Guessing a user code",
+        standard: "RFC 8628 §5.1",
+        summary: "six guessed user codes from one user agent: each refused, and past five the caller is throttled (429) until the window ends",
+        profile: "client",
+        // Guesses only: the throttle holds for the window whatever code the
+        // caller enters (the AS's tests show the real one refused too), and
+        // a run of the catalog soon after still finds its device story served.
+        steps: device_authorized![
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+            refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
+        ],
+    },
 ];
+
+/// A user code never issued (RFC 8628 §5.1).
+const USER_CODE_GUESS: &[(&str, &str)] = &[("user_code", "guess")];
 
 /// A wrong password for user upper.
 const GUESS: &[(&str, &str)] = &[("username", "upper"), ("password", "guess")];

@@ -3,6 +3,8 @@
 //! read from the same catalog and configurations the runner uses.
 use std::fmt::Write;
 
+use rp_service::service::registry::ClientService;
+
 use crate::catalog::Story;
 
 pub fn explain(story: &Story) -> String {
@@ -99,6 +101,26 @@ pub fn explain(story: &Story) -> String {
                 "  login: user {} ({})",
                 config.login_user, config.login_acr
             );
+            let device = story.steps.iter().any(|s| {
+                matches!(
+                    s.service,
+                    ClientService::DeviceAuthorization
+                        | ClientService::DeviceUser
+                        | ClientService::DeviceToken
+                )
+            });
+            if device {
+                let d = &config.device;
+                let _ = writeln!(
+                    out,
+                    "  device codes (RFC 8628): poll every {} s, valid {} s, user codes of {} letters, {} wrong ones per caller per {} s",
+                    d.interval,
+                    d.lifetime,
+                    d.user_code_length,
+                    d.max_user_code_failures,
+                    d.failure_window
+                );
+            }
             let client_id = rp_service::config::Config::default_config()
                 .ok()
                 .and_then(|c| c.profiles.get(story.profile).map(|p| p.client_id.clone()));

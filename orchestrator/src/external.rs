@@ -6,12 +6,10 @@
 use std::path::Path;
 
 use oidc_story_proto::v1::OAuthRequest;
-use rp_service::service::registry::ClientService;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::carrier::{Carrier, check_url};
-use crate::catalog::Story;
 
 /// The client the stories use at the server: from `--client FILE` (TOML,
 /// the same names) and the flags, the flags winning.
@@ -123,6 +121,8 @@ async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, S
 /// Endpoint members whose URLs requests are sent to.
 use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 
+mod needs;
+
 /// Discovers the server: its OpenID configuration or its RFC 8414 metadata,
 /// whose `issuer` must be the URL asked about (OIDC Discovery §4.3, RFC 8414
 /// §3.3) and whose endpoints must be https (or http on loopback).
@@ -166,19 +166,6 @@ pub async fn discover(carrier: &Carrier, issuer: &str) -> Result<Issuer, String>
 }
 
 impl Issuer {
-    fn has(&self, member: &str) -> bool {
-        self.metadata.get(member).and_then(Value::as_str).is_some()
-    }
-
-    /// Whether a list member holds a value; `default` when the member is
-    /// absent (RFC 8414 §2 defaults).
-    fn lists(&self, member: &str, value: &str, default: &[&str]) -> bool {
-        match self.metadata.get(member).and_then(Value::as_array) {
-            Some(list) => list.iter().any(|v| v.as_str() == Some(value)),
-            None => default.contains(&value),
-        }
-    }
-
     /// The RP's configuration for this server: its issuer and endpoints,
     /// and the profiles with the given client in place of the built-in ones
     /// (a self-registering profile keeps registering itself).
@@ -225,183 +212,6 @@ impl Issuer {
             }
         }
         Ok(config)
-    }
-
-    /// Why this server cannot run a story, if it cannot: an endpoint, grant
-    /// type or feature the story needs that its metadata does not offer.
-    pub fn cannot_run(&self, story: &Story, client: &ClientSettings) -> Option<String> {
-        if story.name.starts_with("attack_") {
-            return Some(
-                "attack stories need the project's own AS and its configured clients".into(),
-            );
-        }
-        let arg = |name: &str| {
-            story
-                .steps
-                .iter()
-                .flat_map(|s| s.args.iter())
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| *v)
-        };
-        let custom_client = client.client_id.is_some();
-        for step in story.steps {
-            let missing = match step.service {
-                // Without RFC 8414 metadata the OpenID configuration stands
-                // in (RFC 8414 §5).
-                ClientService::ServerMetadata
-                    if !self.oauth_metadata && !self.openid_configuration =>
-                {
-                    Some("no RFC 8414 metadata (/.well-known/oauth-authorization-server)")
-                }
-                ClientService::ProviderInfo if !self.openid_configuration => {
-                    Some("no OpenID configuration (/.well-known/openid-configuration)")
-                }
-                ClientService::Jwks if !self.has("jwks_uri") => Some("no jwks_uri"),
-                ClientService::ClientCredentials
-                    if !self.lists("grant_types_supported", "client_credentials", &[]) =>
-                {
-                    Some("the client_credentials grant is not offered")
-                }
-                ClientService::ResourceOwnerPasswordCredentials
-                    if !self.lists("grant_types_supported", "password", &[]) =>
-                {
-                    Some("the password grant is not offered")
-                }
-                ClientService::ResourceOwnerPasswordCredentials
-                    if custom_client && client.username.is_none() =>
-                {
-                    Some("no resource owner given (username and password in --client FILE)")
-                }
-                ClientService::JwtBearer
-                    if !self.lists(
-                        "grant_types_supported",
-                        "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                        &[],
-                    ) =>
-                {
-                    Some("the JWT bearer grant (RFC 7523) is not offered")
-                }
-                // The assertion comes from the demo identity provider of the
-                // RP's configuration, which only the built-in clients' AS trusts.
-                ClientService::JwtBearer if custom_client => Some(
-                    "the JWT bearer assertions come from the built-in demo identity provider, which another server does not trust",
-                ),
-                ClientService::Authorization if !self.has("authorization_endpoint") => {
-                    Some("no authorization_endpoint")
-                }
-                ClientService::RefreshToken
-                    if !self.lists(
-                        "grant_types_supported",
-                        "refresh_token",
-                        &["refresh_token"],
-                    ) =>
-                {
-                    Some("the refresh_token grant is not offered")
-                }
-                ClientService::Introspection if !self.has("introspection_endpoint") => {
-                    Some("no introspection_endpoint")
-                }
-                ClientService::TokenRevocation if !self.has("revocation_endpoint") => {
-                    Some("no revocation_endpoint")
-                }
-                ClientService::TokenExchange
-                    if !self.lists(
-                        "grant_types_supported",
-                        "urn:ietf:params:oauth:grant-type:token-exchange",
-                        &[],
-                    ) =>
-                {
-                    Some("token exchange (RFC 8693) is not offered")
-                }
-                ClientService::Userinfo if !self.has("userinfo_endpoint") => {
-                    Some("no userinfo_endpoint")
-                }
-                ClientService::Registration if !self.has("registration_endpoint") => {
-                    Some("no registration_endpoint (dynamic registration)")
-                }
-                ClientService::PushedAuthorization
-                    if !self.has("pushed_authorization_request_endpoint") =>
-                {
-                    Some("no pushed_authorization_request_endpoint (PAR)")
-                }
-                _ => None,
-            };
-            if let Some(why) = missing {
-                return Some(why.to_owned());
-            }
-        }
-        if let Some(rt) = arg("response_type")
-            && !self.lists("response_types_supported", rt, &[])
-        {
-            return Some(format!("response_type {rt:?} is not offered"));
-        }
-        // OAuth 2.0 Multiple Response Types §2.1: query and fragment when
-        // the server lists no modes.
-        if let Some(mode) = arg("response_mode")
-            && !self.lists("response_modes_supported", mode, &["query", "fragment"])
-        {
-            return Some(format!("response_mode {mode:?} is not offered"));
-        }
-        if arg("dpop").is_some() && !self.has_list("dpop_signing_alg_values_supported") {
-            return Some("DPoP (RFC 9449) is not offered".into());
-        }
-        if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
-            return Some("request objects (RFC 9101) are not offered".into());
-        }
-        // OIDC Core §9: the story is the method; the server must offer it,
-        // and a client of the user's own must be registered for it.
-        if story.profile == "client_hmac" {
-            if !self.lists(
-                "token_endpoint_auth_methods_supported",
-                "client_secret_jwt",
-                &[],
-            ) {
-                return Some("client_secret_jwt (OIDC Core §9) is not offered".into());
-            }
-            if custom_client && client.auth_method.as_deref() != Some("client_secret_jwt") {
-                return Some(
-                    "the client given does not authenticate with client_secret_jwt (--auth-method)"
-                        .into(),
-                );
-            }
-        }
-        // RFC 8707 publishes no list of resources: the story's are those
-        // the built-in AS's clients may use, unknown to another client.
-        if arg("resource").is_some() && custom_client {
-            return Some(
-                "its resources (RFC 8707) are the built-in client's; the server's are not published"
-                    .into(),
-            );
-        }
-        // RFC 9396 §10: the types a server understands are published.
-        if let Some(details) = arg("authorization_details") {
-            let types: Vec<String> = serde_json::from_str::<Vec<Value>>(details)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|d| d.get("type").and_then(Value::as_str).map(str::to_owned))
-                .collect();
-            if let Some(missing) = types
-                .iter()
-                .find(|t| !self.lists("authorization_details_types_supported", t, &[]))
-            {
-                return Some(format!(
-                    "authorization details of type {missing:?} (RFC 9396) are not offered"
-                ));
-            }
-        }
-        if story.name == "oidc_code_claims"
-            && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
-        {
-            return Some("the claims parameter is not offered".into());
-        }
-        None
-    }
-
-    fn has_list(&self, member: &str) -> bool {
-        self.metadata
-            .get(member)
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty())
     }
 }
 
@@ -468,6 +278,19 @@ mod tests {
         assert_eq!(
             issuer.cannot_run(oidc, &client).as_deref(),
             Some("no userinfo_endpoint")
+        );
+        let device = crate::catalog::find("oauth2_device_code").unwrap();
+        assert_eq!(
+            issuer.cannot_run(device, &client).as_deref(),
+            Some("no device_authorization_endpoint (RFC 8628)")
+        );
+        // The endpoint without the grant announced is no better.
+        let mut half = issuer;
+        half.metadata["userinfo_endpoint"] = "https://op.example/userinfo".into();
+        half.metadata["device_authorization_endpoint"] = "https://op.example/device".into();
+        assert_eq!(
+            half.cannot_run(device, &client).as_deref(),
+            Some("the device_code grant (RFC 8628) is not offered")
         );
     }
 

@@ -122,6 +122,12 @@ pub enum StoryFault {
     StepFailed {
         service: ClientService,
     },
+    /// The story ended on an answer telling the client to carry on (RFC
+    /// 8628 §3.5 authorization_pending): it never got what it was for.
+    StillPending {
+        service: ClientService,
+        error: String,
+    },
 }
 
 impl fmt::Display for StoryFault {
@@ -141,6 +147,10 @@ impl fmt::Display for StoryFault {
             }
             Self::Http(e) => e.fmt(f),
             Self::StepFailed { service } => write!(f, "step {service} failed"),
+            Self::StillPending { service, error } => write!(
+                f,
+                "the story ends on step {service} answered {error}: the client would poll again, so it never got its tokens"
+            ),
         }
     }
 }

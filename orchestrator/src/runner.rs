@@ -16,6 +16,10 @@ pub use crate::record::{
 };
 pub use crate::services::{Services, channel, grpc_url};
 
+/// The longest the runner waits before a step, whatever the RP asks
+/// (milliseconds): a minute.
+const MAX_WAIT_MS: u64 = 60_000;
+
 /// Runs one story through the services. Never panics: a fault stops the
 /// story and is recorded as its error.
 pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
@@ -101,6 +105,16 @@ async fn run_steps(
             });
         }
     }
+    // A last answer that says "poll again" leaves the story unfinished.
+    if let (Some(last), Some(step)) = (record.steps.last(), story.steps.last())
+        && last.expected_error.is_none()
+        && let Some(error) = &last.error
+    {
+        return Err(StoryFault::StillPending {
+            service: step.service,
+            error: error.error.clone(),
+        });
+    }
     Ok(())
 }
 
@@ -130,6 +144,12 @@ async fn run_step(
         })?
         .into_inner();
     let endpoint = prepared.endpoint();
+    // The client's own pace (a polling interval, RFC 8628 §3.5): the
+    // story waits as the client would, bounded as the RP bounds it.
+    if prepared.send_after_ms > 0 {
+        let wait = std::time::Duration::from_millis(prepared.send_after_ms.min(MAX_WAIT_MS));
+        tokio::time::sleep(wait).await;
+    }
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,
     })?;
@@ -218,6 +238,8 @@ async fn call_as(
             Endpoint::Userinfo => authorization_server.userinfo(call).await,
             Endpoint::Registration => authorization_server.registration(call).await,
             Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
+            Endpoint::DeviceAuthorization => authorization_server.device_authorization(call).await,
+            Endpoint::DeviceVerification => authorization_server.device_verification(call).await,
             Endpoint::Unspecified => {
                 return Err(StoryFault::NoEndpoint {
                     service: step.service,
@@ -253,6 +275,8 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::Userinfo => "Userinfo",
         Endpoint::Registration => "Registration",
         Endpoint::PushedAuthorization => "PushedAuthorization",
+        Endpoint::DeviceAuthorization => "DeviceAuthorization",
+        Endpoint::DeviceVerification => "DeviceVerification",
         Endpoint::Unspecified => "Unspecified",
     }
 }

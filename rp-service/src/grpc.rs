@@ -66,6 +66,8 @@ fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
         AsEndpoint::Userinfo => pb::Endpoint::Userinfo,
         AsEndpoint::Registration => pb::Endpoint::Registration,
         AsEndpoint::PushedAuthorization => pb::Endpoint::PushedAuthorization,
+        AsEndpoint::DeviceAuthorization => pb::Endpoint::DeviceAuthorization,
+        AsEndpoint::DeviceVerification => pb::Endpoint::DeviceVerification,
     }
 }
 
@@ -161,6 +163,7 @@ impl RelyingPartyRpc for RelyingPartyService {
         Ok(Response::new(PreparedRequest {
             endpoint: endpoint_to_proto(prepared.endpoint).into(),
             request: Some(request_to_proto(&prepared.request)),
+            send_after_ms: u64::try_from(prepared.send_after.as_millis()).unwrap_or(u64::MAX),
         }))
     }
 

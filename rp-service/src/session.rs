@@ -16,6 +16,9 @@ use crate::config::Profile;
 use crate::service::registry::ClientService;
 use crate::service::response_mode::ResponseMode;
 
+mod device;
+pub use device::{DeviceFlow, DevicePolled};
+
 /// What the RP remembers between the steps of one story.
 ///
 /// Everything here that came from the AS was staged while its response was
@@ -62,6 +65,10 @@ pub struct Session {
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
     /// `exchanged_token`), for later steps.
     pub tokens: BTreeMap<String, String>,
+    /// The device authorization polled for (RFC 8628), until redeemed.
+    pub device: Option<DeviceFlow>,
+    /// The device code last redeemed (for attack stories that reuse it).
+    pub previous_device_code: Option<String>,
     last_used: Instant,
 }
 
@@ -217,6 +224,11 @@ impl fmt::Debug for Session {
             .field("granted_scope", &self.granted_scope)
             .field("registered", &self.registered)
             .field("tokens", &tokens)
+            .field("device", &self.device)
+            .field(
+                "previous_device_code",
+                &Held(self.previous_device_code.as_deref()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -322,6 +334,8 @@ impl Sessions {
                 dpop_nonce: None,
                 access_token_type: None,
                 tokens: BTreeMap::new(),
+                device: None,
+                previous_device_code: None,
                 last_used: now,
             },
         );
@@ -379,6 +393,8 @@ pub struct Metadata {
     pub introspection_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 8628 §4.
+    pub device_authorization_endpoint: Option<String>,
     /// RFC 9207 §3: the AS puts `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -398,6 +414,7 @@ impl Metadata {
             "pushed_authorization_request_endpoint" => {
                 self.pushed_authorization_request_endpoint.as_deref()
             }
+            "device_authorization_endpoint" => self.device_authorization_endpoint.as_deref(),
             _ => None,
         }
     }
@@ -415,6 +432,7 @@ impl Metadata {
             introspection_endpoint: text("introspection_endpoint"),
             revocation_endpoint: text("revocation_endpoint"),
             pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
+            device_authorization_endpoint: text("device_authorization_endpoint"),
             authorization_response_iss_parameter_supported: body
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool)

@@ -40,9 +40,11 @@ struct Replica {
 impl Replica {
     async fn start(keys: &str, store: Arc<dyn Store>) -> Self {
         // Every test process and run shares one Redis and one caller
-        // (127.0.0.1): the per-caller registration limit is for another test.
+        // (127.0.0.1): the per-caller registration limit and the throttle
+        // on guessed user codes are for other tests.
         let mut config = Config::default_config().unwrap();
         config.registration.max_per_caller_per_minute = 0;
+        config.device.max_user_code_failures = u64::MAX;
         let server = AuthServer::build(
             config,
             KeySet::from_private_jwks(keys).unwrap(),
@@ -305,4 +307,130 @@ async fn a_replica_stopped_during_concurrent_stories_loses_no_correct_answer() {
         "stories ran through the remaining replica ({after})"
     );
     b.stop().await;
+}
+
+/// RFC 8628 in the shared store: each device code step one script — a user
+/// code names one authorization, is decided once, a denied code stays
+/// denied, another client's poll changes nothing, an approved code is
+/// redeemed once, and polls are judged against the interval.
+#[tokio::test]
+#[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+async fn device_codes_in_redis_are_decided_once_and_redeemed_once() {
+    use as_service::store::{
+        DeviceApproval, DeviceDecision, DeviceGrant, DevicePoll, DeviceState, DeviceStore,
+    };
+    let store = RedisStore::connect(&redis_url()).await.unwrap();
+    let now = oauth_core::clock::Clock::now(&oauth_core::clock::SystemClock);
+    let run = oauth_core::random::token(8);
+    let key = |what: &str| format!("{what}-{run}");
+    let grant = DeviceGrant {
+        client_id: "client".into(),
+        scope: oauth_core::scope::Scope::parse("foobar").unwrap(),
+        expires_at: now + 60,
+        interval: 5,
+        state: DeviceState::Pending,
+    };
+    for d in ["approved", "denied"] {
+        assert!(
+            store
+                .put_device(key(d), key(&format!("u-{d}")), grant.clone(), now)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        !store
+            .put_device(key("other"), key("u-approved"), grant.clone(), now)
+            .await
+            .unwrap(),
+        "a user code in use is not issued again"
+    );
+    let pending = store
+        .device_by_user_code(&key("u-approved"), now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.client_id, "client");
+    let ms = now * 1000;
+    assert_eq!(
+        store
+            .poll_device(&key("approved"), "client", ms)
+            .await
+            .unwrap(),
+        DevicePoll::Pending
+    );
+    assert_eq!(
+        store
+            .poll_device(&key("approved"), "client", ms + 4_999)
+            .await
+            .unwrap(),
+        DevicePoll::SlowDown { interval: 10 }
+    );
+    let approval = DeviceState::Approved(DeviceApproval {
+        user: "diana".into(),
+        subject: "diana".into(),
+        auth_time: now,
+        acr: None,
+    });
+    assert!(matches!(
+        store
+            .decide_device(&key("u-approved"), approval.clone(), now)
+            .await
+            .unwrap(),
+        DeviceDecision::Decided(_)
+    ));
+    assert_eq!(
+        store
+            .decide_device(&key("u-approved"), DeviceState::Denied, now)
+            .await
+            .unwrap(),
+        DeviceDecision::Unknown,
+        "decided once"
+    );
+    assert_eq!(
+        store
+            .poll_device(&key("approved"), "client_2", ms + 20_000)
+            .await
+            .unwrap(),
+        DevicePoll::WrongClient
+    );
+    match store
+        .poll_device(&key("approved"), "client", ms + 20_000)
+        .await
+        .unwrap()
+    {
+        DevicePoll::Approved(g) => {
+            assert_eq!(g.state, approval);
+            assert_eq!(g.interval, 10);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store
+            .poll_device(&key("approved"), "client", ms + 40_000)
+            .await
+            .unwrap(),
+        DevicePoll::Unknown,
+        "redeemed once"
+    );
+    store
+        .decide_device(&key("u-denied"), DeviceState::Denied, now)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .poll_device(&key("denied"), "client", ms)
+                .await
+                .unwrap(),
+            DevicePoll::Denied
+        );
+    }
+    assert_eq!(
+        store
+            .poll_device(&key("denied"), "client", (now + 60) * 1000)
+            .await
+            .unwrap(),
+        DevicePoll::Expired
+    );
 }

@@ -232,3 +232,44 @@ async fn an_attack_story_fails_when_the_attack_succeeds() {
         "{text}"
     );
 }
+
+/// RFC 8628 §3.5: the device waits the interval between polls — really:
+/// the poll after the user's approval comes at least `interval` after the
+/// one before, and the first goes at once.
+#[tokio::test]
+async fn the_device_story_waits_the_interval_between_polls() {
+    let services = start().await;
+    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+        .await
+        .unwrap();
+    let interval = as_service::config::Config::default_config()
+        .unwrap()
+        .device
+        .interval;
+    let interval = std::time::Duration::from_secs(u64::try_from(interval).unwrap());
+    let record = run_story(&clients, catalog::find("oauth2_device_code").unwrap()).await;
+    assert!(record.ok, "{:?}", record.error);
+    let polls: Vec<_> = record
+        .steps
+        .iter()
+        .filter(|s| s.service == "device_token")
+        .collect();
+    assert_eq!(polls.len(), 2);
+    assert_eq!(
+        polls[0].error.as_ref().map(|e| e.error.as_str()),
+        Some("authorization_pending")
+    );
+    assert!(polls[0].elapsed < interval, "the first poll goes at once");
+    // The wait runs from the first poll's answer: the user's step and the
+    // second poll together last at least the interval.
+    let after_first: std::time::Duration = record
+        .steps
+        .iter()
+        .skip_while(|s| s.service != "device_token")
+        .skip(1)
+        .map(|s| s.elapsed)
+        .sum();
+    assert!(after_first >= interval, "{after_first:?}");
+    assert!(polls[1].response.body["access_token"].is_string());
+    assert!(record.elapsed >= interval);
+}

@@ -297,8 +297,8 @@ async fn a_non_ascii_secret_works_in_basic_and_post() {
     // RFC 6749 §2.3.1 form-encodes it (UTF-8) inside HTTP Basic.
     // Let the default "client" use client_credentials too, to test it alone.
     let config = as_service::config::DEFAULT_CONFIG.replace(
-        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n]",
-        "  \"urn:ietf:params:oauth:grant-type:token-exchange\",\n  \"client_credentials\",\n]",
+        "  \"urn:ietf:params:oauth:grant-type:device_code\",\n]",
+        "  \"urn:ietf:params:oauth:grant-type:device_code\",\n  \"client_credentials\",\n]",
     );
     assert_ne!(config, as_service::config::DEFAULT_CONFIG);
     let services = start_with_as_config(&config).await;
@@ -370,8 +370,14 @@ async fn metadata_lists_only_what_the_server_has() {
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "client_credentials",
             "password",
-            "urn:ietf:params:oauth:grant-type:jwt-bearer"
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "urn:ietf:params:oauth:grant-type:device_code"
         ])
+    );
+    // RFC 8628 §4.
+    assert_eq!(
+        m["device_authorization_endpoint"],
+        "https://example.com/device_authorization"
     );
     assert_eq!(
         m["authorization_endpoint"],
@@ -415,7 +421,6 @@ async fn metadata_lists_only_what_the_server_has() {
     );
     for absent in [
         "backchannel_authentication_endpoint",
-        "device_authorization_endpoint",
         "mtls_endpoint_aliases",
     ] {
         assert!(m.get(absent).is_none(), "{absent}");

@@ -14,10 +14,12 @@ pub enum Endpoint {
     Userinfo,
     Registration,
     PushedAuthorization,
+    DeviceAuthorization,
+    DeviceVerification,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 12] = [
         Self::ServerMetadata,
         Self::ProviderConfiguration,
         Self::Jwks,
@@ -28,6 +30,8 @@ impl Endpoint {
         Self::Userinfo,
         Self::Registration,
         Self::PushedAuthorization,
+        Self::DeviceAuthorization,
+        Self::DeviceVerification,
     ];
 
     /// The path under the issuer (the well-known documents are placed by
@@ -43,6 +47,9 @@ impl Endpoint {
             Self::Userinfo => "userinfo",
             Self::Registration => "register",
             Self::PushedAuthorization => "par",
+            Self::DeviceAuthorization => "device_authorization",
+            // RFC 8628 §3.2: short, for a person to type in.
+            Self::DeviceVerification => "device",
         }
     }
 }

@@ -25,9 +25,9 @@ pub use client::{
 pub use endpoints::{Endpoint, Endpoints};
 pub use file::{
     AccessTokenFileConfig, AccessTokenFormat, AuthorizationFileConfig, ClientAuthFileConfig,
-    ClientFileConfig, DpopFileConfig, FileConfig, IdTokenFileConfig, ParFileConfig,
-    PasswordGrantFileConfig, RefreshTokenFileConfig, RegistrationFileConfig, RequestUriForm,
-    TokenExchangeFileConfig, UserFileConfig,
+    ClientFileConfig, DeviceFileConfig, DpopFileConfig, FileConfig, IdTokenFileConfig,
+    ParFileConfig, PasswordGrantFileConfig, RefreshTokenFileConfig, RegistrationFileConfig,
+    RequestUriForm, TokenExchangeFileConfig, UserFileConfig,
 };
 pub use registry::{
     ASSERTION_ALGS, AUTH_METHODS, CLIENT_JWT_ALGS, GRANT_TYPES, GrantType, ID_TOKEN_ALGS,
@@ -79,6 +79,8 @@ pub struct Config {
     pub registration: RegistrationFileConfig,
     pub par: ParFileConfig,
     pub dpop: DpopFileConfig,
+    /// The device authorization grant (RFC 8628).
+    pub device: DeviceFileConfig,
     pub client_authentication: ClientAuthFileConfig,
     pub password_grant: PasswordGrantFileConfig,
     pub token_exchange: TokenExchangeFileConfig,
@@ -187,6 +189,17 @@ impl Config {
         {
             return err(
                 "client_authentication.assertion_max_lifetime, password_grant.failure_window and registration.unused_lifetime must be positive",
+            );
+        }
+        let device = &file.device;
+        if device.interval < 1
+            || device.lifetime <= device.interval
+            || !(6..=16).contains(&device.user_code_length)
+            || device.max_user_code_failures == 0
+            || device.failure_window <= 0
+        {
+            return err(
+                "device: interval at least 1, lifetime longer than interval, user_code_length 6 to 16, max_user_code_failures and failure_window positive",
             );
         }
         if file.authorization.max_outstanding_codes == 0 || file.authorization.max_claims_bytes == 0
@@ -300,6 +313,7 @@ impl Config {
             registration: file.registration,
             par: file.par,
             dpop: file.dpop,
+            device: file.device,
             client_authentication: file.client_authentication,
             password_grant: file.password_grant,
             token_exchange: file.token_exchange,

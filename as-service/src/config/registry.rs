@@ -8,7 +8,7 @@ pub use oauth_core::registry::{GrantType, ResponseType, SubjectType};
 
 /// Grant types this server implements (client metadata and the token
 /// endpoint; `implicit` is answered by the authorization endpoint).
-pub const GRANT_TYPES: [GrantType; 7] = [
+pub const GRANT_TYPES: [GrantType; 8] = [
     GrantType::AuthorizationCode,
     GrantType::Implicit,
     GrantType::RefreshToken,
@@ -16,6 +16,7 @@ pub const GRANT_TYPES: [GrantType; 7] = [
     GrantType::ClientCredentials,
     GrantType::Password,
     GrantType::JwtBearer,
+    GrantType::DeviceCode,
 ];
 
 /// A grant type this server implements, by its registered value.

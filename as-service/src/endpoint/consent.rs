@@ -203,16 +203,29 @@ pub(crate) fn approval_page(
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| redirect_uri.to_owned());
+    approval_page_at(server, Endpoint::Authorization, client_id, &target, params)
+}
+
+/// The approval page posting back to `action`: the authorization endpoint,
+/// or the device verification URI (RFC 8628 §3.3), whose answer goes to
+/// the device (`target`, as shown).
+pub(crate) fn approval_page_at(
+    server: &AuthServer,
+    action: Endpoint,
+    client_id: &str,
+    target: &str,
+    params: &Params,
+) -> HttpResponse {
     let scope = params.get("scope").unwrap_or("(the client's default)");
     let mut body = format!(
         "<p>The application <strong>{}</strong> asks to sign you in, for the scope \
          <code>{}</code>. Its answer goes to <strong>{}</strong>.</p>\n",
         escape(client_id),
         escape(scope),
-        escape(&target)
+        escape(target)
     );
     body.push_str(&what_else(params));
-    let action = server.config.endpoints.url(Endpoint::Authorization);
+    let action = server.config.endpoints.url(action);
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">\n<fieldset>\n<legend>Sign in as</legend>\n",
         escape(action.as_str())

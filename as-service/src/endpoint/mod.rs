@@ -4,6 +4,8 @@ pub mod authorization;
 pub mod authorization_request;
 pub mod authorization_response;
 pub(crate) mod consent;
+pub mod device_authorization;
+pub mod device_verification;
 pub(crate) mod html;
 pub mod introspection;
 pub mod jwks;

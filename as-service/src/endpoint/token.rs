@@ -55,19 +55,13 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         }
         GrantType::ClientCredentials => grant::client_credentials::grant(server, &client, &params)?,
         GrantType::Password => grant::password::grant(server, &client, &params).await?,
+        GrantType::DeviceCode => grant::device_code::grant(server, &client, &params, jkt).await?,
         GrantType::Implicit => {
             return Err(OAuthError::unsupported_grant_type(
                 "implicit is answered by the authorization endpoint, not the token endpoint",
             ));
         }
-        // Registered, but not among config::GRANT_TYPES: refused above.
         GrantType::JwtBearer => grant::jwt_bearer::grant(server, &client, &params).await?,
-        GrantType::DeviceCode => {
-            return Err(OAuthError::unsupported_grant_type(format!(
-                "grant type {:?} is not supported",
-                grant_type.as_str()
-            )));
-        }
     };
     let lifetime = match grant.expires_at_most {
         Some(at_most) => client

@@ -5,6 +5,7 @@
 pub mod authorization_code;
 pub(crate) mod authorization_details;
 pub mod client_credentials;
+pub mod device_code;
 pub mod jwt_bearer;
 pub mod password;
 pub mod refresh_token;

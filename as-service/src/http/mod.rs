@@ -111,6 +111,8 @@ async fn dispatch(server: &AuthServer, endpoint: Endpoint, http: &HttpRequest) -
         Endpoint::Userinfo => endpoint::userinfo::handle(server, http).await,
         Endpoint::Registration => endpoint::registration::handle(server, http).await,
         Endpoint::PushedAuthorization => endpoint::par::handle(server, http).await,
+        Endpoint::DeviceAuthorization => endpoint::device_authorization::handle(server, http).await,
+        Endpoint::DeviceVerification => endpoint::device_verification::handle(server, http).await,
     }
 }
 

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::config::Client;
 
+mod device;
 mod records;
 
 use records::{CodeEntry, CodeState, Inner, Key, StoredRefresh, load_grant, load_refresh};
@@ -367,6 +368,8 @@ impl Store for MemoryStore {
     async fn purge_expired(&self, now: i64) {
         let mut inner = self.lock();
         inner.pushed.retain(|_, p| p.expires_at > now);
+        inner.devices.retain(|_, d| d.grant.expires_at > now);
+        inner.user_codes.retain(|_, (_, until)| *until > now);
         inner.seen.retain(|_, until| *until > now);
         let expired: Vec<Arc<str>> = inner
             .codes

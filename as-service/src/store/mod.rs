@@ -299,6 +299,101 @@ pub trait AccessTokenStore: Send + Sync {
     async fn access_token(&self, fingerprint: &str, now: i64) -> StoreResult<Option<String>>;
 }
 
+/// Where a device authorization stands (RFC 8628 §3.3, §3.5).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DeviceState {
+    /// The user has not yet entered the code.
+    Pending,
+    /// The user approved, logged in as `user`.
+    Approved(DeviceApproval),
+    Denied,
+}
+
+/// Who approved a device authorization, and how they were authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceApproval {
+    pub user: String,
+    /// The `sub` the client knows the user by.
+    pub subject: String,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+}
+
+/// A device authorization (RFC 8628 §3.2): for one client and scope, until
+/// it expires. The device code and the user code are kept by fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceGrant {
+    pub client_id: String,
+    pub scope: Scope,
+    pub expires_at: i64,
+    /// Seconds between polls; grows by 5 at each `slow_down` (§3.5).
+    pub interval: i64,
+    pub state: DeviceState,
+}
+
+/// The outcome of a poll at the token endpoint (RFC 8628 §3.4, §3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePoll {
+    /// Approved: the device code is now spent; the grant, for minting.
+    Approved(Box<DeviceGrant>),
+    Pending,
+    /// Polled sooner than the interval allows: the interval is now this.
+    SlowDown {
+        interval: i64,
+    },
+    Denied,
+    Expired,
+    /// Issued to another client: left as it was.
+    WrongClient,
+    /// Never issued, or already redeemed.
+    Unknown,
+}
+
+/// The outcome of the user's decision on a user code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceDecision {
+    /// Recorded; the user code is spent.
+    Decided(Box<DeviceGrant>),
+    /// Unknown, expired or already used.
+    Unknown,
+}
+
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores a pending device authorization under both codes, unless the
+    /// user code is already in use (then `false`, and nothing is stored).
+    async fn put_device(
+        &self,
+        device_code: String,
+        user_code: String,
+        grant: DeviceGrant,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// The pending authorization a user code stands for, unexpired.
+    async fn device_by_user_code(
+        &self,
+        user_code: &str,
+        now: i64,
+    ) -> StoreResult<Option<DeviceGrant>>;
+    /// Atomically records the user's decision (`Approved` or `Denied`) on a
+    /// pending, unexpired authorization and spends the user code.
+    async fn decide_device(
+        &self,
+        user_code: &str,
+        decision: DeviceState,
+        now: i64,
+    ) -> StoreResult<DeviceDecision>;
+    /// One poll, atomically: judged against the interval (milliseconds,
+    /// so that a poll a moment too early is told apart from one on time),
+    /// recorded as the last poll, and an approved authorization spent.
+    async fn poll_device(
+        &self,
+        device_code: &str,
+        client_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<DevicePoll>;
+}
+
 /// Counters over a fixed window (rate limits, failed password attempts).
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
@@ -321,6 +416,7 @@ pub trait Store:
     + ReplayStore
     + ThrottleStore
     + AccessTokenStore
+    + DeviceStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

@@ -27,6 +27,7 @@ use super::{
 };
 use crate::config::Client;
 
+mod device;
 mod scripts;
 
 use scripts::Scripts;

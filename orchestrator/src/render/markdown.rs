@@ -208,6 +208,8 @@ fn step(number: usize, step: &StepRecord) -> String {
     if let Some(error) = &step.error {
         let verdict = match &step.expected_error {
             Some(e) if *e == error.error => "refused as expected",
+            // An error that tells the client to carry on (RFC 8628 §3.5).
+            None if step.ok => "not yet, poll again",
             _ => "refused",
         };
         let _ = writeln!(

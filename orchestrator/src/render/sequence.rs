@@ -134,7 +134,7 @@ const KEY_FIELDS: [&str; 6] = [
 
 /// The endpoints a client reaches through the user agent (front channel).
 fn front_channel(step: &StepRecord) -> bool {
-    step.endpoint == "Authorization"
+    step.endpoint == "Authorization" || step.endpoint == "DeviceVerification"
 }
 
 fn path_of(url: &str) -> String {
@@ -272,7 +272,14 @@ pub fn protocol(record: &StoryRecord) -> Sequence {
             Kind::Reply
         };
         if front_channel(step) {
-            seq.push(c, ua, Kind::Call, "redirect to the authorization endpoint");
+            // RFC 8628 §3.3: the device shows the code; the user takes it
+            // to a browser elsewhere, no redirect involved.
+            let how = if step.endpoint == "DeviceVerification" {
+                "shows the user code and where to enter it"
+            } else {
+                "redirect to the authorization endpoint"
+            };
+            seq.push(c, ua, Kind::Call, how);
             seq.push(ua, s, Kind::Call, request_label(step));
             seq.push(s, ua, answer, response_label(step));
             if let Some(t) = &step.tampered {

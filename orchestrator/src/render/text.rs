@@ -283,6 +283,8 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         let verdict = match &step.expected_error {
             Some(expected) if *expected == error.error => style.passed("refused as expected"),
             Some(_) => style.failed("refused, but not as expected"),
+            // An error that tells the client to carry on (RFC 8628 §3.5).
+            None if step.ok => style.passed("not yet, poll again"),
             None => style.failed("refused"),
         };
         let _ = writeln!(

@@ -46,6 +46,7 @@ check_ids! {
     IntrospectionEndpointHttps = "metadata.introspection_endpoint_https",
     RevocationEndpointHttps = "metadata.revocation_endpoint_https",
     ParEndpointHttps = "metadata.pushed_authorization_request_endpoint_https",
+    DeviceEndpointHttps = "metadata.device_authorization_endpoint_https",
     /// Any other `*_endpoint` member.
     OtherEndpointHttps = "metadata.other_endpoint_https",
     MetadataRs256 = "metadata.rs256",
@@ -72,6 +73,20 @@ check_ids! {
     ParRequestUri = "par.request_uri",
     ParExpiresIn = "par.expires_in",
     ParShortLived = "par.short_lived",
+
+    // The device authorization grant (RFC 8628).
+    DeviceStatus = "device.status",
+    DeviceCodeIssued = "device.device_code",
+    DeviceUserCode = "device.user_code",
+    DeviceVerificationUri = "device.verification_uri",
+    DeviceVerificationUriComplete = "device.verification_uri_complete",
+    DeviceExpiresIn = "device.expires_in",
+    DeviceInterval = "device.interval",
+    DeviceUserCodeShown = "device.user_code_shown",
+    DeviceUserApproved = "device.user_approved",
+    DeviceUserPage = "device.user_page",
+    /// RFC 8628 §3.5: authorization_pending or slow_down.
+    DevicePollAgain = "device.poll_again",
 
     // The authorization response (RFC 6749 §4.1.2, RFC 9207).
     AuthorizationInFlight = "authorization.in_flight",
@@ -196,6 +211,7 @@ impl CheckId {
             "introspection_endpoint" => Self::IntrospectionEndpointHttps,
             "revocation_endpoint" => Self::RevocationEndpointHttps,
             "pushed_authorization_request_endpoint" => Self::ParEndpointHttps,
+            "device_authorization_endpoint" => Self::DeviceEndpointHttps,
             _ => Self::OtherEndpointHttps,
         }
     }
@@ -237,6 +253,7 @@ mod tests {
             include_str!("authorization.rs"),
             include_str!("discovery.rs"),
             include_str!("form_post.rs"),
+            include_str!("device.rs"),
             include_str!("id_token.rs"),
             include_str!("jarm.rs"),
             include_str!("introspection.rs"),

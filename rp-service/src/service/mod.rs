@@ -15,6 +15,7 @@ pub mod check_id;
 pub mod claim_checks;
 pub mod client_auth;
 pub mod details;
+pub mod device;
 pub mod discovery;
 pub mod form_post;
 pub mod id_token;
@@ -70,7 +71,16 @@ pub fn prepare(
     // What an attack story changes, typed once; the builders read no
     // attack argument's string.
     let vary = &Variations::parse(service, args)?;
+    let send_after = match service {
+        ClientService::DeviceToken => device::send_after(session, vary),
+        _ => std::time::Duration::ZERO,
+    };
     let request = match service {
+        ClientService::DeviceAuthorization => {
+            device::authorization_request(rp, session, args, vary)?
+        }
+        ClientService::DeviceUser => device::user_request(session, vary)?,
+        ClientService::DeviceToken => device::token_request(rp, session, args, vary)?,
         ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
         ClientService::Userinfo => userinfo::request(rp, session, vary)?,
@@ -112,6 +122,7 @@ pub fn prepare(
     Ok(Prepared {
         endpoint: service.endpoint(),
         request,
+        send_after,
     })
 }
 
@@ -172,6 +183,11 @@ fn verify(
             revocation::verify(pending, response, parsed);
             return;
         }
+        // A page for the person at the verification URI.
+        ClientService::DeviceUser if response.status == 200 => {
+            device::verify_user(response, parsed);
+            return;
+        }
         _ => {}
     }
     let reference = service.response_standard();
@@ -185,6 +201,9 @@ fn verify(
         {
             parsed.retry = true;
         }
+        if service == ClientService::DeviceToken {
+            device::verify_poll_error(session, parsed, staged);
+        }
         return;
     };
     match service {
@@ -196,6 +215,13 @@ fn verify(
             registration::verify(session, pending, response, body, parsed, staged)
         }
         ClientService::PushedAuthorization => par::verify(response, body, parsed, staged),
+        ClientService::DeviceAuthorization => {
+            device::verify_authorization(pending, response, &body, parsed, staged)
+        }
+        ClientService::DeviceToken => {
+            token::verify(rp, session, pending, response, body, parsed, staged);
+            device::redeemed(staged);
+        }
         ClientService::Jwks => jwks::verify(body, parsed, staged),
         ClientService::Introspection => introspection::verify(rp, session, pending, body, parsed),
         s if s.is_token_request() => {

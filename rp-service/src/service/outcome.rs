@@ -32,6 +32,10 @@ pub struct Staged {
     pub granted_scope: Option<String>,
     pub registration: Option<Registered>,
     pub pushed_request_uri: Option<String>,
+    /// A device authorization begun (RFC 8628 §3.2).
+    pub device: Option<crate::session::DeviceFlow>,
+    /// A poll answered (RFC 8628 §3.5).
+    pub device_poll: Option<crate::session::DevicePolled>,
 }
 
 impl Staged {
@@ -69,6 +73,20 @@ impl Staged {
         }
         if let Some(u) = self.pushed_request_uri {
             session.pushed_request_uri = Some(u);
+        }
+        if let Some(flow) = self.device {
+            session.device = Some(flow);
+        }
+        if let Some(polled) = self.device_poll {
+            if let Some(flow) = session.device.as_mut() {
+                flow.last_poll = Some(polled.at);
+                if polled.slow_down {
+                    flow.interval += 5;
+                }
+            }
+            if polled.redeemed {
+                session.previous_device_code = session.device.take().map(|f| f.device_code);
+            }
         }
     }
 }
@@ -120,6 +138,9 @@ impl std::error::Error for StepError {}
 pub struct Prepared {
     pub endpoint: AsEndpoint,
     pub request: HttpRequest,
+    /// How long the client waits before sending it (a polling interval,
+    /// RFC 8628 §3.5); zero: at once.
+    pub send_after: std::time::Duration,
 }
 
 /// How much a check weighs, from the clause it cites.
@@ -210,13 +231,16 @@ pub struct Parsed {
     /// The AS asked for something the RP now has (a DPoP nonce): send the
     /// step again, once.
     pub retry: bool,
+    /// The AS's error tells the client to carry on, polling again
+    /// (RFC 8628 §3.5: authorization_pending, slow_down): a normal outcome.
+    pub poll_again: bool,
 }
 
 impl Parsed {
     /// A success with every MUST check passed (failed SHOULD checks are
     /// warnings and do not make it fail).
     pub fn ok(&self) -> bool {
-        self.error.is_none() && !self.checks.iter().any(Check::failed)
+        (self.error.is_none() || self.poll_again) && !self.checks.iter().any(Check::failed)
     }
 
     /// How many SHOULD checks failed.

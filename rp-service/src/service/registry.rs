@@ -16,6 +16,8 @@ pub enum AsEndpoint {
     Userinfo,
     Registration,
     PushedAuthorization,
+    DeviceAuthorization,
+    DeviceVerification,
 }
 
 impl AsEndpoint {
@@ -32,6 +34,9 @@ impl AsEndpoint {
             Self::Userinfo => "userinfo_endpoint",
             Self::Registration => "registration_endpoint",
             Self::PushedAuthorization => "pushed_authorization_request_endpoint",
+            Self::DeviceAuthorization => "device_authorization_endpoint",
+            // Not in the metadata: the device authorization response names it.
+            Self::DeviceVerification => "verification_uri",
         }
     }
 }
@@ -69,6 +74,12 @@ pub enum ClientService {
     Registration,
     /// RFC 9126: push the authorization request.
     PushedAuthorization,
+    /// RFC 8628 §3.1: ask for a device code and a user code.
+    DeviceAuthorization,
+    /// RFC 8628 §3.3: the user, on another device, enters the user code.
+    DeviceUser,
+    /// RFC 8628 §3.4: poll the token endpoint with the device code.
+    DeviceToken,
 }
 
 impl std::fmt::Display for ClientService {
@@ -78,7 +89,7 @@ impl std::fmt::Display for ClientService {
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 15] = [
+    pub const ALL: [ClientService; 18] = [
         Self::PushedAuthorization,
         Self::ProviderInfo,
         Self::Registration,
@@ -94,6 +105,9 @@ impl ClientService {
         Self::Introspection,
         Self::TokenRevocation,
         Self::TokenExchange,
+        Self::DeviceAuthorization,
+        Self::DeviceUser,
+        Self::DeviceToken,
     ];
 
     pub fn name(self) -> &'static str {
@@ -113,6 +127,9 @@ impl ClientService {
             Self::Userinfo => "userinfo",
             Self::Registration => "registration",
             Self::PushedAuthorization => "pushed_authorization",
+            Self::DeviceAuthorization => "device_authorization",
+            Self::DeviceUser => "device_user",
+            Self::DeviceToken => "device_token",
         }
     }
 
@@ -131,7 +148,10 @@ impl ClientService {
             Self::Userinfo => AsEndpoint::Userinfo,
             Self::Registration => AsEndpoint::Registration,
             Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
+            Self::DeviceAuthorization => AsEndpoint::DeviceAuthorization,
+            Self::DeviceUser => AsEndpoint::DeviceVerification,
             Self::ClientCredentials
+            | Self::DeviceToken
             | Self::ResourceOwnerPasswordCredentials
             | Self::JwtBearer
             | Self::AccessToken
@@ -158,6 +178,9 @@ impl ClientService {
             Self::Userinfo => "OIDC Core §5.3.1",
             Self::Registration => "OIDC Registration §3.1, RFC 7591 §3.1",
             Self::PushedAuthorization => "RFC 9126 §2.1",
+            Self::DeviceAuthorization => "RFC 8628 §3.1",
+            Self::DeviceUser => "RFC 8628 §3.3",
+            Self::DeviceToken => "RFC 8628 §3.4",
         }
     }
 
@@ -172,6 +195,8 @@ impl ClientService {
             Self::Userinfo => "OIDC Core §5.3.2",
             Self::Registration => "RFC 7591 §3.2.1",
             Self::PushedAuthorization => "RFC 9126 §2.2",
+            Self::DeviceAuthorization => "RFC 8628 §3.2",
+            Self::DeviceUser => "RFC 8628 §3.3",
             _ => "RFC 6749 §5.1",
         }
     }
@@ -270,6 +295,9 @@ impl ClientService {
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
             Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
+            Self::DeviceAuthorization => &["scope", AUTH],
+            Self::DeviceUser => &["user_code"],
+            Self::DeviceToken => &[AUTH, "device_code", "poll"],
         }
     }
 

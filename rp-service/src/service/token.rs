@@ -217,6 +217,8 @@ pub fn verify(
     let asked = match pending.service {
         // The scope of a code is the one of its authorization request.
         ClientService::AccessToken => session.authorization.as_ref().and_then(|a| a.scope.clone()),
+        // The scope of a device code is the one of its device authorization.
+        ClientService::DeviceToken => session.device.as_ref().and_then(|d| d.scope.clone()),
         _ => pending.params.get("scope").map(str::to_owned),
     };
     check_scope(asked.as_deref(), &body, parsed);
@@ -326,11 +328,14 @@ pub fn verify(
     };
     crate::service::details::check_token_response(parsed, &body, asked_details.as_ref());
     // OIDC Core §3.1.3.3: an ID token comes with the tokens when openid was asked.
-    let openid = session
-        .authorization
-        .as_ref()
-        .and_then(|a| a.scope.as_deref())
-        .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+    let asked_scope = match pending.service {
+        ClientService::DeviceToken => session.device.as_ref().and_then(|d| d.scope.as_deref()),
+        _ => session
+            .authorization
+            .as_ref()
+            .and_then(|a| a.scope.as_deref()),
+    };
+    let openid = asked_scope.is_some_and(|s| s.split(' ').any(|t| t == "openid"));
     match body.get("id_token").and_then(Value::as_str) {
         Some(id_token) => {
             let refresh = pending.service == ClientService::RefreshToken;
@@ -342,7 +347,12 @@ pub fn verify(
             staged.identity =
                 crate::service::id_token::verify(rp, session, id_token, expect, parsed);
         }
-        None if openid && pending.service == ClientService::AccessToken => {
+        None if openid
+            && matches!(
+                pending.service,
+                ClientService::AccessToken | ClientService::DeviceToken
+            ) =>
+        {
             parsed.must(
                 CheckId::IdTokenPresent,
                 "id_token is present",

@@ -60,7 +60,19 @@ pub enum Variation {
     RegisterSymmetricKey,
     /// `jwks=many`: registration publishes hundreds of keys.
     RegisterManyKeys,
+    /// `user_code=guess`: the user agent enters a code of the right shape
+    /// that the AS never issued (RFC 8628 §5.1, brute force).
+    GuessedUserCode,
+    /// `device_code=previous`: the device code already redeemed, again.
+    PreviousDeviceCode,
+    /// `poll=early`: the poll sent at once, not after the interval.
+    EarlyPoll,
 }
+
+/// The user code a guessing user agent enters: of the shape RFC 8628 §6.1
+/// suggests (eight letters without vowels), fixed so that transcripts are
+/// stable; one chance in 20^8 of being the one issued.
+pub const GUESSED_USER_CODE: &str = "BCDF-GHJK";
 
 fn bad(name: &str, value: &str, expected: &str) -> StepError {
     StepError::BadArgument(format!("{name} {value:?}: {expected}"))
@@ -109,6 +121,12 @@ impl Variation {
             ("jwks", "symmetric") => Self::RegisterSymmetricKey,
             ("jwks", "many") => Self::RegisterManyKeys,
             ("jwks", v) => return Err(bad(name, v, "use private, symmetric or many")),
+            ("user_code", "guess") => Self::GuessedUserCode,
+            ("user_code", v) => return Err(bad(name, v, "use guess")),
+            ("device_code", "previous") => Self::PreviousDeviceCode,
+            ("device_code", v) => return Err(bad(name, v, "use previous")),
+            ("poll", "early") => Self::EarlyPoll,
+            ("poll", v) => return Err(bad(name, v, "use early")),
             _ => return Ok(None),
         };
         Ok(Some(variation))

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::super::{CodeGrant, GrantRecord, PushedRequest, RefreshRecord, TokenTarget};
+use super::super::{
+    CodeGrant, DeviceGrant, GrantRecord, PushedRequest, RefreshRecord, TokenTarget,
+};
 use crate::config::Client;
 
 #[derive(Debug)]
@@ -75,9 +77,22 @@ pub(super) struct StoredRefresh {
     pub(super) jkt: Option<Arc<str>>,
 }
 
+/// A device authorization as kept, by its device code's fingerprint.
+#[derive(Debug)]
+pub(super) struct DeviceEntry {
+    pub(super) grant: DeviceGrant,
+    /// When it was last polled, milliseconds.
+    pub(super) last_poll_ms: Option<i64>,
+    /// Redeemed for tokens: kept until it expires, as unknown.
+    pub(super) redeemed: bool,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Inner {
     pub(super) codes: HashMap<String, CodeEntry>,
+    pub(super) devices: HashMap<String, DeviceEntry>,
+    /// User code fingerprint -> device code fingerprint and expiry.
+    pub(super) user_codes: HashMap<String, (String, i64)>,
     pub(super) grants: HashMap<Key, StoredGrant>,
     pub(super) refresh: HashMap<Key, StoredRefresh>,
     pub(super) strings: std::collections::HashSet<Arc<str>>,

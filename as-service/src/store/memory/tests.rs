@@ -198,3 +198,95 @@ async fn a_grant_keeps_its_resources_and_authorization_details() {
     let plain = store.grant("g-plain").await.unwrap().unwrap();
     assert!(plain.target.is_empty());
 }
+
+fn device(expires_at: i64) -> crate::store::DeviceGrant {
+    crate::store::DeviceGrant {
+        client_id: "client".into(),
+        scope: Scope::parse("foobar").unwrap(),
+        expires_at,
+        interval: 5,
+        state: crate::store::DeviceState::Pending,
+    }
+}
+
+fn approval() -> crate::store::DeviceState {
+    crate::store::DeviceState::Approved(crate::store::DeviceApproval {
+        user: "diana".into(),
+        subject: "diana".into(),
+        auth_time: 0,
+        acr: None,
+    })
+}
+
+/// RFC 8628 §6.1: a user code names one authorization at a time.
+#[tokio::test]
+async fn a_user_code_in_use_is_not_issued_twice() {
+    use crate::store::DeviceStore;
+    let store = MemoryStore::new();
+    assert!(
+        store
+            .put_device("d1".into(), "u".into(), device(100), 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_device("d2".into(), "u".into(), device(100), 0)
+            .await
+            .unwrap()
+    );
+    // Once expired, the code is free again.
+    assert!(
+        store
+            .put_device("d3".into(), "u".into(), device(200), 100)
+            .await
+            .unwrap()
+    );
+}
+
+/// RFC 8628 §3.3, §3.5: decided once; an approved device code is spent by
+/// the poll that redeems it; polls are judged against the interval.
+#[tokio::test]
+async fn a_device_code_is_decided_once_and_redeemed_once() {
+    use crate::store::{DeviceDecision, DevicePoll, DeviceState, DeviceStore};
+    let store = MemoryStore::new();
+    store
+        .put_device("d".into(), "u".into(), device(100), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.poll_device("d", "client", 10_000).await.unwrap(),
+        DevicePoll::Pending
+    );
+    assert_eq!(
+        store.poll_device("d", "client", 14_999).await.unwrap(),
+        DevicePoll::SlowDown { interval: 10 }
+    );
+    assert_eq!(
+        store.poll_device("d", "other", 40_000).await.unwrap(),
+        DevicePoll::WrongClient
+    );
+    assert!(matches!(
+        store.decide_device("u", approval(), 20).await.unwrap(),
+        DeviceDecision::Decided(_)
+    ));
+    assert_eq!(
+        store
+            .decide_device("u", DeviceState::Denied, 20)
+            .await
+            .unwrap(),
+        DeviceDecision::Unknown
+    );
+    assert!(matches!(
+        store.poll_device("d", "client", 40_000).await.unwrap(),
+        DevicePoll::Approved(_)
+    ));
+    assert_eq!(
+        store.poll_device("d", "client", 60_000).await.unwrap(),
+        DevicePoll::Unknown
+    );
+    assert_eq!(
+        store.poll_device("d", "client", 100_000).await.unwrap(),
+        DevicePoll::Unknown
+    );
+}

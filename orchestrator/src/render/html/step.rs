@@ -410,6 +410,8 @@ pub(crate) fn section(
     if let Some(error) = &record.error {
         let verdict = match &record.expected_error {
             Some(e) if *e == error.error => "refused as expected",
+            // An error that tells the client to carry on (RFC 8628 §3.5).
+            None if record.ok => "not yet, poll again",
             _ => "refused",
         };
         let _ = write!(

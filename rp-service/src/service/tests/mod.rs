@@ -4,6 +4,7 @@
 //! [`super::id_token::verify`]), and reads the checks by their `CheckId`.
 //! The OP is pretend: an RS256 key whose public half the session holds.
 mod authorization;
+mod device;
 mod id_token;
 mod response_modes;
 mod token;

@@ -1,0 +1,210 @@
+//! The verification URI of the device authorization grant (RFC 8628 §3.3):
+//! where a person, on a device with a browser, enters the user code the
+//! client's device shows (a form, or `verification_uri_complete` with the
+//! code in the query), is logged in, and approves. Without interaction the
+//! configured user is logged in and approves, as at the authorization
+//! endpoint; with `[authorization] interactive = true` the approval page
+//! asks a person to pick a user and approve or deny.
+//!
+//! A user code is short, so guessable: wrong codes are counted per caller
+//! and, past the limit, every code that caller enters is refused until the
+//! window ends (RFC 8628 §5.1).
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::form::{self, Params};
+use oauth_core::http::{HttpRequest, HttpResponse};
+
+use super::consent::{self, Decision};
+use super::device_authorization::{display_user_code, normalize_user_code, user_code_key};
+use super::html::{self, escape, page};
+use crate::AuthServer;
+use crate::config::Endpoint;
+use crate::store::{DeviceApproval, DeviceDecision, DeviceState};
+
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
+    match verify(server, request).await {
+        Ok(response) => response,
+        Err(e) => {
+            super::log_refusal("device_verification", None, &e, "refused");
+            html::refusal(request, &e)
+        }
+    }
+}
+
+/// The throttle counter of wrong user codes from this caller.
+fn failures_key(request: &HttpRequest) -> String {
+    match request.peer {
+        Some(ip) => format!("device-user-code\n{ip}"),
+        None => "device-user-code\nunknown".to_owned(),
+    }
+}
+
+async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
+    // An answered approval page: its CSRF token says this server made it.
+    if let Some(submission) = consent::submission(server, request).await {
+        let consent::Submission { params, decision } = submission?;
+        let state = match decision {
+            Decision::Approve { user } => approved(server, user),
+            Decision::Deny => DeviceState::Denied,
+        };
+        let entered = params.get("user_code").unwrap_or_default();
+        return decide(server, request, entered, state).await;
+    }
+    let params = match request.method.as_str() {
+        "GET" => form::parse(request.url.query().unwrap_or(""))?,
+        "POST" => super::post_form(request)?,
+        _ => return Err(OAuthError::method_not_allowed("GET, POST")),
+    };
+    let Some(entered) = params.get("user_code") else {
+        return Ok(entry_form(server));
+    };
+    check_throttle(server, request).await?;
+    if server.config.interactive {
+        let settings = &server.config.device;
+        let pending = match normalize_user_code(entered, settings.user_code_length) {
+            Some(code) => {
+                server
+                    .store
+                    .device_by_user_code(&user_code_key(&code), server.clock.now())
+                    .await?
+            }
+            None => None,
+        };
+        let Some(pending) = pending else {
+            return Err(wrong_code(server, request).await);
+        };
+        let carried = Params::from_pairs(vec![
+            ("user_code".into(), entered.to_owned()),
+            ("scope".into(), pending.scope.to_string()),
+        ]);
+        return Ok(consent::approval_page_at(
+            server,
+            Endpoint::DeviceVerification,
+            &pending.client_id,
+            "the device showing this code",
+            &carried,
+        ));
+    }
+    let user = server.config.login_user.clone();
+    decide(server, request, entered, approved(server, user)).await
+}
+
+/// The approval of `user`, authenticated now with the configured acr. The
+/// subject is filled in once the client is known.
+fn approved(server: &AuthServer, user: String) -> DeviceState {
+    DeviceState::Approved(DeviceApproval {
+        subject: String::new(),
+        user,
+        auth_time: server.clock.now(),
+        acr: Some(server.config.login_acr.clone()),
+    })
+}
+
+/// Refused while the caller is over its limit of wrong user codes.
+async fn check_throttle(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
+    let now = server.clock.now();
+    let (failures, ends) = server.store.count(&failures_key(request), now).await?;
+    if failures >= server.config.device.max_user_code_failures {
+        tracing::warn!(peer = ?request.peer, failures, "user code entries throttled");
+        // The same error as a wrong code (no page here is an OAuth
+        // protocol message; RFC 8628 §3.3 leaves it to the server), with
+        // 429 and Retry-After saying why (RFC 6585 §4).
+        let wait = (ends - now).max(1);
+        let mut refusal = OAuthError::invalid_request(format!(
+            "too many wrong user codes from here; try again in {wait} s"
+        ))
+        .with_status(429);
+        refusal
+            .extra_headers
+            .push(("retry-after".into(), wait.to_string()));
+        return Err(refusal);
+    }
+    Ok(())
+}
+
+/// A user code that is not one: counted against the caller.
+async fn wrong_code(server: &AuthServer, request: &HttpRequest) -> OAuthError {
+    let now = server.clock.now();
+    let window_ends = now + server.config.device.failure_window;
+    if let Err(e) = server
+        .store
+        .hit(&failures_key(request), window_ends, now)
+        .await
+    {
+        return e.into();
+    }
+    OAuthError::invalid_request("the user code is unknown, used or expired")
+}
+
+/// Records the decision on the code entered, once.
+async fn decide(
+    server: &AuthServer,
+    request: &HttpRequest,
+    entered: &str,
+    state: DeviceState,
+) -> Result<HttpResponse, OAuthError> {
+    let settings = &server.config.device;
+    let Some(code) = normalize_user_code(entered, settings.user_code_length) else {
+        return Err(wrong_code(server, request).await);
+    };
+    let key = user_code_key(&code);
+    let now = server.clock.now();
+    // The subject depends on the client (pairwise): look it up first.
+    let state = match state {
+        DeviceState::Approved(mut approval) => {
+            let Some(pending) = server.store.device_by_user_code(&key, now).await? else {
+                return Err(wrong_code(server, request).await);
+            };
+            let Some(client) = server.client(&pending.client_id).await? else {
+                return Err(OAuthError::new(
+                    ErrorCode::AccessDenied,
+                    "the client that asked is no longer registered",
+                ));
+            };
+            approval.subject = server.subject_for(&client, &approval.user);
+            DeviceState::Approved(approval)
+        }
+        other => other,
+    };
+    let approve = matches!(state, DeviceState::Approved(_));
+    match server.store.decide_device(&key, state, now).await? {
+        DeviceDecision::Decided(grant) => {
+            tracing::info!(endpoint = "device_verification", client_id = %grant.client_id, approved = approve, "device authorization decided");
+            let shown = escape(&display_user_code(&code));
+            let body = if approve {
+                format!(
+                    "<p>The device showing <code>{shown}</code> is signed in as you \
+                     (client <strong>{}</strong>, scope <code>{}</code>). You may close this \
+                     page and return to the device.</p>\n",
+                    escape(&grant.client_id),
+                    escape(&grant.scope.to_string())
+                )
+            } else {
+                format!(
+                    "<p>The request of the device showing <code>{shown}</code> was denied.</p>\n"
+                )
+            };
+            let title = if approve {
+                "Device approved"
+            } else {
+                "Device denied"
+            };
+            Ok(page(200, title, &body))
+        }
+        DeviceDecision::Unknown => Err(wrong_code(server, request).await),
+    }
+}
+
+/// The page asking for the user code (RFC 8628 §3.3, a person typing it).
+fn entry_form(server: &AuthServer) -> HttpResponse {
+    let action = server.config.endpoints.url(Endpoint::DeviceVerification);
+    let body = format!(
+        "<form method=\"post\" action=\"{}\">\n<label>Enter the code your device shows \
+         <input name=\"user_code\" autocomplete=\"off\" autocapitalize=\"characters\" required></label>\n\
+         <button type=\"submit\">Continue</button>\n</form>\n",
+        escape(action.as_str())
+    );
+    page(200, "Connect a device", &body)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! Device Authorization Grant, token request (RFC 8628 §3.4, §3.5): the
+//! client polls with its device code until the user has decided. Each poll
+//! is one atomic store step: judged against the interval, and an approved
+//! device code spent by the poll that redeems it.
+use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::form::Params;
+use oauth_core::random;
+use oauth_core::secret::fingerprint;
+
+use super::{Grant, OidcGrant};
+use crate::AuthServer;
+use crate::config::{Client, GrantType};
+use crate::store::{DevicePoll, DeviceState, GrantRecord, RefreshRecord};
+use crate::tokens;
+
+pub async fn grant(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+    dpop_jkt: Option<&str>,
+) -> Result<Grant, OAuthError> {
+    let device_code = params
+        .get("device_code")
+        .ok_or_else(|| OAuthError::invalid_request("device_code is missing"))?;
+    let poll = server
+        .store
+        .poll_device(
+            &fingerprint(device_code),
+            &client.client_id,
+            server.clock.now_millis(),
+        )
+        .await?;
+    let device = match poll {
+        DevicePoll::Approved(device) => *device,
+        DevicePoll::Pending => {
+            return Err(OAuthError::new(
+                ErrorCode::AuthorizationPending,
+                "the user has not yet approved; poll again after the interval",
+            ));
+        }
+        DevicePoll::SlowDown { interval } => {
+            return Err(OAuthError::new(
+                ErrorCode::SlowDown,
+                format!(
+                    "polled sooner than the interval allows; the interval is now {interval} seconds"
+                ),
+            ));
+        }
+        DevicePoll::Denied => {
+            return Err(OAuthError::new(
+                ErrorCode::AccessDenied,
+                "the user denied the request",
+            ));
+        }
+        DevicePoll::Expired => {
+            return Err(OAuthError::new(
+                ErrorCode::ExpiredToken,
+                "the device code has expired; start a new device authorization",
+            ));
+        }
+        DevicePoll::WrongClient => {
+            return Err(OAuthError::invalid_grant(
+                "the device code was issued to another client",
+            ));
+        }
+        DevicePoll::Unknown => {
+            return Err(OAuthError::invalid_grant(
+                "the device code is unknown or was already used",
+            ));
+        }
+    };
+    let DeviceState::Approved(approval) = device.state else {
+        return Err(
+            OAuthError::server_error("the device authorization cannot be read")
+                .with_cause("an approved poll without an approval"),
+        );
+    };
+    let now = server.clock.now();
+    let grant_id = random::token(16);
+    let refresh = client.grant_types.contains(&GrantType::RefreshToken);
+    let refresh_expires_at = now + server.config.refresh_token_lifetime;
+    let access_expires_at = now + client.access_token_lifetime;
+    server
+        .store
+        .put_grant(GrantRecord {
+            grant_id: grant_id.clone(),
+            client_id: client.client_id.clone(),
+            subject: approval.subject.clone(),
+            user: approval.user.clone(),
+            scope: device.scope.clone(),
+            claims: None,
+            auth_time: approval.auth_time,
+            acr: approval.acr.clone(),
+            target: Default::default(),
+            expires_at: if refresh {
+                refresh_expires_at.max(access_expires_at)
+            } else {
+                access_expires_at
+            },
+            revoked: false,
+        })
+        .await?;
+    let refresh_token = if refresh {
+        let token = tokens::new_refresh_token();
+        server
+            .store
+            .put_refresh(
+                fingerprint(&token),
+                RefreshRecord {
+                    grant_id: grant_id.clone(),
+                    expires_at: refresh_expires_at,
+                    rotated: false,
+                    // RFC 9449 §5: a public client's refresh token is bound too.
+                    jkt: if client.is_public() {
+                        dpop_jkt.map(str::to_owned)
+                    } else {
+                        None
+                    },
+                },
+            )
+            .await?;
+        Some(token)
+    } else {
+        None
+    };
+    // OIDC Core §3.1.3.3, as for a code: an ID token when openid was asked.
+    let oidc = device.scope.contains("openid").then(|| OidcGrant {
+        user: approval.user.clone(),
+        auth_time: approval.auth_time,
+        acr: approval.acr.clone(),
+        nonce: None,
+        claims: None,
+    });
+    tracing::info!(client_id = %client.client_id, grant_id = %grant_id, "device code redeemed");
+    Ok(Grant {
+        subject: approval.subject,
+        scope: device.scope,
+        grant_id: Some(grant_id),
+        refresh_token,
+        audience: None,
+        issued_token_type: None,
+        oidc,
+        expires_at_most: None,
+        authorization_details: None,
+    })
+}
+
+#[cfg(test)]
+mod tests;
