@@ -173,6 +173,16 @@ async fn verify_assertion(
         endpoints.url(endpoint).to_string(),
     ];
     let audiences = oauth_core::claims::audiences(claims);
+    // FAPI 2.0 §5.3.2.1: the issuer identifier as a string, sole audience
+    // — an assertion made for any other URL could be replayed here.
+    if client.fapi2
+        && claims.get("aud").and_then(Value::as_str) != Some(server.config.issuer.as_str())
+    {
+        return Err(AssertionError::Audience {
+            named: audiences,
+            ours: format!("{} alone, as a string (FAPI 2.0)", server.config.issuer),
+        });
+    }
     if !audiences.iter().any(|a| ours.iter().any(|o| o == a)) {
         return Err(AssertionError::Audience {
             named: audiences,

@@ -469,6 +469,21 @@ pub const STORIES: &[Story] = &[
         steps: &[step(S::Jwks), step(S::ClientCredentials)],
     },
     Story {
+        name: "fapi2_security_profile",
+        title: "FAPI 2.0 Security Profile",
+        standard: "FAPI 2.0 Security Profile §5.3",
+        summary: "one run under the profile: the request pushed (PAR) with private_key_jwt whose sole audience is the issuer, PKCE S256, iss in the response, a code that lives 60 s, a DPoP-bound access token",
+        profile: "fapi2",
+        steps: &[
+            step(S::ServerMetadata),
+            step(S::Jwks),
+            step(S::PushedAuthorization),
+            step(S::Authorization),
+            step_with(S::AccessToken, &[("dpop", "true")]),
+            step_with(S::Introspection, &[("expect_active", "true")]),
+        ],
+    },
+    Story {
         name: "oauth2_resource_indicators",
         title: "Resource Indicators",
         standard: "RFC 8707 §2",
@@ -1167,6 +1182,45 @@ pub const ATTACKS: &[Story] = &[
             &[("token_endpoint_auth_method", "client_secret_basic")],
             E::InvalidClient,
         )],
+    },
+    Story {
+        name: "attack_fapi2_without_par",
+        title: "A FAPI 2.0 client's request not pushed",
+        standard: "FAPI 2.0 Security Profile §5.3.2.2, RFC 9126 §6",
+        summary: "the same authorization request sent by the browser directly, not pushed first: invalid_request",
+        profile: "fapi2",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(S::Authorization, &[], E::InvalidRequest),
+        ],
+    },
+    Story {
+        name: "attack_fapi2_bearer_token",
+        title: "A FAPI 2.0 client asking for a bearer token",
+        standard: "FAPI 2.0 Security Profile §5.3.2.1, RFC 9449 §5.2",
+        summary: "the code redeemed without a DPoP proof, for a token anyone holding it could use: invalid_request",
+        profile: "fapi2",
+        steps: &[
+            step(S::ServerMetadata),
+            step(S::PushedAuthorization),
+            step(S::Authorization),
+            refused(S::AccessToken, &[], E::InvalidRequest),
+        ],
+    },
+    Story {
+        name: "attack_fapi2_assertion_for_endpoint_url",
+        title: "A FAPI 2.0 client assertion naming an endpoint URL",
+        standard: "FAPI 2.0 Security Profile §5.3.2.1",
+        summary: "a client assertion whose aud is the URL it is sent to (the PAR endpoint, which other clients may name) is refused: under FAPI 2.0 the issuer is the sole audience, so no assertion made for another URL can be replayed here",
+        profile: "fapi2",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::PushedAuthorization,
+                &[("assertion_aud", "https://example.com/par")],
+                E::InvalidClient,
+            ),
+        ],
     },
     Story {
         name: "attack_resource_outside_grant",

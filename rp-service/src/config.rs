@@ -95,6 +95,15 @@ pub struct Profile {
     /// The client registers itself (OIDC Registration): no credentials until then.
     #[serde(default)]
     pub register: bool,
+    /// The private key its private_key_jwt assertions are signed with, when
+    /// the AS knows its public key from configuration; the RP's own key
+    /// (published at registration) otherwise.
+    #[serde(default)]
+    pub signing_key: Option<oauth_core::jose::PrivateJwk>,
+    /// Under the FAPI 2.0 Security Profile: client assertions name the
+    /// issuer as their sole audience (§5.3.2.1).
+    #[serde(default)]
+    pub fapi2: bool,
 }
 
 fn default_id_token_alg() -> String {

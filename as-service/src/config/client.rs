@@ -49,6 +49,12 @@ pub struct Client {
     /// The authorization details types it may use (RFC 9396 §10).
     #[serde(default)]
     pub authorization_details_types: Vec<String>,
+    /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
+    #[serde(default)]
+    pub dpop_bound: bool,
+    /// Under the FAPI 2.0 Security Profile.
+    #[serde(default)]
+    pub fapi2: bool,
 }
 
 impl Client {
@@ -129,6 +135,14 @@ pub fn validate_client(
         }
     }
     let public = c.token_endpoint_auth_methods == [AuthMethod::None];
+    let fapi2 = match c.security_profile.as_deref() {
+        None => false,
+        Some("fapi2") => {
+            check_fapi2(&c).map_err(|why| refuse(ClientProblem::Fapi2(why)))?;
+            true
+        }
+        Some(other) => return Err(refuse(ClientProblem::SecurityProfile(other.to_owned()))),
+    };
     if c.token_endpoint_auth_methods.contains(&AuthMethod::None) && !public {
         return Err(refuse(ClientProblem::NoneMixed));
     }
@@ -278,7 +292,7 @@ pub fn validate_client(
         access_token_lifetime,
         redirect_uris: c.redirect_uris,
         response_types: c.response_types,
-        require_pkce: c.require_pkce || public,
+        require_pkce: c.require_pkce || public || fapi2,
         audiences: c.audiences.unwrap_or_else(|| default_audience.to_vec()),
         subject_type,
         sector,
@@ -288,9 +302,11 @@ pub fn validate_client(
         jwks,
         dynamic: false,
         request_object_alg,
-        require_par: c.require_pushed_authorization_requests,
+        require_par: c.require_pushed_authorization_requests || fapi2,
         claims: c.claims,
         authorization_details_types: c.authorization_details_types,
+        dpop_bound: c.dpop_bound_access_tokens || fapi2,
+        fapi2,
     })
 }
 
@@ -299,6 +315,24 @@ pub fn validate_client(
 /// setting existed read as that).
 fn default_response_alg() -> JwsAlgorithm {
     JwsAlgorithm::RS256
+}
+
+/// FAPI 2.0 Security Profile §5.3.2.1, §5.3.2.2: what a client under the
+/// profile must be registered as; the rest (PAR, PKCE, DPoP) is imposed.
+fn check_fapi2(c: &ClientFileConfig) -> Result<(), &'static str> {
+    if c.token_endpoint_auth_methods != [AuthMethod::PrivateKeyJwt] {
+        return Err("it authenticates with private_key_jwt alone");
+    }
+    if c.response_types.iter().any(|rt| rt != "code") {
+        return Err("it uses response type code alone (no implicit or hybrid)");
+    }
+    if c.grant_types
+        .iter()
+        .any(|g| g != "authorization_code" && g != "refresh_token")
+    {
+        return Err("it uses the authorization_code and refresh_token grants alone");
+    }
+    Ok(())
 }
 
 /// The algorithm `name` registers, if it is one of `supported`.

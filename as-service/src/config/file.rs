@@ -462,6 +462,14 @@ pub struct ClientFileConfig {
     /// of the server's `authorization_details_types`.
     #[serde(default)]
     pub authorization_details_types: Vec<String>,
+    /// Every token request carries a DPoP proof (RFC 9449 §5.2).
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
+    /// `fapi2`: the client runs under the FAPI 2.0 Security Profile (§5.3):
+    /// private_key_jwt with the issuer as sole audience, PAR, PKCE S256,
+    /// DPoP-bound tokens, the code flow only, codes for 60 s at most.
+    #[serde(default)]
+    pub security_profile: Option<String>,
 }
 
 /// An issuer the jwt-bearer grant trusts (RFC 7523 §3 item 1): its name

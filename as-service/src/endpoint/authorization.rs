@@ -213,7 +213,13 @@ async fn issue(
                             .as_ref()
                             .map(ToString::to_string),
                     },
-                    expires_at: now + server.config.code_lifetime,
+                    // FAPI 2.0 §5.3.2.1: codes live 60 s at most.
+                    expires_at: now
+                        + if client.fapi2 {
+                            server.config.code_lifetime.min(60)
+                        } else {
+                            server.config.code_lifetime
+                        },
                 },
                 server.config.max_outstanding_codes,
                 now,

@@ -420,7 +420,10 @@ fn pkce_challenge(
     let method_name = params.get("code_challenge_method").unwrap_or("plain");
     let method = match pkce::Method::parse(method_name) {
         Some(pkce::Method::S256) => pkce::Method::S256,
-        Some(pkce::Method::Plain) if server.config.pkce_plain_allowed => pkce::Method::Plain,
+        // FAPI 2.0 §5.3.2.2: S256 only, whatever the server allows others.
+        Some(pkce::Method::Plain) if server.config.pkce_plain_allowed && !client.fapi2 => {
+            pkce::Method::Plain
+        }
         _ => {
             return Err(OAuthError::invalid_request(format!(
                 "code_challenge_method {method_name:?} is not supported; use S256"

@@ -68,3 +68,6 @@ pub(crate) fn plain_get(request: &HttpRequest) -> Result<(), OAuthError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fapi2_tests;

@@ -273,6 +273,13 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             .unwrap_or(false),
         claims: Vec::new(),
         authorization_details_types: details_types,
+        // RFC 9449 §5.2: a client may commit to DPoP on every token request.
+        dpop_bound_access_tokens: match metadata.get("dpop_bound_access_tokens") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad_metadata("dpop_bound_access_tokens must be a boolean")),
+        },
+        security_profile: None,
     };
     let mut client = config::validate_client(
         file,
@@ -333,6 +340,9 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     if let Some(alg) = client.request_object_alg {
         body["request_object_signing_alg"] = json!(oauth_core::jose::alg_name(alg));
+    }
+    if client.dpop_bound {
+        body["dpop_bound_access_tokens"] = Value::Bool(true);
     }
     if !client.authorization_details_types.is_empty() {
         body["authorization_details_types"] = json!(client.authorization_details_types);

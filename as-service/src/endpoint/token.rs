@@ -28,6 +28,13 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         .await
         .map_err(|e| crate::dpop::token_error(server, e))?;
     let jkt = proof.as_ref().map(|p| p.jkt.as_str());
+    // RFC 9449 §5.2 (and FAPI 2.0 §5.3.2.1: sender-constrained tokens): a
+    // client registered dpop_bound_access_tokens never gets a bearer token.
+    if client.dpop_bound && proof.is_none() {
+        return Err(OAuthError::invalid_request(
+            "this client's tokens are DPoP-bound (dpop_bound_access_tokens): the token request needs a DPoP proof",
+        ));
+    }
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;

@@ -154,6 +154,14 @@ impl Issuer {
         if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
             return Some("request objects (RFC 9101) are not offered".into());
         }
+        // FAPI 2.0: the built-in client's keys are known to the built-in AS
+        // alone; a client of the user's own is not registered under the profile.
+        if story.profile == "fapi2" && custom_client {
+            return Some(
+                "it needs a client registered under FAPI 2.0 (private_key_jwt with the built-in demo key)"
+                    .into(),
+            );
+        }
         // OIDC Core §9: the story is the method; the server must offer it,
         // and a client of the user's own must be registered for it.
         if story.profile == "client_hmac" {

@@ -105,7 +105,7 @@ pub(crate) fn authenticated_post(
             ));
             params.push((
                 "client_assertion",
-                assertion(rp, &profile.client_id, url, vary)?,
+                assertion(rp, session, profile, url, vary)?,
             ));
         }
         // OIDC Core §9: the same assertion, MACed (HS256) with the secret,
@@ -148,22 +148,38 @@ pub(crate) fn authenticated_post(
     .map_err(|e| StepError::BadArgument(e.to_string()))
 }
 
-/// RFC 7523 §2.2: an assertion signed with the RP's key, for this endpoint
+/// RFC 7523 §2.2: an assertion signed with the profile's key (or else the
+/// RP's), for this endpoint — under FAPI 2.0 for the issuer alone (§5.3.2.1)
 /// — or, varied, for another audience or lifetime.
 fn assertion(
     rp: &RelyingParty,
-    client_id: &str,
+    session: &Session,
+    profile: &crate::config::Profile,
     url: &str,
     vary: &Variations,
 ) -> Result<String, StepError> {
-    let key = rp
-        .keys
-        .keys()
-        .first()
-        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+    let own;
+    let key = match &profile.signing_key {
+        Some(jwk) => {
+            own = oauth_core::jose::SigningKey::from_private_jwk(jwk.clone())
+                .map_err(|e| StepError::Profile(format!("signing_key: {e}")))?;
+            &own
+        }
+        None => rp
+            .keys
+            .keys()
+            .first()
+            .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?,
+    };
+    let client_id = profile.client_id.as_str();
+    let audience = if profile.fapi2 {
+        issuer(rp, session)
+    } else {
+        url
+    };
     let now = rp.clock.now();
     match vary.assertion() {
-        None => client_auth::client_assertion(key, client_id, url, now),
+        None => client_auth::client_assertion(key, client_id, audience, now),
         Some(varied) => key.sign(
             "JWT",
             &variation::varied_assertion_claims(client_id, url, now, varied),

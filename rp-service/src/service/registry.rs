@@ -229,6 +229,8 @@ impl ClientService {
                 AUTH,
                 "resource",
                 "authorization_details",
+                ASSERTION_AUD,
+                ASSERTION_EXP,
             ],
             Self::ClientCredentials => &[
                 "scope",

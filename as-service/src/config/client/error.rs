@@ -38,6 +38,10 @@ pub enum ClientProblem {
     PrivateKeyJwtWithoutJwks,
     /// client_secret_jwt with a secret too short for HS256.
     ShortHmacSecret,
+    /// A security profile this server does not implement.
+    SecurityProfile(String),
+    /// Metadata the FAPI 2.0 Security Profile does not allow.
+    Fapi2(&'static str),
     PublicWithSecret,
     NoSecret,
     EmptySecret,
@@ -72,6 +76,10 @@ impl fmt::Display for ClientProblem {
             Self::PrivateKeyJwtWithoutJwks => {
                 f.write_str("private_key_jwt needs the client's jwks")
             }
+            Self::SecurityProfile(p) => {
+                write!(f, "security_profile {p:?} is not supported; use fapi2")
+            }
+            Self::Fapi2(why) => write!(f, "under the FAPI 2.0 Security Profile {why}"),
             Self::ShortHmacSecret => f.write_str(
                 "client_secret_jwt needs a client_secret of at least 32 bytes (RFC 7518 §3.2)",
             ),

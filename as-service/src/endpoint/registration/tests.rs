@@ -114,3 +114,23 @@ async fn registers_the_authorization_response_signing_alg() {
     assert_eq!(response.status, 400);
     assert_eq!(error(&response), "invalid_client_metadata");
 }
+
+/// RFC 9449 §5.2: dpop_bound_access_tokens is registered and echoed; not
+/// a boolean, it is invalid_client_metadata.
+#[tokio::test]
+async fn registers_dpop_bound_access_tokens() {
+    let server = server();
+    let bound = json!({
+        "redirect_uris": ["https://rp.example.org/cb"],
+        "dpop_bound_access_tokens": true
+    });
+    let response = handle(&server, &register(&server, &bound)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert_eq!(json(&response)["dpop_bound_access_tokens"], true);
+    let bad = json!({
+        "redirect_uris": ["https://rp.example.org/cb"],
+        "dpop_bound_access_tokens": "yes"
+    });
+    let response = handle(&server, &register(&server, &bad)).await;
+    assert_eq!(error(&response), "invalid_client_metadata");
+}

@@ -1,0 +1,155 @@
+//! FAPI 2.0 Security Profile §5.3 for a client under it (`client_fapi` of
+//! the built-in configuration): pushed requests only, private_key_jwt with
+//! the issuer as sole audience, DPoP-bound tokens, codes for 60 s.
+use oauth_core::client_auth::{JWT_BEARER_ASSERTION, client_assertion};
+use oauth_core::http::HttpResponse;
+use oauth_core::jose::{JwsAlgorithm, PrivateJwk, SigningKey};
+
+use crate::AuthServer;
+use crate::config::Endpoint;
+use crate::test_support::*;
+
+const FAPI: &str = "client_fapi";
+const REDIRECT: &str = "https://fapi.example.org/cb";
+
+/// The demo key of deploy/rp.toml's fapi2 profile.
+fn fapi_key() -> SigningKey {
+    let jwk: PrivateJwk = serde_json::from_value(serde_json::json!({
+        "kty": "EC", "crv": "P-256", "kid": "demo-fapi", "alg": "ES256",
+        "x": "C86_FxqWXMoM_xAnVsT2647P2h-YlUBpmJ13bYiY_jY",
+        "y": "gt7HIfF_T4AnuS9ldYKDLntNmAGekW3as3voRTMGrno",
+        "d": "IaRJXdgecCcoAnIaavaQkTblFFUR9JRcVDHeFBz2Bcg"
+    }))
+    .unwrap();
+    SigningKey::from_private_jwk(jwk).unwrap()
+}
+
+fn assertion(aud: &str, now: i64) -> String {
+    client_assertion(&fapi_key(), FAPI, aud, now).unwrap()
+}
+
+async fn push(server: &AuthServer, aud: &str) -> HttpResponse {
+    let challenge = oauth_core::pkce::challenge(&"v".repeat(43), oauth_core::pkce::Method::S256);
+    let assertion = assertion(aud, server.clock.now());
+    let request = post(
+        &url(server, Endpoint::PushedAuthorization),
+        &[
+            ("response_type", "code"),
+            ("client_id", FAPI),
+            ("redirect_uri", REDIRECT),
+            ("scope", "foobar"),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("client_assertion_type", JWT_BEARER_ASSERTION),
+            ("client_assertion", &assertion),
+        ],
+    );
+    super::par::handle(server, &request).await
+}
+
+/// A code for `client_fapi`, through PAR.
+async fn code(server: &AuthServer) -> String {
+    let pushed = push(server, &server.config.issuer).await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let uri = json(&pushed)["request_uri"].as_str().unwrap().to_owned();
+    let request = get_query(
+        &url(server, Endpoint::Authorization),
+        &[("client_id", FAPI), ("request_uri", &uri)],
+    );
+    let answer = super::authorization::handle(server, &request).await;
+    redirect_param(&answer, "code").expect("a code")
+}
+
+async fn redeem(server: &AuthServer, code: &str, dpop: bool) -> HttpResponse {
+    let token_url = url(server, Endpoint::Token);
+    let now = server.clock.now();
+    let proof = dpop.then(|| {
+        let key = SigningKey::generate(JwsAlgorithm::ES256).unwrap();
+        oauth_core::dpop::proof(&key, "POST", &token_url.parse().unwrap(), now, None, None).unwrap()
+    });
+    let assertion = assertion(&server.config.issuer, now);
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &"v".repeat(43)),
+        ("client_assertion_type", JWT_BEARER_ASSERTION),
+        ("client_assertion", &assertion),
+    ];
+    let headers: Vec<(&str, &str)> = proof.as_deref().map(|p| ("DPoP", p)).into_iter().collect();
+    super::token::handle(server, &post_with(&token_url, &headers, &form)).await
+}
+
+/// §5.3.2.1: sender-constrained tokens (RFC 9449 §5.2): no proof, no token;
+/// with one, a DPoP-bound token.
+#[tokio::test]
+async fn a_token_request_without_dpop_is_refused_and_with_it_bound() {
+    let server = server();
+    let c = code(&server).await;
+    let bare = redeem(&server, &c, false).await;
+    assert_eq!(bare.status, 400);
+    assert_eq!(error(&bare), "invalid_request");
+    let c = code(&server).await;
+    let bound = redeem(&server, &c, true).await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    assert_eq!(json(&bound)["token_type"], "DPoP");
+}
+
+/// §5.3.2.1: codes live 60 s at most, whatever the server's default.
+#[tokio::test]
+async fn a_code_older_than_60_seconds_is_refused() {
+    let (server, clock) = server_with(config());
+    assert!(server.config.code_lifetime > 60);
+    let c = code(&server).await;
+    clock.advance(61);
+    let late = redeem(&server, &c, true).await;
+    assert_eq!(error(&late), "invalid_grant");
+}
+
+/// §5.3.2.1: the issuer, as a string, is the assertion's sole audience; the
+/// endpoint's own URL (accepted from other clients) is refused.
+#[tokio::test]
+async fn an_assertion_for_the_endpoint_url_is_refused() {
+    let server = server();
+    let pushed = push(&server, &url(&server, Endpoint::PushedAuthorization)).await;
+    assert_eq!(pushed.status, 401, "{}", pushed.body);
+    assert_eq!(error(&pushed), "invalid_client");
+}
+
+/// §5.3.2.2, RFC 9126 §6: the browser's request must have been pushed.
+#[tokio::test]
+async fn an_unpushed_request_is_refused() {
+    let server = server();
+    let request = get_query(
+        &url(&server, Endpoint::Authorization),
+        &[
+            ("response_type", "code"),
+            ("client_id", FAPI),
+            ("redirect_uri", REDIRECT),
+            ("state", "s"),
+        ],
+    );
+    // Refused before any redirect: the request was never checked.
+    let answer = super::authorization::handle(&server, &request).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(error(&answer), "invalid_request");
+}
+
+/// §5.3.2.1: a client under the profile authenticates with private_key_jwt
+/// alone and uses the code flow alone.
+#[test]
+fn a_fapi2_client_with_a_secret_method_or_implicit_is_refused() {
+    let mut config = config();
+    for body in [
+        "client_id = \"f1\"\nclient_secret = \"s\"\ntoken_endpoint_auth_methods = [\"client_secret_basic\"]\ngrant_types = [\"authorization_code\"]\nredirect_uris = [\"https://f.example/cb\"]\nresponse_types = [\"code\"]\nsecurity_profile = \"fapi2\"",
+        "client_id = \"f2\"\ntoken_endpoint_auth_methods = [\"private_key_jwt\"]\ngrant_types = [\"authorization_code\", \"implicit\"]\nredirect_uris = [\"https://f.example/cb\"]\nresponse_types = [\"code\", \"id_token\"]\nsecurity_profile = \"fapi2\"\njwks = { keys = [{ kty = \"EC\", crv = \"P-256\", x = \"C86_FxqWXMoM_xAnVsT2647P2h-YlUBpmJ13bYiY_jY\", y = \"gt7HIfF_T4AnuS9ldYKDLntNmAGekW3as3voRTMGrno\" }] }",
+    ] {
+        let file: crate::config::ClientFileConfig = toml::from_str(body).unwrap();
+        let refused =
+            crate::config::validate_client(file, &config.audience, config.access_token_lifetime)
+                .unwrap_err();
+        assert!(refused.to_string().contains("FAPI 2.0"), "{refused}");
+    }
+    config.clients.clear();
+}
