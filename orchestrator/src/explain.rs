@@ -121,6 +121,22 @@ pub fn explain(story: &Story) -> String {
                     d.failure_window
                 );
             }
+            if story
+                .steps
+                .iter()
+                .any(|s| s.service == ClientService::JwtBearer)
+            {
+                let issuers: Vec<&str> = config
+                    .jwt_bearer_issuers
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  JWT bearer assertions (RFC 7523) trusted from: {}",
+                    issuers.join(", ")
+                );
+            }
             let client_id = rp_service::config::Config::default_config()
                 .ok()
                 .and_then(|c| c.profiles.get(story.profile).map(|p| p.client_id.clone()));
@@ -143,6 +159,33 @@ pub fn explain(story: &Story) -> String {
                         let _ = writeln!(out, "    redirect URIs: {}", c.redirect_uris.join(" "));
                     }
                     let _ = writeln!(out, "    PKCE required: {}", c.require_pkce);
+                    let names_resources = story
+                        .steps
+                        .iter()
+                        .any(|s| s.args.iter().any(|(k, _)| *k == "resource"));
+                    if names_resources {
+                        let _ = writeln!(
+                            out,
+                            "    resources (RFC 8707) it may ask for: {}",
+                            c.audiences.join(" ")
+                        );
+                    }
+                    if !c.authorization_details_types.is_empty() {
+                        let _ = writeln!(
+                            out,
+                            "    authorization details types (RFC 9396): {}",
+                            c.authorization_details_types.join(", ")
+                        );
+                    }
+                    if c.fapi2 {
+                        let _ = writeln!(
+                            out,
+                            "    FAPI 2.0 Security Profile: PAR required, PKCE S256, DPoP-bound tokens, codes for {} s, assertions for the issuer alone",
+                            config.code_lifetime.min(60)
+                        );
+                    } else if c.dpop_bound {
+                        let _ = writeln!(out, "    DPoP-bound tokens only (RFC 9449 §5.2)");
+                    }
                 }
                 None => {
                     let _ = writeln!(out, "  the client registers itself during the story");
