@@ -70,6 +70,10 @@ pub struct Profile {
     /// The client registers itself (OIDC Registration): no credentials until then.
     #[serde(default)]
     pub register: bool,
+    /// Where the OP sends the user agent after logout (OIDC RP-Initiated
+    /// Logout §2), one of the client's registered URIs.
+    #[serde(default)]
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 fn default_id_token_alg() -> String {

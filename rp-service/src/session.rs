@@ -60,8 +60,12 @@ pub struct Session {
     /// second registration may replace it.
     pub registered: bool,
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
-    /// `exchanged_token`), for later steps.
+    /// `exchanged_token`, `id_token` — the last one verified, the
+    /// `id_token_hint` of a logout), for later steps.
     pub tokens: BTreeMap<String, String>,
+    /// The `jti`s of the logout tokens accepted (OIDC Back-Channel Logout
+    /// §2.6 item 10: a second one with the same jti is a replay).
+    pub logout_jtis: std::collections::BTreeSet<String>,
     last_used: Instant,
 }
 
@@ -75,6 +79,9 @@ pub struct Identity {
     pub aud: Vec<String>,
     pub azp: Option<String>,
     pub auth_time: Option<i64>,
+    /// The login session at the OP (OIDC Back-Channel Logout §2.1), if named:
+    /// what a logout token may name instead of, or beside, `sub`.
+    pub sid: Option<String>,
 }
 
 /// What a test compares before and after a refused response: who is logged
@@ -322,6 +329,7 @@ impl Sessions {
                 dpop_nonce: None,
                 access_token_type: None,
                 tokens: BTreeMap::new(),
+                logout_jtis: Default::default(),
                 last_used: now,
             },
         );
@@ -379,6 +387,8 @@ pub struct Metadata {
     pub introspection_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub pushed_authorization_request_endpoint: Option<String>,
+    /// OIDC RP-Initiated Logout §2.1.
+    pub end_session_endpoint: Option<String>,
     /// RFC 9207 §3: the AS puts `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -398,6 +408,7 @@ impl Metadata {
             "pushed_authorization_request_endpoint" => {
                 self.pushed_authorization_request_endpoint.as_deref()
             }
+            "end_session_endpoint" => self.end_session_endpoint.as_deref(),
             _ => None,
         }
     }
@@ -415,6 +426,7 @@ impl Metadata {
             introspection_endpoint: text("introspection_endpoint"),
             revocation_endpoint: text("revocation_endpoint"),
             pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
+            end_session_endpoint: text("end_session_endpoint"),
             authorization_response_iss_parameter_supported: body
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool)

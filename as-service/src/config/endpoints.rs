@@ -14,10 +14,11 @@ pub enum Endpoint {
     Userinfo,
     Registration,
     PushedAuthorization,
+    EndSession,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 11] = [
         Self::ServerMetadata,
         Self::ProviderConfiguration,
         Self::Jwks,
@@ -28,6 +29,7 @@ impl Endpoint {
         Self::Userinfo,
         Self::Registration,
         Self::PushedAuthorization,
+        Self::EndSession,
     ];
 
     /// The path under the issuer (the well-known documents are placed by
@@ -43,6 +45,7 @@ impl Endpoint {
             Self::Userinfo => "userinfo",
             Self::Registration => "register",
             Self::PushedAuthorization => "par",
+            Self::EndSession => "end_session",
         }
     }
 }

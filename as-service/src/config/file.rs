@@ -419,6 +419,16 @@ pub struct ClientFileConfig {
     /// of the server's `authorization_details_types`.
     #[serde(default)]
     pub authorization_details_types: Vec<String>,
+    /// Where the user agent may be sent after logout, matched exactly
+    /// (OIDC RP-Initiated Logout §3.1).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are posted (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Its logout tokens must carry `sid` (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 /// An authorization details type the server understands (RFC 9396 §2):

@@ -4,6 +4,7 @@ pub mod authorization;
 pub mod authorization_request;
 pub mod authorization_response;
 pub(crate) mod consent;
+pub mod end_session;
 pub(crate) mod html;
 pub mod introspection;
 pub mod jwks;

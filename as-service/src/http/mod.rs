@@ -111,6 +111,9 @@ async fn dispatch(server: &AuthServer, endpoint: Endpoint, http: &HttpRequest) -
         Endpoint::Userinfo => endpoint::userinfo::handle(server, http).await,
         Endpoint::Registration => endpoint::registration::handle(server, http).await,
         Endpoint::PushedAuthorization => endpoint::par::handle(server, http).await,
+        // The server sends no request of its own: back-channel logout
+        // notifications are returned only over gRPC, for the caller to carry.
+        Endpoint::EndSession => endpoint::end_session::handle(server, http).await.response,
     }
 }
 

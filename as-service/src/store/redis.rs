@@ -28,6 +28,7 @@ use super::{
 use crate::config::Client;
 
 mod scripts;
+mod session;
 
 use scripts::Scripts;
 

@@ -134,7 +134,12 @@ const KEY_FIELDS: [&str; 6] = [
 
 /// The endpoints a client reaches through the user agent (front channel).
 fn front_channel(step: &StepRecord) -> bool {
-    step.endpoint == "Authorization"
+    step.endpoint == "Authorization" || step.endpoint == "EndSession"
+}
+
+/// A notification the server sends the client (back-channel logout).
+fn back_channel(step: &StepRecord) -> bool {
+    step.endpoint == crate::runner::BACKCHANNEL
 }
 
 fn path_of(url: &str) -> String {
@@ -271,8 +276,26 @@ pub fn protocol(record: &StoryRecord) -> Sequence {
         } else {
             Kind::Reply
         };
+        if back_channel(step) {
+            seq.push(s, c, Kind::Call, request_label(step));
+            if let Some(t) = &step.tampered {
+                seq.push(s, c, Kind::Attack, format!("attacker: {}", t.what));
+            }
+            let (refused, text) = verdict(step);
+            seq.push(c, c, if refused { Kind::Refusal } else { Kind::Note }, text);
+            seq.push(c, s, Kind::Reply, step.response.status.to_string());
+            if !step.ok {
+                seq.push(c, s, Kind::Note, "the story stops here");
+            }
+            continue;
+        }
         if front_channel(step) {
-            seq.push(c, ua, Kind::Call, "redirect to the authorization endpoint");
+            let to = if step.endpoint == "EndSession" {
+                "redirect to the end_session endpoint"
+            } else {
+                "redirect to the authorization endpoint"
+            };
+            seq.push(c, ua, Kind::Call, to);
             seq.push(ua, s, Kind::Call, request_label(step));
             seq.push(s, ua, answer, response_label(step));
             if let Some(t) = &step.tampered {
@@ -307,6 +330,34 @@ pub fn wire(record: &StoryRecord) -> Sequence {
         messages: Vec::new(),
     };
     for step in &record.steps {
+        if back_channel(step) {
+            // The AS's end_session answer carried it; the orchestrator
+            // hands it to the RP as an inbound request.
+            seq.push(
+                o,
+                rp,
+                Kind::Call,
+                format!(
+                    "ParseResponse({}, inbound: {})",
+                    step.service,
+                    request_label(step)
+                ),
+            );
+            if let Some(t) = &step.tampered {
+                seq.push(o, rp, Kind::Attack, format!("attacker: {}", t.what));
+            }
+            let (refused, text) = verdict(step);
+            seq.push(
+                rp,
+                o,
+                if refused { Kind::Refusal } else { Kind::Reply },
+                text,
+            );
+            if !step.ok {
+                seq.push(rp, o, Kind::Note, "the story stops here");
+            }
+            continue;
+        }
         seq.push(
             o,
             rp,

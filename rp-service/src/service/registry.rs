@@ -16,6 +16,7 @@ pub enum AsEndpoint {
     Userinfo,
     Registration,
     PushedAuthorization,
+    EndSession,
 }
 
 impl AsEndpoint {
@@ -32,6 +33,7 @@ impl AsEndpoint {
             Self::Userinfo => "userinfo_endpoint",
             Self::Registration => "registration_endpoint",
             Self::PushedAuthorization => "pushed_authorization_request_endpoint",
+            Self::EndSession => "end_session_endpoint",
         }
     }
 }
@@ -67,6 +69,11 @@ pub enum ClientService {
     Registration,
     /// RFC 9126: push the authorization request.
     PushedAuthorization,
+    /// OIDC RP-Initiated Logout §2: the user agent sent to log out.
+    EndSession,
+    /// OIDC Back-Channel Logout §2.5: a logout token the OP sent the RP
+    /// (no request of the RP's own: the notification is its input).
+    BackchannelLogout,
 }
 
 impl std::fmt::Display for ClientService {
@@ -76,7 +83,7 @@ impl std::fmt::Display for ClientService {
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 14] = [
+    pub const ALL: [ClientService; 16] = [
         Self::PushedAuthorization,
         Self::ProviderInfo,
         Self::Registration,
@@ -91,6 +98,8 @@ impl ClientService {
         Self::Introspection,
         Self::TokenRevocation,
         Self::TokenExchange,
+        Self::EndSession,
+        Self::BackchannelLogout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +118,8 @@ impl ClientService {
             Self::Userinfo => "userinfo",
             Self::Registration => "registration",
             Self::PushedAuthorization => "pushed_authorization",
+            Self::EndSession => "end_session",
+            Self::BackchannelLogout => "backchannel_logout",
         }
     }
 
@@ -127,6 +138,8 @@ impl ClientService {
             Self::Userinfo => AsEndpoint::Userinfo,
             Self::Registration => AsEndpoint::Registration,
             Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
+            // The notification came from the OP's end_session answer.
+            Self::EndSession | Self::BackchannelLogout => AsEndpoint::EndSession,
             Self::ClientCredentials
             | Self::ResourceOwnerPasswordCredentials
             | Self::AccessToken
@@ -152,6 +165,8 @@ impl ClientService {
             Self::Userinfo => "OIDC Core §5.3.1",
             Self::Registration => "OIDC Registration §3.1, RFC 7591 §3.1",
             Self::PushedAuthorization => "RFC 9126 §2.1",
+            Self::EndSession => "OIDC RP-Initiated Logout §2",
+            Self::BackchannelLogout => "OIDC Back-Channel Logout §2.5",
         }
     }
 
@@ -166,6 +181,8 @@ impl ClientService {
             Self::Userinfo => "OIDC Core §5.3.2",
             Self::Registration => "RFC 7591 §3.2.1",
             Self::PushedAuthorization => "RFC 9126 §2.2",
+            Self::EndSession => "OIDC RP-Initiated Logout §3",
+            Self::BackchannelLogout => "OIDC Back-Channel Logout §2.8",
             _ => "RFC 6749 §5.1",
         }
     }
@@ -256,6 +273,7 @@ impl ClientService {
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
+            Self::EndSession | Self::BackchannelLogout => &[],
             Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
         }
     }

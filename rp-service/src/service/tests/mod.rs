@@ -5,6 +5,7 @@
 //! The OP is pretend: an RS256 key whose public half the session holds.
 mod authorization;
 mod id_token;
+mod logout;
 mod response_modes;
 mod token;
 
