@@ -69,3 +69,55 @@ impl SessionStore for RedisStore {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(grant_id: &str) -> SessionMember {
+        SessionMember {
+            client_id: "client".into(),
+            grant_id: grant_id.into(),
+            subject: "diana".into(),
+        }
+    }
+
+    /// Back-Channel Logout §2.7 on the shared store: a session's grants are
+    /// found once when it ends, and none joins it afterwards.
+    #[tokio::test]
+    #[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+    async fn a_session_ends_once_and_takes_no_grant_after() {
+        let url = std::env::var("OIDC_STORY_REDIS")
+            .unwrap_or_else(|_| panic!("set OIDC_STORY_REDIS (redis://127.0.0.1:6379/15)"));
+        let store = RedisStore::connect(&url).await.unwrap();
+        let now = super::super::now();
+        let sid = oauth_core::random::token(16);
+        assert!(
+            store
+                .join_session(&sid, member("g1"), now + 60, now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .join_session(&sid, member("g2"), now + 30, now)
+                .await
+                .unwrap()
+        );
+        let ended = store.end_session(&sid, now + 60, now).await.unwrap();
+        assert_eq!(ended, vec![member("g1"), member("g2")]);
+        assert!(
+            store
+                .end_session(&sid, now + 60, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !store
+                .join_session(&sid, member("g3"), now + 60, now)
+                .await
+                .unwrap()
+        );
+    }
+}
