@@ -1427,7 +1427,7 @@ pub const ATTACKS: &[Story] = &[
     Story {
         name: "attack_logout_token_replay",
         title: "A logout token delivered twice",
-        standard: "OIDC Back-Channel Logout §2.6 item 10",
+        standard: "OIDC Back-Channel Logout §2.6 item 8",
         summary: "the OP's logout token is accepted once; the same token (same jti) delivered again is a replay and refused",
         profile: "client",
         steps: logged_out![
@@ -1438,7 +1438,7 @@ pub const ATTACKS: &[Story] = &[
     Story {
         name: "attack_logout_token_other_client",
         title: "A logout token for another client",
-        standard: "OIDC Back-Channel Logout §2.6 item 3",
+        standard: "OIDC Back-Channel Logout §2.6 item 4",
         summary: "a malicious OP sends the RP a logout token whose aud is another client (client_2): not for this RP, so refused",
         profile: "client",
         steps: malicious_logout![rp_refuses(

@@ -226,3 +226,16 @@ fn backchannel_2_5_only_a_form_post_is_a_notification() {
         .unwrap();
     assert!(failed(&parsed, CheckId::LogoutRequest));
 }
+
+/// §2.4 does not require exp (§4 only encourages a short one): a token
+/// without it is accepted, its absence noted.
+#[test]
+fn backchannel_2_4_a_token_without_exp_is_accepted_and_noted() {
+    let h = logged_in();
+    let parsed = deliver(&h, &logout_token(&h, &json!({}), &[("exp", Value::Null)]));
+    assert!(parsed.ok(), "{:?}", parsed.checks);
+    assert_eq!(
+        outcome(&parsed, CheckId::LogoutExp).map(|o| o.1),
+        Some(Level::Info)
+    );
+}
