@@ -17,6 +17,7 @@ use oauth_core::secret::fingerprint;
 
 fn code() -> CodeGrant {
     CodeGrant {
+        sid: None,
         client_id: "client".into(),
         redirect_uri: "https://example.com/cb".into(),
         redirect_uri_sent: true,
@@ -54,6 +55,7 @@ async fn preloaded(n: usize) -> MemoryStore {
             .unwrap();
         store
             .put_grant(GrantRecord {
+                sid: None,
                 grant_id,
                 client_id: "client".into(),
                 subject: "diana".into(),
@@ -95,6 +97,7 @@ fn store_operations(c: &mut Criterion) {
         rt.block_on(async {
             store
                 .put_grant(GrantRecord {
+                    sid: None,
                     grant_id: grant_id.clone(),
                     client_id: "client".into(),
                     subject: "diana".into(),

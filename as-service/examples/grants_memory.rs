@@ -39,6 +39,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
         .put_code(
             fingerprint(&code),
             CodeGrant {
+                sid: None,
                 client_id: "client".into(),
                 redirect_uri: "https://example.com/cb".into(),
                 redirect_uri_sent: true,
@@ -71,6 +72,7 @@ async fn issue_one(server: &AuthServer, scope: &Scope) {
     server
         .store
         .put_grant(GrantRecord {
+            sid: None,
             grant_id: grant_id.clone(),
             client_id: c.client_id.clone(),
             subject: c.subject.clone(),
@@ -184,6 +186,7 @@ async fn issue_one_grant_only(server: &AuthServer, scope: &Scope) {
     server
         .store
         .put_grant(GrantRecord {
+            sid: None,
             grant_id,
             client_id: "client".into(),
             subject: "diana".into(),

@@ -77,6 +77,11 @@ pub fn document(config: &Config) -> Value {
             oauth_core::dpop::ALGS.iter().map(|a| oauth_core::jose::alg_name(*a)).collect::<Vec<_>>(),
         // RFC 9207 §3: the authorization response carries `iss`.
         "authorization_response_iss_parameter_supported": true,
+        // OIDC RP-Initiated Logout §2.1; Back-Channel Logout §2.1: logout
+        // tokens carry sid, which ID tokens carry too.
+        "end_session_endpoint": url(Endpoint::EndSession),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     });
     // RFC 9396 §10: the authorization details types understood.
     if !config.authorization_details_types.is_empty() {

@@ -52,6 +52,37 @@ fn to_proto(response: HttpResponse) -> OAuthResponse {
         headers: response.headers.into_iter().collect(),
         body: response.body,
         location: response.location.unwrap_or_default(),
+        outbound: Vec::new(),
+    }
+}
+
+/// What a handler answers, as the envelope an RPC returns.
+trait Envelope {
+    fn envelope(self) -> OAuthResponse;
+}
+
+impl Envelope for HttpResponse {
+    fn envelope(self) -> OAuthResponse {
+        to_proto(self)
+    }
+}
+
+/// The answer, with the back-channel logout requests it makes the server
+/// send, for the caller to deliver.
+impl Envelope for endpoint::end_session::Ended {
+    fn envelope(self) -> OAuthResponse {
+        let mut response = to_proto(self.response);
+        response.outbound = self
+            .outbound
+            .into_iter()
+            .map(|r| OAuthRequest {
+                method: r.method.clone(),
+                url: r.url.to_string(),
+                headers: r.headers().clone().into_iter().collect(),
+                body: r.body,
+            })
+            .collect();
+        response
     }
 }
 
@@ -105,7 +136,7 @@ macro_rules! endpoint_rpcs {
                         tracing::info!(endpoint = stringify!($name), url = %http.url, "refused: addressed to another URL");
                         return Ok(Response::new(to_proto(refusal.to_response())));
                     }
-                    Ok(Response::new(to_proto($handler(&self.server, &http).await)))
+                    Ok(Response::new($handler(&self.server, &http).await.envelope()))
                 }
             )*
         }
@@ -125,6 +156,7 @@ endpoint_rpcs! {
     pushed_authorization => endpoint::par::handle, Endpoint::PushedAuthorization;
     device_authorization => endpoint::device_authorization::handle, Endpoint::DeviceAuthorization;
     device_verification => endpoint::device_verification::handle, Endpoint::DeviceVerification;
+    end_session => endpoint::end_session::handle, Endpoint::EndSession;
 }
 
 /// How often expired codes, tokens and revocations are forgotten.

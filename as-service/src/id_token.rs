@@ -28,6 +28,9 @@ pub struct IdTokenSpec<'a> {
     pub access_token: Option<&'a str>,
     /// The code issued with it, for `c_hash`.
     pub code: Option<&'a str>,
+    /// The login session (OIDC Back-Channel Logout §2.1, Front-Channel
+    /// Logout §3): what a logout names.
+    pub sid: Option<&'a str>,
 }
 
 /// Whether `client` may be given the claim `name` at all: a scope it may
@@ -107,6 +110,9 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
     }
     if let Some(nonce) = spec.nonce {
         map.insert("nonce".into(), Value::String(nonce.to_owned()));
+    }
+    if let Some(sid) = spec.sid {
+        map.insert("sid".into(), Value::String(sid.to_owned()));
     }
     if let Some(acr) = spec.acr {
         map.insert("acr".into(), Value::String(acr.to_owned()));

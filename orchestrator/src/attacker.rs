@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use oauth_core::jose::{JwsAlgorithm, SigningKey};
-use oidc_story_proto::v1::OAuthResponse;
+use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
 use serde_json::{Value, json};
 
 use crate::catalog::{Forge, Tamper};
@@ -29,11 +29,17 @@ pub struct Memory {
     id_token: Option<String>,
     /// The attacker's own signing key, once it has made one.
     key: Option<SigningKey>,
+    /// The requests the OP's last answer made it send (back-channel logout
+    /// notifications), for the orchestrator to deliver.
+    outbound: Vec<OAuthRequest>,
 }
 
 impl Memory {
     /// Learns from an answer that went through untouched.
     pub fn observe(&mut self, endpoint_is_jwks: bool, response: &OAuthResponse) {
+        if !response.outbound.is_empty() {
+            self.outbound = response.outbound.clone();
+        }
         if endpoint_is_jwks {
             self.jwks = Some(response.body.clone());
         }
@@ -48,6 +54,11 @@ impl Memory {
         {
             self.id_token = Some(token.to_owned());
         }
+    }
+
+    /// The last notification the OP sent: delivering it again is a replay.
+    pub fn notification(&self) -> Option<&OAuthRequest> {
+        self.outbound.first()
     }
 
     /// The attacker's key (RS256, the algorithm the RP's clients register
@@ -183,6 +194,9 @@ pub fn apply(
             Ok("the attacker added a signing key of its own to the OP's key set".into())
         }
         Tamper::ForgeIdToken(forge) => forge_id_token(forge, memory, response),
+        Tamper::ForgeLogoutToken(_) => {
+            Err("a logout token travels in the OP's notification, not in an answer".into())
+        }
         Tamper::ForgeResponseJwt(forge) => forge_response_jwt(forge, memory, response),
         Tamper::FormAction(action) => {
             response.body = page::set_action(&response.body, action)?;
@@ -236,6 +250,43 @@ pub fn apply(
             Ok("the attacker re-signed the ID token with HS256, the OP's public key set as the secret".into())
         }
     }
+}
+
+/// Changes a request the OP sends the RP (a back-channel logout
+/// notification) as `tamper` says; says what was done.
+pub fn apply_to_notification(
+    tamper: Tamper,
+    memory: &mut Memory,
+    request: &mut OAuthRequest,
+) -> Result<String, String> {
+    let Tamper::ForgeLogoutToken(forge) = tamper else {
+        return Err(format!("{tamper:?} changes an answer, not a notification"));
+    };
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(request.body.as_bytes())
+        .into_owned()
+        .collect();
+    let slot = form
+        .iter_mut()
+        .find(|(k, _)| k == "logout_token")
+        .ok_or("no logout_token in the notification to forge")?;
+    let mut claims = oauth_core::jose::decode_unverified(&slot.1)
+        .map_err(|e| e.to_string())?
+        .claims;
+    let map = claims
+        .as_object_mut()
+        .ok_or("the logout token's claims are not an object")?;
+    let what = change_claims(forge, map);
+    let key = memory.key()?;
+    let header = json!({"alg": "RS256", "typ": "logout+jwt", "kid": key.kid()});
+    slot.1 = key
+        .sign_exact(&header, &claims)
+        .map_err(|e| e.to_string())?;
+    request.body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    Ok(format!(
+        "the attacker sent a logout token of its own, signed with its key: {what}"
+    ))
 }
 
 /// Puts an ID token of the attacker's making into the answer: the claims of

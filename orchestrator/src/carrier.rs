@@ -196,6 +196,8 @@ impl Carrier {
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
             location,
+            // A server over HTTP sends its notifications itself, unseen.
+            outbound: Vec::new(),
         })
     }
 }

@@ -80,6 +80,10 @@ pub enum Tamper {
     /// one with its claims changed as `Forge` says (`AsIs` and `Claim`),
     /// signed with the attacker's key.
     ForgeResponseJwt(Forge),
+    /// Replaces the logout token of a back-channel notification the OP
+    /// sends by one with its claims changed as `Forge` says, signed with
+    /// the attacker's key (a malicious OP's own).
+    ForgeLogoutToken(Forge),
 }
 
 /// How a forged ID token differs from the last genuine one.
@@ -141,6 +145,18 @@ const fn rp_refuses(
         expect_error: None,
         expect_refusal: Some(check),
         tamper: Some(tamper),
+    }
+}
+
+/// An attack step whose answer, delivered as it is, the RP must refuse by
+/// failing `check` (a notification delivered twice).
+const fn rp_refuses_as_is(service: ClientService, check: CheckId) -> Step {
+    Step {
+        service,
+        args: &[],
+        expect_error: None,
+        expect_refusal: Some(check),
+        tamper: None,
     }
 }
 
@@ -238,6 +254,31 @@ macro_rules! malicious_op {
         &[
             step(S::ProviderInfo),
             tampered(S::Jwks, &[], Tamper::AddSigningKey),
+            $($rest),*
+        ]
+    };
+}
+
+/// An OIDC login ended by the RP (RP-Initiated Logout): the OP's answer
+/// carries its back-channel logout notification for the next step.
+macro_rules! logged_out {
+    ($($rest:expr),* $(,)?) => {
+        op_keys![
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step(S::AccessToken),
+            step(S::EndSession),
+            $($rest),*
+        ]
+    };
+}
+
+/// The same with a malicious OP, whose own key the RP was made to trust.
+macro_rules! malicious_logout {
+    ($($rest:expr),* $(,)?) => {
+        malicious_op![
+            step_with(S::Authorization, &[("scope", "openid foobar")]),
+            step(S::AccessToken),
+            step(S::EndSession),
             $($rest),*
         ]
     };
@@ -576,6 +617,17 @@ pub const STORIES: &[Story] = &[
             step(S::DeviceToken),
             step(S::DeviceUser),
             step(S::DeviceToken),
+        ],
+    },
+    Story {
+        name: "oidc_logout",
+        title: "RP-Initiated and Back-Channel Logout",
+        standard: "OIDC RP-Initiated Logout 1.0, OIDC Back-Channel Logout 1.0",
+        summary: "an OIDC login (its ID token names the session, sid), the user agent sent to end_session with the ID token as hint and back to the registered URI with the state; the grant dies (introspection: inactive) and the OP's logout token, carried to the RP, is verified and ends the RP's login",
+        profile: "client",
+        steps: logged_out![
+            step_with(S::Introspection, &[("expect_active", "false")]),
+            step(S::BackchannelLogout),
         ],
     },
 ];
@@ -1497,6 +1549,43 @@ pub const ATTACKS: &[Story] = &[
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
             refused(S::DeviceUser, USER_CODE_GUESS, E::InvalidRequest),
         ],
+    },
+    Story {
+        name: "attack_logout_token_nonce",
+        title: "A logout token with a nonce",
+        standard: "OIDC Back-Channel Logout §2.4, §2.6 item 7",
+        summary: "a malicious OP sends a logout token carrying a nonce, as an ID token would: a token that could pass for the other is refused",
+        profile: "client",
+        steps: malicious_logout![rp_refuses(
+            S::BackchannelLogout,
+            &[],
+            Tamper::ForgeLogoutToken(Forge::Claim("nonce", "n-0S6_WzA2Mj")),
+            C::LogoutNonce,
+        ),],
+    },
+    Story {
+        name: "attack_logout_token_replay",
+        title: "A logout token delivered twice",
+        standard: "OIDC Back-Channel Logout §2.6 item 8",
+        summary: "the OP's logout token is accepted once; the same token (same jti) delivered again is a replay and refused",
+        profile: "client",
+        steps: logged_out![
+            step(S::BackchannelLogout),
+            rp_refuses_as_is(S::BackchannelLogout, C::LogoutJtiReplay),
+        ],
+    },
+    Story {
+        name: "attack_logout_token_other_client",
+        title: "A logout token for another client",
+        standard: "OIDC Back-Channel Logout §2.6 item 4",
+        summary: "a malicious OP sends the RP a logout token whose aud is another client (client_2): not for this RP, so refused",
+        profile: "client",
+        steps: malicious_logout![rp_refuses(
+            S::BackchannelLogout,
+            &[],
+            Tamper::ForgeLogoutToken(Forge::Claim("aud", "client_2")),
+            C::LogoutAud,
+        ),],
     },
 ];
 

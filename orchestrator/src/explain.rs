@@ -26,14 +26,23 @@ pub fn explain(story: &Story) -> String {
         };
         let expect = match (&step.expect_error, step.expect_refusal) {
             (Some(e), _) => format!(" — the AS must refuse it with {}", e.as_str()),
-            (None, Some(check)) => {
+            (None, Some(check)) if step.tamper.is_some() => {
                 format!(" — an attacker tampers with the answer; the RP must fail check {check}")
+            }
+            (None, Some(check)) => {
+                format!(" — delivered as it is once more; the RP must fail check {check}")
             }
             (None, None) => String::new(),
         };
+        // The OP sends a back-channel notification; the RP only receives it.
+        let to = if step.service == rp_service::service::ClientService::BackchannelLogout {
+            "the OP's notification (from its EndSession answer) -> RP".to_owned()
+        } else {
+            format!("AS {endpoint}")
+        };
         let _ = writeln!(
             out,
-            "  {}. {} -> AS {endpoint} ({standard}){args}{expect}",
+            "  {}. {} -> {to} ({standard}){args}{expect}",
             i + 1,
             step.service
         );
@@ -55,6 +64,9 @@ pub fn explain(story: &Story) -> String {
                 );
                 if let Some(uri) = &p.redirect_uri {
                     let _ = writeln!(out, "  redirect_uri: {uri}");
+                }
+                if let Some(uri) = &p.post_logout_redirect_uri {
+                    let _ = writeln!(out, "  post_logout_redirect_uri: {uri}");
                 }
                 if let Some(scope) = &p.scope {
                     let _ = writeln!(out, "  default scope: {scope}");
@@ -185,6 +197,16 @@ pub fn explain(story: &Story) -> String {
                         );
                     } else if c.dpop_bound {
                         let _ = writeln!(out, "    DPoP-bound tokens only (RFC 9449 §5.2)");
+                    }
+                    if !c.post_logout_redirect_uris.is_empty() {
+                        let _ = writeln!(
+                            out,
+                            "    post-logout redirect URIs: {}",
+                            c.post_logout_redirect_uris.join(" ")
+                        );
+                    }
+                    if let Some(uri) = &c.backchannel_logout_uri {
+                        let _ = writeln!(out, "    back-channel logout URI: {uri}");
                     }
                 }
                 None => {

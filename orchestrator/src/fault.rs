@@ -97,6 +97,10 @@ pub enum StoryFault {
     NoRequest {
         service: ClientService,
     },
+    /// A step delivers the OP's notification, and the OP sent none.
+    NoNotification {
+        service: ClientService,
+    },
     Attacker {
         service: ClientService,
         why: String,
@@ -138,6 +142,10 @@ impl fmt::Display for StoryFault {
                 write!(f, "RP PrepareRequest {service}: {message}")
             }
             Self::NoRequest { service } => write!(f, "RP PrepareRequest {service}: no request"),
+            Self::NoNotification { service } => write!(
+                f,
+                "{service}: the OP sent no notification to deliver (its end_session answer carried none)"
+            ),
             Self::Attacker { service, why } => write!(f, "attacker on {service}: {why}"),
             Self::Parse { service, message } => write!(f, "RP ParseResponse {service}: {message}"),
             Self::NoEndpoint { service } => write!(f, "RP named no AS endpoint for {service}"),

@@ -119,6 +119,7 @@ fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
                 headers: [("location".to_owned(), location.clone())].into(),
                 body: String::new(),
                 location,
+                outbound: Vec::new(),
             }
         }
         Delivered::Form(body) => {
@@ -144,6 +145,7 @@ fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
                     esc(redirect_uri)
                 ),
                 location: String::new(),
+                outbound: Vec::new(),
             }
         }
     }

@@ -3,10 +3,10 @@
 //! answer back to the RP, which parses and verifies it. Everything that
 //! crossed is recorded for the transcript.
 use oidc_story_proto::v1::{
-    EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
+    EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest,
     PrepareRequestRequest, StartSessionRequest,
 };
-use serde_json::Value;
+use rp_service::service::registry::ClientService;
 
 use crate::catalog::{Step, Story};
 use crate::fault::StoryFault;
@@ -19,6 +19,10 @@ pub use crate::services::{Services, channel, grpc_url};
 /// The longest the runner waits before a step, whatever the RP asks
 /// (milliseconds): a minute.
 const MAX_WAIT_MS: u64 = 60_000;
+mod deliver;
+mod transcribe;
+
+pub use deliver::BACKCHANNEL;
 
 /// Runs one story through the services. Never panics: a fault stops the
 /// story and is recorded as its error.
@@ -126,6 +130,12 @@ async fn run_step(
     memory: &mut crate::attacker::Memory,
 ) -> Result<(StepRecord, bool), StoryFault> {
     let started = std::time::Instant::now();
+    if step.service == ClientService::BackchannelLogout {
+        return Ok((
+            deliver::deliver(services, session_id, step, memory).await?,
+            false,
+        ));
+    }
     let mut rp = services.relying_party.clone();
     let prepared = rp
         .prepare_request(PrepareRequestRequest {
@@ -176,6 +186,7 @@ async fn run_step(
             session_id: session_id.to_owned(),
             service: step.service.name().to_owned(),
             response: Some(delivered.clone()),
+            inbound: None,
         })
         .await
         .map_err(|s| StoryFault::Parse {
@@ -184,7 +195,8 @@ async fn run_step(
         })?
         .into_inner();
     let retry = parsed.retry;
-    let mut record = step_record(step, endpoint, &request, &response, parsed);
+    let name = endpoint_name(endpoint);
+    let mut record = transcribe::step_record(step, name, &request, &response, parsed);
     if let Some(what) = tampered {
         record.tampered = Some(TamperRecord {
             what,
@@ -240,6 +252,7 @@ async fn call_as(
             Endpoint::PushedAuthorization => authorization_server.pushed_authorization(call).await,
             Endpoint::DeviceAuthorization => authorization_server.device_authorization(call).await,
             Endpoint::DeviceVerification => authorization_server.device_verification(call).await,
+            Endpoint::EndSession => authorization_server.end_session(call).await,
             Endpoint::Unspecified => {
                 return Err(StoryFault::NoEndpoint {
                     service: step.service,
@@ -277,186 +290,7 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::PushedAuthorization => "PushedAuthorization",
         Endpoint::DeviceAuthorization => "DeviceAuthorization",
         Endpoint::DeviceVerification => "DeviceVerification",
+        Endpoint::EndSession => "EndSession",
         Endpoint::Unspecified => "Unspecified",
-    }
-}
-
-fn json_or_text(text: &str) -> Value {
-    if text.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
-}
-
-/// The parameters of a request: its form body, or else its query.
-fn request_params(request: &OAuthRequest) -> Value {
-    let source = if request.body.is_empty() {
-        url_query(&request.url)
-    } else {
-        request.body.clone()
-    };
-    match oauth_core::form::parse(&source) {
-        Ok(params) if !params.is_empty() => decode_json_params(params.to_json()),
-        Ok(_) => Value::Object(Default::default()),
-        Err(_) => json_or_text(&request.body),
-    }
-}
-
-/// Parameters whose value is JSON text (OIDC Core §5.5 `claims`, RFC 9396
-/// `authorization_details`) shown as the JSON they carry, so a reader sees
-/// the structure; the raw request keeps the text as sent.
-fn decode_json_params(mut params: Value) -> Value {
-    for name in ["claims", "authorization_details"] {
-        if let Some(value) = params.get_mut(name)
-            && let Some(decoded) = value
-                .as_str()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                .filter(|v| v.is_object() || v.is_array())
-        {
-            *value = decoded;
-        }
-    }
-    params
-}
-
-fn url_query(url: &str) -> String {
-    url.split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or("").to_owned())
-        .unwrap_or_default()
-}
-
-fn step_record(
-    step: &Step,
-    endpoint: Endpoint,
-    request: &OAuthRequest,
-    response: &OAuthResponse,
-    parsed: ParsedResponse,
-) -> StepRecord {
-    let error = (!parsed.error.is_empty()).then(|| ErrorRecord {
-        error: parsed.error.clone(),
-        error_description: parsed.error_description.clone(),
-    });
-    // The RP check the story expects to fail, found by its id (its text
-    // is for people): a failed MUST, since a warning is no refusal.
-    let refusal = step.expect_refusal.and_then(|id| {
-        parsed
-            .checks
-            .iter()
-            .find(|c| c.id == id.as_str() && !c.ok && Level::from_proto(c.level) == Level::Must)
-    });
-    let ok = match (&step.expect_error, step.expect_refusal) {
-        (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected.as_str()),
-        // The attack succeeds unless the RP's named check fails.
-        (None, Some(_)) => error.is_none() && refusal.is_some(),
-        (None, None) => parsed.ok,
-    };
-    // Shown as the check's own text when the RP made it, else by its id.
-    let expected_refusal = step
-        .expect_refusal
-        .map(|id| refusal.map_or_else(|| id.as_str().to_owned(), |c| c.name.clone()));
-    // In a step whose refusal was expected and came, failed MUSTs are the
-    // defences that held, not failures.
-    let refusal_expected = ok && (step.expect_error.is_some() || step.expect_refusal.is_some());
-    let checks: Vec<CheckRecord> = parsed
-        .checks
-        .into_iter()
-        .map(|c| CheckRecord::new(c, refusal_expected))
-        .collect();
-    let warnings = checks
-        .iter()
-        .filter(|c| c.outcome == Outcome::Warning)
-        .count();
-    StepRecord {
-        elapsed: std::time::Duration::ZERO,
-        service: step.service.name().to_owned(),
-        endpoint: endpoint_name(endpoint).to_owned(),
-        request: RequestRecord {
-            method: request.method.clone(),
-            url: request.url.clone(),
-            headers: request.headers.clone().into_iter().collect(),
-            params: request_params(request),
-        },
-        response: ResponseRecord {
-            status: response.status,
-            headers: response.headers.clone().into_iter().collect(),
-            body: json_or_text(&response.body),
-            location: Some(response.location.clone()).filter(|l| !l.is_empty()),
-        },
-        parsed: json_or_text(&parsed.parsed_json),
-        checks,
-        jwts: parsed
-            .jwts
-            .into_iter()
-            .map(|j| JwtRecord {
-                name: j.name,
-                compact: j.compact,
-                header: json_or_text(&j.header_json),
-                claims: json_or_text(&j.claims_json),
-                verified: j.verified,
-                verification: j.verification,
-            })
-            .collect(),
-        error,
-        expected_error: step.expect_error.as_ref().map(|e| e.as_str().to_owned()),
-        expected_refusal,
-        tampered: None,
-        ok,
-        warnings,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use oidc_story_proto::v1::{Check, CheckLevel};
-    use rp_service::service::CheckId;
-    use rp_service::service::registry::ClientService;
-
-    use super::*;
-    use crate::catalog::Tamper;
-
-    fn answer(id: &str, name: &str) -> ParsedResponse {
-        let check = |id: &str, name: &str, ok| Check {
-            id: id.into(),
-            name: name.into(),
-            ok,
-            level: CheckLevel::Must as i32,
-            ..Default::default()
-        };
-        ParsedResponse {
-            checks: vec![
-                check("authorization.code", "code is present", true),
-                check(id, name, false),
-            ],
-            ..Default::default()
-        }
-    }
-
-    fn record(parsed: ParsedResponse) -> StepRecord {
-        let step = Step {
-            service: ClientService::Authorization,
-            args: &[],
-            expect_error: None,
-            expect_refusal: Some(CheckId::State),
-            tamper: Some(Tamper::RedirectParam("state", "x")),
-        };
-        let (request, response) = (OAuthRequest::default(), OAuthResponse::default());
-        step_record(&step, Endpoint::Authorization, &request, &response, parsed)
-    }
-
-    #[test]
-    fn an_expected_refusal_is_matched_by_id_whatever_the_check_says() {
-        let reworded = record(answer("authorization.state", "the state differs"));
-        assert!(reworded.ok, "the refusal is found by its id");
-        assert_eq!(
-            reworded.expected_refusal.as_deref(),
-            Some("the state differs")
-        );
-        // The same text under another id is not the refusal expected.
-        let other = record(answer("authorization.iss", "state is the one sent"));
-        assert!(!other.ok);
-        assert_eq!(
-            other.expected_refusal.as_deref(),
-            Some("authorization.state")
-        );
     }
 }

@@ -91,6 +91,7 @@ async fn main() {
             .collect(),
         body: body.clone(),
         location: String::new(),
+        outbound: Vec::new(),
     };
     // Warm up: one session through the whole path, so that the first
     // measurement does not include one-off allocations.
@@ -116,6 +117,7 @@ async fn main() {
                 session_id: id.clone(),
                 service: "provider_info".into(),
                 response: Some(answer.clone()),
+                inbound: None,
             })
             .await
             .unwrap()

@@ -104,6 +104,10 @@ pub struct Profile {
     /// issuer as their sole audience (§5.3.2.1).
     #[serde(default)]
     pub fapi2: bool,
+    /// Where the OP sends the user agent after logout (OIDC RP-Initiated
+    /// Logout §2), one of the client's registered URIs.
+    #[serde(default)]
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 fn default_id_token_alg() -> String {

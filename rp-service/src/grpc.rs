@@ -68,6 +68,7 @@ fn endpoint_to_proto(endpoint: AsEndpoint) -> pb::Endpoint {
         AsEndpoint::PushedAuthorization => pb::Endpoint::PushedAuthorization,
         AsEndpoint::DeviceAuthorization => pb::Endpoint::DeviceAuthorization,
         AsEndpoint::DeviceVerification => pb::Endpoint::DeviceVerification,
+        AsEndpoint::EndSession => pb::Endpoint::EndSession,
     }
 }
 
@@ -97,6 +98,25 @@ fn response_from_proto(response: OAuthResponse) -> Result<HttpResponse, Status> 
         body: response.body,
         location: Some(response.location).filter(|l| !l.is_empty()),
     })
+}
+
+/// A request sent to the RP, as an HTTP message within the same limits
+/// as any (a malformed envelope is the caller's fault).
+fn inbound_from_proto(request: OAuthRequest) -> Result<oauth_core::http::HttpRequest, Status> {
+    let inbound = oauth_core::http::HttpRequest::new(
+        &request.method,
+        &request.url,
+        request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        request.body,
+    )
+    .map_err(|e| Status::invalid_argument(format!("inbound request: {e}")))?;
+    inbound
+        .check_limits()
+        .map_err(|e| Status::invalid_argument(format!("inbound request: {e}")))?;
+    Ok(inbound)
 }
 
 #[tonic::async_trait]
@@ -173,19 +193,35 @@ impl RelyingPartyRpc for RelyingPartyService {
     ) -> Result<Response<ParsedResponse>, Status> {
         let request = request.into_inner();
         let service = client_service(&request.service)?;
-        let response = response_from_proto(
-            request
-                .response
-                .ok_or_else(|| Status::invalid_argument("the response is missing"))?,
-        )?;
-        let parsed = self
-            .rp
-            .sessions
-            .with(&request.session_id, |session| {
-                service::parse(&self.rp, session, service, &response)
-            })
-            .map_err(session_status)?
-            .map_err(step_status)?;
+        let parsed = match (request.inbound, request.response) {
+            // A request the OP sent the RP, carried by the caller.
+            (Some(inbound), None) => {
+                let inbound = inbound_from_proto(inbound)?;
+                self.rp
+                    .sessions
+                    .with(&request.session_id, |session| {
+                        service::receive(&self.rp, session, service, &inbound)
+                    })
+                    .map_err(session_status)?
+                    .map_err(step_status)?
+            }
+            (None, Some(response)) => {
+                let response = response_from_proto(response)?;
+                self.rp
+                    .sessions
+                    .with(&request.session_id, |session| {
+                        service::parse(&self.rp, session, service, &response)
+                    })
+                    .map_err(session_status)?
+                    .map_err(step_status)?
+            }
+            (Some(_), Some(_)) => {
+                return Err(Status::invalid_argument(
+                    "send a response or an inbound request, not both",
+                ));
+            }
+            (None, None) => return Err(Status::invalid_argument("the response is missing")),
+        };
         let ok = parsed.ok();
         let retry = parsed.retry;
         let (error, error_description) = parsed

@@ -63,12 +63,16 @@ pub struct Session {
     /// second registration may replace it.
     pub registered: bool,
     /// Tokens obtained so far, by name (`access_token`, `refresh_token`,
-    /// `exchanged_token`), for later steps.
+    /// `exchanged_token`, `id_token` — the last one verified, the
+    /// `id_token_hint` of a logout), for later steps.
     pub tokens: BTreeMap<String, String>,
     /// The device authorization polled for (RFC 8628), until redeemed.
     pub device: Option<DeviceFlow>,
     /// The device code last redeemed (for attack stories that reuse it).
     pub previous_device_code: Option<String>,
+    /// The `jti`s of the logout tokens accepted (OIDC Back-Channel Logout
+    /// §2.6 item 10: a second one with the same jti is a replay).
+    pub logout_jtis: std::collections::BTreeSet<String>,
     last_used: Instant,
 }
 
@@ -82,6 +86,9 @@ pub struct Identity {
     pub aud: Vec<String>,
     pub azp: Option<String>,
     pub auth_time: Option<i64>,
+    /// The login session at the OP (OIDC Back-Channel Logout §2.1), if named:
+    /// what a logout token may name instead of, or beside, `sub`.
+    pub sid: Option<String>,
 }
 
 /// What a test compares before and after a refused response: who is logged
@@ -336,6 +343,7 @@ impl Sessions {
                 tokens: BTreeMap::new(),
                 device: None,
                 previous_device_code: None,
+                logout_jtis: Default::default(),
                 last_used: now,
             },
         );
@@ -395,6 +403,8 @@ pub struct Metadata {
     pub pushed_authorization_request_endpoint: Option<String>,
     /// RFC 8628 §4.
     pub device_authorization_endpoint: Option<String>,
+    /// OIDC RP-Initiated Logout §2.1.
+    pub end_session_endpoint: Option<String>,
     /// RFC 9207 §3: the AS puts `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -415,6 +425,7 @@ impl Metadata {
                 self.pushed_authorization_request_endpoint.as_deref()
             }
             "device_authorization_endpoint" => self.device_authorization_endpoint.as_deref(),
+            "end_session_endpoint" => self.end_session_endpoint.as_deref(),
             _ => None,
         }
     }
@@ -433,6 +444,7 @@ impl Metadata {
             revocation_endpoint: text("revocation_endpoint"),
             pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
             device_authorization_endpoint: text("device_authorization_endpoint"),
+            end_session_endpoint: text("end_session_endpoint"),
             authorization_response_iss_parameter_supported: body
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool)

@@ -265,6 +265,7 @@ async fn a_state_mismatch_is_refused_by_the_rp() {
             session_id: session_id.clone(),
             service: "authorization".into(),
             response: Some(response),
+            inbound: None,
         })
         .await
         .unwrap()

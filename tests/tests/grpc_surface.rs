@@ -175,6 +175,7 @@ async fn rp_errors_are_clear_grpc_statuses() {
                 status: 200,
                 ..Default::default()
             }),
+            inbound: None,
         })
         .await
         .unwrap_err();
@@ -205,12 +206,14 @@ async fn the_rp_reports_an_as_refusal_as_a_failed_step_with_the_error() {
         headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
         body: r#"{"error":"invalid_client","error_description":"nope"}"#.into(),
         location: String::new(),
+        outbound: Vec::new(),
     };
     let parsed = rp
         .parse_response(ParseResponseRequest {
             session_id,
             service: "client_credentials".into(),
             response: Some(refusal),
+            inbound: None,
         })
         .await
         .unwrap()

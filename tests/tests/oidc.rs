@@ -68,6 +68,7 @@ impl Session {
                 session_id: self.id.clone(),
                 service: service.into(),
                 response: Some(response),
+                inbound: None,
             })
             .await
             .unwrap()

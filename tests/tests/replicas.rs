@@ -183,6 +183,7 @@ async fn refresh_and_registrations_survive_replica_loss_and_a_full_restart() {
             session_id: session,
             service: service.into(),
             response: Some(response),
+            inbound: None,
         })
         .await
         .unwrap()

@@ -150,6 +150,7 @@ async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
             session_id: session_id.clone(),
             service: "jwks".into(),
             response: Some(jwks),
+            inbound: None,
         })
         .await
         .unwrap()
@@ -169,6 +170,7 @@ async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
             session_id: session_id.clone(),
             service: "client_credentials".into(),
             response: Some(token),
+            inbound: None,
         })
         .await
         .unwrap()

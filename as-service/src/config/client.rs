@@ -55,6 +55,16 @@ pub struct Client {
     /// Under the FAPI 2.0 Security Profile.
     #[serde(default)]
     pub fapi2: bool,
+    /// Where the user agent may be sent after logout, matched exactly
+    /// (OIDC RP-Initiated Logout §3.1).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are posted (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Its logout tokens must carry `sid` (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 impl Client {
@@ -225,6 +235,15 @@ pub fn validate_client(
             return Err(refuse(ClientProblem::RedirectUriHttp(uri.clone())));
         }
     }
+    // OIDC RP-Initiated Logout §3.1 and Back-Channel Logout §2.2: absolute
+    // URLs without a fragment, https unless to the user's own machine.
+    for uri in c
+        .post_logout_redirect_uris
+        .iter()
+        .chain(c.backchannel_logout_uri.iter())
+    {
+        check_logout_uri(uri).map_err(|why| refuse(ClientProblem::LogoutUri(uri.clone(), why)))?;
+    }
     let subject_type = match c.subject_type.as_deref() {
         None => SubjectType::Public,
         Some(other) => SubjectType::parse(other)
@@ -307,7 +326,25 @@ pub fn validate_client(
         authorization_details_types: c.authorization_details_types,
         dpop_bound: c.dpop_bound_access_tokens || fapi2,
         fapi2,
+        post_logout_redirect_uris: c.post_logout_redirect_uris,
+        backchannel_logout_uri: c.backchannel_logout_uri,
+        backchannel_logout_session_required: c.backchannel_logout_session_required,
     })
+}
+
+/// What makes a logout URI unusable, if anything.
+fn check_logout_uri(uri: &str) -> Result<(), &'static str> {
+    let parsed = url::Url::parse(uri).map_err(|_| "not an absolute URL")?;
+    if parsed.fragment().is_some() {
+        return Err("it has a fragment");
+    }
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err("it uses http; use https (http only on loopback)"),
+        _ => Err("it is neither https nor http"),
+    }
 }
 
 /// JARM §3: authorization responses are signed with RS256 unless the

@@ -16,10 +16,11 @@ pub enum Endpoint {
     PushedAuthorization,
     DeviceAuthorization,
     DeviceVerification,
+    EndSession,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 13] = [
         Self::ServerMetadata,
         Self::ProviderConfiguration,
         Self::Jwks,
@@ -32,6 +33,7 @@ impl Endpoint {
         Self::PushedAuthorization,
         Self::DeviceAuthorization,
         Self::DeviceVerification,
+        Self::EndSession,
     ];
 
     /// The path under the issuer (the well-known documents are placed by
@@ -50,6 +52,7 @@ impl Endpoint {
             Self::DeviceAuthorization => "device_authorization",
             // RFC 8628 §3.2: short, for a person to type in.
             Self::DeviceVerification => "device",
+            Self::EndSession => "end_session",
         }
     }
 }

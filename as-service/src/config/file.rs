@@ -6,6 +6,9 @@ use oauth_core::client_auth::AuthMethod;
 use oauth_core::secret::Secret;
 use serde::Deserialize;
 
+mod grants;
+pub use grants::{DetailsTypeFileConfig, JwtBearerIssuerFileConfig};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -470,25 +473,16 @@ pub struct ClientFileConfig {
     /// DPoP-bound tokens, the code flow only, codes for 60 s at most.
     #[serde(default)]
     pub security_profile: Option<String>,
-}
-
-/// An issuer the jwt-bearer grant trusts (RFC 7523 §3 item 1): its name
-/// (the assertions' `iss`) and its public keys.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JwtBearerIssuerFileConfig {
-    pub issuer: String,
-    pub jwks: serde_json::Value,
-}
-
-/// An authorization details type the server understands (RFC 9396 §2):
-/// its name and the members a detail of that type may carry beside `type`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DetailsTypeFileConfig {
-    #[serde(rename = "type")]
-    pub type_name: String,
-    pub fields: Vec<String>,
+    /// Where the user agent may be sent after logout, matched exactly
+    /// (OIDC RP-Initiated Logout §3.1).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are posted (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Its logout tokens must carry `sid` (OIDC Back-Channel Logout §2.2).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -188,6 +188,10 @@ async fn issue(
     let now = server.clock.now();
     let acr = server.config.login_acr.clone();
     let mut pairs = Vec::new();
+    // OIDC Back-Channel Logout §2.1: each login is a session of its own
+    // (the server keeps no browser session), named in its ID tokens and
+    // kept with its code and grant, so that a logout can end it.
+    let sid = scope.contains("openid").then(|| random::token(16));
     let code = if wants_code {
         let code = random::token(32);
         let stored = server
@@ -213,6 +217,7 @@ async fn issue(
                             .as_ref()
                             .map(ToString::to_string),
                     },
+                    sid: sid.clone(),
                     // FAPI 2.0 §5.3.2.1: codes live 60 s at most.
                     expires_at: now
                         + if client.fapi2 {
@@ -254,6 +259,7 @@ async fn issue(
                 scope_claims: !wants_code,
                 access_token: None,
                 code: code.as_deref(),
+                sid: sid.as_deref(),
             },
         )?;
         pairs.push(("id_token", id_token));

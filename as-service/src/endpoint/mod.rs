@@ -6,6 +6,7 @@ pub mod authorization_response;
 pub(crate) mod consent;
 pub mod device_authorization;
 pub mod device_verification;
+pub mod end_session;
 pub(crate) mod html;
 pub mod introspection;
 pub mod jwks;

@@ -280,6 +280,14 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
             Some(_) => return Err(bad_metadata("dpop_bound_access_tokens must be a boolean")),
         },
         security_profile: None,
+        // OIDC RP-Initiated Logout §3.1, Back-Channel Logout §2.2.
+        post_logout_redirect_uris: strings(&metadata, "post_logout_redirect_uris")?
+            .unwrap_or_default(),
+        backchannel_logout_uri: string(&metadata, "backchannel_logout_uri")?.map(str::to_owned),
+        backchannel_logout_session_required: metadata
+            .get("backchannel_logout_session_required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     let mut client = config::validate_client(
         file,
@@ -346,6 +354,14 @@ async fn register(server: &AuthServer, request: &HttpRequest) -> Result<Value, O
     }
     if !client.authorization_details_types.is_empty() {
         body["authorization_details_types"] = json!(client.authorization_details_types);
+    }
+    if !client.post_logout_redirect_uris.is_empty() {
+        body["post_logout_redirect_uris"] = json!(client.post_logout_redirect_uris);
+    }
+    if let Some(uri) = &client.backchannel_logout_uri {
+        body["backchannel_logout_uri"] = json!(uri);
+        body["backchannel_logout_session_required"] =
+            json!(client.backchannel_logout_session_required);
     }
     for echoed in ["client_name", "client_uri", "logo_uri", "contacts"] {
         if let Some(v) = metadata.get(echoed) {

@@ -120,6 +120,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
                 scope_claims: false,
                 access_token: Some(&access_token),
                 code: None,
+                sid: oidc.sid.as_deref(),
             },
         )?),
         None => None,

@@ -8,7 +8,7 @@ use oauth_core::{pkce, random};
 use super::{Grant, OidcGrant};
 use crate::AuthServer;
 use crate::config::{Client, GrantType};
-use crate::store::{CodeTake, GrantRecord, RefreshRecord};
+use crate::store::{CodeTake, GrantRecord, RefreshRecord, SessionMember};
 use crate::tokens;
 
 /// Redeems a code: single use (a replay revokes what the first use minted),
@@ -113,6 +113,7 @@ pub async fn grant(
             auth_time: c.auth_time,
             acr: c.acr.clone(),
             target: c.target.clone(),
+            sid: c.sid.clone(),
             expires_at: if refresh {
                 refresh_expires_at.max(access_expires_at)
             } else {
@@ -121,6 +122,30 @@ pub async fn grant(
             revoked: false,
         })
         .await?;
+    // OIDC Back-Channel Logout §2.7: the grant belongs to its login's
+    // session; a session already ended takes no new grant.
+    if let Some(sid) = &c.sid {
+        let member = SessionMember {
+            client_id: client.client_id.clone(),
+            grant_id: grant_id.clone(),
+            subject: c.subject.clone(),
+        };
+        let kept_until = if refresh {
+            refresh_expires_at.max(access_expires_at)
+        } else {
+            access_expires_at
+        };
+        if !server
+            .store
+            .join_session(sid, member, kept_until, now)
+            .await?
+        {
+            server.store.revoke_grant(&grant_id).await?;
+            return Err(OAuthError::invalid_grant(
+                "the login this code was issued in has ended (logout)",
+            ));
+        }
+    }
     let refresh_token = if refresh {
         let token = tokens::new_refresh_token();
         server
@@ -159,6 +184,7 @@ pub async fn grant(
             acr: c.acr,
             nonce: c.nonce,
             claims,
+            sid: c.sid,
         })
     } else {
         None

@@ -92,6 +92,9 @@ pub async fn grant(
             auth_time: approval.auth_time,
             acr: approval.acr.clone(),
             target: Default::default(),
+            // The device flow's login is at the verification URI, in no
+            // session the end_session endpoint could end.
+            sid: None,
             expires_at: if refresh {
                 refresh_expires_at.max(access_expires_at)
             } else {
@@ -130,6 +133,7 @@ pub async fn grant(
         acr: approval.acr.clone(),
         nonce: None,
         claims: None,
+        sid: None,
     });
     tracing::info!(client_id = %client.client_id, grant_id = %grant_id, "device code redeemed");
     Ok(Grant {

@@ -49,6 +49,8 @@ pub struct OidcGrant {
     pub acr: Option<String>,
     pub nonce: Option<String>,
     pub claims: Option<oauth_core::oidc::ClaimsRequest>,
+    /// The login session (OIDC Back-Channel Logout §2.1).
+    pub sid: Option<String>,
 }
 
 impl Grant {

@@ -113,6 +113,9 @@ async fn dispatch(server: &AuthServer, endpoint: Endpoint, http: &HttpRequest) -
         Endpoint::PushedAuthorization => endpoint::par::handle(server, http).await,
         Endpoint::DeviceAuthorization => endpoint::device_authorization::handle(server, http).await,
         Endpoint::DeviceVerification => endpoint::device_verification::handle(server, http).await,
+        // The server sends no request of its own: back-channel logout
+        // notifications are returned only over gRPC, for the caller to carry.
+        Endpoint::EndSession => endpoint::end_session::handle(server, http).await.response,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::config::Client;
 
 mod device;
 mod records;
+mod session;
 
 use records::{CodeEntry, CodeState, Inner, Key, StoredRefresh, load_grant, load_refresh};
 
@@ -387,6 +388,8 @@ impl Store for MemoryStore {
         inner.clients.retain(|_, (_, until)| *until > now);
         inner.counters.retain(|_, (_, until)| *until > now);
         inner.access_tokens.retain(|_, (_, until)| *until > now);
+        inner.sessions.retain(|_, (_, until)| *until > now);
+        inner.ended_sessions.retain(|_, until| *until > now);
         // A string no record shares any more is dropped from the interner.
         inner.strings.retain(|s| Arc::strong_count(s) > 1);
     }

@@ -92,6 +92,9 @@ pub struct CodeGrant {
     /// The resources and authorization details the request named.
     #[serde(default, skip_serializing_if = "TokenTarget::is_empty")]
     pub target: TokenTarget,
+    /// The login session it was issued in (OIDC Back-Channel Logout §2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub expires_at: i64,
 }
 
@@ -140,6 +143,9 @@ pub struct GrantRecord {
     /// The resources and authorization details granted.
     #[serde(default, skip_serializing_if = "TokenTarget::is_empty")]
     pub target: TokenTarget,
+    /// The login session it belongs to, if any (OIDC Back-Channel Logout §2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// When the last token minted from it expires; the record may go after.
     pub expires_at: i64,
     pub revoked: bool,
@@ -394,6 +400,38 @@ pub trait DeviceStore: Send + Sync {
     ) -> StoreResult<DevicePoll>;
 }
 
+/// One client's part in a login session (OIDC Back-Channel Logout §2.1):
+/// the grant its tokens belong to and the `sub` it knows the user by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionMember {
+    pub client_id: String,
+    pub grant_id: String,
+    pub subject: String,
+}
+
+/// Login sessions (`sid`): which grants each one holds, so that ending it
+/// ends them (OIDC RP-Initiated Logout §2, Back-Channel Logout §2.7).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Adds a grant to session `sid`, kept at least until `expires_at`;
+    /// `false` (and nothing added) if the session has ended.
+    async fn join_session(
+        &self,
+        sid: &str,
+        member: SessionMember,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Atomically ends session `sid`: its members, once (ending it again
+    /// finds none), and no grant joins it until `ended_until`.
+    async fn end_session(
+        &self,
+        sid: &str,
+        ended_until: i64,
+        now: i64,
+    ) -> StoreResult<Vec<SessionMember>>;
+}
+
 /// Counters over a fixed window (rate limits, failed password attempts).
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
@@ -417,6 +455,7 @@ pub trait Store:
     + ThrottleStore
     + AccessTokenStore
     + DeviceStore
+    + SessionStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

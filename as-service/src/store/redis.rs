@@ -29,6 +29,7 @@ use crate::config::Client;
 
 mod device;
 mod scripts;
+mod session;
 
 use scripts::Scripts;
 

@@ -120,6 +120,16 @@ impl Issuer {
                 {
                     Some("no pushed_authorization_request_endpoint (PAR)")
                 }
+                // The user's client has no post_logout_redirect_uri here.
+                ClientService::EndSession => Some(
+                    "RP-initiated logout needs the client's registered post_logout_redirect_uri, which --issuer does not take",
+                ),
+                // Over HTTP the server posts its logout tokens to the
+                // client's back-channel URI itself: the orchestrator never
+                // sees them to carry.
+                ClientService::BackchannelLogout => Some(
+                    "back-channel logout notifications go from the server straight to the client's URI; over HTTP there is none to carry",
+                ),
                 ClientService::DeviceAuthorization
                     if !self.has("device_authorization_endpoint") =>
                 {

@@ -178,6 +178,8 @@ fn clause_url(piece: &str) -> Option<String> {
         ["OIDC", "Core"] => "openid-connect-core-1_0",
         ["OIDC", "Discovery"] => "openid-connect-discovery-1_0",
         ["OIDC", "Registration"] => "openid-connect-registration-1_0",
+        ["OIDC", "RP-Initiated"] => "openid-connect-rpinitiated-1_0",
+        ["OIDC", "Back-Channel"] => "openid-connect-backchannel-1_0",
         _ => return None,
     };
     let base = format!("https://openid.net/specs/{page}.html");

@@ -163,6 +163,11 @@ fn secrets_of(record: &StoryRecord) -> Vec<String> {
             collect_url(url, &mut found);
         }
         found.extend(step.jwts.iter().map(|j| j.compact.clone()));
+        // A secret-named claim (a nonce only a forged token carried) stays
+        // in the decoded claims, by design, but nowhere else.
+        for jwt in &step.jwts {
+            collect_value("claims", &jwt.claims, &mut found);
+        }
     }
     found.retain(|s| s.len() >= MIN_SWEPT_LEN && s != MASK);
     // Longest first, so a token is masked whole before any value inside it.

@@ -134,7 +134,14 @@ const KEY_FIELDS: [&str; 6] = [
 
 /// The endpoints a client reaches through the user agent (front channel).
 fn front_channel(step: &StepRecord) -> bool {
-    step.endpoint == "Authorization" || step.endpoint == "DeviceVerification"
+    step.endpoint == "Authorization"
+        || step.endpoint == "DeviceVerification"
+        || step.endpoint == "EndSession"
+}
+
+/// A notification the server sends the client (back-channel logout).
+fn back_channel(step: &StepRecord) -> bool {
+    step.endpoint == crate::runner::BACKCHANNEL
 }
 
 fn path_of(url: &str) -> String {
@@ -271,13 +278,26 @@ pub fn protocol(record: &StoryRecord) -> Sequence {
         } else {
             Kind::Reply
         };
+        if back_channel(step) {
+            seq.push(s, c, Kind::Call, request_label(step));
+            if let Some(t) = &step.tampered {
+                seq.push(s, c, Kind::Attack, format!("attacker: {}", t.what));
+            }
+            let (refused, text) = verdict(step);
+            seq.push(c, c, if refused { Kind::Refusal } else { Kind::Note }, text);
+            seq.push(c, s, Kind::Reply, step.response.status.to_string());
+            if !step.ok {
+                seq.push(c, s, Kind::Note, "the story stops here");
+            }
+            continue;
+        }
         if front_channel(step) {
             // RFC 8628 §3.3: the device shows the code; the user takes it
             // to a browser elsewhere, no redirect involved.
-            let how = if step.endpoint == "DeviceVerification" {
-                "shows the user code and where to enter it"
-            } else {
-                "redirect to the authorization endpoint"
+            let how = match step.endpoint.as_str() {
+                "DeviceVerification" => "shows the user code and where to enter it",
+                "EndSession" => "redirect to the end_session endpoint",
+                _ => "redirect to the authorization endpoint",
             };
             seq.push(c, ua, Kind::Call, how);
             seq.push(ua, s, Kind::Call, request_label(step));
@@ -314,6 +334,34 @@ pub fn wire(record: &StoryRecord) -> Sequence {
         messages: Vec::new(),
     };
     for step in &record.steps {
+        if back_channel(step) {
+            // The AS's end_session answer carried it; the orchestrator
+            // hands it to the RP as an inbound request.
+            seq.push(
+                o,
+                rp,
+                Kind::Call,
+                format!(
+                    "ParseResponse({}, inbound: {})",
+                    step.service,
+                    request_label(step)
+                ),
+            );
+            if let Some(t) = &step.tampered {
+                seq.push(o, rp, Kind::Attack, format!("attacker: {}", t.what));
+            }
+            let (refused, text) = verdict(step);
+            seq.push(
+                rp,
+                o,
+                if refused { Kind::Refusal } else { Kind::Reply },
+                text,
+            );
+            if !step.ok {
+                seq.push(rp, o, Kind::Note, "the story stops here");
+            }
+            continue;
+        }
         seq.push(
             o,
             rp,

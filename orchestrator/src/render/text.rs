@@ -186,7 +186,15 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, style: Style) -> Strin
 pub fn step(step: &StepRecord, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.header(&banner('=', &step.service)));
-    let _ = writeln!(out, "-- REQUEST -- (AS endpoint {})", step.endpoint);
+    if step.endpoint == crate::runner::BACKCHANNEL {
+        let _ = writeln!(
+            out,
+            "-- REQUEST -- (the OP's notification to the RP, {})",
+            step.endpoint
+        );
+    } else {
+        let _ = writeln!(out, "-- REQUEST -- (AS endpoint {})", step.endpoint);
+    }
     let _ = writeln!(out, "    METHOD: {}", step.request.method);
     let _ = writeln!(out, "    URL: {}", step.request.url);
     let _ = writeln!(out, "    HEADERS");

@@ -332,6 +332,9 @@ fn check_params(
                     ..Default::default()
                 };
                 staged.identity = id_token::verify(rp, session, token, expect, parsed);
+                if staged.identity.is_some() {
+                    staged.tokens.push(("id_token", token.to_owned()));
+                }
             }
             None => {
                 parsed.must(

@@ -192,6 +192,27 @@ check_ids! {
     IntrospectionClientId = "introspection.client_id",
     IntrospectionExp = "introspection.exp",
     RevocationStatus = "revocation.status",
+
+    // RP-Initiated Logout 1.0 §2, §3.
+    EndSessionRedirect = "end_session.redirect",
+    EndSessionRedirectUri = "end_session.redirect_uri",
+    EndSessionState = "end_session.state",
+
+    // Back-Channel Logout 1.0 §2.5, §2.6: the logout token.
+    LogoutRequest = "logout.request",
+    LogoutAlg = "logout.alg",
+    LogoutSignature = "logout.signature",
+    LogoutTyp = "logout.typ",
+    LogoutIss = "logout.iss",
+    LogoutAud = "logout.aud",
+    LogoutIat = "logout.iat",
+    LogoutExp = "logout.exp",
+    LogoutJti = "logout.jti",
+    LogoutJtiReplay = "logout.jti_replay",
+    LogoutEvents = "logout.events",
+    LogoutNonce = "logout.nonce",
+    LogoutSubOrSid = "logout.sub_or_sid",
+    LogoutSession = "logout.session",
 }
 
 impl CheckId {
@@ -266,6 +287,8 @@ mod tests {
             include_str!("token.rs"),
             include_str!("userinfo.rs"),
             include_str!("details.rs"),
+            include_str!("end_session.rs"),
+            include_str!("backchannel.rs"),
         ];
         let own = include_str!("check_id.rs");
         let endpoint_https = own

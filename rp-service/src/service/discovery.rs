@@ -42,7 +42,7 @@ pub fn is_loopback(url: &url::Url) -> bool {
 
 /// The metadata members naming the endpoints a client sends requests to
 /// (RFC 8414 §2, OIDC Discovery §3, RFC 9126 §5).
-pub const ENDPOINT_MEMBERS: [&str; 9] = [
+pub const ENDPOINT_MEMBERS: [&str; 10] = [
     "authorization_endpoint",
     "token_endpoint",
     "userinfo_endpoint",
@@ -52,6 +52,7 @@ pub const ENDPOINT_MEMBERS: [&str; 9] = [
     "revocation_endpoint",
     "pushed_authorization_request_endpoint",
     "device_authorization_endpoint",
+    "end_session_endpoint",
 ];
 
 /// Why an endpoint URL may not be used, if it may not: it must be an

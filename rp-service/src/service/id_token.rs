@@ -357,6 +357,7 @@ fn check_claims(
         aud: aud_list.iter().map(|a| (*a).to_owned()).collect(),
         azp: azp.map(str::to_owned),
         auth_time: claims.get("auth_time").and_then(Value::as_i64),
+        sid: text("sid").map(str::to_owned),
     };
     if let Some(original) = expect.refresh_of {
         check_refresh(

@@ -11,12 +11,14 @@
 pub mod access_token;
 pub mod authorization;
 pub mod authorization_request;
+pub mod backchannel;
 pub mod check_id;
 pub mod claim_checks;
 pub mod client_auth;
 pub mod details;
 pub mod device;
 pub mod discovery;
+pub mod end_session;
 pub mod form_post;
 pub mod id_token;
 pub mod introspection;
@@ -90,6 +92,13 @@ pub fn prepare(
         ClientService::Authorization => authorization::request(rp, session, args, vary)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
         ClientService::TokenRevocation => revocation::request(rp, session, args)?,
+        ClientService::EndSession => end_session::request(rp, session)?,
+        // The OP sends this one; the RP only receives it.
+        ClientService::BackchannelLogout => {
+            return Err(StepError::MissingState(
+                "backchannel_logout is a notification the OP sends: deliver it (inbound), there is nothing to prepare".into(),
+            ));
+        }
         ClientService::ClientCredentials
         | ClientService::JwtBearer
         | ClientService::ResourceOwnerPasswordCredentials
@@ -124,6 +133,22 @@ pub fn prepare(
         request,
         send_after,
     })
+}
+
+/// Takes a request the OP sent the RP (delivered by the caller): a
+/// back-channel logout notification. No prepared request is involved.
+pub fn receive(
+    rp: &RelyingParty,
+    session: &mut Session,
+    service: ClientService,
+    request: &oauth_core::http::HttpRequest,
+) -> Result<Parsed, StepError> {
+    match service {
+        ClientService::BackchannelLogout => Ok(backchannel::receive(rp, session, request)),
+        other => Err(StepError::BadArgument(format!(
+            "{other} answers a request the RP prepared; only backchannel_logout takes an inbound request"
+        ))),
+    }
 }
 
 /// Parses and verifies the AS response to the request last prepared.
@@ -186,6 +211,10 @@ fn verify(
         // A page for the person at the verification URI.
         ClientService::DeviceUser if response.status == 200 => {
             device::verify_user(response, parsed);
+            return;
+        }
+        ClientService::EndSession if matches!(response.status, 302 | 303) => {
+            end_session::verify(pending, response, parsed);
             return;
         }
         _ => {}

@@ -18,6 +18,7 @@ pub enum AsEndpoint {
     PushedAuthorization,
     DeviceAuthorization,
     DeviceVerification,
+    EndSession,
 }
 
 impl AsEndpoint {
@@ -37,6 +38,7 @@ impl AsEndpoint {
             Self::DeviceAuthorization => "device_authorization_endpoint",
             // Not in the metadata: the device authorization response names it.
             Self::DeviceVerification => "verification_uri",
+            Self::EndSession => "end_session_endpoint",
         }
     }
 }
@@ -80,6 +82,11 @@ pub enum ClientService {
     DeviceUser,
     /// RFC 8628 §3.4: poll the token endpoint with the device code.
     DeviceToken,
+    /// OIDC RP-Initiated Logout §2: the user agent sent to log out.
+    EndSession,
+    /// OIDC Back-Channel Logout §2.5: a logout token the OP sent the RP
+    /// (no request of the RP's own: the notification is its input).
+    BackchannelLogout,
 }
 
 impl std::fmt::Display for ClientService {
@@ -89,7 +96,7 @@ impl std::fmt::Display for ClientService {
 }
 
 impl ClientService {
-    pub const ALL: [ClientService; 18] = [
+    pub const ALL: [ClientService; 20] = [
         Self::PushedAuthorization,
         Self::ProviderInfo,
         Self::Registration,
@@ -108,6 +115,8 @@ impl ClientService {
         Self::DeviceAuthorization,
         Self::DeviceUser,
         Self::DeviceToken,
+        Self::EndSession,
+        Self::BackchannelLogout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +139,8 @@ impl ClientService {
             Self::DeviceAuthorization => "device_authorization",
             Self::DeviceUser => "device_user",
             Self::DeviceToken => "device_token",
+            Self::EndSession => "end_session",
+            Self::BackchannelLogout => "backchannel_logout",
         }
     }
 
@@ -150,6 +161,8 @@ impl ClientService {
             Self::PushedAuthorization => AsEndpoint::PushedAuthorization,
             Self::DeviceAuthorization => AsEndpoint::DeviceAuthorization,
             Self::DeviceUser => AsEndpoint::DeviceVerification,
+            // The notification came from the OP's end_session answer.
+            Self::EndSession | Self::BackchannelLogout => AsEndpoint::EndSession,
             Self::ClientCredentials
             | Self::DeviceToken
             | Self::ResourceOwnerPasswordCredentials
@@ -181,6 +194,8 @@ impl ClientService {
             Self::DeviceAuthorization => "RFC 8628 §3.1",
             Self::DeviceUser => "RFC 8628 §3.3",
             Self::DeviceToken => "RFC 8628 §3.4",
+            Self::EndSession => "OIDC RP-Initiated Logout §2",
+            Self::BackchannelLogout => "OIDC Back-Channel Logout §2.5",
         }
     }
 
@@ -197,6 +212,8 @@ impl ClientService {
             Self::PushedAuthorization => "RFC 9126 §2.2",
             Self::DeviceAuthorization => "RFC 8628 §3.2",
             Self::DeviceUser => "RFC 8628 §3.3",
+            Self::EndSession => "OIDC RP-Initiated Logout §3",
+            Self::BackchannelLogout => "OIDC Back-Channel Logout §2.8",
             _ => "RFC 6749 §5.1",
         }
     }
@@ -296,6 +313,7 @@ impl ClientService {
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
+            Self::EndSession | Self::BackchannelLogout => &[],
             Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
             Self::DeviceAuthorization => &["scope", AUTH],
             Self::DeviceUser => &["user_code"],

@@ -346,6 +346,9 @@ pub fn verify(
             };
             staged.identity =
                 crate::service::id_token::verify(rp, session, id_token, expect, parsed);
+            if staged.identity.is_some() {
+                staged.tokens.push(("id_token", id_token.to_owned()));
+            }
         }
         None if openid
             && matches!(

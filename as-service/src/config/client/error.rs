@@ -54,6 +54,8 @@ pub enum ClientProblem {
     RedirectUri(String, url::ParseError),
     RedirectUriFragment(String),
     RedirectUriHttp(String),
+    /// A post-logout redirect URI or back-channel logout URI, and why not.
+    LogoutUri(String, &'static str),
     SubjectType(String),
     PairwiseHosts,
     IdTokenAlg(String),
@@ -99,6 +101,7 @@ impl fmt::Display for ClientProblem {
                 f,
                 "redirect URI {uri:?} uses http; use https (http only on loopback)"
             ),
+            Self::LogoutUri(uri, why) => write!(f, "logout URI {uri:?}: {why}"),
             Self::SubjectType(t) => write!(f, "subject_type {t:?}: use public or pairwise"),
             Self::PairwiseHosts => {
                 f.write_str("pairwise subjects need redirect URIs on a single host")

@@ -134,3 +134,56 @@ async fn registers_dpop_bound_access_tokens() {
     let response = handle(&server, &register(&server, &bad)).await;
     assert_eq!(error(&response), "invalid_client_metadata");
 }
+
+/// OIDC RP-Initiated Logout §3.1, Back-Channel Logout §2.2: the logout
+/// URIs are registered and answered as registered.
+#[tokio::test]
+async fn registers_the_logout_uris() {
+    let server = server();
+    let request = register(
+        &server,
+        &json!({
+            "redirect_uris": ["https://rp.example.org/cb"],
+            "post_logout_redirect_uris": ["https://rp.example.org/bye"],
+            "backchannel_logout_uri": "https://rp.example.org/logout",
+            "backchannel_logout_session_required": true,
+        }),
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let body = json(&response);
+    assert_eq!(
+        body["post_logout_redirect_uris"][0],
+        "https://rp.example.org/bye"
+    );
+    assert_eq!(
+        body["backchannel_logout_uri"],
+        "https://rp.example.org/logout"
+    );
+    assert_eq!(body["backchannel_logout_session_required"], true);
+    let client = server
+        .client(body["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.post_logout_redirect_uris,
+        ["https://rp.example.org/bye"]
+    );
+}
+
+/// Back-Channel Logout §2.2: an absolute URL without a fragment; plain
+/// http only to the user's own machine.
+#[tokio::test]
+async fn refuses_unusable_logout_uris() {
+    let server = server();
+    for metadata in [
+        json!({"redirect_uris": ["https://rp.example.org/cb"], "backchannel_logout_uri": "https://rp.example.org/logout#f"}),
+        json!({"redirect_uris": ["https://rp.example.org/cb"], "backchannel_logout_uri": "/logout"}),
+        json!({"redirect_uris": ["https://rp.example.org/cb"], "post_logout_redirect_uris": ["http://rp.example.org/bye"]}),
+    ] {
+        let response = handle(&server, &register(&server, &metadata)).await;
+        assert_eq!(response.status, 400, "{metadata}");
+        assert_eq!(error(&response), "invalid_client_metadata", "{metadata}");
+    }
+}

@@ -64,6 +64,8 @@ pub(super) struct StoredGrant {
     pub(super) acr: Option<Arc<str>>,
     /// Rare (resource indicators, authorization details): a pointer when absent.
     pub(super) target: Option<Box<TokenTarget>>,
+    /// The login session, for OIDC clients.
+    pub(super) sid: Option<Arc<str>>,
     pub(super) auth_time: i64,
     pub(super) expires_at: i64,
     pub(super) revoked: bool,
@@ -108,6 +110,10 @@ pub(super) struct Inner {
     pub(super) counters: HashMap<Key, (u64, i64)>,
     /// Opaque access tokens: their claims (JSON) and expiry.
     pub(super) access_tokens: HashMap<Key, (String, i64)>,
+    /// Login sessions: their members, kept until the last one's grant ends.
+    pub(super) sessions: HashMap<String, (Vec<super::super::SessionMember>, i64)>,
+    /// Sessions ended, until no code issued in them can be redeemed.
+    pub(super) ended_sessions: HashMap<String, i64>,
 }
 
 impl Inner {
@@ -146,6 +152,7 @@ impl Inner {
             claims: g.claims.as_deref().map(|c| self.intern(c)),
             acr: g.acr.as_deref().map(|a| self.intern(a)),
             target: (!g.target.is_empty()).then(|| Box::new(g.target)),
+            sid: g.sid.as_deref().map(Arc::from),
             auth_time: g.auth_time,
             expires_at: g.expires_at,
             revoked: g.revoked,
@@ -166,6 +173,7 @@ pub(super) fn load_grant(grant_id: String, g: &StoredGrant) -> GrantRecord {
         auth_time: g.auth_time,
         acr: g.acr.as_deref().map(str::to_owned),
         target: g.target.as_deref().cloned().unwrap_or_default(),
+        sid: g.sid.as_deref().map(str::to_owned),
         expires_at: g.expires_at,
         revoked: g.revoked,
     }

@@ -5,6 +5,7 @@ use super::*;
 
 fn code(expires_at: i64) -> CodeGrant {
     CodeGrant {
+        sid: None,
         client_id: "client".into(),
         redirect_uri: "https://example.com/cb".into(),
         redirect_uri_sent: true,
@@ -24,6 +25,7 @@ fn code(expires_at: i64) -> CodeGrant {
 
 fn grant(id: &str) -> GrantRecord {
     GrantRecord {
+        sid: None,
         grant_id: id.into(),
         client_id: "client".into(),
         subject: "diana".into(),

@@ -12,6 +12,8 @@ use crate::render::{TIME_CLAIMS, clauses, esc, pretty, text, utc};
 
 /// The AS address the grpcurl commands name (the compose default).
 const AS_ADDRESS: &str = "127.0.0.1:50051";
+/// The RP's, for a notification the OP sends it.
+const RP_ADDRESS: &str = "127.0.0.1:50052";
 
 fn reason(status: u32) -> &'static str {
     match status {
@@ -140,6 +142,18 @@ pub(crate) fn grpcurl(step: &StepRecord) -> String {
         "headers": step.request.headers,
         "body": request_body(step),
     });
+    // A back-channel notification goes to the RP, inbound to its session.
+    if step.endpoint == crate::runner::BACKCHANNEL {
+        let call = serde_json::json!({
+            "session_id": "SESSION_ID",
+            "service": step.service,
+            "inbound": envelope,
+        });
+        return format!(
+            "grpcurl -plaintext -d {} \\\n  {RP_ADDRESS} oidcstory.v1.RelyingParty/ParseResponse",
+            shell_quote(&call.to_string())
+        );
+    }
     format!(
         "grpcurl -plaintext -d {} \\\n  {AS_ADDRESS} oidcstory.v1.AuthorizationServer/{}",
         shell_quote(&envelope.to_string()),
@@ -385,7 +399,11 @@ pub(crate) fn section(
     copy_block(
         &mut out,
         &format!("grpcurl-{number}"),
-        "copy as grpcurl (the AS RPC)",
+        if record.endpoint == crate::runner::BACKCHANNEL {
+            "copy as grpcurl (the RP RPC)"
+        } else {
+            "copy as grpcurl (the AS RPC)"
+        },
         &grpcurl(record),
     );
     out.push_str("</div><div><h3>Response</h3>");

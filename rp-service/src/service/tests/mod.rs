@@ -6,6 +6,7 @@
 mod authorization;
 mod device;
 mod id_token;
+mod logout;
 mod response_modes;
 mod token;
 

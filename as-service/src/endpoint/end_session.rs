@@ -1,0 +1,190 @@
+//! The end_session endpoint (OIDC RP-Initiated Logout 1.0 §2, §3): a user
+//! agent sent by a client to log the user out. The server keeps no browser
+//! session — every authorization logs its configured user in afresh — so
+//! the session ended is the login the `id_token_hint`'s `sid` names: its
+//! grants are revoked (their tokens die with them) and each client holding
+//! one that registered a `backchannel_logout_uri` is sent a logout token
+//! (OIDC Back-Channel Logout 1.0 §2.4–§2.5). Those notifications are
+//! returned beside the answer, for the caller to deliver.
+use std::sync::Arc;
+
+use oauth_core::error::OAuthError;
+use oauth_core::form::{self, Params};
+use oauth_core::http::{HttpRequest, HttpResponse};
+
+use super::html;
+use crate::AuthServer;
+use crate::config::Client;
+
+mod notify;
+
+pub use notify::{BACKCHANNEL_LOGOUT_EVENT, LOGOUT_TOKEN_LIFETIME, LOGOUT_TOKEN_TYP};
+
+/// The answer to the user agent, and the back-channel logout requests the
+/// server would send the clients of the session it ended.
+#[derive(Debug)]
+pub struct Ended {
+    pub response: HttpResponse,
+    pub outbound: Vec<HttpRequest>,
+}
+
+pub async fn handle(server: &AuthServer, request: &HttpRequest) -> Ended {
+    match end(server, request).await {
+        Ok(ended) => ended,
+        Err(e) => {
+            super::log_refusal("end_session", None, &e, "refused");
+            Ended {
+                response: html::refusal(request, &e),
+                outbound: Vec::new(),
+            }
+        }
+    }
+}
+
+/// What an `id_token_hint` says, once verified as this server's ID token.
+struct Hint {
+    client_id: String,
+    sid: Option<String>,
+}
+
+async fn end(server: &AuthServer, request: &HttpRequest) -> Result<Ended, OAuthError> {
+    // §2: GET with the query, or POST with a form body.
+    let params = match request.method.as_str() {
+        "GET" => form::parse(request.url.query().unwrap_or(""))?,
+        "POST" => super::post_form(request)?,
+        _ => return Err(OAuthError::method_not_allowed("GET, POST")),
+    };
+    let hint = match params.get("id_token_hint") {
+        Some(token) => Some(verify_hint(server, token)?),
+        None => None,
+    };
+    let client = logout_client(server, &params, hint.as_ref()).await?;
+    let redirect = redirect_target(&params, client.as_deref())?;
+    let outbound = match hint.as_ref().and_then(|h| h.sid.as_deref()) {
+        Some(sid) => notify::end_login(server, sid).await?,
+        None => Vec::new(),
+    };
+    tracing::info!(
+        endpoint = "end_session",
+        client_id = client.as_ref().map(|c| c.client_id.as_str()),
+        ended = hint.as_ref().is_some_and(|h| h.sid.is_some()),
+        notifications = outbound.len(),
+        "logout"
+    );
+    let response = match redirect {
+        Some(location) => HttpResponse::redirect(location).with_header("cache-control", "no-store"),
+        None if hint.as_ref().is_some_and(|h| h.sid.is_some()) => html::page(
+            200,
+            "You are signed out",
+            "<p>Your session has ended; the applications it signed you in to have been told.</p>\n",
+        ),
+        None => html::page(
+            200,
+            "No session was named",
+            "<p>The request named no session of yours (no ID token hint), so none has ended.</p>\n",
+        ),
+    };
+    Ok(Ended { response, outbound })
+}
+
+/// §2: the hint must be an ID token this server issued; its expiry does not
+/// matter (a logout often comes after it).
+fn verify_hint(server: &AuthServer, token: &str) -> Result<Hint, OAuthError> {
+    let bad = |why: &str| OAuthError::invalid_request(format!("id_token_hint: {why}"));
+    let verified = oauth_core::jose::verify(
+        token,
+        &server.keys().verification,
+        &[
+            oauth_core::jose::JwsAlgorithm::RS256,
+            oauth_core::jose::JwsAlgorithm::ES256,
+        ],
+    )
+    .map_err(|e| bad(&e.to_string()))?;
+    let text = |name: &str| {
+        verified
+            .claims
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+    };
+    // An access token or logout token is signed with the same keys: only
+    // an ID token (its `typ`, a `sub`, no `events`) stands for a login.
+    let typ = verified
+        .header
+        .get("typ")
+        .and_then(serde_json::Value::as_str);
+    if typ != Some(oauth_core::oidc::ID_TOKEN_TYP)
+        || text("sub").is_none()
+        || verified.claims.contains_key("events")
+    {
+        return Err(bad("not an ID token"));
+    }
+    if text("iss") != Some(server.config.issuer.as_str()) {
+        return Err(bad("not issued by this server"));
+    }
+    // OIDC Core §2: the client it was issued to is azp, or the only audience.
+    let audiences = oauth_core::claims::audiences(&verified.claims);
+    let client_id = match (text("azp"), audiences.as_slice()) {
+        (Some(azp), _) if audiences.iter().any(|a| a == azp) => azp.to_owned(),
+        (None, [only]) => only.clone(),
+        _ => return Err(bad("it names no single client")),
+    };
+    Ok(Hint {
+        client_id,
+        sid: text("sid").map(str::to_owned),
+    })
+}
+
+/// The client the logout is for: the hint's, which `client_id` must repeat
+/// if sent (§2), or `client_id` alone.
+async fn logout_client(
+    server: &AuthServer,
+    params: &Params,
+    hint: Option<&Hint>,
+) -> Result<Option<Arc<Client>>, OAuthError> {
+    let client_id = match (params.get("client_id"), hint) {
+        (Some(sent), Some(hint)) if sent != hint.client_id => {
+            return Err(OAuthError::invalid_request(
+                "client_id is not the client the id_token_hint was issued to",
+            ));
+        }
+        (Some(sent), _) => sent,
+        (None, Some(hint)) => hint.client_id.as_str(),
+        (None, None) => return Ok(None),
+    };
+    match server.client(client_id).await? {
+        Some(client) => Ok(Some(client)),
+        None => Err(OAuthError::invalid_request(format!(
+            "unknown client_id {client_id:?}"
+        ))),
+    }
+}
+
+/// §3: the user agent goes back only to a URI the client registered,
+/// compared exactly, and only when the client is known from the hint or
+/// `client_id`; `state` travels with it.
+fn redirect_target(params: &Params, client: Option<&Client>) -> Result<Option<String>, OAuthError> {
+    let Some(uri) = params.get("post_logout_redirect_uri") else {
+        return Ok(None);
+    };
+    let Some(client) = client else {
+        return Err(OAuthError::invalid_request(
+            "post_logout_redirect_uri needs an id_token_hint or client_id naming its client",
+        ));
+    };
+    if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
+        return Err(OAuthError::invalid_request(
+            "post_logout_redirect_uri is not one the client registered",
+        ));
+    }
+    let mut location = url::Url::parse(uri).map_err(|e| {
+        OAuthError::server_error("a registered URI does not parse")
+            .with_cause(format!("post_logout_redirect_uri {uri:?}: {e}"))
+    })?;
+    if let Some(state) = params.get("state") {
+        location.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(Some(location.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

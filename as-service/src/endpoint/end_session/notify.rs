@@ -1,0 +1,104 @@
+//! Ending a login: its grants revoked, and a logout token for each client
+//! of it that registered a back-channel logout URI (OIDC Back-Channel
+//! Logout 1.0 §2.4 the token, §2.5 the request).
+use oauth_core::error::OAuthError;
+use oauth_core::http::HttpRequest;
+use oauth_core::random;
+use serde_json::json;
+
+use crate::AuthServer;
+use crate::config::Client;
+use crate::store::SessionMember;
+
+/// The media type of a logout token (OIDC Back-Channel Logout §2.4).
+pub const LOGOUT_TOKEN_TYP: &str = "logout+jwt";
+
+/// How long a logout token may be accepted (§2.4: exp; a short lifetime,
+/// since it is delivered at once).
+pub const LOGOUT_TOKEN_LIFETIME: i64 = 120;
+
+/// The event a logout token announces (§2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// Ends session `sid`: revokes each of its grants and returns the
+/// notifications to send. A session already ended yields none.
+pub async fn end_login(server: &AuthServer, sid: &str) -> Result<Vec<HttpRequest>, OAuthError> {
+    let now = server.clock.now();
+    // A code issued in the session may be redeemed until it expires: the
+    // session stays ended at least as long.
+    let ended_until = now + server.config.code_lifetime;
+    let members = server.store.end_session(sid, ended_until, now).await?;
+    let mut outbound = Vec::new();
+    for member in members {
+        server.store.revoke_grant(&member.grant_id).await?;
+        let Some(client) = server.client(&member.client_id).await? else {
+            continue;
+        };
+        if let Some(request) = notification(server, &client, &member, sid)? {
+            outbound.push(request);
+        }
+    }
+    Ok(outbound)
+}
+
+/// The POST of a logout token to the client's back-channel logout URI
+/// (§2.5), if it registered one.
+fn notification(
+    server: &AuthServer,
+    client: &Client,
+    member: &SessionMember,
+    sid: &str,
+) -> Result<Option<HttpRequest>, OAuthError> {
+    let Some(uri) = &client.backchannel_logout_uri else {
+        return Ok(None);
+    };
+    let token = logout_token(server, client, &member.subject, sid)?;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("logout_token", &token)
+        .finish();
+    let request = HttpRequest::new(
+        "POST",
+        uri,
+        [("content-type", "application/x-www-form-urlencoded")],
+        body,
+    )
+    .map_err(|e| {
+        OAuthError::server_error("a registered back-channel logout URI is unusable")
+            .with_cause(format!("backchannel_logout_uri {uri:?}: {e}"))
+    })?;
+    Ok(Some(request))
+}
+
+/// §2.4: iss, aud, iat, exp, jti, sub and sid, the event — and never a
+/// nonce, so that it cannot pass for an ID token. Signed as the client's
+/// ID tokens are, explicitly typed `logout+jwt`.
+pub fn logout_token(
+    server: &AuthServer,
+    client: &Client,
+    subject: &str,
+    sid: &str,
+) -> Result<String, OAuthError> {
+    let now = server.clock.now();
+    let claims = json!({
+        "iss": server.config.issuer,
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + LOGOUT_TOKEN_LIFETIME,
+        "jti": random::token(16),
+        "sub": subject,
+        "sid": sid,
+        "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    });
+    let alg = client.id_token_alg;
+    let keys = server.keys();
+    let key = keys.set.signing_key_at(alg, now).ok_or_else(|| {
+        OAuthError::server_error("no key for the client's ID token alg").with_cause(format!(
+            "no {} key of the key set signs at {now}",
+            oauth_core::jose::alg_name(alg)
+        ))
+    })?;
+    key.sign(LOGOUT_TOKEN_TYP, &claims).map_err(|e| {
+        OAuthError::server_error("the logout token could not be signed")
+            .with_cause(format!("signing a logout token failed: {e}"))
+    })
+}

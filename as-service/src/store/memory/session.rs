@@ -1,0 +1,101 @@
+//! Login sessions in memory: each `sid` with the grants it holds, and the
+//! sessions ended, so that a code issued before the end cannot join after.
+use async_trait::async_trait;
+
+use super::MemoryStore;
+use crate::store::{SessionMember, SessionStore, StoreResult};
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn join_session(
+        &self,
+        sid: &str,
+        member: SessionMember,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        if inner
+            .ended_sessions
+            .get(sid)
+            .is_some_and(|until| *until > now)
+        {
+            return Ok(false);
+        }
+        let (members, until) = inner
+            .sessions
+            .entry(sid.to_owned())
+            .or_insert_with(|| (Vec::new(), expires_at));
+        *until = (*until).max(expires_at);
+        members.push(member);
+        Ok(true)
+    }
+
+    async fn end_session(
+        &self,
+        sid: &str,
+        ended_until: i64,
+        now: i64,
+    ) -> StoreResult<Vec<SessionMember>> {
+        let mut inner = self.lock();
+        let until = inner.ended_sessions.entry(sid.to_owned()).or_insert(now);
+        *until = (*until).max(ended_until);
+        Ok(inner
+            .sessions
+            .remove(sid)
+            .map(|(members, _)| members)
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(grant_id: &str) -> SessionMember {
+        SessionMember {
+            client_id: "client".into(),
+            grant_id: grant_id.into(),
+            subject: "diana".into(),
+        }
+    }
+
+    /// Back-Channel Logout §2.7: the session's grants are found once, when
+    /// it ends; a second end finds nothing left to log out.
+    #[tokio::test]
+    async fn ending_a_session_yields_its_members_once() {
+        let store = MemoryStore::default();
+        assert!(
+            store
+                .join_session("s1", member("g1"), 100, 0)
+                .await
+                .unwrap()
+        );
+        assert!(store.join_session("s1", member("g2"), 50, 0).await.unwrap());
+        assert!(store.join_session("s2", member("g3"), 50, 0).await.unwrap());
+        let ended = store.end_session("s1", 60, 10).await.unwrap();
+        assert_eq!(ended, vec![member("g1"), member("g2")]);
+        assert!(store.end_session("s1", 60, 11).await.unwrap().is_empty());
+        assert_eq!(store.end_session("s2", 60, 11).await.unwrap().len(), 1);
+    }
+
+    /// A code issued before the logout cannot bring a grant into the ended
+    /// session — until the end is forgotten, after any such code expired.
+    #[tokio::test]
+    async fn an_ended_session_takes_no_new_grant() {
+        let store = MemoryStore::default();
+        store.end_session("s1", 60, 0).await.unwrap();
+        assert!(
+            !store
+                .join_session("s1", member("g1"), 100, 30)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .join_session("s1", member("g1"), 100, 61)
+                .await
+                .unwrap()
+        );
+    }
+}

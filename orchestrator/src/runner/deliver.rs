@@ -1,0 +1,71 @@
+//! Delivering what the OP sends the RP itself: a back-channel logout
+//! notification, returned beside the OP's end_session answer.
+use oidc_story_proto::v1::{OAuthResponse, ParseResponseRequest};
+
+use super::transcribe::step_record;
+use crate::catalog::Step;
+use crate::fault::StoryFault;
+use crate::record::{StepRecord, TamperRecord};
+use crate::services::Services;
+
+/// Carries the OP's last notification (a back-channel logout request its
+/// end_session answer returned) to the RP, changed by an attacker if the
+/// step says so. The RP's answer to the OP (200 or 400, §2.8) is recorded
+/// as the response; it goes no further.
+pub(super) async fn deliver(
+    services: &Services,
+    session_id: &str,
+    step: &Step,
+    memory: &mut crate::attacker::Memory,
+) -> Result<StepRecord, StoryFault> {
+    let started = std::time::Instant::now();
+    let sent = memory
+        .notification()
+        .cloned()
+        .ok_or(StoryFault::NoNotification {
+            service: step.service,
+        })?;
+    let mut delivered = sent.clone();
+    let tampered = match step.tamper {
+        Some(tamper) => Some(
+            crate::attacker::apply_to_notification(tamper, memory, &mut delivered).map_err(
+                |why| StoryFault::Attacker {
+                    service: step.service,
+                    why,
+                },
+            )?,
+        ),
+        None => None,
+    };
+    let parsed = services
+        .relying_party
+        .clone()
+        .parse_response(ParseResponseRequest {
+            session_id: session_id.to_owned(),
+            service: step.service.name().to_owned(),
+            response: None,
+            inbound: Some(delivered),
+        })
+        .await
+        .map_err(|s| StoryFault::Parse {
+            service: step.service,
+            message: s.message().to_owned(),
+        })?
+        .into_inner();
+    let answer = OAuthResponse {
+        status: if parsed.ok { 200 } else { 400 },
+        headers: [("cache-control".to_owned(), "no-store".to_owned())].into(),
+        ..Default::default()
+    };
+    let mut record = step_record(step, BACKCHANNEL, &sent, &answer, parsed);
+    record.tampered = tampered.map(|what| TamperRecord {
+        what,
+        location: None,
+        page: None,
+    });
+    record.elapsed = started.elapsed();
+    Ok(record)
+}
+
+/// The endpoint name of a back-channel logout step: the RP's, not the AS's.
+pub const BACKCHANNEL: &str = "BackchannelLogout";
