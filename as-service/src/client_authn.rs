@@ -134,6 +134,30 @@ impl std::fmt::Display for AssertionError {
 
 impl std::error::Error for AssertionError {}
 
+/// RFC 7523 §3 items 4-6, for client assertions and JWT bearer grants
+/// alike: exp present and not passed, and (the AS may refuse an
+/// unreasonably far one) at most `assertion_max_lifetime` ahead, since its
+/// jti is remembered that long; nbf and iat not ahead; on this server's
+/// clock and leeway.
+pub(crate) fn assertion_times(
+    server: &AuthServer,
+    claims: &serde_json::Map<String, serde_json::Value>,
+    now: i64,
+) -> Result<(), oauth_core::claims::ClaimsError> {
+    let settings = &server.config.client_authentication;
+    oauth_core::claims::verify(
+        claims,
+        &oauth_core::claims::Expected {
+            issuer: None,
+            audiences: &[],
+            now,
+            leeway: settings.leeway,
+            require_exp: true,
+            max_lifetime: Some(settings.assertion_max_lifetime),
+        },
+    )
+}
+
 /// private_key_jwt and client_secret_jwt (RFC 7523 §3, OIDC Core §9):
 /// signed by a key the client registered (or MACed with its secret), iss
 /// and sub the client, aud this server, unexpired but not valid for longer
@@ -189,23 +213,9 @@ async fn verify_assertion(
             ours: ours[..2].join(" or "),
         });
     }
-    // RFC 7523 §3 items 4-6: exp present and not passed, and (the AS may
-    // refuse an unreasonably far one) at most `assertion_max_lifetime`
-    // ahead, as its jti is remembered that long; nbf and iat not ahead.
     let now = server.clock.now();
     let settings = &server.config.client_authentication;
-    oauth_core::claims::verify(
-        claims,
-        &oauth_core::claims::Expected {
-            issuer: None,
-            audiences: &[],
-            now,
-            leeway: settings.leeway,
-            require_exp: true,
-            max_lifetime: Some(settings.assertion_max_lifetime),
-        },
-    )
-    .map_err(AssertionError::Claims)?;
+    assertion_times(server, claims, now).map_err(AssertionError::Claims)?;
     // Present (checked above); remembered through the leeway too.
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now) + settings.leeway;
     let jti = text("jti").ok_or(AssertionError::NoJti)?;

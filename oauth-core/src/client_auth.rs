@@ -222,15 +222,10 @@ pub fn client_secret_assertion(
     audience: &str,
     now: i64,
 ) -> Result<String, crate::jose::JoseError> {
-    let claims = serde_json::json!({
-        "iss": client_id,
-        "sub": client_id,
-        "aud": audience,
-        "jti": crate::random::token(16),
-        "iat": now,
-        "exp": now + 60,
-    });
-    crate::jose::mac_hs256(secret.expose().as_bytes(), &claims)
+    crate::jose::mac_hs256(
+        secret.expose().as_bytes(),
+        &assertion_claims(client_id, audience, now),
+    )
 }
 
 /// A client assertion for private_key_jwt (RFC 7523 §3): iss and sub the
@@ -241,15 +236,20 @@ pub fn client_assertion(
     audience: &str,
     now: i64,
 ) -> Result<String, crate::jose::JoseError> {
-    let claims = serde_json::json!({
+    key.sign("JWT", &assertion_claims(client_id, audience, now))
+}
+
+/// RFC 7523 §3: iss and sub the client, aud the server, a unique jti, a
+/// minute to live.
+fn assertion_claims(client_id: &str, audience: &str, now: i64) -> serde_json::Value {
+    serde_json::json!({
         "iss": client_id,
         "sub": client_id,
         "aud": audience,
         "jti": crate::random::token(16),
         "iat": now,
         "exp": now + 60,
-    });
-    key.sign("JWT", &claims)
+    })
 }
 
 /// Parses `Authorization: Basic ...` where id and secret were form-encoded

@@ -7,9 +7,8 @@ use oauth_core::{pkce, random};
 
 use super::{Grant, OidcGrant};
 use crate::AuthServer;
-use crate::config::{Client, GrantType};
-use crate::store::{CodeTake, GrantRecord, RefreshRecord, SessionMember};
-use crate::tokens;
+use crate::config::Client;
+use crate::store::{CodeTake, GrantRecord, SessionMember};
 
 /// Redeems a code: single use (a replay revokes what the first use minted),
 /// unexpired, issued to this client, for this redirect URI, with the PKCE
@@ -98,9 +97,7 @@ pub async fn grant(
         params,
         c.target.authorization_details.as_deref(),
     )?;
-    let refresh = client.grant_types.contains(&GrantType::RefreshToken);
-    let refresh_expires_at = now + server.config.refresh_token_lifetime;
-    let access_expires_at = now + client.access_token_lifetime;
+    let family = super::FamilyLifetime::new(server, client, now);
     server
         .store
         .put_grant(GrantRecord {
@@ -114,11 +111,7 @@ pub async fn grant(
             acr: c.acr.clone(),
             target: c.target.clone(),
             sid: c.sid.clone(),
-            expires_at: if refresh {
-                refresh_expires_at.max(access_expires_at)
-            } else {
-                access_expires_at
-            },
+            expires_at: family.kept_until,
             revoked: false,
         })
         .await?;
@@ -130,14 +123,9 @@ pub async fn grant(
             grant_id: grant_id.clone(),
             subject: c.subject.clone(),
         };
-        let kept_until = if refresh {
-            refresh_expires_at.max(access_expires_at)
-        } else {
-            access_expires_at
-        };
         if !server
             .store
-            .join_session(sid, member, kept_until, now)
+            .join_session(sid, member, family.kept_until, now)
             .await?
         {
             server.store.revoke_grant(&grant_id).await?;
@@ -146,29 +134,9 @@ pub async fn grant(
             ));
         }
     }
-    let refresh_token = if refresh {
-        let token = tokens::new_refresh_token();
-        server
-            .store
-            .put_refresh(
-                fingerprint(&token),
-                RefreshRecord {
-                    grant_id: grant_id.clone(),
-                    expires_at: refresh_expires_at,
-                    rotated: false,
-                    // RFC 9449 §5: a public client's refresh token is bound too.
-                    jkt: if client.is_public() {
-                        dpop_jkt.map(str::to_owned)
-                    } else {
-                        None
-                    },
-                },
-            )
-            .await?;
-        Some(token)
-    } else {
-        None
-    };
+    let refresh_token = family
+        .first_refresh_token(server, client, &grant_id, dpop_jkt)
+        .await?;
     // OIDC Core §3.1.3.3: an ID token when the scope asked for one.
     let oidc = if c.scope.contains("openid") {
         let claims = match c.claims.as_deref() {

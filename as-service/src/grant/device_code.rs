@@ -9,9 +9,8 @@ use oauth_core::secret::fingerprint;
 
 use super::{Grant, OidcGrant};
 use crate::AuthServer;
-use crate::config::{Client, GrantType};
-use crate::store::{DevicePoll, DeviceState, GrantRecord, RefreshRecord};
-use crate::tokens;
+use crate::config::Client;
+use crate::store::{DevicePoll, DeviceState, GrantRecord};
 
 pub async fn grant(
     server: &AuthServer,
@@ -77,9 +76,7 @@ pub async fn grant(
     };
     let now = server.clock.now();
     let grant_id = random::token(16);
-    let refresh = client.grant_types.contains(&GrantType::RefreshToken);
-    let refresh_expires_at = now + server.config.refresh_token_lifetime;
-    let access_expires_at = now + client.access_token_lifetime;
+    let family = super::FamilyLifetime::new(server, client, now);
     server
         .store
         .put_grant(GrantRecord {
@@ -95,37 +92,13 @@ pub async fn grant(
             // The device flow's login is at the verification URI, in no
             // session the end_session endpoint could end.
             sid: None,
-            expires_at: if refresh {
-                refresh_expires_at.max(access_expires_at)
-            } else {
-                access_expires_at
-            },
+            expires_at: family.kept_until,
             revoked: false,
         })
         .await?;
-    let refresh_token = if refresh {
-        let token = tokens::new_refresh_token();
-        server
-            .store
-            .put_refresh(
-                fingerprint(&token),
-                RefreshRecord {
-                    grant_id: grant_id.clone(),
-                    expires_at: refresh_expires_at,
-                    rotated: false,
-                    // RFC 9449 §5: a public client's refresh token is bound too.
-                    jkt: if client.is_public() {
-                        dpop_jkt.map(str::to_owned)
-                    } else {
-                        None
-                    },
-                },
-            )
-            .await?;
-        Some(token)
-    } else {
-        None
-    };
+    let refresh_token = family
+        .first_refresh_token(server, client, &grant_id, dpop_jkt)
+        .await?;
     // OIDC Core §3.1.3.3, as for a code: an ID token when openid was asked.
     let oidc = device.scope.contains("openid").then(|| OidcGrant {
         user: approval.user.clone(),

@@ -56,18 +56,7 @@ pub async fn grant(
     // §3 items 4-6, on this server's clock and leeway.
     let now = server.clock.now();
     let settings = &server.config.client_authentication;
-    oauth_core::claims::verify(
-        claims,
-        &oauth_core::claims::Expected {
-            issuer: None,
-            audiences: &[],
-            now,
-            leeway: settings.leeway,
-            require_exp: true,
-            max_lifetime: Some(settings.assertion_max_lifetime),
-        },
-    )
-    .map_err(|e| refuse(e.to_string()))?;
+    crate::client_authn::assertion_times(server, claims, now).map_err(|e| refuse(e.to_string()))?;
     // §3 item 2: the principal, here one of this server's users.
     let user = claims
         .get("sub")

@@ -70,6 +70,66 @@ impl Grant {
     }
 }
 
+/// How long a new token family lasts: whether the client gets a refresh
+/// token, when that token expires, and how long the grant must be kept
+/// (until its longest-lived token expires).
+pub(crate) struct FamilyLifetime {
+    pub(crate) refresh: bool,
+    pub(crate) refresh_expires_at: i64,
+    pub(crate) kept_until: i64,
+}
+
+impl FamilyLifetime {
+    pub(crate) fn new(server: &crate::AuthServer, client: &Client, now: i64) -> Self {
+        let refresh = client
+            .grant_types
+            .contains(&crate::config::GrantType::RefreshToken);
+        let refresh_expires_at = now + server.config.refresh_token_lifetime;
+        let access_expires_at = now + client.access_token_lifetime;
+        Self {
+            refresh,
+            refresh_expires_at,
+            kept_until: if refresh {
+                refresh_expires_at.max(access_expires_at)
+            } else {
+                access_expires_at
+            },
+        }
+    }
+
+    /// The family's first refresh token, stored, when the client may have
+    /// one; a public client's is bound to its DPoP key (RFC 9449 §5).
+    pub(crate) async fn first_refresh_token(
+        &self,
+        server: &crate::AuthServer,
+        client: &Client,
+        grant_id: &str,
+        dpop_jkt: Option<&str>,
+    ) -> Result<Option<String>, OAuthError> {
+        if !self.refresh {
+            return Ok(None);
+        }
+        let token = crate::tokens::new_refresh_token();
+        server
+            .store
+            .put_refresh(
+                oauth_core::secret::fingerprint(&token),
+                crate::store::RefreshRecord {
+                    grant_id: grant_id.to_owned(),
+                    expires_at: self.refresh_expires_at,
+                    rotated: false,
+                    jkt: if client.is_public() {
+                        dpop_jkt.map(str::to_owned)
+                    } else {
+                        None
+                    },
+                },
+            )
+            .await?;
+        Ok(Some(token))
+    }
+}
+
 /// The scope of a request (RFC 6749 §3.3): the requested scope, which must
 /// lie within `allowed`, or else `default`.
 pub(crate) fn requested_scope(
