@@ -77,3 +77,40 @@ impl Service<Uri> for Connector {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+    /// A gRPC call crosses the pipe both ways: a health check answered by
+    /// a tonic server that sees the connection only as the stream's item.
+    #[tokio::test]
+    async fn a_grpc_call_crosses_an_in_memory_link() {
+        let (connector, incoming) = super::link();
+        let (_reporter, health) = tonic_health::server::health_reporter();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(health)
+                .serve_with_incoming(incoming),
+        );
+        let channel = connector.channel().await.unwrap();
+        let answer = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(answer.status, ServingStatus::Serving as i32);
+    }
+
+    /// Once the server side is gone, connecting fails instead of hanging.
+    #[tokio::test]
+    async fn connecting_to_a_stopped_server_fails() {
+        let (connector, incoming) = super::link();
+        drop(incoming);
+        assert!(connector.channel().await.is_err());
+    }
+}
