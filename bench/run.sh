@@ -48,10 +48,17 @@ trap 'kill $as_pid 2>/dev/null || true' EXIT
 sleep 1
 port="$(ss -ltnp 2>/dev/null | awk -v p="pid=$as_pid," '$0 ~ p { n = split($4, a, ":"); print a[n]; exit }')"
 idle_kb="$(awk '/VmRSS/ {print $2}' /proc/$as_pid/status)"
+# The AS's own CPU (utime + stime, fields 14 and 15 of /proc/PID/stat, in
+# clock ticks) over the tokens it issues: its cost per token, apart from
+# the load generator's.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$as_pid/stat"; }
+ticks_before="$(cpu_ticks)"
 "$bin/orchestrator" bench --token-endpoint --as "127.0.0.1:$port" --concurrency 64 --duration 5 --format json > "$out/token-external.json"
+ticks_after="$(cpu_ticks)"
 loaded_kb="$(awk '/VmRSS/ {print $2}' /proc/$as_pid/status)"
 kill $as_pid; trap - EXIT
 echo "{\"idle_kb\": $idle_kb, \"after_load_kb\": $loaded_kb}" > "$out/as-rss.json"
+echo "{\"cpu_seconds\": $(awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {print t / hz}')}" > "$out/as-cpu.json"
 
 echo "== grants: memory per grant, issuance with 1,000,000 outstanding"
 cargo run --release --locked -q -p as-service --example grants_memory > "$out/grants.json"
@@ -93,6 +100,18 @@ print(f"all 16 stories round-robin at concurrency 8: {allr['stories_per_second']
 print(f"run --all (embedded, release, 16 stories, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
       f"max {walls[-1] * 1000:.0f} ms")
 print(f"AS resident memory: idle {rss['idle_kb'] / 1024:.1f} MB, after load {rss['after_load_kb'] / 1024:.1f} MB")
+external = load("token-external.json")
+cpu = load("as-cpu.json")["cpu_seconds"]
+per_token_us = cpu / external["tokens"] * 1e6 if external["tokens"] else float("nan")
+es256_ns = next((float(line.split("bench:")[1].split("ns/iter")[0].replace(",", ""))
+                 for line in (out / "criterion-core.txt").read_text().splitlines()
+                 if "mint_access_token/ES256 " in line), None)
+if es256_ns:
+    print(f"AS CPU per client_credentials token (external AS, concurrency 64): {per_token_us:.1f} us "
+          f"({cpu:.2f} CPU-s for {external['tokens']:,} tokens) = {per_token_us * 1000 / es256_ns:.2f}x "
+          f"one ES256 mint ({es256_ns / 1000:.1f} us)")
+else:
+    print(f"AS CPU per client_credentials token (external AS): {per_token_us:.1f} us (no ES256 criterion figure)")
 print(f"grants: {grants['bytes_per_grant']} bytes each at {grants['grants']:,}; issuance {grants['issuance_per_second_full']}/s "
       f"with them vs {grants['issuance_per_second_empty']}/s without ({grants['ratio'] * 100:.1f}%)")
 print("criterion:")

@@ -15,7 +15,7 @@
 //! - [`dpop`]: DPoP proof validation, replay cache and nonces (RFC 9449).
 //! - [`request_object`]: signed authorization requests (RFC 9101).
 //! - [`grpc`]: the only module that knows tonic: the `AuthorizationServer`
-//!   service, reflection, health, and [`run`].
+//!   service, reflection, health, and [`run`] (TCP) / [`serve`] (any connections).
 //! - [`http`]: the same endpoints over plain HTTP at their published URLs
 //!   (axum), through the same handlers.
 //!
@@ -45,7 +45,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use oauth_core::clock::{SharedClock, SystemClock};
 use oauth_core::jose::KeySet;
 
-pub use grpc::run;
+pub use grpc::{run, serve};
 
 /// Everything an endpoint needs: configuration, keys, store, clock, and the
 /// documents that never change while the server runs.

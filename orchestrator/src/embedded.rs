@@ -1,15 +1,25 @@
-//! Both services in-process on 127.0.0.1 ephemeral ports, with the built-in
-//! configurations and fresh in-memory keys: one command, no set-up. The
-//! orchestrator still talks to them over real gRPC.
+//! Both services in-process, with the built-in configurations and fresh
+//! in-memory keys: one command, no set-up. The orchestrator still talks to
+//! them over real gRPC (HTTP/2 frames, protobuf): [`InProcess`] over
+//! in-memory pipes, the cheapest way (what `run` and `bench` use), or
+//! [`Embedded`] on 127.0.0.1 ephemeral ports, for whatever needs an
+//! address (tests that dial the services, other processes).
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use as_service::AuthServer;
 use oauth_core::jose::KeySet;
+use oidc_story_proto::memory;
 use rp_service::RelyingParty;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tonic::codegen::tokio_stream::Stream;
+use tonic::transport::server::Connected;
+
+use crate::fault::ConnectError;
+use crate::services::Services;
 
 /// Running embedded services; dropping this stops them.
 pub struct Embedded {
@@ -21,27 +31,158 @@ pub struct Embedded {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// An AS and an RP with the built-in configurations and fresh keys.
+fn built_in() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
+    let as_config = as_service::config::Config::default_config()?;
+    let rp_config = rp_service::config::Config::default_config()?;
+    let server = AuthServer::new(as_config, KeySet::generate()?)?;
+    Ok((server, RelyingParty::new(rp_config)))
+}
+
+/// The same for a load test, but with no per-caller registration limit on
+/// the AS (all the load comes from one caller on purpose).
+fn for_load() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
+    let mut as_config = as_service::config::Config::default_config()?;
+    as_config.registration.max_per_caller_per_minute = 0;
+    // Nor is the throttle on guessed user codes: every run's guesses
+    // come from this one caller.
+    as_config.device.max_user_code_failures = u64::MAX;
+    let rp_config = rp_service::config::Config::default_config()?;
+    let server = AuthServer::new(as_config, KeySet::generate()?)?;
+    Ok((server, RelyingParty::new(rp_config)))
+}
+
+/// Serves both on the connections given until the returned sender says
+/// stop.
+fn spawn_both<A, AE, R, RE>(
+    as_incoming: impl Stream<Item = Result<A, AE>> + Send + 'static,
+    server: Arc<AuthServer>,
+    rp_incoming: impl Stream<Item = Result<R, RE>> + Send + 'static,
+    rp: Arc<RelyingParty>,
+) -> (watch::Sender<bool>, Vec<JoinHandle<()>>)
+where
+    A: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    AE: Into<BoxError> + 'static,
+    R: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    RE: Into<BoxError> + 'static,
+{
+    let (stop, watcher) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let as_task = tokio::spawn({
+        let shutdown = stopped(watcher.clone());
+        async move {
+            if let Err(e) = as_service::serve(as_incoming, server, shutdown).await {
+                eprintln!("embedded AS stopped: {e}");
+            }
+        }
+    });
+    let rp_task = tokio::spawn({
+        let shutdown = stopped(watcher);
+        async move {
+            if let Err(e) = rp_service::serve(rp_incoming, rp, shutdown).await {
+                eprintln!("embedded RP stopped: {e}");
+            }
+        }
+    });
+    (stop, vec![as_task, rp_task])
+}
+
+/// Both services in this process, reached over in-memory pipes: no
+/// address, no socket, the same gRPC messages; dropping this stops them.
+pub struct InProcess {
+    as_link: memory::Connector,
+    rp_link: memory::Connector,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl InProcess {
+    /// Both services with the built-in configurations and fresh keys.
+    pub async fn start() -> Result<Self, BoxError> {
+        let (server, rp) = built_in()?;
+        Ok(Self::start_with(server, rp))
+    }
+
+    /// Both services for a load test ([`for_load`]).
+    pub async fn start_for_load() -> Result<Self, BoxError> {
+        let (server, rp) = for_load()?;
+        Ok(Self::start_with(server, rp))
+    }
+
+    /// Serves an AS and an RP built by the caller.
+    pub fn start_with(server: Arc<AuthServer>, rp: Arc<RelyingParty>) -> Self {
+        let (as_link, as_incoming) = memory::link();
+        let (rp_link, rp_incoming) = memory::link();
+        let (stop, tasks) = spawn_both(as_incoming, server, rp_incoming, rp);
+        Self {
+            as_link,
+            rp_link,
+            stop,
+            tasks,
+        }
+    }
+
+    /// A new connection to the AS (the token endpoint benchmark opens
+    /// several).
+    pub async fn as_channel(&self) -> Result<tonic::transport::Channel, ConnectError> {
+        self.as_link
+            .channel()
+            .await
+            .map_err(|e| unreachable("AS", &e))
+    }
+
+    /// Clients of both, one connection each, as `Services::connect` makes
+    /// them over TCP (no health check: both are known to be ours).
+    pub async fn services(&self) -> Result<Services, ConnectError> {
+        use oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient;
+        use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+        let rp = self
+            .rp_link
+            .channel()
+            .await
+            .map_err(|e| unreachable("RP", &e))?;
+        Ok(Services::from_clients(
+            vec![AuthorizationServerClient::new(self.as_channel().await?)],
+            RelyingPartyClient::new(rp),
+        ))
+    }
+
+    /// Stops both services and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+fn unreachable(what: &'static str, e: &tonic::transport::Error) -> ConnectError {
+    ConnectError::Unreachable {
+        what,
+        url: "in-process".to_owned(),
+        cause: e.to_string(),
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
 impl Embedded {
     /// Both services with the built-in configurations and fresh keys.
     pub async fn start() -> Result<Self, BoxError> {
-        let as_config = as_service::config::Config::default_config()?;
-        let rp_config = rp_service::config::Config::default_config()?;
-        let server = AuthServer::new(as_config, KeySet::generate()?)?;
-        Self::start_with(server, RelyingParty::new(rp_config)).await
+        let (server, rp) = built_in()?;
+        Self::start_with(server, rp).await
     }
 
-    /// Both services for a load test: the built-in configurations, but no
-    /// per-caller registration limit on the AS (all the load comes from
-    /// one caller on purpose).
+    /// Both services for a load test ([`for_load`]).
     pub async fn start_for_load() -> Result<Self, BoxError> {
-        let mut as_config = as_service::config::Config::default_config()?;
-        as_config.registration.max_per_caller_per_minute = 0;
-        // Nor is the throttle on guessed user codes: every run's guesses
-        // come from this one caller.
-        as_config.device.max_user_code_failures = u64::MAX;
-        let rp_config = rp_service::config::Config::default_config()?;
-        let server = AuthServer::new(as_config, KeySet::generate()?)?;
-        Self::start_with(server, RelyingParty::new(rp_config)).await
+        let (server, rp) = for_load()?;
+        Self::start_with(server, rp).await
     }
 
     /// Serves an AS and an RP built by the caller (other configuration, a
@@ -54,31 +195,17 @@ impl Embedded {
         let rp_listener = TcpListener::bind("127.0.0.1:0").await?;
         let as_addr = as_listener.local_addr()?;
         let rp_addr = rp_listener.local_addr()?;
-        let (stop, watcher) = watch::channel(false);
-        let stopped = |mut rx: watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let as_task = tokio::spawn({
-            let shutdown = stopped(watcher.clone());
-            async move {
-                if let Err(e) = as_service::run(as_listener, server, shutdown).await {
-                    eprintln!("embedded AS stopped: {e}");
-                }
-            }
-        });
-        let rp_task = tokio::spawn({
-            let shutdown = stopped(watcher);
-            async move {
-                if let Err(e) = rp_service::run(rp_listener, rp, shutdown).await {
-                    eprintln!("embedded RP stopped: {e}");
-                }
-            }
-        });
+        let (stop, tasks) = spawn_both(
+            oidc_story_proto::incoming(as_listener),
+            server,
+            oidc_story_proto::incoming(rp_listener),
+            rp,
+        );
         Ok(Self {
             as_addr,
             rp_addr,
             stop,
-            tasks: vec![as_task, rp_task],
+            tasks,
         })
     }
 

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use orchestrator::catalog::STORIES;
-use orchestrator::embedded::Embedded;
+use orchestrator::embedded::InProcess;
 use orchestrator::render::{self, Style};
-use orchestrator::runner::{Services, run_story};
+use orchestrator::runner::run_story;
 use regex::Regex;
 
 /// Words (a CamelCase name, header names, specification pages) that are
@@ -66,10 +66,10 @@ fn snapshot_dir() -> PathBuf {
 
 #[tokio::test]
 async fn every_transcript_matches_its_snapshot() {
-    let services = Embedded::start().await.unwrap();
-    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
-        .await
-        .unwrap();
+    // In-process, as `orchestrator run` serves them: the transcripts are
+    // the same over TCP (tests/tests/stories.rs runs every story there).
+    let services = InProcess::start().await.unwrap();
+    let clients = services.services().await.unwrap();
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let dir = snapshot_dir();
     std::fs::create_dir_all(&dir).unwrap();

@@ -2,8 +2,10 @@
 //!
 //! `proto/oidcstory/v1/oidcstory.proto` is the source of truth; this crate
 //! compiles it (client and server stubs) and holds the plumbing both
-//! servers share: reflection over the encoded descriptor set, log set-up
-//! and the shutdown signal.
+//! servers share: reflection over the encoded descriptor set, log set-up,
+//! the shutdown signal, and the in-memory transport ([`memory`]).
+
+pub mod memory;
 
 pub mod v1 {
     tonic::include_proto!("oidcstory.v1");

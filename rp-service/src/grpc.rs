@@ -14,7 +14,10 @@ use oidc_story_proto::v1::{
     ListProfilesResponse, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
     PrepareRequestRequest, PreparedRequest, StartSessionRequest, StartSessionResponse,
 };
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tonic::codegen::tokio_stream::Stream;
+use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
 use crate::RelyingParty;
@@ -283,6 +286,21 @@ pub async fn run(
     rp: Arc<RelyingParty>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve(oidc_story_proto::incoming(listener), rp, shutdown).await
+}
+
+/// Serves the connections `incoming` yields (accepted TCP sockets, or
+/// in-memory pipes from `oidc_story_proto::memory`) until `shutdown`
+/// completes.
+pub async fn serve<IO, IE>(
+    incoming: impl Stream<Item = Result<IO, IE>>,
+    rp: Arc<RelyingParty>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_serving::<RelyingPartyServer<RelyingPartyService>>()
@@ -296,7 +314,7 @@ pub async fn run(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(service)
-        .serve_with_incoming_shutdown(oidc_story_proto::incoming(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! - [`service`]: the client services, one module per kind of request:
 //!   build it (with client authentication), then parse and verify the answer.
 //! - [`grpc`]: the only module that knows tonic: the `RelyingParty` service,
-//!   reflection, health, and [`run`].
+//!   reflection, health, and [`run`] (TCP) / [`serve`] (any connections).
 //!
 //! The RP never calls the AS itself: it prepares each request and says which
 //! AS endpoint it is for, and the caller (the orchestrator) carries it there
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use oauth_core::clock::{SharedClock, SystemClock};
 
-pub use grpc::run;
+pub use grpc::{run, serve};
 
 pub struct RelyingParty {
     pub config: config::Config,

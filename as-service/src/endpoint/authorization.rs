@@ -264,7 +264,7 @@ async fn issue(
         )?;
         pairs.push(("id_token", id_token));
     }
-    tracing::info!(endpoint = "authorization", client_id = %client.client_id, response_type = %canonical, "authorized");
+    tracing::debug!(endpoint = "authorization", client_id = %client.client_id, response_type = %canonical, "authorized");
     Ok(Answer { mode, pairs })
 }
 

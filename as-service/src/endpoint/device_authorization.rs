@@ -134,7 +134,7 @@ async fn authorize(
     let verification_uri = server.config.endpoints.url(Endpoint::DeviceVerification);
     let mut complete = verification_uri.clone();
     complete.query_pairs_mut().append_pair("user_code", &shown);
-    tracing::info!(endpoint = "device_authorization", client_id = %client.client_id, scope = %grant.scope, "issued a device code");
+    tracing::debug!(endpoint = "device_authorization", client_id = %client.client_id, scope = %grant.scope, "issued a device code");
     Ok(json!({
         "device_code": device_code,
         "user_code": shown,

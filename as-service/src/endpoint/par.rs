@@ -119,7 +119,7 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
             },
         )
         .await?;
-    tracing::info!(endpoint = "pushed_authorization", client_id = %client.client_id, "stored a pushed request");
+    tracing::debug!(endpoint = "pushed_authorization", client_id = %client.client_id, "stored a pushed request");
     Ok(json!({ "request_uri": request_uri, "expires_in": lifetime }))
 }
 

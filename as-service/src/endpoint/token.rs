@@ -96,7 +96,9 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
     if let Some(grant_id) = &grant.grant_id {
         server.store.extend_grant(grant_id, expires_at).await?;
     }
-    tracing::info!(
+    // DEBUG: one line per token would cost more than the token at tens of
+    // thousands a second; refusals stay at INFO (endpoint::log_refusal).
+    tracing::debug!(
         endpoint = "token",
         client_id = %client.client_id,
         grant_type = grant_type.as_str(),

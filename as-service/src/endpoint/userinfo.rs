@@ -264,7 +264,7 @@ async fn userinfo(server: &AuthServer, request: &HttpRequest) -> Result<Value, R
             requested.as_ref().map(|r| &r.userinfo),
         ));
     }
-    tracing::info!(endpoint = "userinfo", client_id = %claims.client_id, "released claims");
+    tracing::debug!(endpoint = "userinfo", client_id = %claims.client_id, "released claims");
     Ok(body)
 }
 

@@ -108,7 +108,7 @@ pub async fn grant(
         claims: None,
         sid: None,
     });
-    tracing::info!(client_id = %client.client_id, grant_id = %grant_id, "device code redeemed");
+    tracing::debug!(client_id = %client.client_id, grant_id = %grant_id, "device code redeemed");
     Ok(Grant {
         subject: approval.subject,
         scope: device.scope,

@@ -10,7 +10,7 @@ use super::error::Error;
 use super::select::select;
 use crate::bench::{self, Limit};
 use crate::catalog::STORIES;
-use crate::embedded::Embedded;
+use crate::embedded::InProcess;
 use crate::runner::{self, Services};
 
 /// Runs a benchmark; `Ok(false)` when any request failed.
@@ -25,31 +25,40 @@ pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
     let embedded =
         match &args.as_address {
             Some(_) => None,
-            None => Some(Embedded::start_for_load().await.map_err(|e| {
+            None => Some(InProcess::start_for_load().await.map_err(|e| {
                 Error::Services(format!("cannot start the embedded services: {e}"))
             })?),
         };
-    let as_address = match (&args.as_address, &embedded) {
-        (Some(a), _) => a.clone(),
-        (None, Some(e)) => e.as_addr.to_string(),
-        (None, None) => return Err(Error::Usage("no AS to load".into())),
-    };
     let ok = if args.token_endpoint {
-        let replicas: Vec<&str> = as_address
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .collect();
-        if replicas.is_empty() {
-            return Err(Error::Usage("--as names no address".into()));
-        }
         let mut channels = Vec::new();
-        for i in 0..args.connections.max(replicas.len()) {
-            channels.push(
-                runner::channel("AS", replicas[i % replicas.len()])
-                    .await
-                    .map_err(|e| Error::Services(e.to_string()))?,
-            );
+        match (&args.as_address, &embedded) {
+            (Some(as_address), _) => {
+                let replicas: Vec<&str> = as_address
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if replicas.is_empty() {
+                    return Err(Error::Usage("--as names no address".into()));
+                }
+                for i in 0..args.connections.max(replicas.len()) {
+                    channels.push(
+                        runner::channel("AS", replicas[i % replicas.len()])
+                            .await
+                            .map_err(|e| Error::Services(e.to_string()))?,
+                    );
+                }
+            }
+            (None, Some(e)) => {
+                for _ in 0..args.connections.max(1) {
+                    channels.push(
+                        e.as_channel()
+                            .await
+                            .map_err(|e| Error::Services(e.to_string()))?,
+                    );
+                }
+            }
+            (None, None) => return Err(Error::Usage("no AS to load".into())),
         }
         let report = bench::token_endpoint(channels, args.concurrency, limit, live).await;
         print_report(args.format, &report, || bench::token_text(&report))?;
@@ -60,16 +69,16 @@ pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
         } else {
             select(&args.stories, false, false)?
         };
-        let rp_address = match (&args.rp, &embedded) {
-            (Some(r), _) => r.clone(),
-            (None, Some(e)) => e.rp_addr.to_string(),
-            (None, None) => {
+        let services = match (&args.as_address, &args.rp, &embedded) {
+            (Some(as_address), Some(rp_address), _) => {
+                Services::connect(as_address, rp_address).await
+            }
+            (None, _, Some(e)) => e.services().await,
+            _ => {
                 return Err(Error::Usage("--as needs --rp for story benchmarks".into()));
             }
-        };
-        let services = Services::connect(&as_address, &rp_address)
-            .await
-            .map_err(|e| Error::Services(e.to_string()))?;
+        }
+        .map_err(|e| Error::Services(e.to_string()))?;
         let report = bench::stories(&services, &stories, args.concurrency, limit, live).await;
         print_report(args.format, &report, || bench::stories_text(&report))?;
         report.errors == 0

@@ -4,7 +4,7 @@
 use super::args::RunArgs;
 use super::error::Error;
 use crate::carrier::Carrier;
-use crate::embedded::{Embedded, EmbeddedRp};
+use crate::embedded::{EmbeddedRp, InProcess};
 use crate::external::{ClientSettings, Issuer};
 use crate::login::DEFAULT_REDIRECT_URI;
 use crate::runner::Services;
@@ -12,7 +12,7 @@ use crate::services::{HttpLink, Login};
 
 /// What runs in this process for the run.
 enum Running {
-    Both(Embedded),
+    Both(InProcess),
     Rp(EmbeddedRp),
     Nothing,
 }
@@ -141,13 +141,10 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             "--rp needs --as (the AS at that address) or --issuer (a server over HTTP)".into(),
         )),
         _ => {
-            let embedded = Embedded::start()
+            let embedded = InProcess::start()
                 .await
                 .map_err(|e| Error::Services(format!("cannot start the embedded services: {e}")))?;
-            let services =
-                Services::connect(&embedded.as_addr.to_string(), &embedded.rp_addr.to_string())
-                    .await
-                    .map_err(services_error)?;
+            let services = embedded.services().await.map_err(services_error)?;
             Ok(Target {
                 services,
                 external: None,
