@@ -206,11 +206,15 @@ async fn an_expired_code_is_invalid_grant() {
         (response.status, error(&response).as_str()),
         (400, "invalid_grant")
     );
+    // The server's purge task, on the same clock, may already have
+    // forgotten the expired code: then it is unknown, refused the same way.
+    let description = body(&response)["error_description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        body(&response)["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("expired")
+        description.contains("expired") || description.contains("unknown"),
+        "{description}"
     );
 }
 

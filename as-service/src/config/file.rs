@@ -277,7 +277,9 @@ pub struct DeviceFileConfig {
     /// Characters in a user code (RFC 8628 §6.1), shown in groups of four.
     pub user_code_length: usize,
     /// Wrong user codes a caller may enter per window before every entry
-    /// of theirs is refused until the window ends (RFC 8628 §5.1).
+    /// of theirs is refused until the window ends (RFC 8628 §5.1). Each
+    /// entry counts before it is judged, so a burst cannot slip under the
+    /// limit; a right one is given back.
     #[serde(default = "default_user_code_failures")]
     pub max_user_code_failures: u64,
     #[serde(default = "default_user_code_window")]

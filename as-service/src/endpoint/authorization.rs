@@ -123,7 +123,9 @@ async fn resolve(
     server: &AuthServer,
     request: &HttpRequest,
 ) -> Result<(Arc<Client>, RedirectTarget, Params, Option<Decision>), OAuthError> {
-    if let Some(submission) = consent::submission(server, request).await {
+    if let Some(submission) =
+        consent::submission(server, request, crate::config::Endpoint::Authorization).await
+    {
         let consent::Submission { params, decision } = submission?;
         let client = known_client(server, &params).await?;
         let target = validate_target(&client, &params)?;

@@ -49,6 +49,7 @@ pub(crate) struct Submission {
 pub(crate) async fn submission(
     server: &AuthServer,
     request: &HttpRequest,
+    at: Endpoint,
 ) -> Option<Result<Submission, OAuthError>> {
     if !server.config.interactive || request.method != "POST" {
         return None;
@@ -58,14 +59,18 @@ pub(crate) async fn submission(
     if !own.iter().any(|field| form.has(field)) {
         return None;
     }
-    Some(verify(server, &form).await)
+    Some(verify(server, &form, at).await)
 }
 
 fn refused(why: &str) -> OAuthError {
     OAuthError::invalid_request(why).with_status(403)
 }
 
-async fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthError> {
+async fn verify(
+    server: &AuthServer,
+    form: &Params,
+    at: Endpoint,
+) -> Result<Submission, OAuthError> {
     let token = form
         .get(TOKEN_FIELD)
         .ok_or_else(|| refused("the approval carries no CSRF token"))?;
@@ -77,8 +82,12 @@ async fn verify(server: &AuthServer, form: &Params) -> Result<Submission, OAuthE
     };
     let made: i64 = made.parse().map_err(|_| malformed())?;
     let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed())?;
-    hmac::verify(&key(server), message(made, nonce, &params).as_bytes(), &tag)
-        .map_err(|_| refused("the CSRF token was not made for this request"))?;
+    hmac::verify(
+        &key(server),
+        message(server, at, made, nonce, &params).as_bytes(),
+        &tag,
+    )
+    .map_err(|_| refused("the CSRF token was not made for this request"))?;
     let now = server.clock.now();
     if made > now + 60 || now - made > PAGE_LIFETIME {
         return Err(refused(
@@ -137,17 +146,25 @@ fn carried(params: &Params) -> Vec<(String, String)> {
     out
 }
 
-fn message(made: i64, nonce: &str, params: &Params) -> String {
+/// What the CSRF token signs: the endpoint the page posts to (so a page
+/// made by one endpoint is no answer at another: the authorization
+/// endpoint's pages must not serve as device-code guesses), its time, its
+/// nonce and every parameter it carries.
+fn message(server: &AuthServer, at: Endpoint, made: i64, nonce: &str, params: &Params) -> String {
     let pairs = carried(params);
     let encoded = form::encode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    format!("{made}\n{nonce}\n{encoded}")
+    let action = server.config.endpoints.url(at);
+    format!("{action}\n{made}\n{nonce}\n{encoded}")
 }
 
-/// The CSRF token for a page made now for `params`.
-fn token(server: &AuthServer, params: &Params) -> String {
+/// The CSRF token for a page made now for `params`, answered at `at`.
+fn token(server: &AuthServer, at: Endpoint, params: &Params) -> String {
     let made = server.clock.now();
     let nonce = oauth_core::random::token(16);
-    let tag = hmac::sign(&key(server), message(made, &nonce, params).as_bytes());
+    let tag = hmac::sign(
+        &key(server),
+        message(server, at, made, &nonce, params).as_bytes(),
+    );
     format!("{made}.{nonce}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
@@ -225,10 +242,10 @@ pub(crate) fn approval_page_at(
         escape(target)
     );
     body.push_str(&what_else(params));
-    let action = server.config.endpoints.url(action);
+    let posts_to = server.config.endpoints.url(action);
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\">\n<fieldset>\n<legend>Sign in as</legend>\n",
-        escape(action.as_str())
+        escape(posts_to.as_str())
     ));
     for (name, user) in &server.config.users {
         let checked = if *name == server.config.login_user {
@@ -260,7 +277,7 @@ pub(crate) fn approval_page_at(
         "<input type=\"hidden\" name=\"{TOKEN_FIELD}\" value=\"{}\">\n\
          <button type=\"submit\" name=\"{DECISION_FIELD}\" value=\"approve\">Approve</button>\n\
          <button type=\"submit\" name=\"{DECISION_FIELD}\" value=\"deny\">Deny</button>\n</form>\n",
-        escape(&token(server, params))
+        escape(&token(server, action, params))
     ));
     page(200, "Sign in", &body)
 }

@@ -40,14 +40,19 @@ fn failures_key(request: &HttpRequest) -> String {
 
 async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     // An answered approval page: its CSRF token says this server made it.
-    if let Some(submission) = consent::submission(server, request).await {
+    if let Some(submission) =
+        consent::submission(server, request, Endpoint::DeviceVerification).await
+    {
         let consent::Submission { params, decision } = submission?;
+        // RFC 8628 §5.1: every user code entered counts against the caller,
+        // through the approval page too.
+        check_throttle(server, request).await?;
         let state = match decision {
             Decision::Approve { user } => approved(server, user),
             Decision::Deny => DeviceState::Denied,
         };
         let entered = params.get("user_code").unwrap_or_default();
-        return decide(server, request, entered, state).await;
+        return settle(server, request, decide(server, entered, state).await).await;
     }
     let params = match request.method.as_str() {
         "GET" => form::parse(request.url.query().unwrap_or(""))?,
@@ -70,8 +75,13 @@ async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespon
             None => None,
         };
         let Some(pending) = pending else {
-            return Err(wrong_code(server, request).await);
+            return Err(wrong_code());
         };
+        // A right code: its entry is given back, the approval counts anew.
+        server
+            .store
+            .forgive(&failures_key(request), server.clock.now())
+            .await?;
         let carried = Params::from_pairs(vec![
             ("user_code".into(), entered.to_owned()),
             ("scope".into(), pending.scope.to_string()),
@@ -85,7 +95,28 @@ async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespon
         ));
     }
     let user = server.config.login_user.clone();
-    decide(server, request, entered, approved(server, user)).await
+    settle(
+        server,
+        request,
+        decide(server, entered, approved(server, user)).await,
+    )
+    .await
+}
+
+/// A right code gives back the entry `check_throttle` counted: only wrong
+/// ones add up to the limit.
+async fn settle(
+    server: &AuthServer,
+    request: &HttpRequest,
+    outcome: Result<HttpResponse, OAuthError>,
+) -> Result<HttpResponse, OAuthError> {
+    if outcome.is_ok() {
+        server
+            .store
+            .forgive(&failures_key(request), server.clock.now())
+            .await?;
+    }
+    outcome
 }
 
 /// The approval of `user`, authenticated now with the configured acr. The
@@ -99,12 +130,19 @@ fn approved(server: &AuthServer, user: String) -> DeviceState {
     })
 }
 
-/// Refused while the caller is over its limit of wrong user codes.
+/// Refused while the caller is over its limit of wrong user codes. The
+/// entry counts before it is judged (one atomic increment), so requests
+/// sent at once cannot all slip under the limit; a right code gives its
+/// count back (`settle`, `forgive`).
 async fn check_throttle(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
     let now = server.clock.now();
-    let (failures, ends) = server.store.count(&failures_key(request), now).await?;
-    if failures >= server.config.device.max_user_code_failures {
-        tracing::warn!(peer = ?request.peer, failures, "user code entries throttled");
+    let window_ends = now + server.config.device.failure_window;
+    let (entries, ends) = server
+        .store
+        .hit(&failures_key(request), window_ends, now)
+        .await?;
+    if entries > server.config.device.max_user_code_failures {
+        tracing::warn!(peer = ?request.peer, entries, "user code entries throttled");
         // The same error as a wrong code (no page here is an OAuth
         // protocol message; RFC 8628 §3.3 leaves it to the server), with
         // 429 and Retry-After saying why (RFC 6585 §4).
@@ -121,30 +159,21 @@ async fn check_throttle(server: &AuthServer, request: &HttpRequest) -> Result<()
     Ok(())
 }
 
-/// A user code that is not one: counted against the caller.
-async fn wrong_code(server: &AuthServer, request: &HttpRequest) -> OAuthError {
-    let now = server.clock.now();
-    let window_ends = now + server.config.device.failure_window;
-    if let Err(e) = server
-        .store
-        .hit(&failures_key(request), window_ends, now)
-        .await
-    {
-        return e.into();
-    }
+/// A user code that is not one (already counted against the caller by
+/// `check_throttle`).
+fn wrong_code() -> OAuthError {
     OAuthError::invalid_request("the user code is unknown, used or expired")
 }
 
 /// Records the decision on the code entered, once.
 async fn decide(
     server: &AuthServer,
-    request: &HttpRequest,
     entered: &str,
     state: DeviceState,
 ) -> Result<HttpResponse, OAuthError> {
     let settings = &server.config.device;
     let Some(code) = normalize_user_code(entered, settings.user_code_length) else {
-        return Err(wrong_code(server, request).await);
+        return Err(wrong_code());
     };
     let key = user_code_key(&code);
     let now = server.clock.now();
@@ -152,7 +181,7 @@ async fn decide(
     let state = match state {
         DeviceState::Approved(mut approval) => {
             let Some(pending) = server.store.device_by_user_code(&key, now).await? else {
-                return Err(wrong_code(server, request).await);
+                return Err(wrong_code());
             };
             let Some(client) = server.client(&pending.client_id).await? else {
                 return Err(OAuthError::new(
@@ -190,7 +219,7 @@ async fn decide(
             };
             Ok(page(200, title, &body))
         }
-        DeviceDecision::Unknown => Err(wrong_code(server, request).await),
+        DeviceDecision::Unknown => Err(wrong_code()),
     }
 }
 

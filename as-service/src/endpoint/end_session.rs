@@ -59,7 +59,7 @@ async fn end(server: &AuthServer, request: &HttpRequest) -> Result<Ended, OAuthE
         None => None,
     };
     let client = logout_client(server, &params, hint.as_ref()).await?;
-    let redirect = redirect_target(&params, client.as_deref())?;
+    let redirect = redirect_target(&params, client.as_deref(), hint.is_some())?;
     let outbound = match hint.as_ref().and_then(|h| h.sid.as_deref()) {
         Some(sid) => notify::end_login(server, sid).await?,
         None => Vec::new(),
@@ -161,8 +161,15 @@ async fn logout_client(
 
 /// §3: the user agent goes back only to a URI the client registered,
 /// compared exactly, and only when the client is known from the hint or
-/// `client_id`; `state` travels with it.
-fn redirect_target(params: &Params, client: Option<&Client>) -> Result<Option<String>, OAuthError> {
+/// `client_id`; `state` travels with it. Without a verified
+/// `id_token_hint` there is no redirection at all (§3: the OP MUST NOT
+/// redirect unless it can otherwise confirm the target is legitimate —
+/// anyone may register a client naming any URI), only the page.
+fn redirect_target(
+    params: &Params,
+    client: Option<&Client>,
+    hinted: bool,
+) -> Result<Option<String>, OAuthError> {
     let Some(uri) = params.get("post_logout_redirect_uri") else {
         return Ok(None);
     };
@@ -175,6 +182,9 @@ fn redirect_target(params: &Params, client: Option<&Client>) -> Result<Option<St
         return Err(OAuthError::invalid_request(
             "post_logout_redirect_uri is not one the client registered",
         ));
+    }
+    if !hinted {
+        return Ok(None);
     }
     let mut location = url::Url::parse(uri).map_err(|e| {
         OAuthError::server_error("a registered URI does not parse")

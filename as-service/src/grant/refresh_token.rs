@@ -105,17 +105,39 @@ pub async fn grant(
         )
         .await?
     {
-        Rotation::Rotated(grant) => Ok(Grant {
-            subject: grant.subject,
-            scope,
-            grant_id: Some(grant.grant_id),
-            refresh_token: Some(new),
-            audience,
-            issued_token_type: None,
-            oidc: None,
-            expires_at_most: None,
-            authorization_details,
-        }),
+        Rotation::Rotated(grant) => {
+            // OIDC Back-Channel Logout §2.7: the login's session must know
+            // the grant as long as its newest refresh token lives.
+            if let Some(sid) = &grant.sid {
+                let member = crate::store::SessionMember {
+                    client_id: grant.client_id.clone(),
+                    grant_id: grant.grant_id.clone(),
+                    subject: grant.subject.clone(),
+                };
+                let kept_until = expires_at.max(now + client.access_token_lifetime);
+                if !server
+                    .store
+                    .join_session(sid, member, kept_until, now)
+                    .await?
+                {
+                    server.store.revoke_grant(&grant.grant_id).await?;
+                    return Err(OAuthError::invalid_grant(
+                        "the login this grant belongs to has ended (logout)",
+                    ));
+                }
+            }
+            Ok(Grant {
+                subject: grant.subject,
+                scope,
+                grant_id: Some(grant.grant_id),
+                refresh_token: Some(new),
+                audience,
+                issued_token_type: None,
+                oidc: None,
+                expires_at_most: None,
+                authorization_details,
+            })
+        }
         Rotation::Reused { grant_id } => {
             tracing::warn!(client_id = %client.client_id, grant_id = %grant_id, "refresh token reuse; the token family is revoked");
             Err(OAuthError::invalid_grant(

@@ -330,6 +330,18 @@ impl ThrottleStore for MemoryStore {
         Ok(*entry)
     }
 
+    async fn forgive(&self, key: &str, now: i64) -> StoreResult<()> {
+        if let Some(entry) = self
+            .lock()
+            .counters
+            .get_mut(&Key::of(&format!("count\n{key}")))
+            && entry.1 > now
+        {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+        Ok(())
+    }
+
     async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)> {
         Ok(
             match self.lock().counters.get(&Key::of(&format!("count\n{key}"))) {

@@ -413,8 +413,9 @@ pub struct SessionMember {
 /// ends them (OIDC RP-Initiated Logout §2, Back-Channel Logout §2.7).
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Adds a grant to session `sid`, kept at least until `expires_at`;
-    /// `false` (and nothing added) if the session has ended.
+    /// Adds a grant to session `sid` (once: joining again only keeps the
+    /// session longer), kept at least until `expires_at`; `false` (and
+    /// nothing added) if the session has ended.
     async fn join_session(
         &self,
         sid: &str,
@@ -438,6 +439,9 @@ pub trait ThrottleStore: Send + Sync {
     /// Adds one to the counter `key`, which starts (at zero) when first hit
     /// and ends at `window_ends_at`; returns the count and when its window ends.
     async fn hit(&self, key: &str, window_ends_at: i64, now: i64) -> StoreResult<(u64, i64)>;
+    /// Gives one hit back (never below zero) while the window lasts: an
+    /// attempt counted before it was judged, that turned out right.
+    async fn forgive(&self, key: &str, now: i64) -> StoreResult<()>;
     /// The counter's value now, and when its window ends (0 and `now` when none).
     async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)>;
 }

@@ -23,13 +23,14 @@ use redis::aio::ConnectionManager;
 use super::{
     AccessTokenStore, ClientStore, CodeGrant, CodeStore, CodeTake, GrantRecord, GrantStore,
     ParStore, ParTake, PushedRequest, RefreshRecord, RefreshTokenStore, ReplayStore,
-    RevocationStore, Rotation, Store, StoreError, StoreResult, ThrottleStore,
+    RevocationStore, Rotation, Store, StoreError, StoreResult,
 };
 use crate::config::Client;
 
 mod device;
 mod scripts;
 mod session;
+mod throttle;
 
 use scripts::Scripts;
 
@@ -383,36 +384,6 @@ impl ReplayStore for RedisStore {
             .await
             .map_err(failed("remember_once"))?;
         Ok(set.is_some())
-    }
-}
-
-#[async_trait]
-impl ThrottleStore for RedisStore {
-    async fn hit(&self, key: &str, window_ends_at: i64, now: i64) -> StoreResult<(u64, i64)> {
-        let (count, ends): (u64, i64) = self
-            .scripts
-            .hit
-            .key(self.key("count", &oauth_core::secret::fingerprint(key)))
-            .arg(window_ends_at.max(now + 1))
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(failed("hit"))?;
-        Ok((count, ends))
-    }
-
-    async fn count(&self, key: &str, now: i64) -> StoreResult<(u64, i64)> {
-        let key = self.key("count", &oauth_core::secret::fingerprint(key));
-        let (count, ends): (Option<u64>, i64) = redis::pipe()
-            .get(&key)
-            .cmd("EXPIRETIME")
-            .arg(&key)
-            .query_async(&mut self.con())
-            .await
-            .map_err(failed("count"))?;
-        Ok(match count {
-            Some(n) if ends > now => (n, ends),
-            _ => (0, now),
-        })
     }
 }
 

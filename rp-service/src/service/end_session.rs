@@ -36,6 +36,19 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
 /// §3: the OP sends the user agent back to exactly the URI sent, with the
 /// state sent; anything else did not come from this logout.
 pub fn verify(pending: &Pending, response: &HttpResponse, parsed: &mut Parsed) {
+    // §2: the OP SHOULD ask the user whether to log out, and (§3) does not
+    // redirect at all without an ID token hint: a page is a lawful answer,
+    // with nothing yet to check.
+    if response.status == 200 {
+        parsed.info(
+            CheckId::EndSessionRedirect,
+            "the OP redirects the user agent back",
+            "a page instead: the OP asks the user, or does not redirect",
+            "OIDC RP-Initiated Logout §2, §3",
+        );
+        parsed.parsed = serde_json::json!({ "logged_out": "a page for the user" });
+        return;
+    }
     let location = response.location.as_deref().unwrap_or_default();
     let redirected = matches!(response.status, 302 | 303) && !location.is_empty();
     if !parsed.must(

@@ -18,6 +18,10 @@ use crate::service::outcome::Parsed;
 /// More tags than this and the page is not a form post page.
 const MAX_TAGS: usize = 1_000;
 
+/// Attributes one tag may have: a form post page needs a handful, and a
+/// tag with thousands would cost the duplicate check quadratic time.
+const MAX_ATTRIBUTES: usize = 64;
+
 const REFERENCE: &str = "OAuth 2.0 Form Post Response Mode §2";
 
 /// A form found in the page.
@@ -180,6 +184,13 @@ fn forms(html: &str) -> Result<Vec<Form>, String> {
         match (tag.name.as_str(), open.as_mut()) {
             ("form", Some(_)) => return Err("a form inside a form".into()),
             ("form", None) => {
+                // Form Post §2: the parameters are form-encoded; a page
+                // posting them another way is not a form post response.
+                if let Some(enctype) = tag.get("enctype")
+                    && !enctype.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                {
+                    return Err(format!("the form posts as {enctype:?}, not form-encoded"));
+                }
                 open = Some(Form {
                     method: tag.get("method"),
                     action: tag.get("action"),
@@ -187,6 +198,18 @@ fn forms(html: &str) -> Result<Vec<Form>, String> {
                 });
             }
             ("input" | "button" | "select" | "textarea", Some(form)) => control(&tag, form),
+            // A control outside the form that joins it by `form=` would
+            // post a value (or send it elsewhere) unseen by a reader that
+            // reads the form alone: refused.
+            (
+                "input" | "button" | "select" | "textarea" | "object" | "output" | "fieldset",
+                None,
+            ) if tag.get("form").is_some() => {
+                return Err(format!(
+                    "a <{}> outside the form joins a form by its form attribute",
+                    tag.name
+                ));
+            }
             _ => {}
         }
     }
@@ -264,6 +287,11 @@ fn start_tag(text: &str) -> Result<Option<Tag>, String> {
         let Some(first) = trimmed.chars().next() else {
             return Err(format!("<{name}> is not closed"));
         };
+        if attributes.len() > MAX_ATTRIBUTES {
+            return Err(format!(
+                "<{name}> has more than {MAX_ATTRIBUTES} attributes"
+            ));
+        }
         if first == '>' {
             return Ok(Some(Tag {
                 name,

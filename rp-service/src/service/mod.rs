@@ -213,7 +213,7 @@ fn verify(
             device::verify_user(response, parsed);
             return;
         }
-        ClientService::EndSession if matches!(response.status, 302 | 303) => {
+        ClientService::EndSession if matches!(response.status, 200 | 302 | 303) => {
             end_session::verify(pending, response, parsed);
             return;
         }

@@ -275,3 +275,25 @@ async fn an_approval_page_is_answered_once() {
     assert_eq!(replayed.status, 403);
     assert!(replayed.location.is_none());
 }
+
+/// RFC 8628 §5.1: a page the authorization endpoint made, with a guessed
+/// `user_code` slipped into its request, is no answer at the device
+/// verification URI — the CSRF token names the endpoint it was made for,
+/// so the authorization endpoint cannot be a source of unthrottled guesses.
+#[tokio::test]
+async fn an_authorization_page_posted_to_the_device_verification_uri_is_refused() {
+    let (server, _) = interactive();
+    let page = show_page(&server, &[("user_code", "BCDF-GHJK")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fields = approve(&hidden_fields(&page), "diana");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let answer = crate::endpoint::device_verification::handle(
+        &server,
+        &post(&url(&server, Endpoint::DeviceVerification), &borrowed),
+    )
+    .await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+}

@@ -90,6 +90,38 @@ async fn guessing_user_codes_is_throttled_per_caller() {
     assert_eq!(error(&later), "invalid_request");
 }
 
+/// RFC 8628 §5.1: guesses sent all at once get no more tries than guesses
+/// sent one by one (each counts before it is judged); a right code entered
+/// before them takes none of the caller's tries.
+#[tokio::test]
+async fn a_burst_of_guesses_gets_no_more_tries_and_a_right_code_costs_none() {
+    let server = server();
+    let code = user_code(&device_authorize(&server, "foobar").await);
+    let peer: std::net::IpAddr = "192.0.2.9".parse().unwrap();
+    let entry = |c: &str| {
+        get_query(
+            &url(&server, Endpoint::DeviceVerification),
+            &[("user_code", c)],
+        )
+        .with_peer(Some(peer))
+    };
+    assert_eq!(handle(&server, &entry(&code)).await.status, 200);
+    let burst: Vec<_> = (0..20)
+        .map(|_| {
+            let server = server.clone();
+            let request = entry("BBBB-BBBB");
+            tokio::spawn(async move { handle(&server, &request).await.status })
+        })
+        .collect();
+    let mut judged = 0;
+    for task in burst {
+        if task.await.unwrap() == 400 {
+            judged += 1;
+        }
+    }
+    assert_eq!(judged, server.config.device.max_user_code_failures);
+}
+
 /// Interactive (`[authorization] interactive = true`): the approval page
 /// of the authorization endpoint, posting back here; approve or deny.
 #[tokio::test]

@@ -28,14 +28,34 @@ pub async fn end_login(server: &AuthServer, sid: &str) -> Result<Vec<HttpRequest
     // session stays ended at least as long.
     let ended_until = now + server.config.code_lifetime;
     let members = server.store.end_session(sid, ended_until, now).await?;
+    // The members are handed out once: every grant is revoked before any
+    // notification is made, and one that fails stops none of the others.
+    let mut failed = None;
+    for member in &members {
+        if let Err(e) = server.store.revoke_grant(&member.grant_id).await {
+            tracing::error!(grant_id = %member.grant_id, error = %e, "a grant of an ended login could not be revoked");
+            failed = Some(e);
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     let mut outbound = Vec::new();
-    for member in members {
-        server.store.revoke_grant(&member.grant_id).await?;
-        let Some(client) = server.client(&member.client_id).await? else {
-            continue;
+    for member in &members {
+        let client = match server.client(&member.client_id).await {
+            Ok(Some(client)) => client,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(client_id = %member.client_id, error = %e, "no logout token: the client could not be read");
+                continue;
+            }
         };
-        if let Some(request) = notification(server, &client, &member, sid)? {
-            outbound.push(request);
+        match notification(server, &client, member, sid) {
+            Ok(Some(request)) => outbound.push(request),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(client_id = %member.client_id, error = ?e, "no logout token for this client");
+            }
         }
     }
     Ok(outbound)

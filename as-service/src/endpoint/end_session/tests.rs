@@ -140,14 +140,17 @@ async fn an_unregistered_post_logout_uri_is_refused_and_nothing_ends() {
     assert!(!grant_revoked(&server, tokens["access_token"].as_str().unwrap()).await);
 }
 
-/// §3: without a hint or client_id nothing says whose URI it is.
+/// §3: without a hint or client_id nothing says whose URI it is; without
+/// a hint the OP MUST NOT redirect at all.
 #[tokio::test]
 async fn a_post_logout_uri_with_no_client_named_is_refused() {
     let server = server();
     let ended = end(&server, &[("post_logout_redirect_uri", LOGGED_OUT)]).await;
     assert_eq!(ended.response.status, 400);
     assert_eq!(error(&ended.response.clone()), "invalid_request");
-    // With client_id the client is known: back to its registered URI.
+    // With client_id alone the URI is the client's, but nothing shows the
+    // request came from it (anyone may register a client naming any URI):
+    // §3, no redirection without an ID token hint, a page instead.
     let ended = end(
         &server,
         &[
@@ -156,7 +159,8 @@ async fn a_post_logout_uri_with_no_client_named_is_refused() {
         ],
     )
     .await;
-    assert_eq!(ended.response.location.as_deref(), Some(LOGGED_OUT));
+    assert_eq!(ended.response.status, 200, "{}", ended.response.body);
+    assert!(ended.response.location.is_none());
 }
 
 /// §2: client_id must be the client the hint was issued to.
@@ -240,4 +244,32 @@ async fn other_methods_are_refused() {
     )
     .await;
     assert_eq!(posted.response.status, 200);
+}
+
+/// Back-Channel Logout §2.7: a grant whose refresh tokens were rotated
+/// lives past the first token's lifetime; its login still knows it, so a
+/// logout long after still revokes it.
+#[tokio::test]
+async fn a_logout_after_refreshes_past_the_first_lifetime_still_revokes_the_grant() {
+    let (server, clock) = server_with(config());
+    let tokens = login(&server).await;
+    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    let mut refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let lifetime = server.config.refresh_token_lifetime;
+    // Refresh twice, each time most of a lifetime later.
+    let mut access = String::new();
+    for _ in 0..2 {
+        clock.advance(lifetime * 3 / 4);
+        let request = post_as(
+            &url(&server, Endpoint::Token),
+            CODE_CLIENT,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        );
+        let answer = json(&crate::endpoint::token::handle(&server, &request).await);
+        refresh = answer["refresh_token"].as_str().unwrap().to_owned();
+        access = answer["access_token"].as_str().unwrap().to_owned();
+    }
+    server.store.purge_expired(server.clock.now()).await;
+    end(&server, &[("id_token_hint", &id_token)]).await;
+    assert!(grant_revoked(&server, &access).await);
 }

@@ -27,7 +27,9 @@ impl SessionStore for MemoryStore {
             .entry(sid.to_owned())
             .or_insert_with(|| (Vec::new(), expires_at));
         *until = (*until).max(expires_at);
-        members.push(member);
+        if !members.contains(&member) {
+            members.push(member);
+        }
         Ok(true)
     }
 

@@ -8,10 +8,11 @@ use super::{RedisStore, corrupt, failed};
 use crate::store::{SessionMember, SessionStore, StoreResult};
 
 /// KEYS: the session's members, its ended marker.
-/// ARGV: the member (JSON), kept until, now.
+/// ARGV: the member (JSON), kept until, now. A member already there is
+/// not added twice; joining again only pushes the expiry out.
 const JOIN: &str = r"
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then redis.call('RPUSH', KEYS[1], ARGV[1]) end
 local ttl = redis.call('EXPIRETIME', KEYS[1])
 if ttl < tonumber(ARGV[2]) then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
 return 1

