@@ -13,7 +13,7 @@ use crate::config::{Client, ClientSecret, Endpoint};
 
 /// Longest `jti` accepted in a client assertion: a random identifier needs
 /// no more, and the replay cache keeps only a fingerprint anyway.
-const MAX_JTI_LENGTH: usize = 256;
+pub(crate) const MAX_JTI_LENGTH: usize = 256;
 
 /// Compared against when the client is unknown, so that an unknown id costs
 /// the same time as a wrong secret.
@@ -214,26 +214,60 @@ async fn verify_assertion(
         });
     }
     let now = server.clock.now();
-    let settings = &server.config.client_authentication;
     assertion_times(server, claims, now).map_err(AssertionError::Claims)?;
-    // Present (checked above); remembered through the leeway too.
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now) + settings.leeway;
     let jti = text("jti").ok_or(AssertionError::NoJti)?;
+    use_jti_once(
+        server,
+        &format!("assertion\n{}", client.client_id),
+        jti,
+        claims,
+        now,
+    )
+    .await
+    .map_err(|refused| match refused {
+        JtiRefusal::Length => AssertionError::JtiLength,
+        JtiRefusal::Replayed => AssertionError::Replayed,
+        JtiRefusal::Store(e) => AssertionError::Store(e),
+    })
+}
+
+/// Why a `jti` was not accepted.
+pub(crate) enum JtiRefusal {
+    /// Empty, or longer than [`MAX_JTI_LENGTH`].
+    Length,
+    Replayed,
+    Store(crate::store::StoreError),
+}
+
+/// RFC 7523 §3 item 7, for client assertions and JWT bearer grants alike:
+/// one use per `jti` (within `scope`, the issuer's), remembered by
+/// fingerprint until the assertion could no longer be accepted — its
+/// `exp` (checked present by [`assertion_times`]) plus the leeway.
+pub(crate) async fn use_jti_once(
+    server: &AuthServer,
+    scope: &str,
+    jti: &str,
+    claims: &serde_json::Map<String, serde_json::Value>,
+    now: i64,
+) -> Result<(), JtiRefusal> {
     if jti.is_empty() || jti.len() > MAX_JTI_LENGTH {
-        return Err(AssertionError::JtiLength);
+        return Err(JtiRefusal::Length);
     }
-    // RFC 7523 §3 (7): one use per jti, remembered (by fingerprint) until
-    // the assertion could no longer be accepted: at most `max` ahead.
-    let key = format!("assertion\n{}\n{jti}", client.client_id);
-    if !server
+    let leeway = server.config.client_authentication.leeway;
+    let exp = claims
+        .get("exp")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(now)
+        + leeway;
+    match server
         .store
-        .remember_once(&key, exp, now)
+        .remember_once(&format!("{scope}\n{jti}"), exp, now)
         .await
-        .map_err(AssertionError::Store)?
     {
-        return Err(AssertionError::Replayed);
+        Ok(true) => Ok(()),
+        Ok(false) => Err(JtiRefusal::Replayed),
+        Err(e) => Err(JtiRefusal::Store(e)),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -129,6 +129,20 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
     if let Some(code) = spec.code {
         map.insert("c_hash".into(), Value::String(hash(code)?));
     }
+    sign_as_id_tokens(server, alg, ID_TOKEN_TYP, &claims, "ID token")
+}
+
+/// Signs `claims` with the key that signs this client's ID tokens (`alg`)
+/// now: ID tokens, and the logout tokens that must be signed as they are
+/// (Back-Channel Logout §2.4). `what` names the token in errors.
+pub(crate) fn sign_as_id_tokens(
+    server: &AuthServer,
+    alg: oauth_core::jose::JwsAlgorithm,
+    typ: &str,
+    claims: &Value,
+    what: &str,
+) -> Result<String, OAuthError> {
+    let now = server.clock.now();
     let keys = server.keys();
     let key = keys.set.signing_key_at(alg, now).ok_or_else(|| {
         OAuthError::server_error("no key for the client's ID token alg").with_cause(format!(
@@ -136,8 +150,8 @@ pub fn mint(server: &AuthServer, spec: &IdTokenSpec<'_>) -> Result<String, OAuth
             oauth_core::jose::alg_name(alg)
         ))
     })?;
-    key.sign(ID_TOKEN_TYP, &claims).map_err(|e| {
-        OAuthError::server_error("the ID token could not be signed")
-            .with_cause(format!("signing an ID token failed: {e}"))
+    key.sign(typ, claims).map_err(|e| {
+        OAuthError::server_error(format!("the {what} could not be signed"))
+            .with_cause(format!("signing the {what} failed: {e}"))
     })
 }

@@ -9,9 +9,6 @@ use super::{Grant, client_scope};
 use crate::AuthServer;
 use crate::config::{Client, Endpoint};
 
-/// Longest `jti` kept in the replay set.
-const MAX_JTI_LENGTH: usize = 256;
-
 /// RFC 7523 §3: signed by a trusted issuer's key, `aud` this server, `exp`
 /// present (and not far ahead), `nbf`/`iat` not ahead, `sub` a user of this
 /// server, a `jti` (when given) never seen before. Any failure is
@@ -55,7 +52,6 @@ pub async fn grant(
     }
     // §3 items 4-6, on this server's clock and leeway.
     let now = server.clock.now();
-    let settings = &server.config.client_authentication;
     crate::client_authn::assertion_times(server, claims, now).map_err(|e| refuse(e.to_string()))?;
     // §3 item 2: the principal, here one of this server's users.
     let user = claims
@@ -67,15 +63,18 @@ pub async fn grant(
     }
     // §3 item 7: a jti, when given, is used once (remembered until exp).
     if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
-        if jti.is_empty() || jti.len() > MAX_JTI_LENGTH {
-            return Err(refuse(format!(
-                "jti must be 1 to {MAX_JTI_LENGTH} characters"
-            )));
-        }
-        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now) + settings.leeway;
-        let key = format!("jwt-bearer\n{issuer}\n{jti}");
-        if !server.store.remember_once(&key, exp, now).await? {
-            return Err(refuse("it was already used (jti replay)".into()));
+        use crate::client_authn::{JtiRefusal, MAX_JTI_LENGTH, use_jti_once};
+        match use_jti_once(server, &format!("jwt-bearer\n{issuer}"), jti, claims, now).await {
+            Ok(()) => {}
+            Err(JtiRefusal::Length) => {
+                return Err(refuse(format!(
+                    "jti must be 1 to {MAX_JTI_LENGTH} characters"
+                )));
+            }
+            Err(JtiRefusal::Replayed) => {
+                return Err(refuse("it was already used (jti replay)".into()));
+            }
+            Err(JtiRefusal::Store(e)) => return Err(e.into()),
         }
     }
     let mut grant = Grant::access_only(

@@ -109,16 +109,11 @@ pub fn logout_token(
         "sid": sid,
         "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
     });
-    let alg = client.id_token_alg;
-    let keys = server.keys();
-    let key = keys.set.signing_key_at(alg, now).ok_or_else(|| {
-        OAuthError::server_error("no key for the client's ID token alg").with_cause(format!(
-            "no {} key of the key set signs at {now}",
-            oauth_core::jose::alg_name(alg)
-        ))
-    })?;
-    key.sign(LOGOUT_TOKEN_TYP, &claims).map_err(|e| {
-        OAuthError::server_error("the logout token could not be signed")
-            .with_cause(format!("signing a logout token failed: {e}"))
-    })
+    crate::id_token::sign_as_id_tokens(
+        server,
+        client.id_token_alg,
+        LOGOUT_TOKEN_TYP,
+        &claims,
+        "logout token",
+    )
 }
