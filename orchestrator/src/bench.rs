@@ -149,7 +149,7 @@ pub async fn stories(
     let started = Instant::now();
     let progress = Progress::new();
     let completed = Arc::new(AtomicU64::new(0));
-    let calls = Arc::new(AtomicU64::new(0));
+    let calls_before = services.calls_made();
     let story_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
     let step_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
     let shown = live.then(|| progress.show("stories", started, limit));
@@ -158,7 +158,7 @@ pub async fn stories(
         let services = services.clone();
         let stories: Vec<&'static Story> = stories.to_vec();
         let progress = progress.clone();
-        let (completed, calls) = (completed.clone(), calls.clone());
+        let completed = completed.clone();
         let (story_times, step_times) = (story_times.clone(), step_times.clone());
         workers.push(tokio::spawn(async move {
             let mut mine_stories: BTreeMap<String, Vec<u64>> = BTreeMap::new();
@@ -170,8 +170,6 @@ pub async fn stories(
                 let t0 = Instant::now();
                 let record = runner::run_story(&services, story).await;
                 let elapsed = t0.elapsed();
-                // StartSession and EndSession, then three calls per step.
-                calls.fetch_add(2 + 3 * record.steps.len() as u64, Ordering::Relaxed);
                 if record.ok {
                     completed.fetch_add(1, Ordering::Relaxed);
                     if matches!(limit, Limit::Duration(_)) {
@@ -223,7 +221,7 @@ pub async fn stories(
         completed,
         errors: progress.errors.load(Ordering::Relaxed),
         stories_per_second: completed as f64 / seconds,
-        grpc_calls_per_second: calls.load(Ordering::Relaxed) as f64 / seconds,
+        grpc_calls_per_second: (services.calls_made() - calls_before) as f64 / seconds,
         story_latency: take(story_times).await,
         step_latency: take(step_times).await,
     }

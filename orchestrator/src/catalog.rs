@@ -28,7 +28,7 @@ pub struct Story {
 }
 
 /// One step: a client service of the RP and its arguments.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Step {
     /// The RP's client service this step asks for.
     pub service: ClientService,

@@ -44,7 +44,8 @@ impl StoryRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
-    /// How long the step took (its three calls), for benchmarks.
+    /// How long the step took (its AS call and its calls to the RP), for
+    /// benchmarks.
     #[serde(skip)]
     pub elapsed: std::time::Duration,
     pub service: String,
@@ -69,6 +70,17 @@ pub struct StepRecord {
     pub ok: bool,
     /// Failed SHOULD checks in this step.
     pub warnings: usize,
+    /// The RP asked for this step to be sent once more (a DPoP nonce,
+    /// RFC 9449 §8): the next record is the same step again.
+    #[serde(skip)]
+    pub sent_again: bool,
+    /// The RP call that made this step's request, when it was a call of
+    /// its own (else it came with the call that took the step before).
+    #[serde(skip)]
+    pub prepared_by: Option<String>,
+    /// The RP call that took this step's answer (for the wire diagram).
+    #[serde(skip)]
+    pub parsed_by: String,
 }
 
 impl StepRecord {

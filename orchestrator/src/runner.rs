@@ -2,10 +2,7 @@
 //! endpoint; the orchestrator carries the request to that AS RPC and the
 //! answer back to the RP, which parses and verifies it. Everything that
 //! crossed is recorded for the transcript.
-use oidc_story_proto::v1::{
-    EndSessionRequest, Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest,
-    PrepareRequestRequest, StartSessionRequest,
-};
+use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest};
 use rp_service::service::registry::ClientService;
 
 use crate::catalog::{Step, Story};
@@ -20,14 +17,18 @@ pub use crate::services::{Services, channel, grpc_url};
 /// (milliseconds): a minute.
 const MAX_WAIT_MS: u64 = 60_000;
 mod deliver;
+mod rp;
 mod transcribe;
+
+pub use rp::RpCalls;
+use rp::RpSession;
 
 pub use deliver::BACKCHANNEL;
 
 /// Runs one story through the services. Never panics: a fault stops the
 /// story and is recorded as its error.
 pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
-    run_story_observed(services, story, &mut |_| {}).await
+    run_story_observed(services, story, RpCalls::Advance, &mut |_| {}).await
 }
 
 /// Runs one story, handing each step to `observer` as soon as it is done
@@ -35,6 +36,7 @@ pub async fn run_story(services: &Services, story: &Story) -> StoryRecord {
 pub async fn run_story_observed(
     services: &Services,
     story: &Story,
+    calls: RpCalls,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> StoryRecord {
     let started = std::time::Instant::now();
@@ -47,27 +49,25 @@ pub async fn run_story_observed(
         skipped: None,
         steps: Vec::new(),
     };
-    let mut rp = services.relying_party.clone();
-    let session_id = match rp
-        .start_session(StartSessionRequest {
-            profile: story.profile.to_owned(),
-        })
-        .await
-    {
-        Ok(r) => r.into_inner().session_id,
-        Err(status) => {
-            record.error = Some(StoryFault::StartSession(status.message().to_owned()).to_string());
+    let steps: Vec<Step> = story
+        .steps
+        .iter()
+        .map(|step| services.adapt(step).unwrap_or_else(|| step.clone()))
+        .collect();
+    let first = steps
+        .first()
+        .filter(|s| s.service != ClientService::BackchannelLogout);
+    let mut rp = match RpSession::open(services, story, calls, first).await {
+        Ok(rp) => rp,
+        Err(fault) => {
+            record.error = Some(fault.to_string());
             record.elapsed = started.elapsed();
             return record;
         }
     };
-    let outcome = run_steps(services, story, &session_id, &mut record, observer).await;
+    let outcome = run_steps(services, &steps, &mut rp, &mut record, observer).await;
     // The session is the RP's memory of this story; free it whatever happened.
-    let _ = rp
-        .end_session(EndSessionRequest {
-            session_id: session_id.clone(),
-        })
-        .await;
+    rp.close().await;
     match outcome {
         Ok(()) => record.ok = record.steps.iter().all(|s| s.ok),
         Err(e) => record.error = Some(e.to_string()),
@@ -79,25 +79,30 @@ pub async fn run_story_observed(
 
 async fn run_steps(
     services: &Services,
-    story: &Story,
-    session_id: &str,
+    steps: &[Step],
+    rp: &mut RpSession<'_>,
     record: &mut StoryRecord,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> Result<(), StoryFault> {
     let mut memory = crate::attacker::Memory::default();
-    for step in story.steps {
-        let adapted = services.adapt(step);
-        let step = adapted.as_ref().unwrap_or(step);
+    for (i, step) in steps.iter().enumerate() {
+        // What the RP may prepare with this step's parse: the next request
+        // (a delivery of what the OP sent prepares none).
+        let next = steps
+            .get(i + 1)
+            .filter(|s| s.service != ClientService::BackchannelLogout);
+        let last = i + 1 == steps.len();
         let (mut step_record, mut retry) =
-            run_step(services, session_id, step, &mut memory).await?;
+            run_step(services, rp, step, next, last, &mut memory).await?;
         if retry {
             // The AS asked for a DPoP nonce (RFC 9449 §8) and the RP now has
             // it: shown as an expected refusal, then the step once more.
             step_record.ok = true;
+            step_record.sent_again = true;
             step_record.expected_error = step_record.error.as_ref().map(|e| e.error.clone());
             observer(&step_record);
             record.steps.push(step_record);
-            (step_record, retry) = run_step(services, session_id, step, &mut memory).await?;
+            (step_record, retry) = run_step(services, rp, step, next, last, &mut memory).await?;
             let _ = retry;
         }
         let ok = step_record.ok;
@@ -110,7 +115,7 @@ async fn run_steps(
         }
     }
     // A last answer that says "poll again" leaves the story unfinished.
-    if let (Some(last), Some(step)) = (record.steps.last(), story.steps.last())
+    if let (Some(last), Some(step)) = (record.steps.last(), steps.last())
         && last.expected_error.is_none()
         && let Some(error) = &last.error
     {
@@ -125,34 +130,17 @@ async fn run_steps(
 /// Runs one step; the flag says the RP asks for it to be sent once more.
 async fn run_step(
     services: &Services,
-    session_id: &str,
+    rp: &mut RpSession<'_>,
     step: &Step,
+    next: Option<&Step>,
+    last: bool,
     memory: &mut crate::attacker::Memory,
 ) -> Result<(StepRecord, bool), StoryFault> {
     let started = std::time::Instant::now();
     if step.service == ClientService::BackchannelLogout {
-        return Ok((
-            deliver::deliver(services, session_id, step, memory).await?,
-            false,
-        ));
+        return Ok((deliver::deliver(rp, step, next, last, memory).await?, false));
     }
-    let mut rp = services.relying_party.clone();
-    let prepared = rp
-        .prepare_request(PrepareRequestRequest {
-            session_id: session_id.to_owned(),
-            service: step.service.name().to_owned(),
-            args: step
-                .args
-                .iter()
-                .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
-                .collect(),
-        })
-        .await
-        .map_err(|s| StoryFault::Prepare {
-            service: step.service,
-            message: s.message().to_owned(),
-        })?
-        .into_inner();
+    let (prepared, prepared_by) = rp.prepare(step).await?;
     let endpoint = prepared.endpoint();
     // The client's own pace (a polling interval, RFC 8628 §3.5): the
     // story waits as the client would, bounded as the RP bounds it.
@@ -181,22 +169,24 @@ async fn run_step(
             (response.clone(), None)
         }
     };
-    let parsed = rp
-        .parse_response(ParseResponseRequest {
-            session_id: session_id.to_owned(),
-            service: step.service.name().to_owned(),
-            response: Some(delivered.clone()),
-            inbound: None,
-        })
-        .await
-        .map_err(|s| StoryFault::Parse {
-            service: step.service,
-            message: s.message().to_owned(),
-        })?
-        .into_inner();
+    let (parsed, parsed_by) = rp
+        .parse(
+            step,
+            ParseResponseRequest {
+                session_id: String::new(),
+                service: step.service.name().to_owned(),
+                response: Some(delivered.clone()),
+                inbound: None,
+            },
+            next,
+            last,
+        )
+        .await?;
     let retry = parsed.retry;
     let name = endpoint_name(endpoint);
     let mut record = transcribe::step_record(step, name, &request, &response, parsed);
+    record.prepared_by = prepared_by;
+    record.parsed_by = parsed_by;
     if let Some(what) = tampered {
         record.tampered = Some(TamperRecord {
             what,
@@ -237,6 +227,7 @@ async fn call_as(
         let mut authorization_server =
             services.authorization_servers[(first + i) % replicas].clone();
         let call = request.clone();
+        services.count_call();
         let answer = match endpoint {
             Endpoint::ServerMetadata => authorization_server.server_metadata(call).await,
             Endpoint::Jwks => authorization_server.jwks(call).await,

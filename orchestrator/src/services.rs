@@ -171,6 +171,9 @@ pub struct Services {
     /// instead of to the AS RPCs.
     pub(crate) http: Option<HttpLink>,
     pub relying_party: RelyingPartyClient<Channel>,
+    /// The gRPC calls stories made through these connections, to the AS
+    /// and the RP (for the bench's calls per second).
+    pub(crate) calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// `host:port` or a URL -> a gRPC URL (plaintext unless `https://` is given).
@@ -316,7 +319,19 @@ impl Services {
             next: Default::default(),
             relying_party,
             http: None,
+            calls: Default::default(),
         }
+    }
+
+    /// Counts one gRPC call a story made.
+    pub(crate) fn count_call(&self) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The gRPC calls stories made so far.
+    pub fn calls_made(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The RP at `rp_address`, and a server over HTTP in place of the AS.

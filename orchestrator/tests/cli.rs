@@ -135,7 +135,7 @@ fn markdown_has_a_sequence_diagram_and_checks_citing_their_sections() {
     ]);
     let wire = String::from_utf8(wire.stdout).unwrap();
     assert!(
-        wire.contains("O->>RP: PrepareRequest(accesstoken)"),
+        wire.contains("O->>RP: Advance(parse authorization, prepare accesstoken)"),
         "{wire}"
     );
 }

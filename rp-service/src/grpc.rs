@@ -10,9 +10,10 @@ use oidc_story_proto::v1::relying_party_server::{
     RelyingParty as RelyingPartyRpc, RelyingPartyServer,
 };
 use oidc_story_proto::v1::{
-    self as pb, ClientProfile, EndSessionRequest, EndSessionResponse, ListProfilesRequest,
-    ListProfilesResponse, OAuthRequest, OAuthResponse, ParseResponseRequest, ParsedResponse,
-    PrepareRequestRequest, PreparedRequest, StartSessionRequest, StartSessionResponse,
+    self as pb, AdvanceRequest, AdvanceResponse, ClientProfile, EndSessionRequest,
+    EndSessionResponse, ListProfilesRequest, ListProfilesResponse, OAuthRequest, OAuthResponse,
+    ParseResponseRequest, ParsedResponse, PrepareRequestRequest, PreparedRequest,
+    StartSessionRequest, StartSessionResponse,
 };
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -122,6 +123,216 @@ fn inbound_from_proto(request: OAuthRequest) -> Result<oauth_core::http::HttpReq
     Ok(inbound)
 }
 
+impl RelyingPartyService {
+    /// Opens a session for the profile named.
+    fn start(&self, name: &str) -> Result<String, Status> {
+        let profile = self.rp.config.profiles.get(name).cloned().ok_or_else(|| {
+            Status::not_found(format!(
+                "no client profile {name:?}; configured: {}",
+                self.rp
+                    .config
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let session_id = self.rp.sessions.start(profile).map_err(session_status)?;
+        tracing::debug!(profile = %name, "session started");
+        Ok(session_id)
+    }
+
+    /// PrepareRequest in session `session_id`.
+    fn prepare(
+        &self,
+        session_id: &str,
+        request: PrepareRequestRequest,
+    ) -> Result<PreparedRequest, Status> {
+        let service = client_service(&request.service)?;
+        let args: BTreeMap<String, String> = request.args.into_iter().collect();
+        let prepared = self
+            .rp
+            .sessions
+            .with(session_id, |session| {
+                service::prepare(&self.rp, session, service, &args)
+            })
+            .map_err(session_status)?
+            .map_err(step_status)?;
+        Ok(PreparedRequest {
+            endpoint: endpoint_to_proto(prepared.endpoint).into(),
+            request: Some(request_to_proto(&prepared.request)),
+            send_after_ms: u64::try_from(prepared.send_after.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// ParseResponse in session `session_id`.
+    fn parse(
+        &self,
+        session_id: &str,
+        request: ParseResponseRequest,
+    ) -> Result<ParsedResponse, Status> {
+        let service = client_service(&request.service)?;
+        let parsed = match (request.inbound, request.response) {
+            // A request the OP sent the RP, carried by the caller.
+            (Some(inbound), None) => {
+                let inbound = inbound_from_proto(inbound)?;
+                self.rp
+                    .sessions
+                    .with(session_id, |session| {
+                        service::receive(&self.rp, session, service, &inbound)
+                    })
+                    .map_err(session_status)?
+                    .map_err(step_status)?
+            }
+            (None, Some(response)) => {
+                let response = response_from_proto(response)?;
+                self.rp
+                    .sessions
+                    .with(session_id, |session| {
+                        service::parse(&self.rp, session, service, &response)
+                    })
+                    .map_err(session_status)?
+                    .map_err(step_status)?
+            }
+            (Some(_), Some(_)) => {
+                return Err(Status::invalid_argument(
+                    "send a response or an inbound request, not both",
+                ));
+            }
+            (None, None) => return Err(Status::invalid_argument("the response is missing")),
+        };
+        Ok(parsed_to_proto(parsed))
+    }
+
+    /// Advance: open, parse, prepare, forget, in that order; see the
+    /// contract. A session this call opened is forgotten again if the call
+    /// fails, and one it was told to forget is forgotten whatever happens.
+    fn advance(&self, request: AdvanceRequest) -> Result<AdvanceResponse, Status> {
+        let AdvanceRequest {
+            session_id,
+            start_profile,
+            parse,
+            prepare,
+            end_session,
+        } = request;
+        // Unknown service names are refused before a session is opened.
+        for name in parse
+            .iter()
+            .map(|p| &p.service)
+            .chain(prepare.iter().map(|p| &p.service))
+        {
+            client_service(name)?;
+        }
+        let session_id = match (session_id.is_empty(), start_profile.is_empty()) {
+            (true, false) => self.start(&start_profile)?,
+            (false, true) => {
+                // An unknown session is the call's error, not the next step's.
+                self.rp
+                    .sessions
+                    .with(&session_id, |_| ())
+                    .map_err(session_status)?;
+                session_id
+            }
+            (true, true) => {
+                return Err(Status::invalid_argument(
+                    "name a session, or a profile to open one with",
+                ));
+            }
+            (false, false) => {
+                return Err(Status::invalid_argument(
+                    "name a session or a profile to open one with, not both",
+                ));
+            }
+        };
+        let opened = !start_profile.is_empty();
+        let result = self.parse_then_prepare(&session_id, parse, prepare);
+        if end_session || (opened && result.is_err()) {
+            // Already gone (e.g. expired) is as good as forgotten.
+            let _ = self.rp.sessions.end(&session_id);
+        }
+        let (parsed, prepared) = result?;
+        let (prepared, prepare_error) = match prepared {
+            Some(Ok(p)) => (Some(p), String::new()),
+            Some(Err(status)) => (None, status.message().to_owned()),
+            None => (None, String::new()),
+        };
+        Ok(AdvanceResponse {
+            session_id,
+            parsed,
+            prepared,
+            prepare_error,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn parse_then_prepare(
+        &self,
+        session_id: &str,
+        parse: Option<ParseResponseRequest>,
+        prepare: Option<PrepareRequestRequest>,
+    ) -> Result<
+        (
+            Option<ParsedResponse>,
+            Option<Result<PreparedRequest, Status>>,
+        ),
+        Status,
+    > {
+        let parsed = parse.map(|p| self.parse(session_id, p)).transpose()?;
+        // A step to send once more comes before the next one.
+        let again = parsed.as_ref().is_some_and(|p| p.retry);
+        let prepared = prepare
+            .filter(|_| !again)
+            .map(|p| self.prepare(session_id, p));
+        Ok((parsed, prepared))
+    }
+}
+
+/// A parse's outcome as the contract carries it.
+fn parsed_to_proto(parsed: service::Parsed) -> ParsedResponse {
+    let ok = parsed.ok();
+    let retry = parsed.retry;
+    let (error, error_description) = parsed
+        .error
+        .map(|(code, description)| (code.as_str().to_owned(), description))
+        .unwrap_or_default();
+    ParsedResponse {
+        ok,
+        parsed_json: parsed.parsed.to_string(),
+        checks: parsed
+            .checks
+            .into_iter()
+            .map(|c| pb::Check {
+                id: c.id.as_str().to_owned(),
+                name: c.name,
+                ok: c.ok,
+                detail: c.detail,
+                reference: c.reference,
+                level: match c.level {
+                    service::Level::Must => pb::CheckLevel::Must,
+                    service::Level::Should => pb::CheckLevel::Should,
+                    service::Level::Info => pb::CheckLevel::Info,
+                } as i32,
+            })
+            .collect(),
+        jwts: parsed
+            .jwts
+            .into_iter()
+            .map(|j| pb::DecodedJwt {
+                name: j.name,
+                compact: j.compact,
+                header_json: j.header.to_string(),
+                claims_json: j.claims.to_string(),
+                verified: j.verified,
+                verification: j.verification,
+            })
+            .collect(),
+        error,
+        error_description,
+        retry,
+    }
+}
+
 #[tonic::async_trait]
 impl RelyingPartyRpc for RelyingPartyService {
     async fn list_profiles(
@@ -150,21 +361,7 @@ impl RelyingPartyRpc for RelyingPartyService {
         &self,
         request: Request<StartSessionRequest>,
     ) -> Result<Response<StartSessionResponse>, Status> {
-        let name = request.into_inner().profile;
-        let profile = self.rp.config.profiles.get(&name).cloned().ok_or_else(|| {
-            Status::not_found(format!(
-                "no client profile {name:?}; configured: {}",
-                self.rp
-                    .config
-                    .profiles
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let session_id = self.rp.sessions.start(profile).map_err(session_status)?;
-        tracing::debug!(profile = %name, "session started");
+        let session_id = self.start(&request.into_inner().profile)?;
         Ok(Response::new(StartSessionResponse { session_id }))
     }
 
@@ -173,21 +370,8 @@ impl RelyingPartyRpc for RelyingPartyService {
         request: Request<PrepareRequestRequest>,
     ) -> Result<Response<PreparedRequest>, Status> {
         let request = request.into_inner();
-        let service = client_service(&request.service)?;
-        let args: BTreeMap<String, String> = request.args.into_iter().collect();
-        let prepared = self
-            .rp
-            .sessions
-            .with(&request.session_id, |session| {
-                service::prepare(&self.rp, session, service, &args)
-            })
-            .map_err(session_status)?
-            .map_err(step_status)?;
-        Ok(Response::new(PreparedRequest {
-            endpoint: endpoint_to_proto(prepared.endpoint).into(),
-            request: Some(request_to_proto(&prepared.request)),
-            send_after_ms: u64::try_from(prepared.send_after.as_millis()).unwrap_or(u64::MAX),
-        }))
+        let session_id = request.session_id.clone();
+        Ok(Response::new(self.prepare(&session_id, request)?))
     }
 
     async fn parse_response(
@@ -195,77 +379,8 @@ impl RelyingPartyRpc for RelyingPartyService {
         request: Request<ParseResponseRequest>,
     ) -> Result<Response<ParsedResponse>, Status> {
         let request = request.into_inner();
-        let service = client_service(&request.service)?;
-        let parsed = match (request.inbound, request.response) {
-            // A request the OP sent the RP, carried by the caller.
-            (Some(inbound), None) => {
-                let inbound = inbound_from_proto(inbound)?;
-                self.rp
-                    .sessions
-                    .with(&request.session_id, |session| {
-                        service::receive(&self.rp, session, service, &inbound)
-                    })
-                    .map_err(session_status)?
-                    .map_err(step_status)?
-            }
-            (None, Some(response)) => {
-                let response = response_from_proto(response)?;
-                self.rp
-                    .sessions
-                    .with(&request.session_id, |session| {
-                        service::parse(&self.rp, session, service, &response)
-                    })
-                    .map_err(session_status)?
-                    .map_err(step_status)?
-            }
-            (Some(_), Some(_)) => {
-                return Err(Status::invalid_argument(
-                    "send a response or an inbound request, not both",
-                ));
-            }
-            (None, None) => return Err(Status::invalid_argument("the response is missing")),
-        };
-        let ok = parsed.ok();
-        let retry = parsed.retry;
-        let (error, error_description) = parsed
-            .error
-            .map(|(code, description)| (code.as_str().to_owned(), description))
-            .unwrap_or_default();
-        Ok(Response::new(ParsedResponse {
-            ok,
-            parsed_json: parsed.parsed.to_string(),
-            checks: parsed
-                .checks
-                .into_iter()
-                .map(|c| pb::Check {
-                    id: c.id.as_str().to_owned(),
-                    name: c.name,
-                    ok: c.ok,
-                    detail: c.detail,
-                    reference: c.reference,
-                    level: match c.level {
-                        service::Level::Must => pb::CheckLevel::Must,
-                        service::Level::Should => pb::CheckLevel::Should,
-                        service::Level::Info => pb::CheckLevel::Info,
-                    } as i32,
-                })
-                .collect(),
-            jwts: parsed
-                .jwts
-                .into_iter()
-                .map(|j| pb::DecodedJwt {
-                    name: j.name,
-                    compact: j.compact,
-                    header_json: j.header.to_string(),
-                    claims_json: j.claims.to_string(),
-                    verified: j.verified,
-                    verification: j.verification,
-                })
-                .collect(),
-            error,
-            error_description,
-            retry,
-        }))
+        let session_id = request.session_id.clone();
+        Ok(Response::new(self.parse(&session_id, request)?))
     }
 
     async fn end_session(
@@ -277,6 +392,13 @@ impl RelyingPartyRpc for RelyingPartyService {
             .end(&request.into_inner().session_id)
             .map_err(session_status)?;
         Ok(Response::new(EndSessionResponse {}))
+    }
+
+    async fn advance(
+        &self,
+        request: Request<AdvanceRequest>,
+    ) -> Result<Response<AdvanceResponse>, Status> {
+        Ok(Response::new(self.advance(request.into_inner())?))
     }
 }
 

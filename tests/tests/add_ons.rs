@@ -594,4 +594,23 @@ async fn with_server_nonces_the_rp_retries_once_and_the_story_passes() {
         story.steps.len() + 1,
         "one step sent twice"
     );
+    // The call that parsed the refusal asked for the next step's request,
+    // and the RP made none: the step sent again was prepared in a call of
+    // its own.
+    let refused = record.steps.iter().position(|s| s.sent_again).unwrap();
+    let again = &record.steps[refused + 1];
+    assert_eq!(
+        again.prepared_by.as_deref(),
+        Some(format!("PrepareRequest({})", again.service).as_str())
+    );
+    // In separate calls, the same story.
+    let separate = orchestrator::runner::run_story_observed(
+        &clients,
+        story,
+        orchestrator::runner::RpCalls::Separate,
+        &mut |_| {},
+    )
+    .await;
+    assert!(separate.ok, "{:?}", separate.error);
+    assert_eq!(separate.steps.len(), record.steps.len());
 }

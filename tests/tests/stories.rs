@@ -30,6 +30,48 @@ async fn every_story_is_green_embedded() {
 }
 
 #[tokio::test]
+async fn a_step_costs_one_rp_call_and_separate_calls_tell_the_same_story() {
+    let services = start().await;
+    let clients = Services::connect(&services.as_addr.to_string(), &services.rp_addr.to_string())
+        .await
+        .unwrap();
+    let story = catalog::find("oauth2_code").unwrap();
+    let before = clients.calls_made();
+    let advanced = run_story(&clients, story).await;
+    // Three AS calls; the RP: open with the first request, then one call
+    // per answer (the last also forgets the session).
+    assert_eq!(clients.calls_made() - before, 3 + 4);
+    let before = clients.calls_made();
+    let separate = orchestrator::runner::run_story_observed(
+        &clients,
+        story,
+        orchestrator::runner::RpCalls::Separate,
+        &mut |_| {},
+    )
+    .await;
+    // StartSession, PrepareRequest and ParseResponse per step, EndSession.
+    assert_eq!(clients.calls_made() - before, 3 + 2 + 3 * 2);
+    assert!(advanced.ok && separate.ok);
+    let outline = |r: &orchestrator::runner::StoryRecord| {
+        r.steps
+            .iter()
+            .map(|s| (s.service.clone(), s.endpoint.clone(), s.ok, s.checks.len()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outline(&advanced), outline(&separate));
+    assert_eq!(
+        advanced.steps[0].prepared_by.as_deref(),
+        Some("Advance(open session, prepare server_metadata)")
+    );
+    assert_eq!(advanced.steps[1].prepared_by, None);
+    assert_eq!(
+        advanced.steps[2].parsed_by,
+        "Advance(parse accesstoken, end session)"
+    );
+    assert_eq!(separate.steps[2].parsed_by, "ParseResponse(accesstoken)");
+}
+
+#[tokio::test]
 async fn every_story_is_green_against_separately_started_services() {
     // The AS and RP each on their own listener, as two processes would be.
     let as_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

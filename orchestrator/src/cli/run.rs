@@ -94,7 +94,16 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
             .and_then(|e| e.issuer.cannot_run(story, &e.client));
         let mut record = match cannot_run {
             Some(why) => StoryRecord::skipped(story.name, why),
-            None => runner::run_story_observed(services, story, &mut observer).await,
+            None => {
+                // A person may pause between steps: each request is made
+                // just before it is sent.
+                let calls = if step_mode {
+                    runner::RpCalls::Separate
+                } else {
+                    runner::RpCalls::Advance
+                };
+                runner::run_story_observed(services, story, calls, &mut observer).await
+            }
         };
         if quit {
             eprintln!(

@@ -326,66 +326,51 @@ pub fn protocol(record: &StoryRecord) -> Sequence {
     seq
 }
 
-/// The story as it travelled: orchestrator, RP service, AS service.
+/// The story as it travelled: orchestrator, RP service, AS service, with
+/// the RP calls the runner made: one `Advance` between two AS calls (it
+/// parses a step's answer and prepares the next request; the first opens
+/// the session, the last forgets it), or PrepareRequest and ParseResponse.
 pub fn wire(record: &StoryRecord) -> Sequence {
     let (o, rp, as_) = (Party::Orchestrator, Party::Rp, Party::As);
     let mut seq = Sequence {
         parties: vec![o, rp, as_],
         messages: Vec::new(),
     };
-    for step in &record.steps {
-        if back_channel(step) {
+    let steps = &record.steps;
+    for (i, step) in steps.iter().enumerate() {
+        let back = back_channel(step);
+        if let Some(call) = &step.prepared_by {
+            seq.push(o, rp, Kind::Call, call.clone());
+            seq.push(rp, o, Kind::Reply, format!("request for {}", step.endpoint));
+        }
+        if back {
             // The AS's end_session answer carried it; the orchestrator
             // hands it to the RP as an inbound request.
-            seq.push(
-                o,
-                rp,
-                Kind::Call,
-                format!(
-                    "ParseResponse({}, inbound: {})",
-                    step.service,
-                    request_label(step)
-                ),
-            );
+            seq.push(o, rp, Kind::Call, step.parsed_by.clone());
             if let Some(t) = &step.tampered {
                 seq.push(o, rp, Kind::Attack, format!("attacker: {}", t.what));
             }
-            let (refused, text) = verdict(step);
-            seq.push(
-                rp,
-                o,
-                if refused { Kind::Refusal } else { Kind::Reply },
-                text,
-            );
-            if !step.ok {
-                seq.push(rp, o, Kind::Note, "the story stops here");
-            }
-            continue;
-        }
-        seq.push(
-            o,
-            rp,
-            Kind::Call,
-            format!("PrepareRequest({})", step.service),
-        );
-        seq.push(rp, o, Kind::Reply, format!("request for {}", step.endpoint));
-        seq.push(o, as_, Kind::Call, request_label(step));
-        let answer = if step.error.is_some() {
-            Kind::Refusal
         } else {
-            Kind::Reply
-        };
-        seq.push(as_, o, answer, response_label(step));
-        if let Some(t) = &step.tampered {
-            seq.push(o, as_, Kind::Attack, format!("attacker: {}", t.what));
+            seq.push(o, as_, Kind::Call, request_label(step));
+            let answer = if step.error.is_some() {
+                Kind::Refusal
+            } else {
+                Kind::Reply
+            };
+            seq.push(as_, o, answer, response_label(step));
+            if let Some(t) = &step.tampered {
+                seq.push(o, as_, Kind::Attack, format!("attacker: {}", t.what));
+            }
+            seq.push(o, rp, Kind::Call, step.parsed_by.clone());
         }
-        seq.push(
-            o,
-            rp,
-            Kind::Call,
-            format!("ParseResponse({})", step.service),
-        );
-        let (refused, text) = verdict(step);
+        let (refused, mut text) = verdict(step);
+        // The next request came back with this answer's parse.
+        if let Some(next) = steps
+            .get(i + 1)
+            .filter(|n| n.prepared_by.is_none() && !back_channel(n))
+        {
+            text = format!("{text} · request for {}", next.endpoint);
+        }
         seq.push(
             rp,
             o,
@@ -393,7 +378,8 @@ pub fn wire(record: &StoryRecord) -> Sequence {
             text,
         );
         if !step.ok {
-            seq.push(o, as_, Kind::Note, "the story stops here");
+            let (from, to) = if back { (rp, o) } else { (o, as_) };
+            seq.push(from, to, Kind::Note, "the story stops here");
         }
     }
     seq

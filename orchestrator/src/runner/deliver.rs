@@ -2,20 +2,21 @@
 //! notification, returned beside the OP's end_session answer.
 use oidc_story_proto::v1::{OAuthResponse, ParseResponseRequest};
 
+use super::rp::RpSession;
 use super::transcribe::step_record;
 use crate::catalog::Step;
 use crate::fault::StoryFault;
 use crate::record::{StepRecord, TamperRecord};
-use crate::services::Services;
 
 /// Carries the OP's last notification (a back-channel logout request its
 /// end_session answer returned) to the RP, changed by an attacker if the
 /// step says so. The RP's answer to the OP (200 or 400, §2.8) is recorded
 /// as the response; it goes no further.
 pub(super) async fn deliver(
-    services: &Services,
-    session_id: &str,
+    rp: &mut RpSession<'_>,
     step: &Step,
+    next: Option<&Step>,
+    last: bool,
     memory: &mut crate::attacker::Memory,
 ) -> Result<StepRecord, StoryFault> {
     let started = std::time::Instant::now();
@@ -37,27 +38,26 @@ pub(super) async fn deliver(
         ),
         None => None,
     };
-    let parsed = services
-        .relying_party
-        .clone()
-        .parse_response(ParseResponseRequest {
-            session_id: session_id.to_owned(),
-            service: step.service.name().to_owned(),
-            response: None,
-            inbound: Some(delivered),
-        })
-        .await
-        .map_err(|s| StoryFault::Parse {
-            service: step.service,
-            message: s.message().to_owned(),
-        })?
-        .into_inner();
+    let (parsed, parsed_by) = rp
+        .parse(
+            step,
+            ParseResponseRequest {
+                session_id: String::new(),
+                service: step.service.name().to_owned(),
+                response: None,
+                inbound: Some(delivered),
+            },
+            next,
+            last,
+        )
+        .await?;
     let answer = OAuthResponse {
         status: if parsed.ok { 200 } else { 400 },
         headers: [("cache-control".to_owned(), "no-store".to_owned())].into(),
         ..Default::default()
     };
     let mut record = step_record(step, BACKCHANNEL, &sent, &answer, parsed);
+    record.parsed_by = parsed_by;
     record.tampered = tampered.map(|what| TamperRecord {
         what,
         location: None,

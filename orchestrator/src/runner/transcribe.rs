@@ -129,6 +129,9 @@ pub(super) fn step_record(
         tampered: None,
         ok,
         warnings,
+        sent_again: false,
+        prepared_by: None,
+        parsed_by: String::new(),
     }
 }
 

@@ -1,0 +1,235 @@
+//! The runner's side of one RP session: how a story's steps reach the RP,
+//! in one call between two AS calls (`Advance`) or in separate calls.
+use oidc_story_proto::v1::relying_party_client::RelyingPartyClient;
+use oidc_story_proto::v1::{
+    AdvanceRequest, EndSessionRequest, ParseResponseRequest, ParsedResponse, PrepareRequestRequest,
+    PreparedRequest, StartSessionRequest,
+};
+use tonic::transport::Channel;
+
+use crate::catalog::{Step, Story};
+use crate::fault::StoryFault;
+use crate::services::Services;
+
+/// How the runner calls the RP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RpCalls {
+    /// One `Advance` call between two AS calls: it parses one step's
+    /// answer and prepares the next step's request; the first opens the
+    /// session and the last forgets it. N + 1 RP calls for N steps.
+    #[default]
+    Advance,
+    /// StartSession, then PrepareRequest and ParseResponse for each step,
+    /// then EndSession: 2N + 2 RP calls, each request prepared just before
+    /// it is sent (step-by-step mode, where a person may pause for long
+    /// between two steps and a proof made ahead would grow stale).
+    Separate,
+}
+
+/// An open RP session and, in `Advance` mode, the next step's request the
+/// RP already prepared.
+pub(super) struct RpSession<'s> {
+    services: &'s Services,
+    rp: RelyingPartyClient<Channel>,
+    pub(super) id: String,
+    calls: RpCalls,
+    /// The next step's request (or why it could not be made), prepared
+    /// with the last answer's parse.
+    ahead: Option<Result<PreparedRequest, String>>,
+    /// The call that opened the session, when it also prepared the first
+    /// request (named once, with that step).
+    opened_with: Option<String>,
+    /// The RP still holds the session (not yet forgotten).
+    open: bool,
+}
+
+/// What the RP is asked to prepare for `step`.
+pub(super) fn prepare_args(
+    services: &Services,
+    session_id: &str,
+    step: &Step,
+) -> PrepareRequestRequest {
+    PrepareRequestRequest {
+        session_id: session_id.to_owned(),
+        service: step.service.name().to_owned(),
+        args: step
+            .args
+            .iter()
+            .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
+            .collect(),
+    }
+}
+
+impl<'s> RpSession<'s> {
+    /// Opens the session for the story's profile; in `Advance` mode the
+    /// same call prepares `first`, the story's first request.
+    pub(super) async fn open(
+        services: &'s Services,
+        story: &Story,
+        calls: RpCalls,
+        first: Option<&Step>,
+    ) -> Result<RpSession<'s>, StoryFault> {
+        let mut rp = services.relying_party.clone();
+        services.count_call();
+        let start = |s: tonic::Status| StoryFault::StartSession(s.message().to_owned());
+        let (id, ahead) = match calls {
+            RpCalls::Separate => {
+                let id = rp
+                    .start_session(StartSessionRequest {
+                        profile: story.profile.to_owned(),
+                    })
+                    .await
+                    .map_err(start)?
+                    .into_inner()
+                    .session_id;
+                (id, None)
+            }
+            RpCalls::Advance => {
+                let answer = rp
+                    .advance(AdvanceRequest {
+                        start_profile: story.profile.to_owned(),
+                        prepare: first.map(|step| prepare_args(services, "", step)),
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(start)?
+                    .into_inner();
+                let ahead = first.map(|_| prepared(answer.prepared, answer.prepare_error));
+                (answer.session_id, ahead)
+            }
+        };
+        let opened_with = match (calls, first) {
+            (RpCalls::Advance, Some(step)) => {
+                Some(format!("Advance(open session, prepare {})", step.service))
+            }
+            _ => None,
+        };
+        Ok(RpSession {
+            services,
+            rp,
+            id,
+            calls,
+            ahead,
+            opened_with,
+            open: true,
+        })
+    }
+
+    /// The request of `step`: the one prepared ahead, else one prepared now;
+    /// and the RP call that made it, when it was a call of its own.
+    pub(super) async fn prepare(
+        &mut self,
+        step: &Step,
+    ) -> Result<(PreparedRequest, Option<String>), StoryFault> {
+        let fault = |message: String| StoryFault::Prepare {
+            service: step.service,
+            message,
+        };
+        if let Some(ahead) = self.ahead.take() {
+            let call = self.opened_with.take();
+            return ahead.map_err(fault).map(|p| (p, call));
+        }
+        self.services.count_call();
+        let prepared = self
+            .rp
+            .prepare_request(prepare_args(self.services, &self.id, step))
+            .await
+            .map_err(|s| fault(s.message().to_owned()))?
+            .into_inner();
+        Ok((prepared, Some(format!("PrepareRequest({})", step.service))))
+    }
+
+    /// Hands the RP the answer to `step` (or what the OP sent it); in
+    /// `Advance` mode the same call prepares `next` and, after the story's
+    /// `last` step, forgets the session. Returns the parse and the call
+    /// made, as the wire diagram names it.
+    pub(super) async fn parse(
+        &mut self,
+        step: &Step,
+        mut parse: ParseResponseRequest,
+        next: Option<&Step>,
+        last: bool,
+    ) -> Result<(ParsedResponse, String), StoryFault> {
+        let fault = |s: tonic::Status| StoryFault::Parse {
+            service: step.service,
+            message: s.message().to_owned(),
+        };
+        self.services.count_call();
+        let what = match &parse.inbound {
+            Some(inbound) => format!(
+                "{}, inbound: {} {}",
+                step.service,
+                inbound.method,
+                path_of(&inbound.url)
+            ),
+            None => step.service.to_string(),
+        };
+        if self.calls == RpCalls::Separate {
+            parse.session_id = self.id.clone();
+            let parsed = self
+                .rp
+                .parse_response(parse)
+                .await
+                .map_err(fault)?
+                .into_inner();
+            return Ok((parsed, format!("ParseResponse({what})")));
+        }
+        let call = match (next, last) {
+            (Some(next), _) => format!("Advance(parse {what}, prepare {})", next.service),
+            (None, true) => format!("Advance(parse {what}, end session)"),
+            (None, false) => format!("Advance(parse {what})"),
+        };
+        let answer = self
+            .rp
+            .advance(AdvanceRequest {
+                session_id: self.id.clone(),
+                start_profile: String::new(),
+                parse: Some(parse),
+                prepare: next.map(|step| prepare_args(self.services, "", step)),
+                end_session: last,
+            })
+            .await;
+        if last {
+            // Forgotten whatever the outcome, unless the step is to be sent
+            // once more (see the contract).
+            self.open = false;
+        }
+        let answer = answer.map_err(fault)?.into_inner();
+        let parsed = answer.parsed.unwrap_or_default();
+        if parsed.retry {
+            self.open = true;
+        } else if next.is_some() {
+            self.ahead = Some(prepared(answer.prepared, answer.prepare_error));
+        }
+        Ok((parsed, call))
+    }
+
+    /// Forgets the session if the RP still holds it (a story that stopped
+    /// early, or one run in separate calls).
+    pub(super) async fn close(mut self) {
+        if self.open {
+            self.services.count_call();
+            let _ = self
+                .rp
+                .end_session(EndSessionRequest {
+                    session_id: std::mem::take(&mut self.id),
+                })
+                .await;
+        }
+    }
+}
+
+fn prepared(prepared: Option<PreparedRequest>, error: String) -> Result<PreparedRequest, String> {
+    match prepared {
+        Some(p) => Ok(p),
+        None if error.is_empty() => Err("the RP prepared no request".to_owned()),
+        None => Err(error),
+    }
+}
+
+/// A URL's path, for a short label.
+fn path_of(url: &str) -> &str {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or(url)
+}
