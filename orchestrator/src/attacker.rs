@@ -32,13 +32,28 @@ pub struct Memory {
     /// The requests the OP's last answer made it send (back-channel logout
     /// notifications), for the orchestrator to deliver.
     outbound: Vec<OAuthRequest>,
+    /// The story has an attacker: it learns from every answer. Otherwise
+    /// only the OP's notifications are kept (they are delivered all the
+    /// same).
+    attacker: bool,
 }
 
 impl Memory {
+    /// The memory of a story; `attacker`: some step of it has one.
+    pub fn new(attacker: bool) -> Self {
+        Self {
+            attacker,
+            ..Self::default()
+        }
+    }
+
     /// Learns from an answer that went through untouched.
     pub fn observe(&mut self, endpoint_is_jwks: bool, response: &OAuthResponse) {
         if !response.outbound.is_empty() {
             self.outbound = response.outbound.clone();
+        }
+        if !self.attacker {
+            return;
         }
         if endpoint_is_jwks {
             self.jwks = Some(response.body.clone());

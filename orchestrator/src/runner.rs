@@ -84,7 +84,7 @@ async fn run_steps(
     record: &mut StoryRecord,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> Result<(), StoryFault> {
-    let mut memory = crate::attacker::Memory::default();
+    let mut memory = crate::attacker::Memory::new(steps.iter().any(|s| s.tamper.is_some()));
     for (i, step) in steps.iter().enumerate() {
         // What the RP may prepare with this step's parse: the next request
         // (a delivery of what the OP sent prepares none).
