@@ -10,7 +10,22 @@ use orchestrator::cli::{self, Cli};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    cli::dispatch(Cli::parse()).await
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // One story at a time runs on one thread (see `Cli::one_at_a_time`;
+    // measured in docs/PERFORMANCE.md), anything side by side on all cores.
+    let runtime = if cli.one_at_a_time() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(cli::dispatch(cli)),
+        Err(e) => {
+            eprintln!("orchestrator: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
