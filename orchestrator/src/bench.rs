@@ -63,7 +63,7 @@ pub struct StoriesReport {
     pub grpc_calls_per_second: f64,
     /// Whole-story latency, per story name.
     pub story_latency: BTreeMap<String, Latency>,
-    /// Step latency (its three calls), per "story/step".
+    /// Step latency (its AS call and its calls to the RP), per "story/step".
     pub step_latency: BTreeMap<String, Latency>,
 }
 

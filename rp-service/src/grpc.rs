@@ -288,6 +288,12 @@ impl RelyingPartyService {
     }
 }
 
+/// A JSON value as compact text, written straight into a buffer (a
+/// value's `Display` goes through the formatting machinery, slower).
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+}
+
 /// A parse's outcome as the contract carries it.
 fn parsed_to_proto(parsed: service::Parsed) -> ParsedResponse {
     let ok = parsed.ok();
@@ -298,7 +304,7 @@ fn parsed_to_proto(parsed: service::Parsed) -> ParsedResponse {
         .unwrap_or_default();
     ParsedResponse {
         ok,
-        parsed_json: parsed.parsed.to_string(),
+        parsed_json: json_text(&parsed.parsed),
         checks: parsed
             .checks
             .into_iter()
@@ -321,8 +327,8 @@ fn parsed_to_proto(parsed: service::Parsed) -> ParsedResponse {
             .map(|j| pb::DecodedJwt {
                 name: j.name,
                 compact: j.compact,
-                header_json: j.header.to_string(),
-                claims_json: j.claims.to_string(),
+                header_json: json_text(&j.header),
+                claims_json: json_text(&j.claims),
                 verified: j.verified,
                 verification: j.verification,
             })
