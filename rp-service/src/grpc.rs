@@ -207,7 +207,8 @@ impl RelyingPartyService {
 
     /// Advance: open, parse, prepare, forget, in that order; see the
     /// contract. A session this call opened is forgotten again if the call
-    /// fails, and one it was told to forget is forgotten whatever happens.
+    /// fails, and one it was told to forget is forgotten whatever happens,
+    /// unless the parse asks for its step to be sent once more.
     fn advance(&self, request: AdvanceRequest) -> Result<AdvanceResponse, Status> {
         let AdvanceRequest {
             session_id,
@@ -247,7 +248,9 @@ impl RelyingPartyService {
         };
         let opened = !start_profile.is_empty();
         let result = self.parse_then_prepare(&session_id, parse, prepare);
-        if end_session || (opened && result.is_err()) {
+        // A step to be sent once more needs its session still.
+        let again = matches!(&result, Ok((Some(parsed), _)) if parsed.retry);
+        if (end_session && !again) || (opened && result.is_err()) {
             // Already gone (e.g. expired) is as good as forgotten.
             let _ = self.rp.sessions.end(&session_id);
         }

@@ -613,4 +613,22 @@ async fn with_server_nonces_the_rp_retries_once_and_the_story_passes() {
     .await;
     assert!(separate.ok, "{:?}", separate.error);
     assert_eq!(separate.steps.len(), record.steps.len());
+    // The story cut after its token step: the step sent once more is the
+    // last, and the call that parsed the refusal (asked to forget the
+    // session) keeps it for the step sent again.
+    let token_step = story
+        .steps
+        .iter()
+        .position(|s| s.service.name() == "accesstoken")
+        .unwrap();
+    let cut = orchestrator::catalog::Story {
+        steps: &story.steps[..=token_step],
+        ..*story
+    };
+    let record = orchestrator::runner::run_story(&clients, &cut).await;
+    assert!(record.ok, "{:?}", record.error);
+    assert_eq!(record.steps.len(), cut.steps.len() + 1);
+    let last = record.steps.last().unwrap();
+    assert!(last.error.is_none(), "the step sent again got its token");
+    assert_eq!(last.parsed_by, "Advance(parse accesstoken, end session)");
 }
