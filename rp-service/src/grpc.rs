@@ -228,11 +228,14 @@ impl RelyingPartyService {
         let session_id = match (session_id.is_empty(), start_profile.is_empty()) {
             (true, false) => self.start(&start_profile)?,
             (false, true) => {
-                // An unknown session is the call's error, not the next step's.
-                self.rp
-                    .sessions
-                    .with(&session_id, |_| ())
-                    .map_err(session_status)?;
+                // An unknown session is the call's error, not the next
+                // step's (a parse finds that out itself).
+                if parse.is_none() {
+                    self.rp
+                        .sessions
+                        .with(&session_id, |_| ())
+                        .map_err(session_status)?;
+                }
                 session_id
             }
             (true, true) => {

@@ -346,7 +346,8 @@ pub fn wire(record: &StoryRecord) -> Sequence {
         if back {
             // The AS's end_session answer carried it; the orchestrator
             // hands it to the RP as an inbound request.
-            seq.push(o, rp, Kind::Call, step.parsed_by.clone());
+            let call = format!("{} · inbound: {}", step.parsed_by, request_label(step));
+            seq.push(o, rp, Kind::Call, call);
             if let Some(t) = &step.tampered {
                 seq.push(o, rp, Kind::Attack, format!("attacker: {}", t.what));
             }

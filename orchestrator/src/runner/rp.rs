@@ -155,15 +155,7 @@ impl<'s> RpSession<'s> {
             message: s.message().to_owned(),
         };
         self.services.count_call();
-        let what = match &parse.inbound {
-            Some(inbound) => format!(
-                "{}, inbound: {} {}",
-                step.service,
-                inbound.method,
-                path_of(&inbound.url)
-            ),
-            None => step.service.to_string(),
-        };
+        let what = step.service.name();
         if self.calls == RpCalls::Separate {
             parse.session_id = self.id.clone();
             let parsed = self
@@ -225,11 +217,4 @@ fn prepared(prepared: Option<PreparedRequest>, error: String) -> Result<Prepared
         None if error.is_empty() => Err("the RP prepared no request".to_owned()),
         None => Err(error),
     }
-}
-
-/// A URL's path, for a short label.
-fn path_of(url: &str) -> &str {
-    url.split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or(url)
 }
