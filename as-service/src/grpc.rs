@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oidc_story_proto::shards::{Shards, stopped};
 use oidc_story_proto::v1::authorization_server_server::{
     AuthorizationServer as AuthorizationServerRpc, AuthorizationServerServer,
 };
@@ -197,10 +198,87 @@ pub async fn run(
     serve(oidc_story_proto::incoming(listener), server, shutdown).await
 }
 
+/// Serves the AS on an already bound listener until `shutdown` completes,
+/// each accepted connection on one of `shards` (one thread each, see
+/// `oidc_story_proto::shards`): its requests are answered on that thread.
+/// Stops when `stop` reads true; the AS's upkeep runs on the caller's
+/// runtime.
+pub async fn run_sharded(
+    listener: TcpListener,
+    server: Arc<AuthServer>,
+    shards: &Shards,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let _upkeep = Upkeep::start(&server);
+    oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
+        serve_connections(incoming, server.clone(), stopped(stop.clone()))
+    })
+    .await
+}
+
+/// The AS's periodic work beside serving: expired codes, tokens and
+/// revocations forgotten, the key file reread. Stops when dropped.
+pub struct Upkeep {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Upkeep {
+    pub fn start(server: &Arc<AuthServer>) -> Self {
+        let purger = tokio::spawn({
+            let server = server.clone();
+            async move {
+                let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+                loop {
+                    ticks.tick().await;
+                    server.store.purge_expired(server.clock.now()).await;
+                }
+            }
+        });
+        let key_watch = server.config.keys_file.clone().map(|path| {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let mut watch = crate::keys::KeyFileWatch::new(&path);
+                let mut ticks = tokio::time::interval(KEY_FILE_INTERVAL);
+                loop {
+                    ticks.tick().await;
+                    reload_keys(&server, &mut watch);
+                }
+            })
+        });
+        Self {
+            tasks: std::iter::once(purger).chain(key_watch).collect(),
+        }
+    }
+}
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
 /// Serves the connections `incoming` yields (accepted TCP sockets, or
 /// in-memory pipes from `oidc_story_proto::memory`) until `shutdown`
-/// completes.
+/// completes, with the AS's upkeep.
 pub async fn serve<IO, IE>(
+    incoming: impl Stream<Item = Result<IO, IE>>,
+    server: Arc<AuthServer>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let _upkeep = Upkeep::start(&server);
+    serve_connections(incoming, server, shutdown).await
+}
+
+/// Serves the connections `incoming` yields until `shutdown` completes,
+/// with reflection (v1 and v1alpha) and grpc.health.v1 beside it; no
+/// upkeep (see [`Upkeep`]): one of several servers of the same AS.
+pub async fn serve_connections<IO, IE>(
     incoming: impl Stream<Item = Result<IO, IE>>,
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send,
@@ -215,43 +293,17 @@ where
         .await;
     let (reflection_v1, reflection_v1alpha) =
         oidc_story_proto::reflection_services(oidc_story_proto::AUTHORIZATION_SERVER)?;
-    let purger = tokio::spawn({
-        let server = server.clone();
-        async move {
-            let mut ticks = tokio::time::interval(PURGE_INTERVAL);
-            loop {
-                ticks.tick().await;
-                server.store.purge_expired(server.clock.now()).await;
-            }
-        }
-    });
-    let key_watch = server.config.keys_file.clone().map(|path| {
-        let server = server.clone();
-        tokio::spawn(async move {
-            let mut watch = crate::keys::KeyFileWatch::new(&path);
-            let mut ticks = tokio::time::interval(KEY_FILE_INTERVAL);
-            loop {
-                ticks.tick().await;
-                reload_keys(&server, &mut watch);
-            }
-        })
-    });
     // tonic refuses messages over 4x the limit itself (OUT_OF_RANGE); those
     // between the limit and that are refused by the RPC (RESOURCE_EXHAUSTED).
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
         .max_decoding_message_size(4 * MAX_MESSAGE_BYTES);
-    let served = tonic::transport::Server::builder()
+    tonic::transport::Server::builder()
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, shutdown)
-        .await;
-    purger.abort();
-    if let Some(watch) = key_watch {
-        watch.abort();
-    }
-    served?;
+        .await?;
     Ok(())
 }
 

@@ -45,6 +45,10 @@ struct Args {
     /// tokens, no refresh rotation, urn:uuid request URIs) over the configuration.
     #[arg(long, env = "AS_LENIENT")]
     lenient: bool,
+    /// Threads serving gRPC, each accepted connection on one of them
+    /// (default: one per core).
+    #[arg(long, env = "AS_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -250,7 +254,15 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     };
-    let grpc = as_service::run(listener, server.clone(), stopped(stopping.clone()));
+    // gRPC connections are dealt over threads of one single-threaded
+    // runtime each: a request is answered on its connection's thread.
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let shards = oidc_story_proto::shards::Shards::start(threads)
+        .map_err(|e| format!("cannot start {threads} serving threads: {e}"))?;
+    let grpc = as_service::run_sharded(listener, server.clone(), &shards, stopping.clone());
     match http_listener {
         Some(listener) => {
             let http = async {

@@ -138,9 +138,30 @@ impl Progress {
     }
 }
 
-/// Runs `stories` round-robin on `concurrency` workers until `limit`.
+/// Where a share of the workers runs: clients whose connections live on
+/// `runtime` (a shard's one thread, see `oidc_story_proto::shards`), so that each
+/// worker spawned there, and every task its calls hand work to, stays on
+/// that thread.
+#[derive(Clone)]
+pub struct Lane<C> {
+    pub clients: C,
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl<C> Lane<C> {
+    /// Clients whose connections live on the current runtime.
+    pub fn here(clients: C) -> Self {
+        Self {
+            clients,
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+/// Runs `stories` round-robin on `concurrency` workers until `limit`, the
+/// workers dealt round the lanes.
 pub async fn stories(
-    services: &Services,
+    lanes: &[Lane<Services>],
     stories: &[&'static Story],
     concurrency: usize,
     limit: Limit,
@@ -149,18 +170,22 @@ pub async fn stories(
     let started = Instant::now();
     let progress = Progress::new();
     let completed = Arc::new(AtomicU64::new(0));
-    let calls_before = services.calls_made();
+    let calls_made = || lanes.iter().map(|l| l.clients.calls_made()).sum::<u64>();
+    let calls_before = calls_made();
     let story_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
     let step_times: Arc<Mutex<BTreeMap<String, Vec<u64>>>> = Arc::default();
     let shown = live.then(|| progress.show("stories", started, limit));
     let mut workers = Vec::new();
     for worker in 0..concurrency.max(1) {
-        let services = services.clone();
+        let Some(lane) = lanes.get(worker % lanes.len().max(1)) else {
+            break;
+        };
+        let services = lane.clients.clone();
         let stories: Vec<&'static Story> = stories.to_vec();
         let progress = progress.clone();
         let completed = completed.clone();
         let (story_times, step_times) = (story_times.clone(), step_times.clone());
-        workers.push(tokio::spawn(async move {
+        workers.push(lane.runtime.spawn(async move {
             let mut mine_stories: BTreeMap<String, Vec<u64>> = BTreeMap::new();
             let mut mine_steps: BTreeMap<String, Vec<u64>> = BTreeMap::new();
             let mut next = worker;
@@ -221,7 +246,7 @@ pub async fn stories(
         completed,
         errors: progress.errors.load(Ordering::Relaxed),
         stories_per_second: completed as f64 / seconds,
-        grpc_calls_per_second: (services.calls_made() - calls_before) as f64 / seconds,
+        grpc_calls_per_second: (calls_made() - calls_before) as f64 / seconds,
         story_latency: take(story_times).await,
         step_latency: take(step_times).await,
     }
@@ -249,10 +274,11 @@ fn token_request() -> OAuthRequest {
 }
 
 /// Load on the AS alone: the client_credentials Token RPC at `concurrency`,
-/// spread over `connections` HTTP/2 connections. Each answer must be a 200
-/// with a freshly signed JWT.
+/// spread over the HTTP/2 connections given (one per lane), each worker on
+/// its connection's runtime. Each answer must be a 200 with a freshly
+/// signed JWT.
 pub async fn token_endpoint(
-    channels: Vec<tonic::transport::Channel>,
+    connections: &[Lane<tonic::transport::Channel>],
     concurrency: usize,
     limit: Limit,
     live: bool,
@@ -261,13 +287,15 @@ pub async fn token_endpoint(
     let progress = Progress::new();
     let tokens = Arc::new(AtomicU64::new(0));
     let shown = live.then(|| progress.show("tokens", started, limit));
-    let connections = channels.len().max(1);
     let mut workers = Vec::new();
     for worker in 0..concurrency.max(1) {
-        let channel = channels[worker % connections].clone();
+        let Some(lane) = connections.get(worker % connections.len().max(1)) else {
+            break;
+        };
+        let channel = lane.clients.clone();
         let progress = progress.clone();
         let tokens = tokens.clone();
-        workers.push(tokio::spawn(async move {
+        workers.push(lane.runtime.spawn(async move {
             let mut client =
                 oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(channel);
             let request = token_request();
@@ -303,7 +331,7 @@ pub async fn token_endpoint(
     let tokens = tokens.load(Ordering::Relaxed);
     TokenReport {
         concurrency,
-        connections,
+        connections: connections.len(),
         seconds,
         tokens,
         errors: progress.errors.load(Ordering::Relaxed),

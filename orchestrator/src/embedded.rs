@@ -20,6 +20,7 @@ use tonic::transport::server::Connected;
 
 use crate::fault::ConnectError;
 use crate::services::Services;
+use oidc_story_proto::shards::Shards;
 
 /// Running embedded services; dropping this stops them.
 pub struct Embedded {
@@ -92,10 +93,17 @@ where
 /// Both services in this process, reached over in-memory pipes: no
 /// address, no socket, the same gRPC messages; dropping this stops them.
 pub struct InProcess {
-    as_link: memory::Connector,
-    rp_link: memory::Connector,
+    links: Links,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// The way to both in-process services; cheap to clone, so that a task on
+/// any runtime can open connections of its own.
+#[derive(Clone)]
+pub struct Links {
+    as_link: memory::Connector,
+    rp_link: memory::Connector,
 }
 
 impl InProcess {
@@ -105,10 +113,22 @@ impl InProcess {
         Ok(Self::start_with(server, rp))
     }
 
-    /// Both services for a load test ([`for_load`]).
-    pub async fn start_for_load() -> Result<Self, BoxError> {
+    /// One AS and one RP for a load test ([`for_load`]) served on every
+    /// shard: the same keys, store and sessions, but each shard serves its
+    /// own connections with its own tasks, so that a call made on a shard
+    /// is answered on it. The `i`-th is served on shard `i`.
+    pub async fn start_for_load_on(shards: &Shards) -> Result<Vec<Self>, BoxError> {
         let (server, rp) = for_load()?;
-        Ok(Self::start_with(server, rp))
+        let mut all = Vec::new();
+        for i in 0..shards.len() {
+            let (server, rp) = (server.clone(), rp.clone());
+            all.push(
+                shards
+                    .run(i, async move { Self::start_with(server, rp) })
+                    .await?,
+            );
+        }
+        Ok(all)
     }
 
     /// Serves an AS and an RP built by the caller.
@@ -117,13 +137,36 @@ impl InProcess {
         let (rp_link, rp_incoming) = memory::link();
         let (stop, tasks) = spawn_both(as_incoming, server, rp_incoming, rp);
         Self {
-            as_link,
-            rp_link,
+            links: Links { as_link, rp_link },
             stop,
             tasks,
         }
     }
 
+    pub fn links(&self) -> Links {
+        self.links.clone()
+    }
+
+    /// A new connection to the AS.
+    pub async fn as_channel(&self) -> Result<tonic::transport::Channel, ConnectError> {
+        self.links.as_channel().await
+    }
+
+    /// Clients of both, one connection each ([`Links::services`]).
+    pub async fn services(&self) -> Result<Services, ConnectError> {
+        self.links.services().await
+    }
+
+    /// Stops both services and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Links {
     /// A new connection to the AS (the token endpoint benchmark opens
     /// several).
     pub async fn as_channel(&self) -> Result<tonic::transport::Channel, ConnectError> {
@@ -147,14 +190,6 @@ impl InProcess {
             vec![AuthorizationServerClient::new(self.as_channel().await?)],
             RelyingPartyClient::new(rp),
         ))
-    }
-
-    /// Stops both services and waits for them.
-    pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
-        for task in self.tasks.drain(..) {
-            let _ = task.await;
-        }
     }
 }
 

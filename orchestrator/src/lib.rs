@@ -11,7 +11,8 @@
 //! - [`render`]: transcripts as text, JSON Lines or Markdown (with a
 //!   sequence diagram), and the redaction of secrets.
 //! - [`bench`]: load through both services, or the token endpoint alone.
-//! - [`embedded`]: both services in-process on loopback.
+//! - [`embedded`]: both services in-process, over in-memory pipes or on
+//!   loopback.
 //! - [`summary`]: the table and totals closing a run; the exit status.
 //! - [`cli`]: the command line — arguments, the commands, their errors.
 //! - [`explain`]: a story's description, from the catalog and configurations.

@@ -12,15 +12,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // One story at a time runs on one thread (see `Cli::one_at_a_time`;
-    // measured in docs/PERFORMANCE.md), anything side by side on all cores.
-    let runtime = if cli.one_at_a_time() {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    }
-    .enable_all()
-    .build();
+    // One thread: `run` tells one story at a time, and each party hands its
+    // work to the next with no wake-up across threads; `bench` deals its
+    // load over threads of its own (`orchestrator::shards`). Measured in
+    // docs/PERFORMANCE.md.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     match runtime {
         Ok(runtime) => runtime.block_on(cli::dispatch(cli)),
         Err(e) => {

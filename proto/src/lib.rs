@@ -3,9 +3,11 @@
 //! `proto/oidcstory/v1/oidcstory.proto` is the source of truth; this crate
 //! compiles it (client and server stubs) and holds the plumbing both
 //! servers share: reflection over the encoded descriptor set, log set-up,
-//! the shutdown signal, and the in-memory transport ([`memory`]).
+//! the shutdown signal, the in-memory transport ([`memory`]) and the
+//! threads the servers deal their connections over ([`shards`]).
 
 pub mod memory;
+pub mod shards;
 
 pub mod v1 {
     tonic::include_proto!("oidcstory.v1");

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oidc_story_proto::shards::{Shards, stopped};
 use oidc_story_proto::v1::relying_party_server::{
     RelyingParty as RelyingPartyRpc, RelyingPartyServer,
 };
@@ -421,6 +422,21 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     serve(oidc_story_proto::incoming(listener), rp, shutdown).await
+}
+
+/// Serves the RP on an already bound listener until `stop` reads true,
+/// each accepted connection on one of `shards` (one thread each, see
+/// `oidc_story_proto::shards`): its calls are answered on that thread.
+pub async fn run_sharded(
+    listener: TcpListener,
+    rp: Arc<RelyingParty>,
+    shards: &Shards,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
+        serve(incoming, rp.clone(), stopped(stop.clone()))
+    })
+    .await
 }
 
 /// Serves the connections `incoming` yields (accepted TCP sockets, or

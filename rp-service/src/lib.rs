@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use oauth_core::clock::{SharedClock, SystemClock};
 
-pub use grpc::{run, serve};
+pub use grpc::{run, run_sharded, serve};
 
 pub struct RelyingParty {
     pub config: config::Config,

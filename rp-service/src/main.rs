@@ -18,6 +18,10 @@ struct Args {
     /// Address to listen on (default: the file's `listen`, else 127.0.0.1:50052).
     #[arg(long, env = "RP_LISTEN")]
     listen: Option<String>,
+    /// Threads serving gRPC, each accepted connection on one of them
+    /// (default: one per core).
+    #[arg(long, env = "RP_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -65,12 +69,20 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(address = %listener.local_addr()?, issuer = %config.issuer, "RP listening");
-    rp_service::run(
-        listener,
-        RelyingParty::new(config),
-        oidc_story_proto::shutdown_signal(),
-    )
-    .await?;
+    // Connections are dealt over threads of one single-threaded runtime
+    // each: a call is answered on its connection's thread.
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let shards = oidc_story_proto::shards::Shards::start(threads)
+        .map_err(|e| format!("cannot start {threads} serving threads: {e}"))?;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        oidc_story_proto::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    rp_service::run_sharded(listener, RelyingParty::new(config), &shards, stopping).await?;
     tracing::info!("RP stopped");
     Ok(())
 }

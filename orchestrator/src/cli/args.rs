@@ -133,6 +133,11 @@ pub struct BenchArgs {
     /// HTTP/2 connections to spread the token endpoint load over.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
+    /// Threads to deal the load over, each with its own connections
+    /// (default: one per core, no more than the concurrency or, for the
+    /// token endpoint, the connections).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
     /// Run for this many seconds.
     #[arg(long, conflicts_with = "iterations")]
     pub duration: Option<f64>,

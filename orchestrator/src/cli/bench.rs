@@ -8,85 +8,161 @@ use serde::Serialize;
 use super::args::{BenchArgs, ReportFormat};
 use super::error::Error;
 use super::select::select;
-use crate::bench::{self, Limit};
+use crate::bench::{self, Lane, Limit};
 use crate::catalog::STORIES;
 use crate::embedded::InProcess;
 use crate::runner::{self, Services};
+use oidc_story_proto::shards::Shards;
 
-/// Runs a benchmark; `Ok(false)` when any request failed.
+/// What a benchmark measured.
+#[derive(Debug, Clone)]
+pub enum Report {
+    Stories(bench::StoriesReport),
+    Tokens(bench::TokenReport),
+}
+
+/// Runs a benchmark and prints its report; `Ok(false)` when any request
+/// failed.
 pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
+    let format = args.format;
+    Ok(match measure(&args).await? {
+        Report::Tokens(report) => {
+            print_report(format, &report, || bench::token_text(&report))?;
+            report.errors == 0
+        }
+        Report::Stories(report) => {
+            print_report(format, &report, || bench::stories_text(&report))?;
+            report.errors == 0
+        }
+    })
+}
+
+/// Runs a benchmark.
+///
+/// The load is dealt over shards (`oidc_story_proto::shards`), as many as the machine
+/// has cores: each opens connections of its own and runs its share of the
+/// workers on them; the embedded services serve each shard's connections on
+/// that shard.
+pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
     let limit = match (args.duration, args.iterations) {
         (Some(s), _) if s > 0.0 => Limit::Duration(std::time::Duration::from_secs_f64(s)),
         (Some(_), _) => return Err(Error::Usage("--duration must be positive".into())),
         (None, Some(n)) => Limit::Iterations(n),
         (None, None) => Limit::Duration(std::time::Duration::from_secs(10)),
     };
+    if !args.token_endpoint && args.as_address.is_some() && args.rp.is_none() {
+        return Err(Error::Usage("--as needs --rp for story benchmarks".into()));
+    }
     let live = std::io::stderr().is_terminal();
-    let embedded =
-        match &args.as_address {
-            Some(_) => None,
-            None => Some(InProcess::start_for_load().await.map_err(|e| {
-                Error::Services(format!("cannot start the embedded services: {e}"))
-            })?),
-        };
-    let ok = if args.token_endpoint {
-        let mut channels = Vec::new();
-        match (&args.as_address, &embedded) {
-            (Some(as_address), _) => {
-                let replicas: Vec<&str> = as_address
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .collect();
-                if replicas.is_empty() {
-                    return Err(Error::Usage("--as names no address".into()));
-                }
-                for i in 0..args.connections.max(replicas.len()) {
-                    channels.push(
-                        runner::channel("AS", replicas[i % replicas.len()])
-                            .await
-                            .map_err(|e| Error::Services(e.to_string()))?,
-                    );
-                }
-            }
-            (None, Some(e)) => {
-                for _ in 0..args.connections.max(1) {
-                    channels.push(
-                        e.as_channel()
-                            .await
-                            .map_err(|e| Error::Services(e.to_string()))?,
-                    );
-                }
-            }
-            (None, None) => return Err(Error::Usage("no AS to load".into())),
-        }
-        let report = bench::token_endpoint(channels, args.concurrency, limit, live).await;
-        print_report(args.format, &report, || bench::token_text(&report))?;
-        report.errors == 0
+    let work = if args.token_endpoint {
+        args.connections
+    } else {
+        args.concurrency
+    };
+    let shards = match args.threads {
+        Some(n) => Shards::start(usize::from(n)),
+        None => Shards::for_work(work.max(1)),
+    }
+    .map_err(|e| Error::Services(format!("cannot start the load threads: {e}")))?;
+    let embedded = match &args.as_address {
+        Some(_) => Vec::new(),
+        None => InProcess::start_for_load_on(&shards)
+            .await
+            .map_err(|e| Error::Services(format!("cannot start the embedded services: {e}")))?,
+    };
+    let report = if args.token_endpoint {
+        let lanes = token_lanes(args, &shards, &embedded).await?;
+        Report::Tokens(bench::token_endpoint(&lanes, args.concurrency, limit, live).await)
     } else {
         let stories = if args.all {
             STORIES.iter().collect()
         } else {
             select(&args.stories, false, false)?
         };
-        let services = match (&args.as_address, &args.rp, &embedded) {
-            (Some(as_address), Some(rp_address), _) => {
-                Services::connect(as_address, rp_address).await
-            }
-            (None, _, Some(e)) => e.services().await,
-            _ => {
-                return Err(Error::Usage("--as needs --rp for story benchmarks".into()));
-            }
-        }
-        .map_err(|e| Error::Services(e.to_string()))?;
-        let report = bench::stories(&services, &stories, args.concurrency, limit, live).await;
-        print_report(args.format, &report, || bench::stories_text(&report))?;
-        report.errors == 0
+        let lanes = story_lanes(args, &shards, &embedded).await?;
+        Report::Stories(bench::stories(&lanes, &stories, args.concurrency, limit, live).await)
     };
-    if let Some(e) = embedded {
+    for e in embedded {
         e.stop().await;
     }
-    Ok(ok)
+    Ok(report)
+}
+
+/// One client of each service per shard.
+async fn story_lanes(
+    args: &BenchArgs,
+    shards: &Shards,
+    embedded: &[InProcess],
+) -> Result<Vec<Lane<Services>>, Error> {
+    let mut lanes = Vec::new();
+    for i in 0..shards.len() {
+        let services = match (&args.as_address, &args.rp, embedded.get(i)) {
+            (Some(as_address), Some(rp_address), _) => {
+                let (a, r) = (as_address.clone(), rp_address.clone());
+                shards
+                    .run(i, async move { Services::connect(&a, &r).await })
+                    .await
+            }
+            (None, _, Some(e)) => {
+                let links = e.links();
+                shards.run(i, async move { links.services().await }).await
+            }
+            _ => return Err(Error::Usage("--as needs --rp for story benchmarks".into())),
+        }
+        .map_err(|e| Error::Services(format!("a load thread failed: {e}")))?
+        .map_err(|e| Error::Services(e.to_string()))?;
+        lanes.push(Lane {
+            clients: services,
+            runtime: shards.handle(i).clone(),
+        });
+    }
+    Ok(lanes)
+}
+
+/// `--connections` connections to the AS (to each of its replicas in turn
+/// when `--as` names several), dealt round the shards.
+async fn token_lanes(
+    args: &BenchArgs,
+    shards: &Shards,
+    embedded: &[InProcess],
+) -> Result<Vec<Lane<tonic::transport::Channel>>, Error> {
+    let replicas: Vec<String> = match &args.as_address {
+        Some(list) => {
+            let replicas: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if replicas.is_empty() {
+                return Err(Error::Usage("--as names no address".into()));
+            }
+            replicas
+        }
+        None => Vec::new(),
+    };
+    let mut lanes = Vec::new();
+    for i in 0..args.connections.max(replicas.len()).max(1) {
+        let channel = if replicas.is_empty() {
+            let Some(e) = embedded.get(i % shards.len()) else {
+                return Err(Error::Usage("no AS to load".into()));
+            };
+            let links = e.links();
+            shards.run(i, async move { links.as_channel().await }).await
+        } else {
+            let address = replicas[i % replicas.len()].clone();
+            shards
+                .run(i, async move { runner::channel("AS", &address).await })
+                .await
+        }
+        .map_err(|e| Error::Services(format!("a load thread failed: {e}")))?
+        .map_err(|e| Error::Services(e.to_string()))?;
+        lanes.push(Lane {
+            clients: channel,
+            runtime: shards.handle(i).clone(),
+        });
+    }
+    Ok(lanes)
 }
 
 fn print_report<R: Serialize>(

@@ -12,23 +12,10 @@ mod target;
 use std::process::ExitCode;
 
 pub use args::{BenchArgs, Cli, ClientArgs, Command, Diagram, Format, ReportFormat, RunArgs};
+pub use bench::{Report, measure};
 pub use error::Error;
 
 use crate::catalog;
-
-impl Cli {
-    /// Whether the command runs one story at a time (`run`, and `bench`
-    /// of stories at concurrency 1): then the orchestrator and the services
-    /// it embeds need one thread, on which each hands work to the next with
-    /// no wake-up across threads. Side-by-side stories or token loads use
-    /// every core.
-    pub fn one_at_a_time(&self) -> bool {
-        match &self.command {
-            Command::Bench(args) => !args.token_endpoint && args.concurrency <= 1,
-            Command::List | Command::Explain { .. } | Command::Run(_) => true,
-        }
-    }
-}
 
 /// Runs a parsed command line: 0 when everything passed, 1 when a story (or
 /// a benchmark request) failed, 2 when the command itself could not run.

@@ -90,3 +90,37 @@ fn idle_sessions_expire() {
     let a = s.start(profile()).unwrap();
     assert!(s.with(&a, |_| ()).is_err());
 }
+
+/// A call at work in one session (holding its lock) does not hold up a
+/// call in another: each session has its own lock.
+#[test]
+fn a_call_in_one_session_does_not_wait_for_another_sessions_call() {
+    use std::sync::mpsc;
+    let s = std::sync::Arc::new(Sessions::new(Duration::from_secs(60), 10));
+    let (a, b) = (s.start(profile()).unwrap(), s.start(profile()).unwrap());
+    let (entered, inside) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let busy = std::thread::spawn({
+        let s = s.clone();
+        move || {
+            s.with(&a, |_| {
+                entered.send(()).unwrap();
+                released.recv().unwrap();
+            })
+            .unwrap();
+        }
+    });
+    inside.recv().unwrap();
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn({
+        let s = s.clone();
+        move || {
+            done.send(s.with(&b, |x| x.code.is_none()).unwrap())
+                .unwrap()
+        }
+    });
+    let other = finished.recv_timeout(Duration::from_secs(10));
+    release.send(()).unwrap();
+    busy.join().unwrap();
+    assert_eq!(other, Ok(true), "the other session's call waited");
+}

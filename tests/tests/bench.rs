@@ -1,0 +1,165 @@
+//! `orchestrator bench` with its load dealt over threads, and the servers
+//! dealing their connections over threads: every story and token counted,
+//! none failed, embedded, against services on loopback, and against the
+//! sharded servers the binaries run.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use clap::Parser;
+use e2e_tests::start;
+use oidc_story_proto::shards::Shards;
+use orchestrator::cli::{Cli, Command, Report, measure};
+
+async fn bench(args: &[&str]) -> Report {
+    let cli = Cli::parse_from(["orchestrator", "bench"].iter().chain(args));
+    let Command::Bench(args) = cli.command else {
+        panic!("not a bench command");
+    };
+    measure(&args).await.unwrap()
+}
+
+fn stories(report: Report) -> orchestrator::bench::StoriesReport {
+    match report {
+        Report::Stories(r) => r,
+        Report::Tokens(_) => panic!("a token report"),
+    }
+}
+
+fn tokens(report: Report) -> orchestrator::bench::TokenReport {
+    match report {
+        Report::Tokens(r) => r,
+        Report::Stories(_) => panic!("a stories report"),
+    }
+}
+
+#[tokio::test]
+async fn stories_dealt_over_two_threads_all_complete_embedded() {
+    let report = stories(
+        bench(&[
+            "oauth2_code",
+            "oidc_code",
+            "--concurrency",
+            "4",
+            "--threads",
+            "2",
+            "--iterations",
+            "12",
+        ])
+        .await,
+    );
+    assert_eq!((report.completed, report.errors), (12, 0));
+    assert_eq!(report.story_latency["oauth2_code"].count, 6);
+    assert_eq!(report.story_latency["oidc_code"].count, 6);
+    assert!(report.grpc_calls_per_second > 0.0);
+}
+
+#[tokio::test]
+async fn token_load_over_three_connections_on_two_threads_embedded() {
+    let report = tokens(
+        bench(&[
+            "--token-endpoint",
+            "--concurrency",
+            "8",
+            "--connections",
+            "3",
+            "--threads",
+            "2",
+            "--iterations",
+            "60",
+        ])
+        .await,
+    );
+    assert_eq!((report.tokens, report.errors), (60, 0));
+    assert_eq!(report.connections, 3);
+}
+
+#[tokio::test]
+async fn stories_dealt_over_two_threads_against_services_on_loopback() {
+    let services = start().await;
+    let (a, r) = (services.as_addr.to_string(), services.rp_addr.to_string());
+    let report = stories(
+        bench(&[
+            "oauth2_code",
+            "--as",
+            &a,
+            "--rp",
+            &r,
+            "--concurrency",
+            "3",
+            "--threads",
+            "2",
+            "--iterations",
+            "6",
+        ])
+        .await,
+    );
+    assert_eq!((report.completed, report.errors), (6, 0));
+}
+
+/// The servers as their binaries run them: each accepted connection on one
+/// of two threads, one AS and one RP behind them all.
+#[tokio::test]
+async fn sharded_servers_answer_stories_and_tokens_on_every_connection() {
+    let server = as_service::AuthServer::new(
+        as_service::config::Config::default_config().unwrap(),
+        oauth_core::jose::KeySet::generate().unwrap(),
+    )
+    .unwrap();
+    let rp = rp_service::RelyingParty::new(rp_service::config::Config::default_config().unwrap());
+    let as_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = as_listener.local_addr().unwrap().to_string();
+    let r = rp_listener.local_addr().unwrap().to_string();
+    let (as_shards, rp_shards) = (Shards::start(2).unwrap(), Shards::start(2).unwrap());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let load = async {
+        let story_report = stories(
+            bench(&[
+                "oauth2_code",
+                "oidc_code",
+                "--as",
+                &a,
+                "--rp",
+                &r,
+                "--concurrency",
+                "4",
+                "--threads",
+                "2",
+                "--iterations",
+                "8",
+            ])
+            .await,
+        );
+        let token_report = tokens(
+            bench(&[
+                "--token-endpoint",
+                "--as",
+                &a,
+                "--connections",
+                "4",
+                "--concurrency",
+                "8",
+                "--iterations",
+                "40",
+            ])
+            .await,
+        );
+        stop.send(true).unwrap();
+        (story_report, token_report)
+    };
+    let (served_as, served_rp, (story_report, token_report)) = tokio::join!(
+        as_service::run_sharded(
+            as_listener,
+            Arc::clone(&server),
+            &as_shards,
+            stopping.clone()
+        ),
+        rp_service::run_sharded(rp_listener, rp, &rp_shards, stopping),
+        load
+    );
+    served_as.unwrap();
+    served_rp.unwrap();
+    assert_eq!((story_report.completed, story_report.errors), (8, 0));
+    assert_eq!((token_report.tokens, token_report.errors), (40, 0));
+}
