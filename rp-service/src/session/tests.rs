@@ -1,4 +1,6 @@
 //! The session store and what a session shows of itself.
+use std::time::Duration;
+
 use super::*;
 use crate::config::Config;
 
