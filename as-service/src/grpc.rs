@@ -210,8 +210,9 @@ pub async fn run_sharded(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let _upkeep = Upkeep::start(&server);
+    let routes = routes(server).await?;
     oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
-        serve_connections(incoming, server.clone(), stopped(stop.clone()))
+        oidc_story_proto::serve_routes(incoming, routes.clone(), stopped(stop.clone()))
     })
     .await
 }
@@ -272,21 +273,15 @@ where
     IE: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _upkeep = Upkeep::start(&server);
-    serve_connections(incoming, server, shutdown).await
+    oidc_story_proto::serve_routes(incoming, routes(server).await?, shutdown).await
 }
 
-/// Serves the connections `incoming` yields until `shutdown` completes,
-/// with reflection (v1 and v1alpha) and grpc.health.v1 beside it; no
-/// upkeep (see [`Upkeep`]): one of several servers of the same AS.
-pub async fn serve_connections<IO, IE>(
-    incoming: impl Stream<Item = Result<IO, IE>>,
+/// What a server of the AS offers: the AS, with reflection (v1 and
+/// v1alpha) and grpc.health.v1 beside it. Built once; every server of the
+/// AS (one per shard) serves a clone, without the upkeep ([`Upkeep`]).
+pub async fn routes(
     server: Arc<AuthServer>,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
-where
-    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
-    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<tonic::service::Routes, Box<dyn std::error::Error + Send + Sync>> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_serving::<AuthorizationServerServer<AuthorizationServerService>>()
@@ -297,14 +292,10 @@ where
     // between the limit and that are refused by the RPC (RESOURCE_EXHAUSTED).
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
         .max_decoding_message_size(4 * MAX_MESSAGE_BYTES);
-    tonic::transport::Server::builder()
-        .add_service(health)
+    Ok(tonic::service::Routes::new(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(service)
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
-    Ok(())
+        .add_service(service))
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use oauth_core::clock::{SharedClock, SystemClock};
 use oauth_core::jose::KeySet;
 
-pub use grpc::{Upkeep, run, run_sharded, serve, serve_connections};
+pub use grpc::{Upkeep, routes, run, run_sharded, serve};
 
 /// Everything an endpoint needs: configuration, keys, store, clock, and the
 /// documents that never change while the server runs.

@@ -146,6 +146,31 @@ pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
 /// The connections a server accepts on an already bound listener, with
 /// Nagle's algorithm off: gRPC answers are small writes, and waiting for the
 /// peer's delayed ACK would add tens of milliseconds to every call.
+/// Serves the connections `incoming` yields (accepted TCP sockets, or
+/// in-memory pipes from [`memory`]) with `routes` until `shutdown`
+/// completes: one of the servers a service runs, one per shard, each with
+/// a clone of the same routes.
+pub async fn serve_routes<IO, IE>(
+    incoming: impl tokio_stream::Stream<Item = Result<IO, IE>>,
+    routes: tonic::service::Routes,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    IO: tokio::io::AsyncRead
+        + tokio::io::AsyncWrite
+        + tonic::transport::server::Connected
+        + Unpin
+        + Send
+        + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tonic::transport::Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    Ok(())
+}
+
 pub fn incoming(
     listener: tokio::net::TcpListener,
 ) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {

@@ -433,8 +433,9 @@ pub async fn run_sharded(
     shards: &Shards,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let routes = routes(rp).await?;
     oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
-        serve(incoming, rp.clone(), stopped(stop.clone()))
+        oidc_story_proto::serve_routes(incoming, routes.clone(), stopped(stop.clone()))
     })
     .await
 }
@@ -451,6 +452,15 @@ where
     IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
     IE: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    oidc_story_proto::serve_routes(incoming, routes(rp).await?, shutdown).await
+}
+
+/// What a server of the RP offers: the RP, with reflection (v1 and
+/// v1alpha) and grpc.health.v1 beside it. Built once; every server of the
+/// RP (one per shard) serves a clone.
+async fn routes(
+    rp: Arc<RelyingParty>,
+) -> Result<tonic::service::Routes, Box<dyn std::error::Error + Send + Sync>> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_serving::<RelyingPartyServer<RelyingPartyService>>()
@@ -459,12 +469,8 @@ where
         oidc_story_proto::reflection_services(oidc_story_proto::RELYING_PARTY)?;
     let service = RelyingPartyServer::new(RelyingPartyService::new(rp))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    tonic::transport::Server::builder()
-        .add_service(health)
+    Ok(tonic::service::Routes::new(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(service)
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
-    Ok(())
+        .add_service(service))
 }
