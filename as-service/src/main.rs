@@ -6,6 +6,7 @@ use as_service::AuthServer;
 use as_service::config::Config;
 use clap::Parser;
 use oauth_core::jose::KeySet;
+use oidc_story_proto::shards::Shards;
 
 /// The oidc-story Authorization Server / OpenID Provider (gRPC, and HTTP with --http-listen).
 #[derive(Debug, Parser)]
@@ -256,11 +257,8 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     };
     // gRPC connections are dealt over threads of one single-threaded
     // runtime each: a request is answered on its connection's thread.
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
-    let shards = oidc_story_proto::shards::Shards::start(threads)
+    let threads = args.threads.map_or_else(Shards::cores, usize::from);
+    let shards = Shards::start(threads)
         .map_err(|e| format!("cannot start {threads} serving threads: {e}"))?;
     let grpc = as_service::run_sharded(listener, server.clone(), &shards, stopping.clone());
     match http_listener {

@@ -148,16 +148,6 @@ pub struct Lane<C> {
     pub runtime: tokio::runtime::Handle,
 }
 
-impl<C> Lane<C> {
-    /// Clients whose connections live on the current runtime.
-    pub fn here(clients: C) -> Self {
-        Self {
-            clients,
-            runtime: tokio::runtime::Handle::current(),
-        }
-    }
-}
-
 /// Runs `stories` round-robin on `concurrency` workers until `limit`, the
 /// workers dealt round the lanes.
 pub async fn stories(

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use as_service::AuthServer;
 use oauth_core::jose::KeySet;
 use oidc_story_proto::memory;
+use oidc_story_proto::shards::Shards;
 use rp_service::RelyingParty;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -20,7 +21,6 @@ use tonic::transport::server::Connected;
 
 use crate::fault::ConnectError;
 use crate::services::Services;
-use oidc_story_proto::shards::Shards;
 
 /// Running embedded services; dropping this stops them.
 pub struct Embedded {
@@ -145,11 +145,6 @@ impl InProcess {
 
     pub fn links(&self) -> Links {
         self.links.clone()
-    }
-
-    /// A new connection to the AS.
-    pub async fn as_channel(&self) -> Result<tonic::transport::Channel, ConnectError> {
-        self.links.as_channel().await
     }
 
     /// Clients of both, one connection each ([`Links::services`]).

@@ -57,8 +57,12 @@ impl Shards {
     /// As many shards as the machine has cores, and no more than `work`
     /// (there is no use for a shard with nothing to run).
     pub fn for_work(work: usize) -> std::io::Result<Self> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::start(cores.min(work))
+        Self::start(Self::cores().min(work))
+    }
+
+    /// The machine's cores (what the process may use), at least one.
+    pub fn cores() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
     pub fn len(&self) -> usize {

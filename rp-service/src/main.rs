@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use oidc_story_proto::shards::Shards;
 use rp_service::RelyingParty;
 use rp_service::config::Config;
 
@@ -71,11 +72,8 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     tracing::info!(address = %listener.local_addr()?, issuer = %config.issuer, "RP listening");
     // Connections are dealt over threads of one single-threaded runtime
     // each: a call is answered on its connection's thread.
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
-    let shards = oidc_story_proto::shards::Shards::start(threads)
+    let threads = args.threads.map_or_else(Shards::cores, usize::from);
+    let shards = Shards::start(threads)
         .map_err(|e| format!("cannot start {threads} serving threads: {e}"))?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
