@@ -96,27 +96,41 @@ async fn story_lanes(
 ) -> Result<Vec<Lane<Services>>, Error> {
     let mut lanes = Vec::new();
     for i in 0..shards.len() {
-        let services = match (&args.as_address, &args.rp, embedded.get(i)) {
+        lanes.push(match (&args.as_address, &args.rp, embedded.get(i)) {
             (Some(as_address), Some(rp_address), _) => {
                 let (a, r) = (as_address.clone(), rp_address.clone());
-                shards
-                    .run(i, async move { Services::connect(&a, &r).await })
-                    .await
+                lane(shards, i, async move { Services::connect(&a, &r).await }).await?
             }
             (None, _, Some(e)) => {
                 let links = e.links();
-                shards.run(i, async move { links.services().await }).await
+                lane(shards, i, async move { links.services().await }).await?
             }
             _ => return Err(Error::Usage("--as needs --rp for story benchmarks".into())),
-        }
-        .map_err(|e| Error::Services(format!("a load thread failed: {e}")))?
-        .map_err(|e| Error::Services(e.to_string()))?;
-        lanes.push(Lane {
-            clients: services,
-            runtime: shards.handle(i).clone(),
         });
     }
     Ok(lanes)
+}
+
+/// Opens clients on shard `i` (`connect` runs there, so that their
+/// connections live on its runtime) and makes them a lane of that shard.
+async fn lane<C, E>(
+    shards: &Shards,
+    i: usize,
+    connect: impl std::future::Future<Output = Result<C, E>> + Send + 'static,
+) -> Result<Lane<C>, Error>
+where
+    C: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let clients = shards
+        .run(i, connect)
+        .await
+        .map_err(|e| Error::Services(format!("a load thread failed: {e}")))?
+        .map_err(|e| Error::Services(e.to_string()))?;
+    Ok(Lane {
+        clients,
+        runtime: shards.handle(i).clone(),
+    })
 }
 
 /// `--connections` connections to the AS (to each of its replicas in turn
@@ -143,23 +157,20 @@ async fn token_lanes(
     };
     let mut lanes = Vec::new();
     for i in 0..args.connections.max(replicas.len()).max(1) {
-        let channel = if replicas.is_empty() {
+        lanes.push(if replicas.is_empty() {
             let Some(e) = embedded.get(i % shards.len()) else {
                 return Err(Error::Usage("no AS to load".into()));
             };
             let links = e.links();
-            shards.run(i, async move { links.as_channel().await }).await
+            lane(shards, i, async move { links.as_channel().await }).await?
         } else {
             let address = replicas[i % replicas.len()].clone();
-            shards
-                .run(i, async move { runner::channel("AS", &address).await })
-                .await
-        }
-        .map_err(|e| Error::Services(format!("a load thread failed: {e}")))?
-        .map_err(|e| Error::Services(e.to_string()))?;
-        lanes.push(Lane {
-            clients: channel,
-            runtime: shards.handle(i).clone(),
+            lane(
+                shards,
+                i,
+                async move { runner::channel("AS", &address).await },
+            )
+            .await?
         });
     }
     Ok(lanes)
