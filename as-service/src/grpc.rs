@@ -198,11 +198,10 @@ pub async fn run(
     serve(oidc_story_proto::incoming(listener), server, shutdown).await
 }
 
-/// Serves the AS on an already bound listener until `shutdown` completes,
+/// Serves the AS on an already bound listener until `stop` reads true,
 /// each accepted connection on one of `shards` (one thread each, see
 /// `oidc_story_proto::shards`): its requests are answered on that thread.
-/// Stops when `stop` reads true; the AS's upkeep runs on the caller's
-/// runtime.
+/// The AS's upkeep runs on the caller's runtime.
 pub async fn run_sharded(
     listener: TcpListener,
     server: Arc<AuthServer>,

@@ -143,9 +143,6 @@ pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
     }
 }
 
-/// The connections a server accepts on an already bound listener, with
-/// Nagle's algorithm off: gRPC answers are small writes, and waiting for the
-/// peer's delayed ACK would add tens of milliseconds to every call.
 /// Serves the connections `incoming` yields (accepted TCP sockets, or
 /// in-memory pipes from [`memory`]) with `routes` until `shutdown`
 /// completes: one of the servers a service runs, one per shard, each with
@@ -171,6 +168,9 @@ where
     Ok(())
 }
 
+/// The connections a server accepts on an already bound listener, with
+/// Nagle's algorithm off: gRPC answers are small writes, and waiting for the
+/// peer's delayed ACK would add tens of milliseconds to every call.
 pub fn incoming(
     listener: tokio::net::TcpListener,
 ) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
