@@ -184,7 +184,9 @@ pub async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
 
 /// Serves `listener`'s connections on every shard: `serve` makes the
 /// server of one shard's connections, run on that shard, until it ends;
-/// the first error (or a server's panic) is the outcome.
+/// once every server has ended, the first error (or a server's panic) is
+/// the outcome. A server that ends early with an error is logged then, and
+/// its share of the connections goes to the others.
 pub async fn serve_dealt<F, S>(
     listener: TcpListener,
     shards: &Shards,
@@ -199,7 +201,18 @@ where
     let servers: Vec<_> = dealt
         .into_iter()
         .enumerate()
-        .map(|(i, incoming)| shards.handle(i).spawn(serve(incoming)))
+        .map(|(i, incoming)| {
+            let server = serve(incoming);
+            shards.handle(i).spawn(async move {
+                let result = server.await;
+                // Said at once: the other shards go on serving (the
+                // acceptor deals round this one), so the outcome waits.
+                if let Err(e) = &result {
+                    tracing::error!(shard = i, error = %e, "a serving thread stopped");
+                }
+                result
+            })
+        })
         .collect();
     let mut outcome = Ok(());
     for server in servers {
@@ -218,6 +231,7 @@ where
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::Shards;
+    use tokio::sync::oneshot;
 
     /// Work handed to a shard runs on that shard's thread, and what it
     /// spawns runs there too.
@@ -294,6 +308,57 @@ mod tests {
         // With no shard left, the acceptor ends.
         drop(second);
         tokio::time::timeout(wait, acceptor).await.unwrap().unwrap();
+    }
+
+    /// A shard's server that fails at once is logged and skipped: the
+    /// connections go to the other shard, and the failure is the outcome
+    /// once every server has ended.
+    #[tokio::test]
+    async fn a_failed_servers_connections_go_to_the_others_and_its_error_is_the_outcome() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio_stream::StreamExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shards = Shards::start(2).unwrap();
+        let made = AtomicUsize::new(0);
+        let served = Arc::new(AtomicUsize::new(0));
+        let (failed, failing) = oneshot::channel::<()>();
+        let failed = std::sync::Mutex::new(Some(failed));
+        let serving = super::serve_dealt(listener, &shards, |mut incoming| {
+            let first = made.fetch_add(1, Ordering::SeqCst) == 0;
+            let told = failed.lock().unwrap().take().filter(|_| first);
+            let served = served.clone();
+            async move {
+                if let Some(told) = told {
+                    let _ = told.send(());
+                    return Err("deliberate".into());
+                }
+                for _ in 0..3 {
+                    incoming.next().await.unwrap().unwrap();
+                    served.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(())
+            }
+        });
+        let connect = async {
+            failing.await.unwrap();
+            // The failed server's future, and with it its connections'
+            // stream, is dropped right after it returns.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let mut clients = Vec::new();
+            for _ in 0..3 {
+                clients.push(tokio::net::TcpStream::connect(address).await.unwrap());
+            }
+            clients
+        };
+        let wait = std::time::Duration::from_secs(10);
+        let (outcome, _clients) =
+            tokio::time::timeout(wait, async { tokio::join!(serving, connect) })
+                .await
+                .unwrap();
+        assert_eq!(outcome.unwrap_err().to_string(), "deliberate");
+        assert_eq!(served.load(Ordering::SeqCst), 3);
     }
 
     /// Never fewer than one shard, never more than the work asks for.
