@@ -252,9 +252,6 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         oidc_story_proto::shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopping.wait_for(|stop| *stop).await;
-    };
     // gRPC connections are dealt over threads of one single-threaded
     // runtime each: a request is answered on its connection's thread.
     let threads = args.threads.map_or_else(Shards::cores, usize::from);
@@ -266,9 +263,22 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
             let http = async {
                 match tls {
                     Some(tls) => {
-                        as_service::http::serve_tls(listener, tls, server, stopped(stopping)).await
+                        as_service::http::serve_tls(
+                            listener,
+                            tls,
+                            server,
+                            oidc_story_proto::stopped(stopping),
+                        )
+                        .await
                     }
-                    None => as_service::http::serve(listener, server, stopped(stopping)).await,
+                    None => {
+                        as_service::http::serve(
+                            listener,
+                            server,
+                            oidc_story_proto::stopped(stopping),
+                        )
+                        .await
+                    }
                 }
                 .map_err(|e| format!("HTTP server: {e}").into())
             };

@@ -68,11 +68,8 @@ where
     RE: Into<BoxError> + 'static,
 {
     let (stop, watcher) = watch::channel(false);
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|s| *s).await;
-    };
     let as_task = tokio::spawn({
-        let shutdown = stopped(watcher.clone());
+        let shutdown = oidc_story_proto::stopped(watcher.clone());
         async move {
             if let Err(e) = as_service::serve(as_incoming, server, shutdown).await {
                 eprintln!("embedded AS stopped: {e}");
@@ -80,7 +77,7 @@ where
         }
     });
     let rp_task = tokio::spawn({
-        let shutdown = stopped(watcher);
+        let shutdown = oidc_story_proto::stopped(watcher);
         async move {
             if let Err(e) = rp_service::serve(rp_incoming, rp, shutdown).await {
                 eprintln!("embedded RP stopped: {e}");
@@ -260,12 +257,10 @@ impl EmbeddedRp {
     pub async fn start(config: rp_service::config::Config) -> Result<Self, BoxError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let rp_addr = listener.local_addr()?;
-        let (stop, mut watcher) = watch::channel(false);
+        let (stop, watcher) = watch::channel(false);
         let rp = RelyingParty::new(config);
         let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = watcher.wait_for(|s| *s).await;
-            };
+            let shutdown = oidc_story_proto::stopped(watcher);
             if let Err(e) = rp_service::run(listener, rp, shutdown).await {
                 eprintln!("embedded RP stopped: {e}");
             }

@@ -143,6 +143,12 @@ pub async fn health_check(args: &HealthArgs) -> Result<(), String> {
     }
 }
 
+/// Completes when `stop` reads true (or its sender is gone): the shutdown
+/// of one of several servers stopped by one signal.
+pub async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
 /// Serves the connections `incoming` yields (accepted TCP sockets, or
 /// in-memory pipes from [`memory`]) with `routes` until `shutdown`
 /// completes: one of the servers a service runs, one per shard, each with

@@ -176,12 +176,6 @@ async fn all_closed(senders: &[mpsc::UnboundedSender<std::net::TcpStream>]) {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Completes when `stop` reads true (or its sender is gone): the shutdown
-/// of one of several servers stopped together.
-pub async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
-}
-
 /// Serves `listener`'s connections on every shard: `serve` makes the
 /// server of one shard's connections, run on that shard, until it ends;
 /// once every server has ended, the first error (or a server's panic) is

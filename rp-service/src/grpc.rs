@@ -6,7 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
-use oidc_story_proto::shards::{Shards, stopped};
+use oidc_story_proto::shards::Shards;
+use oidc_story_proto::stopped;
 use oidc_story_proto::v1::relying_party_server::{
     RelyingParty as RelyingPartyRpc, RelyingPartyServer,
 };
