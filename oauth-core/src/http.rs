@@ -197,7 +197,12 @@ impl HttpResponse {
     /// A JSON response that no cache may keep, as RFC 6749 §5.1 requires of
     /// token responses (and which does no harm elsewhere).
     pub fn json_no_store(status: u16, body: &serde_json::Value) -> Self {
-        let mut response = Self::json(status, body);
+        Self::json_text_no_store(status, body.to_string())
+    }
+
+    /// [`Self::json_no_store`] of a body already encoded as JSON text.
+    pub fn json_text_no_store(status: u16, body: String) -> Self {
+        let mut response = Self::json_text(status, body);
         response
             .headers
             .insert("cache-control".into(), "no-store".into());
@@ -227,12 +232,17 @@ impl HttpResponse {
 
     /// A JSON response.
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        Self::json_text(status, body.to_string())
+    }
+
+    /// A response whose body is JSON text.
+    fn json_text(status: u16, body: String) -> Self {
         let mut headers = BTreeMap::new();
         headers.insert("content-type".into(), "application/json".into());
         Self {
             status,
             headers,
-            body: body.to_string(),
+            body,
             location: None,
         }
     }

@@ -6,6 +6,7 @@
 //! the shutdown signal, the in-memory transport ([`memory`]) and the
 //! threads the servers deal their connections over ([`shards`]).
 
+pub mod coalesce;
 pub mod memory;
 pub mod shards;
 

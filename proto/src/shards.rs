@@ -155,7 +155,7 @@ pub fn deal(
 pub struct Dealt(mpsc::UnboundedReceiver<std::net::TcpStream>);
 
 impl Stream for Dealt {
-    type Item = std::io::Result<tokio::net::TcpStream>;
+    type Item = std::io::Result<crate::coalesce::Coalesced<tokio::net::TcpStream>>;
 
     fn poll_next(
         mut self: std::pin::Pin<&mut Self>,
@@ -163,7 +163,7 @@ impl Stream for Dealt {
     ) -> std::task::Poll<Option<Self::Item>> {
         self.0
             .poll_recv(cx)
-            .map(|s| s.map(tokio::net::TcpStream::from_std))
+            .map(|s| s.map(|s| tokio::net::TcpStream::from_std(s).map(crate::coalesce::Coalesced)))
     }
 }
 

@@ -137,10 +137,11 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         issued_token_type: grant.issued_token_type.map(str::to_owned),
         authorization_details: grant.authorization_details,
     };
-    let body = serde_json::to_value(body).map_err(|e| {
+    // Encoded straight to text: no JSON tree between the struct and the body.
+    let body = serde_json::to_string(&body).map_err(|e| {
         OAuthError::server_error("the token response could not be encoded").with_cause(e)
     })?;
-    let mut response = HttpResponse::json_no_store(200, &body);
+    let mut response = HttpResponse::json_text_no_store(200, body);
     if server.config.dpop.require_nonce && proof.is_some() {
         response = response.with_header("dpop-nonce", crate::dpop::current_nonce(server));
     }
