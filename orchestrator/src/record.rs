@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use oidc_story_proto::v1::CheckLevel;
 use serde::Serialize;
-use serde_json::Value;
+
+mod json;
+pub use json::Json;
 
 /// The transcript of one story.
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +54,7 @@ pub struct StepRecord {
     pub endpoint: String,
     pub request: RequestRecord,
     pub response: ResponseRecord,
-    pub parsed: Value,
+    pub parsed: Json,
     pub checks: Vec<CheckRecord>,
     pub jwts: Vec<JwtRecord>,
     /// The OAuth error the AS answered with, if any.
@@ -104,7 +106,7 @@ pub struct RequestRecord {
     pub url: String,
     pub headers: BTreeMap<String, String>,
     /// Form or query parameters, as JSON.
-    pub params: Value,
+    pub params: Json,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +114,7 @@ pub struct ResponseRecord {
     pub status: u32,
     pub headers: BTreeMap<String, String>,
     /// The body as JSON (or as a string when it is not JSON).
-    pub body: Value,
+    pub body: Json,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
@@ -196,8 +198,8 @@ impl CheckRecord {
 pub struct JwtRecord {
     pub name: String,
     pub compact: String,
-    pub header: Value,
-    pub claims: Value,
+    pub header: Json,
+    pub claims: Json,
     pub verified: bool,
     pub verification: String,
 }

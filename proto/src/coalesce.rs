@@ -67,3 +67,44 @@ impl<T: tonic::transport::server::Connected> tonic::transport::server::Connected
         self.0.connect_info()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    use tonic::transport::server::Connected;
+
+    use super::Coalesced;
+
+    /// The socket writes vectored; the wrapper says it does not, and bytes
+    /// and the peer's address pass through both ways.
+    #[tokio::test]
+    async fn a_coalesced_socket_hides_vectored_writes_and_passes_bytes_through() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        assert!(accepted.is_write_vectored());
+        let mut served = Coalesced(accepted);
+        assert!(!served.is_write_vectored());
+        assert_eq!(
+            served.connect_info().remote_addr(),
+            Some(client.local_addr().unwrap())
+        );
+        let mut client = client;
+        client.write_all(b"request").await.unwrap();
+        let mut got = [0u8; 7];
+        served.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"request");
+        let slices = [std::io::IoSlice::new(b"an"), std::io::IoSlice::new(b"swer")];
+        // A vectored write still works; what it leaves is written after.
+        let n = served.write_vectored(&slices).await.unwrap();
+        served.write_all(&b"answer"[n..]).await.unwrap();
+        served.flush().await.unwrap();
+        served.shutdown().await.unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert_eq!(answer, "answer");
+    }
+}

@@ -178,13 +178,14 @@ where
 /// The connections a server accepts on an already bound listener, with
 /// Nagle's algorithm off: gRPC answers are small writes, and waiting for the
 /// peer's delayed ACK would add tens of milliseconds to every call.
+/// Each is [`coalesce::Coalesced`], so answers ready together share a write.
 pub fn incoming(
     listener: tokio::net::TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+) -> impl tokio_stream::Stream<Item = std::io::Result<coalesce::Coalesced<tokio::net::TcpStream>>> {
     use tokio_stream::StreamExt;
     tokio_stream::wrappers::TcpListenerStream::new(listener).map(|accepted| {
         let stream = accepted?;
         stream.set_nodelay(true)?;
-        Ok(stream)
+        Ok(coalesce::Coalesced(stream))
     })
 }

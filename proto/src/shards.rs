@@ -151,7 +151,7 @@ pub fn deal(
 }
 
 /// The connections dealt to one shard, as TCP streams of the runtime that
-/// polls this (the shard's).
+/// polls this (the shard's), coalesced ([`crate::coalesce`]).
 pub struct Dealt(mpsc::UnboundedReceiver<std::net::TcpStream>);
 
 impl Stream for Dealt {
@@ -285,8 +285,8 @@ mod tests {
                 .unwrap()
                 .unwrap()
                 .unwrap();
-            assert_eq!(served.peer_addr().unwrap(), client.local_addr().unwrap());
-            assert!(served.nodelay().unwrap());
+            assert_eq!(served.0.peer_addr().unwrap(), client.local_addr().unwrap());
+            assert!(served.0.nodelay().unwrap());
             clients.push(client);
         }
         drop(first);
@@ -297,7 +297,7 @@ mod tests {
                 .unwrap()
                 .unwrap()
                 .unwrap();
-            assert_eq!(served.peer_addr().unwrap(), client.local_addr().unwrap());
+            assert_eq!(served.0.peer_addr().unwrap(), client.local_addr().unwrap());
         }
         // With no shard left, the acceptor ends.
         drop(second);

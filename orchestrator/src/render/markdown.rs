@@ -147,7 +147,7 @@ fn step(number: usize, step: &StepRecord) -> String {
         let _ = writeln!(out, "| {} | `{}` |", cell(name), cell(value));
     }
     out.push('\n');
-    match &step.response.body {
+    match &*step.response.body {
         Value::Null => {}
         Value::String(page) if step.is_form_post() => {
             let _ = writeln!(out, "```html\n{}\n```\n", page.trim_end());

@@ -164,7 +164,7 @@ pub(crate) fn short(value: &str) -> String {
 /// `GET /authorize (response_type=code, scope=openid)`.
 pub fn request_label(step: &StepRecord) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Value::Object(params) = &step.request.params {
+    if let Value::Object(params) = &*step.request.params {
         for key in KEY_PARAMS {
             if let Some(v) = params.get(key).and_then(Value::as_str) {
                 parts.push(format!("{key}={}", short(v)));
@@ -200,7 +200,7 @@ pub fn response_label(step: &StepRecord) -> String {
         return format!("{} {}{verdict}", step.response.status, error.error);
     }
     let mut parts: Vec<String> = Vec::new();
-    if let Value::Object(body) = &step.response.body {
+    if let Value::Object(body) = &*step.response.body {
         for key in KEY_FIELDS {
             if let Some(v) = body.get(key) {
                 let shown = v.as_str().map(short).unwrap_or_else(|| v.to_string());
@@ -213,7 +213,7 @@ pub fn response_label(step: &StepRecord) -> String {
             }
         }
     }
-    if let Value::Object(parsed) = &step.parsed
+    if let Value::Object(parsed) = &*step.parsed
         && (step.response.location.is_some() || step.is_form_post())
     {
         parts.extend(

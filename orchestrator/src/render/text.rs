@@ -199,7 +199,7 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     let _ = writeln!(out, "    URL: {}", step.request.url);
     let _ = writeln!(out, "    HEADERS");
     out.push_str(&indented(&pretty(&step.request.headers), "    "));
-    let has_params = match &step.request.params {
+    let has_params = match &*step.request.params {
         Value::Object(map) => !map.is_empty(),
         Value::Null => false,
         _ => true,
@@ -215,7 +215,7 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     if let Some(location) = &step.response.location {
         let _ = writeln!(out, "    LOCATION: {location}");
     }
-    match &step.response.body {
+    match &*step.response.body {
         Value::Null => {
             let _ = writeln!(out, "    (no body)");
         }

@@ -1,56 +1,12 @@
 //! A step as the transcript records it: the request, the answer, what the
 //! RP made of it, and whether the step went as the story expects.
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse, ParsedResponse};
-use serde_json::Value;
 
 use crate::catalog::Step;
 use crate::record::{
-    CheckRecord, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord, StepRecord,
+    CheckRecord, ErrorRecord, Json, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord,
+    StepRecord,
 };
-
-fn json_or_text(text: &str) -> Value {
-    if text.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
-}
-
-/// The parameters of a request: its form body, or else its query.
-fn request_params(request: &OAuthRequest) -> Value {
-    let source = if request.body.is_empty() {
-        url_query(&request.url)
-    } else {
-        request.body.clone()
-    };
-    match oauth_core::form::parse(&source) {
-        Ok(params) if !params.is_empty() => decode_json_params(params.to_json()),
-        Ok(_) => Value::Object(Default::default()),
-        Err(_) => json_or_text(&request.body),
-    }
-}
-
-/// Parameters whose value is JSON text (OIDC Core §5.5 `claims`, RFC 9396
-/// `authorization_details`) shown as the JSON they carry, so a reader sees
-/// the structure; the raw request keeps the text as sent.
-fn decode_json_params(mut params: Value) -> Value {
-    for name in ["claims", "authorization_details"] {
-        if let Some(value) = params.get_mut(name)
-            && let Some(decoded) = value
-                .as_str()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                .filter(|v| v.is_object() || v.is_array())
-        {
-            *value = decoded;
-        }
-    }
-    params
-}
-
-fn url_query(url: &str) -> String {
-    url.split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or("").to_owned())
-        .unwrap_or_default()
-}
 
 pub(super) fn step_record(
     step: &Step,
@@ -101,15 +57,15 @@ pub(super) fn step_record(
             method: request.method.clone(),
             url: request.url.clone(),
             headers: request.headers.clone().into_iter().collect(),
-            params: request_params(request),
+            params: Json::params(request.body.clone(), request.url.clone()),
         },
         response: ResponseRecord {
             status: response.status,
             headers: response.headers.clone().into_iter().collect(),
-            body: json_or_text(&response.body),
+            body: Json::text(response.body.clone()),
             location: Some(response.location.clone()).filter(|l| !l.is_empty()),
         },
-        parsed: json_or_text(&parsed.parsed_json),
+        parsed: Json::text(parsed.parsed_json),
         checks,
         jwts: parsed
             .jwts
@@ -117,8 +73,8 @@ pub(super) fn step_record(
             .map(|j| JwtRecord {
                 name: j.name,
                 compact: j.compact,
-                header: json_or_text(&j.header_json),
-                claims: json_or_text(&j.claims_json),
+                header: Json::text(j.header_json),
+                claims: Json::text(j.claims_json),
                 verified: j.verified,
                 verification: j.verification,
             })

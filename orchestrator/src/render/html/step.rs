@@ -39,7 +39,7 @@ fn request_body(step: &StepRecord) -> String {
     if step.request.method.eq_ignore_ascii_case("GET") {
         return String::new();
     }
-    match &step.request.params {
+    match &*step.request.params {
         Value::Object(map) if map.is_empty() => String::new(),
         Value::Object(map) if map.values().all(Value::is_string) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -95,7 +95,7 @@ fn http_response(step: &StepRecord) -> String {
     {
         let _ = writeln!(out, "location: {location}");
     }
-    match &step.response.body {
+    match &*step.response.body {
         Value::Null => {}
         Value::String(s) => {
             let _ = write!(out, "\n{s}");
@@ -338,7 +338,7 @@ fn jwt(out: &mut String, j: &JwtRecord) {
     out.push_str(
         "<div class=\"jwt-claims\"><h4>Claims</h4><table><tr><th>claim</th><th>value</th></tr>",
     );
-    if let Value::Object(claims) = &j.claims {
+    if let Value::Object(claims) = &*j.claims {
         for (name, value) in claims {
             let shown = match value {
                 Value::String(s) => esc(s),
