@@ -56,6 +56,8 @@ pub struct AuthServer {
     /// The signing keys; replaced whole when the key file changes (rotation).
     keys: RwLock<Arc<keys::KeyState>>,
     metadata: serde_json::Value,
+    /// The same document as the JSON text the endpoints answer.
+    metadata_text: String,
     /// The server secret: the configured `pairwise_secret`, or the key set's.
     secret: oauth_core::secret::Secret,
 }
@@ -78,6 +80,7 @@ impl AuthServer {
         clock: SharedClock,
     ) -> Result<Arc<Self>, config::ConfigError> {
         let metadata = discovery::document(&config);
+        let metadata_text = metadata.to_string();
         let secret = config
             .pairwise_secret
             .clone()
@@ -89,6 +92,7 @@ impl AuthServer {
             clock,
             keys: RwLock::new(Arc::new(state)),
             metadata,
+            metadata_text,
             secret,
         }))
     }
@@ -125,6 +129,11 @@ impl AuthServer {
     /// The metadata document (RFC 8414 §2, OIDC Discovery §3).
     pub fn metadata(&self) -> &serde_json::Value {
         &self.metadata
+    }
+
+    /// The metadata document as JSON text, written once.
+    pub fn metadata_text(&self) -> &str {
+        &self.metadata_text
     }
 
     /// The server secret (the configured `pairwise_secret`, or the key

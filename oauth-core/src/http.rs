@@ -236,7 +236,7 @@ impl HttpResponse {
     }
 
     /// A response whose body is JSON text.
-    fn json_text(status: u16, body: String) -> Self {
+    pub fn json_text(status: u16, body: String) -> Self {
         let mut headers = BTreeMap::new();
         headers.insert("content-type".into(), "application/json".into());
         Self {

@@ -312,7 +312,10 @@ fn parsed_to_proto(parsed: service::Parsed) -> ParsedResponse {
         .unwrap_or_default();
     ParsedResponse {
         ok,
-        parsed_json: json_text(&parsed.parsed),
+        parsed_json: match parsed.parsed_text {
+            Some(text) if parsed.parsed.is_null() => text,
+            _ => json_text(&parsed.parsed),
+        },
         checks: parsed
             .checks
             .into_iter()

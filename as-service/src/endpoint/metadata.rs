@@ -9,7 +9,7 @@ use crate::AuthServer;
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §3.1, §3.2).
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     match super::plain_get(request) {
-        Ok(()) => HttpResponse::json(200, server.metadata()),
+        Ok(()) => HttpResponse::json_text(200, server.metadata_text().to_owned()),
         Err(e) => OAuthError::to_response(&e),
     }
 }

@@ -20,35 +20,41 @@ pub const MAX_JWS: usize = 16 * 1024;
 
 /// Decodes a JWS compact serialization without checking its signature.
 pub fn decode_unverified(compact: &str) -> Result<Unverified, JoseError> {
+    let (header, claims) = parts(compact)?;
+    Ok(Unverified {
+        header: part("header", header)?,
+        claims: part("claims", claims)?,
+    })
+}
+
+/// The encoded header and claims of a compact JWS of a size accepted here.
+fn parts(compact: &str) -> Result<(&str, &str), JoseError> {
     if compact.len() > MAX_JWS {
         return Err(JoseError::Malformed(format!("longer than {MAX_JWS} bytes")));
     }
     let mut parts = compact.split('.');
-    let (Some(h), Some(c), Some(_sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JoseError::Malformed(
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(claims), Some(_signature), None) => Ok((header, claims)),
+        _ => Err(JoseError::Malformed(
             "expected three dot-separated parts".into(),
-        ));
-    };
-    let part = |name: &str, p: &str| -> Result<Value, JoseError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(p)
-            .map_err(|_| JoseError::Malformed(format!("the {name} is not base64url")))?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| JoseError::Malformed(format!("the {name} is not JSON")))?;
-        if value.is_object() {
-            Ok(value)
-        } else {
-            Err(JoseError::Malformed(format!(
-                "the {name} is not a JSON object"
-            )))
-        }
-    };
-    Ok(Unverified {
-        header: part("header", h)?,
-        claims: part("claims", c)?,
-    })
+        )),
+    }
+}
+
+/// One encoded part, as the JSON object it must be.
+fn part(name: &str, encoded: &str) -> Result<Value, JoseError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| JoseError::Malformed(format!("the {name} is not base64url")))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| JoseError::Malformed(format!("the {name} is not JSON")))?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(JoseError::Malformed(format!(
+            "the {name} is not a JSON object"
+        )))
+    }
 }
 
 /// A JWT whose signature verified.
@@ -66,9 +72,10 @@ pub struct Verified {
 /// used as an HMAC secret. Claims are not checked here: the caller checks
 /// iss/aud/exp against its own clock.
 pub fn verify(compact: &str, jwks: &JwkSet, allowed: &[Algorithm]) -> Result<Verified, JoseError> {
-    let unverified = decode_unverified(compact)?;
-    let alg_text = unverified
-        .header
+    // The header picks the key; the claims are read once, by the decoding
+    // that checks the signature.
+    let header = part("header", parts(compact)?.0)?;
+    let alg_text = header
         .get("alg")
         .and_then(Value::as_str)
         .ok_or_else(|| JoseError::Malformed("the header has no alg".into()))?;
@@ -80,16 +87,12 @@ pub fn verify(compact: &str, jwks: &JwkSet, allowed: &[Algorithm]) -> Result<Ver
     }
     // RFC 7515 §4.1.11: a JWS whose `crit` names an extension the recipient
     // does not understand MUST be rejected; this code understands none.
-    if let Some(crit) = unverified.header.get("crit") {
+    if let Some(crit) = header.get("crit") {
         return Err(JoseError::Malformed(format!(
             "crit {crit}: no critical header extension is understood here"
         )));
     }
-    let kid = unverified
-        .header
-        .get("kid")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
     let jwk = pick_key(jwks, kid.as_deref(), alg)?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| JoseError::BadKey(e.to_string()))?;
     let mut validation = Validation::new(alg);
@@ -107,7 +110,7 @@ pub fn verify(compact: &str, jwks: &JwkSet, allowed: &[Algorithm]) -> Result<Ver
         },
     )?;
     Ok(Verified {
-        header: unverified.header,
+        header,
         claims: data.claims,
         kid,
         alg,

@@ -223,6 +223,10 @@ impl SeenJwt {
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub parsed: Value,
+    /// The answer's JSON body as it came, when that whole body is what was
+    /// parsed and `parsed` is left null: sent on as text, not copied into
+    /// a second tree and written out again.
+    pub parsed_text: Option<String>,
     pub checks: Vec<Check>,
     pub jwts: Vec<SeenJwt>,
     /// The OAuth error and its description, when the AS refused (an answer

@@ -136,7 +136,8 @@ pub(crate) fn json_body(
     );
     match body {
         Ok(v @ Value::Object(_)) => {
-            parsed.parsed = v.clone();
+            parsed.parsed = Value::Null;
+            parsed.parsed_text = Some(response.body.clone());
             Some(v)
         }
         _ => {
