@@ -39,13 +39,10 @@ impl AuthorizationServerService {
 
 /// A malformed envelope is a transport error, not an OAuth one.
 fn to_http(request: OAuthRequest) -> Result<HttpRequest, Status> {
-    HttpRequest::new(
+    HttpRequest::with_owned_headers(
         &request.method,
         &request.url,
-        request
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+        request.headers,
         request.body,
     )
     .map_err(|e| Status::invalid_argument(e.to_string()))

@@ -102,6 +102,20 @@ impl HttpRequest {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: impl Into<String>,
     ) -> Result<Self, EnvelopeError> {
+        let headers = headers
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        Self::with_owned_headers(method, url, headers, body)
+    }
+
+    /// [`Self::new`] with headers already owned (an envelope's): moved into
+    /// the request, not copied.
+    pub fn with_owned_headers(
+        method: &str,
+        url: &str,
+        headers: impl IntoIterator<Item = (String, String)>,
+        body: impl Into<String>,
+    ) -> Result<Self, EnvelopeError> {
         if method.is_empty() {
             return Err(EnvelopeError::MissingMethod);
         }
@@ -110,13 +124,18 @@ impl HttpRequest {
         }
         let url = Url::parse(url).map_err(|e| EnvelopeError::BadUrl(e.to_string()))?;
         let mut map = BTreeMap::new();
-        for (name, value) in headers {
+        for (mut name, value) in headers {
             if name.is_empty() || !name.bytes().all(is_token_char) {
-                return Err(EnvelopeError::BadHeaderName(name.to_owned()));
+                return Err(EnvelopeError::BadHeaderName(name));
             }
-            let lower = name.to_ascii_lowercase();
-            if map.insert(lower.clone(), value.to_owned()).is_some() {
-                return Err(EnvelopeError::DuplicateHeader(lower));
+            name.make_ascii_lowercase();
+            match map.entry(name) {
+                std::collections::btree_map::Entry::Occupied(taken) => {
+                    return Err(EnvelopeError::DuplicateHeader(taken.key().clone()));
+                }
+                std::collections::btree_map::Entry::Vacant(free) => {
+                    free.insert(value);
+                }
             }
         }
         Ok(Self {

@@ -109,13 +109,10 @@ fn response_from_proto(response: OAuthResponse) -> Result<HttpResponse, Status> 
 /// A request sent to the RP, as an HTTP message within the same limits
 /// as any (a malformed envelope is the caller's fault).
 fn inbound_from_proto(request: OAuthRequest) -> Result<oauth_core::http::HttpRequest, Status> {
-    let inbound = oauth_core::http::HttpRequest::new(
+    let inbound = oauth_core::http::HttpRequest::with_owned_headers(
         &request.method,
         &request.url,
-        request
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+        request.headers,
         request.body,
     )
     .map_err(|e| Status::invalid_argument(format!("inbound request: {e}")))?;

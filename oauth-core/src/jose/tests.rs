@@ -21,6 +21,29 @@ fn a_jws_with_a_crit_header_is_rejected() {
 }
 
 #[test]
+fn rfc7519_7_2_a_validly_signed_jws_whose_claims_are_not_an_object_is_malformed() {
+    // RFC 7519 §7.2 step 10: the JWT Claims Set must be a JSON object. The
+    // claims are read only by the verification, which must still say so.
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let jwks: JwkSet = serde_json::from_value(json!({"keys": [key.public_jwk().clone()]})).unwrap();
+    let header = json!({"alg": "ES256", "kid": key.kid()});
+    for claims in [json!(["sub", "a"]), json!("a"), json!(7)] {
+        let token = key.sign_exact(&header, &claims).unwrap();
+        assert!(
+            matches!(
+                verify(&token, &jwks, &[Algorithm::ES256]),
+                Err(JoseError::Malformed(_))
+            ),
+            "claims {claims}"
+        );
+    }
+    let object = key.sign_exact(&header, &json!({"sub": "a"})).unwrap();
+    let verified = verify(&object, &jwks, &[Algorithm::ES256]).unwrap();
+    assert_eq!(verified.claims["sub"], "a");
+    assert_eq!(verified.header["kid"], key.kid());
+}
+
+#[test]
 fn rfc7638_section_3_1_thumbprint_vector() {
     // RFC 7638 §3.1: the example RSA key and its SHA-256 thumbprint.
     let jwk = json!({
