@@ -39,13 +39,8 @@ impl AuthorizationServerService {
 
 /// A malformed envelope is a transport error, not an OAuth one.
 fn to_http(request: OAuthRequest) -> Result<HttpRequest, Status> {
-    HttpRequest::with_owned_headers(
-        &request.method,
-        &request.url,
-        request.headers,
-        request.body,
-    )
-    .map_err(|e| Status::invalid_argument(e.to_string()))
+    HttpRequest::with_owned_headers(&request.method, &request.url, request.headers, request.body)
+        .map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
 fn to_proto(response: HttpResponse) -> OAuthResponse {

@@ -184,11 +184,19 @@ fn decode_component(raw: &str) -> Result<String, FormError> {
             }
         }
     }
-    let plus_as_space = raw.replace('+', " ");
-    percent_decode_str(&plus_as_space)
+    // One copy at most when there is nothing to undo (no '+', no escape).
+    let plus_as_space = if raw.contains('+') {
+        std::borrow::Cow::Owned(raw.replace('+', " "))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    };
+    let decoded = percent_decode_str(&plus_as_space)
         .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| FormError::Malformed("a value does not decode to UTF-8".into()))
+        .map_err(|_| FormError::Malformed("a value does not decode to UTF-8".into()))?;
+    Ok(match decoded {
+        std::borrow::Cow::Owned(unescaped) => unescaped,
+        std::borrow::Cow::Borrowed(_) => plus_as_space.into_owned(),
+    })
 }
 
 fn truncate(s: &str) -> String {

@@ -176,9 +176,14 @@ impl HttpRequest {
 
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        // Names are kept lower-cased; one asked for in lower case (as the
+        // code does) is looked up as it is.
+        let found = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.headers.get(&name.to_ascii_lowercase())
+        } else {
+            self.headers.get(name)
+        };
+        found.map(String::as_str)
     }
 
     pub fn headers(&self) -> &BTreeMap<String, String> {
@@ -290,6 +295,8 @@ mod tests {
         .unwrap();
         assert_eq!(r.method, "POST");
         assert!(r.header("CONTENT-TYPE").is_some());
+        assert!(r.header("content-type").is_some());
+        assert!(r.header("Content-Length").is_none());
         assert_eq!(
             r.media_type().as_deref(),
             Some("application/x-www-form-urlencoded")
