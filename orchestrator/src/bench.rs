@@ -84,6 +84,8 @@ struct Progress {
     done: AtomicU64,
     errors: AtomicU64,
     stop: AtomicBool,
+    /// The next turn of the round-robin, over all workers.
+    turn: AtomicU64,
 }
 
 impl Progress {
@@ -92,7 +94,15 @@ impl Progress {
             done: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            turn: AtomicU64::new(0),
         })
+    }
+
+    /// Which of `count` stories the next claimed run is: one round-robin
+    /// over all workers, so the mix is exact whichever workers are faster.
+    fn next_turn(&self, count: usize) -> usize {
+        let turn = self.turn.fetch_add(1, Ordering::Relaxed);
+        usize::try_from(turn % count.max(1) as u64).unwrap_or(0)
     }
 
     /// Claims the next unit of work; false when the run is over.
@@ -178,10 +188,10 @@ pub async fn stories(
         workers.push(lane.runtime.spawn(async move {
             let mut mine_stories: BTreeMap<String, Vec<u64>> = BTreeMap::new();
             let mut mine_steps: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-            let mut next = worker;
             while progress.claim(limit, started) {
-                let story = stories[next % stories.len()];
-                next += 1;
+                let Some(&story) = stories.get(progress.next_turn(stories.len())) else {
+                    break;
+                };
                 let t0 = Instant::now();
                 let record = runner::run_story(&services, story).await;
                 let elapsed = t0.elapsed();

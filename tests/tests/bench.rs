@@ -49,6 +49,8 @@ async fn stories_dealt_over_two_threads_all_complete_embedded() {
         .await,
     );
     assert_eq!((report.completed, report.errors), (12, 0));
+    // One round-robin over all workers: the mix is exact, however much
+    // faster one story is than the other.
     assert_eq!(report.story_latency["oauth2_code"].count, 6);
     assert_eq!(report.story_latency["oidc_code"].count, 6);
     assert!(report.grpc_calls_per_second > 0.0);
