@@ -55,8 +55,7 @@ pub struct AuthServer {
     pub clock: SharedClock,
     /// The signing keys; replaced whole when the key file changes (rotation).
     keys: RwLock<Arc<keys::KeyState>>,
-    metadata: serde_json::Value,
-    /// The same document as the JSON text the endpoints answer.
+    /// The metadata document, as the JSON text the endpoints answer.
     metadata_text: String,
     /// The server secret: the configured `pairwise_secret`, or the key set's.
     secret: oauth_core::secret::Secret,
@@ -79,8 +78,7 @@ impl AuthServer {
         store: Arc<dyn store::Store>,
         clock: SharedClock,
     ) -> Result<Arc<Self>, config::ConfigError> {
-        let metadata = discovery::document(&config);
-        let metadata_text = metadata.to_string();
+        let metadata_text = discovery::document(&config).to_string();
         let secret = config
             .pairwise_secret
             .clone()
@@ -91,7 +89,6 @@ impl AuthServer {
             store,
             clock,
             keys: RwLock::new(Arc::new(state)),
-            metadata,
             metadata_text,
             secret,
         }))
@@ -126,12 +123,8 @@ impl AuthServer {
         Ok(())
     }
 
-    /// The metadata document (RFC 8414 §2, OIDC Discovery §3).
-    pub fn metadata(&self) -> &serde_json::Value {
-        &self.metadata
-    }
-
-    /// The metadata document as JSON text, written once.
+    /// The metadata document (RFC 8414 §2, OIDC Discovery §3) as JSON
+    /// text, written once.
     pub fn metadata_text(&self) -> &str {
         &self.metadata_text
     }
