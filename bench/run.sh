@@ -41,7 +41,7 @@ for i in $(seq 1 9); do
   /usr/bin/time -f "%e" -o "$out/wall.$i" "$bin/orchestrator" run --all > "$out/run-all.txt"
 done
 
-echo "== AS resident memory, idle and after 5 s of token load"
+echo "== AS resident memory, idle and after load; AS CPU per token and per empty call, each load between two ES256 mints (3 rounds)"
 "$bin/as-service" --listen 127.0.0.1:0 >/dev/null 2>&1 &
 as_pid=$!
 trap 'kill $as_pid 2>/dev/null || true' EXIT
@@ -49,16 +49,40 @@ sleep 1
 port="$(ss -ltnp 2>/dev/null | awk -v p="pid=$as_pid," '$0 ~ p { n = split($4, a, ":"); print a[n]; exit }')"
 idle_kb="$(awk '/VmRSS/ {print $2}' /proc/$as_pid/status)"
 # The AS's own CPU (utime + stime, fields 14 and 15 of /proc/PID/stat, in
-# clock ticks) over the tokens it issues: its cost per token, apart from
+# clock ticks) over the calls it answers: its cost per call, apart from
 # the load generator's.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$as_pid/stat"; }
-ticks_before="$(cpu_ticks)"
-"$bin/orchestrator" bench --token-endpoint --as "127.0.0.1:$port" --concurrency 64 --duration 5 --format json > "$out/token-external.json"
-ticks_after="$(cpu_ticks)"
+hz="$(getconf CLK_TCK)"
+# One ES256 mint (criterion, ns), timed right before and after each load:
+# the machine's speed drifts by several percent over minutes, so a ratio
+# is only as good as the closeness in time of its two terms.
+mint_ns() {
+  cargo bench --locked -q -p oauth-core --bench core -- --warm-up-time 1 --measurement-time 2 \
+    --output-format bencher 'mint_access_token/ES256$' 2>/dev/null | awk '/^test/ {gsub(",", "", $5); print $5}'
+}
+# Load on the running AS for 5 s: prints "calls cpu_seconds".
+as_load() {
+  local before after calls
+  before="$(cpu_ticks)"
+  "$bin/orchestrator" bench "$1" --as "127.0.0.1:$port" --concurrency 64 --duration 5 --format json > "$out/$2.json"
+  after="$(cpu_ticks)"
+  calls="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tokens"])' "$out/$2.json")"
+  echo "$calls $(awk -v t="$((after - before))" -v hz="$hz" 'BEGIN {print t / hz}')"
+}
+cargo bench --locked -q -p oauth-core --bench core --no-run 2>/dev/null
+rounds=""
+for round in 1 2 3; do
+  m0="$(mint_ns)"
+  read -r tokens token_cpu < <(as_load --token-endpoint "token-external-$round")
+  m1="$(mint_ns)"
+  read -r checks health_cpu < <(as_load --health-check "health-external-$round")
+  m2="$(mint_ns)"
+  rounds="$rounds${rounds:+,}{\"mint_ns\": [$m0, $m1, $m2], \"tokens\": $tokens, \"token_cpu_seconds\": $token_cpu, \"health_checks\": $checks, \"health_cpu_seconds\": $health_cpu}"
+done
 loaded_kb="$(awk '/VmRSS/ {print $2}' /proc/$as_pid/status)"
 kill $as_pid; trap - EXIT
 echo "{\"idle_kb\": $idle_kb, \"after_load_kb\": $loaded_kb}" > "$out/as-rss.json"
-echo "{\"cpu_seconds\": $(awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {print t / hz}')}" > "$out/as-cpu.json"
+echo "{\"rounds\": [$rounds]}" > "$out/as-cpu.json"
 
 echo "== grants: memory per grant, issuance with 1,000,000 outstanding"
 cargo run --release --locked -q -p as-service --example grants_memory > "$out/grants.json"
@@ -100,18 +124,22 @@ print(f"all stories round-robin at concurrency 8: {allr['stories_per_second']:.0
 print(f"run --all (embedded, release, every story and attack, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
       f"max {walls[-1] * 1000:.0f} ms")
 print(f"AS resident memory: idle {rss['idle_kb'] / 1024:.1f} MB, after load {rss['after_load_kb'] / 1024:.1f} MB")
-external = load("token-external.json")
-cpu = load("as-cpu.json")["cpu_seconds"]
-per_token_us = cpu / external["tokens"] * 1e6 if external["tokens"] else float("nan")
-es256_ns = next((float(line.split("bench:")[1].split("ns/iter")[0].replace(",", ""))
-                 for line in (out / "criterion-core.txt").read_text().splitlines()
-                 if "mint_access_token/ES256 " in line), None)
-if es256_ns:
-    print(f"AS CPU per client_credentials token (external AS, concurrency 64): {per_token_us:.1f} us "
-          f"({cpu:.2f} CPU-s for {external['tokens']:,} tokens) = {per_token_us * 1000 / es256_ns:.2f}x "
-          f"one ES256 mint ({es256_ns / 1000:.1f} us)")
-else:
-    print(f"AS CPU per client_credentials token (external AS): {per_token_us:.1f} us (no ES256 criterion figure)")
+# Each round: a token load between two mints, then an empty-call load
+# (grpc.health.v1 Check: the transport alone) between the second and a third.
+ratios, floors = [], []
+for r in load("as-cpu.json")["rounds"]:
+    m0, m1, m2 = (ns / 1000 for ns in r["mint_ns"])
+    token_us = r["token_cpu_seconds"] / r["tokens"] * 1e6
+    health_us = r["health_cpu_seconds"] / r["health_checks"] * 1e6
+    ratios.append((token_us / ((m0 + m1) / 2), token_us, (m0 + m1) / 2))
+    floors.append((health_us / ((m1 + m2) / 2), health_us))
+ratio, token_us, mint_us = sorted(ratios)[1]
+floor, health_us = sorted(floors)[1]
+print(f"AS CPU per client_credentials token (external AS, concurrency 64, median of 3 rounds): {token_us:.1f} us "
+      f"= {ratio:.2f}x one ES256 mint ({mint_us:.1f} us, timed before and after); rounds "
+      + ", ".join(f"{x[0]:.2f}x" for x in ratios))
+print(f"AS CPU per empty gRPC call (grpc.health.v1 Check, same AS and load): {health_us:.1f} us = {floor:.2f}x the mint; "
+      f"a token is at least a mint plus such a call: {1 + floor:.2f}x")
 print(f"grants: {grants['bytes_per_grant']} bytes each at {grants['grants']:,}; issuance {grants['issuance_per_second_full']}/s "
       f"with them vs {grants['issuance_per_second_empty']}/s without ({grants['ratio'] * 100:.1f}%)")
 print("criterion:")

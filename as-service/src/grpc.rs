@@ -46,7 +46,7 @@ fn to_http(request: OAuthRequest) -> Result<HttpRequest, Status> {
 fn to_proto(response: HttpResponse) -> OAuthResponse {
     OAuthResponse {
         status: u32::from(response.status),
-        headers: response.headers.into_iter().collect(),
+        headers: response.headers,
         body: response.body,
         location: response.location.unwrap_or_default(),
         outbound: Vec::new(),
@@ -75,7 +75,7 @@ impl Envelope for endpoint::end_session::Ended {
             .map(|r| OAuthRequest {
                 method: r.method.clone(),
                 url: r.url.to_string(),
-                headers: r.headers().clone().into_iter().collect(),
+                headers: r.headers().clone(),
                 body: r.body,
             })
             .collect();

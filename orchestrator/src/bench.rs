@@ -70,6 +70,8 @@ pub struct StoriesReport {
 /// The outcome of a token endpoint benchmark.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenReport {
+    /// What each call was.
+    pub rpc: LoadRpc,
     pub concurrency: usize,
     pub connections: usize,
     pub seconds: f64,
@@ -77,6 +79,27 @@ pub struct TokenReport {
     pub errors: u64,
     pub tokens_per_second: f64,
     pub latency: Latency,
+}
+
+/// The call a load on the AS alone repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadRpc {
+    /// The client_credentials Token RPC: a signed token each time.
+    Token,
+    /// grpc.health.v1 Check of the AS service: the gRPC call with no OAuth
+    /// work behind it, i.e. what the transport alone costs.
+    HealthCheck,
+}
+
+impl LoadRpc {
+    /// The calls counted, in the text report.
+    fn counted(self) -> &'static str {
+        match self {
+            Self::Token => "tokens",
+            Self::HealthCheck => "health checks",
+        }
+    }
 }
 
 /// Shared counters, and the live progress line.
@@ -273,12 +296,61 @@ fn token_request() -> OAuthRequest {
     }
 }
 
-/// Load on the AS alone: the client_credentials Token RPC at `concurrency`,
+/// One worker's client for the call its load repeats.
+enum LoadCall {
+    Token(
+        oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient<
+            tonic::transport::Channel,
+        >,
+        OAuthRequest,
+    ),
+    HealthCheck(tonic_health::pb::health_client::HealthClient<tonic::transport::Channel>),
+}
+
+impl LoadCall {
+    fn new(rpc: LoadRpc, channel: tonic::transport::Channel) -> Self {
+        match rpc {
+            LoadRpc::Token => Self::Token(
+                oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(
+                    channel,
+                ),
+                token_request(),
+            ),
+            LoadRpc::HealthCheck => {
+                Self::HealthCheck(tonic_health::pb::health_client::HealthClient::new(channel))
+            }
+        }
+    }
+
+    /// Makes the call once; whether it was answered as it must be: a 200
+    /// with a freshly signed JWT, or SERVING.
+    async fn call(&mut self) -> bool {
+        match self {
+            Self::Token(client, request) => {
+                let answer = client.token(request.clone()).await;
+                matches!(&answer, Ok(r) if r.get_ref().status == 200 && r.get_ref().body.contains("\"access_token\":\"eyJ"))
+            }
+            Self::HealthCheck(client) => {
+                let answer = client
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: oidc_story_proto::AUTHORIZATION_SERVER.to_owned(),
+                    })
+                    .await;
+                matches!(&answer, Ok(r) if r.get_ref().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+            }
+        }
+    }
+}
+
+/// Load on the AS alone: the client_credentials Token RPC (or, for the
+/// transport's own cost, the health Check) at `concurrency`,
 /// spread over the HTTP/2 connections given (one per lane), each worker on
 /// its connection's runtime. Each answer must be a 200 with a freshly
 /// signed JWT.
 pub async fn token_endpoint(
     connections: &[Lane<tonic::transport::Channel>],
+    rpc: LoadRpc,
     concurrency: usize,
     limit: Limit,
     live: bool,
@@ -296,14 +368,11 @@ pub async fn token_endpoint(
         let progress = progress.clone();
         let tokens = tokens.clone();
         workers.push(lane.runtime.spawn(async move {
-            let mut client =
-                oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(channel);
-            let request = token_request();
+            let mut call = LoadCall::new(rpc, channel);
             let mut times = Vec::new();
             while progress.claim(limit, started) {
                 let t0 = Instant::now();
-                let answer = client.token(request.clone()).await;
-                let ok = matches!(&answer, Ok(r) if r.get_ref().status == 200 && r.get_ref().body.contains("\"access_token\":\"eyJ"));
+                let ok = call.call().await;
                 if ok {
                     times.push(t0.elapsed().as_micros() as u64);
                     tokens.fetch_add(1, Ordering::Relaxed);
@@ -330,6 +399,7 @@ pub async fn token_endpoint(
     let seconds = started.elapsed().as_secs_f64();
     let tokens = tokens.load(Ordering::Relaxed);
     TokenReport {
+        rpc,
         concurrency,
         connections: connections.len(),
         seconds,
@@ -383,8 +453,9 @@ pub fn stories_text(r: &StoriesReport) -> String {
 
 /// A token endpoint report as text.
 pub fn token_text(r: &TokenReport) -> String {
+    let what = r.rpc.counted();
     format!(
-        "{} tokens in {:.2} s at concurrency {} over {} connections: {:.0} tokens/s, errors {}\n\
+        "{} {what} in {:.2} s at concurrency {} over {} connections: {:.0} {what}/s, errors {}\n\
 latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}\n",
         r.tokens,
         r.seconds,

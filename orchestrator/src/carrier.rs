@@ -158,7 +158,7 @@ impl Carrier {
         }
         let mut response = builder.send().await.map_err(transport)?;
         let status = u32::from(response.status().as_u16());
-        let mut headers = std::collections::HashMap::new();
+        let mut headers = std::collections::BTreeMap::new();
         for (name, value) in response.headers() {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
             headers

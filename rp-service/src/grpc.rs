@@ -82,7 +82,7 @@ fn request_to_proto(request: &HttpRequest) -> OAuthRequest {
     OAuthRequest {
         method: request.method.clone(),
         url: request.url.to_string(),
-        headers: request.headers().clone().into_iter().collect(),
+        headers: request.headers().clone(),
         body: request.body.clone(),
     }
 }

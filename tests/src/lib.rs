@@ -2,7 +2,7 @@
 //! ports, clients connected to them, and request builders.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -66,7 +66,7 @@ pub async fn rp_client(addr: SocketAddr) -> RelyingPartyClient<Channel> {
 
 /// A POST to the token endpoint with a form body and the given headers.
 pub fn token_request(body: &str, headers: &[(&str, &str)]) -> OAuthRequest {
-    let mut map: HashMap<String, String> = headers
+    let mut map: BTreeMap<String, String> = headers
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
@@ -111,7 +111,7 @@ pub fn authorization_request(query: &str) -> OAuthRequest {
     OAuthRequest {
         method: "GET".into(),
         url: format!("https://example.com/authorization?{query}"),
-        headers: HashMap::new(),
+        headers: BTreeMap::new(),
         body: String::new(),
     }
 }

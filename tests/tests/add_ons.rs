@@ -390,7 +390,7 @@ async fn a_replayed_proof_or_one_for_another_url_or_method_is_refused() {
 }
 
 fn userinfo(scheme: &str, token: &str, proof: Option<&str>) -> OAuthRequest {
-    let mut headers = std::collections::HashMap::from([(
+    let mut headers = std::collections::BTreeMap::from([(
         "Authorization".to_owned(),
         format!("{scheme} {token}"),
     )]);

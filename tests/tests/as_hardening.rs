@@ -74,7 +74,7 @@ async fn code_tokens(op: &mut As, scope: &str, key: Option<&SigningKey>) -> Valu
 }
 
 fn userinfo(token: &str, scheme: &str, proof: Option<&str>, url: &str) -> OAuthRequest {
-    let mut headers = std::collections::HashMap::from([(
+    let mut headers = std::collections::BTreeMap::from([(
         "Authorization".to_owned(),
         format!("{scheme} {token}"),
     )]);

@@ -76,6 +76,53 @@ async fn token_load_over_three_connections_on_two_threads_embedded() {
     assert_eq!(report.connections, 3);
 }
 
+/// The transport alone: every health Check against a real AS is answered
+/// SERVING and counted as such, and the report says what was called.
+#[tokio::test]
+async fn health_check_load_against_an_as_on_loopback_counts_every_call() {
+    let services = start().await;
+    let a = services.as_addr.to_string();
+    let report = tokens(
+        bench(&[
+            "--health-check",
+            "--as",
+            &a,
+            "--concurrency",
+            "6",
+            "--connections",
+            "2",
+            "--iterations",
+            "50",
+        ])
+        .await,
+    );
+    assert_eq!((report.tokens, report.errors), (50, 0));
+    assert_eq!(report.rpc, orchestrator::bench::LoadRpc::HealthCheck);
+    assert!(orchestrator::bench::token_text(&report).starts_with("50 health checks in "));
+}
+
+/// Where nothing listens there is no load to measure: a clear error, not a
+/// report of zero calls.
+#[tokio::test]
+async fn health_check_load_with_no_as_listening_is_an_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let cli = Cli::parse_from([
+        "orchestrator",
+        "bench",
+        "--health-check",
+        "--as",
+        &closed,
+        "--iterations",
+        "3",
+    ]);
+    let Command::Bench(args) = cli.command else {
+        panic!("not a bench command");
+    };
+    assert!(measure(&args).await.is_err(), "no AS to connect to");
+}
+
 #[tokio::test]
 async fn stories_dealt_over_two_threads_against_services_on_loopback() {
     let services = start().await;
@@ -164,4 +211,18 @@ async fn sharded_servers_answer_stories_and_tokens_on_every_connection() {
     served_rp.unwrap();
     assert_eq!((story_report.completed, story_report.errors), (8, 0));
     assert_eq!((token_report.tokens, token_report.errors), (40, 0));
+}
+
+#[test]
+fn health_check_and_token_endpoint_loads_are_one_or_the_other() {
+    let both = Cli::try_parse_from([
+        "orchestrator",
+        "bench",
+        "--health-check",
+        "--token-endpoint",
+    ]);
+    assert!(both.is_err(), "the two loads exclude each other");
+    let with_story =
+        Cli::try_parse_from(["orchestrator", "bench", "--health-check", "oauth2_code"]);
+    assert!(with_story.is_err(), "a health check load runs no story");
 }

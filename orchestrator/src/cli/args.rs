@@ -127,6 +127,10 @@ pub struct BenchArgs {
     /// Load the AS alone: client_credentials Token RPCs (client_secret_basic).
     #[arg(long, conflicts_with_all = ["stories", "all"])]
     pub token_endpoint: bool,
+    /// Load the AS's gRPC alone: grpc.health.v1 Check calls, answered with
+    /// no OAuth work, so what the transport costs by itself.
+    #[arg(long, conflicts_with_all = ["stories", "all", "token_endpoint"])]
+    pub health_check: bool,
     /// Requests (stories or tokens) in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,

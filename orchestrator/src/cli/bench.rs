@@ -50,11 +50,12 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
         (None, Some(n)) => Limit::Iterations(n),
         (None, None) => Limit::Duration(std::time::Duration::from_secs(10)),
     };
-    if !args.token_endpoint && args.as_address.is_some() && args.rp.is_none() {
+    let as_alone = args.token_endpoint || args.health_check;
+    if !as_alone && args.as_address.is_some() && args.rp.is_none() {
         return Err(Error::Usage("--as needs --rp for story benchmarks".into()));
     }
     let live = std::io::stderr().is_terminal();
-    let work = if args.token_endpoint {
+    let work = if as_alone {
         args.connections
     } else {
         args.concurrency
@@ -70,9 +71,14 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
             .await
             .map_err(|e| Error::Services(format!("cannot start the embedded services: {e}")))?,
     };
-    let report = if args.token_endpoint {
+    let report = if args.token_endpoint || args.health_check {
         let lanes = token_lanes(args, &shards, &embedded).await?;
-        Report::Tokens(bench::token_endpoint(&lanes, args.concurrency, limit, live).await)
+        let rpc = if args.health_check {
+            bench::LoadRpc::HealthCheck
+        } else {
+            bench::LoadRpc::Token
+        };
+        Report::Tokens(bench::token_endpoint(&lanes, rpc, args.concurrency, limit, live).await)
     } else {
         let stories = if args.all {
             STORIES.iter().collect()

@@ -56,12 +56,12 @@ pub(super) fn step_record(
         request: RequestRecord {
             method: request.method.clone(),
             url: request.url.clone(),
-            headers: request.headers.clone().into_iter().collect(),
+            headers: request.headers.clone(),
             params: Json::params(request.body.clone(), request.url.clone()),
         },
         response: ResponseRecord {
             status: response.status,
-            headers: response.headers.clone().into_iter().collect(),
+            headers: response.headers.clone(),
             body: Json::text(response.body.clone()),
             location: Some(response.location.clone()).filter(|l| !l.is_empty()),
         },
