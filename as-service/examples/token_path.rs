@@ -64,18 +64,22 @@ fn main() {
         "client_1",
         &oauth_core::secret::Secret::new("another password"),
     );
+    // The request the token load sends (`orchestrator bench --token-endpoint`).
+    let http = oauth_core::http::HttpRequest::new(
+        "POST",
+        "https://example.com/token",
+        [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("authorization", basic.as_str()),
+        ],
+        "grant_type=client_credentials",
+    )
+    .unwrap();
     let request = OAuthRequest {
-        method: "POST".into(),
-        url: "https://example.com/token".into(),
-        headers: [
-            (
-                "content-type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
-            ),
-            ("authorization".to_owned(), basic),
-        ]
-        .into(),
-        body: "grant_type=client_credentials".into(),
+        method: http.method.clone(),
+        url: http.url.to_string(),
+        headers: http.headers().clone(),
+        body: http.body.clone(),
     };
     let wire = request.encode_to_vec();
     let bytes = rounds(&runtime, &service, &wire, n);
