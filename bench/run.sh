@@ -72,10 +72,13 @@ as_load() {
 cargo bench --locked -q -p oauth-core --bench core --no-run 2>/dev/null
 rounds=""
 for round in 1 2 3; do
+  # (Each load's line is taken whole first, so that a failed load stops the script.)
   m0="$(mint_ns)"
-  read -r tokens token_cpu < <(as_load --token-endpoint "token-external-$round")
+  line="$(as_load --token-endpoint "token-external-$round")"
+  read -r tokens token_cpu <<< "$line"
   m1="$(mint_ns)"
-  read -r checks health_cpu < <(as_load --health-check "health-external-$round")
+  line="$(as_load --health-check "health-external-$round")"
+  read -r checks health_cpu <<< "$line"
   m2="$(mint_ns)"
   rounds="$rounds${rounds:+,}{\"mint_ns\": [$m0, $m1, $m2], \"tokens\": $tokens, \"token_cpu_seconds\": $token_cpu, \"health_checks\": $checks, \"health_cpu_seconds\": $health_cpu}"
 done

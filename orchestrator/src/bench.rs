@@ -67,7 +67,8 @@ pub struct StoriesReport {
     pub step_latency: BTreeMap<String, Latency>,
 }
 
-/// The outcome of a token endpoint benchmark.
+/// The outcome of a load on the AS alone: `tokens` counts the calls
+/// answered as they must be, tokens or health checks (`rpc`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenReport {
     /// What each call was.
@@ -346,8 +347,8 @@ impl LoadCall {
 /// Load on the AS alone: the client_credentials Token RPC (or, for the
 /// transport's own cost, the health Check) at `concurrency`,
 /// spread over the HTTP/2 connections given (one per lane), each worker on
-/// its connection's runtime. Each answer must be a 200 with a freshly
-/// signed JWT.
+/// its connection's runtime. Each answer must be what [`LoadCall::call`]
+/// asks: a 200 with a freshly signed JWT, or SERVING.
 pub async fn token_endpoint(
     connections: &[Lane<tonic::transport::Channel>],
     rpc: LoadRpc,
@@ -451,7 +452,7 @@ pub fn stories_text(r: &StoriesReport) -> String {
     out
 }
 
-/// A token endpoint report as text.
+/// A report of a load on the AS alone, as text.
 pub fn token_text(r: &TokenReport) -> String {
     let what = r.rpc.counted();
     format!(
