@@ -11,7 +11,9 @@
 //! check every RPC makes of its envelope), so the URL an endpoint sees is
 //! always the one it publishes. The [`HttpResponse`] goes back as it is.
 //! With a certificate and key, [`serve_tls`] serves the same over HTTPS
-//! ([`tls`]).
+//! ([`tls`]). What an answer asks the server to send (the back-channel
+//! logout notifications of an ended login) the front sends itself
+//! ([`notify`]).
 //!
 //! [`Endpoints::addresses`]: crate::config::Endpoints::addresses
 use std::future::Future;
@@ -33,15 +35,29 @@ use crate::endpoint;
 /// How long a request's body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+pub mod notify;
 mod server;
 pub mod tls;
 
 pub use server::HEADER_READ_TIMEOUT;
 use server::Peer;
 
+/// What every request is answered with: the server, and the sender of
+/// the requests its answers make.
+#[derive(Clone)]
+struct Front {
+    server: Arc<AuthServer>,
+    sender: notify::Sender,
+}
+
 /// One handler for every path: the endpoint is found from the URL.
-fn app(server: Arc<AuthServer>) -> axum::Router {
-    axum::Router::new().fallback(answer).with_state(server)
+fn app(server: Arc<AuthServer>) -> std::io::Result<axum::Router> {
+    let sender = notify::Sender::new().map_err(|e| {
+        std::io::Error::other(format!("the back-channel logout sender cannot start: {e}"))
+    })?;
+    Ok(axum::Router::new()
+        .fallback(answer)
+        .with_state(Front { server, sender }))
 }
 
 /// Serves the endpoints over HTTP/1.1 on an already bound listener until
@@ -51,7 +67,7 @@ pub async fn serve(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    server::run(listener, None, app(server), shutdown).await
+    server::run(listener, None, app(server)?, shutdown).await
 }
 
 /// [`serve`] over TLS ([`tls::server_config`]).
@@ -62,38 +78,49 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    server::run(listener, Some(acceptor), app(server), shutdown).await
+    server::run(listener, Some(acceptor), app(server)?, shutdown).await
 }
 
 async fn answer(
-    State(server): State<Arc<AuthServer>>,
+    State(front): State<Front>,
     Extension(Peer(peer)): Extension<Peer>,
     request: Request,
 ) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match to_http(&server, request, peer).await {
-        Ok(http) => respond(&server, &http).await,
+    let response = match to_http(&front.server, request, peer).await {
+        Ok(http) => {
+            let (response, outbound) = respond(&front.server, &http).await;
+            front.sender.send_all(outbound);
+            response
+        }
         Err(refusal) => refusal.to_response(),
     };
     tracing::debug!(%method, %path, status = response.status, %peer, "HTTP request");
     to_axum(response)
 }
 
-/// The endpoint a request is addressed to, and its answer.
-pub async fn respond(server: &AuthServer, http: &HttpRequest) -> HttpResponse {
+/// The endpoint a request is addressed to, its answer, and the requests
+/// the answer makes the server send.
+pub async fn respond(server: &AuthServer, http: &HttpRequest) -> (HttpResponse, Vec<HttpRequest>) {
     if let Err(why) = http.check_limits() {
-        return OAuthError::invalid_request(why).to_response();
+        return (OAuthError::invalid_request(why).to_response(), Vec::new());
     }
     let endpoint = Endpoint::ALL
         .into_iter()
         .find(|e| server.config.endpoints.addresses(*e, &http.url));
-    match endpoint {
-        Some(endpoint) => dispatch(server, endpoint, http).await,
-        None => OAuthError::invalid_request(format!("there is no endpoint at {}", http.url.path()))
-            .with_status(404)
-            .to_response(),
+    let Some(endpoint) = endpoint else {
+        let missing =
+            OAuthError::invalid_request(format!("there is no endpoint at {}", http.url.path()))
+                .with_status(404);
+        return (missing.to_response(), Vec::new());
+    };
+    if endpoint == Endpoint::EndSession {
+        // Back-Channel Logout §2.5: the notifications the logout makes.
+        let ended = endpoint::end_session::handle(server, http).await;
+        return (ended.response, ended.outbound);
     }
+    (dispatch(server, endpoint, http).await, Vec::new())
 }
 
 /// Each endpoint's handler, as each RPC calls it.
@@ -113,8 +140,7 @@ async fn dispatch(server: &AuthServer, endpoint: Endpoint, http: &HttpRequest) -
         Endpoint::PushedAuthorization => endpoint::par::handle(server, http).await,
         Endpoint::DeviceAuthorization => endpoint::device_authorization::handle(server, http).await,
         Endpoint::DeviceVerification => endpoint::device_verification::handle(server, http).await,
-        // The server sends no request of its own: back-channel logout
-        // notifications are returned only over gRPC, for the caller to carry.
+        // With what it makes the server send: `respond`.
         Endpoint::EndSession => endpoint::end_session::handle(server, http).await.response,
     }
 }

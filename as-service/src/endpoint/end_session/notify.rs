@@ -72,6 +72,10 @@ fn notification(
     let Some(uri) = &client.backchannel_logout_uri else {
         return Ok(None);
     };
+    if client.dynamic && !reachable_for_anyone(&server.config.issuer, uri) {
+        tracing::warn!(client_id = %client.client_id, uri = %uri, "no logout token: a self-registered client's back-channel logout URI names this host or a private network");
+        return Ok(None);
+    }
     let token = logout_token(server, client, &member.subject, sid)?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("logout_token", &token)
@@ -87,6 +91,34 @@ fn notification(
             .with_cause(format!("backchannel_logout_uri {uri:?}: {e}"))
     })?;
     Ok(Some(request))
+}
+
+/// Whether the server may post to `uri` for a client anyone could have
+/// registered: not at an address of its own host or private network
+/// (loopback, private, link-local, unique local — a request forged on the
+/// server's behalf, RFC 9700 §4.11, CWE-918), unless the issuer is itself
+/// on loopback (a server run for development, its clients beside it).
+/// Names are not resolved here: a name is judged by the URL alone.
+fn reachable_for_anyone(issuer: &str, uri: &str) -> bool {
+    let local = |host: Option<url::Host<&str>>| match host {
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        None => true,
+    };
+    let issuer_local = url::Url::parse(issuer).is_ok_and(|u| local(u.host()));
+    issuer_local || !url::Url::parse(uri).is_ok_and(|u| local(u.host()))
 }
 
 /// §2.4: iss, aud, iat, exp, jti, sub and sid, the event — and never a
@@ -116,4 +148,42 @@ pub fn logout_token(
         &claims,
         "logout token",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable_for_anyone;
+
+    const PUBLIC_ISSUER: &str = "https://op.example.com";
+
+    #[test]
+    fn a_self_registered_uri_on_this_host_or_a_private_network_is_not_posted_to() {
+        for uri in [
+            "http://127.0.0.1:6379/",
+            "http://localhost/logout",
+            "http://api.localhost/logout",
+            "http://[::1]/logout",
+            "https://10.0.0.7/logout",
+            "https://192.168.1.1/logout",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[fd00::1]/logout",
+            "https://[fe80::1]/logout",
+            "https://[::ffff:127.0.0.1]/logout",
+            "https://0.0.0.0/logout",
+        ] {
+            assert!(!reachable_for_anyone(PUBLIC_ISSUER, uri), "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_public_uri_is_posted_to_and_a_loopback_issuer_may_post_to_loopback() {
+        assert!(reachable_for_anyone(
+            PUBLIC_ISSUER,
+            "https://rp.example.org/backchannel"
+        ));
+        assert!(reachable_for_anyone(
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:9000/backchannel"
+        ));
+    }
 }
