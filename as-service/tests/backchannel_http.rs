@@ -80,9 +80,10 @@ fn http_client() -> reqwest::Client {
 
 /// Logs in through the code flow with `openidconnect`; the ID token.
 async fn log_in(issuer: &str, http: &reqwest::Client) -> (String, String) {
-    let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.into()).unwrap(), http)
-        .await
-        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.into()).unwrap(), http)
+            .await
+            .unwrap();
     let document = http
         .get(format!("{issuer}/.well-known/openid-configuration"))
         .send()
@@ -92,7 +93,10 @@ async fn log_in(issuer: &str, http: &reqwest::Client) -> (String, String) {
         .await
         .unwrap();
     let document: serde_json::Value = serde_json::from_str(&document).unwrap();
-    let end_session = document["end_session_endpoint"].as_str().unwrap().to_owned();
+    let end_session = document["end_session_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(CODE_CLIENT.0.into()),
@@ -172,7 +176,9 @@ async fn the_http_front_posts_the_logout_token_to_the_registered_uri() {
 
     // The session is ended once: a second logout sends nothing more.
     let mut again = url::Url::parse(&end_session).unwrap();
-    again.query_pairs_mut().append_pair("id_token_hint", &id_token);
+    again
+        .query_pairs_mut()
+        .append_pair("id_token_hint", &id_token);
     let answer = http.get(again).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     assert!(

@@ -186,6 +186,12 @@ pub fn apply(
                 "the attacker set {name} to {value:?} in the answer"
             ))
         }
+        Tamper::BodyNumber(name, value) => {
+            let mut body = body_object(response)?;
+            body.insert(name.to_owned(), Value::from(value));
+            set_body(response, body);
+            Ok(format!("the attacker set {name} to {value} in the answer"))
+        }
         Tamper::PadBody(bytes) => {
             let mut body = body_object(response)?;
             body.insert("x_padding".into(), Value::String("x".repeat(bytes)));

@@ -61,6 +61,9 @@ pub enum Tamper {
     /// Sets a string member of the JSON body (metadata, token response,
     /// registration): the AS writes what it likes.
     BodyMember(&'static str, &'static str),
+    /// Sets a number member of the JSON body (e.g. a device authorization's
+    /// `interval`).
+    BodyNumber(&'static str, i64),
     /// Pads the JSON body with an unknown member of that many bytes.
     PadBody(usize),
     /// Adds a public key of the attacker's own to the key set: a malicious
@@ -1587,6 +1590,84 @@ pub const ATTACKS: &[Story] = &[
             C::LogoutAud,
         ),],
     },
+    Story {
+        name: "attack_device_resource_unknown",
+        title: "A device authorization for an unknown resource",
+        standard: "RFC 8707 §2, RFC 8628 §3.1",
+        summary: "the device asks for a token for a resource the client may not obtain tokens for: invalid_target at the device authorization endpoint, as at every other",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::DeviceAuthorization,
+                &[("resource", "https://attacker.example/api")],
+                E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_device_resource_outside_grant",
+        title: "A device token for a resource the user did not authorise",
+        standard: "RFC 8707 §2.2, RFC 8628 §3.4",
+        summary: "the user approved the device for one resource; its poll asks for a token for another one the client may otherwise use: invalid_target",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(S::DeviceAuthorization, &[("resource", RESOURCE_APPL)]),
+            step(S::DeviceUser),
+            refused(
+                S::DeviceToken,
+                &[("resource", RESOURCE_BACKEND)],
+                E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_device_interval_beyond_lifetime",
+        title: "A polling interval longer than the device code lives",
+        standard: "RFC 8628 §3.2, §3.5",
+        summary: "a malicious AS names an interval of 10^10 seconds for a device code that lives 10 minutes: no poll could ever be made in time, and the client, which never polls sooner than asked, refuses the answer instead of polling early",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            rp_refuses(
+                S::DeviceAuthorization,
+                &[],
+                Tamper::BodyNumber("interval", 10_000_000_000),
+                C::DeviceIntervalWithinLifetime,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_fapi2_par_without_redirect_uri",
+        title: "A FAPI 2.0 pushed request without redirect_uri",
+        standard: "FAPI 2.0 Security Profile §5.3.2.2",
+        summary: "the client pushes its request without a redirect_uri, leaving the AS to pick the registered one; under FAPI 2.0 the AS shall require it in every pushed request: invalid_request",
+        profile: "fapi2",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::PushedAuthorization,
+                &[("redirect_uri", "omit")],
+                E::InvalidRequest,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_logout_redirect_self_registered",
+        title: "Logout as a redirect to a self-registered client's page",
+        standard: "RFC 9700 §4.11.2, OIDC RP-Initiated Logout §3",
+        summary: "anyone may register a client whose post-logout URI is a page of theirs; after one login its ID token hint would make the OP's end_session address a lasting redirect there. The OP answers with a page the user reads instead",
+        profile: "self_registered",
+        steps: &[
+            step(S::ProviderInfo),
+            step(S::Registration),
+            step(S::Jwks),
+            step(S::Authorization),
+            step(S::AccessToken),
+            step_with(S::EndSession, &[("redirect", "page")]),
+        ],
+    },
 ];
 
 /// A user code never issued (RFC 8628 §5.1).
@@ -1637,7 +1718,9 @@ mod tests {
             a.steps.iter().any(|s| {
                 s.expect_error.is_some()
                     || s.expect_refusal.is_some()
-                    || s.args.iter().any(|(k, _)| *k == "withheld")
+                    || s.args
+                        .iter()
+                        .any(|(k, v)| *k == "withheld" || (*k, *v) == ("redirect", "page"))
             })
         }));
     }

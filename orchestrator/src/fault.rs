@@ -132,6 +132,19 @@ pub enum StoryFault {
         service: ClientService,
         error: String,
     },
+    /// The story's deadline passed while this step (1-based) was under way.
+    TimedOut {
+        after: std::time::Duration,
+        step: usize,
+        service: Option<ClientService>,
+    },
+    /// The client was asked to wait longer before a request than it ever
+    /// waits; it stops rather than send sooner than asked.
+    WaitTooLong {
+        service: ClientService,
+        asked_ms: u64,
+        limit_ms: u64,
+    },
 }
 
 impl fmt::Display for StoryFault {
@@ -158,6 +171,31 @@ impl fmt::Display for StoryFault {
             Self::StillPending { service, error } => write!(
                 f,
                 "the story ends on step {service} answered {error}: the client would poll again, so it never got its tokens"
+            ),
+            Self::TimedOut {
+                after,
+                step,
+                service,
+            } => {
+                write!(
+                    f,
+                    "timed out after {} s at step {step}",
+                    after.as_secs_f64()
+                )?;
+                if let Some(service) = service {
+                    write!(f, " ({service})")?;
+                }
+                f.write_str("; --story-timeout sets the limit")
+            }
+            Self::WaitTooLong {
+                service,
+                asked_ms,
+                limit_ms,
+            } => write!(
+                f,
+                "step {service} is due in {} s, past the {} s this client ever waits; it stops rather than send sooner than asked",
+                asked_ms.div_ceil(1000),
+                limit_ms / 1000
             ),
         }
     }

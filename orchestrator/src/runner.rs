@@ -39,6 +39,18 @@ pub async fn run_story_observed(
     calls: RpCalls,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> StoryRecord {
+    run_story_within(services, story, calls, None, observer).await
+}
+
+/// [`run_story_observed`], stopped when `deadline` has passed since the
+/// story began: the story fails, timed out at the step under way.
+pub async fn run_story_within(
+    services: &Services,
+    story: &Story,
+    calls: RpCalls,
+    deadline: Option<std::time::Duration>,
+    observer: &mut (dyn FnMut(&StepRecord) + Send),
+) -> StoryRecord {
     let started = std::time::Instant::now();
     let mut record = StoryRecord {
         story: story.name.to_owned(),
@@ -65,7 +77,27 @@ pub async fn run_story_observed(
             return record;
         }
     };
-    let outcome = run_steps(services, &steps, &mut rp, &mut record, observer).await;
+    let mut under_way = 0;
+    let running = run_steps(
+        services,
+        &steps,
+        &mut rp,
+        &mut record,
+        &mut under_way,
+        observer,
+    );
+    let outcome = match deadline {
+        Some(limit) => tokio::time::timeout(limit.saturating_sub(started.elapsed()), running)
+            .await
+            .unwrap_or_else(|_| {
+                Err(StoryFault::TimedOut {
+                    after: limit,
+                    step: under_way + 1,
+                    service: steps.get(under_way).map(|s| s.service),
+                })
+            }),
+        None => running.await,
+    };
     // The session is the RP's memory of this story; free it whatever happened.
     rp.close().await;
     match outcome {
@@ -82,10 +114,12 @@ async fn run_steps(
     steps: &[Step],
     rp: &mut RpSession<'_>,
     record: &mut StoryRecord,
+    under_way: &mut usize,
     observer: &mut (dyn FnMut(&StepRecord) + Send),
 ) -> Result<(), StoryFault> {
     let mut memory = crate::attacker::Memory::new(steps.iter().any(|s| s.tamper.is_some()));
     for (i, step) in steps.iter().enumerate() {
+        *under_way = i;
         // What the RP may prepare with this step's parse: the next request
         // (a delivery of what the OP sent prepares none).
         let next = steps
@@ -143,10 +177,17 @@ async fn run_step(
     let (prepared, prepared_by) = rp.prepare(step).await?;
     let endpoint = prepared.endpoint();
     // The client's own pace (a polling interval, RFC 8628 §3.5): the
-    // story waits as the client would, bounded as the RP bounds it.
+    // story waits as the client would; past its bound it stops, never
+    // sending sooner than asked.
+    if prepared.send_after_ms > MAX_WAIT_MS {
+        return Err(StoryFault::WaitTooLong {
+            service: step.service,
+            asked_ms: prepared.send_after_ms,
+            limit_ms: MAX_WAIT_MS,
+        });
+    }
     if prepared.send_after_ms > 0 {
-        let wait = std::time::Duration::from_millis(prepared.send_after_ms.min(MAX_WAIT_MS));
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(std::time::Duration::from_millis(prepared.send_after_ms)).await;
     }
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,

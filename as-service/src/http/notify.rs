@@ -126,7 +126,9 @@ impl Sender {
             }
             tracing::debug!(url = %request.url, attempt, why = %last, "back-channel logout attempt failed");
         }
-        Err(Undelivered::Failed(format!("{ATTEMPTS} tries; the last {last}")))
+        Err(Undelivered::Failed(format!(
+            "{ATTEMPTS} tries; the last {last}"
+        )))
     }
 
     /// One POST; the answer's status, its body read up to the cap.

@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// Warnings (failed SHOULD checks) fail the run too (exit status 1).
     #[arg(long)]
     pub strict: bool,
+    /// Seconds a story may take in all; past them it fails, timed out at
+    /// the step under way (not with --step, where a person sets the pace).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub story_timeout: u64,
     /// Address of an external AS (e.g. 127.0.0.1:50051); with --rp. Without
     /// both, the services run embedded on loopback.
     #[arg(

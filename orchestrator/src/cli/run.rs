@@ -102,7 +102,10 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                 } else {
                     runner::RpCalls::Advance
                 };
-                runner::run_story_observed(services, story, calls, &mut observer).await
+                // A person at --step sets the pace: no deadline then.
+                let deadline =
+                    (!step_mode).then(|| std::time::Duration::from_secs(args.story_timeout));
+                runner::run_story_within(services, story, calls, deadline, &mut observer).await
             }
         };
         if quit {

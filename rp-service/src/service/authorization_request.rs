@@ -24,7 +24,9 @@ pub(crate) fn parameters(
     vary: &Variations,
 ) -> Result<Vec<(&'static str, String)>, StepError> {
     let profile = &session.profile;
+    let omit_redirect_uri = vary.has(&crate::service::variation::Variation::NoRedirectUri);
     let redirect_uri = arg(args, "redirect_uri")
+        .filter(|_| !omit_redirect_uri)
         .or(profile.redirect_uri.as_deref())
         .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?
         .to_owned();
@@ -71,8 +73,10 @@ pub(crate) fn parameters(
     let mut params = vec![
         ("response_type", response_type.clone()),
         ("client_id", profile.client_id.clone()),
-        ("redirect_uri", redirect_uri.clone()),
     ];
+    if !omit_redirect_uri {
+        params.push(("redirect_uri", redirect_uri.clone()));
+    }
     if let Some(scope) = &scope {
         params.push(("scope", scope.clone()));
     }

@@ -82,6 +82,10 @@ check_ids! {
     DeviceVerificationUriComplete = "device.verification_uri_complete",
     DeviceExpiresIn = "device.expires_in",
     DeviceInterval = "device.interval",
+    /// RFC 8628 §3.2, §3.5: a poll fits in the device code's lifetime.
+    DeviceIntervalWithinLifetime = "device.interval_within_lifetime",
+    /// RFC 8628 §3.5: an interval this client waits, never polling sooner.
+    DeviceIntervalWithinLimit = "device.interval_within_limit",
     DeviceUserCodeShown = "device.user_code_shown",
     DeviceUserApproved = "device.user_approved",
     DeviceUserPage = "device.user_page",
@@ -195,6 +199,8 @@ check_ids! {
 
     // RP-Initiated Logout 1.0 §2, §3.
     EndSessionRedirect = "end_session.redirect",
+    /// RFC 9700 §4.11.2: no redirect to a self-registered client's URI.
+    EndSessionNoRedirect = "end_session.no_redirect",
     EndSessionRedirectUri = "end_session.redirect_uri",
     EndSessionState = "end_session.state",
 

@@ -26,8 +26,9 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const DEFAULT_INTERVAL: u64 = 5;
 
 /// The longest wait the client accepts before a poll: an AS naming a huge
-/// interval must not hold a story for hours.
-const MAX_INTERVAL: u64 = 60;
+/// interval must not hold a story for hours. Past it the client stops: it
+/// never polls sooner than asked (RFC 8628 §3.5).
+pub const MAX_INTERVAL: u64 = 60;
 
 /// The device authorization request (RFC 8628 §3.1): the client
 /// authenticated as at the token endpoint, and the scope.
@@ -41,6 +42,7 @@ pub fn authorization_request(
     if let Some(scope) = arg(args, "scope").or(session.profile.scope.as_deref()) {
         params.push(("scope", scope.to_owned()));
     }
+    target_params(&mut params, args)?;
     authenticated_post(
         rp,
         session,
@@ -100,11 +102,27 @@ pub fn token_request(
                 StepError::MissingState("no device code: run device_authorization first".into())
             })?
     };
-    let params = vec![
+    let mut params = vec![
         ("grant_type", GRANT_TYPE.to_owned()),
         ("device_code", device_code),
     ];
+    target_params(&mut params, args)?;
     authenticated_post(rp, session, AsEndpoint::Token, params, args, vary)
+}
+
+/// RFC 8707 §2 and RFC 9396 §2: the resources and authorization details a
+/// device asks for, at the device authorization and again when polling.
+fn target_params(
+    params: &mut Vec<(&'static str, String)>,
+    args: &BTreeMap<String, String>,
+) -> Result<(), StepError> {
+    for resource in crate::service::resource::values(arg(args, "resource")) {
+        params.push(("resource", resource));
+    }
+    if let Some(details) = crate::service::details::asked(args)? {
+        params.push(("authorization_details", details.to_string()));
+    }
+    Ok(())
 }
 
 /// How long the client waits before this poll: the interval since the
@@ -208,21 +226,41 @@ pub fn verify_authorization(
         }
         Some(v) => {
             let seconds = v.as_u64().filter(|s| *s > 0);
-            let capped = if seconds.is_some_and(|s| s > MAX_INTERVAL) {
-                format!(" (this client waits at most {MAX_INTERVAL} s)")
-            } else {
-                String::new()
-            };
             parsed.must(
                 CheckId::DeviceInterval,
                 "interval is a positive number of seconds",
                 seconds.is_some(),
-                format!("{v}{capped}"),
+                v.to_string(),
                 SECTION,
             );
             seconds.unwrap_or(DEFAULT_INTERVAL)
         }
     };
+    // §3.5: the client waits the interval before each poll, and the device
+    // code dies at expires_in: an interval as long leaves no poll at all.
+    if let Some(lifetime) = expires_in.filter(|e| *e > 0) {
+        parsed.must(
+            CheckId::DeviceIntervalWithinLifetime,
+            "the interval leaves time to poll before the device code expires",
+            interval < lifetime,
+            format!("interval {interval} s, expires_in {lifetime} s"),
+            "RFC 8628 §3.2, §3.5",
+        );
+    }
+    // The client's own bound: it stops rather than poll sooner than asked.
+    parsed.must(
+        CheckId::DeviceIntervalWithinLimit,
+        "the interval is one this client waits (at most 60 s)",
+        interval <= MAX_INTERVAL,
+        if interval <= MAX_INTERVAL {
+            format!("{interval} s")
+        } else {
+            format!(
+                "{interval} s asked; this client waits at most {MAX_INTERVAL} s and never polls sooner than asked, so it stops"
+            )
+        },
+        "RFC 8628 §3.5",
+    );
     parsed.info(
         CheckId::DeviceUserCodeShown,
         "the device shows the user where to go and what to enter",
@@ -247,7 +285,7 @@ pub fn verify_authorization(
         user_code: user_code.to_owned(),
         verification_uri: verification_uri.to_owned(),
         verification_uri_complete: complete.map(str::to_owned),
-        interval: interval.min(MAX_INTERVAL),
+        interval,
         // An AS may name any number: a lifetime past what a clock can hold
         // is as good as none.
         expires_at: Instant::now()
@@ -288,12 +326,25 @@ pub fn verify_poll_error(session: &Session, parsed: &mut Parsed, staged: &mut St
         Some(ErrorCode::SlowDown) => true,
         _ => return,
     };
-    parsed.poll_again = true;
     let interval = session
         .device
         .as_ref()
         .map_or(DEFAULT_INTERVAL, |f| f.interval);
     let next = if slow_down { interval + 5 } else { interval };
+    if next > MAX_INTERVAL {
+        // §3.5: never sooner than asked, so the client stops here.
+        parsed.must(
+            CheckId::DeviceIntervalWithinLimit,
+            "the interval is one this client waits (at most 60 s)",
+            false,
+            format!(
+                "{next} s asked after slow_down; this client waits at most {MAX_INTERVAL} s and never polls sooner than asked, so it stops"
+            ),
+            "RFC 8628 §3.5",
+        );
+        return;
+    }
+    parsed.poll_again = true;
     parsed.info(
         CheckId::DevicePollAgain,
         if slow_down {

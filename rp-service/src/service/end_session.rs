@@ -13,7 +13,16 @@ use crate::session::{Pending, Session};
 
 /// §2: a GET with id_token_hint (the ID token of the login to end),
 /// client_id, post_logout_redirect_uri and a fresh state.
-pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, StepError> {
+pub fn request(
+    rp: &RelyingParty,
+    session: &Session,
+    args: &std::collections::BTreeMap<String, String>,
+) -> Result<HttpRequest, StepError> {
+    if let Some(other) = args.get("redirect").filter(|v| *v != "page") {
+        return Err(StepError::BadArgument(format!(
+            "redirect {other:?}: use page"
+        )));
+    }
     let hint = session.tokens.get("id_token").ok_or_else(|| {
         StepError::MissingState("no login to end: the session holds no ID token".into())
     })?;
@@ -36,6 +45,27 @@ pub fn request(rp: &RelyingParty, session: &Session) -> Result<HttpRequest, Step
 /// §3: the OP sends the user agent back to exactly the URI sent, with the
 /// state sent; anything else did not come from this logout.
 pub fn verify(pending: &Pending, response: &HttpResponse, parsed: &mut Parsed) {
+    // `redirect=page`: the client is one anyone could have registered, its
+    // post-logout URI the registrant's choice; the OP must not turn its own
+    // address into a redirect there (RFC 9700 §4.11.2, RP-Initiated Logout
+    // §3), and a page is the answer expected.
+    if pending.args.get("redirect").map(String::as_str) == Some("page") {
+        let location = response.location.as_deref().unwrap_or_default();
+        let redirected = (300..400).contains(&response.status) || !location.is_empty();
+        parsed.must(
+            CheckId::EndSessionNoRedirect,
+            "no redirect to a URI a self-registered client chose: a page for the user",
+            !redirected,
+            if redirected {
+                format!("{} {location}", response.status)
+            } else {
+                format!("{}, a page", response.status)
+            },
+            "RFC 9700 §4.11.2, OIDC RP-Initiated Logout §3",
+        );
+        parsed.parsed = serde_json::json!({ "logged_out": "a page for the user" });
+        return;
+    }
     // §2: the OP SHOULD ask the user whether to log out, and (§3) does not
     // redirect at all without an ID token hint: a page is a lawful answer,
     // with nothing yet to check.

@@ -92,7 +92,7 @@ pub fn prepare(
         ClientService::Authorization => authorization::request(rp, session, args, vary)?,
         ClientService::Introspection => introspection::request(rp, session, args)?,
         ClientService::TokenRevocation => revocation::request(rp, session, args)?,
-        ClientService::EndSession => end_session::request(rp, session)?,
+        ClientService::EndSession => end_session::request(rp, session, args)?,
         // The OP sends this one; the RP only receives it.
         ClientService::BackchannelLogout => {
             return Err(StepError::MissingState(

@@ -51,6 +51,10 @@ pub fn request(
     if let Some(scope) = arg(args, "scope") {
         metadata["scope"] = Value::String(scope.to_owned());
     }
+    // OIDC RP-Initiated Logout §3.1: where the user agent may return.
+    if let Some(back) = &profile.post_logout_redirect_uri {
+        metadata["post_logout_redirect_uris"] = json!([back]);
+    }
     HttpRequest::new(
         "POST",
         endpoint_url(rp, session, AsEndpoint::Registration)?,

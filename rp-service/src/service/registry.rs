@@ -313,11 +313,18 @@ impl ClientService {
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
             Self::Introspection => &["token", "expect_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
-            Self::EndSession | Self::BackchannelLogout => &[],
+            Self::EndSession => &["redirect"],
+            Self::BackchannelLogout => &[],
             Self::TokenExchange => &["audience", "scope", AUTH, "dpop", "dpop_proof"],
-            Self::DeviceAuthorization => &["scope", AUTH],
+            Self::DeviceAuthorization => &["scope", AUTH, "resource", "authorization_details"],
             Self::DeviceUser => &["user_code"],
-            Self::DeviceToken => &[AUTH, "device_code", "poll"],
+            Self::DeviceToken => &[
+                AUTH,
+                "device_code",
+                "poll",
+                "resource",
+                "authorization_details",
+            ],
         }
     }
 

@@ -41,6 +41,9 @@ pub enum Variation {
     /// `redirect_uri=URI` on the code's redemption: another than the
     /// authorization request's.
     RedirectUri(String),
+    /// `redirect_uri=omit` on an authorization or pushed request: none sent
+    /// (FAPI 2.0 Security Profile §5.3.2.2 requires it in a pushed request).
+    NoRedirectUri,
     /// `assertion_aud=URL`: a client assertion for another audience.
     AssertionAudience(String),
     /// `assertion_exp=SECONDS`: a client assertion expiring that far ahead.
@@ -103,6 +106,14 @@ impl Variation {
             ("code_verifier", v) => Self::CodeVerifier(v.to_owned()),
             ("refresh_token", "previous") => Self::PreviousRefreshToken,
             ("refresh_token", v) => return Err(bad(name, v, "use previous")),
+            ("redirect_uri", "omit")
+                if matches!(
+                    service,
+                    ClientService::Authorization | ClientService::PushedAuthorization
+                ) =>
+            {
+                Self::NoRedirectUri
+            }
             ("redirect_uri", uri) if service == ClientService::AccessToken => {
                 Self::RedirectUri(uri.to_owned())
             }

@@ -102,7 +102,8 @@ fn notification(
 fn reachable_for_anyone(issuer: &str, uri: &str) -> bool {
     let local = |host: Option<url::Host<&str>>| match host {
         Some(url::Host::Domain(name)) => {
-            name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
         }
         Some(url::Host::Ipv4(ip)) => {
             ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
@@ -113,7 +114,9 @@ fn reachable_for_anyone(issuer: &str, uri: &str) -> bool {
                 || ip.is_unspecified()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_private())
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
         }
         None => true,
     };

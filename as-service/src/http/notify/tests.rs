@@ -22,9 +22,7 @@ struct Seen {
 }
 
 /// A client endpoint answering each POST with `answer`, on a loopback port.
-async fn endpoint(
-    answer: fn(usize) -> axum::response::Response,
-) -> (Arc<Seen>, String, Arc<Seen>) {
+async fn endpoint(answer: fn(usize) -> axum::response::Response) -> (Arc<Seen>, String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let elsewhere = Arc::new(Seen::default());
     let (hits, other) = (Arc::clone(&seen), Arc::clone(&elsewhere));
@@ -120,11 +118,7 @@ async fn a_refusal_by_the_client_is_not_tried_again() {
 #[tokio::test]
 async fn a_redirect_is_not_followed() {
     let (seen, url, elsewhere) = endpoint(|_| {
-        (
-            StatusCode::TEMPORARY_REDIRECT,
-            [("location", "/elsewhere")],
-        )
-            .into_response()
+        (StatusCode::TEMPORARY_REDIRECT, [("location", "/elsewhere")]).into_response()
     })
     .await;
     assert_eq!(
@@ -173,7 +167,8 @@ async fn a_client_that_never_answers_is_given_up_after_the_timeouts() {
             held.push(socket);
         }
     });
-    let sender = Sender::with_limits(Duration::from_millis(300), Duration::from_millis(10)).unwrap();
+    let sender =
+        Sender::with_limits(Duration::from_millis(300), Duration::from_millis(10)).unwrap();
     let started = Instant::now();
     let outcome = sender.deliver(&notification(&url)).await;
     assert!(
@@ -190,5 +185,8 @@ async fn an_unreachable_client_is_given_up() {
     let url = format!("http://{}/logout", listener.local_addr().unwrap());
     drop(listener);
     let outcome = quick().deliver(&notification(&url)).await;
-    assert!(matches!(outcome, Err(Undelivered::Failed(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Err(Undelivered::Failed(_))),
+        "{outcome:?}"
+    );
 }

@@ -98,6 +98,51 @@ fn rfc8628_3_2_without_an_interval_the_client_polls_every_5_seconds() {
 }
 
 #[test]
+fn rfc8628_3_5_an_interval_past_the_device_codes_lifetime_is_refused() {
+    let mut body = device_answer();
+    body["interval"] = json!(10_000_000_000u64);
+    body["expires_in"] = json!(600);
+    let (h, parsed) = authorized(&body);
+    assert!(
+        failed(&parsed, CheckId::DeviceIntervalWithinLifetime),
+        "{:#?}",
+        parsed.checks
+    );
+    assert!(!parsed.ok());
+    assert!(h.session(|s| s.device.is_none()), "no poll is ever made");
+}
+
+#[test]
+fn rfc8628_3_5_an_interval_past_the_clients_limit_stops_the_client_instead_of_polling_sooner() {
+    let mut body = device_answer();
+    body["interval"] = json!(120);
+    let (h, parsed) = authorized(&body);
+    assert!(passed(&parsed, CheckId::DeviceIntervalWithinLifetime));
+    assert!(
+        failed(&parsed, CheckId::DeviceIntervalWithinLimit),
+        "{:#?}",
+        parsed.checks
+    );
+    assert!(!parsed.ok());
+    assert!(h.session(|s| s.device.is_none()));
+}
+
+#[test]
+fn rfc8628_3_5_slow_down_past_the_clients_limit_stops_the_client() {
+    let mut body = device_answer();
+    body["interval"] = json!(58);
+    let (h, first) = authorized(&body);
+    assert!(first.ok(), "{:#?}", first.checks);
+    h.prepare(ClientService::DeviceToken, &[]);
+    let parsed = h.parse(
+        ClientService::DeviceToken,
+        &json_answer(400, &json!({"error": "slow_down"})),
+    );
+    assert!(failed(&parsed, CheckId::DeviceIntervalWithinLimit));
+    assert!(!parsed.ok());
+}
+
+#[test]
 fn rfc8628_3_3_1_the_user_agent_goes_to_the_complete_uri_or_guesses() {
     let (h, _) = authorized(&device_answer());
     let honest = h.prepare(ClientService::DeviceUser, &[]);
