@@ -27,6 +27,12 @@ pub enum ConnectError {
         serves: String,
         expected: &'static str,
     },
+    /// The address answers, but not in gRPC (an HTTP/1.1 server, say).
+    NotGrpc {
+        what: &'static str,
+        address: String,
+        cause: String,
+    },
     NoAsAddress,
 }
 
@@ -47,6 +53,14 @@ impl fmt::Display for ConnectError {
             } => write!(
                 f,
                 "{address} (given as the {what}) {serves}, not the {expected}; check --as and --rp"
+            ),
+            Self::NotGrpc {
+                what,
+                address,
+                cause,
+            } => write!(
+                f,
+                "{address} (given as the {what}) does not answer in gRPC ({cause}): is it an HTTP port, such as the AS's --http-listen? --as and --rp take the gRPC addresses; for a server over HTTP use --issuer URL"
             ),
             Self::NoAsAddress => f.write_str("no AS address"),
         }

@@ -225,7 +225,8 @@ const RP_SERVICE: &str = "oidcstory.v1.RelyingParty";
 
 /// Asks the server at `address` (gRPC health checking) whether it serves
 /// `expected`; a server that serves the other service of the pair was given
-/// in the wrong place (`--as` and `--rp` swapped, or a wrong port). A server
+/// in the wrong place (`--as` and `--rp` swapped, or a wrong port), and one
+/// that gives no gRPC answer speaks another protocol there. A gRPC server
 /// without health checking is taken at its word.
 async fn check_kind(
     channel: &Channel,
@@ -258,7 +259,22 @@ async fn check_kind(
                 expected: expected.rsplit('.').next().unwrap_or(expected),
             })
         }
-        Err(_) => Ok(()),
+        // Speaks gRPC but has no health service: taken at its word.
+        // (An HTTP server's 404 reads as Unimplemented too, but without the
+        // grpc-status a gRPC server sends.)
+        Err(status)
+            if status.code() == tonic::Code::Unimplemented
+                && !status.message().contains("grpc-status header missing") =>
+        {
+            Ok(())
+        }
+        // No gRPC answer at all: another protocol on that port (the AS's
+        // own HTTP front is the usual mix-up).
+        Err(status) => Err(ConnectError::NotGrpc {
+            what,
+            address: address.to_owned(),
+            cause: status.message().to_owned(),
+        }),
     }
 }
 

@@ -133,3 +133,64 @@ fn help_names_the_text_format_for_what_it_is() {
     assert!(!help.contains("seed"), "{help}");
     assert!(help.contains("Plain text, step by step"), "{help}");
 }
+
+/// An HTTP/1.1 server on a loopback port, answering 404 to anything.
+async fn http_only_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let app = axum::Router::new();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_port_given_as_the_as_is_one_usage_error() {
+    let services = Embedded::start().await.unwrap();
+    let rp_addr = services.rp_addr.to_string();
+    let http = http_only_server().await;
+    let out = tokio::task::spawn_blocking(move || {
+        orchestrator(&["run", "--all", "--as", &http, "--rp", &rp_addr])
+    })
+    .await
+    .unwrap();
+    services.stop().await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(message.contains("does not answer in gRPC"), "{message}");
+    assert!(message.contains("--issuer"), "{message}");
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "one line, not one per story: {message}"
+    );
+    assert!(out.stdout.is_empty(), "no story ran");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_as_http_port_given_as_the_as_is_one_usage_error() {
+    let services = Embedded::start().await.unwrap();
+    let rp_addr = services.rp_addr.to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = listener.local_addr().unwrap().to_string();
+    let mut config = as_service::config::Config::default_config().unwrap();
+    config.set_issuer(&format!("http://{http}")).unwrap();
+    let server =
+        as_service::AuthServer::new(config, oauth_core::jose::KeySet::generate().unwrap()).unwrap();
+    tokio::spawn(as_service::http::serve(
+        listener,
+        server,
+        std::future::pending(),
+    ));
+    let out = tokio::task::spawn_blocking(move || {
+        orchestrator(&["run", "oauth2_cc", "--as", &http, "--rp", &rp_addr])
+    })
+    .await
+    .unwrap();
+    services.stop().await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not answer in gRPC"),
+        "{}",
+        stderr(&out)
+    );
+}
