@@ -388,19 +388,32 @@ impl Services {
             "token_endpoint_auth_method" => None,
             "scope" => {
                 let openid = value.split(' ').any(|s| s == "openid");
-                let mut scopes: Vec<&str> = Vec::new();
-                if openid {
-                    scopes.push("openid");
-                }
-                for s in user.scope.as_deref().unwrap_or("").split(' ') {
-                    if !s.is_empty() && !scopes.contains(&s) {
-                        scopes.push(s);
-                    }
-                }
-                Some(scopes.join(" "))
+                Some(user_scope(user.scope.as_deref(), openid))
             }
             _ => Some(value.to_owned()),
         }
+    }
+
+    /// The scope a step that names none is sent with against a server where
+    /// the client is the user's: the user's scope, without `openid` in an
+    /// OAuth story (else the answer carries an ID token that story never
+    /// fetched the OP's keys to verify). `None`: the RP's profile decides.
+    pub(crate) fn default_scope(
+        &self,
+        service: rp_service::service::registry::ClientService,
+        openid: bool,
+    ) -> Option<String> {
+        use rp_service::service::registry::ClientService as S;
+        let user = self.http.as_ref()?.user_client.as_ref()?;
+        let asks = matches!(
+            service,
+            S::Authorization | S::PushedAuthorization | S::DeviceAuthorization
+        );
+        let has_openid = user
+            .scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+        (asks && !openid && has_openid).then(|| user_scope(user.scope.as_deref(), false))
     }
 
     /// The AS replica for the next call.
@@ -410,9 +423,35 @@ impl Services {
     }
 }
 
+/// The user's scope, `openid` first where the story asks for it and left
+/// out where it does not.
+fn user_scope(user: Option<&str>, openid: bool) -> String {
+    let mut scopes: Vec<&str> = Vec::new();
+    if openid {
+        scopes.push("openid");
+    }
+    for s in user.unwrap_or("").split(' ') {
+        if !s.is_empty() && s != "openid" && !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    scopes.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_oauth_story_does_not_take_openid_from_the_users_scope() {
+        assert_eq!(
+            user_scope(Some("openid profile email"), false),
+            "profile email"
+        );
+        assert_eq!(user_scope(Some("profile openid"), true), "openid profile");
+        assert_eq!(user_scope(None, true), "openid");
+        assert_eq!(user_scope(Some("openid"), false), "");
+    }
 
     #[derive(Debug)]
     struct Layer(&'static str, Option<Box<Layer>>);

@@ -206,3 +206,51 @@ async fn a_redirect_to_the_servers_own_login_stops_the_story_naming_browser() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
+    let issuer = as_over_http().await;
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_code",
+        "oauth2_token_refresh",
+        "oidc_code",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "client",
+        "--client-secret",
+        "SUPERhemligtlösenord",
+        "--redirect-uri",
+        "https://example.com/cb",
+        "--scope",
+        "openid profile offline_access",
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in stdout.lines() {
+        let story: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(name) = story["story"].as_str() else {
+            continue;
+        };
+        let authorization = story["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == "authorization")
+            .unwrap();
+        let scope = authorization["request"]["params"]["scope"]
+            .as_str()
+            .unwrap_or_default();
+        let openid = scope.split(' ').any(|s| s == "openid");
+        assert_eq!(openid, name.starts_with("oidc_"), "{name}: {scope}");
+    }
+}

@@ -7,6 +7,8 @@ use oidc_story_proto::v1::{
 };
 use tonic::transport::Channel;
 
+use rp_service::service::registry::ClientService;
+
 use crate::catalog::{Step, Story};
 use crate::fault::StoryFault;
 use crate::services::Services;
@@ -41,23 +43,50 @@ pub(super) struct RpSession<'s> {
     opened_with: Option<String>,
     /// The RP still holds the session (not yet forgotten).
     open: bool,
+    /// The story is an OpenID Connect one ([`is_openid`]).
+    openid: bool,
 }
 
-/// What the RP is asked to prepare for `step`.
+/// What the RP is asked to prepare for `step` of a story that is an
+/// OpenID Connect one (`openid`) or an OAuth one.
 pub(super) fn prepare_args(
     services: &Services,
     session_id: &str,
     step: &Step,
+    openid: bool,
 ) -> PrepareRequestRequest {
+    let mut args: std::collections::BTreeMap<String, String> = step
+        .args
+        .iter()
+        .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
+        .collect();
+    if let Some(scope) = services.default_scope(step.service, openid)
+        && !args.contains_key("scope")
+    {
+        args.insert("scope".to_owned(), scope);
+    }
     PrepareRequestRequest {
         session_id: session_id.to_owned(),
         service: step.service.name().to_owned(),
-        args: step
+        args,
+    }
+}
+
+/// Whether a story is an OpenID Connect one: it reads the OP's
+/// configuration, asks for `openid`, or uses what only an OP offers.
+pub(super) fn is_openid(story: &Story) -> bool {
+    story.steps.iter().any(|s| {
+        matches!(
+            s.service,
+            ClientService::ProviderInfo
+                | ClientService::Userinfo
+                | ClientService::EndSession
+                | ClientService::BackchannelLogout
+        ) || s
             .args
             .iter()
-            .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
-            .collect(),
-    }
+            .any(|(k, v)| *k == "scope" && v.split(' ').any(|t| t == "openid"))
+    })
 }
 
 impl<'s> RpSession<'s> {
@@ -69,6 +98,7 @@ impl<'s> RpSession<'s> {
         calls: RpCalls,
         first: Option<&Step>,
     ) -> Result<RpSession<'s>, StoryFault> {
+        let openid = is_openid(story);
         let mut rp = services.relying_party.clone();
         services.count_call();
         let start = |s: tonic::Status| StoryFault::StartSession(s.message().to_owned());
@@ -88,7 +118,7 @@ impl<'s> RpSession<'s> {
                 let answer = rp
                     .advance(AdvanceRequest {
                         start_profile: story.profile.to_owned(),
-                        prepare: first.map(|step| prepare_args(services, "", step)),
+                        prepare: first.map(|step| prepare_args(services, "", step, openid)),
                         ..Default::default()
                     })
                     .await
@@ -112,6 +142,7 @@ impl<'s> RpSession<'s> {
             ahead,
             opened_with,
             open: true,
+            openid,
         })
     }
 
@@ -132,7 +163,7 @@ impl<'s> RpSession<'s> {
         self.services.count_call();
         let prepared = self
             .rp
-            .prepare_request(prepare_args(self.services, &self.id, step))
+            .prepare_request(prepare_args(self.services, &self.id, step, self.openid))
             .await
             .map_err(|s| fault(s.message().to_owned()))?
             .into_inner();
@@ -177,7 +208,7 @@ impl<'s> RpSession<'s> {
                 session_id: self.id.clone(),
                 start_profile: String::new(),
                 parse: Some(parse),
-                prepare: next.map(|step| prepare_args(self.services, "", step)),
+                prepare: next.map(|step| prepare_args(self.services, "", step, self.openid)),
                 end_session: last,
             })
             .await;
