@@ -377,14 +377,17 @@ impl Services {
 
     /// A step argument as sent to the RP in this run. Against a server
     /// where the client is the user's: its authentication method is fixed
-    /// by its registration, so a story's own choice is not sent; and the
-    /// story's scopes (the project's own, like `foobar`) become the user's
-    /// scope, with `openid` kept where the story asks for it.
-    pub(crate) fn argument(&self, name: &str, value: &str) -> Option<String> {
+    /// by its registration, so a story's own choice is not sent — unless the
+    /// story `registers` a client of its own, which registers and uses the
+    /// method the story is about; and the story's scopes (the project's
+    /// own, like `foobar`) become the user's scope, with `openid` kept where
+    /// the story asks for it.
+    pub(crate) fn argument(&self, name: &str, value: &str, registers: bool) -> Option<String> {
         let Some(user) = self.http.as_ref().and_then(|h| h.user_client.as_ref()) else {
             return Some(value.to_owned());
         };
         match name {
+            "token_endpoint_auth_method" if registers => Some(value.to_owned()),
             "token_endpoint_auth_method" => None,
             "scope" => {
                 let openid = value.split(' ').any(|s| s == "openid");

@@ -254,3 +254,62 @@ async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
         assert_eq!(openid, name.starts_with("oidc_"), "{name}: {scope}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_story_registers_the_method_it_is_about_beside_a_users_client() {
+    let issuer = as_over_http().await;
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_private_key_jwt",
+        "oidc_code_dyn_reg",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "client",
+        "--client-secret",
+        "SUPERhemligtlösenord",
+        "--redirect-uri",
+        "https://example.com/cb",
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen = Vec::new();
+    for line in stdout.lines() {
+        let story: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(name) = story["story"].as_str() else {
+            continue;
+        };
+        let registration = story["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == "registration")
+            .unwrap();
+        let method = registration["request"]["params"]["token_endpoint_auth_method"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        seen.push((name.to_owned(), method));
+    }
+    assert_eq!(
+        seen,
+        [
+            (
+                "oauth2_private_key_jwt".to_owned(),
+                "private_key_jwt".to_owned()
+            ),
+            (
+                "oidc_code_dyn_reg".to_owned(),
+                "client_secret_post".to_owned()
+            ),
+        ]
+    );
+}

@@ -43,24 +43,45 @@ pub(super) struct RpSession<'s> {
     opened_with: Option<String>,
     /// The RP still holds the session (not yet forgotten).
     open: bool,
-    /// The story is an OpenID Connect one ([`is_openid`]).
-    openid: bool,
+    /// What the story is, for its steps' arguments.
+    kind: Kind,
 }
 
-/// What the RP is asked to prepare for `step` of a story that is an
-/// OpenID Connect one (`openid`) or an OAuth one.
+/// What a story is, for the arguments its steps are sent with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Kind {
+    /// An OpenID Connect story ([`is_openid`]).
+    openid: bool,
+    /// It registers a client of its own (dynamic registration): its steps
+    /// authenticate as that client, not the user's.
+    registers: bool,
+}
+
+impl Kind {
+    pub(super) fn of(story: &Story) -> Self {
+        Self {
+            openid: is_openid(story),
+            registers: story
+                .steps
+                .iter()
+                .any(|s| s.service == ClientService::Registration),
+        }
+    }
+}
+
+/// What the RP is asked to prepare for `step` of a story of that kind.
 pub(super) fn prepare_args(
     services: &Services,
     session_id: &str,
     step: &Step,
-    openid: bool,
+    kind: Kind,
 ) -> PrepareRequestRequest {
     let mut args: std::collections::BTreeMap<String, String> = step
         .args
         .iter()
-        .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v)?)))
+        .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v, kind.registers)?)))
         .collect();
-    if let Some(scope) = services.default_scope(step.service, openid)
+    if let Some(scope) = services.default_scope(step.service, kind.openid)
         && !args.contains_key("scope")
     {
         args.insert("scope".to_owned(), scope);
@@ -98,7 +119,7 @@ impl<'s> RpSession<'s> {
         calls: RpCalls,
         first: Option<&Step>,
     ) -> Result<RpSession<'s>, StoryFault> {
-        let openid = is_openid(story);
+        let kind = Kind::of(story);
         let mut rp = services.relying_party.clone();
         services.count_call();
         let start = |s: tonic::Status| StoryFault::StartSession(s.message().to_owned());
@@ -118,7 +139,7 @@ impl<'s> RpSession<'s> {
                 let answer = rp
                     .advance(AdvanceRequest {
                         start_profile: story.profile.to_owned(),
-                        prepare: first.map(|step| prepare_args(services, "", step, openid)),
+                        prepare: first.map(|step| prepare_args(services, "", step, kind)),
                         ..Default::default()
                     })
                     .await
@@ -142,7 +163,7 @@ impl<'s> RpSession<'s> {
             ahead,
             opened_with,
             open: true,
-            openid,
+            kind,
         })
     }
 
@@ -163,7 +184,7 @@ impl<'s> RpSession<'s> {
         self.services.count_call();
         let prepared = self
             .rp
-            .prepare_request(prepare_args(self.services, &self.id, step, self.openid))
+            .prepare_request(prepare_args(self.services, &self.id, step, self.kind))
             .await
             .map_err(|s| fault(s.message().to_owned()))?
             .into_inner();
@@ -208,7 +229,7 @@ impl<'s> RpSession<'s> {
                 session_id: self.id.clone(),
                 start_profile: String::new(),
                 parse: Some(parse),
-                prepare: next.map(|step| prepare_args(self.services, "", step, self.openid)),
+                prepare: next.map(|step| prepare_args(self.services, "", step, self.kind)),
                 end_session: last,
             })
             .await;
