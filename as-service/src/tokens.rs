@@ -37,7 +37,7 @@ pub async fn mint_access_token(
     let claims = access_token_claims(server, spec);
     let exp = claims.exp;
     if server.config.access_token_format == crate::config::AccessTokenFormat::Opaque {
-        let token = random::token(32);
+        let token = random::token(OPAQUE_BYTES);
         let record = serde_json::to_string(&claims).map_err(|e| {
             OAuthError::server_error("the token could not be encoded").with_cause(e)
         })?;
@@ -112,9 +112,21 @@ fn sign_access_token(
     })
 }
 
-/// A new refresh token value: 32 random bytes. Only its fingerprint is stored.
+/// Random bytes in each opaque value this server issues and finds again
+/// by fingerprint: codes, refresh tokens, device codes, opaque access tokens.
+pub const OPAQUE_BYTES: usize = 32;
+
+/// Whether `presented` is spelled as this server writes its opaque values:
+/// the canonical base64url of [`OPAQUE_BYTES`] bytes (no padding, no stray
+/// bits, no space). Only that spelling is looked up, so a spent code or
+/// token has no second spelling to be found under.
+pub fn is_opaque(presented: &str) -> bool {
+    oauth_core::canonical::token(presented, OPAQUE_BYTES).is_some()
+}
+
+/// A new refresh token value: random bytes. Only its fingerprint is stored.
 pub fn new_refresh_token() -> String {
-    random::token(32)
+    random::token(OPAQUE_BYTES)
 }
 
 /// Why an access token is not (or no longer) good.
@@ -169,6 +181,11 @@ pub async fn inspect_access_token(
 ) -> Result<(AccessTokenClaims, Result<(), Invalid>), Invalid> {
     // Not a JWS (no dots): an opaque token, found by its fingerprint.
     if !token.contains('.') {
+        if !is_opaque(token) {
+            return Err(Invalid::NotOurs(
+                "not an opaque token of this server".into(),
+            ));
+        }
         let now = server.clock.now();
         let record = server
             .store

@@ -2,6 +2,7 @@
 //! Party, free of any transport: nothing here knows gRPC or sockets.
 //!
 //! - [`http`]: the HTTP message as it crosses the wire (method, URL, headers, body).
+//! - [`canonical`]: values the server minted, read back in the one spelling it writes.
 //! - [`form`]: strict `application/x-www-form-urlencoded` parsing (RFC 6749 §3.1, §3.2).
 //! - [`html`]: text escaped for HTML pages and reports.
 //! - [`error`]: the RFC error codes and the error response (RFC 6749 §5.2).
@@ -18,6 +19,7 @@
 //! - [`registry`]: registered values as enums (grant types, response types, subject types).
 //! - [`secret`]: a string whose `Debug` never shows it.
 
+pub mod canonical;
 pub mod claims;
 pub mod client_auth;
 pub mod clock;

@@ -6,7 +6,9 @@ use oauth_core::client_auth::AuthMethod;
 use oauth_core::secret::Secret;
 use serde::Deserialize;
 
+mod device;
 mod grants;
+pub use device::DeviceFileConfig;
 pub use grants::{DetailsTypeFileConfig, JwtBearerIssuerFileConfig};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -262,46 +264,6 @@ impl Default for ParFileConfig {
             lifetime: 60,
             required: false,
             request_uri_form: RequestUriForm::Ietf,
-        }
-    }
-}
-
-/// The device authorization grant (RFC 8628).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceFileConfig {
-    /// Seconds a client waits between polls (RFC 8628 §3.2 `interval`).
-    pub interval: i64,
-    /// Lifetime of a device code and its user code, seconds (`expires_in`).
-    pub lifetime: i64,
-    /// Characters in a user code (RFC 8628 §6.1), shown in groups of four.
-    pub user_code_length: usize,
-    /// Wrong user codes a caller may enter per window before every entry
-    /// of theirs is refused until the window ends (RFC 8628 §5.1). Each
-    /// entry counts before it is judged, so a burst cannot slip under the
-    /// limit; a right one is given back.
-    #[serde(default = "default_user_code_failures")]
-    pub max_user_code_failures: u64,
-    #[serde(default = "default_user_code_window")]
-    pub failure_window: i64,
-}
-
-fn default_user_code_failures() -> u64 {
-    5
-}
-
-fn default_user_code_window() -> i64 {
-    60
-}
-
-impl Default for DeviceFileConfig {
-    fn default() -> Self {
-        Self {
-            interval: 5,
-            lifetime: 600,
-            user_code_length: 8,
-            max_user_code_failures: default_user_code_failures(),
-            failure_window: default_user_code_window(),
         }
     }
 }

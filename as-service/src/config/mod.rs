@@ -197,9 +197,11 @@ impl Config {
             || !(6..=16).contains(&device.user_code_length)
             || device.max_user_code_failures == 0
             || device.failure_window <= 0
+            || device.max_global_user_code_failures == 0
+            || device.global_failure_window <= 0
         {
             return err(
-                "device: interval at least 1, lifetime longer than interval, user_code_length 6 to 16, max_user_code_failures and failure_window positive",
+                "device: interval at least 1, lifetime longer than interval, user_code_length 6 to 16, max_user_code_failures, failure_window, max_global_user_code_failures and global_failure_window positive",
             );
         }
         if file.authorization.max_outstanding_codes == 0 || file.authorization.max_claims_bytes == 0

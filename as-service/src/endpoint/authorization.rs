@@ -195,7 +195,7 @@ async fn issue(
     // kept with its code and grant, so that a logout can end it.
     let sid = scope.contains("openid").then(|| random::token(16));
     let code = if wants_code {
-        let code = random::token(32);
+        let code = random::token(crate::tokens::OPAQUE_BYTES);
         let stored = server
             .store
             .put_code(

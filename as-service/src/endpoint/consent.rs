@@ -11,9 +11,13 @@
 //! missing, stale, made for other parameters or already used (the store's
 //! replay set, shared by replicas) is refused; one whose token matches is a
 //! request this server has already resolved, so it is not resolved again.
+//! The token is read in the one spelling the server writes (no signed or
+//! zero-padded time, no padded or stray-bit base64) and spent by its MAC
+//! tag, so a page is answered once however its token is respelled.
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_core::canonical;
 use oauth_core::error::OAuthError;
 use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
@@ -75,19 +79,14 @@ async fn verify(
         .get(TOKEN_FIELD)
         .ok_or_else(|| refused("the approval carries no CSRF token"))?;
     let params = form.without(&[TOKEN_FIELD, USER_FIELD, DECISION_FIELD]);
-    let malformed = || refused("the CSRF token is malformed");
-    let mut parts = token.splitn(3, '.');
-    let (Some(made), Some(nonce), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(malformed());
-    };
-    let made: i64 = made.parse().map_err(|_| malformed())?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed())?;
+    let token = ApprovalToken::read(token).ok_or_else(|| refused("the CSRF token is malformed"))?;
     hmac::verify(
         &key(server),
-        message(server, at, made, nonce, &params).as_bytes(),
-        &tag,
+        message(server, at, token.made, token.nonce, &params).as_bytes(),
+        &token.tag,
     )
     .map_err(|_| refused("the CSRF token was not made for this request"))?;
+    let made = token.made;
     let now = server.clock.now();
     if made > now + 60 || now - made > PAGE_LIFETIME {
         return Err(refused(
@@ -111,8 +110,10 @@ async fn verify(
         Some("deny") => Decision::Deny,
         _ => return Err(OAuthError::invalid_request("decide: approve or deny")),
     };
-    // One answer per page: a replayed form issues nothing more.
-    let once = format!("approval\n{token}");
+    // One answer per page: a replayed form issues nothing more. The page
+    // is spent by its tag, the MAC the server computed, not by the text
+    // posted: every spelling that verifies is the same page.
+    let once = format!("approval\n{}", URL_SAFE_NO_PAD.encode(&token.tag));
     if !server
         .store
         .remember_once(&once, made + PAGE_LIFETIME + 1, now)
@@ -121,6 +122,35 @@ async fn verify(
         return Err(refused("this approval page was already answered"));
     }
     Ok(Submission { params, decision })
+}
+
+/// A CSRF token as this server writes it, `{made}.{nonce}.{tag}`, read in
+/// that one spelling: `made` a canonical decimal (no sign, no leading zero),
+/// `nonce` and `tag` canonical base64url of their lengths (no padding, no
+/// stray bits), so one page has one token text and one tag.
+struct ApprovalToken<'a> {
+    made: i64,
+    nonce: &'a str,
+    tag: Vec<u8>,
+}
+
+/// Bytes of the random nonce, and of the HMAC-SHA256 tag.
+const NONCE_BYTES: usize = 16;
+const TAG_BYTES: usize = 32;
+
+impl<'a> ApprovalToken<'a> {
+    fn read(text: &'a str) -> Option<Self> {
+        let mut parts = text.split('.');
+        let (Some(made), Some(nonce), Some(tag), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let made = i64::try_from(canonical::decimal(made, canonical::MAX_DIGITS)?).ok()?;
+        canonical::token(nonce, NONCE_BYTES)?;
+        let tag = canonical::token(tag, TAG_BYTES)?;
+        Some(Self { made, nonce, tag })
+    }
 }
 
 fn key(server: &AuthServer) -> hmac::Key {
@@ -160,7 +190,7 @@ fn message(server: &AuthServer, at: Endpoint, made: i64, nonce: &str, params: &P
 /// The CSRF token for a page made now for `params`, answered at `at`.
 fn token(server: &AuthServer, at: Endpoint, params: &Params) -> String {
     let made = server.clock.now();
-    let nonce = oauth_core::random::token(16);
+    let nonce = oauth_core::random::token(NONCE_BYTES);
     let tag = hmac::sign(
         &key(server),
         message(server, at, made, &nonce, params).as_bytes(),

@@ -99,7 +99,7 @@ async fn authorize(
     let scope = crate::grant::client_scope(&client, &params)?;
     let settings = &server.config.device;
     let now = server.clock.now();
-    let device_code = random::token(32);
+    let device_code = random::token(crate::tokens::OPAQUE_BYTES);
     let grant = DeviceGrant {
         client_id: client.client_id.clone(),
         scope,

@@ -7,8 +7,14 @@
 //! asks a person to pick a user and approve or deny.
 //!
 //! A user code is short, so guessable: wrong codes are counted per caller
-//! and, past the limit, every code that caller enters is refused until the
-//! window ends (RFC 8628 §5.1).
+//! (an IPv4 address, or an IPv6 /64, what one subscriber is commonly
+//! given) and, past the limit, every code that caller enters is refused
+//! until the window ends; they are also counted across all callers, and
+//! past that limit every entry from anyone is refused until its window
+//! ends, so that holding many addresses does not multiply a guesser's
+//! tries (RFC 8628 §5.1).
+use std::net::{IpAddr, Ipv6Addr};
+
 use oauth_core::error::{ErrorCode, OAuthError};
 use oauth_core::form::{self, Params};
 use oauth_core::http::{HttpRequest, HttpResponse};
@@ -33,8 +39,26 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 /// The throttle counter of wrong user codes from this caller.
 fn failures_key(request: &HttpRequest) -> String {
     match request.peer {
-        Some(ip) => format!("device-user-code\n{ip}"),
+        Some(ip) => format!("device-user-code\n{}", caller(ip)),
         None => "device-user-code\nunknown".to_owned(),
+    }
+}
+
+/// The throttle counter of wrong user codes from every caller.
+const GLOBAL_FAILURES_KEY: &str = "device-user-code\nall";
+
+/// Who a peer address is, for counting: an IPv4 address as itself (an
+/// IPv4-mapped IPv6 address too, RFC 4291 §2.5.5.2), an IPv6 address by
+/// its /64, the prefix one subscriber is commonly given (RFC 6177 §2): a
+/// guesser holding a whole /64 is one caller, not 2^64 of them.
+fn caller(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let prefix = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{prefix}/64")
+        }
     }
 }
 
@@ -78,10 +102,7 @@ async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespon
             return Err(wrong_code());
         };
         // A right code: its entry is given back, the approval counts anew.
-        server
-            .store
-            .forgive(&failures_key(request), server.clock.now())
-            .await?;
+        forgive(server, request).await?;
         let carried = Params::from_pairs(vec![
             ("user_code".into(), entered.to_owned()),
             ("scope".into(), pending.scope.to_string()),
@@ -111,12 +132,18 @@ async fn settle(
     outcome: Result<HttpResponse, OAuthError>,
 ) -> Result<HttpResponse, OAuthError> {
     if outcome.is_ok() {
-        server
-            .store
-            .forgive(&failures_key(request), server.clock.now())
-            .await?;
+        forgive(server, request).await?;
     }
     outcome
+}
+
+/// Gives back the entry `check_throttle` counted, to the caller and to the
+/// count of all callers.
+async fn forgive(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
+    let now = server.clock.now();
+    server.store.forgive(&failures_key(request), now).await?;
+    server.store.forgive(GLOBAL_FAILURES_KEY, now).await?;
+    Ok(())
 }
 
 /// The approval of `user`, authenticated now with the configured acr. The
@@ -130,33 +157,51 @@ fn approved(server: &AuthServer, user: String) -> DeviceState {
     })
 }
 
-/// Refused while the caller is over its limit of wrong user codes. The
-/// entry counts before it is judged (one atomic increment), so requests
-/// sent at once cannot all slip under the limit; a right code gives its
-/// count back (`settle`, `forgive`).
+/// Refused while the caller is over its limit of wrong user codes, or all
+/// callers together over theirs. The entry counts before it is judged (one
+/// atomic increment each), so requests sent at once cannot all slip under
+/// a limit; a right code gives its counts back (`settle`, `forgive`). An
+/// entry refused for its caller's limit is not counted for all: one caller
+/// alone can spend no more of the shared limit than its own allows.
 async fn check_throttle(server: &AuthServer, request: &HttpRequest) -> Result<(), OAuthError> {
+    let settings = &server.config.device;
     let now = server.clock.now();
-    let window_ends = now + server.config.device.failure_window;
     let (entries, ends) = server
         .store
-        .hit(&failures_key(request), window_ends, now)
+        .hit(&failures_key(request), now + settings.failure_window, now)
         .await?;
-    if entries > server.config.device.max_user_code_failures {
+    if entries > settings.max_user_code_failures {
         tracing::warn!(peer = ?request.peer, entries, "user code entries throttled");
-        // The same error as a wrong code (no page here is an OAuth
-        // protocol message; RFC 8628 §3.3 leaves it to the server), with
-        // 429 and Retry-After saying why (RFC 6585 §4).
-        let wait = (ends - now).max(1);
-        let mut refusal = OAuthError::invalid_request(format!(
-            "too many wrong user codes from here; try again in {wait} s"
-        ))
-        .with_status(429);
-        refusal
-            .extra_headers
-            .push(("retry-after".into(), wait.to_string()));
-        return Err(refusal);
+        return Err(throttled("from here", ends - now));
+    }
+    let (entries, ends) = server
+        .store
+        .hit(
+            GLOBAL_FAILURES_KEY,
+            now + settings.global_failure_window,
+            now,
+        )
+        .await?;
+    if entries > settings.max_global_user_code_failures {
+        tracing::warn!(peer = ?request.peer, entries, "user code entries throttled for every caller");
+        return Err(throttled("on this server", ends - now));
     }
     Ok(())
+}
+
+/// The same error as a wrong code (no page here is an OAuth protocol
+/// message; RFC 8628 §3.3 leaves it to the server), with 429 and
+/// Retry-After saying why (RFC 6585 §4).
+fn throttled(whose: &str, wait: i64) -> OAuthError {
+    let wait = wait.max(1);
+    let mut refusal = OAuthError::invalid_request(format!(
+        "too many wrong user codes {whose}; try again in {wait} s"
+    ))
+    .with_status(429);
+    refusal
+        .extra_headers
+        .push(("retry-after".into(), wait.to_string()));
+    refusal
 }
 
 /// A user code that is not one (already counted against the caller by

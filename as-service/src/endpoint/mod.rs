@@ -72,3 +72,6 @@ mod tests;
 
 #[cfg(test)]
 mod fapi2_tests;
+
+#[cfg(test)]
+mod single_use_tests;

@@ -14,6 +14,8 @@ use crate::store::{ParTake, PushedRequest};
 
 /// The prefix of the request_uri values this server issues (RFC 9126 §2.2).
 pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// Random bytes in a request_uri of the first form.
+const REQUEST_URI_BYTES: usize = 32;
 /// The other form a request_uri may take here (`par.request_uri_form`).
 pub const UUID_PREFIX: &str = "urn:uuid:";
 
@@ -104,7 +106,9 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
     // The checks the authorization endpoint would make, answered here (§2.3).
     super::authorization_request::validate_pushed(server, &client, &pushed)?;
     let request_uri = match server.config.par.request_uri_form {
-        RequestUriForm::Ietf => format!("{REQUEST_URI_PREFIX}{}", random::token(32)),
+        RequestUriForm::Ietf => {
+            format!("{REQUEST_URI_PREFIX}{}", random::token(REQUEST_URI_BYTES))
+        }
         RequestUriForm::Uuid => format!("{UUID_PREFIX}{}", random_uuid()),
     };
     let lifetime = server.config.par.lifetime;
@@ -127,6 +131,19 @@ fn bad_request_uri(why: &str) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidRequestUri, why)
 }
 
+/// Whether `request_uri` is written as this server writes them: its
+/// prefix, then 32 random bytes in canonical base64url, or a lower-case
+/// UUID. Both forms are read whatever `par.request_uri_form` says now, so
+/// a change of setting does not strand the requests already pushed.
+fn issued_form(request_uri: &str) -> bool {
+    if let Some(token) = request_uri.strip_prefix(REQUEST_URI_PREFIX) {
+        return oauth_core::canonical::token(token, REQUEST_URI_BYTES).is_some();
+    }
+    request_uri
+        .strip_prefix(UUID_PREFIX)
+        .is_some_and(oauth_core::canonical::uuid)
+}
+
 /// The parameters behind a request_uri, for the client presenting it: used
 /// once, by the client that pushed it, before it expires (RFC 9126 §4).
 pub async fn take(
@@ -137,6 +154,15 @@ pub async fn take(
     if !request_uri.starts_with(REQUEST_URI_PREFIX) && !request_uri.starts_with(UUID_PREFIX) {
         return Err(bad_request_uri(
             "this server does not fetch request objects by URL: push the request (PAR) and use the request_uri it returns",
+        ));
+    }
+    // Only the spelling this server writes is looked up: a request_uri is
+    // spent under that one text, so no respelling of a used one (an upper
+    // case UUID, a padded token) can name it again (RFC 9126 §2.2: the
+    // value is one-time use).
+    if !issued_form(request_uri) {
+        return Err(bad_request_uri(
+            "the request_uri is not one this server issues",
         ));
     }
     match server

@@ -22,6 +22,11 @@ pub async fn grant(
     let code = params
         .get("code")
         .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
+    // Looked up in the one spelling it was issued in (RFC 6749 §4.1.2: a
+    // code is used once, so no respelling of it may count as another).
+    if !crate::tokens::is_opaque(code) {
+        return Err(OAuthError::invalid_grant("the code is unknown"));
+    }
     let grant_id = random::token(16);
     let c = match server
         .store

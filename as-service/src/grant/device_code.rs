@@ -21,6 +21,11 @@ pub async fn grant(
     let device_code = params
         .get("device_code")
         .ok_or_else(|| OAuthError::invalid_request("device_code is missing"))?;
+    // Looked up in the one spelling it was issued in: a redeemed device
+    // code has no second spelling (RFC 8628 §3.5).
+    if !crate::tokens::is_opaque(device_code) {
+        return Err(OAuthError::invalid_grant("the device code is unknown"));
+    }
     let poll = server
         .store
         .poll_device(

@@ -22,6 +22,11 @@ pub async fn grant(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
+    // Looked up in the one spelling it was issued in: a rotated token has
+    // no second spelling that could pass for a fresh one.
+    if !crate::tokens::is_opaque(presented) {
+        return Err(OAuthError::invalid_grant("the refresh token is unknown"));
+    }
     let old = fingerprint(presented);
     let record = server
         .store

@@ -171,3 +171,125 @@ async fn interactive_the_person_approves_or_denies_on_the_approval_page() {
         }
     }
 }
+
+/// An entry of `code` at the verification URI from `peer`.
+fn entry_from(server: &crate::AuthServer, code: &str, peer: &str) -> oauth_core::http::HttpRequest {
+    get_query(
+        &url(server, Endpoint::DeviceVerification),
+        &[("user_code", code)],
+    )
+    .with_peer(Some(peer.parse().unwrap()))
+}
+
+/// RFC 8628 §5.1: guesses spread over many addresses, each under its own
+/// limit, still meet the limit of all callers together; past it every
+/// entry is refused with 429 and Retry-After until its window ends, a
+/// right code from a fresh address too.
+#[tokio::test]
+async fn guesses_from_many_addresses_meet_the_global_limit() {
+    let (server, clock) = server_with(config());
+    let settings = server.config.device.clone();
+    assert!(settings.max_global_user_code_failures > settings.max_user_code_failures);
+    let code = user_code(&device_authorize(&server, "foobar").await);
+    let per_peer = settings.max_user_code_failures;
+    let mut judged = 0;
+    let mut peer = 0;
+    while judged < settings.max_global_user_code_failures {
+        peer += 1;
+        for _ in 0..per_peer.min(settings.max_global_user_code_failures - judged) {
+            let ip = format!("198.51.100.{peer}");
+            let response = handle(&server, &entry_from(&server, "BBBB-BBBB", &ip)).await;
+            assert_eq!(response.status, 400, "{ip}: {}", response.body);
+            judged += 1;
+        }
+    }
+    let guess = handle(&server, &entry_from(&server, "BBBB-BBBB", "203.0.113.1")).await;
+    assert_eq!(guess.status, 429, "{}", guess.body);
+    assert_eq!(error(&guess), "invalid_request");
+    let wait: i64 = header(&guess, "retry-after").unwrap().parse().unwrap();
+    assert_eq!(wait, settings.global_failure_window);
+    let right = handle(&server, &entry_from(&server, &code, "203.0.113.2")).await;
+    assert_eq!(right.status, 429, "{}", right.body);
+    clock.advance(settings.global_failure_window);
+    // The window outlasts the code (both 5 minutes): a new one.
+    let code = user_code(&device_authorize(&server, "foobar").await);
+    let later = handle(&server, &entry_from(&server, &code, "203.0.113.3")).await;
+    assert_eq!(later.status, 200, "{}", later.body);
+}
+
+/// RFC 8628 §5.1: the addresses of one IPv6 /64 are one caller (a
+/// subscriber's prefix, RFC 6177), and an IPv4-mapped address is its IPv4
+/// address; another /64 has a count of its own.
+#[tokio::test]
+async fn addresses_in_one_ipv6_64_share_a_counter() {
+    let server = server();
+    let limit = server.config.device.max_user_code_failures;
+    for i in 0..limit {
+        let ip = format!("2001:db8:1:2::{:x}", i + 1);
+        let response = handle(&server, &entry_from(&server, "BBBB-BBBB", &ip)).await;
+        assert_eq!(response.status, 400, "{ip}");
+    }
+    let same = handle(
+        &server,
+        &entry_from(&server, "BBBB-BBBB", "2001:db8:1:2:ffff:1:2:3"),
+    )
+    .await;
+    assert_eq!(same.status, 429, "{}", same.body);
+    let other = handle(
+        &server,
+        &entry_from(&server, "BBBB-BBBB", "2001:db8:1:3::1"),
+    )
+    .await;
+    assert_eq!(other.status, 400, "{}", other.body);
+    for _ in 0..limit {
+        let response = handle(&server, &entry_from(&server, "BBBB-BBBB", "192.0.2.44")).await;
+        assert_eq!(response.status, 400);
+    }
+    let mapped = handle(
+        &server,
+        &entry_from(&server, "BBBB-BBBB", "::ffff:192.0.2.44"),
+    )
+    .await;
+    assert_eq!(mapped.status, 429, "{}", mapped.body);
+}
+
+/// A caller throttled for its own wrong codes holds no one else back: a
+/// right code from another address, below the limit of all callers, is
+/// accepted.
+#[tokio::test]
+async fn a_right_code_from_another_address_works_after_one_is_throttled() {
+    let server = server();
+    let code = user_code(&device_authorize(&server, "foobar").await);
+    for _ in 0..server.config.device.max_user_code_failures {
+        let response = handle(&server, &entry_from(&server, "BBBB-BBBB", "192.0.2.50")).await;
+        assert_eq!(response.status, 400);
+    }
+    let throttled = handle(&server, &entry_from(&server, &code, "192.0.2.50")).await;
+    assert_eq!(throttled.status, 429);
+    let other = handle(&server, &entry_from(&server, &code, "192.0.2.51")).await;
+    assert_eq!(other.status, 200, "{}", other.body);
+}
+
+/// Right codes give their entries back to the count of all callers too:
+/// only wrong ones use up its limit.
+#[tokio::test]
+async fn right_codes_do_not_use_up_the_global_limit() {
+    let mut config = config();
+    config.device.max_global_user_code_failures = 3;
+    let (server, _) = server_with(config);
+    for peer in ["192.0.2.60", "192.0.2.61"] {
+        let wrong = handle(&server, &entry_from(&server, "BBBB-BBBB", peer)).await;
+        assert_eq!(wrong.status, 400);
+    }
+    for i in 0..5 {
+        let code = user_code(&device_authorize(&server, "foobar").await);
+        let ip = format!("192.0.2.{}", 70 + i);
+        let right = handle(&server, &entry_from(&server, &code, &ip)).await;
+        assert_eq!(right.status, 200, "{ip}: {}", right.body);
+    }
+    let third = handle(&server, &entry_from(&server, "BBBB-BBBB", "192.0.2.62")).await;
+    assert_eq!(third.status, 400, "{}", third.body);
+    let code = user_code(&device_authorize(&server, "foobar").await);
+    let past = handle(&server, &entry_from(&server, &code, "192.0.2.63")).await;
+    assert_eq!(past.status, 429, "{}", past.body);
+}

@@ -136,10 +136,11 @@ scopes = ["foobar"]
 async fn a_denied_device_code_is_access_denied() {
     let server = server();
     let scope = Scope::parse("foobar").unwrap();
+    let dev = oauth_core::random::token(crate::tokens::OPAQUE_BYTES);
     server
         .store
         .put_device(
-            oauth_core::secret::fingerprint("dev"),
+            oauth_core::secret::fingerprint(&dev),
             "user".into(),
             DeviceGrant {
                 client_id: CODE_CLIENT.0.into(),
@@ -157,6 +158,6 @@ async fn a_denied_device_code_is_access_denied() {
         .decide_device("user", DeviceState::Denied, NOW)
         .await
         .unwrap();
-    assert_eq!(error(&poll_device(&server, "dev").await), "access_denied");
-    assert_eq!(error(&poll_device(&server, "dev").await), "access_denied");
+    assert_eq!(error(&poll_device(&server, &dev).await), "access_denied");
+    assert_eq!(error(&poll_device(&server, &dev).await), "access_denied");
 }
