@@ -48,6 +48,7 @@ fn for_load() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
     // Nor is the throttle on guessed user codes: every run's guesses
     // come from this one caller.
     as_config.device.max_user_code_failures = u64::MAX;
+    as_config.device.max_global_user_code_failures = u64::MAX;
     let rp_config = rp_service::config::Config::default_config()?;
     let server = AuthServer::new(as_config, KeySet::generate()?)?;
     Ok((server, RelyingParty::new(rp_config)))

@@ -125,12 +125,14 @@ pub fn explain(story: &Story) -> String {
                 let d = &config.device;
                 let _ = writeln!(
                     out,
-                    "  device codes (RFC 8628): poll every {} s, valid {} s, user codes of {} letters, {} wrong ones per caller per {} s",
+                    "  device codes (RFC 8628): poll every {} s, valid {} s, user codes of {} letters, {} wrong ones per caller (an IPv6 /64 is one) per {} s and {} from everyone per {} s",
                     d.interval,
                     d.lifetime,
                     d.user_code_length,
                     d.max_user_code_failures,
-                    d.failure_window
+                    d.failure_window,
+                    d.max_global_user_code_failures,
+                    d.global_failure_window
                 );
             }
             if story

@@ -45,6 +45,7 @@ impl Replica {
         let mut config = Config::default_config().unwrap();
         config.registration.max_per_caller_per_minute = 0;
         config.device.max_user_code_failures = u64::MAX;
+        config.device.max_global_user_code_failures = u64::MAX;
         let server = AuthServer::build(
             config,
             KeySet::from_private_jwks(keys).unwrap(),
