@@ -185,10 +185,9 @@ pub(crate) struct Checked {
     pub(crate) scope: oauth_core::scope::Scope,
     pub(crate) claims: Option<ClaimsRequest>,
     pub(crate) code_challenge: Option<(String, pkce::Method)>,
-    /// RFC 8707 §2: the resources the tokens are meant for.
-    pub(crate) resources: Vec<String>,
-    /// RFC 9396 §2: the authorization details asked for.
-    pub(crate) authorization_details: Option<serde_json::Value>,
+    /// RFC 8707 §2, RFC 9396 §2: the resources the tokens are meant for
+    /// and the authorization details asked for.
+    pub(crate) target: crate::store::TokenTarget,
 }
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
@@ -305,9 +304,7 @@ pub(crate) fn check(
         check_requested_user(server, client, params, claims.as_ref())?;
     }
     let code_challenge = pkce_challenge(server, client, params)?;
-    let resources = crate::grant::resource::requested(client, params)?;
-    let authorization_details =
-        crate::grant::authorization_details::requested(server, client, params)?;
+    let target = crate::grant::target::requested(server, client, params)?;
     Ok(Checked {
         mode,
         wants_code,
@@ -316,8 +313,7 @@ pub(crate) fn check(
         scope,
         claims,
         code_challenge,
-        resources,
-        authorization_details,
+        target,
     })
 }
 

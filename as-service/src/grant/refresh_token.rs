@@ -4,6 +4,7 @@ use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use oauth_core::secret::fingerprint;
 
+use super::target::{Granted, decide};
 use super::{Grant, requested_scope};
 use crate::AuthServer;
 use crate::config::Client;
@@ -47,18 +48,8 @@ pub async fn grant(
         ));
     }
     let scope = requested_scope(params, &grant.scope, &grant.scope)?;
-    // RFC 8707 §2.2: the resources may narrow as the scope does.
-    let audience = super::resource::audience(super::resource::for_token(
-        client,
-        params,
-        &grant.target.resources,
-    )?);
-    let authorization_details = super::authorization_details::for_token(
-        server,
-        client,
-        params,
-        grant.target.authorization_details.as_deref(),
-    )?;
+    // RFC 8707 §2.2, RFC 9396 §6: the target may narrow as the scope does.
+    let target = decide(server, client, params, Granted::Authorized(&grant.target))?;
     let now = server.clock.now();
     // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
     // as it is — but a public client's unbound one is rotated all the same
@@ -85,11 +76,10 @@ pub async fn grant(
             scope,
             grant_id: Some(grant.grant_id),
             refresh_token: None,
-            audience,
+            target,
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
-            authorization_details,
         });
     }
     let new = tokens::new_refresh_token();
@@ -131,11 +121,10 @@ pub async fn grant(
                 scope,
                 grant_id: Some(grant.grant_id),
                 refresh_token: Some(new),
-                audience,
+                target,
                 issued_token_type: None,
                 oidc: None,
                 expires_at_most: None,
-                authorization_details,
             })
         }
         Rotation::Reused { grant_id } => {
