@@ -129,6 +129,16 @@ pub(crate) fn validate_target(
             "client_id is missing or differs",
         ));
     }
+    // FAPI 2.0 Security Profile §5.3.2.2 item 6: the redirect URI is
+    // required in pushed requests. Checked here, where both the PAR and the
+    // authorization endpoint look, so no request of such a client — pushed
+    // before it came under the profile, or posted back from an approval
+    // page — is redirected to a URI it did not name.
+    if client.fapi2 && !params.has("redirect_uri") {
+        return Err(OAuthError::invalid_request(
+            "redirect_uri is required in this client's requests (FAPI 2.0 §5.3.2.2)",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(RedirectTarget {
             uri: uri.to_owned(),

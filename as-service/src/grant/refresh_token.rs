@@ -51,11 +51,13 @@ pub async fn grant(
     // RFC 8707 §2.2, RFC 9396 §6: the target may narrow as the scope does.
     let target = decide(server, client, params, Granted::Authorized(&grant.target))?;
     let now = server.clock.now();
-    // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
-    // as it is — but a public client's unbound one is rotated all the same
-    // (RFC 9700 §2.2.2: rotation or sender constraint).
+    // Without rotation (RFC 6749 §6 leaves it to the AS; FAPI 2.0 §5.3.2.1
+    // item 10 forbids it for its clients) the token stays as it is — but a
+    // public client's unbound one is rotated all the same (RFC 9700
+    // §2.2.2: rotation or sender constraint).
     let public_unbound = client.is_public() && record.jkt.is_none() && dpop_jkt.is_none();
-    if !server.config.refresh_token_rotation && !public_unbound {
+    let rotates = client.rotates_refresh_tokens(server.config.refresh_token_rotation);
+    if !rotates && !public_unbound {
         if record.rotated {
             // Spent before rotation was turned off: reuse, as ever.
             server.store.revoke_grant(&grant.grant_id).await?;
