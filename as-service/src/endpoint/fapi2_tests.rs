@@ -291,3 +291,51 @@ async fn an_assertion_naming_the_issuer_in_an_array_is_accepted() {
     let pushed = super::par::handle(&server, &request).await;
     assert_eq!(pushed.status, 201, "{}", pushed.body);
 }
+
+/// §5.3.2.2 item 12: a request_uri lives less than 600 s for the profile's
+/// clients, even on a server whose pushed requests last an hour (lenient).
+#[tokio::test]
+async fn a_fapi2_request_uri_expires_in_less_than_600_seconds() {
+    let config = crate::config::Config::lenient_config().unwrap();
+    assert!(config.par.lifetime >= 600);
+    let (server, clock) = server_with(config);
+    let pushed = push(&server, &server.config.issuer).await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let body = json(&pushed);
+    let expires_in = body["expires_in"].as_i64().unwrap();
+    assert!(expires_in < 600, "{expires_in}");
+    clock.advance(expires_in);
+    let request = get_query(
+        &url(&server, Endpoint::Authorization),
+        &[
+            ("client_id", FAPI),
+            ("request_uri", body["request_uri"].as_str().unwrap()),
+        ],
+    );
+    let late = super::authorization::handle(&server, &request).await;
+    assert_eq!(late.status, 400, "{}", late.body);
+    assert_eq!(error(&late), "invalid_request_uri");
+}
+
+/// §5.3.2.2 item 5: PKCE with S256 is required: a pushed request without
+/// a challenge, or with `plain` where the server allows it to others, is
+/// refused.
+#[tokio::test]
+async fn a_pushed_request_without_pkce_or_with_plain_is_refused() {
+    let mut config = config();
+    config.pkce_plain_allowed = true;
+    let (server, _clock) = server_with(config);
+    let mut bare = request_params("");
+    bare.retain(|(k, _)| !k.starts_with("code_challenge"));
+    let mut plain = request_params(&"p".repeat(43));
+    for (k, v) in &mut plain {
+        if *k == "code_challenge_method" {
+            *v = "plain".into();
+        }
+    }
+    for params in [bare, plain] {
+        let pushed = push_params(&server, &server.config.issuer, &params).await;
+        assert_eq!(pushed.status, 400, "{}", pushed.body);
+        assert_eq!(error(&pushed), "invalid_request");
+    }
+}
