@@ -339,3 +339,34 @@ async fn a_pushed_request_without_pkce_or_with_plain_is_refused() {
         assert_eq!(error(&pushed), "invalid_request");
     }
 }
+
+/// §5.3.2.1 item 13 (RFC 9449 §10.1): a code bound to a DPoP key with
+/// `dpop_jkt` in the pushed request is redeemed with a proof by that key
+/// only.
+#[tokio::test]
+async fn a_code_bound_with_dpop_jkt_needs_a_proof_by_that_key() {
+    let server = server();
+    let key = SigningKey::generate(JwsAlgorithm::ES256).unwrap();
+    let jkt = oauth_core::jose::thumbprint(key.public_jwk()).unwrap();
+    let challenge = oauth_core::pkce::challenge(&"v".repeat(43), oauth_core::pkce::Method::S256);
+    let mut params = request_params(&challenge);
+    params.push(("dpop_jkt", jkt));
+    let pushed = push_params(&server, &server.config.issuer, &params).await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let request = get_query(
+        &url(&server, Endpoint::Authorization),
+        &[
+            ("client_id", FAPI),
+            (
+                "request_uri",
+                json(&pushed)["request_uri"].as_str().unwrap(),
+            ),
+        ],
+    );
+    let answer = super::authorization::handle(&server, &request).await;
+    let code = redirect_param(&answer, "code").expect("a code");
+    // Another key (redeem draws a fresh one): refused, and the code is spent.
+    let other = redeem(&server, &code, true).await;
+    assert_eq!(error(&other), "invalid_grant");
+    assert!(other.body.contains("dpop_jkt"), "{}", other.body);
+}
