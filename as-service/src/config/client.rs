@@ -72,6 +72,16 @@ impl Client {
     pub fn is_public(&self) -> bool {
         self.auth_methods == [AuthMethod::None]
     }
+
+    /// Whether its refresh tokens are rotated at each use, given the
+    /// server's `[refresh_token] rotate`. Never under the FAPI 2.0
+    /// Security Profile (§5.3.2.1 item 10, Note 2: rotation brings a
+    /// confidential client with sender-constrained tokens no security and
+    /// strands it when an answer is lost; this server's rotation lets no
+    /// client retry with the previous token, so it is not offered).
+    pub fn rotates_refresh_tokens(&self, server_rotates: bool) -> bool {
+        server_rotates && !self.fapi2
+    }
 }
 
 /// What the server keeps of a client secret. `Debug` shows which kind,

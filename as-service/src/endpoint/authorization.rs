@@ -18,7 +18,7 @@ use oauth_core::secret::fingerprint;
 use crate::AuthServer;
 use crate::config::Client;
 use crate::id_token::{self, IdTokenSpec};
-use crate::store::{CodeGrant, TokenTarget};
+use crate::store::CodeGrant;
 
 use super::authorization_request::{
     Checked, RedirectTarget, ResponseMode, check, error_mode, validate_target,
@@ -182,8 +182,7 @@ async fn issue(
         scope,
         claims,
         code_challenge,
-        resources,
-        authorization_details,
+        target: token_target,
     } = checked;
     let nonce = params.get("nonce");
     let subject = server.subject_for(client, &user);
@@ -213,12 +212,7 @@ async fn issue(
                     claims: claims.as_ref().map(|c| c.to_json().to_string()),
                     code_challenge,
                     dpop_jkt: params.get("dpop_jkt").map(str::to_owned),
-                    target: TokenTarget {
-                        resources,
-                        authorization_details: authorization_details
-                            .as_ref()
-                            .map(ToString::to_string),
-                    },
+                    target: token_target,
                     sid: sid.clone(),
                     // FAPI 2.0 §5.3.2.1: codes live 60 s at most.
                     expires_at: now

@@ -129,6 +129,16 @@ pub(crate) fn validate_target(
             "client_id is missing or differs",
         ));
     }
+    // FAPI 2.0 Security Profile §5.3.2.2 item 6: the redirect URI is
+    // required in pushed requests. Checked here, where both the PAR and the
+    // authorization endpoint look, so no request of such a client — pushed
+    // before it came under the profile, or posted back from an approval
+    // page — is redirected to a URI it did not name.
+    if client.fapi2 && !params.has("redirect_uri") {
+        return Err(OAuthError::invalid_request(
+            "redirect_uri is required in this client's requests (FAPI 2.0 §5.3.2.2)",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(RedirectTarget {
             uri: uri.to_owned(),
@@ -185,10 +195,9 @@ pub(crate) struct Checked {
     pub(crate) scope: oauth_core::scope::Scope,
     pub(crate) claims: Option<ClaimsRequest>,
     pub(crate) code_challenge: Option<(String, pkce::Method)>,
-    /// RFC 8707 §2: the resources the tokens are meant for.
-    pub(crate) resources: Vec<String>,
-    /// RFC 9396 §2: the authorization details asked for.
-    pub(crate) authorization_details: Option<serde_json::Value>,
+    /// RFC 8707 §2, RFC 9396 §2: the resources the tokens are meant for
+    /// and the authorization details asked for.
+    pub(crate) target: crate::store::TokenTarget,
 }
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
@@ -305,9 +314,7 @@ pub(crate) fn check(
         check_requested_user(server, client, params, claims.as_ref())?;
     }
     let code_challenge = pkce_challenge(server, client, params)?;
-    let resources = crate::grant::resource::requested(client, params)?;
-    let authorization_details =
-        crate::grant::authorization_details::requested(server, client, params)?;
+    let target = crate::grant::target::requested(server, client, params)?;
     Ok(Checked {
         mode,
         wants_code,
@@ -316,8 +323,7 @@ pub(crate) fn check(
         scope,
         claims,
         code_challenge,
-        resources,
-        authorization_details,
+        target,
     })
 }
 

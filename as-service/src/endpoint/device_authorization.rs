@@ -97,12 +97,16 @@ async fn authorize(
         .map_err(|e| OAuthError::unauthorized_client(e.to_string()))?;
     // RFC 8628 §3.1: the scope of the access request (RFC 6749 §3.3).
     let scope = crate::grant::client_scope(&client, &params)?;
+    // RFC 8707 §2, RFC 9396 §2: the resources and authorization details,
+    // checked as at the authorization endpoint and kept with the grant.
+    let target = crate::grant::target::requested(server, &client, &params)?;
     let settings = &server.config.device;
     let now = server.clock.now();
     let device_code = random::token(crate::tokens::OPAQUE_BYTES);
     let grant = DeviceGrant {
         client_id: client.client_id.clone(),
         scope,
+        target,
         expires_at: now + settings.lifetime,
         interval: settings.interval,
         state: DeviceState::Pending,

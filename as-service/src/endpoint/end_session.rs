@@ -5,7 +5,9 @@
 //! grants are revoked (their tokens die with them) and each client holding
 //! one that registered a `backchannel_logout_uri` is sent a logout token
 //! (OIDC Back-Channel Logout 1.0 §2.4–§2.5). Those notifications are
-//! returned beside the answer, for the caller to deliver.
+//! returned beside the answer, for the caller to deliver. The user agent
+//! is redirected to a registered post-logout URI only for a configured
+//! client; a self-registered client's is shown as a link on a page.
 use std::sync::Arc;
 
 use oauth_core::error::OAuthError;
@@ -71,14 +73,22 @@ async fn end(server: &AuthServer, request: &HttpRequest) -> Result<Ended, OAuthE
         notifications = outbound.len(),
         "logout"
     );
-    let response = match redirect {
-        Some(location) => HttpResponse::redirect(location).with_header("cache-control", "no-store"),
-        None if hint.as_ref().is_some_and(|h| h.sid.is_some()) => html::page(
+    let ended = hint.as_ref().is_some_and(|h| h.sid.is_some());
+    let response = match (redirect, client.as_deref()) {
+        // RFC 9700 §4.11.2: a self-registered client's URIs are whatever
+        // its registrant chose, and an ID token hint never expires: a
+        // redirect would make this server's address a standing redirect
+        // to them. The user is shown where the application asked to go.
+        (Some(location), Some(client)) if client.dynamic => onward_page(&location, ended),
+        (Some(location), _) => {
+            HttpResponse::redirect(location.to_string()).with_header("cache-control", "no-store")
+        }
+        (None, _) if ended => html::page(
             200,
             "You are signed out",
             "<p>Your session has ended; the applications it signed you in to have been told.</p>\n",
         ),
-        None => html::page(
+        (None, _) => html::page(
             200,
             "No session was named",
             "<p>The request named no session of yours (no ID token hint), so none has ended.</p>\n",
@@ -169,7 +179,7 @@ fn redirect_target(
     params: &Params,
     client: Option<&Client>,
     hinted: bool,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<url::Url>, OAuthError> {
     let Some(uri) = params.get("post_logout_redirect_uri") else {
         return Ok(None);
     };
@@ -193,7 +203,42 @@ fn redirect_target(
     if let Some(state) = params.get("state") {
         location.query_pairs_mut().append_pair("state", state);
     }
-    Ok(Some(location.to_string()))
+    Ok(Some(location))
+}
+
+/// The answer for a self-registered client (OIDC RP-Initiated Logout §3
+/// leaves the OP free not to redirect; RFC 9700 §4.11.2): the session's
+/// end, and where the application asked to send the user next as a plain
+/// link, its host shown first, every value escaped. Nothing is followed
+/// without the user.
+fn onward_page(location: &url::Url, ended: bool) -> HttpResponse {
+    let outcome = if ended {
+        "<p>Your session has ended; the applications it signed you in to have been told.</p>\n"
+    } else {
+        "<p>The ID token hint named no session, so none has ended.</p>\n"
+    };
+    let host = location.host_str().unwrap_or("(no host)");
+    let shown = html::escape(location.as_str());
+    // Only a web address is offered as a link.
+    let link = if matches!(location.scheme(), "https" | "http") {
+        format!("<a href=\"{shown}\" rel=\"noreferrer\">{shown}</a>")
+    } else {
+        format!("<code>{shown}</code>")
+    };
+    let body = format!(
+        "{outcome}<p>The application asked to send you on to:</p>\n\
+         <p style=\"font-size:1.6em\"><strong>{}</strong></p>\n\
+         <p>It chose that address itself when it registered; this server \
+         does not vouch for it. Follow the link only if you expected to go \
+         there:</p>\n<p>{link}</p>\n",
+        html::escape(host)
+    );
+    let title = if ended {
+        "You are signed out"
+    } else {
+        "No session has ended"
+    };
+    html::page(200, title, &body)
 }
 
 #[cfg(test)]

@@ -111,7 +111,13 @@ async fn push(server: &AuthServer, request: &HttpRequest) -> Result<serde_json::
         }
         RequestUriForm::Uuid => format!("{UUID_PREFIX}{}", random_uuid()),
     };
-    let lifetime = server.config.par.lifetime;
+    // FAPI 2.0 §5.3.2.2 item 12: a request_uri of the profile's clients
+    // lives less than 600 s, whatever the server's setting.
+    let lifetime = if client.fapi2 {
+        server.config.par.lifetime.min(599)
+    } else {
+        server.config.par.lifetime
+    };
     server
         .store
         .put_pushed(

@@ -86,10 +86,10 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
             subject: &grant.subject,
             scope: &grant.scope,
             lifetime,
-            audience: grant.audience.as_deref(),
+            audience: grant.target.audience(),
             grant_id: grant.grant_id.as_deref(),
             jkt,
-            authorization_details: grant.authorization_details.as_ref(),
+            authorization_details: grant.target.authorization_details(),
         },
     )
     .await?;
@@ -135,7 +135,7 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         refresh_token: grant.refresh_token,
         scope: (!grant.scope.is_empty()).then(|| grant.scope.to_string()),
         issued_token_type: grant.issued_token_type.map(str::to_owned),
-        authorization_details: grant.authorization_details,
+        authorization_details: grant.target.into_authorization_details(),
     };
     // Encoded straight to text: no JSON tree between the struct and the body.
     let body = serde_json::to_string(&body).map_err(|e| {

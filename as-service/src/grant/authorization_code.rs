@@ -5,6 +5,7 @@ use oauth_core::form::Params;
 use oauth_core::secret::fingerprint;
 use oauth_core::{pkce, random};
 
+use super::target::{Granted, decide};
 use super::{Grant, OidcGrant};
 use crate::AuthServer;
 use crate::config::Client;
@@ -93,15 +94,8 @@ pub async fn grant(
             "the code is bound to a DPoP key (dpop_jkt): present a proof with that key",
         ));
     }
-    // RFC 8707 §2.2: a token for some of the resources the grant named.
-    let resources = super::resource::for_token(client, params, &c.target.resources)?;
-    // RFC 9396 §6: the details granted, or those of them the request names.
-    let authorization_details = super::authorization_details::for_token(
-        server,
-        client,
-        params,
-        c.target.authorization_details.as_deref(),
-    )?;
+    // RFC 8707 §2.2, RFC 9396 §6: within the resources and details granted.
+    let target = decide(server, client, params, Granted::Authorized(&c.target))?;
     let family = super::FamilyLifetime::new(server, client, now);
     server
         .store
@@ -167,11 +161,10 @@ pub async fn grant(
         scope: c.scope,
         grant_id: Some(grant_id),
         refresh_token,
-        audience: super::resource::audience(resources),
+        target,
         issued_token_type: None,
         oidc,
         expires_at_most: None,
-        authorization_details,
     })
 }
 

@@ -4,7 +4,7 @@
 //! understands and the client may use, and carries only the members its
 //! type defines; the common ones (§2.2) have the shapes §2.2 gives. The
 //! details granted travel with the code into the grant; a token request
-//! may ask for some of them, never more.
+//! may ask for some of them, never more (decided in `grant::target`).
 use std::collections::BTreeMap;
 
 use oauth_core::error::{ErrorCode, OAuthError};
@@ -23,7 +23,7 @@ fn refuse(description: impl Into<String>) -> OAuthError {
 
 /// The authorization details a request asks for, checked (RFC 9396 §5);
 /// `None` when it names none.
-pub(crate) fn requested(
+pub(super) fn requested(
     server: &AuthServer,
     client: &Client,
     params: &Params,
@@ -32,39 +32,6 @@ pub(crate) fn requested(
         Some(text) => check(&server.config.authorization_details_types, client, text).map(Some),
         None => Ok(None),
     }
-}
-
-/// The authorization details a token minted from a grant carries (RFC 9396
-/// §6): those the token request names, each one the grant holds, or else
-/// all the grant holds.
-pub(crate) fn for_token(
-    server: &AuthServer,
-    client: &Client,
-    params: &Params,
-    granted: Option<&str>,
-) -> Result<Option<Value>, OAuthError> {
-    let granted: Option<Value> = match granted {
-        Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-            OAuthError::server_error("the stored authorization details cannot be read")
-                .with_cause(format!("stored authorization_details: {e}"))
-        })?),
-        None => None,
-    };
-    let Some(asked) = requested(server, client, params)? else {
-        return Ok(granted);
-    };
-    let held = granted
-        .as_ref()
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let details = asked.as_array().map(Vec::as_slice).unwrap_or_default();
-    if let Some(outside) = details.iter().find(|d| !held.contains(d)) {
-        return Err(refuse(format!(
-            "the authorization details {outside} were not granted",
-        )));
-    }
-    Ok(Some(asked))
 }
 
 /// RFC 9396 §2, §5: a JSON array of objects, each of a known type this

@@ -7,6 +7,7 @@ use oauth_core::form::Params;
 use oauth_core::random;
 use oauth_core::secret::fingerprint;
 
+use super::target::{Granted, decide};
 use super::{Grant, OidcGrant};
 use crate::AuthServer;
 use crate::config::Client;
@@ -79,6 +80,9 @@ pub async fn grant(
                 .with_cause("an approved poll without an approval"),
         );
     };
+    // RFC 8707 §2.2, RFC 9396 §6: within the resources and details the
+    // device authorization request named, as for a code.
+    let target = decide(server, client, params, Granted::Authorized(&device.target))?;
     let now = server.clock.now();
     let grant_id = random::token(16);
     let family = super::FamilyLifetime::new(server, client, now);
@@ -93,7 +97,7 @@ pub async fn grant(
             claims: None,
             auth_time: approval.auth_time,
             acr: approval.acr.clone(),
-            target: Default::default(),
+            target: device.target.clone(),
             // The device flow's login is at the verification URI, in no
             // session the end_session endpoint could end.
             sid: None,
@@ -119,11 +123,10 @@ pub async fn grant(
         scope: device.scope,
         grant_id: Some(grant_id),
         refresh_token,
-        audience: None,
+        target,
         issued_token_type: None,
         oidc,
         expires_at_most: None,
-        authorization_details: None,
     })
 }
 

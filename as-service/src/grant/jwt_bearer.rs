@@ -5,6 +5,7 @@ use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use serde_json::Value;
 
+use super::target::{Granted, decide};
 use super::{Grant, client_scope};
 use crate::AuthServer;
 use crate::config::{Client, Endpoint};
@@ -77,13 +78,13 @@ pub async fn grant(
             Err(JtiRefusal::Store(e)) => return Err(e.into()),
         }
     }
-    let mut grant = Grant::access_only(
+    // RFC 8707 §2.2, RFC 9396 §6: the token request alone names the target.
+    let target = decide(server, client, params, Granted::TokenRequest)?;
+    Ok(Grant::access_only(
         server.subject_for(client, user),
         client_scope(client, params)?,
-    );
-    grant.audience = super::resource::audience(super::resource::requested(client, params)?);
-    grant.authorization_details = super::authorization_details::requested(server, client, params)?;
-    Ok(grant)
+        target,
+    ))
 }
 
 #[cfg(test)]

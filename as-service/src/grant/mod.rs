@@ -1,7 +1,8 @@
 //! One module per grant type. A grant handler checks the grant-specific
 //! parameters and says who the access token is for, with what scope, in
 //! which grant, and which refresh token (already stored) goes with it; the
-//! token endpoint then mints the access token.
+//! token endpoint then mints the access token. Where the token may be used
+//! (audience, authorization details) every grant has decided by `target`.
 pub mod authorization_code;
 pub(crate) mod authorization_details;
 pub mod client_credentials;
@@ -10,6 +11,7 @@ pub mod jwt_bearer;
 pub mod password;
 pub mod refresh_token;
 pub(crate) mod resource;
+pub mod target;
 pub mod token_exchange;
 
 use oauth_core::error::OAuthError;
@@ -29,16 +31,14 @@ pub struct Grant {
     pub grant_id: Option<String>,
     /// A refresh token to hand out with the access token, already stored.
     pub refresh_token: Option<String>,
-    /// An audience other than the default (token exchange).
-    pub audience: Option<Vec<String>>,
+    /// Its audience and authorization details (RFC 8707, RFC 9396).
+    pub target: target::TokenFor,
     /// `issued_token_type`, for token exchange responses (RFC 8693 §2.2.1).
     pub issued_token_type: Option<&'static str>,
     /// Set when an ID token goes with the access token (OIDC Core §3.1.3.3).
     pub oidc: Option<OidcGrant>,
     /// The access token may not outlive this (a token exchange's subject token).
     pub expires_at_most: Option<i64>,
-    /// The authorization details the access token carries (RFC 9396).
-    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// What an ID token minted at the token endpoint is about.
@@ -55,17 +55,16 @@ pub struct OidcGrant {
 
 impl Grant {
     /// A grant of just an access token.
-    pub fn access_only(subject: String, scope: Scope) -> Self {
+    pub fn access_only(subject: String, scope: Scope, target: target::TokenFor) -> Self {
         Self {
             subject,
             scope,
             grant_id: None,
             refresh_token: None,
-            audience: None,
+            target,
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
-            authorization_details: None,
         }
     }
 }

@@ -3,6 +3,7 @@ use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use oauth_core::secret::Secret;
 
+use super::target::{Granted, decide};
 use super::{Grant, client_scope};
 use crate::AuthServer;
 use crate::config::Client;
@@ -28,6 +29,8 @@ pub async fn grant(
         .get("password")
         .ok_or_else(|| OAuthError::invalid_request("password is missing"))?;
     let scope = client_scope(client, params)?;
+    // RFC 8707 §2.2, RFC 9396 §6: the token request alone names the target.
+    let target = decide(server, client, params, Granted::TokenRequest)?;
     let settings = &server.config.password_grant;
     let now = server.clock.now();
     let user_key = format!("password-failures\nuser\n{username}");
@@ -64,11 +67,11 @@ pub async fn grant(
         ));
     }
     // The `sub` this client knows the user by (OIDC Core §8).
-    let mut grant = Grant::access_only(server.subject_for(client, username), scope);
-    // RFC 8707 §2.2: the token is for the resources named, if any.
-    grant.audience = super::resource::audience(super::resource::requested(client, params)?);
-    grant.authorization_details = super::authorization_details::requested(server, client, params)?;
-    Ok(grant)
+    Ok(Grant::access_only(
+        server.subject_for(client, username),
+        scope,
+        target,
+    ))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use oauth_core::secret::fingerprint;
 
+use super::target::{Granted, decide};
 use super::{Grant, requested_scope};
 use crate::AuthServer;
 use crate::config::Client;
@@ -52,24 +53,16 @@ pub async fn grant(
         ));
     }
     let scope = requested_scope(params, &grant.scope, &grant.scope)?;
-    // RFC 8707 §2.2: the resources may narrow as the scope does.
-    let audience = super::resource::audience(super::resource::for_token(
-        client,
-        params,
-        &grant.target.resources,
-    )?);
-    let authorization_details = super::authorization_details::for_token(
-        server,
-        client,
-        params,
-        grant.target.authorization_details.as_deref(),
-    )?;
+    // RFC 8707 §2.2, RFC 9396 §6: the target may narrow as the scope does.
+    let target = decide(server, client, params, Granted::Authorized(&grant.target))?;
     let now = server.clock.now();
-    // Without rotation (RFC 6749 §6 leaves it to the AS) the token stays
-    // as it is — but a public client's unbound one is rotated all the same
-    // (RFC 9700 §2.2.2: rotation or sender constraint).
+    // Without rotation (RFC 6749 §6 leaves it to the AS; FAPI 2.0 §5.3.2.1
+    // item 10 forbids it for its clients) the token stays as it is — but a
+    // public client's unbound one is rotated all the same (RFC 9700
+    // §2.2.2: rotation or sender constraint).
     let public_unbound = client.is_public() && record.jkt.is_none() && dpop_jkt.is_none();
-    if !server.config.refresh_token_rotation && !public_unbound {
+    let rotates = client.rotates_refresh_tokens(server.config.refresh_token_rotation);
+    if !rotates && !public_unbound {
         if record.rotated {
             // Spent before rotation was turned off: reuse, as ever.
             server.store.revoke_grant(&grant.grant_id).await?;
@@ -90,11 +83,10 @@ pub async fn grant(
             scope,
             grant_id: Some(grant.grant_id),
             refresh_token: None,
-            audience,
+            target,
             issued_token_type: None,
             oidc: None,
             expires_at_most: None,
-            authorization_details,
         });
     }
     let new = tokens::new_refresh_token();
@@ -136,11 +128,10 @@ pub async fn grant(
                 scope,
                 grant_id: Some(grant.grant_id),
                 refresh_token: Some(new),
-                audience,
+                target,
                 issued_token_type: None,
                 oidc: None,
                 expires_at_most: None,
-                authorization_details,
             })
         }
         Rotation::Reused { grant_id } => {

@@ -2,7 +2,7 @@
 //! authorization or token request name where the access token will be
 //! used, and the token is audience-restricted to them. A resource is one of
 //! the audiences the client may obtain tokens for; anything else is
-//! `invalid_target`.
+//! `invalid_target`. What a token is then for is decided in `grant::target`.
 use oauth_core::error::{ErrorCode, OAuthError};
 use oauth_core::form::Params;
 
@@ -10,7 +10,7 @@ use crate::config::Client;
 
 /// The resources a request names, each an absolute URI without a fragment
 /// (RFC 8707 §2) that this client may obtain tokens for, in order, once each.
-pub(crate) fn requested(client: &Client, params: &Params) -> Result<Vec<String>, OAuthError> {
+pub(super) fn requested(client: &Client, params: &Params) -> Result<Vec<String>, OAuthError> {
     let mut resources: Vec<String> = Vec::new();
     for resource in params.get_all("resource") {
         let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
@@ -31,35 +31,6 @@ pub(crate) fn requested(client: &Client, params: &Params) -> Result<Vec<String>,
         }
     }
     Ok(resources)
-}
-
-/// The resources an access token minted from a grant is for (RFC 8707
-/// §2.2): those the token request names, each within what the grant named
-/// when it named any; otherwise all the grant named. Empty: the server's
-/// default audience.
-pub(crate) fn for_token(
-    client: &Client,
-    params: &Params,
-    granted: &[String],
-) -> Result<Vec<String>, OAuthError> {
-    let asked = requested(client, params)?;
-    if asked.is_empty() {
-        return Ok(granted.to_vec());
-    }
-    if !granted.is_empty()
-        && let Some(outside) = asked.iter().find(|r| !granted.contains(r))
-    {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidTarget,
-            format!("resource {outside:?} was not part of the authorization grant"),
-        ));
-    }
-    Ok(asked)
-}
-
-/// The audience to mint with: the resources, or the default when none.
-pub(crate) fn audience(resources: Vec<String>) -> Option<Vec<String>> {
-    (!resources.is_empty()).then_some(resources)
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! OAuth 2.0 Token Exchange (RFC 8693): an access token of this server, as
 //! subject_token, for a new access token — for another audience, or a
 //! narrower scope.
-use oauth_core::error::{ErrorCode, OAuthError};
+use oauth_core::error::OAuthError;
 use oauth_core::form::Params;
 use oauth_core::token::{TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT};
 
+use super::target::{Granted, decide};
 use super::{Grant, requested_scope};
 use crate::AuthServer;
 use crate::config::Client;
@@ -79,28 +80,16 @@ pub async fn grant(
             }
         }
     }
-    // RFC 8693 §2.1: `resource` (an absolute URI) and `audience` both name
-    // where the token will be used; each must be one this client may ask for.
-    let mut audiences: Vec<String> = params
-        .get_all("audience")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    for resource in params.get_all("resource") {
-        let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
-        if !absolute {
-            return Err(OAuthError::invalid_request(format!(
-                "resource {resource:?} must be an absolute URI without a fragment"
-            )));
-        }
-        audiences.push(resource.to_owned());
-    }
-    if let Some(refused) = audiences.iter().find(|a| !client.audiences.contains(a)) {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidTarget,
-            format!("this client may not obtain tokens for audience {refused:?}"),
-        ));
-    }
+    // RFC 8693 §2.1: `audience` and `resource` name where the new token
+    // will be used; its authorization details stay within the subject's.
+    let target = decide(
+        server,
+        client,
+        params,
+        Granted::Exchange {
+            subject_details: subject.authorization_details.as_ref(),
+        },
+    )?;
     // Within what the subject token carried and what this client may have.
     let subject_scope = oauth_core::scope::Scope::parse(subject.scope.as_deref().unwrap_or(""))
         .map_err(OAuthError::invalid_request)?;
@@ -118,11 +107,10 @@ pub async fn grant(
         // grant revokes what was exchanged from it.
         grant_id: subject.sid,
         refresh_token: None,
-        audience: (!audiences.is_empty()).then_some(audiences),
+        target,
         issued_token_type: Some(TOKEN_TYPE_ACCESS_TOKEN),
         oidc: None,
         expires_at_most: Some(subject.exp),
-        authorization_details: None,
     })
 }
 

@@ -331,6 +331,10 @@ pub struct DeviceApproval {
 pub struct DeviceGrant {
     pub client_id: String,
     pub scope: Scope,
+    /// The resources and authorization details the request named; absent
+    /// from records stored before they were kept, which read as none.
+    #[serde(default, skip_serializing_if = "TokenTarget::is_empty")]
+    pub target: TokenTarget,
     pub expires_at: i64,
     /// Seconds between polls; grows by 5 at each `slow_down` (§3.5).
     pub interval: i64,

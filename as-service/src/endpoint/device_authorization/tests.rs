@@ -113,3 +113,50 @@ fn user_codes_are_drawn_from_the_alphabet_and_entered_loosely() {
     assert_eq!(normalize_user_code("WDJB-MJH1", 8), None);
     assert_eq!(normalize_user_code("WDJB-MJH", 8), None);
 }
+
+/// RFC 8707 §2: a resource the client may not obtain tokens for is
+/// invalid_target, as at the authorization endpoint; no device code.
+#[tokio::test]
+async fn a_device_authorization_for_an_unknown_resource_is_invalid_target() {
+    let server = server();
+    for resource in [
+        "https://evil.example/",
+        "not a uri",
+        "https://example.org/appl#f",
+    ] {
+        let request = post_as(
+            &url(&server, Endpoint::DeviceAuthorization),
+            CODE_CLIENT,
+            &[("scope", "foobar"), ("resource", resource)],
+        );
+        let response = handle(&server, &request).await;
+        assert_eq!(response.status, 400, "{resource}: {}", response.body);
+        assert_eq!(error(&response), "invalid_target", "{resource}");
+        assert!(json(&response).get("device_code").is_none());
+    }
+}
+
+/// RFC 9396 §5: details of a type the client may not use, or malformed,
+/// are invalid_authorization_details, as at the authorization endpoint.
+#[tokio::test]
+async fn a_device_authorization_with_bad_details_is_invalid_authorization_details() {
+    let server = server();
+    for details in [
+        r#"[{"type":"payment_initiation","actions":["initiate"]}]"#,
+        r#"[{"type":"customer_information","amount":"12"}]"#,
+        "not json",
+    ] {
+        let request = post_as(
+            &url(&server, Endpoint::DeviceAuthorization),
+            CODE_CLIENT,
+            &[("scope", "foobar"), ("authorization_details", details)],
+        );
+        let response = handle(&server, &request).await;
+        assert_eq!(response.status, 400, "{details}: {}", response.body);
+        assert_eq!(
+            error(&response),
+            "invalid_authorization_details",
+            "{details}"
+        );
+    }
+}

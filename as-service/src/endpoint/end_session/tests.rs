@@ -273,3 +273,129 @@ async fn a_logout_after_refreshes_past_the_first_lifetime_still_revokes_the_gran
     end(&server, &[("id_token_hint", &id_token)]).await;
     assert!(grant_revoked(&server, &access).await);
 }
+
+/// Where a self-registered client asks the user agent to go after logout:
+/// its registrant's choice (with `&` to show the escaping).
+const PHISH: &str = "https://phish.attacker.example/landing?from=op&to=you";
+
+/// A client registered through the registration endpoint with a
+/// post-logout URI and a back-channel URI, logged in once: its id and
+/// token response.
+async fn registered_login(server: &AuthServer) -> (String, Value) {
+    let metadata = serde_json::json!({
+        "redirect_uris": ["https://rp.example.org/cb"],
+        "post_logout_redirect_uris": [PHISH],
+        "backchannel_logout_uri": "https://rp.example.org/backchannel",
+        "scope": "openid",
+    });
+    let registration = oauth_core::http::HttpRequest::new(
+        "POST",
+        &url(server, Endpoint::Registration),
+        [("Content-Type", "application/json")],
+        metadata.to_string(),
+    )
+    .unwrap();
+    let registered = crate::endpoint::registration::handle(server, &registration).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let body = json(&registered);
+    let id = body["client_id"].as_str().unwrap().to_owned();
+    let secret = body["client_secret"].as_str().unwrap().to_owned();
+    let request = get_query(
+        &url(server, Endpoint::Authorization),
+        &[
+            ("response_type", "code"),
+            ("client_id", &id),
+            ("redirect_uri", "https://rp.example.org/cb"),
+            ("scope", "openid"),
+            ("nonce", "n"),
+        ],
+    );
+    let answer = crate::endpoint::authorization::handle(server, &request).await;
+    let code = redirect_param(&answer, "code").expect("a code");
+    let request = post_with(
+        &url(server, Endpoint::Token),
+        &[("Authorization", &basic((&id, &secret)))],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "https://rp.example.org/cb"),
+        ],
+    );
+    let tokens = crate::endpoint::token::handle(server, &request).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    (id, json(&tokens))
+}
+
+/// RFC 9700 §4.11.2, RP-Initiated Logout §3: for a self-registered client
+/// even a valid hint and a registered URI get no redirect, but a page
+/// naming the host and offering the address as a plain, escaped link; the
+/// login still ends and its back-channel notification is still made.
+#[tokio::test]
+async fn a_registered_clients_post_logout_uri_is_a_link_on_a_page_not_a_redirect() {
+    let server = server();
+    let (id, tokens) = registered_login(&server).await;
+    let ended = end(
+        &server,
+        &[
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", PHISH),
+            ("state", "<script>x</script>"),
+        ],
+    )
+    .await;
+    let page = &ended.response;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.location.is_none());
+    assert!(header(page, "location").is_none());
+    assert_eq!(
+        header(page, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        page.body
+            .contains("<strong>phish.attacker.example</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "<a href=\"https://phish.attacker.example/landing?from=op&amp;to=you&amp;state=%3Cscript%3Ex%3C%2Fscript%3E\""
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script"), "{}", page.body);
+    assert!(!page.body.contains("from=op&to"), "{}", page.body);
+    assert!(grant_revoked(&server, tokens["access_token"].as_str().unwrap()).await);
+    let [notification] = ended.outbound.as_slice() else {
+        panic!("one notification: {:?}", ended.outbound);
+    };
+    assert_eq!(
+        notification.url.as_str(),
+        "https://rp.example.org/backchannel"
+    );
+    let body = form::parse(&notification.body).unwrap();
+    assert_eq!(
+        claims(body.get("logout_token").unwrap()).1["aud"],
+        id.as_str()
+    );
+}
+
+/// RP-Initiated Logout §3: a configured client (its URIs the operator's)
+/// keeps the redirect, and its back-channel notification is made too.
+#[tokio::test]
+async fn a_configured_clients_post_logout_uri_is_still_a_redirect_with_its_notification() {
+    let server = server();
+    let tokens = login(&server).await;
+    let ended = end(
+        &server,
+        &[
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ],
+    )
+    .await;
+    assert_eq!(ended.response.status, 302, "{}", ended.response.body);
+    assert_eq!(ended.response.location.as_deref(), Some(LOGGED_OUT));
+    assert_eq!(ended.outbound.len(), 1);
+}

@@ -145,6 +145,7 @@ async fn a_denied_device_code_is_access_denied() {
             DeviceGrant {
                 client_id: CODE_CLIENT.0.into(),
                 scope,
+                target: Default::default(),
                 expires_at: NOW + 60,
                 interval: 1,
                 state: DeviceState::Pending,
@@ -160,4 +161,135 @@ async fn a_denied_device_code_is_access_denied() {
         .unwrap();
     assert_eq!(error(&poll_device(&server, &dev).await), "access_denied");
     assert_eq!(error(&poll_device(&server, &dev).await), "access_denied");
+}
+
+const APPL: &str = "https://example.org/appl";
+const BACKEND: &str = "https://backend.example.org/";
+
+/// A device authorization for `client` with `extra` parameters, approved
+/// at the verification URI: its device code.
+async fn approved_device_code(server: &crate::AuthServer, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![("scope", "foobar")];
+    pairs.extend_from_slice(extra);
+    let request = post_as(
+        &url(server, Endpoint::DeviceAuthorization),
+        CODE_CLIENT,
+        &pairs,
+    );
+    let response = crate::endpoint::device_authorization::handle(server, &request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let body = json(&response);
+    let page = enter_user_code(server, body["user_code"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    device_code(&body)
+}
+
+/// `client`'s token request of `pairs`.
+async fn token_request(
+    server: &crate::AuthServer,
+    pairs: &[(&str, &str)],
+) -> oauth_core::http::HttpResponse {
+    let request = post_as(&url(server, Endpoint::Token), CODE_CLIENT, pairs);
+    crate::endpoint::token::handle(server, &request).await
+}
+
+fn access_claims(response: &oauth_core::http::HttpResponse) -> serde_json::Value {
+    let token = json(response)["access_token"].as_str().unwrap().to_owned();
+    oauth_core::jose::decode_unverified(&token).unwrap().claims
+}
+
+/// RFC 8707 §2.2: the device grant holds the resource its authorization
+/// request named; a poll naming another resource (one the client may
+/// otherwise use) is invalid_target.
+#[tokio::test]
+async fn a_device_grant_for_one_resource_refuses_a_token_for_another() {
+    let server = server();
+    let code = approved_device_code(&server, &[("resource", APPL)]).await;
+    let response = token_request(
+        &server,
+        &[
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", &code),
+            ("resource", BACKEND),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(error(&response), "invalid_target");
+}
+
+/// RFC 8707 §2.2: a poll naming the granted resource gets a token for it
+/// alone, not the client's default audience.
+#[tokio::test]
+async fn a_device_grant_for_a_resource_gives_a_token_for_that_resource() {
+    let server = server();
+    let code = approved_device_code(&server, &[("resource", BACKEND)]).await;
+    let response = token_request(
+        &server,
+        &[
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", &code),
+            ("resource", BACKEND),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(access_claims(&response)["aud"], BACKEND);
+}
+
+/// RFC 8707 §2.2: a poll naming no resource gets a token for every
+/// resource granted; its refresh stays within them.
+#[tokio::test]
+async fn a_device_grant_keeps_its_resources_through_refresh() {
+    let server = server();
+    let code = approved_device_code(&server, &[("resource", BACKEND)]).await;
+    let response = poll_device(&server, &code).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(access_claims(&response)["aud"], BACKEND);
+    let refresh = json(&response)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wider = token_request(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("resource", APPL),
+        ],
+    )
+    .await;
+    assert_eq!(error(&wider), "invalid_target");
+}
+
+/// RFC 9396 §6, §7: the authorization details the device authorization
+/// request named come back with the token and inside it; a poll asking
+/// for others is invalid_authorization_details.
+#[tokio::test]
+async fn device_authorization_details_are_carried_into_the_token() {
+    let server = server();
+    let details = serde_json::json!([{
+        "type": "customer_information",
+        "actions": ["read"],
+        "locations": ["https://example.com/customers"]
+    }]);
+    let text = details.to_string();
+    let code = approved_device_code(&server, &[("authorization_details", &text)]).await;
+    let response = poll_device(&server, &code).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(json(&response)["authorization_details"], details);
+    assert_eq!(access_claims(&response)["authorization_details"], details);
+
+    let code = approved_device_code(&server, &[("authorization_details", &text)]).await;
+    let other = serde_json::json!([{"type": "customer_information", "actions": ["delete"]}]);
+    let response = token_request(
+        &server,
+        &[
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", &code),
+            ("authorization_details", &other.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(error(&response), "invalid_authorization_details");
 }

@@ -205,6 +205,7 @@ fn device(expires_at: i64) -> crate::store::DeviceGrant {
     crate::store::DeviceGrant {
         client_id: "client".into(),
         scope: Scope::parse("foobar").unwrap(),
+        target: Default::default(),
         expires_at,
         interval: 5,
         state: crate::store::DeviceState::Pending,

@@ -219,3 +219,47 @@ impl DeviceStore for RedisStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::TokenTarget;
+    use super::*;
+
+    /// A record stored before device authorizations kept their resources
+    /// and authorization details (its `data` as written then) still reads:
+    /// a grant naming neither.
+    #[test]
+    fn a_device_record_stored_without_a_target_still_reads() {
+        let old = r#"{"client_id":"client","scope":"foobar","expires_at":1700000300,"interval":1,"state":"Pending"}"#.to_owned();
+        let grant = load(
+            "poll_device",
+            Some(&old),
+            Some(&"6".to_owned()),
+            DeviceState::Denied,
+        )
+        .expect("an old record reads");
+        assert!(grant.target.is_empty());
+        assert_eq!(grant.client_id, "client");
+        assert_eq!(grant.interval, 6);
+        assert_eq!(grant.state, DeviceState::Denied);
+    }
+
+    /// The target is written with the record's fixed part and read back.
+    #[test]
+    fn a_device_records_target_is_kept_in_its_data() {
+        let grant = DeviceGrant {
+            client_id: "client".into(),
+            scope: oauth_core::scope::Scope::parse("foobar").expect("a scope"),
+            target: TokenTarget {
+                resources: vec!["https://backend.example.org/".into()],
+                authorization_details: Some(r#"[{"type":"customer_information"}]"#.into()),
+            },
+            expires_at: 1_700_000_300,
+            interval: 1,
+            state: DeviceState::Pending,
+        };
+        let data = serde_json::to_string(&grant).expect("serialisable");
+        let read = load("poll_device", Some(&data), None, DeviceState::Pending).expect("it reads");
+        assert_eq!(read, grant);
+    }
+}
