@@ -331,6 +331,7 @@ async fn device_codes_in_redis_are_decided_once_and_redeemed_once() {
         expires_at: now + 60,
         interval: 5,
         state: DeviceState::Pending,
+        target: Default::default(),
     };
     for d in ["approved", "denied"] {
         assert!(
