@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::render::Style;
+use crate::render::safe::{markdown_cell, terminal};
 use crate::runner::{Outcome, StoryRecord};
 
 /// How a story ended.
@@ -187,16 +188,21 @@ impl Summary {
         }
     }
 
-    /// The text table, then the totals.
+    /// The text table, then the totals; a skipped story's reason, from the
+    /// server's metadata, with its controls escaped.
     pub fn text(&self, style: Style) -> String {
-        let width = self
-            .stories
+        let names: Vec<_> = self.stories.iter().map(|s| terminal(&s.story)).collect();
+        let width = names
             .iter()
-            .map(|s| s.story.len())
+            .map(|s| s.len())
             .max()
             .unwrap_or(0)
             .max("story".len());
-        let results: Vec<String> = self.stories.iter().map(StorySummary::result_text).collect();
+        let results: Vec<String> = self
+            .stories
+            .iter()
+            .map(|s| terminal(&s.result_text()).into_owned())
+            .collect();
         let rwidth = results
             .iter()
             .map(String::len)
@@ -210,7 +216,7 @@ impl Summary {
             "{:width$}  {:rwidth$}  {:>6}  {:>6}  {:>6}  {:>8}",
             "story", "result", "passed", "failed", "warned", "time"
         );
-        for (s, result) in self.stories.iter().zip(&results) {
+        for ((s, result), name) in self.stories.iter().zip(&results).zip(&names) {
             let padded = format!("{result:rwidth$}");
             let painted = if !s.passed(false) {
                 style.failed(&padded)
@@ -221,8 +227,8 @@ impl Summary {
             };
             let _ = writeln!(
                 out,
-                "{:width$}  {painted}  {:>6}  {:>6}  {:>6}  {:>6}ms",
-                s.story, s.checks_passed, s.checks_failed, s.checks_warned, s.time_ms
+                "{name:width$}  {painted}  {:>6}  {:>6}  {:>6}  {:>6}ms",
+                s.checks_passed, s.checks_failed, s.checks_warned, s.time_ms
             );
         }
         let t = &self.totals;
@@ -271,8 +277,8 @@ impl Summary {
             let _ = writeln!(
                 out,
                 "| {} | {mark} {} | {} | {} | {} | {} ms |",
-                s.story,
-                s.result_text(),
+                markdown_cell(&s.story),
+                markdown_cell(&s.result_text()),
                 s.checks_passed,
                 s.checks_failed,
                 s.checks_warned,

@@ -6,23 +6,20 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::pretty;
+use super::safe::{
+    markdown_cell as cell, markdown_cell_code, markdown_code, markdown_fence, markdown_text,
+    mermaid,
+};
 use super::sequence::{Kind, Sequence, View};
 use crate::catalog::Story;
 use crate::runner::{Outcome, StepRecord, StoryRecord};
 
-/// Text safe on a Mermaid arrow: no statement separators, no entity codes.
+/// A label on a Mermaid arrow, cut to 90 characters, then made safe there.
 fn label(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| match c {
-            ';' | '#' | '\n' | '\r' => ' ',
-            c => c,
-        })
-        .collect();
-    if cleaned.chars().count() > 90 {
-        format!("{}…", cleaned.chars().take(89).collect::<String>())
+    if text.chars().count() > 90 {
+        mermaid(&format!("{}…", text.chars().take(89).collect::<String>()))
     } else {
-        cleaned
+        mermaid(text)
     }
 }
 
@@ -59,18 +56,14 @@ fn clause_links(reference: &str) -> String {
         .into_iter()
         .map(|(text, url)| match url {
             Some(url) => format!("[{}]({url})", cell(&text)),
-            None => cell(&text),
+            None => cell(&text).into_owned(),
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 fn json_block(value: &Value) -> String {
-    format!("```json\n{}\n```\n", pretty(value))
+    markdown_fence("json", &pretty(value))
 }
 
 /// One story as a Markdown document, its diagram in protocol terms.
@@ -101,10 +94,10 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
         }
     );
     if let Some(error) = &record.error {
-        let _ = writeln!(out, "> Stopped: {error}\n");
+        let _ = writeln!(out, "> Stopped: {}\n", markdown_text(error));
     }
     if let Some(why) = &record.skipped {
-        let _ = writeln!(out, "> Not run: {why}\n");
+        let _ = writeln!(out, "> Not run: {}\n", markdown_text(why));
         return out;
     }
     out.push_str(&diagram(&view.of(record)));
@@ -120,14 +113,19 @@ fn step(number: usize, step: &StepRecord) -> String {
     let _ = writeln!(
         out,
         "## Step {number}: {} → {}\n",
-        step.service, step.endpoint
+        markdown_text(&step.service),
+        markdown_text(&step.endpoint)
     );
     let _ = writeln!(out, "### Request\n");
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| method | `{}` |", step.request.method);
-    let _ = writeln!(out, "| URL | `{}` |", cell(&step.request.url));
+    let _ = writeln!(
+        out,
+        "| method | {} |",
+        markdown_cell_code(&step.request.method)
+    );
+    let _ = writeln!(out, "| URL | {} |", markdown_cell_code(&step.request.url));
     for (name, value) in &step.request.headers {
-        let _ = writeln!(out, "| {} | `{}` |", cell(name), cell(value));
+        let _ = writeln!(out, "| {} | {} |", cell(name), markdown_cell_code(value));
     }
     out.push('\n');
     if step
@@ -144,13 +142,13 @@ fn step(number: usize, step: &StepRecord) -> String {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| status | **{}** |", step.response.status);
     for (name, value) in &step.response.headers {
-        let _ = writeln!(out, "| {} | `{}` |", cell(name), cell(value));
+        let _ = writeln!(out, "| {} | {} |", cell(name), markdown_cell_code(value));
     }
     out.push('\n');
     match &*step.response.body {
         Value::Null => {}
         Value::String(page) if step.is_form_post() => {
-            let _ = writeln!(out, "```html\n{}\n```\n", page.trim_end());
+            let _ = writeln!(out, "{}", markdown_fence("html", page.trim_end()));
         }
         body => {
             out.push_str(&json_block(body));
@@ -171,15 +169,15 @@ fn step(number: usize, step: &StepRecord) -> String {
         out.push('\n');
     }
     if let Some(t) = &step.tampered {
-        let _ = writeln!(out, "### ⚠️ Attacker\n\n{}\n", t.what);
+        let _ = writeln!(out, "### ⚠️ Attacker\n\n{}\n", markdown_text(&t.what));
         if let Some(location) = &t.location {
-            let _ = writeln!(out, "The RP receives `{}`\n", cell(location));
+            let _ = writeln!(out, "The RP receives {}\n", markdown_code(location));
         }
         if let Some(page) = &t.page {
             let _ = writeln!(
                 out,
-                "The RP receives the page:\n\n```html\n{}\n```\n",
-                page.trim_end()
+                "The RP receives the page:\n\n{}",
+                markdown_fence("html", page.trim_end())
             );
         }
     }
@@ -214,8 +212,9 @@ fn step(number: usize, step: &StepRecord) -> String {
         };
         let _ = writeln!(
             out,
-            "\n**{verdict}:** `{}` — {}",
-            error.error, error.error_description
+            "\n**{verdict}:** {} — {}",
+            markdown_code(&error.error),
+            markdown_text(&error.error_description)
         );
     }
     if let Some(check) = &step.expected_refusal {
@@ -224,18 +223,18 @@ fn step(number: usize, step: &StepRecord) -> String {
         } else {
             "NOT refused by the RP"
         };
-        let _ = writeln!(out, "\n**{verdict}:** {check}");
+        let _ = writeln!(out, "\n**{verdict}:** {}", markdown_text(check));
     }
     for jwt in &step.jwts {
-        let _ = writeln!(out, "\n### JWT: {}\n", jwt.name);
-        let _ = writeln!(out, "*{}*\n", jwt.verification);
+        let _ = writeln!(out, "\n### JWT: {}\n", markdown_text(&jwt.name));
+        let _ = writeln!(out, "*{}*\n", markdown_text(&jwt.verification));
         let _ = writeln!(out, "Header:\n");
         out.push_str(&json_block(&jwt.header));
         let _ = writeln!(out, "\nClaims:\n");
         out.push_str(&json_block(&jwt.claims));
         let times = super::claim_times(&jwt.claims);
         if !times.is_empty() {
-            let _ = writeln!(out, "\nTimes: {}", times.join(", "));
+            let _ = writeln!(out, "\nTimes: {}", markdown_text(&times.join(", ")));
         }
     }
     out
@@ -247,7 +246,8 @@ pub fn index(entries: &[(String, String, bool)]) -> String {
     for (name, file, ok) in entries {
         let _ = writeln!(
             out,
-            "| [{name}]({file}) | {} |",
+            "| [{}]({file}) | {} |",
+            cell(name),
             if *ok { "✅ ok" } else { "❌ FAILED" }
         );
     }

@@ -1,10 +1,12 @@
 //! Transcript renderers: text (step by step, default), Markdown (with a
 //! Mermaid sequence diagram), JSON Lines, an HTML report (with SVG
-//! diagrams); redaction for sharing. `sequence` is the diagram both draw.
+//! diagrams); redaction for sharing. `sequence` is the diagram both draw;
+//! `safe` makes a server's values safe in each output (CWE-150).
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod redact;
+pub mod safe;
 pub mod sequence;
 pub mod text;
 
@@ -78,9 +80,6 @@ impl Style {
         self.paint("2", text)
     }
 }
-
-/// Text safe in HTML content and attribute values.
-pub(crate) use oauth_core::html::escape as esc;
 
 /// The claims whose values are times (seconds since the epoch, RFC 7519
 /// §2 NumericDate), shown with a UTC date beside them.

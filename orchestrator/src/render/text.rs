@@ -3,10 +3,12 @@
 //! then what the RP checked and every JWT decoded (times with their UTC
 //! dates), each line within 100 columns. Written step by step, so a long
 //! story shows as it runs.
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::safe::{terminal, terminal_block};
 use super::{Style, pretty};
 use crate::catalog::Story;
 use crate::runner::{Level, Outcome, StepRecord, StoryRecord};
@@ -27,8 +29,26 @@ fn banner(fill: char, title: &str) -> String {
     format!("{bar} {title} {bar}")
 }
 
+/// A value of many lines (a page, printed JSON), each line indented; its
+/// controls escaped, so each of its lines is one of the transcript's.
 fn indented(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}\n")).collect()
+    terminal_block(text)
+        .lines()
+        .map(|l| format!("{by}{l}\n"))
+        .collect()
+}
+
+/// A value printed as JSON over lines, controls escaped (serde_json escapes
+/// C0 controls in strings, not C1 or Unicode format characters).
+fn json(value: &serde_json::Value) -> String {
+    let printed = pretty(value);
+    let escaped = match terminal_block(&printed) {
+        Cow::Owned(escaped) => Some(escaped),
+        Cow::Borrowed(_) => None,
+    };
+    let mut out = escaped.unwrap_or(printed);
+    out.push('\n');
+    out
 }
 
 /// The columns a transcript line fits in.
@@ -148,14 +168,18 @@ pub fn story_header(story: &Story, style: Style) -> String {
 pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     let mut out = String::new();
     if let Some(error) = &record.error {
-        let _ = writeln!(out, "{}", style.failed(&format!("STOPPED: {error}")));
+        let _ = writeln!(
+            out,
+            "{}",
+            style.failed(&format!("STOPPED: {}", terminal(error)))
+        );
     }
     if let Some(why) = &record.skipped {
         let _ = writeln!(
             out,
             "RESULT {}: {}\n",
-            record.story,
-            style.dim(&format!("skipped: {why}"))
+            terminal(&record.story),
+            style.dim(&format!("skipped: {}", terminal(why)))
         );
         return out;
     }
@@ -165,7 +189,7 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
         (true, n) => style.warned(&format!("ok with {n} warnings")),
         (false, _) => style.failed("FAILED"),
     };
-    let _ = writeln!(out, "RESULT {}: {verdict}\n", record.story);
+    let _ = writeln!(out, "RESULT {}: {verdict}\n", terminal(&record.story));
     out
 }
 
@@ -173,7 +197,7 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
 pub fn story(story: Option<&Story>, record: &StoryRecord, style: Style) -> String {
     let mut out = match story {
         Some(s) => story_header(s, style),
-        None => format!("{}\n", banner('#', &record.story)),
+        None => format!("{}\n", banner('#', &terminal(&record.story))),
     };
     for s in &record.steps {
         out.push_str(&step(s, style));
@@ -185,18 +209,26 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, style: Style) -> Strin
 /// One step.
 pub fn step(step: &StepRecord, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", style.header(&banner('=', &step.service)));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.header(&banner('=', &terminal(&step.service)))
+    );
     if step.endpoint == crate::runner::BACKCHANNEL {
         let _ = writeln!(
             out,
             "-- REQUEST -- (the OP's notification to the RP, {})",
-            step.endpoint
+            terminal(&step.endpoint)
         );
     } else {
-        let _ = writeln!(out, "-- REQUEST -- (AS endpoint {})", step.endpoint);
+        let _ = writeln!(
+            out,
+            "-- REQUEST -- (AS endpoint {})",
+            terminal(&step.endpoint)
+        );
     }
-    let _ = writeln!(out, "    METHOD: {}", step.request.method);
-    let _ = writeln!(out, "    URL: {}", step.request.url);
+    let _ = writeln!(out, "    METHOD: {}", terminal(&step.request.method));
+    let _ = writeln!(out, "    URL: {}", terminal(&step.request.url));
     let _ = writeln!(out, "    HEADERS");
     out.push_str(&indented(&pretty(&step.request.headers), "    "));
     let has_params = match &*step.request.params {
@@ -213,7 +245,7 @@ pub fn step(step: &StepRecord, style: Style) -> String {
     let _ = writeln!(out, "    HEADERS");
     out.push_str(&indented(&pretty(&step.response.headers), "    "));
     if let Some(location) = &step.response.location {
-        let _ = writeln!(out, "    LOCATION: {location}");
+        let _ = writeln!(out, "    LOCATION: {}", terminal(location));
     }
     match &*step.response.body {
         Value::Null => {
@@ -223,10 +255,7 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         Value::String(page) if step.is_form_post() => {
             out.push_str(&indented(page, "    "));
         }
-        body => {
-            out.push_str(&pretty(body));
-            out.push('\n');
-        }
+        body => out.push_str(&json(body)),
     }
     // What the RP read, where it is not simply the body (e.g. a redirect's
     // parameters, a form's fields).
@@ -240,17 +269,16 @@ pub fn step(step: &StepRecord, style: Style) -> String {
                 "-- PARSED --"
             }
         );
-        out.push_str(&pretty(&step.parsed));
-        out.push('\n');
+        out.push_str(&json(&step.parsed));
     }
     if let Some(t) = &step.tampered {
         let _ = writeln!(
             out,
             "{}",
-            style.failed(&format!("-- ATTACKER -- {}", t.what))
+            style.failed(&format!("-- ATTACKER -- {}", terminal(&t.what)))
         );
         if let Some(location) = &t.location {
-            let _ = writeln!(out, "    THE RP RECEIVES: {location}");
+            let _ = writeln!(out, "    THE RP RECEIVES: {}", terminal(location));
         }
         if let Some(page) = &t.page {
             let _ = writeln!(out, "    THE RP RECEIVES THE PAGE:");
@@ -265,9 +293,9 @@ pub fn step(step: &StepRecord, style: Style) -> String {
                 out,
                 "    {} {} — {} ({})",
                 style.passed("[defence held] refused:"),
-                check.name,
-                check.reference,
-                check.detail
+                terminal(&check.name),
+                terminal(&check.reference),
+                terminal(&check.detail)
             );
             continue;
         }
@@ -284,7 +312,9 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         let _ = writeln!(
             out,
             "    {mark} {}: {} ({}{weight})",
-            check.name, check.detail, check.reference
+            terminal(&check.name),
+            terminal(&check.detail),
+            terminal(&check.reference)
         );
     }
     if let Some(error) = &step.error {
@@ -298,13 +328,14 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         let _ = writeln!(
             out,
             "    {verdict}: {} ({})",
-            error.error, error.error_description
+            terminal(&error.error),
+            terminal(&error.error_description)
         );
     } else if let Some(expected) = &step.expected_error {
         let _ = writeln!(
             out,
             "    {}",
-            style.failed(&format!("NOT refused: expected {expected}"))
+            style.failed(&format!("NOT refused: expected {}", terminal(expected)))
         );
     } else if let Some(check) = &step.expected_refusal {
         let verdict = if step.ok {
@@ -312,21 +343,21 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         } else {
             style.failed("NOT refused by the RP: expected a failing check")
         };
-        let _ = writeln!(out, "    {verdict}: {check}");
+        let _ = writeln!(out, "    {verdict}: {}", terminal(check));
     }
     for jwt in &step.jwts {
         let _ = writeln!(
             out,
             "-- JWT {} -- {}",
-            jwt.name,
-            style.dim(&jwt.verification)
+            terminal(&jwt.name),
+            style.dim(&terminal(&jwt.verification))
         );
         let _ = writeln!(out, "    HEADER");
         out.push_str(&indented(&pretty(&jwt.header), "    "));
         let _ = writeln!(out, "    CLAIMS");
         out.push_str(&indented(&pretty(&jwt.claims), "    "));
         for time in super::claim_times(&jwt.claims) {
-            let _ = writeln!(out, "    TIME {time}");
+            let _ = writeln!(out, "    TIME {}", terminal(&time));
         }
     }
     out.push('\n');

@@ -10,7 +10,7 @@ mod svg;
 
 use std::fmt::Write;
 
-use super::esc;
+use super::safe::html;
 use super::sequence::View;
 use crate::catalog::Story;
 use crate::record::StoryRecord;
@@ -83,7 +83,7 @@ document.addEventListener('click', function (event) {
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
-        esc(title)
+        html(title)
     )
 }
 
@@ -124,30 +124,30 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
             let _ = write!(
                 body,
                 "<header><h1>{}: {}</h1><p class=\"standard\">{}</p><p>{}</p>",
-                esc(s.name),
-                esc(s.title),
-                esc(s.standard),
-                esc(s.summary)
+                html(s.name),
+                html(s.title),
+                html(s.standard),
+                html(s.summary)
             );
         }
         None => {
-            let _ = write!(body, "<header><h1>{}</h1>", esc(&record.story));
+            let _ = write!(body, "<header><h1>{}</h1>", html(&record.story));
         }
     }
     let _ = write!(
         body,
         "<p><span class=\"result {class}\">{}</span> {} checks passed, {} warned, {} failed, {} ms</p></header>",
-        esc(&words),
+        html(&words),
         summary.checks_passed,
         summary.checks_warned,
         summary.checks_failed,
         summary.time_ms
     );
     if let Some(error) = &record.error {
-        let _ = write!(body, "<p class=\"attack\">Stopped: {}</p>", esc(error));
+        let _ = write!(body, "<p class=\"attack\">Stopped: {}</p>", html(error));
     }
     if let Some(why) = &record.skipped {
-        let _ = write!(body, "<p class=\"note\">Not run: {}</p>", esc(why));
+        let _ = write!(body, "<p class=\"note\">Not run: {}</p>", html(why));
     }
     let _ = write!(
         body,
@@ -160,8 +160,8 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
             body,
             "<li><a href=\"#step-{}\">{} → {}</a></li>",
             i + 1,
-            esc(&s.service),
-            esc(&s.endpoint)
+            html(&s.service),
+            html(&s.endpoint)
         );
     }
     body.push_str("</ol>");
@@ -197,16 +197,16 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     for s in &summary.stories {
         let (class, words) = badge(&s.result, s.checks_warned);
         let name = match entries.iter().find(|(name, _, _)| *name == s.story) {
-            Some((_, file, _)) => format!("<a href=\"{}\">{}</a>", esc(file), esc(&s.story)),
-            None => esc(&s.story),
+            Some((_, file, _)) => format!("<a href=\"{}\">{}</a>", html(file), html(&s.story)),
+            None => html(&s.story),
         };
         let title = crate::catalog::find(&s.story)
-            .map(|st| format!("<br><span class=\"note\">{}</span>", esc(st.title)))
+            .map(|st| format!("<br><span class=\"note\">{}</span>", html(st.title)))
             .unwrap_or_default();
         let _ = write!(
             body,
             "<tr><td>{name}{title}</td><td><span class=\"result {class}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td></tr>",
-            esc(&words),
+            html(&words),
             s.checks_passed,
             s.checks_warned,
             s.checks_failed,

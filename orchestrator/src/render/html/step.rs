@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::catalog::Step;
 use crate::record::{JwtRecord, Outcome, StepRecord};
-use crate::render::{TIME_CLAIMS, clauses, esc, pretty, text, utc};
+use crate::render::safe::{html, html_block, shell, terminal, terminal_block};
+use crate::render::{TIME_CLAIMS, clauses, pretty, text, utc};
 
 /// The AS address the grpcurl commands name (the compose default).
 const AS_ADDRESS: &str = "127.0.0.1:50051";
@@ -54,7 +55,8 @@ fn request_body(step: &StepRecord) -> String {
     }
 }
 
-/// The request as it crosses HTTP/1.1.
+/// The request as it crosses HTTP/1.1, each value on its line (its
+/// controls escaped), the body over lines.
 fn http_request(step: &StepRecord) -> String {
     let (target, host) = match url::Url::parse(&step.request.url) {
         Ok(u) => {
@@ -72,63 +74,65 @@ fn http_request(step: &StepRecord) -> String {
         }
         Err(_) => (step.request.url.clone(), String::new()),
     };
-    let mut out = format!("{} {target} HTTP/1.1\nhost: {host}\n", step.request.method);
+    let mut out = format!(
+        "{} {} HTTP/1.1\nhost: {}\n",
+        terminal(&step.request.method),
+        terminal(&target),
+        terminal(&host)
+    );
     for (name, value) in &step.request.headers {
-        let _ = writeln!(out, "{name}: {value}");
+        let _ = writeln!(out, "{}: {}", terminal(name), terminal(value));
     }
     let body = request_body(step);
     if !body.is_empty() {
-        let _ = write!(out, "\n{body}");
+        let _ = write!(out, "\n{}", terminal_block(&body));
     }
     out
 }
 
-/// The response as it crosses HTTP/1.1.
+/// The response as it crosses HTTP/1.1, as the request.
 fn http_response(step: &StepRecord) -> String {
     let status = step.response.status;
     let mut out = format!("HTTP/1.1 {status} {}\n", reason(status));
     for (name, value) in &step.response.headers {
-        let _ = writeln!(out, "{name}: {value}");
+        let _ = writeln!(out, "{}: {}", terminal(name), terminal(value));
     }
     if let Some(location) = &step.response.location
         && !step.response.headers.contains_key("location")
     {
-        let _ = writeln!(out, "location: {location}");
+        let _ = writeln!(out, "location: {}", terminal(location));
     }
     match &*step.response.body {
         Value::Null => {}
         Value::String(s) => {
-            let _ = write!(out, "\n{s}");
+            let _ = write!(out, "\n{}", terminal_block(s));
         }
         body => {
-            let _ = write!(out, "\n{}", pretty(body));
+            let _ = write!(out, "\n{}", terminal_block(&pretty(body)));
         }
     }
     out
-}
-
-/// A word safe inside single quotes in a POSIX shell.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// The request as a curl command (over HTTP).
 pub(crate) fn curl(step: &StepRecord) -> String {
     let mut out = String::from("curl -i");
     if !step.request.method.eq_ignore_ascii_case("GET") {
-        let _ = write!(out, " -X {}", step.request.method);
+        let method = &step.request.method;
+        // A method is a token (RFC 9110 §9.1); one of letters goes bare.
+        if method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            let _ = write!(out, " -X {method}");
+        } else {
+            let _ = write!(out, " -X {}", shell(method));
+        }
     }
-    let _ = write!(out, " {}", shell_quote(&step.request.url));
+    let _ = write!(out, " {}", shell(&step.request.url));
     for (name, value) in &step.request.headers {
-        let _ = write!(
-            out,
-            " \\\n  -H {}",
-            shell_quote(&format!("{name}: {value}"))
-        );
+        let _ = write!(out, " \\\n  -H {}", shell(&format!("{name}: {value}")));
     }
     let body = request_body(step);
     if !body.is_empty() {
-        let _ = write!(out, " \\\n  --data-raw {}", shell_quote(&body));
+        let _ = write!(out, " \\\n  --data-raw {}", shell(&body));
     }
     out
 }
@@ -151,12 +155,12 @@ pub(crate) fn grpcurl(step: &StepRecord) -> String {
         });
         return format!(
             "grpcurl -plaintext -d {} \\\n  {RP_ADDRESS} oidcstory.v1.RelyingParty/ParseResponse",
-            shell_quote(&call.to_string())
+            shell(&call.to_string())
         );
     }
     format!(
         "grpcurl -plaintext -d {} \\\n  {AS_ADDRESS} oidcstory.v1.AuthorizationServer/{}",
-        shell_quote(&envelope.to_string()),
+        shell(&envelope.to_string()),
         step.endpoint
     )
 }
@@ -185,7 +189,7 @@ fn copy_block(out: &mut String, id: &str, what: &str, text: &str) {
         out,
         "<details class=\"copy\"><summary>{what}</summary><pre id=\"{id}\">{}</pre>\
 <button type=\"button\" data-copy=\"{id}\" data-label=\"copy\">copy</button></details>",
-        esc(text)
+        html_block(text)
     );
 }
 
@@ -215,13 +219,13 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
         let _ = write!(
             out,
             "<div class=\"attack\"><strong>The attack:</strong> this request is the honest one but for <code class=\"changed\">{}</code></div>",
-            esc(&variation.join(" "))
+            html(&variation.join(" "))
         );
     } else if !variation.is_empty() {
         let _ = write!(
             out,
             "<p class=\"args\">Step arguments: <code>{}</code></p>",
-            esc(&variation.join(" "))
+            html(&variation.join(" "))
         );
     }
     let Some(t) = &record.tampered else {
@@ -230,7 +234,7 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
     let _ = write!(
         out,
         "<div class=\"attack\"><strong>The attacker:</strong> {}",
-        esc(&t.what)
+        html(&t.what)
     );
     if let (Some(sent), Some(received)) = (&record.response.location, &t.location) {
         let sent = url_params(sent);
@@ -255,9 +259,9 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
             let _ = write!(
                 out,
                 "<tr{class}><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                esc(name),
-                esc(&a),
-                esc(&b)
+                html(name),
+                html(&a),
+                html(&b)
             );
         }
         out.push_str("</table>");
@@ -266,7 +270,7 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
         let _ = write!(
             out,
             "<details open><summary>The page as the RP received it</summary><pre>{}</pre></details>",
-            esc(page)
+            html_block(page)
         );
     }
     out.push_str("</div>");
@@ -292,16 +296,16 @@ fn checks(out: &mut String, record: &StepRecord) {
         let links: Vec<String> = clauses(&c.reference)
             .into_iter()
             .map(|(text, url)| match url {
-                Some(url) => format!("<a href=\"{}\">{}</a>", esc(&url), esc(&text)),
-                None => esc(&text),
+                Some(url) => format!("<a href=\"{}\">{}</a>", html(&url), html(&text)),
+                None => html(&text),
             })
             .collect();
         let _ = write!(
             out,
             "<tr class=\"{class}\"><td>{word}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             text::level(c.level),
-            esc(&c.name),
-            esc(&c.detail),
+            html(&c.name),
+            html(&c.detail),
             links.join(", ")
         );
     }
@@ -309,15 +313,15 @@ fn checks(out: &mut String, record: &StepRecord) {
 }
 
 fn jwt(out: &mut String, j: &JwtRecord) {
-    let _ = write!(out, "<div class=\"jwt\"><h3>JWT: {}</h3>", esc(&j.name));
+    let _ = write!(out, "<div class=\"jwt\"><h3>JWT: {}</h3>", html(&j.name));
     let parts: Vec<&str> = j.compact.split('.').collect();
     if parts.len() == 3 {
         let _ = write!(
             out,
             "<p class=\"compact\"><span class=\"jwt-header\">{}</span>.<span class=\"jwt-claims\">{}</span>.<span class=\"jwt-signature\">{}</span></p>",
-            esc(parts[0]),
-            esc(parts[1]),
-            esc(parts[2])
+            html(parts[0]),
+            html(parts[1]),
+            html(parts[2])
         );
     }
     let _ = write!(
@@ -328,12 +332,12 @@ fn jwt(out: &mut String, j: &JwtRecord) {
         } else {
             "✗ not verified:"
         },
-        esc(&j.verification)
+        html(&j.verification)
     );
     let _ = write!(
         out,
         "<div class=\"jwt-header\"><h4>Header</h4><pre>{}</pre></div>",
-        esc(&pretty(&j.header))
+        html_block(&pretty(&j.header))
     );
     out.push_str(
         "<div class=\"jwt-claims\"><h4>Claims</h4><table><tr><th>claim</th><th>value</th></tr>",
@@ -341,8 +345,8 @@ fn jwt(out: &mut String, j: &JwtRecord) {
     if let Value::Object(claims) = &*j.claims {
         for (name, value) in claims {
             let shown = match value {
-                Value::String(s) => esc(s),
-                other => esc(&other.to_string()),
+                Value::String(s) => html(s),
+                other => html(&other.to_string()),
             };
             let date = TIME_CLAIMS
                 .contains(&name.as_str())
@@ -353,7 +357,7 @@ fn jwt(out: &mut String, j: &JwtRecord) {
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td><code>{shown}</code>{date}</td></tr>",
-                esc(name)
+                html(name)
             );
         }
     }
@@ -372,22 +376,22 @@ pub(crate) fn section(
     let _ = write!(
         out,
         "<section class=\"{class}\" id=\"step-{number}\"><h2>Step {number}: {} → {}</h2>",
-        esc(&record.service),
-        esc(&record.endpoint)
+        html(&record.service),
+        html(&record.endpoint)
     );
     attack(&mut out, record, step, attack_story);
     out.push_str("<div class=\"exchange\"><div><h3>Request</h3>");
     let _ = write!(
         out,
         "<pre class=\"http\">{}</pre>",
-        esc(&http_request(record))
+        html_block(&http_request(record))
     );
     if let Some((id, secret)) = basic_credentials(record) {
         let _ = write!(
             out,
             "<p class=\"note\">Basic credentials decoded (RFC 6749 §2.3.1): client_id <code>{}</code>, secret <code>{}</code></p>",
-            esc(&id),
-            esc(&secret)
+            html(&id),
+            html(&secret)
         );
     }
     copy_block(
@@ -410,7 +414,7 @@ pub(crate) fn section(
     let _ = write!(
         out,
         "<pre class=\"http\">{}</pre></div></div>",
-        esc(&http_response(record))
+        html_block(&http_response(record))
     );
     if !record.parsed.is_null() && record.parsed != record.response.body {
         let _ = write!(
@@ -421,7 +425,7 @@ pub(crate) fn section(
             } else {
                 "What the RP read"
             },
-            esc(&pretty(&record.parsed))
+            html_block(&pretty(&record.parsed))
         );
     }
     checks(&mut out, record);
@@ -435,8 +439,8 @@ pub(crate) fn section(
         let _ = write!(
             out,
             "<p class=\"verdict\"><strong>{verdict}:</strong> <code>{}</code> — {}</p>",
-            esc(&error.error),
-            esc(&error.error_description)
+            html(&error.error),
+            html(&error.error_description)
         );
     }
     if let Some(check) = &record.expected_refusal {
@@ -448,7 +452,7 @@ pub(crate) fn section(
         let _ = write!(
             out,
             "<p class=\"verdict\"><strong>{verdict}:</strong> {}</p>",
-            esc(check)
+            html(check)
         );
     }
     for j in &record.jwts {
@@ -464,7 +468,7 @@ mod tests {
 
     #[test]
     fn shell_quoting_survives_single_quotes() {
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell("it's"), "'it'\\''s'");
     }
 
     #[test]

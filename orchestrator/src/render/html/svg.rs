@@ -2,7 +2,7 @@
 //! message, notes in boxes. No script and no fonts beyond the page's.
 use std::fmt::Write;
 
-use crate::render::esc;
+use crate::render::safe::html;
 use crate::render::sequence::{Kind, Sequence};
 
 const MARGIN: usize = 160;
@@ -51,13 +51,13 @@ pub(crate) fn diagram(seq: &Sequence) -> String {
             HEAD - 16,
             height - 10,
             cx - 90,
-            esc(party.title())
+            html(party.title())
         );
     }
     for (row, m) in seq.messages.iter().enumerate() {
         let y = HEAD + ROW * (row + 1);
         let (x1, x2) = (x(m.from), x(m.to));
-        let title = esc(&m.label);
+        let title = html(&m.label);
         match m.kind {
             Kind::Call | Kind::Reply | Kind::Refusal if x1 != x2 => {
                 let class = match m.kind {
@@ -77,7 +77,7 @@ pub(crate) fn diagram(seq: &Sequence) -> String {
 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
                     (x1 + x2) / 2,
                     y - 6,
-                    esc(&cut(&m.label, x1.abs_diff(x2) / CHAR_WIDTH))
+                    html(&cut(&m.label, x1.abs_diff(x2) / CHAR_WIDTH))
                 );
             }
             _ => {
@@ -112,7 +112,7 @@ pub(crate) fn diagram(seq: &Sequence) -> String {
                     right - left,
                     (left + right) / 2,
                     y,
-                    esc(&cut(&m.label, chars))
+                    html(&cut(&m.label, chars))
                 );
             }
         }
