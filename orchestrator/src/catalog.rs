@@ -1536,6 +1536,54 @@ pub const ATTACKS: &[Story] = &[
         ],
     },
     Story {
+        name: "attack_device_resource_unknown",
+        title: "A device authorization for an unknown resource",
+        standard: "RFC 8707 §2, RFC 8628 §3.1",
+        summary: "the device asks for a token for a resource the client may not obtain tokens for: invalid_target at the device authorization endpoint, as at every other",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            refused(
+                S::DeviceAuthorization,
+                &[("resource", "https://attacker.example/api")],
+                E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_device_resource_outside_grant",
+        title: "A device token for a resource the user did not authorise",
+        standard: "RFC 8707 §2.2, RFC 8628 §3.4",
+        summary: "the user approved the device for one resource; its poll asks for a token for another one the client may otherwise use: invalid_target",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            step_with(S::DeviceAuthorization, &[("resource", RESOURCE_APPL)]),
+            step(S::DeviceUser),
+            refused(
+                S::DeviceToken,
+                &[("resource", RESOURCE_BACKEND)],
+                E::InvalidTarget,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_device_interval_beyond_lifetime",
+        title: "A polling interval longer than the device code lives",
+        standard: "RFC 8628 §3.2, §3.5",
+        summary: "a malicious AS names an interval of 10^10 seconds for a device code that lives 10 minutes: no poll could ever be made in time, and the client, which never polls sooner than asked, refuses the answer instead of polling early",
+        profile: "client",
+        steps: &[
+            step(S::ServerMetadata),
+            rp_refuses(
+                S::DeviceAuthorization,
+                &[],
+                Tamper::BodyNumber("interval", 10_000_000_000),
+                C::DeviceIntervalWithinLifetime,
+            ),
+        ],
+    },
+    Story {
         name: "attack_device_user_code_guessing",
         title: "Guessing a user code",
         standard: "RFC 8628 §5.1",
@@ -1589,54 +1637,6 @@ pub const ATTACKS: &[Story] = &[
             Tamper::ForgeLogoutToken(Forge::Claim("aud", "client_2")),
             C::LogoutAud,
         ),],
-    },
-    Story {
-        name: "attack_device_resource_unknown",
-        title: "A device authorization for an unknown resource",
-        standard: "RFC 8707 §2, RFC 8628 §3.1",
-        summary: "the device asks for a token for a resource the client may not obtain tokens for: invalid_target at the device authorization endpoint, as at every other",
-        profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            refused(
-                S::DeviceAuthorization,
-                &[("resource", "https://attacker.example/api")],
-                E::InvalidTarget,
-            ),
-        ],
-    },
-    Story {
-        name: "attack_device_resource_outside_grant",
-        title: "A device token for a resource the user did not authorise",
-        standard: "RFC 8707 §2.2, RFC 8628 §3.4",
-        summary: "the user approved the device for one resource; its poll asks for a token for another one the client may otherwise use: invalid_target",
-        profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            step_with(S::DeviceAuthorization, &[("resource", RESOURCE_APPL)]),
-            step(S::DeviceUser),
-            refused(
-                S::DeviceToken,
-                &[("resource", RESOURCE_BACKEND)],
-                E::InvalidTarget,
-            ),
-        ],
-    },
-    Story {
-        name: "attack_device_interval_beyond_lifetime",
-        title: "A polling interval longer than the device code lives",
-        standard: "RFC 8628 §3.2, §3.5",
-        summary: "a malicious AS names an interval of 10^10 seconds for a device code that lives 10 minutes: no poll could ever be made in time, and the client, which never polls sooner than asked, refuses the answer instead of polling early",
-        profile: "client",
-        steps: &[
-            step(S::ServerMetadata),
-            rp_refuses(
-                S::DeviceAuthorization,
-                &[],
-                Tamper::BodyNumber("interval", 10_000_000_000),
-                C::DeviceIntervalWithinLifetime,
-            ),
-        ],
     },
     Story {
         name: "attack_fapi2_par_without_redirect_uri",
