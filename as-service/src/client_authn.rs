@@ -197,14 +197,16 @@ async fn verify_assertion(
         endpoints.url(endpoint).to_string(),
     ];
     let audiences = oauth_core::claims::audiences(claims);
-    // FAPI 2.0 §5.3.2.1 item 8: the issuer identifier, as the string or a
-    // member of the array, is accepted. The endpoint URLs item 9 suggests
-    // (a should) are not taken from these clients: an assertion made for
-    // another URL could be replayed here.
-    if client.fapi2 && !audiences.contains(&server.config.issuer) {
+    // FAPI 2.0 Security Profile (Final) §5.3.2.1 item 8: "shall only accept
+    // its issuer identifier value ... as a string in the aud claim" — an
+    // array, or an assertion made for any other URL, could be replayed here
+    // (the audience injection the profile closes).
+    if client.fapi2
+        && claims.get("aud").and_then(Value::as_str) != Some(server.config.issuer.as_str())
+    {
         return Err(AssertionError::Audience {
             named: audiences,
-            ours: format!("{} (FAPI 2.0)", server.config.issuer),
+            ours: format!("{} alone, as a string (FAPI 2.0)", server.config.issuer),
         });
     }
     if !audiences.iter().any(|a| ours.iter().any(|o| o == a)) {

@@ -1266,7 +1266,7 @@ pub const ATTACKS: &[Story] = &[
         name: "attack_fapi2_assertion_for_endpoint_url",
         title: "A FAPI 2.0 client assertion naming an endpoint URL",
         standard: "FAPI 2.0 Security Profile §5.3.2.1",
-        summary: "a client assertion whose aud is the URL it is sent to (the PAR endpoint, which other clients may name) is refused: under FAPI 2.0 the issuer is the audience to name (alone or in an array), so no assertion made for another URL can be replayed here",
+        summary: "a client assertion whose aud is the URL it is sent to (the PAR endpoint, which other clients may name) is refused: under FAPI 2.0 the issuer, as a string, is the only audience taken, so no assertion made for another URL can be replayed here",
         profile: "fapi2",
         steps: &[
             step(S::ServerMetadata),

@@ -103,10 +103,19 @@ async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespon
         };
         // A right code: its entry is given back, the approval counts anew.
         forgive(server, request).await?;
-        let carried = Params::from_pairs(vec![
+        // The person approves what the device asked for: its scope, and the
+        // resources and authorization details it named (RFC 8707, RFC 9396).
+        let mut pairs = vec![
             ("user_code".into(), entered.to_owned()),
             ("scope".into(), pending.scope.to_string()),
-        ]);
+        ];
+        for resource in &pending.target.resources {
+            pairs.push(("resource".into(), resource.clone()));
+        }
+        if let Some(details) = &pending.target.authorization_details {
+            pairs.push(("authorization_details".into(), details.clone()));
+        }
+        let carried = Params::from_pairs(pairs);
         return Ok(consent::approval_page_at(
             server,
             Endpoint::DeviceVerification,

@@ -293,3 +293,29 @@ async fn right_codes_do_not_use_up_the_global_limit() {
     let past = handle(&server, &entry_from(&server, &code, "192.0.2.63")).await;
     assert_eq!(past.status, 429, "{}", past.body);
 }
+
+/// RFC 8707, RFC 9396: the approval page shows the person the resources the
+/// device asked for, as the authorization endpoint's page does.
+#[tokio::test]
+async fn the_device_approval_page_shows_the_resources_asked_for() {
+    let mut config = config();
+    config.interactive = true;
+    let (server, _clock) = server_with(config);
+    let request = post_as(
+        &url(&server, Endpoint::DeviceAuthorization),
+        CODE_CLIENT,
+        &[
+            ("scope", "foobar"),
+            ("resource", "https://backend.example.org/"),
+        ],
+    );
+    let answer = crate::endpoint::device_authorization::handle(&server, &request).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let page = enter_user_code(&server, &user_code(&json(&answer))).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("https://backend.example.org/"),
+        "{}",
+        page.body
+    );
+}
