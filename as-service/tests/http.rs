@@ -593,6 +593,43 @@ async fn an_approval_with_its_csrf_token_redirects_with_a_code_for_the_chosen_us
     assert_eq!(userinfo["name"], "Barbara J Jensen");
 }
 
+/// The finding of the third review, over real HTTP: the answered page's
+/// form posted again with its token respelled (`+T`, `0T`, `00T`) and
+/// another user issued a code each time. Each respelling is refused now,
+/// and only the first answer ever carried a code.
+#[tokio::test]
+async fn an_answered_approval_page_posted_again_with_a_respelled_token_issues_nothing() {
+    let (issuer, _server) = http_server(true).await;
+    let fields = hidden_fields(&approval_page(&issuer).await);
+    let first = post_approval(&issuer, &approving(fields.clone(), "babs")).await;
+    assert_eq!(first.status(), 302);
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    for respelled in [
+        format!("+{token}"),
+        format!("0{token}"),
+        format!("00{token}"),
+        token.clone(),
+    ] {
+        let again: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| {
+                if k == "csrf_token" {
+                    (k.clone(), respelled.clone())
+                } else {
+                    (k.clone(), v.clone())
+                }
+            })
+            .collect();
+        let refused = post_approval(&issuer, &approving(again, "diana")).await;
+        assert_eq!(refused.status(), 403, "{respelled}");
+        assert!(refused.headers().get("location").is_none(), "{respelled}");
+    }
+}
+
 // ---- errors that are never redirected, and what HTTP adds ----
 
 async fn unregistered_redirect(issuer: &str, accept: Option<&str>) -> reqwest::Response {

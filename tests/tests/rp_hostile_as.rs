@@ -651,3 +651,38 @@ fn an_endpoint_url_or_token_over_the_rps_bounds_is_refused() {
         CheckId::ValueWithinBound,
     );
 }
+
+#[test]
+fn a_registration_answered_200_is_taken_with_a_warning_not_refused() {
+    // RFC 7591 §3.2.1 says the server "responds with" 201, with no MUST: a
+    // provider answering 200 is graded by a SHOULD.
+    let mut op = Op::new("dynamic");
+    op.accepts(
+        ClientService::ProviderInfo,
+        &[],
+        json_answer(200, &Value::Object(metadata())),
+    );
+    op.prepare(ClientService::Registration, &[]);
+    let parsed = op.parse(
+        ClientService::Registration,
+        json_answer(
+            200,
+            &json!({
+                "client_id": "answered-200",
+                "client_secret": "s3cret",
+                "client_secret_expires_at": 0,
+                "token_endpoint_auth_method": "client_secret_basic",
+                "redirect_uris": [REDIRECT],
+            }),
+        ),
+    );
+    assert!(parsed.ok(), "{:#?}", parsed.checks);
+    let created = parsed
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::RegistrationCreated)
+        .expect("the 201 check");
+    assert!(!created.ok);
+    assert_eq!(created.level, rp_service::service::Level::Should);
+    assert_eq!(op.view().client_id, "answered-200");
+}

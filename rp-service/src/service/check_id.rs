@@ -61,6 +61,8 @@ check_ids! {
     // Registration (OIDC Registration, RFC 7591).
     RegistrationClientKept = "registration.client_not_replaced",
     RegistrationStatus = "registration.status",
+    /// RFC 7591 §3.2.1: 201 Created (stated without a MUST: a SHOULD here).
+    RegistrationCreated = "registration.created",
     RegistrationPublicKeysOnly = "registration.public_keys_only",
     RegistrationClientId = "registration.client_id",
     RegistrationClientSecret = "registration.client_secret",
