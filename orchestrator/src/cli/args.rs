@@ -21,7 +21,7 @@ pub enum Command {
         story: String,
     },
     /// Run stories and print their transcripts.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load test: whole stories through both services, or the token endpoint alone.
     Bench(BenchArgs),
 }

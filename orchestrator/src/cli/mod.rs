@@ -27,7 +27,7 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
         }
         Command::Explain { story } => explain(&story),
         Command::Bench(args) => bench::bench(args).await,
-        Command::Run(args) => run::run(args).await,
+        Command::Run(args) => run::run(*args).await,
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
