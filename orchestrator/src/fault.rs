@@ -80,8 +80,10 @@ pub enum HttpFault {
     /// The server sent the browser to a page of its own (a login), not back
     /// to the client.
     LoginRedirect(String),
-    /// `--login`: the form could not be found, sent, or did not redirect.
+    /// `--login`: the form could not be sent, or did not redirect.
     LoginForm(String),
+    /// `--login`: the login page holds no form (a page built by script).
+    NoLoginForm,
 }
 
 impl fmt::Display for HttpFault {
@@ -92,6 +94,9 @@ impl fmt::Display for HttpFault {
             Self::LoginRedirect(location) => write!(
                 f,
                 "the server sends the browser to {location}, not back to the client (it wants a person to log in): run with --browser to log in"
+            ),
+            Self::NoLoginForm => f.write_str(
+                "the login page holds no form to fill in (--login): it is built by script, so a person logs in with --browser",
             ),
             Self::LoginPage => f.write_str(
                 "the server answers the authorization request with a page (it wants a person to log in): run with --browser to log in, or --login FIELD=VALUE to fill in a test server's login form",

@@ -26,7 +26,37 @@ pub struct StoryRecord {
     /// needs); a skipped story neither passes nor fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// How a story that stopped ended, when that was no fault of either
+    /// side: a provider's lawful refusal, or a person's part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ending: Option<Ending>,
     pub steps: Vec<StepRecord>,
+}
+
+/// A story stopped before its end without a MUST broken or a fault of ours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ending {
+    /// A server the project does not run answered a legitimate request with
+    /// an OAuth error it is entitled to give (its policy: a client not
+    /// allowed the grant, a scope refused, PKCE required, …).
+    RefusedByServer {
+        /// Counts from 1.
+        step: usize,
+        service: String,
+        error: String,
+        description: String,
+        /// The clause the answer's form broke, if any (e.g. an error in
+        /// the query where the fragment was due).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A person's part (a login, a user code) that could not be automated.
+    NeedsBrowser {
+        step: usize,
+        service: String,
+        what: String,
+    },
 }
 
 impl StoryRecord {
@@ -39,6 +69,7 @@ impl StoryRecord {
             elapsed: std::time::Duration::ZERO,
             error: None,
             skipped: Some(why.into()),
+            ending: None,
             steps: Vec::new(),
         }
     }

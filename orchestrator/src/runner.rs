@@ -8,8 +8,8 @@ use rp_service::service::registry::ClientService;
 use crate::catalog::{Step, Story};
 use crate::fault::StoryFault;
 pub use crate::record::{
-    CheckRecord, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord, StepRecord,
-    StoryRecord, TamperRecord,
+    CheckRecord, Ending, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord,
+    StepRecord, StoryRecord, TamperRecord,
 };
 pub use crate::services::{Services, channel, grpc_url};
 
@@ -17,6 +17,7 @@ pub use crate::services::{Services, channel, grpc_url};
 /// (milliseconds): a minute.
 const MAX_WAIT_MS: u64 = 60_000;
 mod deliver;
+mod ending;
 mod rp;
 mod transcribe;
 
@@ -59,6 +60,7 @@ pub async fn run_story_within(
         elapsed: std::time::Duration::ZERO,
         error: None,
         skipped: None,
+        ending: None,
         steps: Vec::new(),
     };
     let steps: Vec<Step> = story
@@ -102,7 +104,10 @@ pub async fn run_story_within(
     rp.close().await;
     match outcome {
         Ok(()) => record.ok = record.steps.iter().all(|s| s.ok),
-        Err(e) => record.error = Some(e.to_string()),
+        Err(e) => {
+            record.ending = ending::of(services, story, &steps, &record, &e);
+            record.error = Some(e.to_string());
+        }
     }
     record.warnings = record.steps.iter().map(|s| s.warnings).sum();
     record.elapsed = started.elapsed();

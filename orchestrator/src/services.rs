@@ -93,9 +93,7 @@ impl HttpLink {
         page: &str,
         fields: &[(String, String)],
     ) -> Result<OAuthResponse, HttpFault> {
-        let form = crate::form_login::find_form(page, fields).ok_or_else(|| {
-            HttpFault::LoginForm("the login page holds no form to fill in (--login)".into())
-        })?;
+        let form = crate::form_login::find_form(page, fields).ok_or(HttpFault::NoLoginForm)?;
         let page_url =
             url::Url::parse(&request.url).map_err(|e| HttpFault::LoginForm(e.to_string()))?;
         let mut target = if form.action.is_empty() {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::render::Style;
 use crate::render::safe::{markdown_cell, terminal};
-use crate::runner::{Outcome, StoryRecord};
+use crate::runner::{Ending, Outcome, StoryRecord};
 
 /// How a story ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,9 +19,26 @@ pub enum StoryResult {
     },
     /// An attack story whose every attack was refused (by the AS or the RP).
     RefusedAsExpected,
-    /// `step` counts from 1; `service` names it (none when the story could
-    /// not start or stopped before the step was recorded).
-    FailedAtStep {
+    /// A server the project does not run answered a legitimate request
+    /// with an OAuth error it may give (its policy): its right, not a fault.
+    RefusedByServer {
+        step: usize,
+        service: String,
+        error: String,
+        description: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A person's part (a login, a user code) could not be automated.
+    NeedsBrowser {
+        step: usize,
+        service: String,
+        what: String,
+    },
+    /// A MUST broken, or a fault of ours. `step` counts from 1; `service`
+    /// names it (none when the story could not start or stopped before the
+    /// step was recorded).
+    Failed {
         step: usize,
         #[serde(skip_serializing_if = "Option::is_none")]
         service: Option<String>,
@@ -49,6 +66,8 @@ pub struct Totals {
     pub passed: usize,
     pub passed_with_warnings: usize,
     pub refused_as_expected: usize,
+    pub refused_by_server: usize,
+    pub needs_browser: usize,
     pub failed: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub skipped: usize,
@@ -89,9 +108,34 @@ impl StorySummary {
             .any(|a| a.name == record.story);
         let result = if let Some(why) = &record.skipped {
             StoryResult::Skipped { why: why.clone() }
+        } else if let Some(ending) = &record.ending {
+            match ending.clone() {
+                Ending::RefusedByServer {
+                    step,
+                    service,
+                    error,
+                    description,
+                    note,
+                } => StoryResult::RefusedByServer {
+                    step,
+                    service,
+                    error,
+                    description,
+                    note,
+                },
+                Ending::NeedsBrowser {
+                    step,
+                    service,
+                    what,
+                } => StoryResult::NeedsBrowser {
+                    step,
+                    service,
+                    what,
+                },
+            }
         } else if !record.ok {
             let at = record.steps.iter().position(|s| !s.ok);
-            StoryResult::FailedAtStep {
+            StoryResult::Failed {
                 step: at.unwrap_or(record.steps.len()) + 1,
                 service: at.map(|i| record.steps[i].service.clone()),
             }
@@ -117,7 +161,7 @@ impl StorySummary {
     /// Whether the story counts as passed (`strict`: without warnings).
     pub fn passed(&self, strict: bool) -> bool {
         match self.result {
-            StoryResult::FailedAtStep { .. } => false,
+            StoryResult::Failed { .. } => false,
             _ => !(strict && self.checks_warned > 0),
         }
     }
@@ -136,11 +180,32 @@ impl StorySummary {
                 if self.checks_warned == 1 { "" } else { "s" }
             ),
             StoryResult::RefusedAsExpected => "refused as expected".into(),
-            StoryResult::FailedAtStep {
+            StoryResult::RefusedByServer {
+                step,
+                service,
+                error,
+                description,
+                ..
+            } if description.is_empty() => {
+                format!("refused by the server at step {step} ({service}): {error}")
+            }
+            StoryResult::RefusedByServer {
+                step,
+                service,
+                error,
+                description,
+                ..
+            } => {
+                format!("refused by the server at step {step} ({service}): {error}: {description}")
+            }
+            StoryResult::NeedsBrowser { step, service, .. } => {
+                format!("needs a browser at step {step} ({service}): run with --browser")
+            }
+            StoryResult::Failed {
                 step,
                 service: Some(s),
             } => format!("FAILED at step {step} ({s})"),
-            StoryResult::FailedAtStep {
+            StoryResult::Failed {
                 step,
                 service: None,
             } => format!("FAILED at step {step}"),
@@ -149,13 +214,29 @@ impl StorySummary {
 }
 
 impl Totals {
-    /// `, N skipped` when any story was skipped.
+    /// `, N refused by the server, N need a browser, N skipped`, each only
+    /// when there is any.
     fn skipped_text(&self) -> String {
-        if self.skipped == 0 {
-            String::new()
-        } else {
-            format!(", {} skipped", self.skipped)
+        let mut out = String::new();
+        if self.refused_by_server > 0 {
+            let _ = write!(out, ", {} refused by the server", self.refused_by_server);
         }
+        if self.needs_browser > 0 {
+            let _ = write!(
+                out,
+                ", {} {} a browser",
+                self.needs_browser,
+                if self.needs_browser == 1 {
+                    "needs"
+                } else {
+                    "need"
+                }
+            );
+        }
+        if self.skipped > 0 {
+            let _ = write!(out, ", {} skipped", self.skipped);
+        }
+        out
     }
 }
 
@@ -171,7 +252,9 @@ impl Summary {
                 StoryResult::Passed => totals.passed += 1,
                 StoryResult::PassedWithWarnings { .. } => totals.passed_with_warnings += 1,
                 StoryResult::RefusedAsExpected => totals.refused_as_expected += 1,
-                StoryResult::FailedAtStep { .. } => totals.failed += 1,
+                StoryResult::RefusedByServer { .. } => totals.refused_by_server += 1,
+                StoryResult::NeedsBrowser { .. } => totals.needs_browser += 1,
+                StoryResult::Failed { .. } => totals.failed += 1,
                 StoryResult::Skipped { .. } => totals.skipped += 1,
             }
             totals.checks_passed += s.checks_passed;
@@ -267,6 +350,11 @@ impl Summary {
         for s in &self.stories {
             let mark = if matches!(s.result, StoryResult::Skipped { .. }) {
                 "⏭️"
+            } else if matches!(
+                s.result,
+                StoryResult::RefusedByServer { .. } | StoryResult::NeedsBrowser { .. }
+            ) {
+                "↩️"
             } else if !s.passed(false) {
                 "❌"
             } else if s.checks_warned > 0 {

@@ -118,6 +118,7 @@ fn story(page: Option<&str>) -> StoryRecord {
         elapsed: Duration::ZERO,
         error: Some(format!("the AS said: {HOSTILE}")),
         skipped: None,
+        ending: None,
         steps: vec![step(page)],
     }
 }

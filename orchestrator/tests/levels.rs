@@ -140,7 +140,7 @@ async fn the_summary_counts_warnings_and_failures_in_every_format() {
     );
     assert_eq!(
         summary.stories[1].result,
-        StoryResult::FailedAtStep {
+        StoryResult::Failed {
             step: 2,
             service: Some("client_credentials".into())
         }
@@ -161,7 +161,7 @@ async fn the_summary_counts_warnings_and_failures_in_every_format() {
     assert_eq!(s["ok"], false);
     assert_eq!(s["stories"][0]["result"], "passed_with_warnings");
     assert_eq!(s["stories"][0]["warnings"], 1);
-    assert_eq!(s["stories"][1]["result"], "failed_at_step");
+    assert_eq!(s["stories"][1]["result"], "failed");
     assert_eq!(s["stories"][1]["step"], 2);
     assert_eq!(s["totals"]["checks_warned"], 1);
 

@@ -52,7 +52,7 @@ for s in summary["stories"]:
     why = ""
     if result == "skipped":
         shown, why = "skipped", s["why"]
-    elif result == "failed_at_step":
+    elif result == "failed":
         shown = f"fails at step {s['step']} ({s.get('service', '')})"
         record = records.get(s["story"], {})
         failed = [c for st in record.get("steps", []) for c in st.get("checks", []) if c.get("outcome") == "failed"]
@@ -63,11 +63,20 @@ for s in summary["stories"]:
             why = "; ".join(f"the server answered {e['error']}" for e in errors)
         elif record.get("error"):
             why = record["error"]
+    elif result == "refused_by_server":
+        shown = f"refused by the server at step {s['step']} ({s['service']})"
+        why = s["error"] + (f": {s['description']}" if s.get("description") else "")
+        if s.get("note"):
+            why += f"; {s['note']}"
+    elif result == "needs_browser":
+        shown = f"needs a browser at step {s['step']} ({s['service']})"
+        why = s["what"]
     elif result == "passed_with_warnings":
         shown = "passes, warns"
         record = records.get(s["story"], {})
         warned = [c for st in record.get("steps", []) for c in st.get("checks", []) if c.get("outcome") == "warning"]
-        why = "; ".join(f"{c['name']} ({c['reference']})" for c in warned)
+        # The check and what was found: "the refresh token is kept: rotated".
+        why = "; ".join(f"{c['name']}: {c['detail']} ({c['reference']})" for c in warned)
     else:
         shown = result.replace("_", " ")
     out.append(f"| {s['story']} | {shown} | {why.replace('|', '/')} |")

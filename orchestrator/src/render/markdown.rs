@@ -12,7 +12,7 @@ use super::safe::{
 };
 use super::sequence::{Kind, Sequence, View};
 use crate::catalog::Story;
-use crate::runner::{Outcome, StepRecord, StoryRecord};
+use crate::runner::{Ending, Outcome, StepRecord, StoryRecord};
 
 /// A label on a Mermaid arrow, cut to 90 characters, then made safe there.
 fn label(text: &str) -> String {
@@ -88,6 +88,12 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
         "**Result: {}**\n",
         match (record.ok, record.warnings) {
             _ if record.skipped.is_some() => "⏭️ skipped".to_owned(),
+            _ if matches!(record.ending, Some(Ending::RefusedByServer { .. })) => {
+                "↩️ refused by the server".to_owned()
+            }
+            _ if matches!(record.ending, Some(Ending::NeedsBrowser { .. })) => {
+                "↩️ needs a browser".to_owned()
+            }
             (true, 0) => "✅ ok".to_owned(),
             (true, n) => format!("⚠️ ok with {n} warning{}", if n == 1 { "" } else { "s" }),
             (false, _) => "❌ FAILED".to_owned(),

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::safe::{terminal, terminal_block};
 use super::{Style, pretty};
 use crate::catalog::Story;
-use crate::runner::{Level, Outcome, StepRecord, StoryRecord};
+use crate::runner::{Ending, Level, Outcome, StepRecord, StoryRecord};
 
 /// A check's level as the transcript names it.
 pub(crate) fn level(level: Level) -> &'static str {
@@ -167,6 +167,38 @@ pub fn story_header(story: &Story, style: Style) -> String {
 /// The story's closing lines.
 pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     let mut out = String::new();
+    if let Some(ending) = &record.ending {
+        let (what, stopped) = match ending {
+            Ending::RefusedByServer {
+                error,
+                description,
+                note,
+                ..
+            } => (
+                format!(
+                    "refused by the server: {}{}{}",
+                    terminal(error),
+                    if description.is_empty() { "" } else { ": " },
+                    terminal(description)
+                ),
+                note.as_deref().map(|n| format!("NOTE: {}", terminal(n))),
+            ),
+            Ending::NeedsBrowser { what, .. } => (
+                "needs a browser".to_owned(),
+                Some(format!("STOPPED: {}", terminal(what))),
+            ),
+        };
+        if let Some(line) = stopped {
+            let _ = writeln!(out, "{}", style.warned(&line));
+        }
+        let _ = writeln!(
+            out,
+            "RESULT {}: {}\n",
+            terminal(&record.story),
+            style.warned(&what)
+        );
+        return out;
+    }
     if let Some(error) = &record.error {
         let _ = writeln!(
             out,

@@ -216,10 +216,26 @@ fn redirect_params(
     );
     // Responses carrying an ID token come in the fragment (Multiple
     // Response Types §5); a code alone in the query; or as asked.
-    let source = match carrier {
+    let mut source = match carrier {
         Carrier::Fragment => url.fragment(),
         _ => url.query(),
     };
+    // An error answered in the query where the fragment was due: still the
+    // provider's answer, read as such, its encoding noted.
+    if carrier == Carrier::Fragment
+        && !source.is_some_and(|f| !f.is_empty())
+        && let Some(query) = url.query()
+        && form::parse(query).is_ok_and(|p| p.get("error").is_some())
+    {
+        parsed.should(
+            CheckId::AuthorizationErrorEncoding,
+            "the error comes in the fragment, as the response type asks",
+            false,
+            "in the query",
+            "OAuth 2.0 Multiple Response Type Encoding Practices §5, OIDC Core §3.2.2.5, §3.3.2.5",
+        );
+        source = Some(query);
+    }
     match form::parse(source.unwrap_or("")) {
         Ok(p) => Some(p),
         Err(e) => {

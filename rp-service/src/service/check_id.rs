@@ -99,6 +99,9 @@ check_ids! {
     RedirectLocation = "authorization.location",
     RedirectTarget = "authorization.redirect_uri",
     ResponseParamsParse = "authorization.params_parse",
+    /// OAuth 2.0 Multiple Response Type Encoding Practices §5, OIDC Core
+    /// §3.2.2.5, §3.3.2.5: an error where the response was due (fragment).
+    AuthorizationErrorEncoding = "authorization.error_encoding",
     /// RFC 6749 §10.12, RFC 9700 §4.7.
     State = "authorization.state",
     /// RFC 9207 §2.4.

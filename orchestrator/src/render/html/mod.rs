@@ -103,7 +103,11 @@ fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
         }
         StoryResult::RefusedAsExpected => ("held", "refused as expected".into()),
         StoryResult::Skipped { why } => ("skipped", format!("skipped: {why}")),
-        StoryResult::FailedAtStep { step, service } => (
+        StoryResult::RefusedByServer { error, .. } => {
+            ("skipped", format!("refused by the server: {error}"))
+        }
+        StoryResult::NeedsBrowser { .. } => ("skipped", "needs a browser".into()),
+        StoryResult::Failed { step, service } => (
             "failed",
             match service {
                 Some(s) => format!("FAILED at step {step} ({s})"),
