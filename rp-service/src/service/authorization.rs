@@ -223,7 +223,7 @@ fn redirect_params(
     // An error answered in the query where the fragment was due: still the
     // provider's answer, read as such, its encoding noted.
     if carrier == Carrier::Fragment
-        && !source.is_some_and(|f| !f.is_empty())
+        && source.is_none_or(|f| f.is_empty())
         && let Some(query) = url.query()
         && form::parse(query).is_ok_and(|p| p.get("error").is_some())
     {
