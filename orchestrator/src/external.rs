@@ -25,6 +25,9 @@ pub struct ClientSettings {
     /// A resource owner, for the password grant.
     pub username: Option<String>,
     pub password: Option<String>,
+    /// PKCE on the code flows: `auto` (S256 wherever the server lists it,
+    /// RFC 9700 §2.1.1), `always` or `never`.
+    pub pkce: Option<String>,
 }
 
 impl ClientSettings {
@@ -45,6 +48,7 @@ impl ClientSettings {
             auth_method: other.auth_method.or(self.auth_method),
             username: other.username.or(self.username),
             password: other.password.or(self.password),
+            pkce: other.pkce.or(self.pkce),
         }
     }
 
@@ -169,6 +173,21 @@ impl Issuer {
     /// The RP's configuration for this server: its issuer and endpoints,
     /// and the profiles with the given client in place of the built-in ones
     /// (a self-registering profile keeps registering itself).
+    /// Whether every code flow sends PKCE against this server: with `auto`
+    /// (the default), S256 wherever its metadata lists S256 in
+    /// `code_challenge_methods_supported` (RFC 9700 §2.1.1: clients use
+    /// PKCE; RFC 8414 §2); `None` leaves each story as written.
+    pub fn pkce_for(&self, client: &ClientSettings) -> Result<Option<bool>, String> {
+        match client.pkce.as_deref().unwrap_or("auto") {
+            "auto" => Ok(self
+                .lists("code_challenge_methods_supported", "S256", &[])
+                .then_some(true)),
+            "always" => Ok(Some(true)),
+            "never" => Ok(Some(false)),
+            other => Err(format!("--pkce {other:?}: use auto, always or never")),
+        }
+    }
+
     pub fn rp_config(&self, client: &ClientSettings) -> Result<rp_service::config::Config, String> {
         let mut config = rp_service::config::Config::default_config().map_err(|e| e.to_string())?;
         config.issuer = self.issuer.clone();
@@ -179,6 +198,11 @@ impl Issuer {
                 Some(((*m).to_owned(), url.to_owned()))
             })
             .collect();
+        if let Some(pkce) = self.pkce_for(client)? {
+            for profile in config.profiles.values_mut() {
+                profile.pkce = pkce;
+            }
+        }
         if let Some(id) = &client.client_id {
             let method = match (&client.auth_method, &client.client_secret) {
                 (Some(m), _) => oauth_core::client_auth::AuthMethod::parse(m),

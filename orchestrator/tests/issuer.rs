@@ -316,3 +316,86 @@ async fn a_registration_story_registers_the_method_it_is_about_beside_a_users_cl
         ]
     );
 }
+
+/// Our AS over HTTP with client `client` requiring PKCE, as
+/// django-oauth-toolkit does by default.
+async fn as_requiring_pkce() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = Config::default_config().unwrap();
+    config.set_issuer(&issuer).unwrap();
+    let mut client = (*config.clients["client"]).clone();
+    client.require_pkce = true;
+    config
+        .clients
+        .insert("client".to_owned(), std::sync::Arc::new(client));
+    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
+    tokio::spawn(as_service::http::serve(
+        listener,
+        server,
+        std::future::pending(),
+    ));
+    issuer
+}
+
+fn user_client(issuer: &str, extra: &[&str]) -> Vec<String> {
+    let mut all = args(&[
+        "run",
+        "oauth2_code",
+        "oauth2_token_refresh",
+        "oidc_code",
+        "--issuer",
+        issuer,
+        "--client-id",
+        "client",
+        "--client-secret",
+        "SUPERhemligtlösenord",
+        "--redirect-uri",
+        "https://example.com/cb",
+        "--format",
+        "json",
+    ]);
+    all.extend(args(extra));
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_code_flow_sends_pkce_where_the_server_lists_s256() {
+    let issuer = as_requiring_pkce().await;
+    let out = orchestrator(user_client(&issuer, &[])).await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("sends PKCE (S256)"), "{stderr}");
+    for line in stdout.lines() {
+        let story: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(summary) = story.get("summary") {
+            assert_eq!(summary["totals"]["passed"], 3, "{summary}");
+            continue;
+        }
+        let authorization = story["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == "authorization")
+            .unwrap();
+        assert_eq!(
+            authorization["request"]["params"]["code_challenge_method"], "S256",
+            "{}",
+            story["story"]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pkce_never_runs_the_plain_flow_and_a_server_requiring_it_refuses_by_its_right() {
+    let issuer = as_requiring_pkce().await;
+    let out = orchestrator(user_client(&issuer, &["--pkce", "never"])).await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    for story in summary["summary"]["stories"].as_array().unwrap() {
+        assert_eq!(story["result"], "refused_by_server", "{story}");
+        assert_eq!(story["error"], "invalid_request", "{story}");
+    }
+}

@@ -119,6 +119,10 @@ pub struct ClientArgs {
     /// client_secret_basic, client_secret_post or none.
     #[arg(long, requires = "issuer")]
     pub auth_method: Option<String>,
+    /// PKCE on every code flow: auto (S256 where the server lists it, as
+    /// RFC 9700 §2.1.1 advises), always, or never (the plain flow).
+    #[arg(long, value_name = "auto|always|never", requires = "issuer")]
+    pub pkce: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

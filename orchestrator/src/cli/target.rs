@@ -58,6 +58,7 @@ fn client_settings(args: &RunArgs) -> Result<ClientSettings, Error> {
         auth_method: args.client.auth_method.clone(),
         username: None,
         password: None,
+        pkce: args.client.pkce.clone(),
     });
     if settings.client_id.is_none() {
         // Without a client of the user's, the built-in profiles run as
@@ -123,6 +124,16 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             issuer.issuer,
             client.describe()
         );
+        match issuer.pkce_for(&client).map_err(Error::Usage)? {
+            Some(true) if client.pkce.is_none() => eprintln!(
+                "orchestrator: every code flow sends PKCE (S256), which the server lists (RFC 9700 §2.1.1); --pkce never for the plain flow"
+            ),
+            Some(true) => {
+                eprintln!("orchestrator: every code flow sends PKCE (S256), --pkce always")
+            }
+            Some(false) => eprintln!("orchestrator: no code flow sends PKCE (--pkce never)"),
+            None => {}
+        }
         return Ok(Target {
             services,
             external: Some(External { issuer, client }),

@@ -16,7 +16,7 @@ impl Issuer {
 
     /// Whether a list member holds a value; `default` when the member is
     /// absent (RFC 8414 §2 defaults).
-    fn lists(&self, member: &str, value: &str, default: &[&str]) -> bool {
+    pub(crate) fn lists(&self, member: &str, value: &str, default: &[&str]) -> bool {
         match self.metadata.get(member).and_then(Value::as_array) {
             Some(list) => list.iter().any(|v| v.as_str() == Some(value)),
             None => default.contains(&value),
