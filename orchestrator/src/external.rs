@@ -28,6 +28,12 @@ pub struct ClientSettings {
     /// PKCE on the code flows: `auto` (S256 wherever the server lists it,
     /// RFC 9700 §2.1.1), `always` or `never`.
     pub pkce: Option<String>,
+    /// Where the user agent returns after logout (OIDC RP-Initiated Logout
+    /// §3), as registered.
+    pub post_logout_redirect_uri: Option<String>,
+    /// The client's registered back-channel logout URI, on loopback: the
+    /// orchestrator listens there (OIDC Back-Channel Logout §2.2).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl ClientSettings {
@@ -49,6 +55,10 @@ impl ClientSettings {
             username: other.username.or(self.username),
             password: other.password.or(self.password),
             pkce: other.pkce.or(self.pkce),
+            post_logout_redirect_uri: other
+                .post_logout_redirect_uri
+                .or(self.post_logout_redirect_uri),
+            backchannel_logout_uri: other.backchannel_logout_uri.or(self.backchannel_logout_uri),
         }
     }
 
@@ -228,6 +238,7 @@ impl Issuer {
                 if let Some(s) = &client.scope {
                     profile.scope = Some(s.clone());
                 }
+                profile.post_logout_redirect_uri = client.post_logout_redirect_uri.clone();
                 profile.username = client.username.clone();
                 profile.password = client.password.clone().map(oauth_core::secret::Secret::new);
                 // Our own AS's access tokens are JWTs the RP can verify;

@@ -18,6 +18,7 @@
 //! - [`explain`]: a story's description, from the catalog and configurations.
 
 pub mod attacker;
+pub mod backchannel;
 pub mod bench;
 pub mod carrier;
 pub mod catalog;

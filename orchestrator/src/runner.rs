@@ -177,7 +177,10 @@ async fn run_step(
 ) -> Result<(StepRecord, bool), StoryFault> {
     let started = std::time::Instant::now();
     if step.service == ClientService::BackchannelLogout {
-        return Ok((deliver::deliver(rp, step, next, last, memory).await?, false));
+        return Ok((
+            deliver::deliver(services, rp, step, next, last, memory).await?,
+            false,
+        ));
     }
     let (prepared, prepared_by) = rp.prepare(step).await?;
     let endpoint = prepared.endpoint();

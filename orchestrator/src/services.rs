@@ -37,6 +37,8 @@ pub struct HttpLink {
     /// The user's client, when one is given (stories' own scopes and
     /// authentication methods give way to it).
     pub user_client: Option<crate::external::ClientSettings>,
+    /// The client's back-channel logout URI, listened on (`--backchannel-uri`).
+    pub backchannel: Option<std::sync::Arc<crate::backchannel::Inbox>>,
 }
 
 impl HttpLink {

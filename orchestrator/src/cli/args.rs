@@ -123,6 +123,15 @@ pub struct ClientArgs {
     /// RFC 9700 §2.1.1 advises), always, or never (the plain flow).
     #[arg(long, value_name = "auto|always|never", requires = "issuer")]
     pub pkce: Option<String>,
+    /// Where the user agent returns after logout, as registered for the
+    /// client (OIDC RP-Initiated Logout §3).
+    #[arg(long, value_name = "URL", requires = "issuer")]
+    pub post_logout_redirect_uri: Option<String>,
+    /// The client's registered back-channel logout URI, http on loopback:
+    /// the orchestrator listens there for the server's logout tokens
+    /// (OIDC Back-Channel Logout §2.5).
+    #[arg(long = "backchannel-uri", value_name = "URL", requires = "issuer")]
+    pub backchannel_logout_uri: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

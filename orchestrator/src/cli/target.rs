@@ -59,6 +59,8 @@ fn client_settings(args: &RunArgs) -> Result<ClientSettings, Error> {
         username: None,
         password: None,
         pkce: args.client.pkce.clone(),
+        post_logout_redirect_uri: args.client.post_logout_redirect_uri.clone(),
+        backchannel_logout_uri: args.client.backchannel_logout_uri.clone(),
     });
     if settings.client_id.is_none() {
         // Without a client of the user's, the built-in profiles run as
@@ -90,11 +92,20 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             (false, false) => Login::Form(fields),
             (false, true) => Login::None,
         };
+        let backchannel = match &client.backchannel_logout_uri {
+            Some(uri) => Some(
+                crate::backchannel::Inbox::listen(uri)
+                    .await
+                    .map_err(Error::Usage)?,
+            ),
+            None => None,
+        };
         let link = HttpLink {
             carrier,
             login,
             metadata_from_openid: issuer.openid_configuration && !issuer.oauth_metadata,
             user_client: client.client_id.is_some().then(|| client.clone()),
+            backchannel,
         };
         let (services, running) = match &args.rp {
             Some(rp) => (

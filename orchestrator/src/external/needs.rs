@@ -120,16 +120,32 @@ impl Issuer {
                 {
                     Some("no pushed_authorization_request_endpoint (PAR)")
                 }
-                // The user's client has no post_logout_redirect_uri here.
-                ClientService::EndSession => Some(
-                    "RP-initiated logout needs the client's registered post_logout_redirect_uri, which --issuer does not take",
-                ),
+                ClientService::EndSession if !self.has("end_session_endpoint") => {
+                    Some("no end_session_endpoint (OIDC RP-Initiated Logout)")
+                }
+                // The built-in profiles name one; a client of the user's
+                // own has the one it registered, given here.
+                ClientService::EndSession
+                    if custom_client && client.post_logout_redirect_uri.is_none() =>
+                {
+                    Some(
+                        "RP-initiated logout needs the client's registered post_logout_redirect_uri: --post-logout-redirect-uri URL",
+                    )
+                }
+                ClientService::BackchannelLogout
+                    if self.metadata.get("backchannel_logout_supported")
+                        != Some(&Value::Bool(true)) =>
+                {
+                    Some("back-channel logout is not offered (backchannel_logout_supported)")
+                }
                 // Over HTTP the server posts its logout tokens to the
-                // client's back-channel URI itself: the orchestrator never
-                // sees them to carry.
-                ClientService::BackchannelLogout => Some(
-                    "back-channel logout notifications go from the server straight to the client's URI; over HTTP there is none to carry",
-                ),
+                // client's back-channel URI itself: the orchestrator must
+                // be listening there.
+                ClientService::BackchannelLogout if client.backchannel_logout_uri.is_none() => {
+                    Some(
+                        "back-channel logout tokens go to the client's registered backchannel_logout_uri: register http://127.0.0.1:PORT/PATH and pass it as --backchannel-uri",
+                    )
+                }
                 ClientService::DeviceAuthorization
                     if !self.has("device_authorization_endpoint") =>
                 {
