@@ -3,7 +3,9 @@
 //! redirect URI's loopback port waits for the redirect the server sends the
 //! browser to, and the story continues with it. A response in the fragment
 //! (implicit, hybrid) never reaches a server, so the page at the redirect
-//! URI moves it into the query with one line of script. A response posted
+//! URI sends it on in the query, whole, as one parameter
+//! ([`FRAGMENT_PARAM`]), and it is handed to the RP as the fragment it
+//! came in. A response posted
 //! by a form (Form Post Response Mode §2) arrives as the form's body; it is
 //! handed on as the page that posted it, for the RP to read as it reads
 //! any form post.
@@ -23,7 +25,10 @@ const WAIT: Duration = Duration::from_secs(300);
 
 const DONE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>The orchestrator has the answer and goes on with the story. You can close this tab.</p></body></html>";
 
-const FRAGMENT_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>Waiting for the authorization response…</p><script>if (location.hash.length > 1) { location.replace(location.pathname + '?' + location.hash.substring(1)); }</script></body></html>";
+const FRAGMENT_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oidc-story</title></head><body><p>Waiting for the authorization response…</p><script>if (location.hash.length > 1) { location.replace(location.pathname + '?oidc_story_fragment=' + encodeURIComponent(location.hash.substring(1))); }</script></body></html>";
+
+/// The one query parameter the fragment page sends a fragment on in.
+pub const FRAGMENT_PARAM: &str = "oidc_story_fragment";
 
 /// The redirect URI of an authorization URL (its `redirect_uri` parameter).
 pub(crate) fn redirect_uri_of(authorization_url: &str) -> Option<String> {
@@ -56,9 +61,15 @@ fn listen_address(redirect_uri: &str) -> Result<(String, u16, String), String> {
 /// The authorization step by a person in a browser: prints (and opens) the
 /// URL, waits for the redirect, and returns it as the answer the server
 /// gave the browser (302 with that Location).
-pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String> {
-    let redirect_uri =
-        redirect_uri_of(authorization_url).unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned());
+/// A pushed request's URL names no redirect URI (RFC 9126 §4): then the
+/// client's own, `client_redirect_uri`, is where the browser comes back.
+pub async fn in_browser(
+    authorization_url: &str,
+    client_redirect_uri: Option<&str>,
+) -> Result<OAuthResponse, String> {
+    let redirect_uri = redirect_uri_of(authorization_url)
+        .or_else(|| client_redirect_uri.map(str::to_owned))
+        .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned());
     let (host, port, path) = listen_address(&redirect_uri)?;
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))
         .await
@@ -98,8 +109,10 @@ pub async fn in_browser(authorization_url: &str) -> Result<OAuthResponse, String
 /// What the browser brought to the redirect URI.
 #[derive(Debug)]
 enum Delivered {
-    /// A redirect's query (or a fragment moved there).
+    /// A redirect's query.
     Query(String),
+    /// A redirect's fragment, sent on by the page at the redirect URI.
+    Fragment(String),
     /// A form's body, posted.
     Form(String),
 }
@@ -112,16 +125,8 @@ fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
         .next()
         .unwrap_or(redirect_uri);
     match delivered {
-        Delivered::Query(query) => {
-            let location = format!("{base}?{query}");
-            OAuthResponse {
-                status: 302,
-                headers: [("location".to_owned(), location.clone())].into(),
-                body: String::new(),
-                location,
-                outbound: Vec::new(),
-            }
-        }
+        Delivered::Query(query) => redirect(format!("{base}?{query}")),
+        Delivered::Fragment(fragment) => redirect(format!("{base}#{fragment}")),
         Delivered::Form(body) => {
             let esc = oauth_core::html::escape;
             let inputs: String = url::form_urlencoded::parse(body.as_bytes())
@@ -151,6 +156,17 @@ fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
     }
 }
 
+/// A 302 to `location`, as the server answered the browser.
+fn redirect(location: String) -> OAuthResponse {
+    OAuthResponse {
+        status: 302,
+        headers: [("location".to_owned(), location.clone())].into(),
+        body: String::new(),
+        location,
+        outbound: Vec::new(),
+    }
+}
+
 async fn callback(
     State((path, tx)): State<(String, mpsc::Sender<Delivered>)>,
     method: axum::http::Method,
@@ -170,7 +186,16 @@ async fn callback(
     }
     match query.filter(|q| !q.is_empty()) {
         Some(q) => {
-            let _ = tx.try_send(Delivered::Query(q));
+            let mut pairs = url::form_urlencoded::parse(q.as_bytes());
+            let fragment = match (pairs.next(), pairs.next()) {
+                (Some((name, value)), None) if name == FRAGMENT_PARAM => Some(value.into_owned()),
+                _ => None,
+            };
+            let delivered = match fragment {
+                Some(f) => Delivered::Fragment(f),
+                None => Delivered::Query(q),
+            };
+            let _ = tx.try_send(delivered);
             (axum::http::StatusCode::OK, Html(DONE_PAGE))
         }
         None => (axum::http::StatusCode::OK, Html(FRAGMENT_PAGE)),
@@ -216,7 +241,7 @@ mod tests {
             "https://op.example/authorize?client_id=c&redirect_uri={}",
             url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
         );
-        let waiting = tokio::spawn(async move { in_browser(&authorization).await });
+        let waiting = tokio::spawn(async move { in_browser(&authorization, None).await });
         // The "browser": a fragment-only visit first, then the redirect.
         let browser = crate::carrier::Carrier::new(None).unwrap();
         let get = |url: String| oidc_story_proto::v1::OAuthRequest {
@@ -264,5 +289,61 @@ mod tests {
                 ("state".to_owned(), "<x>".to_owned())
             ]
         );
+    }
+
+    /// A response in the fragment (implicit, hybrid) comes back as the
+    /// fragment it was, not as a query the RP would not read.
+    #[test]
+    fn a_fragment_sent_on_by_the_page_is_handed_on_as_the_fragment() {
+        let page = answer(
+            "http://127.0.0.1:9876/cb",
+            Delivered::Fragment("id_token=a.b.c&state=xyz".into()),
+        );
+        assert_eq!(page.status, 302);
+        assert_eq!(
+            page.location,
+            "http://127.0.0.1:9876/cb#id_token=a.b.c&state=xyz"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_fragment_page_sends_the_fragment_on_whole_and_a_pushed_request_uses_the_clients_uri()
+     {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let redirect = format!("http://127.0.0.1:{port}/cb");
+        // A pushed request's URL: client_id and request_uri, no redirect_uri.
+        let authorization =
+            "https://op.example/authorize?client_id=c&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Ax".to_owned();
+        let client_uri = redirect.clone();
+        let waiting =
+            tokio::spawn(async move { in_browser(&authorization, Some(&client_uri)).await });
+        let browser = crate::carrier::Carrier::new(None).unwrap();
+        let get = |url: String| oidc_story_proto::v1::OAuthRequest {
+            method: "GET".into(),
+            url,
+            headers: Default::default(),
+            body: String::new(),
+        };
+        let mut page = None;
+        for _ in 0..50 {
+            if let Ok(r) = browser.send(&get(redirect.clone())).await {
+                page = Some(r.body);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(page.unwrap().contains(FRAGMENT_PARAM));
+        // What the page's script does with #code=abc&state=x%26y.
+        let fragment = "code=abc&state=x%26y";
+        let sent_on: String = url::form_urlencoded::byte_serialize(fragment.as_bytes()).collect();
+        browser
+            .send(&get(format!("{redirect}?{FRAGMENT_PARAM}={sent_on}")))
+            .await
+            .unwrap();
+        let answer = waiting.await.unwrap().unwrap();
+        assert_eq!(answer.location, format!("{redirect}#{fragment}"));
     }
 }

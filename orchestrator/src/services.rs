@@ -51,7 +51,11 @@ impl HttpLink {
         request: &OAuthRequest,
     ) -> Result<OAuthResponse, HttpFault> {
         if endpoint == Endpoint::Authorization && self.login == Login::Browser {
-            return crate::login::in_browser(&request.url)
+            let client_redirect_uri = self
+                .user_client
+                .as_ref()
+                .and_then(|c| c.redirect_uri.as_deref());
+            return crate::login::in_browser(&request.url, client_redirect_uri)
                 .await
                 .map_err(HttpFault::Browser);
         }
