@@ -11,6 +11,10 @@ pub struct Form {
     /// The action, as written (empty: the page's own URL).
     pub action: String,
     pub hidden: Vec<(String, String)>,
+    /// The form's default button (its first submit button with a name):
+    /// what a browser sends when the form is submitted by it (HTML, the
+    /// form submission algorithm's submitter).
+    pub submit: Option<(String, String)>,
 }
 
 /// The value of an attribute in a tag's text (`name="x"`, `name='x'`,
@@ -63,6 +67,7 @@ pub fn find_form(html: &str, fields: &[(String, String)]) -> Option<Form> {
         let mut hidden = Vec::new();
         let mut names = Vec::new();
         let body_lower = body.to_ascii_lowercase();
+        let submit = default_button(body, &body_lower);
         let mut at = 0;
         while let Some(i) = body_lower[at..].find("<input") {
             let s = at + i;
@@ -83,6 +88,7 @@ pub fn find_form(html: &str, fields: &[(String, String)]) -> Option<Form> {
                     .to_ascii_uppercase(),
                 action: attribute(tag, "action").unwrap_or_default(),
                 hidden,
+                submit,
             },
             names,
         ));
@@ -93,6 +99,36 @@ pub fn find_form(html: &str, fields: &[(String, String)]) -> Option<Form> {
         .find(|(_, names)| names.iter().any(|n| fields.iter().any(|(f, _)| f == n)))
         .or(forms.first())
         .map(|(form, _)| form.clone())
+}
+
+/// The first submit button of a form's body that has a name: a `<button>`
+/// (submit unless its type says otherwise) or an `<input type=submit>`.
+fn default_button(body: &str, body_lower: &str) -> Option<(String, String)> {
+    let mut at = 0;
+    loop {
+        let button = body_lower[at..].find("<button").map(|i| at + i);
+        let input = body_lower[at..].find("<input").map(|i| at + i);
+        let start = match (button, input) {
+            (Some(b), Some(i)) => b.min(i),
+            (Some(b), None) => b,
+            (None, Some(i)) => i,
+            (None, None) => return None,
+        };
+        let end = body_lower[start..]
+            .find('>')
+            .map_or(body.len(), |j| start + j);
+        let tag = &body[start..end];
+        at = end;
+        let kind = attribute(tag, "type").map(|t| t.to_ascii_lowercase());
+        let submits = if body_lower[start..].starts_with("<button") {
+            kind.is_none_or(|t| t == "submit")
+        } else {
+            kind.is_some_and(|t| t == "submit")
+        };
+        if submits && let Some(name) = attribute(tag, "name") {
+            return Some((name, attribute(tag, "value").unwrap_or_default()));
+        }
+    }
 }
 
 /// Parses `FIELD=VALUE`.
@@ -138,5 +174,30 @@ mod tests {
             ("sub".into(), "alice".into())
         );
         assert!(parse_field("alice").is_err());
+    }
+
+    /// A browser submitting a form by its default button sends the
+    /// button's name and value: an approval page's "Approve".
+    #[test]
+    fn the_default_button_is_the_first_named_submit_button() {
+        let page = "<form method=\"post\" action=\"/authorize\">\n\
+            <input type=\"hidden\" name=\"csrf_token\" value=\"t\">\n\
+            <label><input type=\"radio\" name=\"user\" value=\"diana\"> diana</label>\n\
+            <button type=\"button\" name=\"help\" value=\"1\">?</button>\n\
+            <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\n\
+            <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n</form>";
+        let form = find_form(page, &[("user".into(), "diana".into())]).unwrap();
+        assert_eq!(
+            form.submit,
+            Some(("decision".to_owned(), "approve".to_owned()))
+        );
+        let plain = find_form("<form><input type=submit name=go value=Go></form>", &[]).unwrap();
+        assert_eq!(plain.submit, Some(("go".to_owned(), "Go".to_owned())));
+        let none = find_form(
+            "<form><input name=q><button type=reset name=r>x</button></form>",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(none.submit, None);
     }
 }

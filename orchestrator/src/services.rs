@@ -109,7 +109,19 @@ impl HttpLink {
                 .join(&form.action)
                 .map_err(|e| HttpFault::LoginForm(format!("the login form's action: {e}")))?
         };
-        let pairs: Vec<(String, String)> = form.hidden.iter().chain(fields).cloned().collect();
+        // Submitted by its default button, as a browser would, unless the
+        // user named that field.
+        let button = form
+            .submit
+            .iter()
+            .filter(|(name, _)| !fields.iter().any(|(f, _)| f == name));
+        let pairs: Vec<(String, String)> = form
+            .hidden
+            .iter()
+            .chain(button)
+            .chain(fields)
+            .cloned()
+            .collect();
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&pairs)
             .finish();

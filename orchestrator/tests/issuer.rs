@@ -437,3 +437,34 @@ async fn pkce_never_runs_the_plain_flow_and_a_server_requiring_it_refuses_by_its
         assert_eq!(story["error"], "invalid_request", "{story}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_with_a_user_alone_gets_through_our_interactive_approval_page() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = Config::default_config().unwrap();
+    config.set_issuer(&issuer).unwrap();
+    config.interactive = true;
+    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
+    tokio::spawn(as_service::http::serve(
+        listener,
+        server,
+        std::future::pending(),
+    ));
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_code",
+        "oidc_code",
+        "--issuer",
+        &issuer,
+        "--login",
+        "user=diana",
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["summary"]["totals"]["passed"], 2, "{summary}");
+}
