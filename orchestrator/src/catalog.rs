@@ -302,7 +302,9 @@ macro_rules! assertion_client {
     };
 }
 
-/// The resources the `client` client may obtain tokens for (RFC 8707).
+/// The resources the `client` client may obtain tokens for (RFC 8707), in
+/// the order a user's own resources stand in for them (`--resource`).
+pub const RESOURCES: [&str; 2] = [RESOURCE_APPL, RESOURCE_BACKEND];
 const RESOURCE_APPL: &str = "https://example.org/appl";
 const RESOURCE_BACKEND: &str = "https://backend.example.org/";
 const RESOURCES_BOTH: &str = "https://example.org/appl https://backend.example.org/";

@@ -34,6 +34,10 @@ pub struct ClientSettings {
     /// The client's registered back-channel logout URI, on loopback: the
     /// orchestrator listens there (OIDC Back-Channel Logout §2.2).
     pub backchannel_logout_uri: Option<String>,
+    /// Resources (RFC 8707) the client may obtain tokens for at this
+    /// server, standing in for the stories' own, in order.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 impl ClientSettings {
@@ -59,6 +63,11 @@ impl ClientSettings {
                 .post_logout_redirect_uri
                 .or(self.post_logout_redirect_uri),
             backchannel_logout_uri: other.backchannel_logout_uri.or(self.backchannel_logout_uri),
+            resources: if other.resources.is_empty() {
+                self.resources
+            } else {
+                other.resources
+            },
         }
     }
 

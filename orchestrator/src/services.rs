@@ -409,6 +409,20 @@ impl Services {
                 let openid = value.split(' ').any(|s| s == "openid");
                 Some(user_scope(user.scope.as_deref(), openid))
             }
+            // The story's resources stand for the user's, in order.
+            "resource" => Some(
+                value
+                    .split(' ')
+                    .map(|r| {
+                        crate::catalog::RESOURCES
+                            .iter()
+                            .position(|ours| *ours == r)
+                            .and_then(|i| user.resources.get(i))
+                            .map_or(r, String::as_str)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             _ => Some(value.to_owned()),
         }
     }

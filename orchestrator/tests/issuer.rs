@@ -468,3 +468,56 @@ async fn login_with_a_user_alone_gets_through_our_interactive_approval_page() {
     let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["summary"]["totals"]["passed"], 2, "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_resource_story_runs_with_the_users_resources_and_says_what_it_needs_without() {
+    let issuer = as_over_http().await;
+    let base = [
+        "run",
+        "oauth2_resource_indicators",
+        "--issuer",
+        issuer.as_str(),
+        "--client-id",
+        "client",
+        "--client-secret",
+        "SUPERhemligtlösenord",
+        "--redirect-uri",
+        "https://example.com/cb",
+        "--scope",
+        "foobar offline_access",
+        "--format",
+        "json",
+    ];
+    let without = orchestrator(args(&base)).await;
+    let stdout = String::from_utf8_lossy(&without.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let story = &summary["summary"]["stories"][0];
+    assert_eq!(story["result"], "skipped", "{story}");
+    assert!(
+        story["why"].as_str().unwrap().contains("--resource"),
+        "{story}"
+    );
+
+    let mut with = args(&base);
+    with.extend(args(&[
+        "--resource",
+        "https://backend.example.org/",
+        "--resource",
+        "https://example.org/appl",
+    ]));
+    let out = orchestrator(with).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let token = first["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "accesstoken")
+        .unwrap();
+    // The story's second resource is the user's second: example.org/appl.
+    assert_eq!(
+        token["request"]["params"]["resource"], "https://example.org/appl",
+        "{token}"
+    );
+}

@@ -132,6 +132,10 @@ pub struct ClientArgs {
     /// (OIDC Back-Channel Logout §2.5).
     #[arg(long = "backchannel-uri", value_name = "URL", requires = "issuer")]
     pub backchannel_logout_uri: Option<String>,
+    /// A resource (RFC 8707) the client may obtain tokens for at the
+    /// server; repeat for each (the resource indicators story needs two).
+    #[arg(long = "resource", value_name = "URL", requires = "issuer")]
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -61,6 +61,7 @@ fn client_settings(args: &RunArgs) -> Result<ClientSettings, Error> {
         pkce: args.client.pkce.clone(),
         post_logout_redirect_uri: args.client.post_logout_redirect_uri.clone(),
         backchannel_logout_uri: args.client.backchannel_logout_uri.clone(),
+        resources: args.client.resources.clone(),
     });
     if settings.client_id.is_none() {
         // Without a client of the user's, the built-in profiles run as

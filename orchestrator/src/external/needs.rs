@@ -206,12 +206,22 @@ impl Issuer {
             }
         }
         // RFC 8707 publishes no list of resources: the story's are those
-        // the built-in AS's clients may use, unknown to another client.
-        if arg("resource").is_some() && custom_client {
-            return Some(
-                "its resources (RFC 8707) are the built-in client's; the server's are not published"
-                    .into(),
-            );
+        // the built-in AS's clients may use; a client of the user's needs
+        // as many of its own.
+        let used = crate::catalog::RESOURCES
+            .iter()
+            .filter(|r| {
+                story
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.args.iter())
+                    .any(|(k, v)| *k == "resource" && v.split(' ').any(|one| one == **r))
+            })
+            .count();
+        if used > 0 && custom_client && client.resources.len() < used {
+            return Some(format!(
+                "it needs {used} resources (RFC 8707) the client may obtain tokens for at this server, which it does not publish: --resource URL, {used} times"
+            ));
         }
         // RFC 9396 §10: the types a server understands are published.
         if let Some(details) = arg("authorization_details") {
