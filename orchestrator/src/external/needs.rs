@@ -115,6 +115,26 @@ impl Issuer {
                 ClientService::Registration if !self.has("registration_endpoint") => {
                     Some("no registration_endpoint (dynamic registration)")
                 }
+                // The method a registration story is about must be one the
+                // server offers (OIDC Discovery §3: client_secret_basic when
+                // it lists none).
+                ClientService::Registration
+                    if step
+                        .args
+                        .iter()
+                        .find(|(k, _)| *k == "token_endpoint_auth_method")
+                        .is_some_and(|(_, m)| {
+                            !self.lists(
+                                "token_endpoint_auth_methods_supported",
+                                m,
+                                &["client_secret_basic"],
+                            )
+                        }) =>
+                {
+                    Some(
+                        "the client authentication method it registers is not offered (token_endpoint_auth_methods_supported)",
+                    )
+                }
                 ClientService::PushedAuthorization
                     if !self.has("pushed_authorization_request_endpoint") =>
                 {

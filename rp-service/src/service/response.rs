@@ -121,7 +121,7 @@ pub(crate) fn json_body(
     });
     let body: Result<Value, _> = serde_json::from_str(&response.body);
     if !(200..300).contains(&response.status) {
-        record_error(response, body.ok(), parsed);
+        record_error_per(response, body.ok(), parsed, error_clause(reference));
         return None;
     }
     let json_type = media_type
@@ -156,6 +156,26 @@ pub(crate) fn json_body(
 /// Records an OAuth error response: from its JSON body (RFC 6749 §5.2), or
 /// from a `WWW-Authenticate` challenge (RFC 6750 §3).
 pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed: &mut Parsed) {
+    record_error_per(response, body, parsed, "RFC 6749 §5.2");
+}
+
+/// Where the error response of the endpoint whose answer `reference` cites
+/// is defined: registration's own (RFC 7591 §3.2.2), else RFC 6749 §5.2.
+fn error_clause(reference: &str) -> &'static str {
+    if reference.starts_with("RFC 7591") {
+        "RFC 7591 §3.2.2"
+    } else {
+        "RFC 6749 §5.2"
+    }
+}
+
+/// [`record_error`], the error response's form as `clause` defines it.
+fn record_error_per(
+    response: &HttpResponse,
+    body: Option<Value>,
+    parsed: &mut Parsed,
+    clause: &str,
+) {
     let status = response.status;
     let challenge = response
         .headers
@@ -176,7 +196,7 @@ pub(crate) fn record_error(response: &HttpResponse, body: Option<Value>, parsed:
         "error response carries an error code",
         !error.is_empty(),
         format!("HTTP {status}: {error} {description}"),
-        "RFC 6749 §5.2",
+        clause,
     );
     parsed.parsed = body.unwrap_or(Value::Null);
     let code = if error.is_empty() {
