@@ -161,10 +161,17 @@ impl Carrier {
         let mut headers = std::collections::BTreeMap::new();
         for (name, value) in response.headers() {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            // Set-Cookie may not be joined with commas (RFC 9110 §5.3, a
+            // date holds one): its values are kept a line each.
+            let joint = if name == reqwest::header::SET_COOKIE {
+                "\n"
+            } else {
+                ", "
+            };
             headers
                 .entry(name.as_str().to_ascii_lowercase())
                 .and_modify(|v: &mut String| {
-                    v.push_str(", ");
+                    v.push_str(joint);
                     v.push_str(&value);
                 })
                 .or_insert(value);

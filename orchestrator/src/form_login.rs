@@ -15,6 +15,8 @@ pub struct Form {
     /// what a browser sends when the form is submitted by it (HTML, the
     /// form submission algorithm's submitter).
     pub submit: Option<(String, String)>,
+    /// The names of its inputs, so that only the fields it has are sent.
+    pub names: Vec<String>,
 }
 
 /// The value of an attribute in a tag's text (`name="x"`, `name='x'`,
@@ -89,6 +91,7 @@ pub fn find_form(html: &str, fields: &[(String, String)]) -> Option<Form> {
                 action: attribute(tag, "action").unwrap_or_default(),
                 hidden,
                 submit,
+                names: names.clone(),
             },
             names,
         ));

@@ -28,6 +28,7 @@ pub mod explain;
 pub mod external;
 pub mod fault;
 pub mod form_login;
+pub mod link;
 pub mod login;
 pub mod record;
 pub mod render;

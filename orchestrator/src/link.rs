@@ -1,0 +1,231 @@
+//! A server over HTTP standing in for the AS (`--issuer`): each prepared
+//! request carried as it is. The authorization request is where a person
+//! may be wanted: with `--browser` a person does it; with `--login` the
+//! orchestrator walks the server's login as a browser would — following its
+//! redirects, filling in and submitting its forms (a login form, then an
+//! approval page), keeping its cookies — until the browser is sent back to
+//! the client; with neither, a login page or a redirect to one ends the
+//! story as a person's part.
+use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse};
+
+use crate::carrier::Carrier;
+use crate::fault::HttpFault;
+
+mod cookies;
+
+use cookies::Jar;
+
+/// Hops of a `--login` walk at most: redirects followed and forms sent.
+const MAX_HOPS: usize = 12;
+/// Forms submitted at most in one walk (a login, an approval, a choice).
+const MAX_FORMS: usize = 4;
+
+/// How the authorization step reaches a server over HTTP that wants a
+/// person to log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// Send the request; a login page stops the story with a hint.
+    None,
+    /// Hand the URL to a browser and wait for the redirect on the redirect
+    /// URI's loopback port (`--browser`).
+    Browser,
+    /// Fill in the login's forms with these fields (`--login`), for test
+    /// servers whose login is a form.
+    Form(Vec<(String, String)>),
+}
+
+/// A server over HTTP standing in for the AS.
+#[derive(Clone)]
+pub struct HttpLink {
+    pub carrier: Carrier,
+    pub login: Login,
+    /// The server publishes its OpenID configuration but no RFC 8414
+    /// metadata: a story's RFC 8414 discovery step reads the OpenID
+    /// configuration instead, as RFC 8414 §5 allows.
+    pub metadata_from_openid: bool,
+    /// The user's client, when one is given (stories' own scopes and
+    /// authentication methods give way to it).
+    pub user_client: Option<crate::external::ClientSettings>,
+    /// The client's back-channel logout URI, listened on (`--backchannel-uri`).
+    pub backchannel: Option<std::sync::Arc<crate::backchannel::Inbox>>,
+}
+
+impl HttpLink {
+    /// Carries one prepared request. The authorization request goes to a
+    /// browser with `--browser`; with `--login` the login is walked; without
+    /// either, a page or a redirect to the server's own login is a person's
+    /// part, and the story ends saying so.
+    pub(crate) async fn send(
+        &self,
+        endpoint: Endpoint,
+        request: &OAuthRequest,
+    ) -> Result<OAuthResponse, HttpFault> {
+        let client_redirect_uri = self
+            .user_client
+            .as_ref()
+            .and_then(|c| c.redirect_uri.as_deref());
+        if endpoint == Endpoint::Authorization && self.login == Login::Browser {
+            return crate::login::in_browser(&request.url, client_redirect_uri)
+                .await
+                .map_err(HttpFault::Browser);
+        }
+        let response = self
+            .carrier
+            .send(request)
+            .await
+            .map_err(HttpFault::Carrier)?;
+        if endpoint != Endpoint::Authorization {
+            return Ok(response);
+        }
+        let redirect_uri = crate::login::redirect_uri_of(&request.url)
+            .or_else(|| client_redirect_uri.map(str::to_owned));
+        if answered(&response, redirect_uri.as_deref()) {
+            return Ok(response);
+        }
+        match &self.login {
+            Login::Form(fields) => {
+                self.walk(request, response, redirect_uri.as_deref(), fields)
+                    .await
+            }
+            _ if !response.location.is_empty() => Err(HttpFault::LoginRedirect(response.location)),
+            _ if is_html(&response) && response.status == 200 => Err(HttpFault::LoginPage),
+            // Anything else (an error, a JSON answer) is the server's answer.
+            _ => Ok(response),
+        }
+    }
+
+    /// The `--login` walk: redirects followed and forms submitted, cookies
+    /// kept per host, until the browser is sent back to `redirect_uri` (or
+    /// a page posts the response there).
+    async fn walk(
+        &self,
+        request: &OAuthRequest,
+        mut answer: OAuthResponse,
+        redirect_uri: Option<&str>,
+        fields: &[(String, String)],
+    ) -> Result<OAuthResponse, HttpFault> {
+        let mut jar = Jar::default();
+        let mut at =
+            url::Url::parse(&request.url).map_err(|e| HttpFault::LoginForm(e.to_string()))?;
+        jar.keep(&at, &answer);
+        let mut forms = 0;
+        for _ in 0..MAX_HOPS {
+            if answered(&answer, redirect_uri) {
+                return Ok(answer);
+            }
+            let next = if !answer.location.is_empty() {
+                let to = url::Url::parse(&answer.location)
+                    .map_err(|e| HttpFault::LoginForm(format!("a redirect of the login: {e}")))?;
+                get(to)
+            } else if answer.status == 200 && is_html(&answer) {
+                if forms == MAX_FORMS {
+                    return Err(HttpFault::LoginForm(format!(
+                        "the login showed {MAX_FORMS} forms (--login) and still did not send the browser back to the client"
+                    )));
+                }
+                forms += 1;
+                submission(&at, &answer.body, fields)?
+            } else {
+                return Err(HttpFault::LoginForm(format!(
+                    "the login (--login) was answered {} where a page or a redirect was due",
+                    answer.status
+                )));
+            };
+            at = next.0;
+            let mut sent = next.1;
+            if let Some(cookie) = jar.header_for(&at) {
+                sent.headers.insert("cookie".into(), cookie);
+            }
+            answer = self.carrier.send(&sent).await.map_err(HttpFault::Carrier)?;
+            jar.keep(&at, &answer);
+        }
+        Err(HttpFault::LoginForm(format!(
+            "the login (--login) took more than {MAX_HOPS} steps without sending the browser back to the client"
+        )))
+    }
+}
+
+fn is_html(response: &OAuthResponse) -> bool {
+    response
+        .headers
+        .get("content-type")
+        .is_some_and(|t| t.contains("text/html"))
+}
+
+/// Whether `response` is the authorization response: a redirect to the
+/// client's redirect URI, or a page whose form posts there (Form Post
+/// Response Mode §2).
+fn answered(response: &OAuthResponse, redirect_uri: Option<&str>) -> bool {
+    let Some(redirect_uri) = redirect_uri else {
+        return !response.location.is_empty();
+    };
+    if !response.location.is_empty() {
+        return response.location.starts_with(redirect_uri);
+    }
+    response.status == 200
+        && is_html(response)
+        && crate::form_login::find_form(&response.body, &[])
+            .is_some_and(|form| form.method == "POST" && form.action == redirect_uri)
+}
+
+/// A GET of `to`, as a browser follows a redirect.
+fn get(to: url::Url) -> (url::Url, OAuthRequest) {
+    let request = OAuthRequest {
+        method: "GET".into(),
+        url: to.to_string(),
+        headers: [("accept".to_owned(), "text/html".to_owned())].into(),
+        body: String::new(),
+    };
+    (to, request)
+}
+
+/// The page's form submitted as a browser would: its hidden fields, its
+/// default button, and those of the user's fields the form has.
+fn submission(
+    page_url: &url::Url,
+    page: &str,
+    fields: &[(String, String)],
+) -> Result<(url::Url, OAuthRequest), HttpFault> {
+    let form = crate::form_login::find_form(page, fields).ok_or(HttpFault::NoLoginForm)?;
+    let mut target = if form.action.is_empty() {
+        page_url.clone()
+    } else {
+        page_url
+            .join(&form.action)
+            .map_err(|e| HttpFault::LoginForm(format!("the login form's action: {e}")))?
+    };
+    let theirs = fields.iter().filter(|(name, _)| form.names.contains(name));
+    let button = form
+        .submit
+        .iter()
+        .filter(|(name, _)| !fields.iter().any(|(f, _)| f == name));
+    let pairs: Vec<(String, String)> = form
+        .hidden
+        .iter()
+        .chain(button)
+        .chain(theirs)
+        .cloned()
+        .collect();
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let request = if form.method == "POST" {
+        OAuthRequest {
+            method: "POST".into(),
+            url: target.to_string(),
+            headers: [
+                (
+                    "content-type".to_owned(),
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+                ("accept".to_owned(), "text/html".to_owned()),
+            ]
+            .into(),
+            body: encoded,
+        }
+    } else {
+        target.set_query(Some(&encoded));
+        get(target.clone()).1
+    };
+    Ok((target, request))
+}
