@@ -1,96 +1,71 @@
 #!/usr/bin/env bash
-# The stories against an OpenID provider the project did not write:
-# oidc-provider-mock (PyPI), a test OP with a login form and a code flow.
-# Starts it on a free loopback port, runs every story with --issuer (its
-# login form filled in with --login sub=alice), and writes the table of
-# docs/INTEROP.md from the results; fails when the committed table differs
-# (UPDATE_INTEROP=1 rewrites it).
+# The stories against OpenID providers the project did not write, each
+# installed from PyPI into one virtual environment and started on a free
+# loopback port:
+#   mock  oidc-provider-mock: a test OP with a "pick a user" login form;
+#   dot   django-oauth-toolkit under gunicorn, with its defaults (PKCE
+#         required), a test user and client made by dot/provision.py, its
+#         Django login form and approval page filled in by --login.
+# Each runs every story with --issuer and writes its table of
+# docs/INTEROP.md from the results; fails when a committed table differs
+# (UPDATE_INTEROP=1 rewrites them).
 #
-#   tests/interop/run.sh [release|debug]     (the orchestrator must be built)
+#   tests/interop/run.sh [release|debug] [mock|dot|all]   (the orchestrator must be built)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$root/tests/interop"
 profile="${1:-release}"
+which="${2:-all}"
 orchestrator="$root/target/$profile/orchestrator"
 [ -x "$orchestrator" ] || { echo "missing $orchestrator: run cargo build --$profile first" >&2; exit 2; }
 venv="$root/target/interop-venv"
-peer="oidc-provider-mock==0.3.4"
+mock_peer="oidc-provider-mock==0.3.4"
+dot_peer="django-oauth-toolkit==3.4.1"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "$peer"
+"$venv/bin/pip" install --quiet --disable-pip-version-check \
+  "$mock_peer" "$dot_peer" "Django==5.2.20" "gunicorn==23.0.0" "cryptography"
 
-port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-issuer="http://127.0.0.1:$port"
 work="$(mktemp -d)"
-"$venv/bin/oidc-provider-mock" --port "$port" >"$work/peer.log" 2>&1 &
-peer_pid=$!
-trap 'kill $peer_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$issuer/.well-known/openid-configuration', timeout=1)" 2>/dev/null && break
-  sleep 0.1
-done
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 
-set +e
-"$orchestrator" run --all --issuer "$issuer" \
-  --client-id interop-client --client-secret interop-secret \
-  --redirect-uri http://127.0.0.1:9876/callback --scope "profile email" \
-  --login sub=alice --format json >"$work/run.jsonl" 2>"$work/run.err"
-status=$?
-set -e
-if [ "$status" -gt 1 ]; then
-  cat "$work/run.err" >&2
-  echo "the orchestrator could not run against $issuer (exit $status)" >&2
-  exit 1
-fi
+free_port() {
+  "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
 
-"$venv/bin/python" - "$work/run.jsonl" "$work/table.md" "$peer" <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-summary = next(l["summary"] for l in lines if "summary" in l)
-records = {l["story"]: l for l in lines if "story" in l}
-out = [f"| story | against {sys.argv[3]} | why |", "|---|---|---|"]
-for s in summary["stories"]:
-    result = s["result"]
-    why = ""
-    if result == "skipped":
-        shown, why = "skipped", s["why"]
-    elif result == "failed":
-        shown = f"fails at step {s['step']} ({s.get('service', '')})"
-        record = records.get(s["story"], {})
-        failed = [c for st in record.get("steps", []) for c in st.get("checks", []) if c.get("outcome") == "failed"]
-        errors = [st["error"] for st in record.get("steps", []) if st.get("error") and not st.get("ok")]
-        if failed:
-            why = "; ".join(f"{c['name']} ({c['reference']})" for c in failed)
-        elif errors:
-            why = "; ".join(f"the server answered {e['error']}" for e in errors)
-        elif record.get("error"):
-            why = record["error"]
-    elif result == "refused_by_server":
-        shown = f"refused by the server at step {s['step']} ({s['service']})"
-        why = s["error"] + (f": {s['description']}" if s.get("description") else "")
-        if s.get("note"):
-            why += f"; {s['note']}"
-    elif result == "needs_browser":
-        shown = f"needs a browser at step {s['step']} ({s['service']})"
-        why = s["what"]
-    elif result == "passed_with_warnings":
-        shown = "passes, warns"
-        record = records.get(s["story"], {})
-        warned = [c for st in record.get("steps", []) for c in st.get("checks", []) if c.get("outcome") == "warning"]
-        # What the check expected and what was found, so the finding reads
-        # the right way round.
-        why = "; ".join(f"expected: {c['name']}; found: {c['detail']} ({c['reference']})" for c in warned)
-    else:
-        shown = result.replace("_", " ")
-    out.append(f"| {s['story']} | {shown} | {why.replace('|', '/')} |")
-open(sys.argv[2], "w").write("\n".join(out) + "\n")
-PY
+# Waits until $1 answers (at most 20 s).
+wait_for() {
+  for _ in $(seq 1 200); do
+    "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('$1', timeout=1)" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$1 did not answer" >&2
+  return 1
+}
 
-doc="$root/docs/INTEROP.md"
-begin='<!-- interop table: generated by tests/interop/run.sh -->'
-end='<!-- end of the interop table -->'
-current="$("$venv/bin/python" -c 'import sys; t=open(sys.argv[1]).read(); print(t.split(sys.argv[2]+"\n",1)[1].split(sys.argv[3],1)[0], end="")' "$doc" "$begin" "$end")"
-if [ "$current" != "$(cat "$work/table.md")" ]; then
-  if [ -n "${UPDATE_INTEROP:-}" ]; then
-    "$venv/bin/python" - "$doc" "$work/table.md" "$begin" "$end" <<'PY'
+# Runs every story against issuer $2 with the client flags that follow,
+# and checks (or rewrites) the table named $1 in docs/INTEROP.md.
+tabulate() {
+  local name="$1" issuer="$2" peer="$3"
+  shift 3
+  set +e
+  "$orchestrator" run --all --issuer "$issuer" "$@" --format json \
+    >"$work/$name.jsonl" 2>"$work/$name.err"
+  local status=$?
+  set -e
+  if [ "$status" -gt 1 ]; then
+    cat "$work/$name.err" >&2
+    echo "the orchestrator could not run against $issuer (exit $status)" >&2
+    exit 1
+  fi
+  "$venv/bin/python" "$here/table.py" "$work/$name.jsonl" "$work/$name.md" "$peer"
+  local doc="$root/docs/INTEROP.md"
+  local begin="<!-- interop table: $name -->" end="<!-- end of the $name table -->"
+  local current
+  current="$("$venv/bin/python" -c 'import sys; t=open(sys.argv[1]).read(); print(t.split(sys.argv[2]+"\n",1)[1].split(sys.argv[3],1)[0], end="")' "$doc" "$begin" "$end")"
+  if [ "$current" != "$(cat "$work/$name.md")" ]; then
+    if [ -n "${UPDATE_INTEROP:-}" ]; then
+      "$venv/bin/python" - "$doc" "$work/$name.md" "$begin" "$end" <<'PY'
 import sys
 doc, table, begin, end = sys.argv[1:]
 text = open(doc).read()
@@ -98,12 +73,50 @@ head, rest = text.split(begin + "\n", 1)
 _, tail = rest.split(end, 1)
 open(doc, "w").write(head + begin + "\n" + open(table).read() + end + tail)
 PY
-    echo "docs/INTEROP.md rewritten"
-  else
-    echo "docs/INTEROP.md does not match this run (UPDATE_INTEROP=1 rewrites it):" >&2
-    diff <(echo "$current") "$work/table.md" >&2 || true
-    exit 1
+      echo "docs/INTEROP.md rewritten ($name)"
+    else
+      echo "docs/INTEROP.md's $name table does not match this run (UPDATE_INTEROP=1 rewrites it):" >&2
+      diff <(echo "$current") "$work/$name.md" >&2 || true
+      exit 1
+    fi
   fi
+  # Every row after the table's two header lines is a story.
+  echo "interop with $peer: $(($(wc -l <"$work/$name.md") - 2)) stories tabled, as docs/INTEROP.md says"
+}
+
+if [ "$which" = mock ] || [ "$which" = all ]; then
+  port="$(free_port)"
+  "$venv/bin/oidc-provider-mock" --port "$port" >"$work/mock.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$port/.well-known/openid-configuration"
+  tabulate mock "http://127.0.0.1:$port" "$mock_peer" \
+    --client-id interop-client --client-secret interop-secret \
+    --redirect-uri http://127.0.0.1:9876/callback --scope "profile email" \
+    --login sub=alice
 fi
-# Every row after the table's two header lines is a story.
-echo "interop with $peer: $(($(wc -l <"$work/table.md") - 2)) stories tabled, as docs/INTEROP.md says"
+
+if [ "$which" = dot ] || [ "$which" = all ]; then
+  state="$work/dot"
+  mkdir -p "$state"
+  "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$state/django-secret"
+  "$venv/bin/python" - "$state/oidc.key" <<'PY'
+import sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+open(sys.argv[1], "wb").write(key.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+PY
+  export INTEROP_DOT_STATE="$state"
+  (cd "$here/dot" && "$venv/bin/python" provision.py interop-client interop-secret \
+    http://127.0.0.1:9876/callback alice "correct horse battery")
+  port="$(free_port)"
+  (cd "$here/dot" && exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 \
+    interop_dot.wsgi) >"$work/dot.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$port/o/.well-known/openid-configuration"
+  tabulate dot "http://127.0.0.1:$port/o" "$dot_peer" \
+    --client-id interop-client --client-secret interop-secret \
+    --redirect-uri http://127.0.0.1:9876/callback --scope "openid profile email read" \
+    --login username=alice --login "password=correct horse battery"
+fi

@@ -59,7 +59,7 @@ pub(super) fn of(
                     .checks
                     .iter()
                     .find(|c| c.id == CheckId::AuthorizationErrorEncoding.as_str())
-                    .map(|c| format!("{} ({})", c.name, c.reference)),
+                    .map(|c| format!("{}: no, {} ({})", c.name, c.detail, c.reference)),
             })
         }
         _ => None,
