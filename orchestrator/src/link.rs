@@ -74,6 +74,9 @@ impl HttpLink {
             .send(request)
             .await
             .map_err(HttpFault::Carrier)?;
+        if endpoint == Endpoint::DeviceVerification {
+            return self.user_step(request, response).await;
+        }
         if endpoint != Endpoint::Authorization {
             return Ok(response);
         }
@@ -84,7 +87,8 @@ impl HttpLink {
         }
         match &self.login {
             Login::Form(fields) => {
-                self.walk(request, response, redirect_uri.as_deref(), fields)
+                let back = |r: &OAuthResponse| answered(r, redirect_uri.as_deref());
+                self.walk(request, response, fields, back, "the login")
                     .await
             }
             _ if !response.location.is_empty() => Err(HttpFault::LoginRedirect(response.location)),
@@ -94,15 +98,49 @@ impl HttpLink {
         }
     }
 
+    /// The user's step at the verification URI (RFC 8628 §3.3): a page
+    /// without a form is the server's word that the device is approved; a
+    /// login (a redirect, a form) is a person's part, walked with `--login`
+    /// until such a page comes.
+    async fn user_step(
+        &self,
+        request: &OAuthRequest,
+        response: OAuthResponse,
+    ) -> Result<OAuthResponse, HttpFault> {
+        let done = |r: &OAuthResponse| {
+            r.location.is_empty()
+                && !(is_html(r) && crate::form_login::find_form(&r.body, &[]).is_some())
+        };
+        if done(&response) {
+            return Ok(response);
+        }
+        let Login::Form(fields) = &self.login else {
+            return Err(if response.location.is_empty() {
+                HttpFault::LoginPage
+            } else {
+                HttpFault::LoginRedirect(response.location)
+            });
+        };
+        self.walk(
+            request,
+            response,
+            fields,
+            done,
+            "the user's step at the verification URI",
+        )
+        .await
+    }
+
     /// The `--login` walk: redirects followed and forms submitted, cookies
-    /// kept per host, until the browser is sent back to `redirect_uri` (or
-    /// a page posts the response there).
+    /// kept per host, until `done` says the answer is the one the story
+    /// waits for (`what` names that wait in errors).
     async fn walk(
         &self,
         request: &OAuthRequest,
         mut answer: OAuthResponse,
-        redirect_uri: Option<&str>,
         fields: &[(String, String)],
+        done: impl Fn(&OAuthResponse) -> bool,
+        what: &str,
     ) -> Result<OAuthResponse, HttpFault> {
         let mut jar = Jar::default();
         let mut at =
@@ -110,7 +148,7 @@ impl HttpLink {
         jar.keep(&at, &answer);
         let mut forms = 0;
         for _ in 0..MAX_HOPS {
-            if answered(&answer, redirect_uri) {
+            if done(&answer) {
                 return Ok(answer);
             }
             let next = if !answer.location.is_empty() {
@@ -120,14 +158,14 @@ impl HttpLink {
             } else if answer.status == 200 && is_html(&answer) {
                 if forms == MAX_FORMS {
                     return Err(HttpFault::LoginForm(format!(
-                        "the login showed {MAX_FORMS} forms (--login) and still did not send the browser back to the client"
+                        "{what} showed {MAX_FORMS} forms (--login) and did not end"
                     )));
                 }
                 forms += 1;
                 submission(&at, &answer.body, fields)?
             } else {
                 return Err(HttpFault::LoginForm(format!(
-                    "the login (--login) was answered {} where a page or a redirect was due",
+                    "{what} (--login) was answered {} where a page or a redirect was due",
                     answer.status
                 )));
             };
@@ -140,7 +178,7 @@ impl HttpLink {
             jar.keep(&at, &answer);
         }
         Err(HttpFault::LoginForm(format!(
-            "the login (--login) took more than {MAX_HOPS} steps without sending the browser back to the client"
+            "{what} (--login) took more than {MAX_HOPS} steps without ending"
         )))
     }
 }

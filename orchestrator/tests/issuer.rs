@@ -439,7 +439,7 @@ async fn pkce_never_runs_the_plain_flow_and_a_server_requiring_it_refuses_by_its
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn login_with_a_user_alone_gets_through_our_interactive_approval_page() {
+async fn login_with_a_user_alone_gets_through_our_interactive_approval_pages() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut config = Config::default_config().unwrap();
@@ -455,6 +455,7 @@ async fn login_with_a_user_alone_gets_through_our_interactive_approval_page() {
         "run",
         "oauth2_code",
         "oidc_code",
+        "oauth2_device_code",
         "--issuer",
         &issuer,
         "--login",
@@ -466,7 +467,26 @@ async fn login_with_a_user_alone_gets_through_our_interactive_approval_page() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(summary["summary"]["totals"]["passed"], 2, "{summary}");
+    // The device story too: its user step, at the verification URI, walks
+    // the approval page as the authorization's does.
+    assert_eq!(summary["summary"]["totals"]["passed"], 3, "{summary}");
+
+    // Without --login, the user's step is a person's part, not a failure.
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_device_code",
+        "--issuer",
+        &issuer,
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let story = &summary["summary"]["stories"][0];
+    assert_eq!(story["result"], "needs_browser", "{story}");
+    assert_eq!(story["service"], "device_user", "{story}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
