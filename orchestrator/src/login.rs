@@ -230,6 +230,27 @@ mod tests {
         assert!(listen_address("http://app.example/cb").is_err());
     }
 
+    fn get(url: String) -> oidc_story_proto::v1::OAuthRequest {
+        oidc_story_proto::v1::OAuthRequest {
+            method: "GET".into(),
+            url,
+            headers: Default::default(),
+            body: String::new(),
+        }
+    }
+
+    /// The browser's first visit to the redirect URI, once its listener is
+    /// up: the page it is shown.
+    async fn first_visit(browser: &crate::carrier::Carrier, redirect: &str) -> String {
+        for _ in 0..50 {
+            if let Ok(r) = browser.send(&get(redirect.to_owned())).await {
+                return r.body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no listener at {redirect}");
+    }
+
     #[tokio::test]
     async fn the_redirect_the_browser_brings_back_is_the_answer() {
         let port = {
@@ -244,21 +265,8 @@ mod tests {
         let waiting = tokio::spawn(async move { in_browser(&authorization, None).await });
         // The "browser": a fragment-only visit first, then the redirect.
         let browser = crate::carrier::Carrier::new(None).unwrap();
-        let get = |url: String| oidc_story_proto::v1::OAuthRequest {
-            method: "GET".into(),
-            url,
-            headers: Default::default(),
-            body: String::new(),
-        };
-        let mut page = None;
-        for _ in 0..50 {
-            if let Ok(r) = browser.send(&get(redirect.clone())).await {
-                page = Some(r.body);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(page.unwrap().contains("location.hash"));
+        let page = first_visit(&browser, &redirect).await;
+        assert!(page.contains("location.hash"));
         let done = browser
             .send(&get(format!("{redirect}?code=abc&state=xyz")))
             .await
@@ -321,21 +329,8 @@ mod tests {
         let waiting =
             tokio::spawn(async move { in_browser(&authorization, Some(&client_uri)).await });
         let browser = crate::carrier::Carrier::new(None).unwrap();
-        let get = |url: String| oidc_story_proto::v1::OAuthRequest {
-            method: "GET".into(),
-            url,
-            headers: Default::default(),
-            body: String::new(),
-        };
-        let mut page = None;
-        for _ in 0..50 {
-            if let Ok(r) = browser.send(&get(redirect.clone())).await {
-                page = Some(r.body);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(page.unwrap().contains(FRAGMENT_PARAM));
+        let page = first_visit(&browser, &redirect).await;
+        assert!(page.contains(FRAGMENT_PARAM));
         // What the page's script does with #code=abc&state=x%26y.
         let fragment = "code=abc&state=x%26y";
         let sent_on: String = url::form_urlencoded::byte_serialize(fragment.as_bytes()).collect();

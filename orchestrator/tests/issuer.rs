@@ -11,10 +11,16 @@ use oauth_core::jose::KeySet;
 
 /// The AS over HTTP on an ephemeral loopback port; its issuer.
 async fn as_over_http() -> String {
+    as_over_http_with(|_| {}).await
+}
+
+/// The same, its configuration changed by `edit` first.
+async fn as_over_http_with(edit: impl FnOnce(&mut Config)) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut config = Config::default_config().unwrap();
     config.set_issuer(&issuer).unwrap();
+    edit(&mut config);
     let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
     tokio::spawn(as_service::http::serve(
         listener,
@@ -22,6 +28,15 @@ async fn as_over_http() -> String {
         std::future::pending(),
     ));
     issuer
+}
+
+/// `edit`, applied to the configured client `client`.
+fn with_client(config: &mut Config, edit: impl FnOnce(&mut as_service::config::Client)) {
+    let mut client = (*config.clients["client"]).clone();
+    edit(&mut client);
+    config
+        .clients
+        .insert("client".to_owned(), std::sync::Arc::new(client));
 }
 
 async fn orchestrator(args: Vec<String>) -> Output {
@@ -45,22 +60,11 @@ fn args(list: &[&str]) -> Vec<String> {
 /// Our AS over HTTP whose client `client` registered `backchannel` as its
 /// back-channel logout URI.
 async fn as_posting_logouts_to(backchannel: &str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
-    let mut client = (*config.clients["client"]).clone();
-    client.backchannel_logout_uri = Some(backchannel.to_owned());
-    config
-        .clients
-        .insert("client".to_owned(), std::sync::Arc::new(client));
-    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
-    tokio::spawn(as_service::http::serve(
-        listener,
-        server,
-        std::future::pending(),
-    ));
-    issuer
+    let uri = backchannel.to_owned();
+    as_over_http_with(|config| {
+        with_client(config, |client| client.backchannel_logout_uri = Some(uri))
+    })
+    .await
 }
 
 fn free_port() -> u16 {
@@ -169,17 +173,7 @@ async fn plain_http_to_another_host_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_page_is_a_persons_part_with_the_options_named() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
-    config.interactive = true;
-    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
-    tokio::spawn(as_service::http::serve(
-        listener,
-        server,
-        std::future::pending(),
-    ));
+    let issuer = as_over_http_with(|config| config.interactive = true).await;
     let out = orchestrator(args(&["run", "oauth2_code", "--issuer", &issuer])).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     // A person's part, not the server's failure: exit 0, the options named.
@@ -358,22 +352,7 @@ async fn a_registration_story_registers_the_method_it_is_about_beside_a_users_cl
 /// Our AS over HTTP with client `client` requiring PKCE, as
 /// django-oauth-toolkit does by default.
 async fn as_requiring_pkce() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
-    let mut client = (*config.clients["client"]).clone();
-    client.require_pkce = true;
-    config
-        .clients
-        .insert("client".to_owned(), std::sync::Arc::new(client));
-    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
-    tokio::spawn(as_service::http::serve(
-        listener,
-        server,
-        std::future::pending(),
-    ));
-    issuer
+    as_over_http_with(|config| with_client(config, |client| client.require_pkce = true)).await
 }
 
 fn user_client(issuer: &str, extra: &[&str]) -> Vec<String> {
@@ -440,17 +419,7 @@ async fn pkce_never_runs_the_plain_flow_and_a_server_requiring_it_refuses_by_its
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_with_a_user_alone_gets_through_our_interactive_approval_pages() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
-    config.interactive = true;
-    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
-    tokio::spawn(as_service::http::serve(
-        listener,
-        server,
-        std::future::pending(),
-    ));
+    let issuer = as_over_http_with(|config| config.interactive = true).await;
     let out = orchestrator(args(&[
         "run",
         "oauth2_code",
