@@ -125,10 +125,14 @@ async fn with_redis_stopped_no_code_is_issued_and_the_as_recovers_when_it_return
     assert!(!params.contains_key("code"), "no code without its record");
     assert_eq!(params["error"], "temporarily_unavailable");
     assert_eq!(params["state"], "s1");
-    // The token endpoint, too, says so rather than "invalid_grant".
+    // The token endpoint, too, says so rather than "invalid_grant" (for a
+    // code in the form this server mints, which only the store can judge).
+    let code = oauth_core::random::token(32);
     let token = client
         .token(e2e_tests::token_request(
-            "grant_type=authorization_code&code=whatever&redirect_uri=https%3A%2F%2Fexample.com%2Fcb",
+            &format!(
+                "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fexample.com%2Fcb"
+            ),
             &[("Authorization", &e2e_tests::client_basic())],
         ))
         .await
