@@ -510,3 +510,39 @@ async fn the_resource_story_runs_with_the_users_resources_and_says_what_it_needs
         "{token}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_story_passes_with_login_through_our_interactive_approval_pages() {
+    let backchannel = format!("http://127.0.0.1:{}/backchannel", free_port());
+    let uri = backchannel.clone();
+    let issuer = as_over_http_with(|config| {
+        config.interactive = true;
+        with_client(config, |client| client.backchannel_logout_uri = Some(uri));
+    })
+    .await;
+    let out = orchestrator(args(&[
+        "run",
+        "--all",
+        "--issuer",
+        &issuer,
+        "--login",
+        "user=diana",
+        "--backchannel-uri",
+        &backchannel,
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let totals = &summary["summary"]["totals"];
+    // Every page a person would answer (the approval at the authorization
+    // endpoint and at the device's verification URI) filled in by --login.
+    assert_eq!(
+        totals["passed"],
+        orchestrator::catalog::STORIES.len(),
+        "{}",
+        summary["summary"]
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
