@@ -193,6 +193,9 @@ impl Carrier {
             }
             body.extend_from_slice(&chunk);
         }
+        // The orchestrator's own mark for a step it handed to a person is
+        // never taken from a server.
+        headers.remove(rp_service::service::device::HANDED_TO_A_PERSON);
         let location = headers
             .get("location")
             .and_then(|l| url.join(l).ok())

@@ -222,6 +222,15 @@ impl Issuer {
                 profile.pkce = pkce;
             }
         }
+        // Without a client of the user's, the built-in profiles come back to
+        // the redirect URI given (a loopback one for --browser).
+        if client.client_id.is_none()
+            && let Some(r) = &client.redirect_uri
+        {
+            for profile in config.profiles.values_mut() {
+                profile.redirect_uri = Some(r.clone());
+            }
+        }
         if let Some(id) = &client.client_id {
             let method = match (&client.auth_method, &client.client_secret) {
                 (Some(m), _) => oauth_core::client_auth::AuthMethod::parse(m),

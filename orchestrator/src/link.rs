@@ -48,6 +48,9 @@ pub struct HttpLink {
     pub user_client: Option<crate::external::ClientSettings>,
     /// The client's back-channel logout URI, listened on (`--backchannel-uri`).
     pub backchannel: Option<std::sync::Arc<crate::backchannel::Inbox>>,
+    /// The redirect URI given (`--redirect-uri`): where the browser comes
+    /// back when the authorization URL names none (a pushed request).
+    pub redirect_uri: Option<String>,
 }
 
 impl HttpLink {
@@ -60,10 +63,10 @@ impl HttpLink {
         endpoint: Endpoint,
         request: &OAuthRequest,
     ) -> Result<OAuthResponse, HttpFault> {
-        let client_redirect_uri = self
-            .user_client
-            .as_ref()
-            .and_then(|c| c.redirect_uri.as_deref());
+        let client_redirect_uri = self.redirect_uri.as_deref();
+        if endpoint == Endpoint::DeviceVerification && self.login == Login::Browser {
+            return Ok(crate::login::hand_to_person(&request.url));
+        }
         if endpoint == Endpoint::Authorization && self.login == Login::Browser {
             return crate::login::in_browser(&request.url, client_redirect_uri)
                 .await

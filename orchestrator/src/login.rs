@@ -156,6 +156,31 @@ fn answer(redirect_uri: &str, delivered: Delivered) -> OAuthResponse {
     }
 }
 
+/// The user's step of the device flow handed to a person (`--browser`,
+/// RFC 8628 §3.3): the verification URI (the user code in it) printed and
+/// opened; what they do there is between them and the server, and the
+/// device's polls tell the outcome. The answer recorded says so.
+pub fn hand_to_person(verification_url: &str) -> OAuthResponse {
+    eprintln!(
+        "orchestrator: on a device with a browser, open the URL below (the user code is in it), log in and approve; the device polls until you decide\n\n  {verification_url}\n"
+    );
+    open(verification_url);
+    OAuthResponse {
+        status: 202,
+        headers: [
+            ("content-type".to_owned(), "text/plain".to_owned()),
+            (
+                rp_service::service::device::HANDED_TO_A_PERSON.to_owned(),
+                "--browser".to_owned(),
+            ),
+        ]
+        .into(),
+        body: format!("handed to a person's browser at {verification_url}"),
+        location: String::new(),
+        outbound: Vec::new(),
+    }
+}
+
 /// A 302 to `location`, as the server answered the browser.
 fn redirect(location: String) -> OAuthResponse {
     OAuthResponse {

@@ -131,8 +131,30 @@ async fn run_steps(
             .get(i + 1)
             .filter(|s| s.service != ClientService::BackchannelLogout);
         let last = i + 1 == steps.len();
+        // A person approves the device in their own browser (--browser):
+        // the device polls on, at the interval, until they have decided
+        // (RFC 8628 §3.5), each poll prepared on its own.
+        let person_decides = services
+            .http
+            .as_ref()
+            .is_some_and(|h| h.login == crate::services::Login::Browser)
+            && step.service == ClientService::DeviceToken
+            && step.expect_error.is_none()
+            && steps[..i]
+                .iter()
+                .any(|s| s.service == ClientService::DeviceUser);
+        let (next, last) = if person_decides {
+            (None, false)
+        } else {
+            (next, last)
+        };
         let (mut step_record, mut retry) =
             run_step(services, rp, step, next, last, &mut memory).await?;
+        while person_decides && step_record.ok && step_record.error.is_some() {
+            observer(&step_record);
+            record.steps.push(step_record);
+            (step_record, retry) = run_step(services, rp, step, next, last, &mut memory).await?;
+        }
         if retry {
             // The AS asked for a DPoP nonce (RFC 9449 §8) and the RP now has
             // it: shown as an expected refusal, then the step once more.

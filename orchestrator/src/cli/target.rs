@@ -107,6 +107,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             metadata_from_openid: issuer.openid_configuration && !issuer.oauth_metadata,
             user_client: client.client_id.is_some().then(|| client.clone()),
             backchannel,
+            redirect_uri: client.redirect_uri.clone(),
         };
         let (services, running) = match &args.rp {
             Some(rp) => (

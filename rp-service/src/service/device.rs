@@ -19,6 +19,10 @@ use crate::service::registry::AsEndpoint;
 use crate::service::variation::{GUESSED_USER_CODE, Variation, Variations};
 use crate::session::{DeviceFlow, DevicePolled, Pending, Session};
 
+/// The header of the answer an orchestrator gives for a user's step it
+/// handed to a person (`--browser`): there is no page to read.
+pub const HANDED_TO_A_PERSON: &str = "x-oidc-story-handed-to-a-person";
+
 /// The grant type of a poll (RFC 8628 §3.4).
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -299,6 +303,17 @@ pub fn verify_authorization(
 /// RFC 8628 §3.3: the verification URI answered the user agent (a page
 /// for the person: the device is approved).
 pub fn verify_user(response: &HttpResponse, parsed: &mut Parsed) {
+    // The orchestrator handed the step to a person's browser (`--browser`):
+    // nothing came back to see; the polls tell whether they approved.
+    if response.status == 202 && response.headers.contains_key(HANDED_TO_A_PERSON) {
+        parsed.info(
+            CheckId::DeviceUserApproved,
+            "the user's step is a person's, in their own browser",
+            response.body.clone(),
+            "RFC 8628 §3.3",
+        );
+        return;
+    }
     parsed.must(
         CheckId::DeviceUserApproved,
         "the verification URI accepted the user code",

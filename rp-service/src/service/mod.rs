@@ -208,8 +208,9 @@ fn verify(
             revocation::verify(pending, response, parsed);
             return;
         }
-        // A page for the person at the verification URI.
-        ClientService::DeviceUser if response.status == 200 => {
+        // A page for the person at the verification URI, or (202) the step
+        // handed to a person's own browser.
+        ClientService::DeviceUser if matches!(response.status, 200 | 202) => {
             device::verify_user(response, parsed);
             return;
         }

@@ -32,8 +32,12 @@ pub fn request(
         .unwrap_or_else(|| profile.token_endpoint_auth_method.to_string());
     let grant_types: Vec<&str> = arg(args, "grant_types")
         .map_or_else(|| vec!["authorization_code"], |g| g.split(' ').collect());
+    // OIDC Registration §2: a client coming back to loopback http is a
+    // native one (a web client's redirect URIs are https, not localhost).
+    let native = url::Url::parse(redirect_uri)
+        .is_ok_and(|u| u.scheme() == "http" && crate::service::discovery::is_loopback(&u));
     let mut metadata = json!({
-        "application_type": "web",
+        "application_type": if native { "native" } else { "web" },
         "client_name": format!("oidc-story RP ({})", profile.name),
         "redirect_uris": [redirect_uri],
         "response_types": ["code"],

@@ -143,6 +143,34 @@ fn rfc8628_3_5_slow_down_past_the_clients_limit_stops_the_client() {
 }
 
 #[test]
+fn rfc8628_3_3_a_user_step_handed_to_a_person_is_noted_not_judged_and_nothing_else_is() {
+    let (h, _) = authorized(&device_answer());
+    let handed = |marked: bool| {
+        let mut answer = oauth_core::http::HttpResponse::empty_no_store(202);
+        answer.body = "handed to a person's browser".into();
+        if marked {
+            answer.headers.insert(
+                crate::service::device::HANDED_TO_A_PERSON.into(),
+                "--browser".into(),
+            );
+        }
+        answer
+    };
+    h.prepare(ClientService::DeviceUser, &[]);
+    let parsed = h.parse(ClientService::DeviceUser, &handed(true));
+    assert!(parsed.ok(), "{:#?}", parsed.checks);
+    // A 202 from a server, unmarked, is no approval page.
+    h.session(|s| s.pending = None);
+    h.prepare(ClientService::DeviceUser, &[]);
+    let parsed = h.parse(ClientService::DeviceUser, &handed(false));
+    assert!(
+        failed(&parsed, CheckId::DeviceUserApproved),
+        "{:#?}",
+        parsed.checks
+    );
+}
+
+#[test]
 fn rfc8628_3_3_1_the_user_agent_goes_to_the_complete_uri_or_guesses() {
     let (h, _) = authorized(&device_answer());
     let honest = h.prepare(ClientService::DeviceUser, &[]);
