@@ -10,6 +10,7 @@ use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse};
 
 use crate::carrier::Carrier;
 use crate::fault::HttpFault;
+use crate::record::LoginHop;
 
 mod cookies;
 
@@ -58,18 +59,20 @@ impl HttpLink {
     /// browser with `--browser`; with `--login` the login is walked; without
     /// either, a page or a redirect to the server's own login is a person's
     /// part, and the story ends saying so.
+    /// With the answer, the login walked on the way (`--login`), if any.
     pub(crate) async fn send(
         &self,
         endpoint: Endpoint,
         request: &OAuthRequest,
-    ) -> Result<OAuthResponse, HttpFault> {
+    ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
         let client_redirect_uri = self.redirect_uri.as_deref();
         if endpoint == Endpoint::DeviceVerification && self.login == Login::Browser {
-            return Ok(crate::login::hand_to_person(&request.url));
+            return Ok((crate::login::hand_to_person(&request.url), Vec::new()));
         }
         if endpoint == Endpoint::Authorization && self.login == Login::Browser {
             return crate::login::in_browser(&request.url, client_redirect_uri)
                 .await
+                .map(|answer| (answer, Vec::new()))
                 .map_err(HttpFault::Browser);
         }
         let response = self
@@ -81,12 +84,12 @@ impl HttpLink {
             return self.user_step(request, response).await;
         }
         if endpoint != Endpoint::Authorization {
-            return Ok(response);
+            return Ok((response, Vec::new()));
         }
         let redirect_uri = crate::login::redirect_uri_of(&request.url)
             .or_else(|| client_redirect_uri.map(str::to_owned));
         if answered(&response, redirect_uri.as_deref()) {
-            return Ok(response);
+            return Ok((response, Vec::new()));
         }
         match &self.login {
             Login::Form(fields) => {
@@ -97,7 +100,7 @@ impl HttpLink {
             _ if !response.location.is_empty() => Err(HttpFault::LoginRedirect(response.location)),
             _ if is_html(&response) && response.status == 200 => Err(HttpFault::LoginPage),
             // Anything else (an error, a JSON answer) is the server's answer.
-            _ => Ok(response),
+            _ => Ok((response, Vec::new())),
         }
     }
 
@@ -109,13 +112,13 @@ impl HttpLink {
         &self,
         request: &OAuthRequest,
         response: OAuthResponse,
-    ) -> Result<OAuthResponse, HttpFault> {
+    ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
         let done = |r: &OAuthResponse| {
             r.location.is_empty()
                 && !(is_html(r) && crate::form_login::find_form(&r.body, &[]).is_some())
         };
         if done(&response) {
-            return Ok(response);
+            return Ok((response, Vec::new()));
         }
         let Login::Form(fields) = &self.login else {
             return Err(if response.location.is_empty() {
@@ -144,15 +147,18 @@ impl HttpLink {
         fields: &[(String, String)],
         done: impl Fn(&OAuthResponse) -> bool,
         what: &str,
-    ) -> Result<OAuthResponse, HttpFault> {
+    ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
         let mut jar = Jar::default();
         let mut at =
             url::Url::parse(&request.url).map_err(|e| HttpFault::LoginForm(e.to_string()))?;
         jar.keep(&at, &answer);
         let mut forms = 0;
+        // The walk as the transcript shows it: the request's first answer,
+        // then each request the walk makes and its answer.
+        let mut hops = vec![hop(request, &answer)];
         for _ in 0..MAX_HOPS {
             if done(&answer) {
-                return Ok(answer);
+                return Ok((answer, hops));
             }
             let next = if !answer.location.is_empty() {
                 let to = url::Url::parse(&answer.location)
@@ -179,10 +185,29 @@ impl HttpLink {
             }
             answer = self.carrier.send(&sent).await.map_err(HttpFault::Carrier)?;
             jar.keep(&at, &answer);
+            hops.push(hop(&sent, &answer));
         }
         Err(HttpFault::LoginForm(format!(
             "{what} (--login) took more than {MAX_HOPS} steps without ending"
         )))
+    }
+}
+
+/// A request of the walk and its answer, the form's values left out.
+fn hop(request: &OAuthRequest, answer: &OAuthResponse) -> LoginHop {
+    let fields = if request.method == "POST" {
+        url::form_urlencoded::parse(request.body.as_bytes())
+            .map(|(name, _)| name.into_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    LoginHop {
+        method: request.method.clone(),
+        url: request.url.clone(),
+        fields,
+        status: answer.status,
+        location: answer.location.clone(),
     }
 }
 

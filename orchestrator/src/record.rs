@@ -100,6 +100,10 @@ pub struct StepRecord {
     /// What an attacker changed in the answer before the RP read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tampered: Option<TamperRecord>,
+    /// The server's login, walked as a browser would (`--login`): each
+    /// request and its answer, between the request above and the response.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub login: Vec<LoginHop>,
     pub ok: bool,
     /// Failed SHOULD checks in this step.
     pub warnings: usize,
@@ -114,6 +118,19 @@ pub struct StepRecord {
     /// The RP call that took this step's answer (for the wire diagram).
     #[serde(skip)]
     pub parsed_by: String,
+}
+
+/// One request of a walked login and its answer. A form's values are not
+/// kept, only the names of the fields sent (a password among them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginHop {
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    pub status: u32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub location: String,
 }
 
 impl StepRecord {

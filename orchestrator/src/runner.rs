@@ -8,8 +8,8 @@ use rp_service::service::registry::ClientService;
 use crate::catalog::{Step, Story};
 use crate::fault::StoryFault;
 pub use crate::record::{
-    CheckRecord, Ending, ErrorRecord, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord,
-    StepRecord, StoryRecord, TamperRecord,
+    CheckRecord, Ending, ErrorRecord, JwtRecord, Level, LoginHop, Outcome, RequestRecord,
+    ResponseRecord, StepRecord, StoryRecord, TamperRecord,
 };
 pub use crate::services::{Services, channel, grpc_url};
 
@@ -222,7 +222,7 @@ async fn run_step(
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,
     })?;
-    let response = call_as(services, endpoint, &request, step).await?;
+    let (response, login) = call_as(services, endpoint, &request, step).await?;
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
@@ -256,6 +256,7 @@ async fn run_step(
     let retry = parsed.retry;
     let name = endpoint_name(endpoint);
     let mut record = transcribe::step_record(step, name, &request, &response, parsed);
+    record.login = login;
     record.prepared_by = prepared_by;
     record.parsed_by = parsed_by;
     if let Some(what) = tampered {
@@ -285,7 +286,7 @@ async fn call_as(
     endpoint: Endpoint,
     request: &OAuthRequest,
     step: &Step,
-) -> Result<OAuthResponse, StoryFault> {
+) -> Result<(OAuthResponse, Vec<LoginHop>), StoryFault> {
     if let Some(link) = &services.http {
         return Ok(link.send(endpoint, request).await?);
     }
@@ -322,7 +323,7 @@ async fn call_as(
             }
         };
         match answer {
-            Ok(response) => return Ok(response.into_inner()),
+            Ok(response) => return Ok((response.into_inner(), Vec::new())),
             Err(s) if s.code() == tonic::Code::Unavailable => last = s.message().to_owned(),
             Err(s) => {
                 return Err(StoryFault::As {

@@ -54,6 +54,7 @@ fn step(page: Option<&str>) -> StepRecord {
         ])
     };
     StepRecord {
+        login: Vec::new(),
         elapsed: Duration::ZERO,
         service: "device_authorization".into(),
         endpoint: "DeviceAuthorization".into(),

@@ -439,6 +439,38 @@ async fn login_with_a_user_alone_gets_through_our_interactive_approval_pages() {
     // The device story too: its user step, at the verification URI, walks
     // the approval page as the authorization's does.
     assert_eq!(summary["summary"]["totals"]["passed"], 3, "{summary}");
+    // The transcript shows the walk: the page, then the form posted (its
+    // fields named, their values left out) and the redirect it answered.
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let authorization = first["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "authorization")
+        .unwrap();
+    let login = authorization["login"].as_array().unwrap();
+    let posted = login.iter().find(|h| h["method"] == "POST").unwrap();
+    let fields: Vec<&str> = posted["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert!(
+        fields.contains(&"user") && fields.contains(&"decision") && fields.contains(&"csrf_token"),
+        "{posted}"
+    );
+    assert_eq!(posted["status"], 302);
+    assert!(
+        posted["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://example.com/cb")
+    );
+    assert!(
+        !login.iter().any(|h| h.to_string().contains("diana")),
+        "{login:?}"
+    );
 
     // Without --login, the user's step is a person's part, not a failure.
     let out = orchestrator(args(&[

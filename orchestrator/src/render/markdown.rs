@@ -144,6 +144,16 @@ fn step(number: usize, step: &StepRecord) -> String {
         out.push_str(&json_block(&step.request.params));
         out.push('\n');
     }
+    if !step.login.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Login\n\nThe server's login, walked as a browser would (`--login`):\n"
+        );
+        for hop in &step.login {
+            let _ = writeln!(out, "1. {}", markdown_code(&super::login_line(hop)));
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "### Response\n");
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| status | **{}** |", step.response.status);

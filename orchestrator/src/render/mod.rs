@@ -13,6 +13,21 @@ pub mod text;
 use serde::Serialize;
 
 /// JSON indented by four spaces, as the seed prints it.
+/// One request of a walked login and its answer, as every format shows it:
+/// `POST URL [field, …] → 302 LOCATION`, the form's values left out. Not
+/// yet escaped: each format escapes it for its context.
+pub(crate) fn login_line(hop: &crate::runner::LoginHop) -> String {
+    let mut line = format!("{} {}", hop.method, hop.url);
+    if !hop.fields.is_empty() {
+        line.push_str(&format!(" [{}]", hop.fields.join(", ")));
+    }
+    line.push_str(&format!(" → {}", hop.status));
+    if !hop.location.is_empty() {
+        line.push_str(&format!(" {}", hop.location));
+    }
+    line
+}
+
 pub(crate) fn pretty(value: &impl Serialize) -> String {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");

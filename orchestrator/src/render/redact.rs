@@ -216,6 +216,13 @@ pub fn redact(record: &mut StoryRecord) {
             *location = mask_url(location);
             sweep(location, &secrets);
         }
+        // A walked login's URLs carry the request's own values, nested.
+        for hop in &mut step.login {
+            for url in [&mut hop.url, &mut hop.location] {
+                *url = mask_url(url);
+                sweep(url, &secrets);
+            }
+        }
         if let Some(tampered) = &mut step.tampered {
             if let Some(location) = &mut tampered.location {
                 *location = mask_url(location);

@@ -272,6 +272,15 @@ pub fn step(step: &StepRecord, style: Style) -> String {
         let _ = writeln!(out, "    {}", params_label(step));
         out.push_str(&indented(&pretty(&step.request.params), "    "));
     }
+    if !step.login.is_empty() {
+        let _ = writeln!(
+            out,
+            "-- LOGIN -- (--login: the server's login, walked as a browser would)"
+        );
+        for hop in &step.login {
+            let _ = writeln!(out, "    {}", terminal(&super::login_line(hop)));
+        }
+    }
     let _ = writeln!(out, "-- RESPONSE --");
     let _ = writeln!(out, "    STATUS: {}", step.response.status);
     let _ = writeln!(out, "    HEADERS");

@@ -50,6 +50,7 @@ pub(super) fn step_record(
         .filter(|c| c.outcome == Outcome::Warning)
         .count();
     StepRecord {
+        login: Vec::new(),
         elapsed: std::time::Duration::ZERO,
         service: step.service.name().to_owned(),
         endpoint: endpoint.to_owned(),

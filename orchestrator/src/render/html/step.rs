@@ -410,6 +410,7 @@ pub(crate) fn section(
         },
         &grpcurl(record),
     );
+    super::login::section(&mut out, &record.login);
     out.push_str("</div><div><h3>Response</h3>");
     let _ = write!(
         out,
