@@ -55,11 +55,11 @@ pub struct HttpLink {
 }
 
 impl HttpLink {
-    /// Carries one prepared request. The authorization request goes to a
-    /// browser with `--browser`; with `--login` the login is walked; without
-    /// either, a page or a redirect to the server's own login is a person's
-    /// part, and the story ends saying so.
-    /// With the answer, the login walked on the way (`--login`), if any.
+    /// Carries one prepared request; returns the answer, and the login
+    /// walked on the way to it (`--login`), if any. The authorization
+    /// request goes to a browser with `--browser`; with `--login` a login
+    /// is walked; without either, a page or a redirect to the server's own
+    /// login is a person's part, and the story ends saying so.
     pub(crate) async fn send(
         &self,
         endpoint: Endpoint,
@@ -91,6 +91,12 @@ impl HttpLink {
         if answered(&response, redirect_uri.as_deref()) {
             return Ok((response, Vec::new()));
         }
+        // Neither a redirect nor a page (an error, a JSON answer): the
+        // server's answer to the request, whatever the login mode.
+        let page = is_html(&response) && response.status == 200;
+        if response.location.is_empty() && !page {
+            return Ok((response, Vec::new()));
+        }
         match &self.login {
             Login::Form(fields) => {
                 let back = |r: &OAuthResponse| answered(r, redirect_uri.as_deref());
@@ -98,9 +104,7 @@ impl HttpLink {
                     .await
             }
             _ if !response.location.is_empty() => Err(HttpFault::LoginRedirect(response.location)),
-            _ if is_html(&response) && response.status == 200 => Err(HttpFault::LoginPage),
-            // Anything else (an error, a JSON answer) is the server's answer.
-            _ => Ok((response, Vec::new())),
+            _ => Err(HttpFault::LoginPage),
         }
     }
 

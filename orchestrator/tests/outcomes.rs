@@ -41,6 +41,16 @@ async fn authorize(uri: axum::http::Uri) -> axum::response::Response {
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
+    // A client it does not know: answered to the browser, not redirected
+    // (RFC 6749 §4.1.2.1).
+    if q.get("client_id").map(String::as_str) == Some("unknown") {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            [("content-type", "application/json")],
+            r#"{"error":"invalid_client","error_description":"no such client"}"#,
+        )
+            .into_response();
+    }
     if q.get("response_type").map(String::as_str) == Some("id_token") {
         let mut to = url::Url::parse(&q["redirect_uri"]).unwrap();
         to.query_pairs_mut()
@@ -79,15 +89,16 @@ async fn provider() -> String {
 
 async fn run(issuer: String, extra: &[&str]) -> (Output, serde_json::Value) {
     let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+    let client = if extra.iter().any(|a| a == "--client-id") {
+        vec![]
+    } else {
+        vec!["--client-id", "c1"]
+    };
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_orchestrator"))
             .args(["run", "--issuer", &issuer, "--format", "json"])
-            .args([
-                "--client-id",
-                "c1",
-                "--redirect-uri",
-                "https://rp.example/cb",
-            ])
+            .args(client)
+            .args(["--redirect-uri", "https://rp.example/cb"])
             .args(&extra)
             .env_remove("ORCHESTRATOR_AS")
             .env_remove("ORCHESTRATOR_RP")
@@ -135,6 +146,26 @@ async fn a_login_page_is_a_persons_part_not_the_providers_failure() {
     let story = &summary["stories"][0];
     assert_eq!(story["result"], "needs_browser", "{summary}");
     assert!(story["what"].as_str().unwrap().contains("--browser"));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_answered_to_the_browser_is_the_providers_answer_even_with_login() {
+    let issuer = provider().await;
+    let (out, summary) = run(
+        issuer,
+        &[
+            "oauth2_code",
+            "--client-id",
+            "unknown",
+            "--login",
+            "user=alice",
+        ],
+    )
+    .await;
+    let story = &summary["stories"][0];
+    assert_eq!(story["result"], "refused_by_server", "{summary}");
+    assert_eq!(story["error"], "invalid_client");
     assert_eq!(out.status.code(), Some(0));
 }
 
