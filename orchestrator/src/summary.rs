@@ -317,8 +317,9 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "TOTAL {} stories: {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms{}",
+            "TOTAL {} {}: {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms{}",
             t.stories,
+            if t.stories == 1 { "story" } else { "stories" },
             t.passed,
             t.passed_with_warnings,
             t.refused_as_expected,
@@ -376,8 +377,9 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "\n**Total:** {} stories — {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms.{}",
+            "\n**Total:** {} {} — {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms.{}",
             t.stories,
+            if t.stories == 1 { "story" } else { "stories" },
             t.passed,
             t.passed_with_warnings,
             t.refused_as_expected,

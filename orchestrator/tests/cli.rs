@@ -73,7 +73,7 @@ fn run_text_prints_the_seed_shape() {
         "    URL: https://example.com/token",
         "-- RESPONSE --",
         "[passed] access token signature verifies",
-        "RESULT oauth2_cc: ok",
+        "RESULT oauth2_cc: passed",
     ] {
         assert!(text.contains(marker), "{marker:?} missing from\n{text}");
     }

@@ -94,10 +94,10 @@ async fn a_failed_should_is_a_warning_and_the_story_passes_with_it() {
 
     let text = render::text::story(None, record, Style::default());
     assert!(text.contains("[warning] granted scope is within the requested scope"));
-    assert!(text.contains("RESULT cc_wider_scope: ok with 1 warning"));
+    assert!(text.contains("RESULT cc_wider_scope: passed with 1 warning"));
     assert!(!text.contains("FAILED"), "{text}");
     let markdown = render::markdown::story(None, record);
-    assert!(markdown.contains("⚠️ ok with 1 warning"));
+    assert!(markdown.contains("⚠️ passed with 1 warning"));
     assert!(
         markdown.contains("| ⚠️ warning | SHOULD | granted scope is within the requested scope")
     );

@@ -125,7 +125,10 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                     &dir.join(&file),
                     &render_story(args.format, args.diagram, story, &record, style),
                 )?;
-                index.push((story.name.to_owned(), file, record.ok));
+                // Not failed, as the summary counts it (a provider's refusal,
+                // a person's part and a skip are no failure).
+                let ok = crate::summary::StorySummary::of(&record).passed(false);
+                index.push((story.name.to_owned(), file, ok));
             }
             None if stream => print_or_stop(&render::text::story_footer(&record, style))?,
             None => print_or_stop(&render_story(

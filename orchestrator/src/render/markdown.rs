@@ -12,7 +12,7 @@ use super::safe::{
 };
 use super::sequence::{Kind, Sequence, View};
 use crate::catalog::Story;
-use crate::runner::{Ending, Outcome, StepRecord, StoryRecord};
+use crate::runner::{Outcome, StepRecord, StoryRecord};
 
 /// A label on a Mermaid arrow, cut to 90 characters, then made safe there.
 fn label(text: &str) -> String {
@@ -83,22 +83,19 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
             let _ = writeln!(out, "# {}\n", record.story);
         }
     }
-    let _ = writeln!(
-        out,
-        "**Result: {}**\n",
-        match (record.ok, record.warnings) {
-            _ if record.skipped.is_some() => "⏭️ skipped".to_owned(),
-            _ if matches!(record.ending, Some(Ending::RefusedByServer { .. })) => {
-                "↩️ refused by the server".to_owned()
-            }
-            _ if matches!(record.ending, Some(Ending::NeedsBrowser { .. })) => {
-                "↩️ needs a browser".to_owned()
-            }
-            (true, 0) => "✅ ok".to_owned(),
-            (true, n) => format!("⚠️ ok with {n} warning{}", if n == 1 { "" } else { "s" }),
-            (false, _) => "❌ FAILED".to_owned(),
-        }
-    );
+    let _ = writeln!(out, "**Result: {}**\n", {
+        // The summary's words for it, so the two never disagree.
+        let words =
+            markdown_text(&crate::summary::StorySummary::of(record).result_text()).into_owned();
+        let mark = match (record.ok, record.warnings) {
+            _ if record.skipped.is_some() => "⏭️",
+            _ if record.ending.is_some() => "↩️",
+            (true, 0) => "✅",
+            (true, _) => "⚠️",
+            (false, _) => "❌",
+        };
+        format!("{mark} {words}")
+    });
     if let Some(error) = &record.error {
         let _ = writeln!(out, "> Stopped: {}\n", markdown_text(error));
     }
@@ -264,7 +261,7 @@ pub fn index(entries: &[(String, String, bool)]) -> String {
             out,
             "| [{}]({file}) | {} |",
             cell(name),
-            if *ok { "✅ ok" } else { "❌ FAILED" }
+            if *ok { "✅" } else { "❌ FAILED" }
         );
     }
     out

@@ -215,11 +215,12 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
         );
         return out;
     }
+    // The summary's words for it, so the two never disagree.
+    let words = crate::summary::StorySummary::of(record).result_text();
     let verdict = match (record.ok, record.warnings) {
-        (true, 0) => style.passed("ok"),
-        (true, 1) => style.warned("ok with 1 warning"),
-        (true, n) => style.warned(&format!("ok with {n} warnings")),
-        (false, _) => style.failed("FAILED"),
+        (true, 0) => style.passed(&words),
+        (true, _) => style.warned(&words),
+        (false, _) => style.failed(&words),
     };
     let _ = writeln!(out, "RESULT {}: {verdict}\n", terminal(&record.story));
     out

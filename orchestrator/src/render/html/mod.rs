@@ -141,11 +141,11 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
     }
     let _ = write!(
         body,
-        "<p><span class=\"result {class}\">{}</span> {} checks passed, {} warned, {} failed, {} ms</p></header>",
+        "<p><span class=\"result {class}\">{}</span> {} checks passed, {} failed, {} warned, {} ms</p></header>",
         html(&words),
         summary.checks_passed,
-        summary.checks_warned,
         summary.checks_failed,
+        summary.checks_warned,
         summary.time_ms
     );
     if let Some(error) = &record.error {
@@ -184,21 +184,24 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     let mut body = String::from("<h1>oidc-story report</h1>");
     let _ = write!(
         body,
-        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} stories: {} passed, {} with warnings, {} refused as expected, {} failed, {} skipped · checks: {} passed, {} warned, {} failed · {} ms</p>",
+        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} {}: {} passed, {} passed with warnings, {} refused as expected, {} refused by the server, {} needing a browser, {} failed, {} skipped · checks: {} passed, {} failed, {} warned · {} ms</p>",
         if summary.ok { "passed" } else { "failed" },
         if summary.ok { "all passed" } else { "FAILED" },
         t.stories,
+        if t.stories == 1 { "story" } else { "stories" },
         t.passed,
         t.passed_with_warnings,
         t.refused_as_expected,
+        t.refused_by_server,
+        t.needs_browser,
         t.failed,
         t.skipped,
         t.checks_passed,
-        t.checks_warned,
         t.checks_failed,
+        t.checks_warned,
         t.time_ms
     );
-    body.push_str("<table class=\"summary\"><tr><th>story</th><th>result</th><th>checks passed</th><th>warned</th><th>failed</th><th>time</th></tr>");
+    body.push_str("<table class=\"summary\"><tr><th>story</th><th>result</th><th>checks passed</th><th>failed</th><th>warned</th><th>time</th></tr>");
     for s in &summary.stories {
         let (class, words) = badge(&s.result, s.checks_warned);
         let name = match entries.iter().find(|(name, _, _)| *name == s.story) {
@@ -213,8 +216,8 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
             "<tr><td>{name}{title}</td><td><span class=\"result {class}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td></tr>",
             html(&words),
             s.checks_passed,
-            s.checks_warned,
             s.checks_failed,
+            s.checks_warned,
             s.time_ms
         );
     }
