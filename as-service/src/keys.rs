@@ -271,10 +271,19 @@ fn read_when_complete(path: &Path) -> Result<KeySet, KeyError> {
 }
 
 /// Writes a new file readable by its owner only; fails if it already exists
-/// (two servers starting at once must not overwrite each other's keys).
+/// (two servers starting at once must not overwrite each other's keys), or
+/// if its directory does not: a mistyped path creates nothing.
 fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "the directory {} does not exist (create it, or name a key file in one that does)",
+                dir.display()
+            ),
+        ));
     }
     // Written whole under a private name, then linked into place: the link
     // fails if the file exists, and a reader never sees half a key set.
@@ -323,6 +332,7 @@ mod tests {
     #[test]
     fn generates_once_then_reloads_the_same_keys() {
         let dir = std::env::temp_dir().join(format!("as-keys-{}", oauth_core::random::token(8)));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("keys.json");
         let first = load_or_generate(&path).unwrap();
         let second = load_or_generate(&path).unwrap();
@@ -347,6 +357,7 @@ mod tests {
     fn a_key_file_others_can_read_is_refused_saying_how_to_fix_it() {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("as-keys-{}", oauth_core::random::token(8)));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("keys.json");
         load_or_generate(&path).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -359,6 +370,15 @@ mod tests {
             "{shown}"
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_file_in_a_missing_directory_is_an_error_and_creates_nothing() {
+        let dir = std::env::temp_dir().join(format!("as-keys-{}", oauth_core::random::token(8)));
+        let path = dir.join("no").join("such").join("keys.json");
+        let e = load_or_generate(&path).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        assert!(!dir.exists(), "no directory made");
     }
 
     #[test]

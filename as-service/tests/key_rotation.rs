@@ -30,6 +30,7 @@ impl Drop for Fixture {
 
 fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!("as-rotation-{}", oauth_core::random::token(8)));
+    std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keys.json");
     let set = keys::load_or_generate(&path).unwrap();
     let mut config = Config::default_config().unwrap();

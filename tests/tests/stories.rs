@@ -79,6 +79,7 @@ async fn every_story_is_green_against_separately_started_services() {
     let as_addr = as_listener.local_addr().unwrap();
     let rp_addr = rp_listener.local_addr().unwrap();
     let dir = std::env::temp_dir().join(format!("stories-{}", oauth_core::random::token(8)));
+    std::fs::create_dir_all(&dir).unwrap();
     let keys = as_service::keys::load_or_generate(&dir.join("keys.json")).unwrap();
     let server =
         as_service::AuthServer::new(as_service::config::Config::default_config().unwrap(), keys)

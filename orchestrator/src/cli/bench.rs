@@ -82,6 +82,12 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
     } else {
         let stories = if args.all {
             STORIES.iter().collect()
+        } else if args.stories.is_empty() {
+            // What bench takes, not what run does (it has no --attacks).
+            return Err(Error::Usage(
+                "name the stories to load, or --all, --token-endpoint or --health-check (`orchestrator list` shows the stories)"
+                    .into(),
+            ));
         } else {
             select(&args.stories, false, false)?
         };
