@@ -255,3 +255,12 @@ fn markdown_index_has_a_summary_section() {
     assert!(index.contains("| oauth2_cc | ✅ passed |"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_with_nothing_to_load_names_what_bench_takes() {
+    let out = orchestrator(&["bench"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--token-endpoint"), "{stderr}");
+    assert!(!stderr.contains("--attacks"), "bench takes no --attacks: {stderr}");
+}
