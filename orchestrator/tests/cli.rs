@@ -262,5 +262,8 @@ fn bench_with_nothing_to_load_names_what_bench_takes() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("--token-endpoint"), "{stderr}");
-    assert!(!stderr.contains("--attacks"), "bench takes no --attacks: {stderr}");
+    assert!(
+        !stderr.contains("--attacks"),
+        "bench takes no --attacks: {stderr}"
+    );
 }

@@ -578,3 +578,16 @@ async fn every_story_passes_with_login_through_our_interactive_approval_pages() 
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_endpoint_on_loopback_passes_saying_why() {
+    let issuer = as_over_http().await;
+    let out = orchestrator(args(&["run", "oauth2_code", "--issuer", &issuer])).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "authorization_endpoint is an https URL (http on loopback only): {issuer}/authorization: http on loopback, allowed"
+        )),
+        "{stdout}"
+    );
+}
