@@ -582,12 +582,31 @@ async fn every_story_passes_with_login_through_our_interactive_approval_pages() 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_http_endpoint_on_loopback_passes_saying_why() {
     let issuer = as_over_http().await;
-    let out = orchestrator(args(&["run", "oauth2_code", "--issuer", &issuer])).await;
+    let out = orchestrator(args(&[
+        "run",
+        "oauth2_code",
+        "--issuer",
+        &issuer,
+        "--format",
+        "json",
+    ]))
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(&format!(
-            "authorization_endpoint is an https URL (http on loopback only): {issuer}/authorization: http on loopback, allowed"
-        )),
-        "{stdout}"
+    let story: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let check = story["steps"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("authorization_endpoint is an https URL"))
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(check["outcome"], "passed", "{check}");
+    assert_eq!(
+        check["detail"],
+        format!("{issuer}/authorization: http on loopback, allowed")
     );
 }
