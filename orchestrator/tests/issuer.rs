@@ -242,28 +242,29 @@ async fn a_redirect_to_the_servers_own_login_needs_a_browser() {
     assert!(stdout.contains("needs a browser"), "{stdout}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
-    let issuer = as_over_http().await;
-    let out = orchestrator(args(&[
-        "run",
-        "oauth2_code",
-        "oauth2_token_refresh",
-        "oidc_code",
+/// `run STORIES` against `issuer` as the user's client `client`, in JSON,
+/// with `extra` flags.
+fn user_client(issuer: &str, stories: &[&str], extra: &[&str]) -> Vec<String> {
+    let mut all = args(&["run"]);
+    all.extend(args(stories));
+    all.extend(args(&[
         "--issuer",
-        &issuer,
+        issuer,
         "--client-id",
         "client",
         "--client-secret",
         "SUPERhemligtlösenord",
         "--redirect-uri",
         "https://example.com/cb",
-        "--scope",
-        "openid profile offline_access",
         "--format",
         "json",
-    ]))
-    .await;
+    ]));
+    all.extend(args(extra));
+    all
+}
+
+/// The story records of a JSON run that exited 0.
+fn stories_of(out: Output) -> Vec<serde_json::Value> {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         out.status.code(),
@@ -271,18 +272,37 @@ async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for line in stdout.lines() {
-        let story: serde_json::Value = serde_json::from_str(line).unwrap();
-        let Some(name) = story["story"].as_str() else {
-            continue;
-        };
-        let authorization = story["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["service"] == "authorization")
-            .unwrap();
-        let scope = authorization["request"]["params"]["scope"]
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l.get("story").is_some())
+        .collect()
+}
+
+/// A story record's first step of `service`.
+fn step<'a>(story: &'a serde_json::Value, service: &str) -> &'a serde_json::Value {
+    story["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == service)
+        .unwrap()
+}
+
+/// Three code flows, one of them OpenID.
+const CODE_FLOWS: &[&str] = &["oauth2_code", "oauth2_token_refresh", "oidc_code"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
+    let issuer = as_over_http().await;
+    let run = user_client(
+        &issuer,
+        CODE_FLOWS,
+        &["--scope", "openid profile offline_access"],
+    );
+    for story in stories_of(orchestrator(run).await) {
+        let name = story["story"].as_str().unwrap();
+        let scope = step(&story, "authorization")["request"]["params"]["scope"]
             .as_str()
             .unwrap_or_default();
         let openid = scope.split(' ').any(|s| s == "openid");
@@ -293,47 +313,22 @@ async fn a_users_openid_scope_leaves_the_oauth_stories_as_they_are() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registration_story_registers_the_method_it_is_about_beside_a_users_client() {
     let issuer = as_over_http().await;
-    let out = orchestrator(args(&[
-        "run",
-        "oauth2_private_key_jwt",
-        "oidc_code_dyn_reg",
-        "--issuer",
+    let run = user_client(
         &issuer,
-        "--client-id",
-        "client",
-        "--client-secret",
-        "SUPERhemligtlösenord",
-        "--redirect-uri",
-        "https://example.com/cb",
-        "--format",
-        "json",
-    ]))
-    .await;
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["oauth2_private_key_jwt", "oidc_code_dyn_reg"],
+        &[],
     );
-    let mut seen = Vec::new();
-    for line in stdout.lines() {
-        let story: serde_json::Value = serde_json::from_str(line).unwrap();
-        let Some(name) = story["story"].as_str() else {
-            continue;
-        };
-        let registration = story["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["service"] == "registration")
-            .unwrap();
-        let method = registration["request"]["params"]["token_endpoint_auth_method"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        seen.push((name.to_owned(), method));
-    }
+    let seen: Vec<(String, String)> = stories_of(orchestrator(run).await)
+        .iter()
+        .map(|story| {
+            let method =
+                step(story, "registration")["request"]["params"]["token_endpoint_auth_method"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+            (story["story"].as_str().unwrap().to_owned(), method)
+        })
+        .collect();
     assert_eq!(
         seen,
         [
@@ -355,31 +350,10 @@ async fn as_requiring_pkce() -> String {
     as_over_http_with(|config| with_client(config, |client| client.require_pkce = true)).await
 }
 
-fn user_client(issuer: &str, extra: &[&str]) -> Vec<String> {
-    let mut all = args(&[
-        "run",
-        "oauth2_code",
-        "oauth2_token_refresh",
-        "oidc_code",
-        "--issuer",
-        issuer,
-        "--client-id",
-        "client",
-        "--client-secret",
-        "SUPERhemligtlösenord",
-        "--redirect-uri",
-        "https://example.com/cb",
-        "--format",
-        "json",
-    ]);
-    all.extend(args(extra));
-    all
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_code_flow_sends_pkce_where_the_server_lists_s256() {
     let issuer = as_requiring_pkce().await;
-    let out = orchestrator(user_client(&issuer, &[])).await;
+    let out = orchestrator(user_client(&issuer, CODE_FLOWS, &[])).await;
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -407,7 +381,7 @@ async fn every_code_flow_sends_pkce_where_the_server_lists_s256() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pkce_never_runs_the_plain_flow_and_a_server_requiring_it_refuses_by_its_right() {
     let issuer = as_requiring_pkce().await;
-    let out = orchestrator(user_client(&issuer, &["--pkce", "never"])).await;
+    let out = orchestrator(user_client(&issuer, CODE_FLOWS, &["--pkce", "never"])).await;
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
