@@ -167,35 +167,24 @@ pub fn story_header(story: &Story, style: Style) -> String {
 /// The story's closing lines.
 pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     let mut out = String::new();
+    // The summary's words for the result, so the two never disagree.
+    let words = terminal(&crate::summary::StorySummary::of(record).result_text()).into_owned();
     if let Some(ending) = &record.ending {
-        let (what, stopped) = match ending {
-            Ending::RefusedByServer {
-                error,
-                description,
-                note,
-                ..
-            } => (
-                format!(
-                    "refused by the server: {}{}{}",
-                    terminal(error),
-                    if description.is_empty() { "" } else { ": " },
-                    terminal(description)
-                ),
-                note.as_deref().map(|n| format!("NOTE: {}", terminal(n))),
-            ),
-            Ending::NeedsBrowser { what, .. } => (
-                "needs a browser".to_owned(),
-                Some(format!("STOPPED: {}", terminal(what))),
-            ),
+        // Neither side's fault: what stopped the story, then the result.
+        let line = match ending {
+            Ending::RefusedByServer { note, .. } => {
+                note.as_deref().map(|n| format!("NOTE: {}", terminal(n)))
+            }
+            Ending::NeedsBrowser { what, .. } => Some(format!("STOPPED: {}", terminal(what))),
         };
-        if let Some(line) = stopped {
+        if let Some(line) = line {
             let _ = writeln!(out, "{}", style.warned(&line));
         }
         let _ = writeln!(
             out,
             "RESULT {}: {}\n",
             terminal(&record.story),
-            style.warned(&what)
+            style.warned(&words)
         );
         return out;
     }
@@ -206,17 +195,15 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
             style.failed(&format!("STOPPED: {}", terminal(error)))
         );
     }
-    if let Some(why) = &record.skipped {
+    if record.skipped.is_some() {
         let _ = writeln!(
             out,
             "RESULT {}: {}\n",
             terminal(&record.story),
-            style.dim(&format!("skipped: {}", terminal(why)))
+            style.dim(&words)
         );
         return out;
     }
-    // The summary's words for it, so the two never disagree.
-    let words = crate::summary::StorySummary::of(record).result_text();
     let verdict = match (record.ok, record.warnings) {
         (true, 0) => style.passed(&words),
         (true, _) => style.warned(&words),

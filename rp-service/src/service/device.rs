@@ -251,20 +251,7 @@ pub fn verify_authorization(
             "RFC 8628 §3.2, §3.5",
         );
     }
-    // The client's own bound: it stops rather than poll sooner than asked.
-    parsed.must(
-        CheckId::DeviceIntervalWithinLimit,
-        "the interval is one this client waits (at most 60 s)",
-        interval <= MAX_INTERVAL,
-        if interval <= MAX_INTERVAL {
-            format!("{interval} s")
-        } else {
-            format!(
-                "{interval} s asked; this client waits at most {MAX_INTERVAL} s and never polls sooner than asked, so it stops"
-            )
-        },
-        "RFC 8628 §3.5",
-    );
+    within_limit(parsed, interval, "");
     parsed.info(
         CheckId::DeviceUserCodeShown,
         "the device shows the user where to go and what to enter",
@@ -347,16 +334,7 @@ pub fn verify_poll_error(session: &Session, parsed: &mut Parsed, staged: &mut St
         .map_or(DEFAULT_INTERVAL, |f| f.interval);
     let next = if slow_down { interval + 5 } else { interval };
     if next > MAX_INTERVAL {
-        // §3.5: never sooner than asked, so the client stops here.
-        parsed.must(
-            CheckId::DeviceIntervalWithinLimit,
-            "the interval is one this client waits (at most 60 s)",
-            false,
-            format!(
-                "{next} s asked after slow_down; this client waits at most {MAX_INTERVAL} s and never polls sooner than asked, so it stops"
-            ),
-            "RFC 8628 §3.5",
-        );
+        within_limit(parsed, next, " after slow_down");
         return;
     }
     parsed.poll_again = true;
@@ -375,6 +353,26 @@ pub fn verify_poll_error(session: &Session, parsed: &mut Parsed, staged: &mut St
         slow_down,
         redeemed: false,
     });
+}
+
+/// RFC 8628 §3.5, the client's own bound: an interval it waits, else it
+/// stops rather than poll sooner than asked. Checked on the interval first
+/// named and on one grown by `slow_down` (`when` says which); `false` stops.
+fn within_limit(parsed: &mut Parsed, interval: u64, when: &str) -> bool {
+    let ok = interval <= MAX_INTERVAL;
+    parsed.must(
+        CheckId::DeviceIntervalWithinLimit,
+        "the interval is one this client waits (at most 60 s)",
+        ok,
+        if ok {
+            format!("{interval} s")
+        } else {
+            format!(
+                "{interval} s asked{when}; this client waits at most {MAX_INTERVAL} s and never polls sooner than asked, so it stops"
+            )
+        },
+        "RFC 8628 §3.5",
+    )
 }
 
 /// Tokens came for the device code: it is spent.
