@@ -76,6 +76,12 @@ impl Memory {
         self.outbound.first()
     }
 
+    /// Keeps a notification the OP posted itself (over HTTP, to the
+    /// client's back-channel URI): an attacker who saw it may send it again.
+    pub fn received(&mut self, notification: OAuthRequest) {
+        self.outbound = vec![notification];
+    }
+
     /// The attacker's key (RS256, the algorithm the RP's clients register
     /// for ID tokens), made on first use.
     fn key(&mut self) -> Result<&SigningKey, String> {

@@ -42,6 +42,62 @@ pub struct Step {
     pub expect_refusal: Option<CheckId>,
     /// What an attacker does to the AS's answer before the RP sees it.
     pub tamper: Option<Tamper>,
+    /// Whether this step carries an attack the provider must refuse, and
+    /// how firmly its clause says so.
+    pub attack: Attack,
+}
+
+/// The provider's part in a step: none (a legitimate step, the attack's
+/// control), or an attack it must (MUST) or should (SHOULD) refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attack {
+    /// A legitimate step: the flow the attack is measured against.
+    None,
+    /// The clause forbids accepting it: an answer that does not refuse is
+    /// `not_refused`.
+    Must,
+    /// The clause recommends refusing it: an answer that does not refuse
+    /// is a warning.
+    Should,
+}
+
+/// Who an attack story tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A usage story: the legitimate flow.
+    Usage,
+    /// The provider must refuse what the client (the attacker) sends.
+    Provider,
+    /// Our client must refuse what a malicious provider (or a network
+    /// attacker) makes of the provider's answers.
+    Client,
+}
+
+impl Kind {
+    /// How `list`, `explain` and the transcripts say it.
+    pub fn says(self) -> &'static str {
+        match self {
+            Self::Usage => "usage story",
+            Self::Provider => "the provider must refuse",
+            Self::Client => "our client must refuse",
+        }
+    }
+}
+
+impl Story {
+    /// Who the story tests, read off its steps: an attack on the provider
+    /// has a step the provider must refuse; one on our client, a step whose
+    /// answer our client must refuse.
+    pub fn kind(&self) -> Kind {
+        if self.steps.iter().any(|s| s.attack != Attack::None) {
+            Kind::Provider
+        } else if self.steps.iter().any(|s| s.expect_refusal.is_some()) {
+            Kind::Client
+        } else {
+            Kind::Usage
+        }
+    }
 }
 
 /// An attacker between the AS and the RP (the browser, a network): what it
@@ -117,6 +173,7 @@ const fn step_with(service: ClientService, args: &'static [(&'static str, &'stat
         expect_error: None,
         expect_refusal: None,
         tamper: None,
+        attack: Attack::None,
     }
 }
 
@@ -132,6 +189,39 @@ const fn refused(
         expect_error: Some(error),
         expect_refusal: None,
         tamper: None,
+        attack: Attack::Must,
+    }
+}
+
+/// An attack step the AS should refuse with `error` (its clause says
+/// SHOULD, or describes the defence without a MUST): accepted, it warns.
+const fn refused_should(
+    service: ClientService,
+    args: &'static [(&'static str, &'static str)],
+    error: ErrorCode,
+) -> Step {
+    Step {
+        service,
+        args,
+        expect_error: Some(error),
+        expect_refusal: None,
+        tamper: None,
+        attack: Attack::Should,
+    }
+}
+
+/// An attack step the provider answers without an error, and must answer
+/// withholding what the attacker asked for: the RP's MUST checks on the
+/// answer are the defence (claims withheld, no redirect to the
+/// attacker's page).
+const fn withheld(service: ClientService, args: &'static [(&'static str, &'static str)]) -> Step {
+    Step {
+        service,
+        args,
+        expect_error: None,
+        expect_refusal: None,
+        tamper: None,
+        attack: Attack::Must,
     }
 }
 
@@ -148,6 +238,7 @@ const fn rp_refuses(
         expect_error: None,
         expect_refusal: Some(check),
         tamper: Some(tamper),
+        attack: Attack::None,
     }
 }
 
@@ -160,6 +251,7 @@ const fn rp_refuses_as_is(service: ClientService, check: CheckId) -> Step {
         expect_error: None,
         expect_refusal: Some(check),
         tamper: None,
+        attack: Attack::None,
     }
 }
 
@@ -176,6 +268,7 @@ const fn tampered(
         expect_error: None,
         expect_refusal: None,
         tamper: Some(tamper),
+        attack: Attack::None,
     }
 }
 
@@ -644,9 +737,10 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 6749 §4.1.2, §10.5",
         summary: "the code is redeemed twice: the second use is refused and the tokens of the first are revoked",
         profile: "client",
+        // Revoking the first use's tokens is a SHOULD (§4.1.2).
         steps: code_flow![
             refused(S::AccessToken, &[], E::InvalidGrant),
-            step_with(S::Introspection, &[("expect_active", "false")]),
+            step_with(S::Introspection, &[("should_be_active", "false")]),
         ],
     },
     Story {
@@ -745,7 +839,8 @@ pub const ATTACKS: &[Story] = &[
                 &[("refresh_token", "previous")],
                 E::InvalidGrant,
             ),
-            refused(S::RefreshToken, &[], E::InvalidGrant),
+            // The family revoked on reuse: §4.14.2 describes it, no MUST.
+            refused_should(S::RefreshToken, &[], E::InvalidGrant),
         ],
     },
     Story {
@@ -1365,7 +1460,7 @@ pub const ATTACKS: &[Story] = &[
                 ],
             ),
             step(S::AccessToken),
-            step_with(S::Userinfo, &[("withheld", "phone_number address email")]),
+            withheld(S::Userinfo, &[("withheld", "phone_number address email")]),
         ],
     },
     Story {
@@ -1443,9 +1538,12 @@ pub const ATTACKS: &[Story] = &[
             refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
             refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
             refused(S::ResourceOwnerPasswordCredentials, GUESS, E::InvalidGrant),
-            refused(
+            // Locking the user is one defence among others (RFC 6749
+            // §4.3.2: rate limits or alerts): the right password still
+            // refused is a SHOULD.
+            refused_should(
                 S::ResourceOwnerPasswordCredentials,
-                &[("username", "upper"), ("password", "crust")],
+                &[("username", GUESSED_USER), ("password", GUESSED_PASSWORD)],
                 E::InvalidGrant,
             ),
         ],
@@ -1667,7 +1765,7 @@ pub const ATTACKS: &[Story] = &[
             step(S::Jwks),
             step(S::Authorization),
             step(S::AccessToken),
-            step_with(S::EndSession, &[("redirect", "page")]),
+            withheld(S::EndSession, &[("redirect", "page")]),
         ],
     },
 ];
@@ -1675,8 +1773,14 @@ pub const ATTACKS: &[Story] = &[
 /// A user code never issued (RFC 8628 §5.1).
 const USER_CODE_GUESS: &[(&str, &str)] = &[("user_code", "guess")];
 
-/// A wrong password for user upper.
-const GUESS: &[(&str, &str)] = &[("username", "upper"), ("password", "guess")];
+/// The user whose password the guessing story guesses, and its right
+/// password; against a server we do not run, the resource owner given
+/// (`--client FILE`) stands in for both.
+pub const GUESSED_USER: &str = "upper";
+pub const GUESSED_PASSWORD: &str = "crust";
+
+/// A wrong password for the guessed user.
+const GUESS: &[(&str, &str)] = &[("username", GUESSED_USER), ("password", "guess")];
 
 /// A hybrid authorization request (OIDC Core §3.3).
 const HYBRID: [(&str, &str); 2] = [

@@ -143,6 +143,8 @@ pub enum StoryFault {
     Http(HttpFault),
     /// A step's MUST failed: the story cannot go on.
     StepFailed {
+        /// Its index in the story's steps.
+        index: usize,
         service: ClientService,
     },
     /// The story ended on an answer telling the client to carry on (RFC
@@ -186,7 +188,7 @@ impl fmt::Display for StoryFault {
                 write!(f, "AS {endpoint}: no replica reachable: {last}")
             }
             Self::Http(e) => e.fmt(f),
-            Self::StepFailed { service } => write!(f, "step {service} failed"),
+            Self::StepFailed { service, .. } => write!(f, "step {service} failed"),
             Self::StillPending { service, error } => write!(
                 f,
                 "the story ends on step {service} answered {error}: the client would poll again, so it never got its tokens"

@@ -52,9 +52,28 @@ pub struct HttpLink {
     /// The redirect URI given (`--redirect-uri`): where the browser comes
     /// back when the authorization URL names none (a pushed request).
     pub redirect_uri: Option<String>,
+    /// The UserInfo endpoint the metadata names: where a request whose
+    /// envelope names another URL (a proof made for another resource)
+    /// goes over HTTP, the URL being where a request goes.
+    pub userinfo_endpoint: Option<String>,
 }
 
 impl HttpLink {
+    /// The request as HTTP carries it: one that names another URL than
+    /// the UserInfo endpoint it is for goes there all the same (its DPoP
+    /// proof still names the other URL).
+    pub(crate) fn delivered_to_endpoint(
+        &self,
+        endpoint: Endpoint,
+        request: &OAuthRequest,
+    ) -> Option<OAuthRequest> {
+        let url = self.userinfo_endpoint.as_ref()?;
+        (endpoint == Endpoint::Userinfo && request.url != *url).then(|| OAuthRequest {
+            url: url.clone(),
+            ..request.clone()
+        })
+    }
+
     /// Carries one prepared request; returns the answer, and the login
     /// walked on the way to it (`--login`), if any. The authorization
     /// request goes to a browser with `--browser`; with `--login` a login

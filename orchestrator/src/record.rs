@@ -57,6 +57,35 @@ pub enum Ending {
         service: String,
         what: String,
     },
+    /// The provider let an attack through: the legitimate flow before it
+    /// (the control) went through, and the attacker's step was answered
+    /// as if it were legitimate.
+    NotRefused(NotRefused),
+    /// The attack could not be made: the provider's earlier (legitimate)
+    /// answers lack what it replays, e.g. no new refresh token to make the
+    /// old one spent.
+    Inconclusive {
+        step: usize,
+        service: String,
+        why: String,
+    },
+}
+
+/// An attack the provider did not refuse: what was sent, what came back,
+/// and the clause it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotRefused {
+    /// Counts from 1.
+    pub step: usize,
+    pub service: String,
+    /// The request the attacker sent: method and URL.
+    pub sent: String,
+    /// The answer's status.
+    pub status: u32,
+    /// The refusal due (an OAuth error), or the RP's checks that the
+    /// answer broke.
+    pub expected: String,
+    pub clause: String,
 }
 
 impl StoryRecord {
@@ -183,6 +212,9 @@ pub struct CheckRecord {
     pub outcome: Outcome,
 }
 
+/// The id of the orchestrator's verdict on an attack step.
+pub const VERDICT: &str = "attack.refused";
+
 /// A check's weight, from the clause it cites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -218,6 +250,30 @@ pub enum Outcome {
 }
 
 impl CheckRecord {
+    /// The orchestrator's own verdict on an attack step: did the provider
+    /// refuse it, as its clause says.
+    pub(crate) fn verdict(
+        level: Level,
+        name: &str,
+        ok: bool,
+        detail: String,
+        reference: &str,
+    ) -> Self {
+        Self {
+            id: VERDICT.to_owned(),
+            name: name.to_owned(),
+            ok,
+            detail,
+            reference: reference.to_owned(),
+            level,
+            outcome: match (ok, level) {
+                (true, _) => Outcome::Passed,
+                (false, Level::Must) => Outcome::Failed,
+                (false, _) => Outcome::Warning,
+            },
+        }
+    }
+
     pub(crate) fn new(check: oidc_story_proto::v1::Check, refusal_expected: bool) -> Self {
         let level = Level::from_proto(check.level);
         let outcome = match (check.ok, level) {

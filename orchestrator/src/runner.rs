@@ -5,7 +5,7 @@
 use oidc_story_proto::v1::{Endpoint, OAuthRequest, OAuthResponse, ParseResponseRequest};
 use rp_service::service::registry::ClientService;
 
-use crate::catalog::{Step, Story};
+use crate::catalog::{Attack, Step, Story};
 use crate::fault::StoryFault;
 pub use crate::record::{
     CheckRecord, Ending, ErrorRecord, JwtRecord, Level, LoginHop, Outcome, RequestRecord,
@@ -80,8 +80,13 @@ pub async fn run_story_within(
         }
     };
     let mut under_way = 0;
+    let judge = transcribe::Judge {
+        exact: services.http.is_none(),
+        clause: story.standard,
+    };
     let running = run_steps(
         services,
+        &judge,
         &steps,
         &mut rp,
         &mut record,
@@ -116,6 +121,7 @@ pub async fn run_story_within(
 
 async fn run_steps(
     services: &Services,
+    judge: &transcribe::Judge<'_>,
     steps: &[Step],
     rp: &mut RpSession<'_>,
     record: &mut StoryRecord,
@@ -149,11 +155,12 @@ async fn run_steps(
             (next, last)
         };
         let (mut step_record, mut retry) =
-            run_step(services, rp, step, next, last, &mut memory).await?;
+            run_step(services, judge, rp, step, next, last, &mut memory).await?;
         while person_decides && step_record.ok && step_record.error.is_some() {
             observer(&step_record);
             record.steps.push(step_record);
-            (step_record, retry) = run_step(services, rp, step, next, last, &mut memory).await?;
+            (step_record, retry) =
+                run_step(services, judge, rp, step, next, last, &mut memory).await?;
         }
         if retry {
             // The AS asked for a DPoP nonce (RFC 9449 §8) and the RP now has
@@ -163,16 +170,38 @@ async fn run_steps(
             step_record.expected_error = step_record.error.as_ref().map(|e| e.error.clone());
             observer(&step_record);
             record.steps.push(step_record);
-            (step_record, retry) = run_step(services, rp, step, next, last, &mut memory).await?;
+            (step_record, retry) =
+                run_step(services, judge, rp, step, next, last, &mut memory).await?;
             let _ = retry;
         }
         let ok = step_record.ok;
+        // Guessing stops at the provider's first throttle: its defence
+        // held, and a real server is asked no more than it must.
+        let left = steps[i + 1..]
+            .iter()
+            .take_while(|s| s.service == step.service && s.attack != Attack::None)
+            .count();
+        let throttled =
+            ok && step.attack != Attack::None && left > 0 && step_record.response.status == 429;
+        if throttled {
+            step_record.checks.push(CheckRecord::verdict(
+                Level::Info,
+                "the provider throttles the guesses",
+                true,
+                format!("status 429: the {left} guesses left are not sent"),
+                judge.clause,
+            ));
+        }
         observer(&step_record);
         record.steps.push(step_record);
         if !ok {
             return Err(StoryFault::StepFailed {
+                index: i,
                 service: step.service,
             });
+        }
+        if throttled && i + 1 + left == steps.len() {
+            break;
         }
     }
     // A last answer that says "poll again" leaves the story unfinished.
@@ -191,6 +220,7 @@ async fn run_steps(
 /// Runs one step; the flag says the RP asks for it to be sent once more.
 async fn run_step(
     services: &Services,
+    judge: &transcribe::Judge<'_>,
     rp: &mut RpSession<'_>,
     step: &Step,
     next: Option<&Step>,
@@ -200,7 +230,7 @@ async fn run_step(
     let started = std::time::Instant::now();
     if step.service == ClientService::BackchannelLogout {
         return Ok((
-            deliver::deliver(services, rp, step, next, last, memory).await?,
+            deliver::deliver(services, judge, rp, step, next, last, memory).await?,
             false,
         ));
     }
@@ -255,7 +285,7 @@ async fn run_step(
         .await?;
     let retry = parsed.retry;
     let name = endpoint_name(endpoint);
-    let mut record = transcribe::step_record(step, name, &request, &response, parsed);
+    let mut record = transcribe::step_record(step, name, &request, &response, parsed, judge);
     record.login = login;
     record.prepared_by = prepared_by;
     record.parsed_by = parsed_by;
@@ -288,7 +318,17 @@ async fn call_as(
     step: &Step,
 ) -> Result<(OAuthResponse, Vec<LoginHop>), StoryFault> {
     if let Some(link) = &services.http {
-        return Ok(link.send(endpoint, request).await?);
+        // A request naming another URL than its endpoint's (an attack on
+        // the proof's URL) reaches the endpoint over HTTP all the same.
+        let elsewhere = step
+            .args
+            .iter()
+            .any(|(k, _)| *k == "request_url")
+            .then(|| link.delivered_to_endpoint(endpoint, request))
+            .flatten();
+        return Ok(link
+            .send(endpoint, elsewhere.as_ref().unwrap_or(request))
+            .await?);
     }
     let mut last = String::new();
     let first = services

@@ -214,6 +214,15 @@ impl Services {
     /// (RFC 8414 §5); otherwise the step itself.
     pub(crate) fn adapt(&self, step: &crate::catalog::Step) -> Option<crate::catalog::Step> {
         use rp_service::service::registry::ClientService;
+        // Over HTTP a proof for another URL reaches the endpoint itself,
+        // which answers as to any proof whose htu is not its URL (RFC 9449
+        // §7.1), not as to an envelope that disagrees with the proof.
+        if self.http.is_some() && step.args.iter().any(|(k, _)| *k == "request_url") {
+            return Some(crate::catalog::Step {
+                expect_error: Some(oauth_core::error::ErrorCode::InvalidDpopProof),
+                ..step.clone()
+            });
+        }
         let substitute = self.http.as_ref().is_some_and(|h| h.metadata_from_openid)
             && step.service == ClientService::ServerMetadata;
         substitute.then(|| crate::catalog::Step {
@@ -222,6 +231,7 @@ impl Services {
             expect_error: step.expect_error.clone(),
             expect_refusal: step.expect_refusal,
             tamper: step.tamper,
+            attack: step.attack,
         })
     }
 
@@ -257,6 +267,14 @@ impl Services {
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
+            // The guessed user is the resource owner given, the right
+            // password theirs.
+            "username" if value == crate::catalog::GUESSED_USER => {
+                Some(user.username.clone().unwrap_or_else(|| value.to_owned()))
+            }
+            "password" if value == crate::catalog::GUESSED_PASSWORD => {
+                Some(user.password.clone().unwrap_or_else(|| value.to_owned()))
+            }
             _ => Some(value.to_owned()),
         }
     }

@@ -35,6 +35,9 @@ pub enum StoryResult {
         service: String,
         what: String,
     },
+    /// An attack the provider let through: its control went through, and
+    /// the attacker's step was answered as if legitimate.
+    NotRefused(crate::record::NotRefused),
     /// A MUST broken, or a fault of ours. `step` counts from 1; `service`
     /// names it (none when the story could not start or stopped before the
     /// step was recorded).
@@ -69,6 +72,9 @@ pub struct Totals {
     pub refused_by_server: usize,
     pub needs_browser: usize,
     pub failed: usize,
+    /// Attacks the provider let through.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_refused: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub skipped: usize,
     pub checks_passed: usize,
@@ -132,6 +138,10 @@ impl StorySummary {
                     service,
                     what,
                 },
+                Ending::NotRefused(not) => StoryResult::NotRefused(not),
+                Ending::Inconclusive { step, service, why } => StoryResult::Skipped {
+                    why: format!("the attack cannot be made at step {step} ({service}): {why}"),
+                },
             }
         } else if !record.ok {
             let at = record.steps.iter().position(|s| !s.ok);
@@ -161,7 +171,7 @@ impl StorySummary {
     /// Whether the story counts as passed (`strict`: without warnings).
     pub fn passed(&self, strict: bool) -> bool {
         match self.result {
-            StoryResult::Failed { .. } => false,
+            StoryResult::Failed { .. } | StoryResult::NotRefused(_) => false,
             _ => !(strict && self.checks_warned > 0),
         }
     }
@@ -201,6 +211,10 @@ impl StorySummary {
             StoryResult::NeedsBrowser { step, service, .. } => {
                 format!("needs a browser at step {step} ({service}): run with --browser")
             }
+            StoryResult::NotRefused(n) => format!(
+                "NOT REFUSED at step {} ({}): answered {} where {} requires {}",
+                n.step, n.service, n.status, n.clause, n.expected
+            ),
             StoryResult::Failed {
                 step,
                 service: Some(s),
@@ -218,6 +232,9 @@ impl Totals {
     /// when there is any.
     fn skipped_text(&self) -> String {
         let mut out = String::new();
+        if self.not_refused > 0 {
+            let _ = write!(out, ", {} not refused by the provider", self.not_refused);
+        }
         if self.refused_by_server > 0 {
             let _ = write!(out, ", {} refused by the server", self.refused_by_server);
         }
@@ -255,6 +272,7 @@ impl Summary {
                 StoryResult::RefusedByServer { .. } => totals.refused_by_server += 1,
                 StoryResult::NeedsBrowser { .. } => totals.needs_browser += 1,
                 StoryResult::Failed { .. } => totals.failed += 1,
+                StoryResult::NotRefused(_) => totals.not_refused += 1,
                 StoryResult::Skipped { .. } => totals.skipped += 1,
             }
             totals.checks_passed += s.checks_passed;

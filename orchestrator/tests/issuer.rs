@@ -3,77 +3,9 @@
 //! server before any story runs.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::process::{Command, Output};
+mod common;
 
-use as_service::AuthServer;
-use as_service::config::Config;
-use oauth_core::jose::KeySet;
-
-/// The AS over HTTP on an ephemeral loopback port; its issuer.
-async fn as_over_http() -> String {
-    as_over_http_with(|_| {}).await
-}
-
-/// The same, its configuration changed by `edit` first.
-async fn as_over_http_with(edit: impl FnOnce(&mut Config)) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
-    edit(&mut config);
-    let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
-    tokio::spawn(as_service::http::serve(
-        listener,
-        server,
-        std::future::pending(),
-    ));
-    issuer
-}
-
-/// `edit`, applied to the configured client `client`.
-fn with_client(config: &mut Config, edit: impl FnOnce(&mut as_service::config::Client)) {
-    let mut client = (*config.clients["client"]).clone();
-    edit(&mut client);
-    config
-        .clients
-        .insert("client".to_owned(), std::sync::Arc::new(client));
-}
-
-async fn orchestrator(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-            .args(&args)
-            .env_remove("ORCHESTRATOR_AS")
-            .env_remove("ORCHESTRATOR_RP")
-            .env_remove("ORCHESTRATOR_CLIENT_SECRET")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// Our AS over HTTP whose client `client` registered `backchannel` as its
-/// back-channel logout URI.
-async fn as_posting_logouts_to(backchannel: &str) -> String {
-    let uri = backchannel.to_owned();
-    as_over_http_with(|config| {
-        with_client(config, |client| client.backchannel_logout_uri = Some(uri))
-    })
-    .await
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_story_passes_over_http_against_our_own_as() {
@@ -240,53 +172,6 @@ async fn a_redirect_to_the_servers_own_login_needs_a_browser() {
         "{stdout}"
     );
     assert!(stdout.contains("needs a browser"), "{stdout}");
-}
-
-/// `run STORIES` against `issuer` as the user's client `client`, in JSON,
-/// with `extra` flags.
-fn user_client(issuer: &str, stories: &[&str], extra: &[&str]) -> Vec<String> {
-    let mut all = args(&["run"]);
-    all.extend(args(stories));
-    all.extend(args(&[
-        "--issuer",
-        issuer,
-        "--client-id",
-        "client",
-        "--client-secret",
-        "SUPERhemligtlösenord",
-        "--redirect-uri",
-        "https://example.com/cb",
-        "--format",
-        "json",
-    ]));
-    all.extend(args(extra));
-    all
-}
-
-/// The story records of a JSON run that exited 0.
-fn stories_of(out: Output) -> Vec<serde_json::Value> {
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|l| l.get("story").is_some())
-        .collect()
-}
-
-/// A story record's first step of `service`.
-fn step<'a>(story: &'a serde_json::Value, service: &str) -> &'a serde_json::Value {
-    story["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["service"] == service)
-        .unwrap()
 }
 
 /// Three code flows, one of them OpenID.

@@ -4,7 +4,7 @@
 //! answer misbehave (orchestrator/src/attacker.rs).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use orchestrator::catalog::{Step, Story, Tamper};
+use orchestrator::catalog::{Attack, Step, Story, Tamper};
 use orchestrator::embedded::Embedded;
 use orchestrator::render::{self, Style};
 use orchestrator::runner::{self, Outcome, Services, StoryRecord};
@@ -26,6 +26,7 @@ static WIDER_SCOPE: Story = Story {
             expect_error: None,
             expect_refusal: None,
             tamper: None,
+            attack: Attack::None,
         },
         Step {
             service: ClientService::ClientCredentials,
@@ -33,6 +34,7 @@ static WIDER_SCOPE: Story = Story {
             expect_error: None,
             expect_refusal: None,
             tamper: Some(Tamper::BodyMember("scope", "resourceA admin")),
+            attack: Attack::None,
         },
     ],
 };
@@ -51,6 +53,7 @@ static CACHEABLE: Story = Story {
             expect_error: None,
             expect_refusal: None,
             tamper: None,
+            attack: Attack::None,
         },
         Step {
             service: ClientService::ClientCredentials,
@@ -58,6 +61,7 @@ static CACHEABLE: Story = Story {
             expect_error: None,
             expect_refusal: None,
             tamper: Some(Tamper::Header("cache-control", "public, max-age=600")),
+            attack: Attack::None,
         },
     ],
 };

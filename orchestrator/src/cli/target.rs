@@ -108,6 +108,11 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             user_client: client.client_id.is_some().then(|| client.clone()),
             backchannel,
             redirect_uri: client.redirect_uri.clone(),
+            userinfo_endpoint: issuer
+                .metadata
+                .get("userinfo_endpoint")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
         };
         let (services, running) = match &args.rp {
             Some(rp) => (

@@ -26,11 +26,6 @@ impl Issuer {
     /// Why this server cannot run a story, if it cannot: an endpoint, grant
     /// type or feature the story needs that its metadata does not offer.
     pub fn cannot_run(&self, story: &Story, client: &ClientSettings) -> Option<String> {
-        if story.name.starts_with("attack_") {
-            return Some(
-                "attack stories need the project's own AS and its configured clients".into(),
-            );
-        }
         let arg = |name: &str| {
             story
                 .steps
@@ -40,6 +35,12 @@ impl Issuer {
                 .map(|(_, v)| *v)
         };
         let custom_client = client.client_id.is_some();
+        // An attack played by a second client (a code or request_uri of
+        // the first's redeemed by another): the user's client cannot stand
+        // in for both.
+        if custom_client && arg("client").is_some() {
+            return Some("a second client: --client2 FILE".into());
+        }
         for step in story.steps {
             let missing = match step.service {
                 // Without RFC 8414 metadata the OpenID configuration stands
@@ -259,7 +260,7 @@ impl Issuer {
                 ));
             }
         }
-        if story.name == "oidc_code_claims"
+        if arg("claims").is_some()
             && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
         {
             return Some("the claims parameter is not offered".into());

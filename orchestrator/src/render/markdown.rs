@@ -89,6 +89,7 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
             markdown_text(&crate::summary::StorySummary::of(record).result_text()).into_owned();
         let mark = match (record.ok, record.warnings) {
             _ if record.skipped.is_some() => "⏭️",
+            _ if matches!(record.ending, Some(crate::record::Ending::NotRefused(_))) => "❌",
             _ if record.ending.is_some() => "↩️",
             (true, 0) => "✅",
             (true, _) => "⚠️",

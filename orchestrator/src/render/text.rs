@@ -169,6 +169,23 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
     let mut out = String::new();
     // The summary's words for the result, so the two never disagree.
     let words = terminal(&crate::summary::StorySummary::of(record).result_text()).into_owned();
+    if let Some(Ending::NotRefused(n)) = &record.ending {
+        let line = format!(
+            "NOT REFUSED: the attacker sent {}; the provider answered {} where {} requires {}",
+            terminal(&n.sent),
+            n.status,
+            terminal(&n.clause),
+            terminal(&n.expected)
+        );
+        let _ = writeln!(out, "{}", style.failed(&line));
+        let _ = writeln!(
+            out,
+            "RESULT {}: {}\n",
+            terminal(&record.story),
+            style.failed(&words)
+        );
+        return out;
+    }
     if let Some(ending) = &record.ending {
         // Neither side's fault: what stopped the story, then the result.
         let line = match ending {
@@ -176,6 +193,7 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
                 note.as_deref().map(|n| format!("NOTE: {}", terminal(n)))
             }
             Ending::NeedsBrowser { what, .. } => Some(format!("STOPPED: {}", terminal(what))),
+            Ending::NotRefused(_) | Ending::Inconclusive { .. } => None,
         };
         if let Some(line) = line {
             let _ = writeln!(out, "{}", style.warned(&line));

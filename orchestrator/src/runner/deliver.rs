@@ -19,6 +19,7 @@ use crate::record::{StepRecord, TamperRecord};
 /// as the response; it goes no further.
 pub(super) async fn deliver(
     services: &crate::services::Services,
+    judge: &super::transcribe::Judge<'_>,
     rp: &mut RpSession<'_>,
     step: &Step,
     next: Option<&Step>,
@@ -33,6 +34,7 @@ pub(super) async fn deliver(
             let arrival = inbox.next(WAIT).await.ok_or(StoryFault::NoNotification {
                 service: step.service,
             })?;
+            memory.received(arrival.request.clone());
             (arrival.request.clone(), Some(arrival))
         }
         (None, None) => {
@@ -76,7 +78,7 @@ pub(super) async fn deliver(
         headers: [("cache-control".to_owned(), "no-store".to_owned())].into(),
         ..Default::default()
     };
-    let mut record = step_record(step, BACKCHANNEL, &sent, &answer, parsed);
+    let mut record = step_record(step, BACKCHANNEL, &sent, &answer, parsed, judge);
     record.parsed_by = parsed_by;
     record.tampered = tampered.map(|what| TamperRecord {
         what,

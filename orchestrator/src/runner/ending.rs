@@ -4,9 +4,9 @@
 //! else that stops a story is a failure.
 use rp_service::service::CheckId;
 
-use crate::catalog::{Step, Story};
+use crate::catalog::{Attack, Step, Story};
 use crate::fault::{HttpFault, StoryFault};
-use crate::record::{Ending, StoryRecord};
+use crate::record::{Ending, NotRefused, Outcome, StoryRecord};
 use crate::services::Services;
 
 /// Errors no policy explains: the server failed, or gave no OAuth error.
@@ -22,10 +22,15 @@ pub(super) fn of(
     record: &StoryRecord,
     fault: &StoryFault,
 ) -> Option<Ending> {
+    // An attack let through is that, whoever runs the provider.
+    if let StoryFault::StepFailed { index, .. } = fault
+        && let Some(not_refused) = not_refused(story, steps.get(*index)?, record)
+    {
+        return Some(Ending::NotRefused(not_refused));
+    }
     // Only against a server we do not run: our own AS refusing its own
     // story is a fault of ours.
     services.http.as_ref()?;
-    let attack = story.name.starts_with("attack_");
     match fault {
         StoryFault::Http(
             why @ (HttpFault::LoginPage
@@ -42,7 +47,20 @@ pub(super) fn of(
                 what: why.to_string(),
             })
         }
-        StoryFault::StepFailed { .. } if !attack => {
+        // The attack needs what the provider's earlier answers lacked (a
+        // refresh token rotated, to present the spent one): it cannot be
+        // tried here, which says nothing against the provider.
+        StoryFault::Prepare { service, message }
+            if steps.get(record.steps.len())?.attack != Attack::None =>
+        {
+            Some(Ending::Inconclusive {
+                step: record.steps.len() + 1,
+                service: service.name().to_owned(),
+                why: message.clone(),
+            })
+        }
+        // A legitimate step refused: in an attack story, its control.
+        StoryFault::StepFailed { index, .. } if steps.get(*index)?.attack == Attack::None => {
             let at = record.steps.len().checked_sub(1)?;
             let last = &record.steps[at];
             let error = last.error.as_ref()?;
@@ -64,6 +82,38 @@ pub(super) fn of(
         }
         _ => None,
     }
+}
+
+/// The attack the provider let through at the story's last recorded step,
+/// if that is how it stopped: the step carries the attack, and the
+/// provider answered without an error.
+fn not_refused(story: &Story, step: &Step, record: &StoryRecord) -> Option<NotRefused> {
+    if step.attack != Attack::Must {
+        return None;
+    }
+    let at = record.steps.len().checked_sub(1)?;
+    let last = &record.steps[at];
+    if last.error.is_some() {
+        return None;
+    }
+    let expected = match &last.expected_error {
+        Some(error) => format!("a refusal ({error})"),
+        None => last
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    Some(NotRefused {
+        step: at + 1,
+        service: last.service.clone(),
+        sent: format!("{} {}", last.request.method, last.request.url),
+        status: last.response.status,
+        expected,
+        clause: story.standard.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -2,11 +2,20 @@
 //! RP made of it, and whether the step went as the story expects.
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse, ParsedResponse};
 
-use crate::catalog::Step;
+use crate::catalog::{Attack, Step};
 use crate::record::{
     CheckRecord, ErrorRecord, Json, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord,
     StepRecord,
 };
+
+/// How the step is judged: against a provider we do not run (`exact`
+/// false) any OAuth refusal of an attack counts, a code other than the
+/// clause's a warning; our own AS must answer with the very code.
+pub(super) struct Judge<'a> {
+    pub exact: bool,
+    /// The story's clause, cited by the verdict on an attack step.
+    pub clause: &'a str,
+}
 
 pub(super) fn step_record(
     step: &Step,
@@ -14,6 +23,7 @@ pub(super) fn step_record(
     request: &OAuthRequest,
     response: &OAuthResponse,
     parsed: ParsedResponse,
+    judge: &Judge<'_>,
 ) -> StepRecord {
     let error = (!parsed.error.is_empty()).then(|| ErrorRecord {
         error: parsed.error.clone(),
@@ -27,8 +37,45 @@ pub(super) fn step_record(
             .iter()
             .find(|c| c.id == id.as_str() && !c.ok && Level::from_proto(c.level) == Level::Must)
     });
+    let mut verdict = Vec::new();
     let ok = match (&step.expect_error, step.expect_refusal) {
-        (Some(expected), _) => error.as_ref().is_some_and(|e| e.error == expected.as_str()),
+        (Some(expected), _) => {
+            let refused = match &error {
+                Some(e) if e.error == expected.as_str() => true,
+                Some(e) if !judge.exact => {
+                    verdict.push(CheckRecord::verdict(
+                        Level::Should,
+                        "the refusal's error is the one its clause names",
+                        false,
+                        format!("{}, where {} is due", e.error, expected.as_str()),
+                        judge.clause,
+                    ));
+                    true
+                }
+                Some(_) => false,
+                None => false,
+            };
+            if step.attack != Attack::None {
+                verdict.insert(
+                    0,
+                    CheckRecord::verdict(
+                        if step.attack == Attack::Must {
+                            Level::Must
+                        } else {
+                            Level::Should
+                        },
+                        "the provider refuses the attack",
+                        error.is_some(),
+                        match &error {
+                            Some(e) => format!("{} (status {})", e.error, response.status),
+                            None => format!("accepted (status {})", response.status),
+                        },
+                        judge.clause,
+                    ),
+                );
+            }
+            refused || (error.is_none() && step.attack == Attack::Should)
+        }
         // The attack succeeds unless the RP's named check fails.
         (None, Some(_)) => error.is_none() && refusal.is_some(),
         (None, None) => parsed.ok,
@@ -39,12 +86,14 @@ pub(super) fn step_record(
         .map(|id| refusal.map_or_else(|| id.as_str().to_owned(), |c| c.name.clone()));
     // In a step whose refusal was expected and came, failed MUSTs are the
     // defences that held, not failures.
-    let refusal_expected = ok && (step.expect_error.is_some() || step.expect_refusal.is_some());
-    let checks: Vec<CheckRecord> = parsed
+    let refusal_expected =
+        ok && ((step.expect_error.is_some() && error.is_some()) || step.expect_refusal.is_some());
+    let mut checks: Vec<CheckRecord> = parsed
         .checks
         .into_iter()
         .map(|c| CheckRecord::new(c, refusal_expected))
         .collect();
+    checks.extend(verdict);
     let warnings = checks
         .iter()
         .filter(|c| c.outcome == Outcome::Warning)
@@ -125,9 +174,14 @@ mod tests {
             expect_error: None,
             expect_refusal: Some(CheckId::State),
             tamper: Some(Tamper::RedirectParam("state", "x")),
+            attack: crate::catalog::Attack::None,
         };
         let (request, response) = (OAuthRequest::default(), OAuthResponse::default());
-        step_record(&step, "Authorization", &request, &response, parsed)
+        let judge = Judge {
+            exact: true,
+            clause: "RFC 6749 §10.12",
+        };
+        step_record(&step, "Authorization", &request, &response, parsed, &judge)
     }
 
     #[test]

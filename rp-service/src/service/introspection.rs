@@ -75,6 +75,23 @@ pub fn verify(
             .map_or("missing".into(), Value::to_string),
         "RFC 7662 §2.2",
     );
+    // RFC 6749 §4.1.2: the tokens of a code used twice SHOULD be revoked.
+    if let Some(expected) = arg(&pending.args, "should_be_active") {
+        let expected = expected == "true";
+        parsed.should(
+            CheckId::IntrospectionExpectedState,
+            format!(
+                "the token is {}",
+                if expected { "active" } else { "inactive" }
+            ),
+            active == Some(expected),
+            format!(
+                "active: {}",
+                active.map_or("missing".into(), |a| a.to_string())
+            ),
+            "RFC 6749 §4.1.2, RFC 7662 §2.2",
+        );
+    }
     if let Some(expected) = arg(&pending.args, "expect_active") {
         let expected = expected == "true";
         parsed.must(

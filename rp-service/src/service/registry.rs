@@ -311,7 +311,7 @@ impl ClientService {
                 "authorization_details",
             ],
             Self::Userinfo => &["token_scheme", "request_url", "withheld"],
-            Self::Introspection => &["token", "expect_active", AUTH],
+            Self::Introspection => &["token", "expect_active", "should_be_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
             Self::EndSession => &["redirect"],
             Self::BackchannelLogout => &[],

@@ -108,6 +108,10 @@ fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
             ("skipped", format!("refused by the server: {error}"))
         }
         StoryResult::NeedsBrowser { .. } => ("skipped", "needs a browser".into()),
+        StoryResult::NotRefused(n) => (
+            "failed",
+            format!("NOT REFUSED at step {} ({})", n.step, n.service),
+        ),
         StoryResult::Failed { step, service } => (
             "failed",
             match service {
