@@ -73,3 +73,41 @@ async fn every_provider_side_attack_runs_against_our_as_over_http_and_is_refused
     }
     assert_eq!(summary["totals"]["refused_as_expected"], ATTACKS.len());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_client_runs_the_attacks_as_written_and_our_as_refuses_them_all() {
+    let issuer = as_over_http().await;
+    let mut run = user_client(&issuer, &[], &[]);
+    run.insert(1, "--attacks".to_owned());
+    let out = orchestrator(run).await;
+    let summary = summary_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    let results = results(&summary);
+    // The attacks without client authentication send none, whatever
+    // method the user's client registered: refused, not blamed as let
+    // through.
+    for attack in [
+        "attack_introspection_without_auth",
+        "attack_revocation_without_auth",
+        "attack_code_replay",
+        "attack_redirect_uri_swap",
+        "attack_pkce_downgrade",
+        "attack_refresh_reuse",
+        "attack_logout_redirect_self_registered",
+    ] {
+        assert_eq!(
+            results[attack], "refused_as_expected",
+            "{attack}: {summary}"
+        );
+    }
+    assert!(
+        results
+            .values()
+            .all(|r| r != "not_refused" && r != "failed"),
+        "{summary}"
+    );
+    assert!(
+        summary["totals"]["refused_as_expected"].as_u64().unwrap() >= 40,
+        "{summary}"
+    );
+}

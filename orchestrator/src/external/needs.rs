@@ -35,6 +35,11 @@ impl Issuer {
                 .map(|(_, v)| *v)
         };
         let custom_client = client.client_id.is_some();
+        // A story that registers its client names that client's URIs itself.
+        let registers = story
+            .steps
+            .iter()
+            .any(|s| s.service == ClientService::Registration);
         // An attack played by a second client (a code or request_uri of
         // the first's redeemed by another): the user's client cannot stand
         // in for both.
@@ -147,7 +152,7 @@ impl Issuer {
                 // The built-in profiles name one; a client of the user's
                 // own has the one it registered, given here.
                 ClientService::EndSession
-                    if custom_client && client.post_logout_redirect_uri.is_none() =>
+                    if custom_client && !registers && client.post_logout_redirect_uri.is_none() =>
                 {
                     Some(
                         "RP-initiated logout needs the client's registered post_logout_redirect_uri: --post-logout-redirect-uri URL",

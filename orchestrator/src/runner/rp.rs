@@ -76,10 +76,15 @@ pub(super) fn prepare_args(
     step: &Step,
     kind: Kind,
 ) -> PrepareRequestRequest {
+    // An attack step's arguments are the attack: the client's own
+    // authentication method never replaces the one it sends (none, or a
+    // downgrade), else the provider would be blamed for a request that
+    // was legitimate after all.
+    let as_written = kind.registers || step.attack != crate::catalog::Attack::None;
     let mut args: std::collections::BTreeMap<String, String> = step
         .args
         .iter()
-        .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v, kind.registers)?)))
+        .filter_map(|(k, v)| Some(((*k).to_owned(), services.argument(k, v, as_written)?)))
         .collect();
     if let Some(scope) = services.default_scope(step.service, kind.openid)
         && !args.contains_key("scope")
