@@ -834,7 +834,9 @@ pub const ATTACKS: &[Story] = &[
         profile: "client",
         steps: code_flow![
             step(S::RefreshToken),
-            refused(
+            // RFC 6749 §6: the server MAY revoke the old token once it has
+            // issued a new one; RFC 9700 §4.14.2 recommends it.
+            refused_should(
                 S::RefreshToken,
                 &[("refresh_token", "previous")],
                 E::InvalidGrant,
@@ -849,7 +851,8 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 9449 §11.1",
         summary: "the proof of the token request is sent again with the refresh request",
         profile: "client",
-        steps: dpop_bound![refused(
+        // §11.1: servers SHOULD remember the jti of the proofs they accept.
+        steps: dpop_bound![refused_should(
             S::RefreshToken,
             &[("dpop_proof", "replay")],
             E::InvalidDpopProof,
@@ -915,7 +918,8 @@ pub const ATTACKS: &[Story] = &[
         profile: "client",
         steps: pushed![
             step(S::Authorization),
-            refused(
+            // §4: one-time use is a SHOULD (a reload may be allowed).
+            refused_should(
                 S::Authorization,
                 &[("request_uri", "previous")],
                 E::InvalidRequestUri,

@@ -40,6 +40,25 @@ impl Issuer {
             .steps
             .iter()
             .any(|s| s.service == ClientService::Registration);
+        // A revocation without client authentication proves nothing with
+        // a public client, which never sends any (RFC 7009 §2.1).
+        let public = matches!(
+            (client.auth_method.as_deref(), &client.client_secret),
+            (Some("none"), _) | (None, None)
+        );
+        if custom_client
+            && public
+            && story.steps.iter().any(|s| {
+                s.attack != crate::catalog::Attack::None
+                    && s.service == ClientService::TokenRevocation
+                    && s.args.contains(&("token_endpoint_auth_method", "none"))
+            })
+        {
+            return Some(
+                "a confidential client: the client given is public, so a request without client authentication is its own"
+                    .into(),
+            );
+        }
         // An attack played by a second client (a code or request_uri of
         // the first's redeemed by another): the user's client cannot stand
         // in for both.
