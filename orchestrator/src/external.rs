@@ -41,11 +41,11 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
-    /// Reads `--client FILE`.
-    pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("--client {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("--client {}: {e}", path.display()))
+    /// Reads `--client FILE` (or `--client2 FILE`: `flag` names it).
+    pub fn from_file(path: &Path, flag: &str) -> Result<Self, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{flag} {}: {e}", path.display()))
     }
 
     /// `other`'s settings over these.
@@ -144,7 +144,11 @@ async fn fetch_metadata(carrier: &Carrier, url: &str) -> Result<Option<Value>, S
 /// Endpoint members whose URLs requests are sent to.
 use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 
+mod clients;
 mod needs;
+
+pub use clients::{Registered, SecondClient, clean_up, register_second, registered_in};
+pub use needs::plays_second_client;
 
 /// Discovers the server: its OpenID configuration or its RFC 8414 metadata,
 /// whose `issuer` must be the URL asked about (OIDC Discovery §4.3, RFC 8414
@@ -189,9 +193,6 @@ pub async fn discover(carrier: &Carrier, issuer: &str) -> Result<Issuer, String>
 }
 
 impl Issuer {
-    /// The RP's configuration for this server: its issuer and endpoints,
-    /// and the profiles with the given client in place of the built-in ones
-    /// (a self-registering profile keeps registering itself).
     /// Whether every code flow sends PKCE against this server: with `auto`
     /// (the default), S256 wherever its metadata lists S256 in
     /// `code_challenge_methods_supported` (RFC 9700 §2.1.1: clients use
@@ -207,7 +208,16 @@ impl Issuer {
         }
     }
 
-    pub fn rp_config(&self, client: &ClientSettings) -> Result<rp_service::config::Config, String> {
+    /// The RP's configuration for this server: its issuer and endpoints,
+    /// and the profiles with the given client in place of the built-in ones
+    /// (a self-registering profile keeps registering itself); `second`, a
+    /// second client of the user's (`--client2`, or one the run
+    /// registered), in place of the built-in `client_2`.
+    pub fn rp_config(
+        &self,
+        client: &ClientSettings,
+        second: Option<&ClientSettings>,
+    ) -> Result<rp_service::config::Config, String> {
         let mut config = rp_service::config::Config::default_config().map_err(|e| e.to_string())?;
         config.issuer = self.issuer.clone();
         config.endpoints = ENDPOINTS
@@ -231,12 +241,7 @@ impl Issuer {
                 profile.redirect_uri = Some(r.clone());
             }
         }
-        if let Some(id) = &client.client_id {
-            let method = match (&client.auth_method, &client.client_secret) {
-                (Some(m), _) => oauth_core::client_auth::AuthMethod::parse(m),
-                (None, Some(_)) => oauth_core::client_auth::AuthMethod::ClientSecretBasic,
-                (None, None) => oauth_core::client_auth::AuthMethod::None,
-            };
+        if client.client_id.is_some() {
             for profile in config.profiles.values_mut().filter(|p| p.register) {
                 // A client that registers itself asks for the same redirect.
                 if let Some(r) = &client.redirect_uri {
@@ -244,28 +249,48 @@ impl Issuer {
                 }
             }
             for profile in config.profiles.values_mut().filter(|p| !p.register) {
-                profile.client_id = id.clone();
-                profile.client_secret = client
-                    .client_secret
-                    .clone()
-                    .map(oauth_core::secret::Secret::new);
-                profile.token_endpoint_auth_method = method.clone();
-                if let Some(r) = &client.redirect_uri {
-                    profile.redirect_uri = Some(r.clone());
-                }
-                if let Some(s) = &client.scope {
-                    profile.scope = Some(s.clone());
-                }
-                profile.post_logout_redirect_uri = client.post_logout_redirect_uri.clone();
-                profile.username = client.username.clone();
-                profile.password = client.password.clone().map(oauth_core::secret::Secret::new);
-                // Our own AS's access tokens are JWTs the RP can verify;
-                // another server's need not be.
-                profile.verify_access_token = false;
+                put_client(profile, client);
+            }
+            if let Some(second) = second
+                && let Some(profile) = config.profiles.get_mut(SECOND_PROFILE)
+            {
+                put_client(profile, second);
             }
         }
         Ok(config)
     }
+}
+
+/// The built-in profile the attacks played by a second client use.
+pub const SECOND_PROFILE: &str = "client_2";
+
+/// A profile made the given client (one with a `client_id`).
+fn put_client(profile: &mut rp_service::config::Profile, client: &ClientSettings) {
+    let method = match (&client.auth_method, &client.client_secret) {
+        (Some(m), _) => oauth_core::client_auth::AuthMethod::parse(m),
+        (None, Some(_)) => oauth_core::client_auth::AuthMethod::ClientSecretBasic,
+        (None, None) => oauth_core::client_auth::AuthMethod::None,
+    };
+    if let Some(id) = &client.client_id {
+        profile.client_id = id.clone();
+    }
+    profile.client_secret = client
+        .client_secret
+        .clone()
+        .map(oauth_core::secret::Secret::new);
+    profile.token_endpoint_auth_method = method;
+    if let Some(r) = &client.redirect_uri {
+        profile.redirect_uri = Some(r.clone());
+    }
+    if let Some(s) = &client.scope {
+        profile.scope = Some(s.clone());
+    }
+    profile.post_logout_redirect_uri = client.post_logout_redirect_uri.clone();
+    profile.username = client.username.clone();
+    profile.password = client.password.clone().map(oauth_core::secret::Secret::new);
+    // Our own AS's access tokens are JWTs the RP can verify; another
+    // server's need not be.
+    profile.verify_access_token = false;
 }
 
 #[cfg(test)]
@@ -310,31 +335,32 @@ mod tests {
             oauth_metadata: false,
         };
         let client = ClientSettings::default();
+        let second = SecondClient::BuiltIn;
         let cc = crate::catalog::find("oauth2_cc").unwrap();
         assert_eq!(
-            issuer.cannot_run(cc, &client).as_deref(),
+            issuer.cannot_run(cc, &client, &second).as_deref(),
             Some("the client_credentials grant is not offered")
         );
         for story in ["oidc_form_post", "oauth2_jarm"] {
             let story = crate::catalog::find(story).unwrap();
             assert!(
                 issuer
-                    .cannot_run(story, &client)
+                    .cannot_run(story, &client, &second)
                     .is_some_and(|why| why.contains("response_mode")),
                 "{}",
                 story.name
             );
         }
         let par = crate::catalog::find("oauth2_add_on_par").unwrap();
-        assert!(issuer.cannot_run(par, &client).is_some());
+        assert!(issuer.cannot_run(par, &client, &second).is_some());
         let oidc = crate::catalog::find("oidc_code").unwrap();
         assert_eq!(
-            issuer.cannot_run(oidc, &client).as_deref(),
+            issuer.cannot_run(oidc, &client, &second).as_deref(),
             Some("no userinfo_endpoint")
         );
         let device = crate::catalog::find("oauth2_device_code").unwrap();
         assert_eq!(
-            issuer.cannot_run(device, &client).as_deref(),
+            issuer.cannot_run(device, &client, &second).as_deref(),
             Some("no device_authorization_endpoint (RFC 8628)")
         );
         // The endpoint without the grant announced is no better.
@@ -342,8 +368,58 @@ mod tests {
         half.metadata["userinfo_endpoint"] = "https://op.example/userinfo".into();
         half.metadata["device_authorization_endpoint"] = "https://op.example/device".into();
         assert_eq!(
-            half.cannot_run(device, &client).as_deref(),
+            half.cannot_run(device, &client, &second).as_deref(),
             Some("the device_code grant (RFC 8628) is not offered")
+        );
+    }
+
+    #[test]
+    fn the_second_client_becomes_client_2_and_without_one_its_attacks_are_skipped() {
+        let issuer = Issuer {
+            issuer: "https://op.example".into(),
+            metadata: serde_json::json!({
+                "issuer": "https://op.example",
+                "authorization_endpoint": "https://op.example/authorize",
+                "token_endpoint": "https://op.example/token",
+            }),
+            openid_configuration: true,
+            oauth_metadata: false,
+        };
+        let first = ClientSettings {
+            client_id: Some("app".into()),
+            client_secret: Some("s1".into()),
+            scope: Some("read".into()),
+            ..Default::default()
+        };
+        let second = ClientSettings {
+            client_id: Some("app2".into()),
+            client_secret: Some("s2".into()),
+            redirect_uri: Some("https://app2.example/cb".into()),
+            ..Default::default()
+        };
+        let config = issuer.rp_config(&first, Some(&second)).unwrap();
+        let client_2 = &config.profiles[SECOND_PROFILE];
+        assert_eq!(client_2.client_id, "app2");
+        assert_eq!(
+            client_2.redirect_uri.as_deref(),
+            Some("https://app2.example/cb")
+        );
+        assert_eq!(config.profiles["client"].client_id, "app");
+        let attack = crate::catalog::find("attack_code_other_client").unwrap();
+        assert!(needs::plays_second_client(attack));
+        let lacking = SecondClient::Lacking("a second client: --client2 FILE".into());
+        assert_eq!(
+            issuer.cannot_run(attack, &first, &lacking).as_deref(),
+            Some("a second client: --client2 FILE")
+        );
+        assert_eq!(
+            issuer.cannot_run(attack, &first, &SecondClient::Given(second)),
+            None
+        );
+        // The built-in profiles have their own client_2.
+        assert_eq!(
+            issuer.cannot_run(attack, &ClientSettings::default(), &lacking),
+            None
         );
     }
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::render::Style;
-use crate::render::safe::{markdown_cell, terminal};
+use crate::render::safe::{markdown_cell, markdown_text, terminal};
 use crate::runner::{Ending, Outcome, StoryRecord};
 
 /// How a story ended.
@@ -95,6 +95,14 @@ pub struct Summary {
     pub strict: bool,
     /// Every story passed (with warnings allowed unless `strict`).
     pub ok: bool,
+    /// The second client of the attacks played by another client, when
+    /// not the built-in one (`--client2`, or registered for the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_client: Option<String>,
+    /// Clients registered at the provider during the run that could not
+    /// be deleted (RFC 7592), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_registered: Vec<LeftRegistered>,
 }
 
 impl StorySummary {
@@ -286,6 +294,8 @@ impl Summary {
             totals,
             strict,
             ok,
+            second_client: None,
+            left_registered: Vec::new(),
         }
     }
 
@@ -353,6 +363,13 @@ impl Summary {
                 ""
             }
         );
+        if let Some(each) = self.left_registered_list() {
+            let _ = writeln!(
+                out,
+                "LEFT REGISTERED at the provider, not deleted: {}",
+                terminal(&each)
+            );
+        }
         out
     }
 
@@ -413,6 +430,35 @@ impl Summary {
                 ""
             }
         );
+        if let Some(each) = self.left_registered_list() {
+            let _ = writeln!(
+                out,
+                "\n**Left registered at the provider, not deleted:** {}",
+                markdown_text(&each)
+            );
+        }
         out
     }
+
+    /// The clients the run left registered at the provider, each with why
+    /// it was not deleted; `None` when there are none.
+    fn left_registered_list(&self) -> Option<String> {
+        if self.left_registered.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = self
+            .left_registered
+            .iter()
+            .map(|l| format!("{} ({})", l.client_id, l.why))
+            .collect();
+        Some(each.join("; "))
+    }
+}
+
+/// A client registered at the provider during the run that is still
+/// there: its id, and why it was not deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftRegistered {
+    pub client_id: String,
+    pub why: String,
 }

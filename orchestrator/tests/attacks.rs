@@ -111,3 +111,158 @@ async fn a_users_client_runs_the_attacks_as_written_and_our_as_refuses_them_all(
         "{summary}"
     );
 }
+
+/// The attacks where a second client redeems the first's code or
+/// request_uri.
+const SECOND_CLIENT_ATTACKS: [&str; 2] = ["attack_code_other_client", "attack_par_other_client"];
+
+/// A `--client2` file naming our AS's second code client, one per test.
+fn client2_file(test: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("client2-{test}-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "client_id = \"client_2\"\nclient_secret = \"a second code client\"\nredirect_uri = \"https://client2.example.org/cb\"\n",
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_client2_the_second_client_attacks_run_against_a_users_client_and_are_refused() {
+    let issuer = as_over_http().await;
+    let file = client2_file("refused");
+    let out = orchestrator(user_client(
+        &issuer,
+        &SECOND_CLIENT_ATTACKS,
+        &["--client2", file.to_str().unwrap()],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let summary = summary_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{summary}\n{stderr}");
+    for attack in SECOND_CLIENT_ATTACKS {
+        assert_eq!(
+            results(&summary)[attack],
+            "refused_as_expected",
+            "{attack}: {summary}"
+        );
+    }
+    let second = summary["second_client"].as_str().unwrap();
+    assert!(
+        second.contains("client_id client_2") && second.contains("(--client2)"),
+        "{second}"
+    );
+    assert!(
+        !second.contains("a second code client"),
+        "the secret is never shown: {second}"
+    );
+    // Nothing was registered, so nothing is left behind.
+    assert!(summary.get("left_registered").is_none(), "{summary}");
+    // The token request of the attack is client_2's own.
+    let stories = stories_of(out);
+    let redeemed = stories
+        .iter()
+        .find(|s| s["story"] == "attack_code_other_client")
+        .unwrap()["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(redeemed["error"]["error"], "invalid_grant", "{redeemed}");
+    assert_eq!(played_by(&stories, "attack_par_other_client"), "client_2");
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_client2_the_run_registers_its_second_client_and_lists_what_it_cannot_delete() {
+    let issuer = as_over_http().await;
+    // oidc_code_dyn_reg registers a client of its own too.
+    let mut stories = SECOND_CLIENT_ATTACKS.to_vec();
+    stories.push("oidc_code_dyn_reg");
+    let out = orchestrator(user_client(&issuer, &stories, &[])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let summary = summary_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{summary}\n{stderr}");
+    let results = results(&summary);
+    for attack in SECOND_CLIENT_ATTACKS {
+        assert_eq!(
+            results[attack], "refused_as_expected",
+            "{attack}: {summary}"
+        );
+    }
+    assert_eq!(results["oidc_code_dyn_reg"], "passed", "{summary}");
+    assert!(stderr.contains("registered a second client"), "{stderr}");
+    let second = summary["second_client"].as_str().unwrap();
+    assert!(second.contains("registered for this run"), "{second}");
+    // Our AS offers no client management (RFC 7592): both clients, the
+    // run's and the story's, are listed as left registered, and why.
+    let left = summary["left_registered"].as_array().unwrap();
+    assert_eq!(left.len(), 2, "{summary}");
+    for client in left {
+        let id = client["client_id"].as_str().unwrap();
+        assert!(!id.is_empty() && id != "client" && id != "client_2", "{id}");
+        assert_eq!(
+            client["why"],
+            "the provider offers no client management (RFC 7592)"
+        );
+        assert!(stderr.contains(id), "{stderr}");
+    }
+    let own = left[0]["client_id"].as_str().unwrap();
+    assert!(
+        second.contains(own),
+        "the run's own client is listed first: {summary}"
+    );
+    // The client presenting the first's request_uri is the registered one.
+    let stories = stories_of(out);
+    assert_eq!(played_by(&stories, "attack_par_other_client"), own);
+}
+
+/// The client_id the last step of a story sent (the attacker's request).
+fn played_by(stories: &[Value], story: &str) -> String {
+    let last = stories.iter().find(|s| s["story"] == story).unwrap()["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    last["request"]["params"]["client_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{last}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_text_summary_ends_with_the_clients_left_registered() {
+    let issuer = as_over_http().await;
+    let mut run = user_client(&issuer, &["attack_code_other_client"], &[]);
+    let at = run.iter().position(|a| a == "json").unwrap();
+    run[at] = "text".into();
+    let out = orchestrator(run).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("second client: client_id "), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("LEFT REGISTERED at the provider, not deleted: ")
+            && last.ends_with("(the provider offers no client management (RFC 7592))"),
+        "{last}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client2_without_a_first_client_is_a_usage_error() {
+    let file = client2_file("usage");
+    let out = orchestrator(args(&[
+        "run",
+        "attack_code_other_client",
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--client2",
+        file.to_str().unwrap(),
+    ]))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--client-id"), "{stderr}");
+    let _ = std::fs::remove_file(file);
+}

@@ -107,6 +107,18 @@ pub struct ClientArgs {
     /// auth_method, username, password; the flags below win over it.
     #[arg(long = "client", value_name = "FILE", requires = "issuer")]
     pub file: Option<PathBuf>,
+    /// A second client at the server (a TOML file like --client's), for
+    /// the attacks where another client redeems the first's code or
+    /// request_uri. Without it, one is registered for the run where the
+    /// server offers dynamic registration (RFC 7591), and deleted at the
+    /// end where it offers client management (RFC 7592).
+    #[arg(
+        long = "client2",
+        value_name = "FILE",
+        requires = "issuer",
+        conflicts_with = "rp"
+    )]
+    pub client2: Option<PathBuf>,
     #[arg(long, requires = "issuer")]
     pub client_id: Option<String>,
     /// (Or ORCHESTRATOR_CLIENT_SECRET, kept out of the process list.)

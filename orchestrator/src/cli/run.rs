@@ -7,11 +7,12 @@ use std::path::Path;
 use super::args::{Diagram, Format, RunArgs};
 use super::error::Error;
 use super::select::select;
-use super::target::connect;
+use super::target::{External, connect};
 use crate::catalog::Story;
+use crate::render::safe::terminal;
 use crate::render::{self, Style};
 use crate::runner::{self, StepRecord, StoryRecord};
-use crate::summary::Summary;
+use crate::summary::{LeftRegistered, Summary};
 
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
@@ -39,23 +40,33 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         Style::for_stdout()
     };
     let stream = args.format == Format::Text && args.out.is_none() && !args.redact;
-    let target = connect(&args).await?;
+    let target = connect(&args, &stories).await?;
     let services = &target.services;
     // Only once the services answer: a run that cannot start leaves an
     // earlier report where it is.
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
+    if let Some(dir) = &args.out
+        && let Err(e) = prepare_out_dir(dir, args.force)
+    {
+        if let Some(external) = &target.external {
+            let _ = clean_up(external, Vec::new()).await;
+        }
+        target.stop().await;
+        return Err(e);
     }
     if let (Some(external), None) = (&target.external, &args.out) {
-        // The transcript says what it ran against, secrets redacted.
-        let what = format!(
-            "{} over HTTP; client: {}",
-            external.issuer.issuer,
-            external.client.describe()
-        );
+        // The transcript says what it ran against, secrets redacted (a
+        // registered second client's id is the server's word).
+        let what = external.describe();
         match args.format {
-            Format::Text => print_or_stop(&format!("{} {what}\n\n", style.header("AGAINST")))?,
-            Format::Markdown => print_or_stop(&format!("> Run against {what}\n\n"))?,
+            Format::Text => print_or_stop(&format!(
+                "{} {}\n\n",
+                style.header("AGAINST"),
+                terminal(&what)
+            ))?,
+            Format::Markdown => print_or_stop(&format!(
+                "> Run against {}\n\n",
+                crate::render::safe::markdown_text(&what)
+            ))?,
             Format::Json | Format::Html => {}
         }
     }
@@ -63,9 +74,14 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let mut index = Vec::new();
     let mut quit = false;
     let count = stories.len();
+    // The clients the stories registered at a server over HTTP, deleted at
+    // the end of the run: an error that stops it waits for that.
+    let mut registered = Vec::new();
+    let mut stopped = None;
     for (n, story) in stories.into_iter().enumerate() {
-        if stream {
-            print_or_stop(&render::text::story_header(story, style))?;
+        if stream && let Err(e) = print_or_stop(&render::text::story_header(story, style)) {
+            stopped = Some(e);
+            break;
         }
         let mut stdout = std::io::stdout();
         let mut done = 0;
@@ -91,7 +107,7 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         let cannot_run = target
             .external
             .as_ref()
-            .and_then(|e| e.issuer.cannot_run(story, &e.client));
+            .and_then(|e| e.issuer.cannot_run(story, &e.client, &e.second));
         let mut record = match cannot_run {
             Some(why) => StoryRecord::skipped(story.name, why),
             None => {
@@ -108,6 +124,10 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                 runner::run_story_within(services, story, calls, deadline, &mut observer).await
             }
         };
+        // Read before anything is redacted.
+        if target.external.is_some() {
+            registered.extend(crate::external::registered_in(&record));
+        }
         if quit {
             eprintln!(
                 "orchestrator: stopped at your request; the summary covers the {} stories run before",
@@ -118,30 +138,44 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         if args.redact {
             render::redact::redact(&mut record);
         }
-        match &args.out {
+        let shown = match &args.out {
             Some(dir) => {
                 let file = format!("{}.{}", story.name, args.format.extension());
-                write_file(
-                    &dir.join(&file),
-                    &render_story(args.format, args.diagram, story, &record, style),
-                )?;
                 // Not failed, as the summary counts it (a provider's refusal,
                 // a person's part and a skip are no failure).
                 let ok = crate::summary::StorySummary::of(&record).passed(false);
-                index.push((story.name.to_owned(), file, ok));
+                write_file(
+                    &dir.join(&file),
+                    &render_story(args.format, args.diagram, story, &record, style),
+                )
+                .map(|()| index.push((story.name.to_owned(), file, ok)))
             }
-            None if stream => print_or_stop(&render::text::story_footer(&record, style))?,
+            None if stream => print_or_stop(&render::text::story_footer(&record, style)),
             None => print_or_stop(&render_story(
                 args.format,
                 args.diagram,
                 story,
                 &record,
                 style,
-            ))?,
+            )),
+        };
+        if let Err(e) = shown {
+            stopped = Some(e);
+            break;
         }
         records.push(record);
     }
-    let summary = Summary::new(&records, args.strict);
+    let left_registered = match &target.external {
+        Some(external) => clean_up(external, registered).await,
+        None => Vec::new(),
+    };
+    if let Some(e) = stopped {
+        target.stop().await;
+        return Err(e);
+    }
+    let mut summary = Summary::new(&records, args.strict);
+    summary.second_client = target.external.as_ref().and_then(|e| e.second.describe());
+    summary.left_registered = left_registered;
     if let Some(dir) = &args.out {
         write_index(dir, args.format, &index, &summary)?;
         eprintln!(
@@ -160,6 +194,40 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     }
     target.stop().await;
     Ok(summary.ok)
+}
+
+/// Deletes the clients registered during the run at a server over HTTP
+/// (RFC 7592): the run's own second client and `from_stories`; says on
+/// stderr what was deleted and what was not, and returns the latter.
+pub(super) async fn clean_up(
+    external: &External,
+    from_stories: Vec<crate::external::Registered>,
+) -> Vec<LeftRegistered> {
+    let all: Vec<_> = external
+        .second
+        .registered()
+        .cloned()
+        .into_iter()
+        .chain(from_stories)
+        .collect();
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let (deleted, left) = crate::external::clean_up(&external.carrier, &external.issuer, all).await;
+    if deleted > 0 {
+        eprintln!(
+            "orchestrator: deleted {} registered during the run (RFC 7592)",
+            plural(deleted, "client")
+        );
+    }
+    for l in &left {
+        eprintln!(
+            "orchestrator: client {} registered during the run is left registered, not deleted: {}",
+            terminal(&l.client_id),
+            terminal(&l.why)
+        );
+    }
+    left
 }
 
 /// What to say after a step in `--step` mode; `None` after the very last

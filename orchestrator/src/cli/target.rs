@@ -4,8 +4,9 @@
 use super::args::RunArgs;
 use super::error::Error;
 use crate::carrier::Carrier;
+use crate::catalog::Story;
 use crate::embedded::{EmbeddedRp, InProcess};
-use crate::external::{ClientSettings, Issuer};
+use crate::external::{ClientSettings, Issuer, SecondClient};
 use crate::login::DEFAULT_REDIRECT_URI;
 use crate::runner::Services;
 use crate::services::{HttpLink, Login};
@@ -17,10 +18,37 @@ enum Running {
     Nothing,
 }
 
-/// A server over HTTP, as discovered, and the client the stories use there.
+/// A server over HTTP, as discovered, and the clients the stories use there.
 pub(super) struct External {
     pub issuer: Issuer,
     pub client: ClientSettings,
+    /// The attacks' second client (`client_2`).
+    pub second: SecondClient,
+    /// For the requests the run makes itself (registering and deleting
+    /// clients).
+    pub carrier: Carrier,
+}
+
+impl External {
+    /// What the transcript header says it ran against (secrets redacted).
+    pub fn describe(&self) -> String {
+        format!(
+            "{} over HTTP; {}",
+            self.issuer.issuer,
+            self.describe_clients()
+        )
+    }
+
+    /// `client: …`, and `; second client: …` when it is not the built-in one.
+    fn describe_clients(&self) -> String {
+        match self.second.describe() {
+            Some(second) => format!(
+                "client: {}; second client: {second}",
+                self.client.describe()
+            ),
+            None => format!("client: {}", self.client.describe()),
+        }
+    }
 }
 
 pub(super) struct Target {
@@ -47,7 +75,7 @@ fn services_error(e: impl std::fmt::Display) -> Error {
 /// The client settings of `--client FILE` and the flags.
 fn client_settings(args: &RunArgs) -> Result<ClientSettings, Error> {
     let from_file = match &args.client.file {
-        Some(path) => ClientSettings::from_file(path).map_err(Error::Usage)?,
+        Some(path) => ClientSettings::from_file(path, "--client").map_err(Error::Usage)?,
         None => ClientSettings::default(),
     };
     let mut settings = from_file.overridden_by(ClientSettings {
@@ -74,14 +102,104 @@ fn client_settings(args: &RunArgs) -> Result<ClientSettings, Error> {
     Ok(settings)
 }
 
-/// Connects (or starts) what the arguments name.
-pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
+/// `--client2 FILE`: a second client of the user's, its scope the first's
+/// unless it names one.
+fn second_settings(
+    args: &RunArgs,
+    first: &ClientSettings,
+) -> Result<Option<ClientSettings>, Error> {
+    let Some(path) = &args.client.client2 else {
+        return Ok(None);
+    };
+    if first.client_id.is_none() {
+        return Err(Error::Usage(
+            "--client2 is a second client beside the first: add --client FILE or --client-id"
+                .into(),
+        ));
+    }
+    let mut second = ClientSettings::from_file(path, "--client2").map_err(Error::Usage)?;
+    if second.client_id.is_none() {
+        return Err(Error::Usage(format!(
+            "--client2 {}: no client_id",
+            path.display()
+        )));
+    }
+    second.scope = second.scope.or_else(|| first.scope.clone());
+    Ok(Some(second))
+}
+
+/// The second client of the attacks played by another client: the
+/// built-in one with the built-in profiles; the user's `--client2`; else,
+/// when a story to run needs one, a client registered for the run where
+/// the server offers dynamic registration (RFC 7591).
+async fn second_client(
+    args: &RunArgs,
+    stories: &[&'static Story],
+    carrier: &Carrier,
+    issuer: &Issuer,
+    client: &ClientSettings,
+) -> Result<SecondClient, Error> {
+    if client.client_id.is_none() {
+        return Ok(SecondClient::BuiltIn);
+    }
+    if let Some(given) = second_settings(args, client)? {
+        return Ok(SecondClient::Given(given));
+    }
+    // Only for a story the server can otherwise run (`BuiltIn` lacks
+    // nothing, so the second client is the one thing not asked about).
+    let wanted = stories.iter().any(|s| {
+        crate::external::plays_second_client(s)
+            && issuer
+                .cannot_run(s, client, &SecondClient::BuiltIn)
+                .is_none()
+    });
+    if !wanted {
+        return Ok(SecondClient::Lacking(
+            "a second client: --client2 FILE".into(),
+        ));
+    }
+    if args.rp.is_some() {
+        return Ok(SecondClient::Lacking(
+            "a second client, which an RP at --rp cannot be given from here".into(),
+        ));
+    }
+    if issuer.metadata.get("registration_endpoint").is_none() {
+        return Ok(SecondClient::Lacking(
+            "a second client: --client2 FILE (the provider offers no dynamic registration to register one)"
+                .into(),
+        ));
+    }
+    match crate::external::register_second(carrier, issuer, client).await {
+        Ok((settings, registered)) => {
+            eprintln!(
+                "orchestrator: registered a second client for the attacks played by another client (RFC 7591): client_id {}; it is deleted at the end of the run where the provider offers client management (RFC 7592)",
+                crate::render::safe::terminal(&registered.client_id)
+            );
+            Ok(SecondClient::Registered(settings, registered))
+        }
+        Err(why) => {
+            eprintln!(
+                "orchestrator: registering a second client failed: {}",
+                crate::render::safe::terminal(&why)
+            );
+            Ok(SecondClient::Lacking(format!(
+                "a second client: --client2 FILE (registering one failed: {why})"
+            )))
+        }
+    }
+}
+
+/// Connects (or starts) what the arguments name, for these stories.
+pub(super) async fn connect(args: &RunArgs, stories: &[&'static Story]) -> Result<Target, Error> {
     if let Some(issuer_url) = &args.issuer {
         let client = client_settings(args)?;
+        // A file that cannot be read is said before anything is sent.
+        second_settings(args, &client)?;
         let carrier = Carrier::new(args.ca.as_deref()).map_err(services_error)?;
         let issuer = crate::external::discover(&carrier, issuer_url)
             .await
             .map_err(|e| Error::Services(format!("--issuer {issuer_url}: {e}")))?;
+        let pkce = issuer.pkce_for(&client).map_err(Error::Usage)?;
         let fields = args
             .login
             .iter()
@@ -102,7 +220,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             None => None,
         };
         let link = HttpLink {
-            carrier,
+            carrier: carrier.clone(),
             login,
             metadata_from_openid: issuer.openid_configuration && !issuer.oauth_metadata,
             user_client: client.client_id.is_some().then(|| client.clone()),
@@ -114,36 +232,43 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned),
         };
-        let (services, running) = match &args.rp {
-            Some(rp) => (
-                Services::over_http(link, rp)
-                    .await
-                    .map_err(services_error)?,
-                Running::Nothing,
-            ),
-            None => {
-                let config = issuer.rp_config(&client).map_err(Error::Usage)?;
-                let rp = EmbeddedRp::start(config)
-                    .await
-                    .map_err(|e| Error::Services(format!("cannot start the embedded RP: {e}")))?;
-                let services = Services::over_http(link, &rp.rp_addr.to_string())
-                    .await
-                    .map_err(services_error)?;
-                (services, Running::Rp(rp))
+        let second = second_client(args, stories, &carrier, &issuer, &client).await?;
+        let external = External {
+            issuer,
+            client,
+            second,
+            carrier,
+        };
+        let started = match &args.rp {
+            Some(rp) => Services::over_http(link, rp)
+                .await
+                .map(|services| (services, Running::Nothing))
+                .map_err(services_error),
+            None => start_rp(&external, link).await,
+        };
+        let (services, running) = match started {
+            Ok(started) => started,
+            Err(e) => {
+                // The client registered for the run does not stay behind.
+                let _ = super::run::clean_up(&external, Vec::new()).await;
+                return Err(e);
             }
         };
-        let documents = match (issuer.openid_configuration, issuer.oauth_metadata) {
+        let documents = match (
+            external.issuer.openid_configuration,
+            external.issuer.oauth_metadata,
+        ) {
             (true, true) => "OpenID configuration and RFC 8414 metadata",
             (true, false) => "OpenID configuration",
             _ => "RFC 8414 metadata",
         };
         eprintln!(
-            "orchestrator: against {} over HTTP ({documents} discovered); client: {}",
-            issuer.issuer,
-            client.describe()
+            "orchestrator: against {} over HTTP ({documents} discovered); {}",
+            external.issuer.issuer,
+            crate::render::safe::terminal(&external.describe_clients())
         );
-        match issuer.pkce_for(&client).map_err(Error::Usage)? {
-            Some(true) if client.pkce.is_none() => eprintln!(
+        match pkce {
+            Some(true) if external.client.pkce.is_none() => eprintln!(
                 "orchestrator: every code flow sends PKCE (S256), which the server lists (RFC 9700 §2.1.1); --pkce never for the plain flow"
             ),
             Some(true) => {
@@ -154,7 +279,7 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
         }
         return Ok(Target {
             services,
-            external: Some(External { issuer, client }),
+            external: Some(external),
             running,
         });
     }
@@ -181,4 +306,19 @@ pub(super) async fn connect(args: &RunArgs) -> Result<Target, Error> {
             })
         }
     }
+}
+
+/// The embedded RP, configured for the server and the run's clients.
+async fn start_rp(external: &External, link: HttpLink) -> Result<(Services, Running), Error> {
+    let config = external
+        .issuer
+        .rp_config(&external.client, external.second.settings())
+        .map_err(Error::Usage)?;
+    let rp = EmbeddedRp::start(config)
+        .await
+        .map_err(|e| Error::Services(format!("cannot start the embedded RP: {e}")))?;
+    let services = Services::over_http(link, &rp.rp_addr.to_string())
+        .await
+        .map_err(services_error)?;
+    Ok((services, Running::Rp(rp)))
 }

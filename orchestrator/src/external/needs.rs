@@ -3,8 +3,18 @@
 use rp_service::service::registry::ClientService;
 use serde_json::Value;
 
-use super::{ClientSettings, Issuer};
+use super::{ClientSettings, Issuer, SecondClient};
 use crate::catalog::Story;
+
+/// Whether a story is an attack played by a second client: a code or
+/// request_uri of the first redeemed by another (profile `client_2`).
+pub fn plays_second_client(story: &Story) -> bool {
+    story
+        .steps
+        .iter()
+        .flat_map(|s| s.args.iter())
+        .any(|(k, _)| *k == "client")
+}
 
 /// The device authorization grant's type (RFC 8628 §3.4).
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -24,8 +34,15 @@ impl Issuer {
     }
 
     /// Why this server cannot run a story, if it cannot: an endpoint, grant
-    /// type or feature the story needs that its metadata does not offer.
-    pub fn cannot_run(&self, story: &Story, client: &ClientSettings) -> Option<String> {
+    /// type or feature the story needs that its metadata does not offer, or
+    /// a client it needs that the run does not have (`second`: the second
+    /// client of the attacks played by another client).
+    pub fn cannot_run(
+        &self,
+        story: &Story,
+        client: &ClientSettings,
+        second: &SecondClient,
+    ) -> Option<String> {
         let arg = |name: &str| {
             story
                 .steps
@@ -61,9 +78,12 @@ impl Issuer {
         }
         // An attack played by a second client (a code or request_uri of
         // the first's redeemed by another): the user's client cannot stand
-        // in for both.
-        if custom_client && arg("client").is_some() {
-            return Some("a second client: --client2 FILE".into());
+        // in for both; a second one is given (`--client2`) or registered.
+        if custom_client
+            && plays_second_client(story)
+            && let Some(why) = second.lacking()
+        {
+            return Some(why.to_owned());
         }
         for step in story.steps {
             let missing = match step.service {

@@ -6,8 +6,10 @@ use serde_json::Value;
 use crate::runner::StoryRecord;
 
 /// Parameters and members whose values are credentials or bearer tokens.
-pub const SECRET_NAMES: [&str; 16] = [
+pub const SECRET_NAMES: [&str; 17] = [
     "client_secret",
+    // RFC 7592 §3: the bearer token managing a registered client.
+    "registration_access_token",
     "password",
     "code",
     "code_verifier",
@@ -268,5 +270,17 @@ mod tests {
         assert_eq!(v["scope"], "a");
         assert_eq!(v["x"][0], MASK);
         assert_eq!(v["keys"][0]["kid"], "k");
+    }
+
+    #[test]
+    fn a_registration_access_token_is_masked() {
+        let mut v = serde_json::json!({"client_id": "c1", "registration_access_token": "rat", "registration_client_uri": "https://op.example/register/c1"});
+        mask_value("body", &mut v);
+        assert_eq!(v["registration_access_token"], MASK);
+        assert_eq!(v["client_id"], "c1");
+        assert_eq!(
+            v["registration_client_uri"],
+            "https://op.example/register/c1"
+        );
     }
 }
