@@ -428,7 +428,7 @@ pub const STORIES: &[Story] = &[
         name: "oauth2_ropc",
         title: "Resource Owner Password Credentials",
         standard: "RFC 6749 §4.3",
-        summary: "user diana/krall's password exchanged for a JWT access token (client_secret_post)",
+        summary: "user diana's password exchanged for a JWT access token (client_secret_post)",
         profile: "client_1",
         steps: &[
             step(S::Jwks),

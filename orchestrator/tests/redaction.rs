@@ -81,3 +81,25 @@ async fn redacted_records_carry_no_secret_value_anywhere() {
         leaks.join("\n")
     );
 }
+
+/// A story's title and description are shown whatever `--redact` says:
+/// no password or client secret of the built-in profiles may be in them.
+#[test]
+fn no_story_description_names_a_configured_secret() {
+    let config = rp_service::config::Config::default_config().unwrap();
+    let secrets: Vec<&str> = config
+        .profiles
+        .values()
+        .flat_map(|p| [p.client_secret.as_ref(), p.password.as_ref()])
+        .flatten()
+        .map(oauth_core::secret::Secret::expose)
+        .collect();
+    assert!(secrets.contains(&"krall"), "the resource owner's password");
+    for story in catalog::all() {
+        for text in [story.title, story.summary] {
+            for secret in &secrets {
+                assert!(!text.contains(secret), "{}: {text}", story.name);
+            }
+        }
+    }
+}
