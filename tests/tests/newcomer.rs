@@ -66,3 +66,39 @@ fn tests_that_need_redis_are_ignored_not_passed_without_it() {
     }
     assert!(needing >= 4, "the Redis tests were not found ({needing})");
 }
+
+/// Every ignored test says what it needs and how to run it, so the
+/// newcomer reading "ignored" knows what to do.
+#[test]
+fn every_ignored_test_says_what_it_needs_and_how_to_run_it() {
+    let mut reasons = Vec::new();
+    let mut dirs = vec![repo_root().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                    dirs.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines().map(str::trim) {
+                    if let Some(reason) = line.strip_prefix("#[ignore") {
+                        reasons.push((path.clone(), reason.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(reasons.len() >= 7, "the ignored tests were not found");
+    for (path, reason) in reasons {
+        assert!(
+            reason.contains("--include-ignored")
+                && (reason.contains("needs") || reason.contains("starts")),
+            "{}: {reason}: say what the test needs and how to run it",
+            path.display()
+        );
+    }
+}

@@ -101,7 +101,7 @@ async fn redis_store(url: &str) -> Arc<dyn Store> {
 }
 
 #[tokio::test]
-#[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+#[ignore = "needs a running Redis named by OIDC_STORY_REDIS (e.g. redis://127.0.0.1:6379/15); run with --include-ignored, as .ci/run does"]
 async fn every_story_passes_across_two_replicas_sharing_redis() {
     let url = redis_url();
     let keys = KeySet::generate().unwrap().to_private_jwks();
@@ -139,7 +139,7 @@ async fn with_separate_memory_stores_the_steps_visibly_land_on_different_replica
 }
 
 #[tokio::test]
-#[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+#[ignore = "needs a running Redis named by OIDC_STORY_REDIS (e.g. redis://127.0.0.1:6379/15); run with --include-ignored, as .ci/run does"]
 async fn refresh_and_registrations_survive_replica_loss_and_a_full_restart() {
     let url = redis_url();
     let keys = KeySet::generate().unwrap().to_private_jwks();
@@ -252,7 +252,7 @@ async fn refresh_and_registrations_survive_replica_loss_and_a_full_restart() {
 }
 
 #[tokio::test]
-#[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+#[ignore = "needs a running Redis named by OIDC_STORY_REDIS (e.g. redis://127.0.0.1:6379/15); run with --include-ignored, as .ci/run does"]
 async fn a_replica_stopped_during_concurrent_stories_loses_no_correct_answer() {
     let url = redis_url();
     let keys = KeySet::generate().unwrap().to_private_jwks();
@@ -316,7 +316,7 @@ async fn a_replica_stopped_during_concurrent_stories_loses_no_correct_answer() {
 /// denied, another client's poll changes nothing, an approved code is
 /// redeemed once, and polls are judged against the interval.
 #[tokio::test]
-#[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+#[ignore = "needs a running Redis named by OIDC_STORY_REDIS (e.g. redis://127.0.0.1:6379/15); run with --include-ignored, as .ci/run does"]
 async fn device_codes_in_redis_are_decided_once_and_redeemed_once() {
     use as_service::store::{
         DeviceApproval, DeviceDecision, DeviceGrant, DevicePoll, DeviceState, DeviceStore,

@@ -81,7 +81,7 @@ fn free_port() -> u16 {
 const QUERY: &str = "response_type=code&client_id=client&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&scope=foobar&state=s1";
 
 #[tokio::test]
-#[ignore = "needs redis-server on PATH: --include-ignored"]
+#[ignore = "starts redis-server itself (it must be on PATH); run with --include-ignored, as .ci/run does"]
 async fn with_redis_stopped_no_code_is_issued_and_the_as_recovers_when_it_returns() {
     let port = free_port();
     let Some(mut redis) = OwnRedis::start(port) else {

@@ -86,7 +86,7 @@ mod tests {
     /// Back-Channel Logout §2.7 on the shared store: a session's grants are
     /// found once when it ends, and none joins it afterwards.
     #[tokio::test]
-    #[ignore = "needs a Redis server: OIDC_STORY_REDIS, --include-ignored"]
+    #[ignore = "needs a running Redis named by OIDC_STORY_REDIS (e.g. redis://127.0.0.1:6379/15); run with --include-ignored, as .ci/run does"]
     async fn a_session_ends_once_and_takes_no_grant_after() {
         let url = std::env::var("OIDC_STORY_REDIS")
             .unwrap_or_else(|_| panic!("set OIDC_STORY_REDIS (redis://127.0.0.1:6379/15)"));
