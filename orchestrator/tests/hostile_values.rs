@@ -114,6 +114,7 @@ fn step(page: Option<&str>) -> StepRecord {
 fn story(page: Option<&str>) -> StoryRecord {
     StoryRecord {
         story: "oauth2_device_code".into(),
+        kind: orchestrator::catalog::Kind::Usage,
         ok: false,
         warnings: 0,
         elapsed: Duration::ZERO,

@@ -83,6 +83,10 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
             let _ = writeln!(out, "# {}\n", record.story);
         }
     }
+    let kind = story.map_or(record.kind, Story::kind);
+    if kind != crate::catalog::Kind::Usage {
+        let _ = writeln!(out, "**Attack: {}**\n", kind.says());
+    }
     let _ = writeln!(out, "**Result: {}**\n", {
         // The summary's words for it, so the two never disagree.
         let words =

@@ -1,6 +1,7 @@
 //! The HTML report: `index.html` (the summary table, a link per story) and
-//! one page per story — what it shows and its standards, the sequence
-//! diagram as inline SVG, each step as raw HTTP with copy-as-curl and
+//! one page per story — what it shows and its standards (and, for an
+//! attack, who must refuse it), the sequence diagram as inline SVG, each
+//! step as raw HTTP with copy-as-curl and
 //! copy-as-grpcurl, the checks with their clauses linked, every JWT decoded.
 //!
 //! Self-contained: the style and the few lines of script (copy buttons) are
@@ -13,7 +14,7 @@ use std::fmt::Write;
 
 use super::safe::html;
 use super::sequence::View;
-use crate::catalog::Story;
+use crate::catalog::{Kind, Story};
 use crate::record::StoryRecord;
 use crate::summary::{StoryResult, Summary};
 
@@ -60,6 +61,7 @@ svg .refusal line { stroke: var(--bad); stroke-dasharray: 6 4; } svg .refusal te
 svg .note rect { fill: #fffbdd; stroke: #d4a72c; } svg .note.refused rect { fill: #ffebe9; stroke: var(--bad); }
 svg .note.attack rect { fill: #ffe0e0; stroke: var(--bad); } svg .note.attack text { font-weight: 600; }
 nav { font-size: .9rem; margin-bottom: .5rem; }
+.kind { font-weight: 600; color: var(--warn); margin: .2rem 0; }
 ol.toc { columns: 2; font-size: .9rem; }
 "#;
 
@@ -142,6 +144,10 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
         None => {
             let _ = write!(body, "<header><h1>{}</h1>", html(&record.story));
         }
+    }
+    let kind = story.map_or(record.kind, Story::kind);
+    if kind != Kind::Usage {
+        let _ = write!(body, "<p class=\"kind\">Attack: {}</p>", html(kind.says()));
     }
     let _ = write!(
         body,
