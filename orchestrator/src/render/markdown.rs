@@ -258,9 +258,11 @@ fn step(number: usize, step: &StepRecord) -> String {
     out
 }
 
-/// The index of a transcript directory.
-pub fn index(entries: &[(String, String, bool)]) -> String {
-    let mut out = String::from("# oidc-story transcripts\n\n| story | result |\n|---|---|\n");
+/// The index of a transcript directory: its title, what is to be read
+/// first (`opening`: the provider scorecard, when there is one), then the
+/// transcripts.
+pub fn index(entries: &[(String, String, bool)], opening: &str) -> String {
+    let mut out = format!("# oidc-story transcripts\n{opening}\n| story | result |\n|---|---|\n");
     for (name, file, ok) in entries {
         let _ = writeln!(
             out,
