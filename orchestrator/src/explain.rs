@@ -5,12 +5,29 @@ use std::fmt::Write;
 
 use rp_service::service::registry::ClientService;
 
-use crate::catalog::Story;
+use crate::catalog::{Kind, Story};
 
 pub fn explain(story: &Story) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", story.name, story.title);
     let _ = writeln!(out, "  {}", story.summary);
+    match story.kind() {
+        Kind::Usage => {}
+        Kind::Provider => {
+            let _ = writeln!(
+                out,
+                "\nAttack: {} — a step sends what its clause forbids; an answer that does not refuse it is not_refused",
+                Kind::Provider.says()
+            );
+        }
+        Kind::Client => {
+            let _ = writeln!(
+                out,
+                "\nAttack: {} — an attacker (or a malicious provider) makes an answer our client must not take; the provider's part is legitimate",
+                Kind::Client.says()
+            );
+        }
+    }
     let _ = writeln!(out, "\nStandards: {}", story.standard);
     let _ = writeln!(out, "\nSteps:");
     for (i, step) in story.steps.iter().enumerate() {

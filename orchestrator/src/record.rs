@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use oidc_story_proto::v1::CheckLevel;
 use serde::Serialize;
 
+use crate::catalog::Kind;
+
 mod json;
 pub use json::Json;
 
@@ -13,6 +15,9 @@ pub use json::Json;
 #[derive(Debug, Clone, Serialize)]
 pub struct StoryRecord {
     pub story: String,
+    /// Who the story tests: `usage`, `provider` (an attack the provider
+    /// must refuse) or `client` (one our client must refuse).
+    pub kind: Kind,
     pub ok: bool,
     /// Failed SHOULD checks: the story passed, with these warnings.
     pub warnings: usize,
@@ -89,10 +94,12 @@ pub struct NotRefused {
 }
 
 impl StoryRecord {
-    /// A story not run, and why.
+    /// A story not run, and why; its kind read from the catalog (a story
+    /// not in it counts as a usage story).
     pub fn skipped(story: &str, why: impl Into<String>) -> Self {
         Self {
             story: story.to_owned(),
+            kind: crate::catalog::find(story).map_or(Kind::Usage, crate::catalog::Story::kind),
             ok: true,
             warnings: 0,
             elapsed: std::time::Duration::ZERO,

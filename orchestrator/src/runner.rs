@@ -55,6 +55,7 @@ pub async fn run_story_within(
     let started = std::time::Instant::now();
     let mut record = StoryRecord {
         story: story.name.to_owned(),
+        kind: story.kind(),
         ok: false,
         warnings: 0,
         elapsed: std::time::Duration::ZERO,

@@ -1,6 +1,8 @@
-//! The summary at the end of a run: per story its result, its checks
-//! passed / failed / warned and its time, then the totals; rendered as a
-//! text table, a JSON Lines object of its own kind, or a Markdown section.
+//! The summary at the end of a run: the provider scorecard first (when the
+//! run had attacks, or stories skipped or refused by the server), then per
+//! story its result, its checks passed / failed / warned and its time, then
+//! the totals; rendered as a text table, a JSON Lines object of its own
+//! kind, or a Markdown section.
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -8,6 +10,10 @@ use serde::Serialize;
 use crate::render::Style;
 use crate::render::safe::{markdown_cell, markdown_text, terminal};
 use crate::runner::{Ending, Outcome, StoryRecord};
+
+pub mod scorecard;
+
+pub use scorecard::Scorecard;
 
 /// How a story ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,6 +96,10 @@ fn is_zero(n: &usize) -> bool {
 /// The run's summary. `strict`: warnings count as failures.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// What a provider's author reads first (see [`scorecard`] for its
+    /// JSON); none in a run without attacks, skips or refusals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scorecard: Option<Scorecard>,
     pub stories: Vec<StorySummary>,
     pub totals: Totals,
     pub strict: bool,
@@ -290,6 +300,7 @@ impl Summary {
         }
         let ok = stories.iter().all(|s| s.passed(strict));
         Self {
+            scorecard: Scorecard::of(records),
             stories,
             totals,
             strict,
@@ -299,8 +310,8 @@ impl Summary {
         }
     }
 
-    /// The text table, then the totals; a skipped story's reason, from the
-    /// server's metadata, with its controls escaped.
+    /// The scorecard, the text table, then the totals; a skipped story's
+    /// reason, from the server's metadata, with its controls escaped.
     pub fn text(&self, style: Style) -> String {
         let names: Vec<_> = self.stories.iter().map(|s| terminal(&s.story)).collect();
         let width = names
@@ -320,7 +331,11 @@ impl Summary {
             .max()
             .unwrap_or(0)
             .max("result".len());
-        let mut out = String::new();
+        let mut out = self
+            .scorecard
+            .as_ref()
+            .map(|card| crate::render::scorecard::text(card, style))
+            .unwrap_or_default();
         let _ = writeln!(out, "{}", style.header("SUMMARY"));
         let _ = writeln!(
             out,
@@ -378,8 +393,22 @@ impl Summary {
         serde_json::json!({ "summary": self }).to_string()
     }
 
-    /// The Markdown section closing `index.md`.
+    /// The Markdown sections closing a run: the scorecard, then the
+    /// summary.
     pub fn markdown(&self) -> String {
+        format!("{}{}", self.markdown_scorecard(), self.markdown_table())
+    }
+
+    /// The scorecard's section, or nothing when the run has none.
+    pub fn markdown_scorecard(&self) -> String {
+        self.scorecard
+            .as_ref()
+            .map(crate::render::scorecard::markdown)
+            .unwrap_or_default()
+    }
+
+    /// The summary's section: the table and the totals.
+    pub fn markdown_table(&self) -> String {
         let mut out = String::from(
             "\n## Summary\n\n| story | result | checks passed | failed | warned | time |\n|---|---|---|---|---|---|\n",
         );

@@ -27,6 +27,55 @@ fn list_prints_every_story_name() {
 }
 
 #[test]
+fn list_explain_and_transcripts_say_who_must_refuse_an_attack() {
+    let list = String::from_utf8(orchestrator(&["list"]).stdout).unwrap();
+    let line = |name: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(line("attack_code_replay").contains("[the provider must refuse]"));
+    assert!(line("attack_id_token_hs256").contains("[our client must refuse]"));
+    assert!(!line("oauth2_cc").contains("must refuse"));
+    for attack in orchestrator::catalog::ATTACKS {
+        assert!(
+            line(attack.name).contains(" must refuse]: "),
+            "{}",
+            attack.name
+        );
+    }
+    let explained = orchestrator(&["explain", "attack_code_replay"]);
+    let text = String::from_utf8(explained.stdout).unwrap();
+    assert!(
+        text.contains("\nAttack: the provider must refuse"),
+        "{text}"
+    );
+
+    let out = orchestrator(&["run", "attack_id_token_hs256"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = &text[..text.find("\n=====").unwrap()];
+    assert!(
+        header.ends_with("\nATTACK: our client must refuse\n"),
+        "{header}"
+    );
+    let out = orchestrator(&[
+        "run",
+        "attack_id_token_hs256",
+        "oauth2_cc",
+        "--format",
+        "json",
+    ]);
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["kind"], "client");
+    assert_eq!(records[1]["kind"], "usage");
+}
+
+#[test]
 fn run_json_reports_ok_for_cc_and_ropc_with_an_es256_access_token() {
     let out = orchestrator(&["run", "oauth2_cc", "oauth2_ropc", "--format", "json"]);
     assert!(

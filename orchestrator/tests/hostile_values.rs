@@ -114,6 +114,7 @@ fn step(page: Option<&str>) -> StepRecord {
 fn story(page: Option<&str>) -> StoryRecord {
     StoryRecord {
         story: "oauth2_device_code".into(),
+        kind: orchestrator::catalog::Kind::Usage,
         ok: false,
         warnings: 0,
         elapsed: Duration::ZERO,
@@ -266,15 +267,31 @@ fn the_summary_shows_a_skip_reason_escaped() {
     let summary = Summary::new(&records, false);
     let text = summary.text(Style::default());
     assert_eq!(controls(&text), Vec::<char>::new(), "{text}");
-    assert_eq!(text.lines().count(), 4, "{text}");
+    // The scorecard, the reason on one line of its own; then the table.
+    let (card, table) = text.split_once("SUMMARY\n").unwrap();
+    assert_eq!(table.lines().count(), 3, "{text}");
+    assert_eq!(
+        card.lines()
+            .filter(|l| l.contains("no device grant"))
+            .map(|l| l.starts_with("  the server offers no device grant")
+                && l.ends_with(": oauth2_device_code"))
+            .collect::<Vec<_>>(),
+        [true],
+        "{card}"
+    );
     let md = summary.markdown();
     assert_eq!(controls(&md), Vec::<char>::new(), "{md}");
     assert!(!md.contains("<img"));
     let row = md
         .lines()
-        .find(|l| l.contains("oauth2_device_code"))
+        .find(|l| l.starts_with("| oauth2_device_code"))
         .unwrap();
     assert_eq!(row.matches(" | ").count(), 5, "one row of six cells: {row}");
+    let item = md
+        .lines()
+        .find(|l| l.starts_with("- the server offers no device grant"))
+        .unwrap();
+    assert!(item.ends_with(": oauth2_device_code"), "{item}");
     let html = render::html::index(&[], &summary);
     assert_eq!(controls(&html), Vec::<char>::new());
     assert!(!html.contains("<img"));

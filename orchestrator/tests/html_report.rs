@@ -1,12 +1,15 @@
 //! The HTML report in a real browser: `run --all --format html --out DIR`,
 //! then headless Chromium (Debian's `chromium`) loads every page. The test
 //! fails on a console error in any page, a broken internal link or anchor,
-//! or a story page whose sequence diagram is empty; it keeps screenshots of
-//! the index and of one story page beside the report, under the test
-//! output directory (target/tmp/html-report).
+//! a story page whose sequence diagram is empty, or an index that does not
+//! open with the provider scorecard (drawn above the summary table); it
+//! keeps screenshots of the index and of one story page beside the report,
+//! under the test output directory (target/tmp/html-report).
 //!
 //! Ignored by default (it needs Chromium); `.ci/run` installs it and runs
 //! `cargo test -p orchestrator --test html_report -- --include-ignored`.
+//! The index's markup is also checked without a browser, in a test that
+//! always runs.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -128,7 +131,12 @@ fn the_report_opens_in_a_browser_without_errors_broken_links_or_empty_diagrams()
 <script>window.onload = function () {{ var out = []; \
 document.querySelectorAll('iframe').forEach(function (f) {{ var d = f.contentDocument; \
 var n = d ? d.querySelectorAll('svg.sequence .message, svg.sequence .note').length : -1; \
-out.push(f.getAttribute('src') + ' ' + n); }}); \
+out.push(f.getAttribute('src') + ' ' + n); \
+if (d && /index\\.html$/.test(f.getAttribute('src'))) {{ \
+var first = d.querySelector('h1').nextElementSibling; \
+var card = d.querySelector('section.scorecard'), table = d.querySelector('table.summary'); \
+var above = card && table && card.getBoundingClientRect().top < table.getBoundingClientRect().top; \
+out.push('opening ' + (first ? first.tagName.toLowerCase() + '#' + first.id : '-') + ' above:' + above + ' says:' + (card ? card.innerText.replace(/\\s+/g, ' ') : '-')); }} }}); \
 document.getElementById('result').textContent = out.join('\\n'); }};</script></body></html>"
         ),
     )
@@ -150,8 +158,19 @@ document.getElementById('result').textContent = out.join('\\n'); }};</script></b
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
         .unwrap_or_default();
+    // The index opens with the provider scorecard, drawn above the table.
+    let opening = result
+        .lines()
+        .find_map(|l| l.strip_prefix("opening "))
+        .unwrap_or_else(|| panic!("the browser did not report the index's opening: {result}"));
+    assert!(
+        opening.starts_with("section#scorecard above:true says:Provider scorecard"),
+        "the index opens with: {opening}"
+    );
+    assert!(opening.contains("every attack refused"), "{opening}");
     let counts: Vec<(&str, i64)> = result
         .lines()
+        .filter(|l| !l.starts_with("opening "))
         .filter_map(|l| l.rsplit_once(' '))
         .map(|(page, n)| (page, n.parse().unwrap_or(-1)))
         .collect();
@@ -186,4 +205,62 @@ document.getElementById('result').textContent = out.join('\\n'); }};</script></b
             .len();
         assert!(size > 10_000, "{page}: a blank screenshot ({size} bytes)");
     }
+}
+
+/// A report of `stories`, written to a directory of its own; its index.
+fn index_of(name: &str, stories: &[&str]) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let out = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .arg("run")
+        .args(stories)
+        .args(["--format", "html", "--force", "--out"])
+        .arg(&dir)
+        .env_remove("ORCHESTRATOR_AS")
+        .env_remove("ORCHESTRATOR_RP")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(dir.join("index.html")).unwrap()
+}
+
+#[test]
+fn the_index_opens_with_the_provider_scorecard_when_the_run_has_attacks() {
+    let index = index_of(
+        "html-scorecard",
+        &["oauth2_cc", "attack_code_replay", "attack_id_token_hs256"],
+    );
+    let body = &index[index.find("<body>").unwrap()..];
+    let after_title = &body[body.find("</h1>").unwrap() + "</h1>".len()..];
+    assert!(
+        after_title.starts_with(
+            "<section class=\"scorecard\" id=\"scorecard\"><h2>Provider scorecard</h2>"
+        ),
+        "the scorecard comes first: {}",
+        &after_title[..200.min(after_title.len())]
+    );
+    let card = &after_title[..after_title.find("</section>").unwrap()];
+    assert!(
+        card.contains("Attacks on the provider:</strong> 1 run: 1 refused"),
+        "{card}"
+    );
+    assert!(card.contains("Our client's defences</strong>"), "{card}");
+    assert!(card.contains("every attack refused"), "{card}");
+    assert!(
+        after_title.find("<table class=\"summary\">").unwrap() > card.len(),
+        "the story list follows"
+    );
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-scorecard");
+    let page = std::fs::read_to_string(dir.join("attack_code_replay.html")).unwrap();
+    assert!(page.contains("<p class=\"kind\">Attack: the provider must refuse</p>"));
+    let page = std::fs::read_to_string(dir.join("attack_id_token_hs256.html")).unwrap();
+    assert!(page.contains("<p class=\"kind\">Attack: our client must refuse</p>"));
+
+    // A run of usage stories keeps its index as it was.
+    let index = index_of("html-usage", &["oauth2_cc"]);
+    assert!(!index.contains("<section class=\"scorecard\""));
+    assert!(index.contains("</h1><p class=\"totals\">"));
 }

@@ -39,11 +39,17 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
+/// Every story on a line: name, title, standard, for an attack who must
+/// refuse it, and what it shows.
 fn list() {
     let width = catalog::all().map(|s| s.name.len()).max().unwrap_or(0);
     for story in catalog::all() {
+        let kind = match story.kind() {
+            catalog::Kind::Usage => String::new(),
+            kind => format!(" [{}]", kind.says()),
+        };
         println!(
-            "{:width$}  {} ({}): {}",
+            "{:width$}  {} ({}){kind}: {}",
             story.name, story.title, story.standard, story.summary
         );
     }

@@ -361,7 +361,11 @@ fn write_index(
     match format {
         Format::Markdown => write_file(
             &dir.join("index.md"),
-            &format!("{}{}", render::markdown::index(entries), summary.markdown()),
+            &format!(
+                "{}{}",
+                render::markdown::index(entries, &summary.markdown_scorecard()),
+                summary.markdown_table()
+            ),
         ),
         Format::Text => {
             let lines: String = entries

@@ -83,6 +83,10 @@ pub fn story_with(story: Option<&Story>, record: &StoryRecord, view: View) -> St
             let _ = writeln!(out, "# {}\n", record.story);
         }
     }
+    let kind = story.map_or(record.kind, Story::kind);
+    if kind != crate::catalog::Kind::Usage {
+        let _ = writeln!(out, "**Attack: {}**\n", kind.says());
+    }
     let _ = writeln!(out, "**Result: {}**\n", {
         // The summary's words for it, so the two never disagree.
         let words =
@@ -254,9 +258,11 @@ fn step(number: usize, step: &StepRecord) -> String {
     out
 }
 
-/// The index of a transcript directory.
-pub fn index(entries: &[(String, String, bool)]) -> String {
-    let mut out = String::from("# oidc-story transcripts\n\n| story | result |\n|---|---|\n");
+/// The index of a transcript directory: its title, what is to be read
+/// first (`opening`: the provider scorecard, when there is one), then the
+/// transcripts.
+pub fn index(entries: &[(String, String, bool)], opening: &str) -> String {
+    let mut out = format!("# oidc-story transcripts\n{opening}\n| story | result |\n|---|---|\n");
     for (name, file, ok) in entries {
         let _ = writeln!(
             out,

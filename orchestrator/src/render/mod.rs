@@ -1,12 +1,13 @@
 //! Transcript renderers: text (step by step, default), Markdown (with a
 //! Mermaid sequence diagram), JSON Lines, an HTML report (with SVG
-//! diagrams); redaction for sharing. `sequence` is the diagram both draw;
+//! diagrams); the provider scorecard in each; redaction for sharing. `sequence` is the diagram both draw;
 //! `safe` makes a server's values safe in each output (CWE-150).
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod redact;
 pub mod safe;
+pub mod scorecard;
 pub mod sequence;
 pub mod text;
 

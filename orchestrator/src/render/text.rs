@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::safe::{terminal, terminal_block};
 use super::{Style, pretty};
-use crate::catalog::Story;
+use crate::catalog::{Kind, Story};
 use crate::runner::{Ending, Level, Outcome, StepRecord, StoryRecord};
 
 /// A check's level as the transcript names it.
@@ -154,9 +154,13 @@ fn params_label(step: &StepRecord) -> &'static str {
 /// The story's opening lines.
 pub fn story_header(story: &Story, style: Style) -> String {
     let title = format!("{}: {} ({})", story.name, story.title, story.standard);
+    let kind = match story.kind() {
+        Kind::Usage => String::new(),
+        kind => format!("{}\n", style.warned(&format!("ATTACK: {}", kind.says()))),
+    };
     wrapped(
         &format!(
-            "{}\n{}\n\n",
+            "{}\n{}\n{kind}\n",
             style.header(&banner('#', &title)),
             story.summary
         ),
@@ -235,7 +239,14 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
 pub fn story(story: Option<&Story>, record: &StoryRecord, style: Style) -> String {
     let mut out = match story {
         Some(s) => story_header(s, style),
-        None => format!("{}\n", banner('#', &terminal(&record.story))),
+        None if record.kind == Kind::Usage => {
+            format!("{}\n", banner('#', &terminal(&record.story)))
+        }
+        None => format!(
+            "{}\n{}\n\n",
+            banner('#', &terminal(&record.story)),
+            style.warned(&format!("ATTACK: {}", record.kind.says()))
+        ),
     };
     for s in &record.steps {
         out.push_str(&step(s, style));

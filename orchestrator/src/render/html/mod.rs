@@ -1,6 +1,7 @@
-//! The HTML report: `index.html` (the summary table, a link per story) and
-//! one page per story — what it shows and its standards, the sequence
-//! diagram as inline SVG, each step as raw HTTP with copy-as-curl and
+//! The HTML report: `index.html` (the provider scorecard, the summary
+//! table, a link per story) and one page per story — what it shows and its
+//! standards (and, for an attack, who must refuse it), the sequence diagram
+//! as inline SVG, each step as raw HTTP with copy-as-curl and
 //! copy-as-grpcurl, the checks with their clauses linked, every JWT decoded.
 //!
 //! Self-contained: the style and the few lines of script (copy buttons) are
@@ -13,7 +14,7 @@ use std::fmt::Write;
 
 use super::safe::html;
 use super::sequence::View;
-use crate::catalog::Story;
+use crate::catalog::{Kind, Story};
 use crate::record::StoryRecord;
 use crate::summary::{StoryResult, Summary};
 
@@ -60,6 +61,9 @@ svg .refusal line { stroke: var(--bad); stroke-dasharray: 6 4; } svg .refusal te
 svg .note rect { fill: #fffbdd; stroke: #d4a72c; } svg .note.refused rect { fill: #ffebe9; stroke: var(--bad); }
 svg .note.attack rect { fill: #ffe0e0; stroke: var(--bad); } svg .note.attack text { font-weight: 600; }
 nav { font-size: .9rem; margin-bottom: .5rem; }
+section.scorecard { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0 1.5rem; }
+section.scorecard ul { margin: .3rem 0; } section.scorecard .clean { margin: .5rem 0; }
+.kind { font-weight: 600; color: var(--warn); margin: .2rem 0; }
 ol.toc { columns: 2; font-size: .9rem; }
 "#;
 
@@ -143,6 +147,10 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
             let _ = write!(body, "<header><h1>{}</h1>", html(&record.story));
         }
     }
+    let kind = story.map_or(record.kind, Story::kind);
+    if kind != Kind::Usage {
+        let _ = write!(body, "<p class=\"kind\">Attack: {}</p>", html(kind.says()));
+    }
     let _ = write!(
         body,
         "<p><span class=\"result {class}\">{}</span> {} checks passed, {} failed, {} warned, {} ms</p></header>",
@@ -181,14 +189,19 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
     page(&format!("{} — oidc-story", record.story), &body)
 }
 
-/// The index of a report: the totals and the summary table, each story
-/// linked to its page.
+/// The index of a report: the provider scorecard first (when the run has
+/// one), then the totals and the summary table, each story linked to its
+/// page.
 pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     let t = &summary.totals;
     let mut body = String::from("<h1>oidc-story report</h1>");
+    if let Some(card) = &summary.scorecard {
+        body.push_str(&super::scorecard::html_section(card, entries));
+        body.push_str("<h2>Summary</h2>");
+    }
     let _ = write!(
         body,
-        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} {}: {} passed, {} passed with warnings, {} refused as expected, {} refused by the server, {} needing a browser, {} failed, {} skipped · checks: {} passed, {} failed, {} warned · {} ms</p>",
+        "<p class=\"totals\"><span class=\"result {}\">{}</span> {} {}: {} passed, {} passed with warnings, {} refused as expected, {} refused by the server, {} needing a browser, {} failed{}, {} skipped · checks: {} passed, {} failed, {} warned · {} ms</p>",
         if summary.ok { "passed" } else { "failed" },
         if summary.ok { "all passed" } else { "FAILED" },
         t.stories,
@@ -199,6 +212,11 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
         t.refused_by_server,
         t.needs_browser,
         t.failed,
+        if t.not_refused > 0 {
+            format!(", {} not refused by the provider", t.not_refused)
+        } else {
+            String::new()
+        },
         t.skipped,
         t.checks_passed,
         t.checks_failed,
