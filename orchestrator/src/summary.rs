@@ -66,6 +66,10 @@ pub struct StorySummary {
     pub checks_passed: usize,
     pub checks_failed: usize,
     pub checks_warned: usize,
+    /// An attack story's defences its clause only recommends (SHOULD),
+    /// let through: the story counts as refused, its warnings say which.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub should_not_met: usize,
     pub time_ms: u64,
 }
 
@@ -176,7 +180,14 @@ impl StorySummary {
         } else {
             StoryResult::Passed
         };
+        let should_not_met = record
+            .steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .filter(|c| c.id == crate::record::VERDICT && c.outcome == Outcome::Warning)
+            .count();
         Self {
+            should_not_met,
             story: record.story.clone(),
             result,
             checks_passed,
@@ -201,6 +212,12 @@ impl StorySummary {
             StoryResult::PassedWithWarnings { warnings } => format!(
                 "passed with {warnings} warning{}",
                 if *warnings == 1 { "" } else { "s" }
+            ),
+            StoryResult::RefusedAsExpected if self.should_not_met > 0 => format!(
+                "not refused where a SHOULD asks ({}), {} warning{}",
+                self.should_not_met,
+                self.checks_warned,
+                if self.checks_warned == 1 { "" } else { "s" }
             ),
             StoryResult::RefusedAsExpected if self.checks_warned > 0 => format!(
                 "refused as expected, {} warning{}",

@@ -221,6 +221,13 @@ async fn a_lenient_providers_scorecard_names_what_it_let_through_by_clause() {
         "{block}"
     );
     assert!(!block.contains("every attack refused"), "{block}");
+    // The story whose recommended defence was let through says so in its
+    // result, never a plain "refused as expected".
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("attack_password_guessing "))
+        .unwrap();
+    assert!(row.contains("not refused where a SHOULD asks (1)"), "{row}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

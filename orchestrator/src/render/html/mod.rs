@@ -93,7 +93,8 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// The badge of a story's result: its class and words.
-fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
+fn badge(summary: &crate::summary::StorySummary) -> (&'static str, String) {
+    let (result, warned) = (&summary.result, summary.checks_warned);
     match result {
         StoryResult::Passed => ("passed", "passed".into()),
         StoryResult::PassedWithWarnings { warnings } => (
@@ -103,6 +104,9 @@ fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
                 if *warnings == 1 { "" } else { "s" }
             ),
         ),
+        StoryResult::RefusedAsExpected if summary.should_not_met > 0 => {
+            ("warned", summary.result_text())
+        }
         StoryResult::RefusedAsExpected if warned > 0 => {
             ("warned", format!("refused as expected, {warned} warned"))
         }
@@ -129,7 +133,7 @@ fn badge(result: &StoryResult, warned: usize) -> (&'static str, String) {
 /// One story's page.
 pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String {
     let summary = crate::summary::StorySummary::of(record);
-    let (class, words) = badge(&summary.result, summary.checks_warned);
+    let (class, words) = badge(&summary);
     let mut body = String::from("<nav><a href=\"index.html\">← all stories</a></nav>");
     let attack_story = record.story.starts_with("attack_");
     match story {
@@ -225,7 +229,7 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     );
     body.push_str("<table class=\"summary\"><tr><th>story</th><th>result</th><th>checks passed</th><th>failed</th><th>warned</th><th>time</th></tr>");
     for s in &summary.stories {
-        let (class, words) = badge(&s.result, s.checks_warned);
+        let (class, words) = badge(s);
         let name = match entries.iter().find(|(name, _, _)| *name == s.story) {
             Some((_, file, _)) => format!("<a href=\"{}\">{}</a>", html(file), html(&s.story)),
             None => html(&s.story),
