@@ -81,7 +81,7 @@ fn internal_links(html: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs Chromium on PATH: --include-ignored"]
+#[ignore = "needs headless Chromium (chromium on PATH); run with --include-ignored, as .ci/run does"]
 fn the_report_opens_in_a_browser_without_errors_broken_links_or_empty_diagrams() {
     let browser = chromium();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-report");
