@@ -6,35 +6,6 @@ mod common;
 
 use common::*;
 use orchestrator::catalog::{ATTACKS, Kind};
-use serde_json::Value;
-
-/// The summary object closing a JSON run.
-fn summary_of(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str::<Value>(last).unwrap_or_else(|e| {
-        panic!(
-            "no summary ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })["summary"]
-        .clone()
-}
-
-/// Each story's result word in a summary.
-fn results(summary: &Value) -> std::collections::BTreeMap<String, String> {
-    summary["stories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["story"].as_str().unwrap().to_owned(),
-                s["result"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_provider_side_attack_runs_against_our_as_over_http_and_is_refused() {
