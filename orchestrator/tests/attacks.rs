@@ -43,4 +43,13 @@ async fn every_provider_side_attack_runs_against_our_as_over_http_and_is_refused
         );
     }
     assert_eq!(summary["totals"]["refused_as_expected"], ATTACKS.len());
+    // Each says whom it tests: the provider, or our client.
+    for (story, attack) in summary["stories"].as_array().unwrap().iter().zip(ATTACKS) {
+        let kind = match attack.kind() {
+            Kind::Provider => "provider",
+            Kind::Client => "client",
+            Kind::Usage => "usage",
+        };
+        assert_eq!(story["kind"], kind, "{story}");
+    }
 }
