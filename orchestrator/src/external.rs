@@ -363,6 +363,12 @@ mod tests {
             issuer.cannot_run(device, &client, &second).as_deref(),
             Some("no device_authorization_endpoint (RFC 8628)")
         );
+        // A claims request made up to a size is a claims request too.
+        let padded = crate::catalog::find("attack_claims_oversized").unwrap();
+        assert_eq!(
+            issuer.cannot_run(padded, &client).as_deref(),
+            Some("the claims parameter is not offered")
+        );
         // The endpoint without the grant announced is no better.
         let mut half = issuer;
         half.metadata["userinfo_endpoint"] = "https://op.example/userinfo".into();

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::catalog::{Kind, Story};
 use crate::render::Style;
 use crate::render::safe::{markdown_cell, markdown_text, terminal};
 use crate::runner::{Ending, Outcome, StoryRecord};
@@ -61,6 +62,9 @@ pub enum StoryResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct StorySummary {
     pub story: String,
+    /// Who the story tests: a usage story, or an attack the provider or
+    /// our client must refuse.
+    pub kind: Kind,
     #[serde(flatten)]
     pub result: StoryResult,
     pub checks_passed: usize,
@@ -189,6 +193,7 @@ impl StorySummary {
         Self {
             should_not_met,
             story: record.story.clone(),
+            kind: crate::catalog::find(&record.story).map_or(Kind::Usage, Story::kind),
             result,
             checks_passed,
             checks_failed: count(Outcome::Failed),

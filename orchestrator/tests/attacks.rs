@@ -8,34 +8,6 @@ use common::*;
 use orchestrator::catalog::{ATTACKS, Kind};
 use serde_json::Value;
 
-/// The summary object closing a JSON run.
-fn summary_of(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str::<Value>(last).unwrap_or_else(|e| {
-        panic!(
-            "no summary ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })["summary"]
-        .clone()
-}
-
-/// Each story's result word in a summary.
-fn results(summary: &Value) -> std::collections::BTreeMap<String, String> {
-    summary["stories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["story"].as_str().unwrap().to_owned(),
-                s["result"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_provider_side_attack_runs_against_our_as_over_http_and_is_refused() {
     let backchannel = format!("http://127.0.0.1:{}/backchannel", free_port());
@@ -72,6 +44,15 @@ async fn every_provider_side_attack_runs_against_our_as_over_http_and_is_refused
         );
     }
     assert_eq!(summary["totals"]["refused_as_expected"], ATTACKS.len());
+    // Each says whom it tests: the provider, or our client.
+    for (story, attack) in summary["stories"].as_array().unwrap().iter().zip(ATTACKS) {
+        let kind = match attack.kind() {
+            Kind::Provider => "provider",
+            Kind::Client => "client",
+            Kind::Usage => "usage",
+        };
+        assert_eq!(story["kind"], kind, "{story}");
+    }
     // The scorecard: every attack refused, nothing against any clause.
     let card = &summary["scorecard"];
     assert_eq!(card["provider_attacks"]["run"], provider.len(), "{card}");

@@ -6,9 +6,12 @@
 #   dot   django-oauth-toolkit under gunicorn, with its defaults (PKCE
 #         required), a test user and client made by dot/provision.py, its
 #         Django login form and approval page filled in by --login.
-# Each runs every story with --issuer and writes its table of
-# docs/INTEROP.md from the results; fails when a committed table differs
-# (UPDATE_INTEROP=1 rewrites them).
+# Each runs every story with --issuer, then every attack story (--attacks),
+# and writes its two tables of docs/INTEROP.md from the results; fails when
+# a committed table differs (UPDATE_INTEROP=1 rewrites them). An attack the
+# provider lets through (not_refused) makes the orchestrator exit 1, as a
+# story that fails does: that is a finding for the table, not a fault of
+# the run; only an exit above 1 (the run could not be made) stops here.
 #
 #   tests/interop/run.sh [release|debug] [mock|dot|all]   (the orchestrator must be built)
 set -euo pipefail
@@ -43,13 +46,40 @@ wait_for() {
   return 1
 }
 
-# Runs every story against issuer $2 with the client flags that follow,
-# and checks (or rewrites) the table named $1 in docs/INTEROP.md.
-tabulate() {
-  local name="$1" issuer="$2" peer="$3"
+# Writes table $2 (made by table.py from run $1) between the markers $3
+# and $4 of docs/INTEROP.md, or, without UPDATE_INTEROP, checks it is
+# there as it is.
+check_table() {
+  local made="$1" label="$2" begin="$3" end="$4"
+  local doc="$root/docs/INTEROP.md"
+  local current
+  current="$("$venv/bin/python" -c 'import sys; t=open(sys.argv[1]).read(); print(t.split(sys.argv[2]+"\n",1)[1].split(sys.argv[3],1)[0], end="")' "$doc" "$begin" "$end")"
+  if [ "$current" != "$(cat "$made")" ]; then
+    if [ -n "${UPDATE_INTEROP:-}" ]; then
+      "$venv/bin/python" - "$doc" "$made" "$begin" "$end" <<'PY'
+import sys
+doc, table, begin, end = sys.argv[1:]
+text = open(doc).read()
+head, rest = text.split(begin + "\n", 1)
+_, tail = rest.split(end, 1)
+open(doc, "w").write(head + begin + "\n" + open(table).read() + end + tail)
+PY
+      echo "docs/INTEROP.md rewritten ($label)"
+    else
+      echo "docs/INTEROP.md's $label table does not match this run (UPDATE_INTEROP=1 rewrites it):" >&2
+      diff <(echo "$current") "$made" >&2 || true
+      exit 1
+    fi
+  fi
+}
+
+# Runs `orchestrator run $3` against issuer $2 with the client flags that
+# follow, into $work/$1.jsonl.
+run_against() {
+  local name="$1" issuer="$2" which="$3"
   shift 3
   set +e
-  "$orchestrator" run --all --issuer "$issuer" "$@" --format json \
+  "$orchestrator" run "$which" --issuer "$issuer" "$@" --format json \
     >"$work/$name.jsonl" 2>"$work/$name.err"
   local status=$?
   set -e
@@ -58,30 +88,25 @@ tabulate() {
     echo "the orchestrator could not run against $issuer (exit $status)" >&2
     exit 1
   fi
+}
+
+# Runs every story, then every attack, against issuer $2 with the client
+# flags that follow, and checks (or rewrites) the tables named $1 in
+# docs/INTEROP.md.
+tabulate() {
+  local name="$1" issuer="$2" peer="$3"
+  shift 3
+  run_against "$name" "$issuer" --all "$@"
   "$venv/bin/python" "$here/table.py" "$work/$name.jsonl" "$work/$name.md" "$peer"
-  local doc="$root/docs/INTEROP.md"
-  local begin="<!-- interop table: $name -->" end="<!-- end of the $name table -->"
-  local current
-  current="$("$venv/bin/python" -c 'import sys; t=open(sys.argv[1]).read(); print(t.split(sys.argv[2]+"\n",1)[1].split(sys.argv[3],1)[0], end="")' "$doc" "$begin" "$end")"
-  if [ "$current" != "$(cat "$work/$name.md")" ]; then
-    if [ -n "${UPDATE_INTEROP:-}" ]; then
-      "$venv/bin/python" - "$doc" "$work/$name.md" "$begin" "$end" <<'PY'
-import sys
-doc, table, begin, end = sys.argv[1:]
-text = open(doc).read()
-head, rest = text.split(begin + "\n", 1)
-_, tail = rest.split(end, 1)
-open(doc, "w").write(head + begin + "\n" + open(table).read() + end + tail)
-PY
-      echo "docs/INTEROP.md rewritten ($name)"
-    else
-      echo "docs/INTEROP.md's $name table does not match this run (UPDATE_INTEROP=1 rewrites it):" >&2
-      diff <(echo "$current") "$work/$name.md" >&2 || true
-      exit 1
-    fi
-  fi
-  # Every row after the table's two header lines is a story.
-  echo "interop with $peer: $(($(wc -l <"$work/$name.md") - 2)) stories tabled, as docs/INTEROP.md says"
+  check_table "$work/$name.md" "$name" \
+    "<!-- interop table: $name -->" "<!-- end of the $name table -->"
+  run_against "$name-attacks" "$issuer" --attacks "$@"
+  "$venv/bin/python" "$here/table.py" "$work/$name-attacks.jsonl" "$work/$name-attacks.md" "$peer" attacks
+  check_table "$work/$name-attacks.md" "$name attacks" \
+    "<!-- interop attacks table: $name -->" "<!-- end of the $name attacks table -->"
+  # Every row after a table's two header lines is a story.
+  echo "interop with $peer: $(($(wc -l <"$work/$name.md") - 2)) stories and" \
+    "$(($(wc -l <"$work/$name-attacks.md") - 2)) attacks tabled, as docs/INTEROP.md says"
 }
 
 if [ "$which" = mock ] || [ "$which" = all ]; then

@@ -304,7 +304,8 @@ impl Issuer {
                 ));
             }
         }
-        if arg("claims").is_some()
+        // A claims request given, or made up to a size (`claims_padding`).
+        if (arg("claims").is_some() || arg("claims_padding").is_some())
             && self.metadata.get("claims_parameter_supported") != Some(&Value::Bool(true))
         {
             return Some("the claims parameter is not offered".into());

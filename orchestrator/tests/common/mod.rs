@@ -18,8 +18,16 @@ pub async fn as_over_http() -> String {
 pub async fn as_over_http_with(edit: impl FnOnce(&mut Config)) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    as_serving(listener, &issuer, edit);
+    issuer
+}
+
+/// The AS over HTTP on `listener`, its issuer `issuer` (which may name
+/// another address: a proxy in front of it), its configuration changed by
+/// `edit` first.
+pub fn as_serving(listener: tokio::net::TcpListener, issuer: &str, edit: impl FnOnce(&mut Config)) {
     let mut config = Config::default_config().unwrap();
-    config.set_issuer(&issuer).unwrap();
+    config.set_issuer(issuer).unwrap();
     edit(&mut config);
     let server = AuthServer::new(config, KeySet::generate().unwrap()).unwrap();
     tokio::spawn(as_service::http::serve(
@@ -27,7 +35,6 @@ pub async fn as_over_http_with(edit: impl FnOnce(&mut Config)) -> String {
         server,
         std::future::pending(),
     ));
-    issuer
 }
 
 /// `edit`, applied to the configured client `client`.
@@ -60,11 +67,14 @@ pub fn args(list: &[&str]) -> Vec<String> {
 /// Our AS over HTTP whose client `client` registered `backchannel` as its
 /// back-channel logout URI.
 pub async fn as_posting_logouts_to(backchannel: &str) -> String {
+    as_over_http_with(posting_logouts_to(backchannel)).await
+}
+
+/// The configuration change that registers `backchannel` as the client
+/// `client`'s back-channel logout URI.
+pub fn posting_logouts_to(backchannel: &str) -> impl FnOnce(&mut Config) + use<> {
     let uri = backchannel.to_owned();
-    as_over_http_with(|config| {
-        with_client(config, |client| client.backchannel_logout_uri = Some(uri))
-    })
-    .await
+    move |config| with_client(config, |client| client.backchannel_logout_uri = Some(uri))
 }
 
 pub fn free_port() -> u16 {
@@ -120,4 +130,32 @@ pub fn step<'a>(story: &'a serde_json::Value, service: &str) -> &'a serde_json::
         .iter()
         .find(|s| s["service"] == service)
         .unwrap()
+}
+
+/// The summary object closing a JSON run.
+pub fn summary_of(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str::<serde_json::Value>(last).unwrap_or_else(|e| {
+        panic!(
+            "no summary ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })["summary"]
+        .clone()
+}
+
+/// Each story's result word in a summary.
+pub fn results(summary: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    summary["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["story"].as_str().unwrap().to_owned(),
+                s["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
