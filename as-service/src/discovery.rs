@@ -63,6 +63,12 @@ pub fn document(config: &Config) -> Value {
         "code_challenge_methods_supported": pkce_methods,
         "claims_supported": claims,
         "claims_parameter_supported": true,
+        // OIDC Core §3.1.2.1, §5.2: every display value is answered with
+        // the same plain page; the pages are in English, and the claims
+        // are released as configured, untagged (the built-in ones English).
+        "display_values_supported": crate::endpoint::authorization_request::DISPLAY_VALUES,
+        "ui_locales_supported": ["en"],
+        "claims_locales_supported": ["en"],
         // RFC 9101: request objects by value; by reference only through PAR.
         "request_parameter_supported": true,
         // OIDC Discovery §3 defaults this to true; no URL is ever fetched here.

@@ -106,6 +106,14 @@ pub struct AuthorizationFileConfig {
     /// approves, instead of logging `user` in without interaction.
     #[serde(default)]
     pub interactive: bool,
+    /// How long a browser's login at the authorization endpoint (its
+    /// session cookie) lasts from when the user authenticated, seconds.
+    #[serde(default = "default_session_lifetime")]
+    pub session_lifetime: i64,
+}
+
+fn default_session_lifetime() -> i64 {
+    8 * 3600
 }
 
 fn default_max_outstanding_codes() -> usize {
@@ -126,6 +134,7 @@ impl Default for AuthorizationFileConfig {
             max_outstanding_codes: default_max_outstanding_codes(),
             max_claims_bytes: default_max_claims_bytes(),
             interactive: false,
+            session_lifetime: default_session_lifetime(),
         }
     }
 }

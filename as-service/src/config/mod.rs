@@ -65,6 +65,8 @@ pub struct Config {
     pub login_acr: String,
     /// The authorization endpoint asks a person to pick a user and approve.
     pub interactive: bool,
+    /// How long a browser session (its cookie) lasts from the login, seconds.
+    pub session_lifetime: i64,
     pub code_lifetime: i64,
     pub pkce_plain_allowed: bool,
     pub max_outstanding_codes: usize,
@@ -176,6 +178,9 @@ impl Config {
         }
         if file.authorization.code_lifetime <= 0 || file.refresh_token.lifetime <= 0 {
             return err("code and refresh token lifetimes must be positive");
+        }
+        if file.authorization.session_lifetime <= 0 {
+            return err("authorization.session_lifetime must be positive");
         }
         if !file.users.contains_key(&file.authorization.user) {
             return err(format!(
@@ -304,6 +309,7 @@ impl Config {
             login_user: file.authorization.user,
             login_acr: file.authorization.acr,
             interactive: file.authorization.interactive,
+            session_lifetime: file.authorization.session_lifetime,
             code_lifetime: file.authorization.code_lifetime,
             pkce_plain_allowed: file.authorization.pkce_plain_allowed,
             max_outstanding_codes: file.authorization.max_outstanding_codes,

@@ -27,6 +27,11 @@ use super::authorization_response::deliver;
 use super::consent::{self, Decision};
 use super::html;
 
+mod session;
+
+use session::{Authenticated, Login};
+pub(crate) use session::{current as current_session, set_cookie};
+
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
     let (client, target, params, decision) = match resolve(server, request).await {
         Ok(ok) => ok,
@@ -39,36 +44,49 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     let mode = error_mode(&params);
     let answer = match (check(server, &client, &params), decision) {
         (Err(e), _) => Err(e),
-        // The user is authenticated without interaction, as configured.
-        (Ok(checked), None) if !server.config.interactive => {
-            let user = server.config.login_user.clone();
-            issue(server, &client, &target, &params, checked, user).await
-        }
-        // OIDC Core §3.1.2.6: no page may be shown.
-        (Ok(_), None) if params.get("prompt") == Some("none") => Err(OAuthError::new(
-            ErrorCode::LoginRequired,
-            "prompt=none, but a user must choose and approve",
-        )),
-        (Ok(_), None) => {
-            return consent::approval_page(server, &client.client_id, &target.uri, &params);
-        }
-        (Ok(checked), Some(Decision::Approve { user })) => {
-            issue(server, &client, &target, &params, checked, user).await
-        }
         (Ok(_), Some(Decision::Deny)) => Err(OAuthError::new(
             ErrorCode::AccessDenied,
             "the user denied the request",
         )),
+        (Ok(checked), decision) => {
+            let approved = match decision {
+                Some(Decision::Approve { user }) => Some(user),
+                _ => None,
+            };
+            match session::authenticate(server, request, &client, &checked.login, approved).await {
+                Ok(Authenticated::Login(login)) => {
+                    issue(server, &client, &target, &params, checked, login).await
+                }
+                Ok(Authenticated::Page { chosen }) => {
+                    return consent::approval_page(
+                        server,
+                        &client.client_id,
+                        &target.uri,
+                        &params,
+                        &chosen,
+                    );
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
     match answer {
-        Ok(answer) => deliver(
-            server,
-            &client,
-            &target.uri,
-            answer.mode,
-            &answer.pairs,
-            state,
-        ),
+        Ok(answer) => {
+            let response = deliver(
+                server,
+                &client,
+                &target.uri,
+                answer.mode,
+                &answer.pairs,
+                state,
+            );
+            // A new login's session cookie goes with the answer that
+            // carries its result (the redirect, or the form post page).
+            match answer.set_cookie {
+                Some(cookie) if response.status < 400 => response.with_header("set-cookie", cookie),
+                _ => response,
+            }
+        }
         // RFC 9700 §4.11.2: a self-registered client's redirect URIs are
         // whatever its registrant chose; redirecting errors there would make
         // this server an open redirector, so they are answered here.
@@ -101,6 +119,8 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
 struct Answer {
     mode: ResponseMode,
     pairs: Vec<(&'static str, String)>,
+    /// A new login's session cookie.
+    set_cookie: Option<String>,
 }
 
 /// The request parameters: the query of a GET, or the form of a POST (RFC 6749 §3.1).
@@ -172,7 +192,7 @@ async fn issue(
     target: &RedirectTarget,
     params: &Params,
     checked: Checked,
-    user: String,
+    login: Login,
 ) -> Result<Answer, OAuthError> {
     let Checked {
         mode,
@@ -183,16 +203,22 @@ async fn issue(
         claims,
         code_challenge,
         target: token_target,
+        login: _,
     } = checked;
+    let Login {
+        user,
+        auth_time,
+        acr,
+        sid,
+        set_cookie,
+    } = login;
     let nonce = params.get("nonce");
     let subject = server.subject_for(client, &user);
     let now = server.clock.now();
-    let acr = server.config.login_acr.clone();
     let mut pairs = Vec::new();
-    // OIDC Back-Channel Logout §2.1: each login is a session of its own
-    // (the server keeps no browser session), named in its ID tokens and
-    // kept with its code and grant, so that a logout can end it.
-    let sid = scope.contains("openid").then(|| random::token(16));
+    // OIDC Back-Channel Logout §2.1: the login's session, named in its ID
+    // tokens and kept with its code and grant, so that a logout ends it.
+    let sid = scope.contains("openid").then_some(sid);
     let code = if wants_code {
         let code = random::token(crate::tokens::OPAQUE_BYTES);
         let stored = server
@@ -206,8 +232,8 @@ async fn issue(
                     scope: scope.clone(),
                     subject: subject.clone(),
                     user: user.clone(),
-                    auth_time: now,
-                    acr: Some(acr.clone()),
+                    auth_time,
+                    acr: acr.clone(),
                     nonce: nonce.map(str::to_owned),
                     claims: claims.as_ref().map(|c| c.to_json().to_string()),
                     code_challenge,
@@ -245,8 +271,8 @@ async fn issue(
                 client,
                 subject: &subject,
                 user: &user,
-                auth_time: now,
-                acr: Some(&acr),
+                auth_time,
+                acr: acr.as_deref(),
                 nonce,
                 scope: &scope,
                 claims: claims.as_ref(),
@@ -261,7 +287,11 @@ async fn issue(
         pairs.push(("id_token", id_token));
     }
     tracing::debug!(endpoint = "authorization", client_id = %client.client_id, response_type = %canonical, "authorized");
-    Ok(Answer { mode, pairs })
+    Ok(Answer {
+        mode,
+        pairs,
+        set_cookie,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The authorization request, as both the authorization endpoint and the
 //! pushed authorization request endpoint (RFC 9126 §2.1) check it: the
-//! redirect target, the response type and mode, scope, nonce, prompt, the
-//! claims request, the requested user and PKCE. Nothing is issued here.
+//! redirect target, the response type and mode, scope, nonce, the claims
+//! request, what is asked of the login (`login`: prompt, max_age, the
+//! requested user) and PKCE. Nothing is issued here.
 use std::collections::BTreeSet;
 
 use oauth_core::error::{ErrorCode, OAuthError};
@@ -11,6 +12,10 @@ use oauth_core::pkce;
 
 use crate::AuthServer;
 use crate::config::Client;
+
+mod login;
+
+pub(crate) use login::{DISPLAY_VALUES, LoginAsk, another_user};
 
 /// The redirect URI to answer to, and whether the request named it.
 pub(crate) struct RedirectTarget {
@@ -198,6 +203,8 @@ pub(crate) struct Checked {
     /// RFC 8707 §2, RFC 9396 §2: the resources the tokens are meant for
     /// and the authorization details asked for.
     pub(crate) target: crate::store::TokenTarget,
+    /// What the request asks of the login (OIDC Core §3.1.2.1).
+    pub(crate) login: LoginAsk,
 }
 
 /// The checks whose failure goes back by redirect. Nothing is issued here,
@@ -249,33 +256,11 @@ pub(crate) fn check(
         }
     };
     let mut scope = crate::grant::client_scope(client, params)?;
-    // OIDC Core §3.1.2.1: `none` stands alone.
-    let prompt: BTreeSet<&str> = params
-        .get("prompt")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|p| !p.is_empty())
-        .collect();
-    if prompt.contains("none") && prompt.len() > 1 {
-        return Err(OAuthError::invalid_request(
-            "prompt=none cannot be combined with other values",
-        ));
-    }
-    // The values OIDC Core §3.1.2.1 defines; no other is understood here.
-    if let Some(unknown) = prompt
-        .iter()
-        .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
-    {
-        return Err(OAuthError::invalid_request(format!(
-            "prompt value {unknown:?} is not supported; use none, login, consent or select_account"
-        )));
-    }
+    let mut ask = login::read(params)?;
     // OIDC Core §11: offline_access is ignored unless a code is returned,
     // and needs the user's consent: prompt=consent, or a client whose
     // configuration is that consent (a registered client's is not).
-    if scope.contains("offline_access")
-        && (!wants_code || (client.dynamic && !prompt.contains("consent")))
-    {
+    if scope.contains("offline_access") && (!wants_code || (client.dynamic && !ask.consent)) {
         scope = oauth_core::scope::Scope::from_tokens(
             scope
                 .iter()
@@ -311,7 +296,7 @@ pub(crate) fn check(
         None => None,
     };
     if openid {
-        check_requested_user(server, client, params, claims.as_ref())?;
+        ask.subjects = login::requested_subjects(server, client, params, claims.as_ref())?;
     }
     let code_challenge = pkce_challenge(server, client, params)?;
     let target = crate::grant::target::requested(server, client, params)?;
@@ -324,83 +309,8 @@ pub(crate) fn check(
         claims,
         code_challenge,
         target,
+        login: ask,
     })
-}
-
-/// The user the request asks for must be the one who is logged in, and the
-/// login must meet an essential `acr` (OIDC Core §3.1.2.2 item 4, §5.5.1,
-/// §5.5.1.1): a `sub` asked for by value, or the `sub` of an
-/// `id_token_hint`, is compared with the configured login.
-fn check_requested_user(
-    server: &AuthServer,
-    client: &Client,
-    params: &Params,
-    claims: Option<&ClaimsRequest>,
-) -> Result<(), OAuthError> {
-    // Computed only when the request names a user.
-    let subject = || server.subject_for(client, &server.config.login_user);
-    let other_user = || {
-        OAuthError::new(
-            ErrorCode::LoginRequired,
-            "the request asks for another user than the one who is logged in",
-        )
-    };
-    if let Some(claims) = claims {
-        for requested in [&claims.id_token, &claims.userinfo] {
-            if let Some(sub) = requested.get("sub").and_then(|r| r.value.as_ref())
-                && sub.as_str() != Some(subject().as_str())
-            {
-                return Err(other_user());
-            }
-            if let Some(acr) = requested.get("acr").filter(|r| r.essential) {
-                let wanted: Vec<&serde_json::Value> = acr
-                    .value
-                    .iter()
-                    .chain(acr.values.iter().flatten())
-                    .collect();
-                if !wanted.is_empty()
-                    && !wanted
-                        .iter()
-                        .any(|v| v.as_str() == Some(server.config.login_acr.as_str()))
-                {
-                    return Err(OAuthError::new(
-                        ErrorCode::AccessDenied,
-                        "the essential acr asked for cannot be met by this login",
-                    ));
-                }
-            }
-        }
-    }
-    if let Some(hint) = params.get("id_token_hint") {
-        // One of this server's ID tokens for this client; expiry does not
-        // matter (OIDC Core §3.1.2.1).
-        let verified = oauth_core::jose::verify(
-            hint,
-            &server.keys().verification,
-            &[
-                oauth_core::jose::JwsAlgorithm::RS256,
-                oauth_core::jose::JwsAlgorithm::ES256,
-            ],
-        )
-        .map_err(|e| OAuthError::invalid_request(format!("id_token_hint: {e}")))?;
-        let text = |name: &str| {
-            verified
-                .claims
-                .get(name)
-                .and_then(serde_json::Value::as_str)
-        };
-        let for_client =
-            oauth_core::claims::audiences(&verified.claims).contains(&client.client_id);
-        if text("iss") != Some(server.config.issuer.as_str()) || !for_client {
-            return Err(OAuthError::invalid_request(
-                "id_token_hint is not an ID token this server issued to this client",
-            ));
-        }
-        if text("sub") != Some(subject().as_str()) {
-            return Err(other_user());
-        }
-    }
-    Ok(())
 }
 
 /// RFC 7636 §4.3, §4.4.1: the challenge and its method (default `plain`,

@@ -239,38 +239,67 @@ fn what_else(params: &Params) -> String {
 }
 
 /// The approval page for a checked request of `client_id`, whose answer
-/// goes to `redirect_uri`.
+/// goes to `redirect_uri`, with `chosen` selected at first.
 pub(crate) fn approval_page(
     server: &AuthServer,
     client_id: &str,
     redirect_uri: &str,
     params: &Params,
+    chosen: &str,
 ) -> HttpResponse {
     let target = url::Url::parse(redirect_uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| redirect_uri.to_owned());
-    approval_page_at(server, Endpoint::Authorization, client_id, &target, params)
+    approval_page_at(
+        server,
+        Endpoint::Authorization,
+        client_id,
+        &target,
+        params,
+        chosen,
+    )
+}
+
+/// OIDC Core §3.1.2.1 `ui_locales`: the languages the person would read,
+/// in order. The page is in English; when none of them is, it says so.
+fn language_note(params: &Params) -> String {
+    let Some(asked) = params.get("ui_locales") else {
+        return String::new();
+    };
+    let english = asked.split(' ').any(|tag| {
+        let primary = tag.split('-').next().unwrap_or("");
+        primary.eq_ignore_ascii_case("en")
+    });
+    if english {
+        return String::new();
+    }
+    format!(
+        "<p lang=\"en\">This page is in English only (languages asked for: <code>{}</code>).</p>\n",
+        escape(asked)
+    )
 }
 
 /// The approval page posting back to `action`: the authorization endpoint,
 /// or the device verification URI (RFC 8628 §3.3), whose answer goes to
-/// the device (`target`, as shown).
+/// the device (`target`, as shown); the user `chosen` is selected at first.
 pub(crate) fn approval_page_at(
     server: &AuthServer,
     action: Endpoint,
     client_id: &str,
     target: &str,
     params: &Params,
+    chosen: &str,
 ) -> HttpResponse {
     let scope = params.get("scope").unwrap_or("(the client's default)");
-    let mut body = format!(
+    let mut body = language_note(params);
+    body.push_str(&format!(
         "<p>The application <strong>{}</strong> asks to sign you in, for the scope \
          <code>{}</code>. Its answer goes to <strong>{}</strong>.</p>\n",
         escape(client_id),
         escape(scope),
         escape(target)
-    );
+    ));
     body.push_str(&what_else(params));
     let posts_to = server.config.endpoints.url(action);
     body.push_str(&format!(
@@ -278,11 +307,7 @@ pub(crate) fn approval_page_at(
         escape(posts_to.as_str())
     ));
     for (name, user) in &server.config.users {
-        let checked = if *name == server.config.login_user {
-            " checked"
-        } else {
-            ""
-        };
+        let checked = if name == chosen { " checked" } else { "" };
         let full_name = user
             .claims
             .get("name")

@@ -122,6 +122,7 @@ async fn verify(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespon
             &pending.client_id,
             "the device showing this code",
             &carried,
+            &server.config.login_user,
         ));
     }
     let user = server.config.login_user.clone();

@@ -1,8 +1,9 @@
 //! The end_session endpoint (OIDC RP-Initiated Logout 1.0 §2, §3): a user
-//! agent sent by a client to log the user out. The server keeps no browser
-//! session — every authorization logs its configured user in afresh — so
-//! the session ended is the login the `id_token_hint`'s `sid` names: its
-//! grants are revoked (their tokens die with them) and each client holding
+//! agent sent by a client to log the user out. The session ended is the
+//! login the `id_token_hint`'s `sid` names: the browser session it started
+//! at the authorization endpoint is forgotten (its cookie logs no one in
+//! again, and is cleared when the browser sends it), its grants are
+//! revoked (their tokens die with them) and each client holding
 //! one that registered a `backchannel_logout_uri` is sent a logout token
 //! (OIDC Back-Channel Logout 1.0 §2.4–§2.5). Those notifications are
 //! returned beside the answer, for the caller to deliver. The user agent
@@ -62,7 +63,14 @@ async fn end(server: &AuthServer, request: &HttpRequest) -> Result<Ended, OAuthE
     };
     let client = logout_client(server, &params, hint.as_ref()).await?;
     let redirect = redirect_target(&params, client.as_deref(), hint.is_some())?;
-    let outbound = match hint.as_ref().and_then(|h| h.sid.as_deref()) {
+    let ended_sid = hint.as_ref().and_then(|h| h.sid.as_deref());
+    // The browser's own login session, read before it ends: if it is the
+    // one ended, its cookie is cleared too (the store forgets it anyway).
+    let browser = match ended_sid {
+        Some(_) => super::authorization::current_session(server, request).await?,
+        None => None,
+    };
+    let outbound = match ended_sid {
         Some(sid) => notify::end_login(server, sid).await?,
         None => Vec::new(),
     };
@@ -93,6 +101,13 @@ async fn end(server: &AuthServer, request: &HttpRequest) -> Result<Ended, OAuthE
             "No session was named",
             "<p>The request named no session of yours (no ID token hint), so none has ended.</p>\n",
         ),
+    };
+    let response = match browser {
+        Some(session) if Some(session.sid.as_str()) == ended_sid => response.with_header(
+            "set-cookie",
+            super::authorization::set_cookie(server, "", 0),
+        ),
+        _ => response,
     };
     Ok(Ended { response, outbound })
 }

@@ -402,6 +402,13 @@ impl Store for MemoryStore {
         inner.access_tokens.retain(|_, (_, until)| *until > now);
         inner.sessions.retain(|_, (_, until)| *until > now);
         inner.ended_sessions.retain(|_, until| *until > now);
+        inner.browser_sessions.retain(|_, s| s.expires_at > now);
+        let Inner {
+            browser_sessions,
+            browser_session_of,
+            ..
+        } = &mut *inner;
+        browser_session_of.retain(|_, key| browser_sessions.contains_key(key));
         // A string no record shares any more is dropped from the interner.
         inner.strings.retain(|s| Arc::strong_count(s) > 1);
     }

@@ -11,6 +11,7 @@
 //! out nothing whose record was not stored.
 pub mod memory;
 pub mod redis;
+mod session;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use oauth_core::scope::Scope;
 
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
+pub use session::{BrowserSession, BrowserSessionStore, SessionMember, SessionStore};
 
 use crate::config::Client;
 
@@ -404,39 +406,6 @@ pub trait DeviceStore: Send + Sync {
     ) -> StoreResult<DevicePoll>;
 }
 
-/// One client's part in a login session (OIDC Back-Channel Logout §2.1):
-/// the grant its tokens belong to and the `sub` it knows the user by.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SessionMember {
-    pub client_id: String,
-    pub grant_id: String,
-    pub subject: String,
-}
-
-/// Login sessions (`sid`): which grants each one holds, so that ending it
-/// ends them (OIDC RP-Initiated Logout §2, Back-Channel Logout §2.7).
-#[async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Adds a grant to session `sid` (once: joining again only keeps the
-    /// session longer), kept at least until `expires_at`; `false` (and
-    /// nothing added) if the session has ended.
-    async fn join_session(
-        &self,
-        sid: &str,
-        member: SessionMember,
-        expires_at: i64,
-        now: i64,
-    ) -> StoreResult<bool>;
-    /// Atomically ends session `sid`: its members, once (ending it again
-    /// finds none), and no grant joins it until `ended_until`.
-    async fn end_session(
-        &self,
-        sid: &str,
-        ended_until: i64,
-        now: i64,
-    ) -> StoreResult<Vec<SessionMember>>;
-}
-
 /// Counters over a fixed window (rate limits, failed password attempts).
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
@@ -464,6 +433,7 @@ pub trait Store:
     + AccessTokenStore
     + DeviceStore
     + SessionStore
+    + BrowserSessionStore
 {
     /// Forgets what has expired: codes, refresh tokens, revocations, grants.
     async fn purge_expired(&self, now: i64);

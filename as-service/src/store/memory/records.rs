@@ -114,6 +114,10 @@ pub(super) struct Inner {
     pub(super) sessions: HashMap<String, (Vec<super::super::SessionMember>, i64)>,
     /// Sessions ended, until no code issued in them can be redeemed.
     pub(super) ended_sessions: HashMap<String, i64>,
+    /// Browser sessions, by their cookie's fingerprint.
+    pub(super) browser_sessions: HashMap<Key, super::super::BrowserSession>,
+    /// The browser session of each `sid` that has one.
+    pub(super) browser_session_of: HashMap<String, Key>,
 }
 
 impl Inner {

@@ -1,9 +1,12 @@
 //! Login sessions in memory: each `sid` with the grants it holds, and the
-//! sessions ended, so that a code issued before the end cannot join after.
+//! sessions ended, so that a code issued before the end cannot join after;
+//! browser sessions by their cookie's fingerprint, forgotten when their
+//! `sid` ends.
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use crate::store::{SessionMember, SessionStore, StoreResult};
+use super::records::Key;
+use crate::store::{BrowserSession, BrowserSessionStore, SessionMember, SessionStore, StoreResult};
 
 #[async_trait]
 impl SessionStore for MemoryStore {
@@ -42,6 +45,9 @@ impl SessionStore for MemoryStore {
         let mut inner = self.lock();
         let until = inner.ended_sessions.entry(sid.to_owned()).or_insert(now);
         *until = (*until).max(ended_until);
+        if let Some(key) = inner.browser_session_of.remove(sid) {
+            inner.browser_sessions.remove(&key);
+        }
         Ok(inner
             .sessions
             .remove(sid)
@@ -50,9 +56,46 @@ impl SessionStore for MemoryStore {
     }
 }
 
+#[async_trait]
+impl BrowserSessionStore for MemoryStore {
+    async fn put_browser_session(
+        &self,
+        fingerprint: String,
+        session: BrowserSession,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        if inner
+            .ended_sessions
+            .get(&session.sid)
+            .is_some_and(|until| *until > now)
+        {
+            return Ok(false);
+        }
+        let key = Key::of(&fingerprint);
+        inner.browser_session_of.insert(session.sid.clone(), key);
+        inner.browser_sessions.insert(key, session);
+        Ok(true)
+    }
+
+    async fn browser_session(
+        &self,
+        fingerprint: &str,
+        now: i64,
+    ) -> StoreResult<Option<BrowserSession>> {
+        Ok(self
+            .lock()
+            .browser_sessions
+            .get(&Key::of(fingerprint))
+            .filter(|s| s.expires_at > now)
+            .cloned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn member(grant_id: &str) -> SessionMember {
         SessionMember {
@@ -99,5 +142,51 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    fn browser(sid: &str) -> BrowserSession {
+        BrowserSession {
+            sid: sid.into(),
+            user: "diana".into(),
+            auth_time: 10,
+            acr: Some("urn:acr".into()),
+            expires_at: 100,
+        }
+    }
+
+    /// A browser session is found by its cookie until it expires, and no
+    /// more once its `sid` has ended (RP-Initiated Logout §2).
+    #[tokio::test]
+    async fn a_browser_session_lasts_until_it_expires_or_its_sid_ends() {
+        let store = MemoryStore::default();
+        assert!(
+            store
+                .put_browser_session("fp1".into(), browser("s1"), 10)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .put_browser_session("fp2".into(), browser("s2"), 10)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.browser_session("fp1", 99).await.unwrap(),
+            Some(browser("s1"))
+        );
+        assert_eq!(store.browser_session("fp1", 100).await.unwrap(), None);
+        assert_eq!(store.browser_session("nope", 10).await.unwrap(), None);
+        store.end_session("s2", 60, 20).await.unwrap();
+        assert_eq!(store.browser_session("fp2", 21).await.unwrap(), None);
+        // An ended sid takes no browser session either.
+        assert!(
+            !store
+                .put_browser_session("fp3".into(), browser("s2"), 30)
+                .await
+                .unwrap()
+        );
+        store.purge_expired(100).await;
+        assert!(store.lock().browser_session_of.is_empty());
     }
 }
