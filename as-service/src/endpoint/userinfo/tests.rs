@@ -89,3 +89,57 @@ async fn why_a_token_is_refused_is_logged_not_sent() {
     let logged = logs.text();
     assert!(logged.contains("the signature does not verify"), "{logged}");
 }
+
+/// OIDC Core §5.3.1, RFC 6750 §2.1: POST with the token in the
+/// Authorization header (and no body) is answered like GET.
+#[tokio::test]
+async fn answers_a_post_with_the_token_in_the_header() {
+    let server = server();
+    let tokens = code_flow(&server, "openid profile").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let auth = format!("Bearer {token}");
+    let request = HttpRequest::new(
+        "POST",
+        &url(&server, Endpoint::Userinfo),
+        [("Authorization", auth.as_str())],
+        "",
+    )
+    .unwrap();
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(json(&response)["sub"], "diana");
+}
+
+/// OIDC Core §5.3.1, RFC 6750 §2.2: POST with the token as `access_token`
+/// in a form body.
+#[tokio::test]
+async fn answers_a_post_with_the_token_in_a_form_body() {
+    let server = server();
+    let tokens = code_flow(&server, "openid profile").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let request = post(
+        &url(&server, Endpoint::Userinfo),
+        &[("access_token", token)],
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(json(&response)["name"], "Diana Krall");
+}
+
+/// RFC 6750 §2: one way at a time — the header and the body together are
+/// invalid_request.
+#[tokio::test]
+async fn refuses_a_token_sent_in_the_header_and_the_body() {
+    let server = server();
+    let tokens = code_flow(&server, "openid").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let auth = format!("Bearer {token}");
+    let request = post_with(
+        &url(&server, Endpoint::Userinfo),
+        &[("Authorization", auth.as_str())],
+        &[("access_token", token)],
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert!(header(&response, "www-authenticate").is_some_and(|h| h.contains("invalid_request")));
+}
