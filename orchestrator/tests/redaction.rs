@@ -20,6 +20,13 @@ fn secrets(name: &str, value: &Value, found: &mut Vec<String>) {
             if name == "authorization" {
                 // `Basic …`, `Bearer …`, `DPoP …`: the credential after the scheme.
                 found.push(s.split_once(' ').map_or(s.as_str(), |(_, c)| c).to_owned());
+            } else if name == "set-cookie" || name == "cookie" {
+                // A session cookie's value stands for the login.
+                for pair in s.split([';', '\n']) {
+                    if let Some((_, v)) = pair.split_once('=') {
+                        found.push(v.trim().to_owned());
+                    }
+                }
             } else if SECRET_NAMES.contains(&name.as_str()) {
                 found.push(s.clone());
             }

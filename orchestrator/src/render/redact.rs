@@ -113,6 +113,29 @@ fn collect_url(url: &str, found: &mut Vec<String>) {
     }
 }
 
+/// The values of the cookies a header carries: a `Cookie` request header
+/// (`a=1; b=2`, RFC 6265 §5.4) or `Set-Cookie` (`a=1; Path=/; …`, one per
+/// line as the carrier joins them): a server's session cookie is as good as
+/// the login it stands for.
+fn cookie_values(name: &str, value: &str) -> Vec<String> {
+    let pairs: Vec<&str> = if name.eq_ignore_ascii_case("cookie") {
+        value.split(';').collect()
+    } else if name.eq_ignore_ascii_case("set-cookie") {
+        value
+            .lines()
+            .filter_map(|line| line.split(';').next())
+            .collect()
+    } else {
+        return Vec::new();
+    };
+    pairs
+        .iter()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
 /// Replaces every occurrence of a secret in free text (a check's detail, an
 /// error description, the attacker's note, a header).
 fn sweep(text: &mut String, secrets: &[String]) {
@@ -139,6 +162,7 @@ fn secrets_of(record: &StoryRecord) -> Vec<String> {
     for step in &record.steps {
         collect_url(&step.request.url, &mut found);
         for (name, value) in &step.request.headers {
+            found.extend(cookie_values(name, value));
             if is_secret(name) {
                 // `Basic …`, `DPoP …`, `Bearer …`: the credential after the scheme.
                 found.push(
@@ -152,8 +176,9 @@ fn secrets_of(record: &StoryRecord) -> Vec<String> {
         collect_value("params", &step.request.params, &mut found);
         collect_value("body", &step.response.body, &mut found);
         collect_value("parsed", &step.parsed, &mut found);
-        for value in step.response.headers.values() {
+        for (name, value) in &step.response.headers {
             collect_url(value, &mut found);
+            found.extend(cookie_values(name, value));
         }
         for url in [
             &step.response.location,
@@ -282,5 +307,21 @@ mod tests {
             v["registration_client_uri"],
             "https://op.example/register/c1"
         );
+    }
+
+    #[test]
+    fn a_session_cookie_value_is_a_secret_its_attributes_are_not() {
+        assert_eq!(
+            cookie_values(
+                "set-cookie",
+                "__Host-s=abcdefghij; Path=/; Max-Age=60; HttpOnly\nother=klmnopqrst; Secure"
+            ),
+            ["abcdefghij", "klmnopqrst"]
+        );
+        assert_eq!(
+            cookie_values("Cookie", "a=abcdefghij; b=klmnopqrst"),
+            ["abcdefghij", "klmnopqrst"]
+        );
+        assert!(cookie_values("location", "https://x.example/?a=b").is_empty());
     }
 }
