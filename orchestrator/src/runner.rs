@@ -253,6 +253,15 @@ async fn run_step(
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,
     })?;
+    // A request naming another URL than its endpoint's (an attack on the
+    // proof's URL) reaches the endpoint over HTTP all the same, and is
+    // recorded as sent.
+    let request = match &services.http {
+        Some(link) if step.args.iter().any(|(k, _)| *k == "request_url") => link
+            .delivered_to_endpoint(endpoint, &request)
+            .unwrap_or(request),
+        _ => request,
+    };
     let (response, login) = call_as(services, endpoint, &request, step).await?;
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
@@ -319,17 +328,7 @@ async fn call_as(
     step: &Step,
 ) -> Result<(OAuthResponse, Vec<LoginHop>), StoryFault> {
     if let Some(link) = &services.http {
-        // A request naming another URL than its endpoint's (an attack on
-        // the proof's URL) reaches the endpoint over HTTP all the same.
-        let elsewhere = step
-            .args
-            .iter()
-            .any(|(k, _)| *k == "request_url")
-            .then(|| link.delivered_to_endpoint(endpoint, request))
-            .flatten();
-        return Ok(link
-            .send(endpoint, elsewhere.as_ref().unwrap_or(request))
-            .await?);
+        return Ok(link.send(endpoint, request).await?);
     }
     let mut last = String::new();
     let first = services

@@ -33,10 +33,13 @@ async fn every_story_passes_over_http_against_our_own_as() {
         summary["summary"]
     );
     let stories = orchestrator::catalog::STORIES.len();
+    let attacks = orchestrator::catalog::ATTACKS.len();
     assert_eq!(
-        totals["stories"], stories,
-        "--all against another server: the stories"
+        totals["stories"],
+        stories + attacks,
+        "--all against another server: the stories and the attacks"
     );
+    assert_eq!(totals["refused_as_expected"], attacks, "{}", summary["summary"]);
     // Every story, the logout one included: its logout token posted by the
     // server itself to the orchestrator's listener at the client's URI.
     assert_eq!(totals["passed"], stories, "{}", summary["summary"]);

@@ -17,11 +17,7 @@ use crate::summary::{LeftRegistered, Summary};
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
 pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
-    let mut stories = select(&args.stories, args.all, args.attacks)?;
-    if args.issuer.is_some() && args.all {
-        // Against another server: the stories; attacks need our own AS.
-        stories.retain(|s| !s.name.starts_with("attack_"));
-    }
+    let stories = select(&args.stories, args.all, args.attacks)?;
     if args.format == Format::Html && args.out.is_none() {
         return Err(Error::Usage(
             "--format html writes a report of several pages: add --out DIR".into(),
