@@ -67,6 +67,7 @@ pub async fn run_story_within(
     let steps: Vec<Step> = story
         .steps
         .iter()
+        .filter(|step| !services.omits(step))
         .map(|step| services.adapt(step).unwrap_or_else(|| step.clone()))
         .collect();
     let first = steps
@@ -267,13 +268,23 @@ async fn run_step(
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
             let mut changed = response.clone();
-            let what = crate::attacker::apply(tamper, memory, &mut changed).map_err(|why| {
-                StoryFault::Attacker {
-                    service: step.service,
-                    why,
+            match crate::attacker::apply(tamper, memory, &mut changed) {
+                Ok(what) => (changed, Some(what)),
+                // A provider that refused the legitimate request (an
+                // earlier one, or this) left the attacker nothing to work
+                // with: its refusal goes on as it is, and ends the story as
+                // the control's refusal (refused_by_server).
+                Err(_) if services.http.is_some() && crate::attacker::is_refusal(&response) => {
+                    memory.observe(endpoint == Endpoint::Jwks, &response);
+                    (response.clone(), None)
                 }
-            })?;
-            (changed, Some(what))
+                Err(why) => {
+                    return Err(StoryFault::Attacker {
+                        service: step.service,
+                        why,
+                    });
+                }
+            }
         }
         None => {
             memory.observe(endpoint == Endpoint::Jwks, &response);

@@ -39,7 +39,11 @@ async fn every_story_passes_over_http_against_our_own_as() {
         stories + attacks,
         "--all against another server: the stories and the attacks"
     );
-    assert_eq!(totals["refused_as_expected"], attacks, "{}", summary["summary"]);
+    assert_eq!(
+        totals["refused_as_expected"], attacks,
+        "{}",
+        summary["summary"]
+    );
     // Every story, the logout one included: its logout token posted by the
     // server itself to the orchestrator's listener at the client's URI.
     assert_eq!(totals["passed"], stories, "{}", summary["summary"]);
