@@ -59,6 +59,7 @@ pub async fn run_story_within(
         ok: false,
         warnings: 0,
         elapsed: std::time::Duration::ZERO,
+        over_http: services.http.is_some(),
         error: None,
         skipped: None,
         ending: None,

@@ -118,6 +118,7 @@ fn story(page: Option<&str>) -> StoryRecord {
         ok: false,
         warnings: 0,
         elapsed: Duration::ZERO,
+        over_http: false,
         error: Some(format!("the AS said: {HOSTILE}")),
         skipped: None,
         ending: None,

@@ -476,3 +476,34 @@ async fn an_http_endpoint_on_loopback_passes_saying_why() {
         format!("{issuer}/authorization: http on loopback, allowed")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issuer_reports_copy_commands_go_to_that_server_and_offer_no_grpcurl() {
+    let issuer = as_over_http().await;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("issuer-copy");
+    let out = orchestrator(vec![
+        "run".into(),
+        "oauth2_cc".into(),
+        "--issuer".into(),
+        issuer.clone(),
+        "--format".into(),
+        "html".into(),
+        "--force".into(),
+        "--out".into(),
+        dir.display().to_string(),
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.join("oauth2_cc.html")).unwrap();
+    // Nothing serves gRPC where a server over HTTP was used.
+    assert!(!page.contains("grpcurl"), "no grpcurl under --issuer");
+    assert!(
+        page.contains(&format!("curl -i -X POST &#39;{issuer}/token&#39;")),
+        "the curl command goes to the server this run used"
+    );
+}
