@@ -94,6 +94,22 @@ impl Memory {
     }
 }
 
+/// Whether an answer is the provider's refusal: an OAuth error in a
+/// redirect or in a JSON body, or a status of 400 or more.
+pub fn is_refusal(response: &OAuthResponse) -> bool {
+    if response.status >= 400 {
+        return true;
+    }
+    if !response.location.is_empty() {
+        return redirect_params(&response.location)
+            .iter()
+            .any(|(k, _)| k == "error");
+    }
+    serde_json::from_str::<Value>(&response.body)
+        .ok()
+        .is_some_and(|b| b.get("error").is_some())
+}
+
 /// The redirect's parameters: the fragment if it has one, else the query.
 fn redirect_params(location: &str) -> Vec<(String, String)> {
     let Ok(url) = url::Url::parse(location) else {

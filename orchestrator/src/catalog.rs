@@ -782,7 +782,7 @@ pub const ATTACKS: &[Story] = &[
     Story {
         name: "attack_pkce_mismatch",
         title: "PKCE verifier mismatch",
-        standard: "RFC 7636 §4.6",
+        standard: "RFC 7636 §4.6, RFC 9700 §2.1.1",
         summary: "the token request carries a verifier that does not hash to the challenge",
         profile: "client",
         steps: pkce_authorized![refused(
@@ -1011,9 +1011,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7591 §2, RFC 7517 §5",
         summary: "the OP refuses client metadata whose jwks holds private key material",
         profile: "dynamic",
+        // No clause binds the server to refuse it (the keys a client
+        // publishes are the client's duty): a SHOULD, met by a refusal or by
+        // registering without it (RFC 7591 §3.2.1).
         steps: &[
             step(S::ProviderInfo),
-            refused(
+            refused_should(
                 S::Registration,
                 &[("jwks", "private")],
                 E::InvalidClientMetadata,
@@ -1026,9 +1029,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7591 §2, RFC 7518 §6.4",
         summary: "the OP refuses client metadata whose jwks holds a secret (oct) key",
         profile: "dynamic",
+        // No clause binds the server to refuse it (the keys a client
+        // publishes are the client's duty): a SHOULD, met by a refusal or by
+        // registering without it (RFC 7591 §3.2.1).
         steps: &[
             step(S::ProviderInfo),
-            refused(
+            refused_should(
                 S::Registration,
                 &[("jwks", "symmetric")],
                 E::InvalidClientMetadata,
@@ -1400,9 +1406,11 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 8707 §2",
         summary: "a resource the client may not obtain tokens for is refused at the authorization endpoint, by redirect: invalid_target",
         profile: "client",
+        // §2: which resources are acceptable is the server's policy; it
+        // "should" refuse the others (no MUST).
         steps: &[
             step(S::ServerMetadata),
-            refused(
+            refused_should(
                 S::Authorization,
                 &[("resource", "https://attacker.example.net/api")],
                 E::InvalidTarget,
@@ -1473,9 +1481,12 @@ pub const ATTACKS: &[Story] = &[
         standard: "RFC 7591 §3, §5",
         summary: "client metadata of 200 keys (about 40 KB) is refused: registration is bounded in size and keys",
         profile: "dynamic",
+        // No clause binds the server to refuse it (the keys a client
+        // publishes are the client's duty): a SHOULD, met by a refusal or by
+        // registering without it (RFC 7591 §3.2.1).
         steps: &[
             step(S::ProviderInfo),
-            refused(
+            refused_should(
                 S::Registration,
                 &[("jwks", "many")],
                 E::InvalidClientMetadata,

@@ -56,6 +56,10 @@ pub struct HttpLink {
     /// envelope names another URL (a proof made for another resource)
     /// goes over HTTP, the URL being where a request goes.
     pub userinfo_endpoint: Option<String>,
+    /// Whether the metadata names an introspection endpoint: a step that
+    /// only looks, at a SHOULD, whether a token was revoked is left out
+    /// where there is none.
+    pub introspection: bool,
 }
 
 impl HttpLink {

@@ -24,6 +24,11 @@ pub struct StoryRecord {
     /// How long the story took, for the run's summary.
     #[serde(skip)]
     pub elapsed: std::time::Duration,
+    /// The story crossed real HTTP to a server (`--issuer`): its requests'
+    /// URLs are that server's; otherwise they are the configured issuer's,
+    /// carried over gRPC, and may name a host nobody serves.
+    #[serde(skip)]
+    pub over_http: bool,
     /// Why the story stopped, when it did not run to the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -103,6 +108,7 @@ impl StoryRecord {
             ok: true,
             warnings: 0,
             elapsed: std::time::Duration::ZERO,
+            over_http: false,
             error: None,
             skipped: Some(why.into()),
             ending: None,

@@ -59,6 +59,7 @@ pub async fn run_story_within(
         ok: false,
         warnings: 0,
         elapsed: std::time::Duration::ZERO,
+        over_http: services.http.is_some(),
         error: None,
         skipped: None,
         ending: None,
@@ -67,6 +68,7 @@ pub async fn run_story_within(
     let steps: Vec<Step> = story
         .steps
         .iter()
+        .filter(|step| !services.omits(step))
         .map(|step| services.adapt(step).unwrap_or_else(|| step.clone()))
         .collect();
     let first = steps
@@ -253,18 +255,37 @@ async fn run_step(
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,
     })?;
+    // A request naming another URL than its endpoint's (an attack on the
+    // proof's URL) reaches the endpoint over HTTP all the same, and is
+    // recorded as sent.
+    let request = match &services.http {
+        Some(link) if step.args.iter().any(|(k, _)| *k == "request_url") => link
+            .delivered_to_endpoint(endpoint, &request)
+            .unwrap_or(request),
+        _ => request,
+    };
     let (response, login) = call_as(services, endpoint, &request, step).await?;
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
             let mut changed = response.clone();
-            let what = crate::attacker::apply(tamper, memory, &mut changed).map_err(|why| {
-                StoryFault::Attacker {
-                    service: step.service,
-                    why,
+            match crate::attacker::apply(tamper, memory, &mut changed) {
+                Ok(what) => (changed, Some(what)),
+                // A provider that refused the legitimate request (an
+                // earlier one, or this) left the attacker nothing to work
+                // with: its refusal goes on as it is, and ends the story as
+                // the control's refusal (refused_by_server).
+                Err(_) if services.http.is_some() && crate::attacker::is_refusal(&response) => {
+                    memory.observe(endpoint == Endpoint::Jwks, &response);
+                    (response.clone(), None)
                 }
-            })?;
-            (changed, Some(what))
+                Err(why) => {
+                    return Err(StoryFault::Attacker {
+                        service: step.service,
+                        why,
+                    });
+                }
+            }
         }
         None => {
             memory.observe(endpoint == Endpoint::Jwks, &response);
@@ -319,17 +340,7 @@ async fn call_as(
     step: &Step,
 ) -> Result<(OAuthResponse, Vec<LoginHop>), StoryFault> {
     if let Some(link) = &services.http {
-        // A request naming another URL than its endpoint's (an attack on
-        // the proof's URL) reaches the endpoint over HTTP all the same.
-        let elsewhere = step
-            .args
-            .iter()
-            .any(|(k, _)| *k == "request_url")
-            .then(|| link.delivered_to_endpoint(endpoint, request))
-            .flatten();
-        return Ok(link
-            .send(endpoint, elsewhere.as_ref().unwrap_or(request))
-            .await?);
+        return Ok(link.send(endpoint, request).await?);
     }
     let mut last = String::new();
     let first = services

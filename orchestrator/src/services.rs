@@ -235,6 +235,16 @@ impl Services {
         })
     }
 
+    /// Whether this run leaves the step out: a look, at a SHOULD, at
+    /// whether a token was revoked (`should_be_active`) against a server
+    /// without an introspection endpoint, where the rest of the story
+    /// still says what it is about.
+    pub(crate) fn omits(&self, step: &crate::catalog::Step) -> bool {
+        self.http.as_ref().is_some_and(|h| !h.introspection)
+            && step.service == rp_service::service::registry::ClientService::Introspection
+            && step.args.iter().any(|(k, _)| *k == "should_be_active")
+    }
+
     /// A step argument as sent to the RP in this run. Against a server
     /// where the client is the user's: its authentication method is fixed
     /// by its registration, so a story's own choice is not sent — unless the

@@ -13,6 +13,7 @@ use crate::render::safe::{markdown_cell, markdown_text, terminal};
 use crate::runner::{Ending, Outcome, StoryRecord};
 
 pub mod scorecard;
+mod wrap;
 
 pub use scorecard::Scorecard;
 
@@ -342,11 +343,15 @@ impl Summary {
             .max()
             .unwrap_or(0)
             .max("story".len());
-        let results: Vec<String> = self
+        // The table fits 100 columns: a result longer than its column (a
+        // skip's reason, a refusal's description) keeps its first words
+        // there and goes on, wrapped, on the lines below its row.
+        let column = 100usize.saturating_sub(width + 36).max(24);
+        let (results, rest): (Vec<String>, Vec<Vec<String>>) = self
             .stories
             .iter()
-            .map(|s| terminal(&s.result_text()).into_owned())
-            .collect();
+            .map(|s| wrap::split_result(&terminal(&s.result_text()), column))
+            .unzip();
         let rwidth = results
             .iter()
             .map(String::len)
@@ -364,7 +369,8 @@ impl Summary {
             "{:width$}  {:rwidth$}  {:>6}  {:>6}  {:>6}  {:>8}",
             "story", "result", "passed", "failed", "warned", "time"
         );
-        for ((s, result), name) in self.stories.iter().zip(&results).zip(&names) {
+        for (((s, result), name), more) in self.stories.iter().zip(&results).zip(&names).zip(&rest)
+        {
             let padded = format!("{result:rwidth$}");
             let painted = if !s.passed(false) {
                 style.failed(&padded)
@@ -378,6 +384,9 @@ impl Summary {
                 "{name:width$}  {painted}  {:>6}  {:>6}  {:>6}  {:>6}ms",
                 s.checks_passed, s.checks_failed, s.checks_warned, s.time_ms
             );
+            for line in more {
+                let _ = writeln!(out, "    {}", style.dim(line));
+            }
         }
         let t = &self.totals;
         let _ = writeln!(
@@ -401,11 +410,15 @@ impl Summary {
             }
         );
         if let Some(each) = self.left_registered_list() {
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "LEFT REGISTERED at the provider, not deleted: {}",
                 terminal(&each)
             );
+            let (first, rest) = wrap::wrap(&line, 100);
+            let _ = writeln!(out, "{first}");
+            for more in rest {
+                let _ = writeln!(out, "    {more}");
+            }
         }
         out
     }
@@ -497,10 +510,18 @@ impl Summary {
         if self.left_registered.is_empty() {
             return None;
         }
-        let each: Vec<String> = self
-            .left_registered
+        // One reason, with every client it kept: a run registering a dozen
+        // clients at a provider without RFC 7592 says why once.
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for left in &self.left_registered {
+            match reasons.iter_mut().find(|(why, _)| *why == left.why) {
+                Some((_, ids)) => ids.push(&left.client_id),
+                None => reasons.push((&left.why, vec![&left.client_id])),
+            }
+        }
+        let each: Vec<String> = reasons
             .iter()
-            .map(|l| format!("{} ({})", l.client_id, l.why))
+            .map(|(why, ids)| format!("{why}: {}", ids.join(", ")))
             .collect();
         Some(each.join("; "))
     }

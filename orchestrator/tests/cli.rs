@@ -316,3 +316,28 @@ fn bench_with_nothing_to_load_names_what_bench_takes() {
         "bench takes no --attacks: {stderr}"
     );
 }
+
+/// `orchestrator list | head -1`: the reader closes the pipe early; the
+/// command ends quietly, no panic.
+#[test]
+fn a_reader_closing_the_pipe_ends_list_quietly() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing: close the pipe at once.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}

@@ -118,6 +118,7 @@ fn story(page: Option<&str>) -> StoryRecord {
         ok: false,
         warnings: 0,
         elapsed: Duration::ZERO,
+        over_http: false,
         error: Some(format!("the AS said: {HOSTILE}")),
         skipped: None,
         ending: None,
@@ -269,7 +270,19 @@ fn the_summary_shows_a_skip_reason_escaped() {
     assert_eq!(controls(&text), Vec::<char>::new(), "{text}");
     // The scorecard, the reason on one line of its own; then the table.
     let (card, table) = text.split_once("SUMMARY\n").unwrap();
-    assert_eq!(table.lines().count(), 3, "{text}");
+    // The header, the row, the reason wrapped below it, the totals.
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[1].starts_with("oauth2_device_code  skipped:"),
+        "{table}"
+    );
+    assert!(lines.last().unwrap().starts_with("TOTAL"), "{table}");
+    assert!(
+        lines[2..lines.len() - 1]
+            .iter()
+            .all(|l| l.starts_with("    ") && l.chars().count() <= 100),
+        "{table}"
+    );
     assert_eq!(
         card.lines()
             .filter(|l| l.contains("no device grant"))

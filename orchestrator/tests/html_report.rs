@@ -264,3 +264,29 @@ fn the_index_opens_with_the_provider_scorecard_when_the_run_has_attacks() {
     assert!(!index.contains("<section class=\"scorecard\""));
     assert!(index.contains("</h1><p class=\"totals\">"));
 }
+
+/// The text of a copy block (`<pre id="ID">…</pre>`) of a page.
+fn copy_text<'a>(page: &'a str, id: &str) -> Option<&'a str> {
+    let start = page.find(&format!("<pre id=\"{id}\">"))?;
+    let text = &page[start..];
+    Some(&text[..text.find("</pre>")?])
+}
+
+#[test]
+fn copy_as_curl_of_a_grpc_run_targets_the_as_http_front_and_carries_no_secret() {
+    let _ = index_of("copy-commands", &["oauth2_cc"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("copy-commands");
+    let page = std::fs::read_to_string(dir.join("oauth2_cc.html")).unwrap();
+    // Step 2 is the token request, Basic-authenticated as client_1.
+    let curl = copy_text(&page, "curl-2").unwrap();
+    assert!(curl.contains("&quot;$AS&quot;&#39;/token&#39;"), "{curl}");
+    assert!(!curl.contains("example.com"), "{curl}");
+    // client_1's secret, as sent: Basic base64("client_1:another%20password").
+    assert!(!curl.contains("Y2xpZW50XzE6"), "{curl}");
+    assert!(curl.contains("[redacted]"), "{curl}");
+    assert!(
+        page.contains("in $AS; secrets left out"),
+        "the label says which"
+    );
+    assert!(copy_text(&page, "grpcurl-2").is_some());
+}

@@ -33,9 +33,16 @@ async fn every_story_passes_over_http_against_our_own_as() {
         summary["summary"]
     );
     let stories = orchestrator::catalog::STORIES.len();
+    let attacks = orchestrator::catalog::ATTACKS.len();
     assert_eq!(
-        totals["stories"], stories,
-        "--all against another server: the stories"
+        totals["stories"],
+        stories + attacks,
+        "--all against another server: the stories and the attacks"
+    );
+    assert_eq!(
+        totals["refused_as_expected"], attacks,
+        "{}",
+        summary["summary"]
     );
     // Every story, the logout one included: its logout token posted by the
     // server itself to the orchestrator's listener at the client's URI.
@@ -467,5 +474,36 @@ async fn an_http_endpoint_on_loopback_passes_saying_why() {
     assert_eq!(
         check["detail"],
         format!("{issuer}/authorization: http on loopback, allowed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issuer_reports_copy_commands_go_to_that_server_and_offer_no_grpcurl() {
+    let issuer = as_over_http().await;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("issuer-copy");
+    let out = orchestrator(vec![
+        "run".into(),
+        "oauth2_cc".into(),
+        "--issuer".into(),
+        issuer.clone(),
+        "--format".into(),
+        "html".into(),
+        "--force".into(),
+        "--out".into(),
+        dir.display().to_string(),
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.join("oauth2_cc.html")).unwrap();
+    // Nothing serves gRPC where a server over HTTP was used.
+    assert!(!page.contains("grpcurl"), "no grpcurl under --issuer");
+    assert!(
+        page.contains(&format!("curl -i -X POST &#39;{issuer}/token&#39;")),
+        "the curl command goes to the server this run used"
     );
 }

@@ -6,7 +6,7 @@
 #   dot   django-oauth-toolkit under gunicorn, with its defaults (PKCE
 #         required), a test user and client made by dot/provision.py, its
 #         Django login form and approval page filled in by --login.
-# Each runs every story with --issuer, then every attack story (--attacks),
+# Each runs every story and every attack story with --all --issuer,
 # and writes its two tables of docs/INTEROP.md from the results; fails when
 # a committed table differs (UPDATE_INTEROP=1 rewrites them). An attack the
 # provider lets through (not_refused) makes the orchestrator exit 1, as a
@@ -90,9 +90,9 @@ run_against() {
   fi
 }
 
-# Runs every story, then every attack, against issuer $2 with the client
-# flags that follow, and checks (or rewrites) the tables named $1 in
-# docs/INTEROP.md.
+# Runs every story and every attack (--all) against issuer $2 with the
+# client flags that follow, and checks (or rewrites) the two tables named
+# $1 in docs/INTEROP.md: the usage stories', the attacks'.
 tabulate() {
   local name="$1" issuer="$2" peer="$3"
   shift 3
@@ -100,8 +100,7 @@ tabulate() {
   "$venv/bin/python" "$here/table.py" "$work/$name.jsonl" "$work/$name.md" "$peer"
   check_table "$work/$name.md" "$name" \
     "<!-- interop table: $name -->" "<!-- end of the $name table -->"
-  run_against "$name-attacks" "$issuer" --attacks "$@"
-  "$venv/bin/python" "$here/table.py" "$work/$name-attacks.jsonl" "$work/$name-attacks.md" "$peer" attacks
+  "$venv/bin/python" "$here/table.py" "$work/$name.jsonl" "$work/$name-attacks.md" "$peer" attacks
   check_table "$work/$name-attacks.md" "$name attacks" \
     "<!-- interop attacks table: $name -->" "<!-- end of the $name attacks table -->"
   # Every row after a table's two header lines is a story.

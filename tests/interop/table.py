@@ -74,6 +74,9 @@ if attacks:
 else:
     out = [f"| story | against {sys.argv[3]} | why |", "|---|---|---|"]
 for s in summary["stories"]:
+    # One run of --all: the usage stories in one table, the attacks in the other.
+    if (s["kind"] != "usage") != attacks:
+        continue
     shown, why = outcome(s)
     if attacks:
         out.append(f"| {s['story']} | {who[s['kind']]} | {shown} | {why} |")

@@ -194,8 +194,10 @@ fn print_report<R: Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), Error> {
     match format {
-        ReportFormat::Text => print!("{}", text()),
-        ReportFormat::Json => println!("{}", serde_json::to_string(report).map_err(Error::Encode)?),
+        ReportFormat::Text => super::print_or_stop(&text()),
+        ReportFormat::Json => super::print_or_stop(&format!(
+            "{}\n",
+            serde_json::to_string(report).map_err(Error::Encode)?
+        )),
     }
-    Ok(())
 }

@@ -21,10 +21,7 @@ use crate::catalog;
 /// a benchmark request) failed, 2 when the command itself could not run.
 pub async fn dispatch(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
-        Command::List => {
-            list();
-            Ok(true)
-        }
+        Command::List => list().map(|()| true),
         Command::Explain { story } => explain(&story),
         Command::Bench(args) => bench::bench(args).await,
         Command::Run(args) => run::run(*args).await,
@@ -41,22 +38,41 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
 
 /// Every story on a line: name, title, standard, for an attack who must
 /// refuse it, and what it shows.
-fn list() {
+fn list() -> Result<(), Error> {
+    use std::fmt::Write;
     let width = catalog::all().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
     for story in catalog::all() {
         let kind = match story.kind() {
             catalog::Kind::Usage => String::new(),
             kind => format!(" [{}]", kind.says()),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{:width$}  {} ({}){kind}: {}",
             story.name, story.title, story.standard, story.summary
         );
     }
+    print_or_stop(&out)
 }
 
 fn explain(story: &str) -> Result<bool, Error> {
     let s = catalog::find(story).ok_or_else(|| select::unknown_story(story))?;
-    print!("{}", crate::explain::explain(s));
+    print_or_stop(&crate::explain::explain(s))?;
     Ok(true)
+}
+
+/// Writes to stdout; a reader that closed the pipe (`| head`) ends the
+/// command quietly, as it does a shell tool's.
+fn print_or_stop(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::Stdout(e)),
+    }
 }

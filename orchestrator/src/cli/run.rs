@@ -14,14 +14,12 @@ use crate::render::{self, Style};
 use crate::runner::{self, StepRecord, StoryRecord};
 use crate::summary::{LeftRegistered, Summary};
 
+use super::print_or_stop;
+
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
 pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
-    let mut stories = select(&args.stories, args.all, args.attacks)?;
-    if args.issuer.is_some() && args.all {
-        // Against another server: the stories; attacks need our own AS.
-        stories.retain(|s| !s.name.starts_with("attack_"));
-    }
+    let stories = select(&args.stories, args.all, args.attacks)?;
     if args.format == Format::Html && args.out.is_none() {
         return Err(Error::Usage(
             "--format html writes a report of several pages: add --out DIR".into(),
@@ -327,19 +325,6 @@ fn render_story(
         Format::Markdown => render::markdown::story_with(Some(story), record, diagram.view()),
         Format::Json => format!("{}\n", render::json::story(record)),
         Format::Html => render::html::story(Some(story), record, diagram.view()),
-    }
-}
-
-/// Writes to stdout; a reader that went away (`| head`) ends the run quietly.
-fn print_or_stop(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(Error::Stdout(e)),
     }
 }
 

@@ -231,6 +231,7 @@ pub(super) async fn connect(args: &RunArgs, stories: &[&'static Story]) -> Resul
                 .get("userinfo_endpoint")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned),
+            introspection: issuer.metadata.get("introspection_endpoint").is_some(),
         };
         let second = second_client(args, stories, &carrier, &issuer, &client).await?;
         let external = External {

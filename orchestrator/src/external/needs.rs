@@ -139,7 +139,12 @@ impl Issuer {
                 {
                     Some("the refresh_token grant is not offered")
                 }
-                ClientService::Introspection if !self.has("introspection_endpoint") => {
+                // A look at a SHOULD (was the token revoked?) is left out
+                // where there is no endpoint (`Services::omits`).
+                ClientService::Introspection
+                    if !self.has("introspection_endpoint")
+                        && !step.args.iter().any(|(k, _)| *k == "should_be_active") =>
+                {
                     Some("no introspection_endpoint")
                 }
                 ClientService::TokenRevocation if !self.has("revocation_endpoint") => {

@@ -64,10 +64,10 @@ pub(super) fn of(
             let at = record.steps.len().checked_sub(1)?;
             let last = &record.steps[at];
             let error = last.error.as_ref()?;
-            let refused_honestly = last.expected_error.is_none()
-                && last.expected_refusal.is_none()
-                && last.tampered.is_none()
-                && is_policy(&error.error);
+            // A step whose answer the attacker was to change, refused
+            // before any change: the control refused, not the attack.
+            let refused_honestly =
+                last.expected_error.is_none() && last.tampered.is_none() && is_policy(&error.error);
             refused_honestly.then(|| Ending::RefusedByServer {
                 step: at + 1,
                 service: last.service.clone(),

@@ -37,24 +37,36 @@ pub(super) fn step_record(
             .iter()
             .find(|c| c.id == id.as_str() && !c.ok && Level::from_proto(c.level) == Level::Must)
     });
+    // RFC 7591 §3.2.1: a registration the server answered by registering
+    // other values than the attacker's (its keys left out, its grant types
+    // replaced) refused what the attack asked for.
+    let replaced: Vec<&str> = parsed
+        .checks
+        .iter()
+        .filter(|c| c.id == rp_service::service::CheckId::RegistrationReplaced.as_str())
+        .filter_map(|c| c.name.split(' ').next())
+        .filter(|member| step.args.iter().any(|(k, _)| k == member))
+        .collect();
+    let by_replacement = error.is_none() && !replaced.is_empty();
     let mut verdict = Vec::new();
     let ok = match (&step.expect_error, step.expect_refusal) {
         (Some(expected), _) => {
-            let refused = match &error {
-                Some(e) if e.error == expected.as_str() => true,
-                Some(e) if !judge.exact => {
-                    verdict.push(CheckRecord::verdict(
-                        Level::Should,
-                        "the refusal's error is the one its clause names",
-                        false,
-                        format!("{}, where {} is due", e.error, expected.as_str()),
-                        judge.clause,
-                    ));
-                    true
-                }
-                Some(_) => false,
-                None => false,
-            };
+            let refused = by_replacement
+                || match &error {
+                    Some(e) if e.error == expected.as_str() => true,
+                    Some(e) if !judge.exact => {
+                        verdict.push(CheckRecord::verdict(
+                            Level::Should,
+                            "the refusal's error is the one its clause names",
+                            false,
+                            format!("{}, where {} is due", e.error, expected.as_str()),
+                            judge.clause,
+                        ));
+                        true
+                    }
+                    Some(_) => false,
+                    None => false,
+                };
             if step.attack != Attack::None {
                 verdict.insert(
                     0,
@@ -65,9 +77,14 @@ pub(super) fn step_record(
                             Level::Should
                         },
                         "the provider refuses the attack",
-                        error.is_some(),
+                        error.is_some() || by_replacement,
                         match &error {
                             Some(e) => format!("{} (status {})", e.error, response.status),
+                            None if by_replacement => format!(
+                                "registered with {} replaced (status {})",
+                                replaced.join(", "),
+                                response.status
+                            ),
                             None => format!("accepted (status {})", response.status),
                         },
                         judge.clause,
@@ -86,8 +103,9 @@ pub(super) fn step_record(
         .map(|id| refusal.map_or_else(|| id.as_str().to_owned(), |c| c.name.clone()));
     // In a step whose refusal was expected and came, failed MUSTs are the
     // defences that held, not failures.
-    let refusal_expected =
-        ok && ((step.expect_error.is_some() && error.is_some()) || step.expect_refusal.is_some());
+    let refusal_expected = ok
+        && ((step.expect_error.is_some() && (error.is_some() || by_replacement))
+            || step.expect_refusal.is_some());
     let mut checks: Vec<CheckRecord> = parsed
         .checks
         .into_iter()
@@ -199,5 +217,74 @@ mod tests {
             other.expected_refusal.as_deref(),
             Some("authorization.state")
         );
+    }
+
+    /// A registration attack (a private key published) answered 201 with
+    /// the key set left out of what was registered.
+    fn registration(replaced: &[&str], exact: bool) -> StepRecord {
+        let step = Step {
+            service: ClientService::Registration,
+            args: &[("jwks", "private")],
+            expect_error: Some(oauth_core::error::ErrorCode::InvalidClientMetadata),
+            expect_refusal: None,
+            tamper: None,
+            attack: crate::catalog::Attack::Should,
+        };
+        let parsed = ParsedResponse {
+            checks: replaced
+                .iter()
+                .map(|member| Check {
+                    id: CheckId::RegistrationReplaced.as_str().into(),
+                    name: format!("{member} registered otherwise than sent"),
+                    ok: true,
+                    level: CheckLevel::Info as i32,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let response = OAuthResponse {
+            status: 201,
+            ..Default::default()
+        };
+        let judge = Judge {
+            exact,
+            clause: "RFC 7591 §2",
+        };
+        step_record(
+            &step,
+            "Registration",
+            &OAuthRequest::default(),
+            &response,
+            parsed,
+            &judge,
+        )
+    }
+
+    #[test]
+    fn rfc7591_3_2_1_a_registration_that_left_out_the_attackers_keys_refused_them() {
+        let record = registration(&["jwks"], false);
+        assert!(record.ok);
+        assert_eq!(record.warnings, 0);
+        let verdict = record
+            .checks
+            .iter()
+            .find(|c| c.id == crate::record::VERDICT)
+            .unwrap();
+        assert!(verdict.ok, "{}", verdict.detail);
+        assert!(
+            verdict.detail.contains("jwks replaced"),
+            "{}",
+            verdict.detail
+        );
+        // Another member replaced is no refusal of this attack.
+        let other = registration(&["grant_types"], false);
+        let verdict = other
+            .checks
+            .iter()
+            .find(|c| c.id == crate::record::VERDICT)
+            .unwrap();
+        assert!(!verdict.ok);
+        assert_eq!(other.warnings, 1, "a SHOULD let through warns");
     }
 }

@@ -63,6 +63,9 @@ check_ids! {
     RegistrationStatus = "registration.status",
     /// RFC 7591 §3.2.1: 201 Created (stated without a MUST: a SHOULD here).
     RegistrationCreated = "registration.created",
+    /// RFC 7591 §3.2.1: the server may replace metadata it would not
+    /// register; one check per member registered otherwise than sent.
+    RegistrationReplaced = "registration.replaced",
     RegistrationPublicKeysOnly = "registration.public_keys_only",
     RegistrationClientId = "registration.client_id",
     RegistrationClientSecret = "registration.client_secret",

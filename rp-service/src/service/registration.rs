@@ -133,6 +133,9 @@ pub fn verify(
         );
     }
     let sent: Value = serde_json::from_str(&pending.body).unwrap_or(Value::Null);
+    if success {
+        replaced(&sent, &body, parsed);
+    }
     let leaked = sent["jwks"]["keys"]
         .as_array()
         .map(|keys| {
@@ -227,4 +230,43 @@ pub fn verify(
             .and_then(Value::as_str)
             .map(str::to_owned),
     });
+}
+
+/// The members whose registration decides what the client may do (its
+/// keys, its grants, how it authenticates): RFC 7591 §3.2.1 lets a server
+/// register other values than asked ("MAY reject or replace"), and says
+/// which in its answer. Each one registered otherwise is noted.
+const DECISIVE: [&str; 3] = ["jwks", "grant_types", "token_endpoint_auth_method"];
+
+fn replaced(sent: &Value, registered: &Value, parsed: &mut Parsed) {
+    for member in DECISIVE {
+        let asked = &sent[member];
+        if asked.is_null() {
+            continue;
+        }
+        let answered = &registered[member];
+        let same = match (asked.as_array(), answered.as_array()) {
+            // A list is a set of values (grant types).
+            (Some(a), Some(b)) if member == "grant_types" => {
+                a.len() == b.len() && a.iter().all(|v| b.contains(v))
+            }
+            _ => asked == answered,
+        };
+        if !same {
+            parsed.info(
+                CheckId::RegistrationReplaced,
+                format!("{member} registered otherwise than sent"),
+                if answered.is_null() {
+                    "left out of the registered metadata".to_owned()
+                } else {
+                    let text = answered.to_string();
+                    match text.char_indices().nth(200) {
+                        Some((at, _)) => format!("registered: {}…", &text[..at]),
+                        None => format!("registered: {text}"),
+                    }
+                },
+                "RFC 7591 §3.2.1",
+            );
+        }
+    }
 }

@@ -188,7 +188,13 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
     body.push_str("</ol>");
     for (i, s) in record.steps.iter().enumerate() {
         let catalog_step = story.and_then(|st| st.steps.get(i));
-        body.push_str(&step::section(i + 1, s, catalog_step, attack_story));
+        body.push_str(&step::section(
+            i + 1,
+            record.over_http,
+            s,
+            catalog_step,
+            attack_story,
+        ));
     }
     page(&format!("{} — oidc-story", record.story), &body)
 }

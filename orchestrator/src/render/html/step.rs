@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::catalog::Step;
-use crate::record::{JwtRecord, Outcome, StepRecord};
+use crate::record::{JwtRecord, Outcome, StepRecord, StoryRecord};
 use crate::render::safe::{html, html_block, shell, terminal, terminal_block};
 use crate::render::{TIME_CLAIMS, clauses, pretty, text, utc};
 
@@ -114,8 +114,31 @@ fn http_response(step: &StepRecord) -> String {
     out
 }
 
-/// The request as a curl command (over HTTP).
-pub(crate) fn curl(step: &StepRecord) -> String {
+/// The request as a curl command (over HTTP), to the server the run
+/// crossed HTTP to. Over gRPC the URL names the configured issuer, which
+/// may be a host nobody serves (example.com): the command then goes to
+/// `$AS`, the AS's `--http-listen` URL, and carries no secret value.
+pub(crate) fn curl(step: &StepRecord, over_http: bool) -> String {
+    if over_http {
+        return curl_to(step, shell(&step.request.url));
+    }
+    let mut shown = StoryRecord::skipped("", "");
+    shown.steps.push(step.clone());
+    crate::render::redact::redact(&mut shown);
+    let step = &shown.steps[0];
+    let target = match url::Url::parse(&step.request.url) {
+        Ok(url) => {
+            let origin = url.origin().ascii_serialization();
+            let rest = step.request.url.strip_prefix(&origin).unwrap_or("/");
+            format!("\"$AS\"{}", shell(rest))
+        }
+        Err(_) => shell(&step.request.url),
+    };
+    curl_to(step, target)
+}
+
+/// The curl command sending the step's request to `target`, a shell word.
+fn curl_to(step: &StepRecord, target: String) -> String {
     let mut out = String::from("curl -i");
     if !step.request.method.eq_ignore_ascii_case("GET") {
         let method = &step.request.method;
@@ -126,7 +149,7 @@ pub(crate) fn curl(step: &StepRecord) -> String {
             let _ = write!(out, " -X {}", shell(method));
         }
     }
-    let _ = write!(out, " {}", shell(&step.request.url));
+    let _ = write!(out, " {target}");
     for (name, value) in &step.request.headers {
         let _ = write!(out, " \\\n  -H {}", shell(&format!("{name}: {value}")));
     }
@@ -367,6 +390,7 @@ fn jwt(out: &mut String, j: &JwtRecord) {
 /// One step's section.
 pub(crate) fn section(
     number: usize,
+    over_http: bool,
     record: &StepRecord,
     step: Option<&Step>,
     attack_story: bool,
@@ -394,22 +418,31 @@ pub(crate) fn section(
             html(&secret)
         );
     }
+    // Over HTTP the command goes where the run went, credentials and all
+    // (the user's own server); over gRPC to the AS's HTTP front at $AS,
+    // secrets left out, and the gRPC call to the AS the run used.
     copy_block(
         &mut out,
         &format!("curl-{number}"),
-        "copy as curl (HTTP)",
-        &curl(record),
-    );
-    copy_block(
-        &mut out,
-        &format!("grpcurl-{number}"),
-        if record.endpoint == crate::runner::BACKCHANNEL {
-            "copy as grpcurl (the RP RPC)"
+        if over_http {
+            "copy as curl (HTTP, to the server this run used, with its credentials)"
         } else {
-            "copy as grpcurl (the AS RPC)"
+            "copy as curl (HTTP, to the AS's --http-listen URL in $AS; secrets left out)"
         },
-        &grpcurl(record),
+        &curl(record, over_http),
     );
+    if !over_http {
+        copy_block(
+            &mut out,
+            &format!("grpcurl-{number}"),
+            if record.endpoint == crate::runner::BACKCHANNEL {
+                "copy as grpcurl (the RP RPC)"
+            } else {
+                "copy as grpcurl (the AS RPC)"
+            },
+            &grpcurl(record),
+        );
+    }
     super::login::section(&mut out, &record.login);
     out.push_str("</div><div><h3>Response</h3>");
     let _ = write!(
