@@ -13,10 +13,11 @@ use orchestrator::render::{self, Style};
 use orchestrator::runner::run_story;
 use regex::Regex;
 
-/// Words (a CamelCase name, header names, specification pages) that are
-/// not random, though they look long enough to be.
-const WORDS: [&str; 5] = [
+/// Words (a CamelCase name, header names, specification pages, the AS's
+/// session cookie) that are not random, though they look long enough to be.
+const WORDS: [&str; 6] = [
     "InternetProtocolPassword",
+    "__Host-oidc-story-session",
     "content-security-policy",
     "x-content-type-options",
     "oauth-v2-form-post-response-mode-1_0",
