@@ -32,6 +32,9 @@ pub struct Memory {
     /// The requests the OP's last answer made it send (back-channel logout
     /// notifications), for the orchestrator to deliver.
     outbound: Vec<OAuthRequest>,
+    /// The story's browser: the cookies the servers set at the endpoints a
+    /// user agent visits (a login session), sent back there.
+    pub(crate) jar: crate::link::Jar,
     /// The story has an attacker: it learns from every answer. Otherwise
     /// only the OP's notifications are kept (they are delivered all the
     /// same).

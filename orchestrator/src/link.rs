@@ -12,9 +12,9 @@ use crate::carrier::Carrier;
 use crate::fault::HttpFault;
 use crate::record::LoginHop;
 
-mod cookies;
+pub(crate) mod cookies;
 
-use cookies::Jar;
+pub(crate) use cookies::Jar;
 
 /// Hops of a `--login` walk at most: redirects followed and forms sent.
 const MAX_HOPS: usize = 12;
@@ -87,6 +87,7 @@ impl HttpLink {
         &self,
         endpoint: Endpoint,
         request: &OAuthRequest,
+        jar: &mut Jar,
     ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
         let client_redirect_uri = self.redirect_uri.as_deref();
         if endpoint == Endpoint::DeviceVerification && self.login == Login::Browser {
@@ -103,8 +104,12 @@ impl HttpLink {
             .send(request)
             .await
             .map_err(HttpFault::Carrier)?;
+        // The browser keeps what the first answer sets, for the walk.
+        if let Ok(at) = url::Url::parse(&request.url) {
+            jar.keep(&at, &response);
+        }
         if endpoint == Endpoint::DeviceVerification {
-            return self.user_step(request, response).await;
+            return self.user_step(request, response, jar).await;
         }
         if endpoint != Endpoint::Authorization {
             return Ok((response, Vec::new()));
@@ -123,7 +128,7 @@ impl HttpLink {
         match &self.login {
             Login::Form(fields) => {
                 let back = |r: &OAuthResponse| answered(r, redirect_uri.as_deref());
-                self.walk(request, response, fields, back, "the login")
+                self.walk(request, response, fields, back, "the login", jar)
                     .await
             }
             _ if !response.location.is_empty() => Err(HttpFault::LoginRedirect(response.location)),
@@ -139,6 +144,7 @@ impl HttpLink {
         &self,
         request: &OAuthRequest,
         response: OAuthResponse,
+        jar: &mut Jar,
     ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
         let done = |r: &OAuthResponse| {
             r.location.is_empty()
@@ -160,13 +166,16 @@ impl HttpLink {
             fields,
             done,
             "the user's step at the verification URI",
+            jar,
         )
         .await
     }
 
     /// The `--login` walk: redirects followed and forms submitted, cookies
-    /// kept per host, until `done` says the answer is the one the story
-    /// waits for (`what` names that wait in errors).
+    /// kept per host in the story's browser (`jar`: the login it leaves is
+    /// the browser's for the story's next requests), until `done` says the
+    /// answer is the one the story waits for (`what` names that wait in
+    /// errors).
     async fn walk(
         &self,
         request: &OAuthRequest,
@@ -174,11 +183,10 @@ impl HttpLink {
         fields: &[(String, String)],
         done: impl Fn(&OAuthResponse) -> bool,
         what: &str,
+        jar: &mut Jar,
     ) -> Result<(OAuthResponse, Vec<LoginHop>), HttpFault> {
-        let mut jar = Jar::default();
         let mut at =
             url::Url::parse(&request.url).map_err(|e| HttpFault::LoginForm(e.to_string()))?;
-        jar.keep(&at, &answer);
         let mut forms = 0;
         // The walk as the transcript shows it: the request's first answer,
         // then each request the walk makes and its answer.

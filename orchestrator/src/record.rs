@@ -71,6 +71,9 @@ pub enum Ending {
     /// (the control) went through, and the attacker's step was answered
     /// as if it were legitimate.
     NotRefused(NotRefused),
+    /// The run was cut short during the story (Ctrl-C, or `q` at a
+    /// `--step` pause): the steps before `step` ran.
+    Interrupted { step: usize, why: String },
     /// The attack could not be made: the provider's earlier (legitimate)
     /// answers lack what it replays, e.g. no new refresh token to make the
     /// old one spent.

@@ -264,7 +264,25 @@ async fn run_step(
             .unwrap_or(request),
         _ => request,
     };
-    let (response, login) = call_as(services, endpoint, &request, step).await?;
+    // The story's browser: the endpoints a user agent visits get the
+    // cookies the AS set there before (its login session), and keep what
+    // it sets now.
+    let browser = matches!(
+        endpoint,
+        Endpoint::Authorization | Endpoint::EndSession | Endpoint::DeviceVerification
+    );
+    let url = url::Url::parse(&request.url).ok();
+    let mut request = request;
+    if browser
+        && !request.headers.contains_key("cookie")
+        && let Some(cookie) = url.as_ref().and_then(|u| memory.jar.header_for(u))
+    {
+        request.headers.insert("cookie".to_owned(), cookie);
+    }
+    let (response, login) = call_as(services, endpoint, &request, step, &mut memory.jar).await?;
+    if browser && let Some(url) = &url {
+        memory.jar.keep(url, &response);
+    }
     // An attack story's attacker may change the answer on its way to the RP.
     let (delivered, tampered) = match step.tamper {
         Some(tamper) => {
@@ -338,9 +356,10 @@ async fn call_as(
     endpoint: Endpoint,
     request: &OAuthRequest,
     step: &Step,
+    jar: &mut crate::link::Jar,
 ) -> Result<(OAuthResponse, Vec<LoginHop>), StoryFault> {
     if let Some(link) = &services.http {
-        return Ok(link.send(endpoint, request).await?);
+        return Ok(link.send(endpoint, request, jar).await?);
     }
     let mut last = String::new();
     let first = services

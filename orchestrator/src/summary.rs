@@ -54,6 +54,12 @@ pub enum StoryResult {
         #[serde(skip_serializing_if = "Option::is_none")]
         service: Option<String>,
     },
+    /// The run was cut short during the story (Ctrl-C, or `q` at a
+    /// `--step` pause): neither passed nor failed.
+    Interrupted {
+        step: usize,
+        why: String,
+    },
     /// Not run: the server does not offer what the story needs.
     Skipped {
         why: String,
@@ -90,6 +96,9 @@ pub struct Totals {
     /// Attacks the provider let through.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_refused: usize,
+    /// A story cut short (Ctrl-C, `q` at --step).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub interrupted: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub skipped: usize,
     pub checks_passed: usize,
@@ -166,6 +175,7 @@ impl StorySummary {
                     what,
                 },
                 Ending::NotRefused(not) => StoryResult::NotRefused(not),
+                Ending::Interrupted { step, why } => StoryResult::Interrupted { step, why },
                 Ending::Inconclusive { step, service, why } => StoryResult::Skipped {
                     why: format!("the attack cannot be made at step {step} ({service}): {why}"),
                 },
@@ -252,6 +262,7 @@ impl StorySummary {
             StoryResult::NeedsBrowser { step, service, .. } => {
                 format!("needs a browser at step {step} ({service}): run with --browser")
             }
+            StoryResult::Interrupted { step, why } => format!("{why} at step {step}"),
             StoryResult::NotRefused(n) => format!(
                 "NOT REFUSED at step {} ({}): answered {} where {} requires {}",
                 n.step, n.service, n.status, n.clause, n.expected
@@ -273,6 +284,9 @@ impl Totals {
     /// when there is any.
     fn skipped_text(&self) -> String {
         let mut out = String::new();
+        if self.interrupted > 0 {
+            let _ = write!(out, ", {} cut short", self.interrupted);
+        }
         if self.not_refused > 0 {
             let _ = write!(out, ", {} not refused by the provider", self.not_refused);
         }
@@ -314,6 +328,7 @@ impl Summary {
                 StoryResult::NeedsBrowser { .. } => totals.needs_browser += 1,
                 StoryResult::Failed { .. } => totals.failed += 1,
                 StoryResult::NotRefused(_) => totals.not_refused += 1,
+                StoryResult::Interrupted { .. } => totals.interrupted += 1,
                 StoryResult::Skipped { .. } => totals.skipped += 1,
             }
             totals.checks_passed += s.checks_passed;
@@ -452,7 +467,9 @@ impl Summary {
                 "⏭️"
             } else if matches!(
                 s.result,
-                StoryResult::RefusedByServer { .. } | StoryResult::NeedsBrowser { .. }
+                StoryResult::RefusedByServer { .. }
+                    | StoryResult::NeedsBrowser { .. }
+                    | StoryResult::Interrupted { .. }
             ) {
                 "↩️"
             } else if !s.passed(false) {

@@ -341,3 +341,45 @@ fn a_reader_closing_the_pipe_ends_list_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(0), "{stderr}");
 }
+
+/// Ctrl-C during `run --all --out DIR`: the story under way is cut short,
+/// the index and the summary of what ran are written, and the run exits
+/// 130 saying so.
+#[test]
+fn ctrl_c_closes_the_run_with_an_index_and_a_summary_of_what_ran() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("interrupted");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args(["run", "--all", "--format", "markdown", "--out"])
+        .arg(&dir)
+        .env_remove("ORCHESTRATOR_AS")
+        .env_remove("ORCHESTRATOR_RP")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Three transcripts written: the run is under way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_dir(&dir).map_or(0, Iterator::count) < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no transcript written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
+    assert!(index.contains("## Summary"), "{index}");
+    let all = orchestrator::catalog::STORIES.len() + orchestrator::catalog::ATTACKS.len();
+    let rows = index.lines().filter(|l| l.starts_with("| ")).count();
+    assert!(rows >= 3 && rows < all, "{rows} rows: {index}");
+}

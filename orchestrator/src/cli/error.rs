@@ -19,6 +19,8 @@ pub enum Error {
     Stdout(std::io::Error),
     /// A report could not be encoded.
     Encode(serde_json::Error),
+    /// Ctrl-C: the run closed with what ran (exit status 130).
+    Interrupted,
 }
 
 impl fmt::Display for Error {
@@ -28,6 +30,7 @@ impl fmt::Display for Error {
             Self::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
             Self::Stdout(e) => write!(f, "cannot write the transcript: {e}"),
             Self::Encode(e) => write!(f, "cannot encode the report: {e}"),
+            Self::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -37,7 +40,7 @@ impl std::error::Error for Error {
         match self {
             Self::Write { source, .. } | Self::Stdout(source) => Some(source),
             Self::Encode(e) => Some(e),
-            Self::Usage(_) | Self::Services(_) => None,
+            Self::Usage(_) | Self::Services(_) | Self::Interrupted => None,
         }
     }
 }

@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod error;
+mod interrupt;
 mod run;
 mod select;
 mod target;
@@ -29,6 +30,7 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(Error::Interrupted) => ExitCode::from(130),
         Err(e) => {
             eprintln!("orchestrator: {e}");
             ExitCode::from(2)

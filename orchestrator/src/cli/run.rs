@@ -1,7 +1,7 @@
 //! `orchestrator run`: the selected stories through both services, each
 //! transcript printed (or written) as it completes, then the summary.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use super::args::{Diagram, Format, RunArgs};
@@ -14,6 +14,7 @@ use crate::render::{self, Style};
 use crate::runner::{self, StepRecord, StoryRecord};
 use crate::summary::{LeftRegistered, Summary};
 
+use super::interrupt::{self, Stop};
 use super::print_or_stop;
 
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
@@ -70,44 +71,54 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     }
     let mut records = Vec::new();
     let mut index = Vec::new();
-    let mut quit = false;
     let count = stories.len();
     // The clients the stories registered at a server over HTTP, deleted at
     // the end of the run: an error that stops it waits for that.
     let mut registered = Vec::new();
     let mut stopped = None;
+    // Ctrl-C, or q at a --step pause: the story under way is abandoned and
+    // the run closes with what ran.
+    let mut cut_short = None;
+    // Listening from here on: a Ctrl-C between two stories waits for the
+    // check before the next one.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Error::Services(format!("cannot listen for Ctrl-C: {e}")))?;
     for (n, story) in stories.into_iter().enumerate() {
+        if std::future::poll_fn(|cx| std::task::Poll::Ready(sigint.poll_recv(cx)))
+            .await
+            .is_ready()
+        {
+            cut_short = Some(Stop::CtrlC);
+            break;
+        }
         if stream && let Err(e) = print_or_stop(&render::text::story_header(story, style)) {
             stopped = Some(e);
             break;
         }
         let mut stdout = std::io::stdout();
-        let mut done = 0;
         let last_story = n + 1 == count;
+        let quit = tokio::sync::Notify::new();
+        let mut seen: Vec<StepRecord> = Vec::new();
         let mut observer = |step: &StepRecord| {
-            if quit {
-                return;
-            }
             if stream {
                 let _ = stdout.write_all(render::text::step(step, style).as_bytes());
                 let _ = stdout.flush();
             }
-            done += 1;
-            if step_mode {
-                quit = pause(step_prompt(
-                    &step.service,
-                    done,
-                    story.steps.len(),
-                    last_story,
-                ));
+            seen.push(step.clone());
+            if step_mode
+                && let Some(prompt) =
+                    step_prompt(&step.service, seen.len(), story.steps.len(), last_story)
+                && interrupt::pause(&prompt)
+            {
+                quit.notify_one();
             }
         };
         let cannot_run = target
             .external
             .as_ref()
             .and_then(|e| e.issuer.cannot_run(story, &e.client, &e.second));
-        let mut record = match cannot_run {
-            Some(why) => StoryRecord::skipped(story.name, why),
+        let outcome = match cannot_run {
+            Some(why) => Ok(StoryRecord::skipped(story.name, why)),
             None => {
                 // A person may pause between steps: each request is made
                 // just before it is sent.
@@ -119,19 +130,26 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
                 // A person at --step sets the pace: no deadline then.
                 let deadline =
                     (!step_mode).then(|| std::time::Duration::from_secs(args.story_timeout));
-                runner::run_story_within(services, story, calls, deadline, &mut observer).await
+                let running =
+                    runner::run_story_within(services, story, calls, deadline, &mut observer);
+                tokio::select! {
+                    biased;
+                    _ = sigint.recv() => Err(Stop::CtrlC),
+                    () = quit.notified() => Err(Stop::Quit),
+                    record = running => Ok(record),
+                }
+            }
+        };
+        let mut record = match outcome {
+            Ok(record) => record,
+            Err(stop) => {
+                cut_short = Some(stop);
+                interrupt::record(story, std::mem::take(&mut seen), stop)
             }
         };
         // Read before anything is redacted.
         if target.external.is_some() {
             registered.extend(crate::external::registered_in(&record));
-        }
-        if quit {
-            eprintln!(
-                "orchestrator: stopped at your request; the summary covers the {} stories run before",
-                records.len()
-            );
-            break;
         }
         if args.redact {
             render::redact::redact(&mut record);
@@ -162,6 +180,9 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
             break;
         }
         records.push(record);
+        if cut_short.is_some() {
+            break;
+        }
     }
     let left_registered = match &target.external {
         Some(external) => clean_up(external, registered).await,
@@ -174,6 +195,18 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     let mut summary = Summary::new(&records, args.strict);
     summary.second_client = target.external.as_ref().and_then(|e| e.second.describe());
     summary.left_registered = left_registered;
+    if let Some(stop) = cut_short {
+        let last_cut = records
+            .last()
+            .is_some_and(|r| matches!(r.ending, Some(crate::record::Ending::Interrupted { .. })));
+        eprintln!(
+            "orchestrator: {}: the summary covers the {} run{}; {} not run",
+            stop.says(),
+            plural(records.len(), "story"),
+            if last_cut { ", the last cut short" } else { "" },
+            count - records.len()
+        );
+    }
     if let Some(dir) = &args.out {
         write_index(dir, args.format, &index, &summary)?;
         eprintln!(
@@ -191,7 +224,11 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         (Some(_), _) => eprint!("{}", summary.text(Style::default())),
     }
     target.stop().await;
-    Ok(summary.ok)
+    match cut_short {
+        // Ctrl-C: the shell's convention, 128 + SIGINT.
+        Some(Stop::CtrlC) => Err(Error::Interrupted),
+        _ => Ok(summary.ok),
+    }
 }
 
 /// Deletes the clients registered during the run at a server over HTTP
@@ -238,21 +275,6 @@ fn step_prompt(service: &str, done: usize, steps: usize, last_story: bool) -> Op
             "-- {service} done; Enter for the next step, q to quit --"
         )),
     }
-}
-
-/// Shows the prompt and waits for a line; `true` when the answer is `q`.
-fn pause(prompt: Option<String>) -> bool {
-    let Some(prompt) = prompt else {
-        return false;
-    };
-    eprint!("{prompt}");
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    is_quit(&answer)
-}
-
-fn is_quit(answer: &str) -> bool {
-    matches!(answer.trim(), "q" | "Q" | "quit")
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -430,7 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_step_of_the_run_asks_for_nothing_and_q_quits() {
+    fn the_last_step_of_the_run_asks_for_nothing() {
         assert!(step_prompt("Token", 3, 3, true).is_none());
         assert!(
             step_prompt("Token", 3, 3, false)
@@ -442,6 +464,5 @@ mod tests {
                 .unwrap()
                 .contains("next step")
         );
-        assert!(is_quit("q\n") && is_quit(" quit ") && !is_quit("\n"));
     }
 }

@@ -1,6 +1,7 @@
-//! The cookies of one `--login` walk: what the server sets (RFC 6265 §4.1),
-//! sent back to the host that set it (§5.4), and nothing kept beyond the
-//! walk. Deliberately small: name and value per host, a cookie deleted by
+//! The cookies of one story's browser: what the server sets (RFC 6265
+//! §4.1) at the endpoints a browser visits (the authorization endpoint and
+//! its login, the end-session and verification endpoints), sent back to
+//! the host that set it (§5.4), and nothing kept beyond the story. Deliberately small: name and value per host, a cookie deleted by
 //! an empty value or `Max-Age` of zero or less; a cookie marked `Secure`
 //! goes back over https only.
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ const MAX_COOKIES: usize = 50;
 const MAX_COOKIE_BYTES: usize = 4096;
 
 #[derive(Debug, Default)]
-pub(super) struct Jar {
+pub(crate) struct Jar {
     /// Host -> name -> (value, secure only).
     hosts: BTreeMap<String, BTreeMap<String, (String, bool)>>,
 }
@@ -21,7 +22,7 @@ impl Jar {
     /// Keeps the cookies `response` (from `from`) sets. The carrier joins
     /// several `Set-Cookie` headers with line breaks (a date's comma would
     /// make a comma ambiguous).
-    pub(super) fn keep(&mut self, from: &url::Url, response: &OAuthResponse) {
+    pub(crate) fn keep(&mut self, from: &url::Url, response: &OAuthResponse) {
         let (Some(host), Some(set)) = (from.host_str(), response.headers.get("set-cookie")) else {
             return;
         };
@@ -58,7 +59,7 @@ impl Jar {
     }
 
     /// The `Cookie` header for a request to `to`, if any cookie is for it.
-    pub(super) fn header_for(&self, to: &url::Url) -> Option<String> {
+    pub(crate) fn header_for(&self, to: &url::Url) -> Option<String> {
         let jar = self.hosts.get(&to.host_str()?.to_ascii_lowercase())?;
         let https = to.scheme() == "https";
         let pairs: Vec<String> = jar

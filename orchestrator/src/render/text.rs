@@ -197,6 +197,7 @@ pub fn story_footer(record: &StoryRecord, style: Style) -> String {
                 note.as_deref().map(|n| format!("NOTE: {}", terminal(n)))
             }
             Ending::NeedsBrowser { what, .. } => Some(format!("STOPPED: {}", terminal(what))),
+            Ending::Interrupted { why, .. } => Some(format!("STOPPED: {why}")),
             Ending::NotRefused(_) | Ending::Inconclusive { .. } => None,
         };
         if let Some(line) = line {

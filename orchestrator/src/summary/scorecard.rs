@@ -154,7 +154,7 @@ fn fate(record: &StoryRecord) -> Fate {
             why: format!("the server refuses {service} by its policy: {error}"),
             ran: true,
         },
-        Some(Ending::NeedsBrowser { .. }) => Fate::Stopped,
+        Some(Ending::NeedsBrowser { .. } | Ending::Interrupted { .. }) => Fate::Stopped,
         Some(Ending::NotRefused(n)) => Fate::NotRefused {
             clause: n.clause.clone(),
         },

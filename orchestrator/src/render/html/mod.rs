@@ -116,6 +116,7 @@ fn badge(summary: &crate::summary::StorySummary) -> (&'static str, String) {
             ("skipped", format!("refused by the server: {error}"))
         }
         StoryResult::NeedsBrowser { .. } => ("skipped", "needs a browser".into()),
+        StoryResult::Interrupted { .. } => ("skipped", summary.result_text()),
         StoryResult::NotRefused(n) => (
             "failed",
             format!("NOT REFUSED at step {} ({})", n.step, n.service),
