@@ -194,8 +194,8 @@ fn print_report<R: Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), Error> {
     match format {
-        ReportFormat::Text => super::print_or_stop(&text()),
-        ReportFormat::Json => super::print_or_stop(&format!(
+        ReportFormat::Text => super::output::print_or_stop(&text()),
+        ReportFormat::Json => super::output::print_or_stop(&format!(
             "{}\n",
             serde_json::to_string(report).map_err(Error::Encode)?
         )),

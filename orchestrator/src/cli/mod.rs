@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod error;
 mod interrupt;
+mod output;
 mod run;
 mod select;
 mod target;
@@ -17,6 +18,7 @@ pub use bench::{Report, measure};
 pub use error::Error;
 
 use crate::catalog;
+use output::print_or_stop;
 
 /// Runs a parsed command line: 0 when everything passed, 1 when a story (or
 /// a benchmark request) failed, 2 when the command itself could not run.
@@ -62,19 +64,4 @@ fn explain(story: &str) -> Result<bool, Error> {
     let s = catalog::find(story).ok_or_else(|| select::unknown_story(story))?;
     print_or_stop(&crate::explain::explain(s))?;
     Ok(true)
-}
-
-/// Writes to stdout; a reader that closed the pipe (`| head`) ends the
-/// command quietly, as it does a shell tool's.
-fn print_or_stop(text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(Error::Stdout(e)),
-    }
 }

@@ -7,15 +7,15 @@ use std::path::Path;
 use super::args::{Diagram, Format, RunArgs};
 use super::error::Error;
 use super::select::select;
-use super::target::{External, connect};
+use super::target::{clean_up, connect};
 use crate::catalog::Story;
 use crate::render::safe::terminal;
 use crate::render::{self, Style};
 use crate::runner::{self, StepRecord, StoryRecord};
-use crate::summary::{LeftRegistered, Summary};
+use crate::summary::Summary;
 
 use super::interrupt::{self, Stop};
-use super::print_or_stop;
+use super::output::print_or_stop;
 
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
@@ -231,48 +231,14 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
     }
 }
 
-/// Deletes the clients registered during the run at a server over HTTP
-/// (RFC 7592): the run's own second client and `from_stories`; says on
-/// stderr what was deleted and what was not, and returns the latter.
-pub(super) async fn clean_up(
-    external: &External,
-    from_stories: Vec<crate::external::Registered>,
-) -> Vec<LeftRegistered> {
-    let all: Vec<_> = external
-        .second
-        .registered()
-        .cloned()
-        .into_iter()
-        .chain(from_stories)
-        .collect();
-    if all.is_empty() {
-        return Vec::new();
-    }
-    let (deleted, left) = crate::external::clean_up(&external.carrier, &external.issuer, all).await;
-    if deleted > 0 {
-        eprintln!(
-            "orchestrator: deleted {} registered during the run (RFC 7592)",
-            plural(deleted, "client")
-        );
-    }
-    for l in &left {
-        eprintln!(
-            "orchestrator: client {} registered during the run is left registered, not deleted: {}",
-            terminal(&l.client_id),
-            terminal(&l.why)
-        );
-    }
-    left
-}
-
 /// What to say after a step in `--step` mode; `None` after the very last
 /// step of the run, where there is nothing left to wait for.
 fn step_prompt(service: &str, done: usize, steps: usize, last_story: bool) -> Option<String> {
     match (done >= steps, last_story) {
         (true, true) => None,
-        (true, false) => Some("-- story done; Enter for the next story, q to quit --".into()),
+        (true, false) => Some("-- story done; a key for the next story, q to quit --".into()),
         (false, _) => Some(format!(
-            "-- {service} done; Enter for the next step, q to quit --"
+            "-- {service} done; a key for the next step, q to quit --"
         )),
     }
 }

@@ -251,7 +251,7 @@ pub(super) async fn connect(args: &RunArgs, stories: &[&'static Story]) -> Resul
             Ok(started) => started,
             Err(e) => {
                 // The client registered for the run does not stay behind.
-                let _ = super::run::clean_up(&external, Vec::new()).await;
+                let _ = clean_up(&external, Vec::new()).await;
                 return Err(e);
             }
         };
@@ -322,4 +322,42 @@ async fn start_rp(external: &External, link: HttpLink) -> Result<(Services, Runn
         .await
         .map_err(services_error)?;
     Ok((services, Running::Rp(rp)))
+}
+
+/// Deletes the clients registered during the run at a server over HTTP
+/// (RFC 7592): the run's own second client and `from_stories`; says on
+/// stderr what was deleted and what was not, and returns the latter.
+pub(super) async fn clean_up(
+    external: &External,
+    from_stories: Vec<crate::external::Registered>,
+) -> Vec<crate::summary::LeftRegistered> {
+    let all: Vec<_> = external
+        .second
+        .registered()
+        .cloned()
+        .into_iter()
+        .chain(from_stories)
+        .collect();
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let (deleted, left) = crate::external::clean_up(&external.carrier, &external.issuer, all).await;
+    if deleted > 0 {
+        eprintln!(
+            "orchestrator: deleted {} registered during the run (RFC 7592)",
+            if deleted == 1 {
+                "1 client".to_owned()
+            } else {
+                format!("{deleted} clients")
+            }
+        );
+    }
+    for l in &left {
+        eprintln!(
+            "orchestrator: client {} registered during the run is left registered, not deleted: {}",
+            crate::render::safe::terminal(&l.client_id),
+            crate::render::safe::terminal(&l.why)
+        );
+    }
+    left
 }

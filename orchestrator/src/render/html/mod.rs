@@ -6,6 +6,7 @@
 //!
 //! Self-contained: the style and the few lines of script (copy buttons) are
 //! inline; nothing is fetched, and every page reads without script.
+mod copy;
 mod login;
 mod step;
 mod svg;
