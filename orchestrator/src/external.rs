@@ -366,7 +366,7 @@ mod tests {
         // A claims request made up to a size is a claims request too.
         let padded = crate::catalog::find("attack_claims_oversized").unwrap();
         assert_eq!(
-            issuer.cannot_run(padded, &client).as_deref(),
+            issuer.cannot_run(padded, &client, &second).as_deref(),
             Some("the claims parameter is not offered")
         );
         // The endpoint without the grant announced is no better.

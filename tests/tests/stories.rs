@@ -230,7 +230,7 @@ async fn a_token_from_an_as_with_other_keys_fails_the_rp_signature_check() {
 
 #[tokio::test]
 async fn an_attack_story_fails_when_the_attack_succeeds() {
-    use orchestrator::catalog::{Step, Story};
+    use orchestrator::catalog::{Attack, Step, Story};
     // "Replaying" a code that was never redeemed: the AS rightly answers,
     // so the attack step's expected refusal does not come.
     const NOT_A_REPLAY: Story = Story {
@@ -246,6 +246,7 @@ async fn an_attack_story_fails_when_the_attack_succeeds() {
                 expect_error: None,
                 expect_refusal: None,
                 tamper: None,
+                attack: Attack::None,
             },
             Step {
                 service: rp_service::service::registry::ClientService::Authorization,
@@ -253,6 +254,7 @@ async fn an_attack_story_fails_when_the_attack_succeeds() {
                 expect_error: None,
                 expect_refusal: None,
                 tamper: None,
+                attack: Attack::None,
             },
             Step {
                 service: rp_service::service::registry::ClientService::AccessToken,
@@ -260,6 +262,7 @@ async fn an_attack_story_fails_when_the_attack_succeeds() {
                 expect_error: Some(oauth_core::error::ErrorCode::InvalidGrant),
                 expect_refusal: None,
                 tamper: None,
+                attack: Attack::Must,
             },
         ],
     };
