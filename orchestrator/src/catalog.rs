@@ -415,6 +415,37 @@ macro_rules! device_authorized {
     };
 }
 
+/// An OIDC login (scope openid), with more authorization parameters after
+/// the `;`, its code redeemed; then the story's own steps.
+macro_rules! basic_login {
+    ($($rest:expr),* $(,)? ; $($param:expr),* $(,)?) => {
+        op_keys![
+            step_with(S::Authorization, &[("scope", "openid"), $($param),*]),
+            step(S::AccessToken),
+            $($rest),*
+        ]
+    };
+    ($($rest:expr),* $(,)?) => {
+        basic_login![$($rest),* ;]
+    };
+}
+
+/// An OIDC login asking for `scope`, then userinfo, which should release
+/// the claims of `expect` (OIDC Core §5.4).
+macro_rules! scope_claims {
+    ($scope:expr, $expect:expr $(,)?) => {
+        op_keys![
+            step_with(S::Authorization, &[("scope", $scope)]),
+            step(S::AccessToken),
+            step_with(S::Userinfo, &[("expect_claims", $expect)]),
+        ]
+    };
+}
+
+/// Authentication context classes a login may be asked for, voluntarily:
+/// the examples of OIDC Core §2.
+const ACR_VALUES: &str = "urn:mace:incommon:iap:silver urn:mace:incommon:iap:bronze";
+
 pub const STORIES: &[Story] = &[
     Story {
         name: "oauth2_cc",
@@ -727,6 +758,196 @@ pub const STORIES: &[Story] = &[
             step_with(S::Introspection, &[("expect_active", "false")]),
             step(S::BackchannelLogout),
         ],
+    },
+    // The OpenID Foundation's Basic OP certification: one story per test
+    // module, each an OIDC code flow (client_secret_basic) with the
+    // parameter or call the module is about.
+    Story {
+        name: "oidc_userinfo_post_header",
+        title: "UserInfo by POST, the token in the header",
+        standard: "OIDC Core §5.3.1, RFC 6750 §2.1",
+        summary: "the access token presented to userinfo in the Authorization header of a POST: the endpoint supports POST as well as GET",
+        profile: "client",
+        steps: basic_login![step_with(S::Userinfo, &[("method", "post_header")])],
+    },
+    Story {
+        name: "oidc_userinfo_post_body",
+        title: "UserInfo by POST, the token in the form body",
+        standard: "OIDC Core §5.3.1, RFC 6750 §2.2",
+        summary: "the access token presented to userinfo as access_token in a form-encoded POST body (a method a resource server may support)",
+        profile: "client",
+        steps: basic_login![step_with(S::Userinfo, &[("method", "post_body")])],
+    },
+    Story {
+        name: "oidc_code_without_nonce",
+        title: "The code flow without a nonce",
+        standard: "OIDC Core §3.1.2.1, §3.1.3.7",
+        summary: "no nonce in the authorization request (optional in the code flow): the login succeeds, and the ID token, which needs none, is verified",
+        profile: "client",
+        steps: op_keys![
+            step_with(S::Authorization, &[("scope", "openid"), ("nonce", "omit")]),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_scope_profile",
+        title: "The profile scope",
+        standard: "OIDC Core §5.4",
+        summary: "scope openid profile: userinfo releases the profile claims the OP holds (name, given_name, family_name, …)",
+        profile: "client_scopes",
+        steps: scope_claims!["openid profile", "profile"],
+    },
+    Story {
+        name: "oidc_scope_email",
+        title: "The email scope",
+        standard: "OIDC Core §5.4",
+        summary: "scope openid email: userinfo releases email and email_verified",
+        profile: "client_scopes",
+        steps: scope_claims!["openid email", "email"],
+    },
+    Story {
+        name: "oidc_scope_address",
+        title: "The address scope",
+        standard: "OIDC Core §5.4",
+        summary: "scope openid address: userinfo releases the address claim",
+        profile: "client_scopes",
+        steps: scope_claims!["openid address", "address"],
+    },
+    Story {
+        name: "oidc_scope_phone",
+        title: "The phone scope",
+        standard: "OIDC Core §5.4",
+        summary: "scope openid phone: userinfo releases phone_number (and phone_number_verified)",
+        profile: "client_scopes",
+        steps: scope_claims!["openid phone", "phone"],
+    },
+    Story {
+        name: "oidc_scope_all",
+        title: "Every claims scope at once",
+        standard: "OIDC Core §5.4",
+        summary: "scope openid profile email address phone: userinfo releases the claims of each scope",
+        profile: "client_scopes",
+        steps: scope_claims![
+            "openid profile email address phone",
+            "profile email address phone"
+        ],
+    },
+    Story {
+        name: "oidc_scope_order",
+        title: "Scopes in another order",
+        standard: "RFC 6749 §3.3, OIDC Core §5.4",
+        summary: "scope \"email profile openid\": the order of scope values does not matter, openid last is still OpenID Connect",
+        profile: "client_scopes",
+        steps: scope_claims!["email profile openid", "email profile"],
+    },
+    Story {
+        name: "oidc_display_page",
+        title: "display=page",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "the OP asked to show its pages as a full user agent page: the login goes through",
+        profile: "client",
+        steps: basic_login![; ("display", "page")],
+    },
+    Story {
+        name: "oidc_display_popup",
+        title: "display=popup",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "the OP asked to show its pages in a popup: the login goes through",
+        profile: "client",
+        steps: basic_login![; ("display", "popup")],
+    },
+    Story {
+        name: "oidc_unknown_parameter",
+        title: "An authorization request with an unknown parameter",
+        standard: "OIDC Core §3.1.2.1, RFC 6749 §3.1",
+        summary: "a parameter the OP does not know travels with the request: it must be ignored, and the login goes through",
+        profile: "client",
+        steps: basic_login![; ("extra", "unrecognised_parameter=ignore-me")],
+    },
+    Story {
+        name: "oidc_login_hint",
+        title: "login_hint",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "the OP is told whom to expect (diana's email address); a hint it may use or ignore",
+        profile: "client",
+        steps: basic_login![; ("login_hint", "diana@example.org")],
+    },
+    Story {
+        name: "oidc_ui_locales",
+        title: "ui_locales",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "the OP is asked to speak Swedish, else English: a preference, never an error",
+        profile: "client",
+        steps: basic_login![; ("ui_locales", "sv en")],
+    },
+    Story {
+        name: "oidc_claims_locales",
+        title: "claims_locales",
+        standard: "OIDC Core §5.2",
+        summary: "the claims are asked for in Swedish, else English; userinfo shows which came with a language tag",
+        profile: "client",
+        steps: op_keys![
+            step_with(
+                S::Authorization,
+                &[("scope", "openid profile"), ("claims_locales", "sv en")],
+            ),
+            step(S::AccessToken),
+            step(S::Userinfo),
+        ],
+    },
+    Story {
+        name: "oidc_acr_values",
+        title: "acr_values",
+        standard: "OIDC Core §3.1.2.1, §2",
+        summary: "authentication context classes asked for, voluntarily: the login goes through and the ID token's acr is shown beside them",
+        profile: "client",
+        steps: basic_login![; ("acr_values", ACR_VALUES)],
+    },
+    Story {
+        name: "oidc_request_object_unsigned",
+        title: "An unsigned request object, taken or declined as the metadata says",
+        standard: "OIDC Core §6.1, §6.2",
+        summary: "the parameters inside a request object with alg none: an OP listing none in request_object_signing_alg_values_supported takes it; one that does not declines it (request_not_supported or invalid_request_object), its lawful answer",
+        profile: "client",
+        steps: op_keys![step_with(
+            S::Authorization,
+            &[("scope", "openid"), ("jar", "unsigned")],
+        )],
+    },
+    Story {
+        name: "oidc_request_object_redirect_uri",
+        title: "A request object carrying the redirect_uri",
+        standard: "OIDC Core §6.1",
+        summary: "the RP registers its key, then sends redirect_uri, state and nonce only inside an ES256-signed request object: the OP redirects to the redirect_uri inside it",
+        profile: "dynamic",
+        steps: &[
+            step(S::ProviderInfo),
+            step_with(S::Registration, &[("request_object_signing_alg", "ES256")]),
+            step(S::Jwks),
+            step_with(S::Authorization, &[("scope", "openid"), ("jar", "value")]),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_refresh_token",
+        title: "Refreshing an OpenID Connect login",
+        standard: "OIDC Core §12.1, §12.2",
+        summary: "scope openid offline_access: the refresh token buys a new access token (and any ID token it brings names the same login: iss, sub, aud, auth_time, a new iat), which userinfo takes",
+        profile: "client",
+        steps: op_keys![
+            step_with(S::Authorization, &[("scope", "openid offline_access")]),
+            step(S::AccessToken),
+            step(S::RefreshToken),
+            step(S::Userinfo),
+        ],
+    },
+    Story {
+        name: "oidc_code_pkce",
+        title: "The OpenID Connect code flow with PKCE",
+        standard: "RFC 7636 §4",
+        summary: "an S256 challenge with the OIDC authorization request, the verifier with the code: the OP takes both",
+        profile: "client",
+        steps: basic_login![; ("pkce", "S256")],
     },
 ];
 
@@ -1781,6 +2002,39 @@ pub const ATTACKS: &[Story] = &[
             step(S::Authorization),
             step(S::AccessToken),
             withheld(S::EndSession, &[("redirect", "page")]),
+        ],
+    },
+    Story {
+        name: "attack_response_type_missing",
+        title: "An authorization request without response_type",
+        standard: "OIDC Core §3.1.2.2, RFC 6749 §4.1.2.1",
+        summary: "response_type, REQUIRED, is left out: the OP must not guess a flow; a request missing a required parameter is invalid_request",
+        profile: "client",
+        steps: &[
+            step(S::ProviderInfo),
+            refused(
+                S::Authorization,
+                &[("scope", "openid"), ("response_type", "omit")],
+                E::InvalidRequest,
+            ),
+        ],
+    },
+    Story {
+        name: "attack_redirect_uri_unregistered",
+        title: "A redirect_uri the client never registered",
+        standard: "RFC 6749 §3.1.2.4, §4.1.2.1, OIDC Core §3.1.2.1",
+        summary: "the authorization request names https://attacker.example/cb: the OP must not send the user agent there — no code, not even an error — and answers the user agent itself",
+        profile: "client",
+        steps: &[
+            step(S::ProviderInfo),
+            refused(
+                S::Authorization,
+                &[
+                    ("scope", "openid"),
+                    ("redirect_uri", "https://attacker.example/cb"),
+                ],
+                E::InvalidRequest,
+            ),
         ],
     },
 ];

@@ -259,6 +259,21 @@ impl Services {
         match name {
             "token_endpoint_auth_method" if registers => Some(value.to_owned()),
             "token_endpoint_auth_method" => None,
+            // A scope of OpenID Connect's own values only (profile, email,
+            // …: what a scope story is about) is sent as written, the
+            // user's scope after it; one naming the project's own scopes
+            // gives way to the user's.
+            "scope" if oidc_scopes_only(value) => {
+                let openid = value.split(' ').any(|s| s == "openid");
+                let theirs = user_scope(user.scope.as_deref(), openid);
+                let mut scopes: Vec<&str> = value.split(' ').filter(|s| !s.is_empty()).collect();
+                for s in theirs.split(' ') {
+                    if !s.is_empty() && !scopes.contains(&s) {
+                        scopes.push(s);
+                    }
+                }
+                Some(scopes.join(" "))
+            }
             "scope" => {
                 let openid = value.split(' ').any(|s| s == "openid");
                 Some(user_scope(user.scope.as_deref(), openid))
@@ -318,6 +333,21 @@ impl Services {
     }
 }
 
+/// Whether a story's scope names OpenID Connect's own values alone
+/// (OIDC Core §3.1.2.1, §5.4, §11) and some beside `openid`.
+fn oidc_scopes_only(scope: &str) -> bool {
+    const OIDC: [&str; 6] = [
+        "openid",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+    ];
+    let values: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    values.iter().all(|s| OIDC.contains(s)) && values.iter().any(|s| *s != "openid")
+}
+
 /// The user's scope, `openid` first where the story asks for it and left
 /// out where it does not.
 fn user_scope(user: Option<&str>, openid: bool) -> String {
@@ -346,6 +376,15 @@ mod tests {
         assert_eq!(user_scope(Some("profile openid"), true), "openid profile");
         assert_eq!(user_scope(None, true), "openid");
         assert_eq!(user_scope(Some("openid"), false), "");
+    }
+
+    #[test]
+    fn a_scope_of_oidc_values_only_is_the_storys_own() {
+        assert!(oidc_scopes_only("openid profile"));
+        assert!(oidc_scopes_only("email profile openid"));
+        assert!(oidc_scopes_only("openid offline_access"));
+        assert!(!oidc_scopes_only("openid"), "openid alone takes the user's");
+        assert!(!oidc_scopes_only("openid foobar email"));
     }
 
     #[derive(Debug)]

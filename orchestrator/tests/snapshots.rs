@@ -142,5 +142,6 @@ fn redacted_transcripts_keep_claims_but_no_token_or_secret() {
         );
         assert!(!text.contains("another password"), "{}", story.name);
         assert!(!text.contains("SUPERhemligt"), "{}", story.name);
+        assert!(!text.contains("every claims scope"), "{}", story.name);
     }
 }

@@ -85,6 +85,9 @@ pub struct Identity {
     pub aud: Vec<String>,
     pub azp: Option<String>,
     pub auth_time: Option<i64>,
+    /// When it was issued: a refreshed ID token is issued later (OIDC Core
+    /// §12.2).
+    pub iat: Option<i64>,
     /// The login session at the OP (OIDC Back-Channel Logout §2.1), if named:
     /// what a logout token may name instead of, or beside, `sub`.
     pub sid: Option<String>,
@@ -133,6 +136,9 @@ pub struct AuthorizationState {
     /// RFC 6749 §10.12: binds the response to this session.
     pub state: String,
     pub redirect_uri: String,
+    /// `redirect_uri` is one the client never registered (an attack: RFC
+    /// 6749 §3.1.2.4 — the answer must not go there).
+    pub redirect_uri_unregistered: bool,
     /// The scope asked for, to compare with what the token response grants.
     pub scope: Option<String>,
     /// The PKCE verifier, kept for the token request (RFC 7636 §4.1).
@@ -152,6 +158,10 @@ pub struct AuthorizationState {
     pub sent_as: SentAs,
     /// The response mode asked for; `None`: the response type's default.
     pub response_mode: Option<ResponseMode>,
+    /// OIDC Core §3.1.2.1: the `acr_values` asked for (voluntary).
+    pub acr_values: Option<String>,
+    /// OIDC Core §5.2: the languages asked for the claims.
+    pub claims_locales: Option<String>,
 }
 
 /// How an authorization request's parameters travelled.
@@ -161,6 +171,8 @@ pub enum SentAs {
     Query,
     /// Inside a signed request object (RFC 9101).
     RequestObject,
+    /// Inside an unsigned request object, `alg: none` (OIDC Core §6.1).
+    UnsignedRequestObject,
     /// Pushed first; the browser carried only a request_uri (RFC 9126).
     Pushed,
 }
@@ -244,6 +256,7 @@ impl fmt::Debug for AuthorizationState {
         f.debug_struct("AuthorizationState")
             .field("state", &Held(Some(&self.state)))
             .field("redirect_uri", &self.redirect_uri)
+            .field("redirect_uri_unregistered", &self.redirect_uri_unregistered)
             .field("scope", &self.scope)
             .field("code_verifier", &Held(self.code_verifier.as_deref()))
             .field("nonce", &Held(self.nonce.as_deref()))
@@ -254,6 +267,8 @@ impl fmt::Debug for AuthorizationState {
             .field("authorization_details", &self.authorization_details)
             .field("sent_as", &self.sent_as)
             .field("response_mode", &self.response_mode)
+            .field("acr_values", &self.acr_values)
+            .field("claims_locales", &self.claims_locales)
             .finish()
     }
 }
@@ -314,6 +329,11 @@ pub struct Metadata {
     pub end_session_endpoint: Option<String>,
     /// RFC 9207 §3: the AS puts `iss` in every authorization response.
     pub authorization_response_iss_parameter_supported: bool,
+    /// OIDC Discovery §3: request objects by value are taken (default false).
+    pub request_parameter_supported: bool,
+    /// OIDC Discovery §3: `none` is among the request object algorithms,
+    /// so an unsigned request object is taken (OIDC Core §6.1).
+    pub request_object_none: bool,
 }
 
 impl Metadata {
@@ -356,6 +376,14 @@ impl Metadata {
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            request_parameter_supported: body
+                .get("request_parameter_supported")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            request_object_none: body
+                .get("request_object_signing_alg_values_supported")
+                .and_then(Value::as_array)
+                .is_some_and(|algs| algs.iter().any(|a| a.as_str() == Some("none"))),
         }
     }
 }

@@ -232,7 +232,8 @@ impl Issuer {
                 return Some(why.to_owned());
             }
         }
-        if let Some(rt) = arg("response_type")
+        // `omit`: no response type at all (an attack), nothing to offer.
+        if let Some(rt) = arg("response_type").filter(|rt| *rt != "omit")
             && !self.lists("response_types_supported", rt, &[])
         {
             return Some(format!("response_type {rt:?} is not offered"));
@@ -247,8 +248,45 @@ impl Issuer {
         if arg("dpop").is_some() && !self.has_list("dpop_signing_alg_values_supported") {
             return Some("DPoP (RFC 9449) is not offered".into());
         }
-        if arg("jar").is_some() && !self.has_list("request_object_signing_alg_values_supported") {
-            return Some("request objects (RFC 9101) are not offered".into());
+        // OIDC Discovery §3: request objects by value where
+        // request_parameter_supported is true (false when absent); RFC 8414
+        // metadata names their algorithms instead. An unsigned one is taken
+        // or declined as the algorithms say: the story judges either.
+        let by_value = self.metadata.get("request_parameter_supported");
+        match arg("jar") {
+            Some(_) if by_value == Some(&Value::Bool(false)) => {
+                return Some(
+                    "request objects by value are not offered (request_parameter_supported)".into(),
+                );
+            }
+            Some("unsigned") if by_value != Some(&Value::Bool(true)) => {
+                return Some("request objects by value are not offered (request_parameter_supported is not true)".into());
+            }
+            Some("value") if !self.has_list("request_object_signing_alg_values_supported") => {
+                return Some("request objects (RFC 9101) are not offered".into());
+            }
+            _ => {}
+        }
+        // A usage story about PKCE needs the method offered (RFC 8414 §2);
+        // an attack on it runs wherever, a provider ignoring it being the
+        // finding.
+        if arg("pkce") == Some("S256")
+            && story.kind() == crate::catalog::Kind::Usage
+            && !self.lists("code_challenge_methods_supported", "S256", &[])
+        {
+            return Some("PKCE S256 is not offered (code_challenge_methods_supported)".into());
+        }
+        // OIDC Discovery §3: a display value the OP lists none of is not
+        // offered; an OP listing none says nothing (ui_locales,
+        // claims_locales, login_hint and acr_values are preferences and
+        // hints, which need nothing).
+        if let Some(display) = arg("display")
+            && self.has_list("display_values_supported")
+            && !self.lists("display_values_supported", display, &[])
+        {
+            return Some(format!(
+                "display {display:?} is not offered (display_values_supported)"
+            ));
         }
         // FAPI 2.0: the built-in client's keys are known to the built-in AS
         // alone; a client of the user's own is not registered under the profile.
@@ -323,5 +361,85 @@ impl Issuer {
             .get(member)
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issuer(metadata: Value) -> Issuer {
+        Issuer {
+            issuer: "https://op.example".into(),
+            metadata,
+            openid_configuration: true,
+            oauth_metadata: false,
+        }
+    }
+
+    fn why(issuer: &Issuer, story: &str) -> Option<String> {
+        let story = crate::catalog::find(story).unwrap();
+        issuer.cannot_run(story, &ClientSettings::default(), &SecondClient::BuiltIn)
+    }
+
+    #[test]
+    fn the_basic_op_stories_need_only_what_their_parameter_needs() {
+        let op = issuer(serde_json::json!({
+            "issuer": "https://op.example",
+            "authorization_endpoint": "https://op.example/authorize",
+            "token_endpoint": "https://op.example/token",
+            "userinfo_endpoint": "https://op.example/userinfo",
+            "jwks_uri": "https://op.example/jwks",
+            "response_types_supported": ["code"],
+            "display_values_supported": ["page"],
+        }));
+        // Preferences and hints need nothing.
+        for story in [
+            "oidc_claims_locales",
+            "oidc_ui_locales",
+            "oidc_login_hint",
+            "oidc_acr_values",
+            "oidc_unknown_parameter",
+            "oidc_code_without_nonce",
+            "oidc_scope_all",
+            "oidc_userinfo_post_body",
+            "oidc_display_page",
+            "oidc_refresh_token",
+        ] {
+            assert_eq!(why(&op, story), None, "{story}");
+        }
+        assert_eq!(
+            why(&op, "oidc_display_popup").as_deref(),
+            Some("display \"popup\" is not offered (display_values_supported)")
+        );
+        // OIDC Discovery §3: request_parameter_supported defaults to false.
+        assert!(
+            why(&op, "oidc_request_object_unsigned")
+                .is_some_and(|w| w.contains("request_parameter_supported"))
+        );
+        assert!(why(&op, "oidc_code_pkce").is_some_and(|w| w.contains("S256")));
+        // An attack on PKCE runs all the same: a provider ignoring it is
+        // the finding; a request without response_type needs none offered.
+        assert_eq!(why(&op, "attack_pkce_downgrade"), None);
+        assert_eq!(why(&op, "attack_response_type_missing"), None);
+        assert_eq!(why(&op, "attack_redirect_uri_unregistered"), None);
+    }
+
+    #[test]
+    fn an_unsigned_request_object_runs_wherever_request_objects_by_value_are_taken() {
+        let mut op = issuer(serde_json::json!({
+            "issuer": "https://op.example",
+            "authorization_endpoint": "https://op.example/authorize",
+            "jwks_uri": "https://op.example/jwks",
+            "response_types_supported": ["code"],
+            "request_parameter_supported": true,
+            "code_challenge_methods_supported": ["S256"],
+        }));
+        // Without none among the algorithms too: declining is then lawful.
+        assert_eq!(why(&op, "oidc_request_object_unsigned"), None);
+        assert_eq!(why(&op, "oidc_code_pkce"), None);
+        op.metadata["request_parameter_supported"] = Value::Bool(false);
+        assert!(why(&op, "oidc_request_object_unsigned").is_some());
+        assert!(why(&op, "oidc_request_object_redirect_uri").is_some());
     }
 }

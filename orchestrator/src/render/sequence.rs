@@ -170,8 +170,14 @@ pub fn request_label(step: &StepRecord) -> String {
                 parts.push(format!("{key}={}", short(v)));
             }
         }
-        if params.contains_key("request") {
-            parts.push("request=(signed request object)".into());
+        if let Some(object) = params.get("request").and_then(Value::as_str) {
+            // The JWT the RP sent: signed, or `alg: none` (OIDC Core §6.1).
+            let unsigned = object.ends_with('.');
+            parts.push(if unsigned {
+                "request=(unsigned request object)".into()
+            } else {
+                "request=(signed request object)".into()
+            });
         }
     }
     if step.request.headers.contains_key("dpop") {

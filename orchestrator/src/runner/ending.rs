@@ -65,9 +65,16 @@ pub(super) fn of(
             let last = &record.steps[at];
             let error = last.error.as_ref()?;
             // A step whose answer the attacker was to change, refused
-            // before any change: the control refused, not the attack.
-            let refused_honestly =
-                last.expected_error.is_none() && last.tampered.is_none() && is_policy(&error.error);
+            // before any change: the control refused, not the attack. A
+            // refusal the RP judged against the provider's own metadata
+            // (declining what it offers) is no policy: a failure.
+            let against_its_word = last.checks.iter().any(|c| {
+                !c.ok && CheckId::parse(&c.id).is_some_and(CheckId::judges_refusal_lawful)
+            });
+            let refused_honestly = last.expected_error.is_none()
+                && last.tampered.is_none()
+                && !against_its_word
+                && is_policy(&error.error);
             refused_honestly.then(|| Ending::RefusedByServer {
                 step: at + 1,
                 service: last.service.clone(),

@@ -2,6 +2,8 @@
 //! RP made of it, and whether the step went as the story expects.
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse, ParsedResponse};
 
+use rp_service::service::CheckId;
+
 use crate::catalog::{Attack, Step};
 use crate::record::{
     CheckRecord, ErrorRecord, Json, JwtRecord, Level, Outcome, RequestRecord, ResponseRecord,
@@ -48,6 +50,12 @@ pub(super) fn step_record(
         .filter(|member| step.args.iter().any(|(k, _)| k == member))
         .collect();
     let by_replacement = error.is_none() && !replaced.is_empty();
+    // A refusal the RP judged the provider's lawful answer (it declined
+    // what its metadata does not offer): the step went as it should.
+    let lawful = error.is_some()
+        && step.expect_error.is_none()
+        && step.expect_refusal.is_none()
+        && lawful_refusal(&parsed.checks);
     let mut verdict = Vec::new();
     let ok = match (&step.expect_error, step.expect_refusal) {
         (Some(expected), _) => {
@@ -95,7 +103,7 @@ pub(super) fn step_record(
         }
         // The attack succeeds unless the RP's named check fails.
         (None, Some(_)) => error.is_none() && refusal.is_some(),
-        (None, None) => parsed.ok,
+        (None, None) => parsed.ok || lawful,
     };
     // Shown as the check's own text when the RP made it, else by its id.
     let expected_refusal = step
@@ -116,6 +124,11 @@ pub(super) fn step_record(
         .iter()
         .filter(|c| c.outcome == Outcome::Warning)
         .count();
+    let expected_error = match &step.expect_error {
+        Some(e) => Some(e.as_str().to_owned()),
+        None if lawful => error.as_ref().map(|e| e.error.clone()),
+        None => None,
+    };
     StepRecord {
         login: Vec::new(),
         elapsed: std::time::Duration::ZERO,
@@ -148,7 +161,7 @@ pub(super) fn step_record(
             })
             .collect(),
         error,
-        expected_error: step.expect_error.as_ref().map(|e| e.as_str().to_owned()),
+        expected_error,
         expected_refusal,
         tampered: None,
         ok,
@@ -157,6 +170,18 @@ pub(super) fn step_record(
         prepared_by: None,
         parsed_by: String::new(),
     }
+}
+
+/// Whether the RP's checks say a refusal was lawful: one that judges so
+/// passed ([`CheckId::judges_refusal_lawful`]), and no MUST failed.
+fn lawful_refusal(checks: &[oidc_story_proto::v1::Check]) -> bool {
+    let must_failed = checks
+        .iter()
+        .any(|c| !c.ok && Level::from_proto(c.level) == Level::Must);
+    !must_failed
+        && checks
+            .iter()
+            .any(|c| c.ok && CheckId::parse(&c.id).is_some_and(CheckId::judges_refusal_lawful))
 }
 
 #[cfg(test)]
@@ -286,5 +311,60 @@ mod tests {
             .unwrap();
         assert!(!verdict.ok);
         assert_eq!(other.warnings, 1, "a SHOULD let through warns");
+    }
+
+    #[test]
+    fn a_refusal_the_rp_judged_lawful_is_the_step_going_as_it_should() {
+        let step = Step {
+            service: ClientService::Authorization,
+            args: &[],
+            expect_error: None,
+            expect_refusal: None,
+            tamper: None,
+            attack: crate::catalog::Attack::None,
+        };
+        let judged = |ok| oidc_story_proto::v1::Check {
+            id: CheckId::UnsignedRequestObjectRefused.as_str().into(),
+            name: "an unsigned request object is refused only where it is not offered".into(),
+            ok,
+            level: CheckLevel::Must as i32,
+            ..Default::default()
+        };
+        let refused = |ok| ParsedResponse {
+            ok: false,
+            error: "invalid_request_object".into(),
+            checks: vec![judged(ok)],
+            ..Default::default()
+        };
+        let judge = Judge {
+            exact: true,
+            clause: "OIDC Core §6.1",
+        };
+        let (request, response) = (OAuthRequest::default(), OAuthResponse::default());
+        let record = step_record(
+            &step,
+            "Authorization",
+            &request,
+            &response,
+            refused(true),
+            &judge,
+        );
+        assert!(record.ok);
+        assert_eq!(
+            record.expected_error.as_deref(),
+            Some("invalid_request_object"),
+            "shown as refused as expected"
+        );
+        // Judged unlawful (the metadata offers what was refused): a failure.
+        let record = step_record(
+            &step,
+            "Authorization",
+            &request,
+            &response,
+            refused(false),
+            &judge,
+        );
+        assert!(!record.ok);
+        assert_eq!(record.expected_error, None);
     }
 }

@@ -9,7 +9,10 @@ use oauth_core::http::{HttpRequest, HttpResponse};
 use url::Url;
 
 use crate::RelyingParty;
-use crate::service::authorization_request::{parameters, request_object};
+use crate::service::authorization_refusal::{
+    judge_unsigned_refusal, not_to_unregistered, own_redirect_uri, without_query,
+};
+use crate::service::authorization_request::{parameters, request_object, unsigned_request_object};
 use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, endpoint_url};
 use crate::service::outcome::{Parsed, Staged, StepError};
@@ -72,13 +75,18 @@ pub fn request(
                 url.query_pairs_mut()
                     .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
             }
-            Some("value") => {
-                let mut object = request_object(rp, session, &params)?;
+            Some(kind @ ("value" | "unsigned")) => {
+                let (mut object, sent_as) = if kind == "unsigned" {
+                    let object = unsigned_request_object(rp, session, &params);
+                    (object, SentAs::UnsignedRequestObject)
+                } else {
+                    (request_object(rp, session, &params)?, SentAs::RequestObject)
+                };
                 if let Some(variation) = vary.request_object() {
                     object = vary_request_object(variation, &object)?;
                 }
                 if let Some(sent) = session.authorization.as_mut() {
-                    sent.sent_as = SentAs::RequestObject;
+                    sent.sent_as = sent_as;
                 }
                 // OIDC Core §6.1: response_type and client_id, and scope
                 // when it has openid, are also sent as plain parameters, so
@@ -100,7 +108,7 @@ pub fn request(
             }
             Some(other) => {
                 return Err(StepError::BadArgument(format!(
-                    "jar {other:?}: use value (by reference: push it with pushed_authorization)"
+                    "jar {other:?}: use value or unsigned (by reference: push it with pushed_authorization)"
                 )));
             }
         }
@@ -141,6 +149,19 @@ pub fn verify(
         // not by redirect (RFC 6749 §4.1.2.1).
         let body = serde_json::from_str(&response.body).ok();
         record_error(response, body, parsed);
+        not_to_unregistered(&sent, None, response.status, parsed);
+        judge_unsigned_refusal(session, &sent, parsed);
+        return;
+    }
+    // Where the answer sends the user agent: the redirect's target; a form
+    // post page is taken as posting to the URI asked (`form_post` reads
+    // its action).
+    let target = if redirected {
+        location_of(response).map(without_query)
+    } else {
+        Some(sent.redirect_uri.clone())
+    };
+    if !not_to_unregistered(&sent, target.as_deref(), response.status, parsed) {
         return;
     }
     if sent.response_mode.is_some()
@@ -158,10 +179,11 @@ pub fn verify(
     {
         return;
     }
+    let own = own_redirect_uri(session, &sent);
     let params = if posted {
-        form_post::read(response, &sent.redirect_uri, parsed)
+        form_post::read(response, own, parsed)
     } else {
-        redirect_params(response, &sent, mode.carrier, parsed)
+        redirect_params(response, own, mode.carrier, parsed)
     };
     let Some(params) = params else {
         return;
@@ -177,19 +199,23 @@ pub fn verify(
     check_params(rp, session, &sent, &params, parsed, staged);
 }
 
-/// The parameters in a redirect's query or fragment, after checking it
-/// goes to our redirect URI.
-fn redirect_params(
-    response: &HttpResponse,
-    sent: &AuthorizationState,
-    carrier: Carrier,
-    parsed: &mut Parsed,
-) -> Option<Params> {
-    let location = response
+/// The redirect's location, however the answer carries it.
+fn location_of(response: &HttpResponse) -> Option<&str> {
+    response
         .location
         .as_deref()
         .or_else(|| response.headers.get("location").map(String::as_str))
-        .unwrap_or("");
+}
+
+/// The parameters in a redirect's query or fragment, after checking it
+/// goes to our redirect URI (`own`).
+fn redirect_params(
+    response: &HttpResponse,
+    own: &str,
+    carrier: Carrier,
+    parsed: &mut Parsed,
+) -> Option<Params> {
+    let location = location_of(response).unwrap_or("");
     let Ok(url) = Url::parse(location) else {
         parsed.must(
             CheckId::RedirectLocation,
@@ -203,7 +229,7 @@ fn redirect_params(
     let mut target = url.clone();
     target.set_query(None);
     target.set_fragment(None);
-    let mut registered = Url::parse(&sent.redirect_uri).ok();
+    let mut registered = Url::parse(own).ok();
     if let Some(r) = registered.as_mut() {
         r.set_query(None);
     }
@@ -304,6 +330,7 @@ fn check_params(
             ErrorCode::parse(error),
             params.get("error_description").unwrap_or("").to_owned(),
         ));
+        judge_unsigned_refusal(session, sent, parsed);
         return;
     }
     let wants_code = sent.response_type.split(' ').any(|t| t == "code");
@@ -326,6 +353,14 @@ fn check_params(
                 "the AS took the parameters from the signed request object",
                 "it verified the RP's signature; response_type, client_id and scope also travel outside as OIDC Core §6.1 asks, and the AS uses the object's (RFC 9101 §5)",
                 "RFC 9101 §6.3",
+            );
+        }
+        SentAs::UnsignedRequestObject => {
+            parsed.info(
+                CheckId::SentAsRequestObject,
+                "the AS took the parameters from the unsigned request object",
+                "alg none: no signature to verify; state, nonce and redirect_uri travelled inside it only",
+                "OIDC Core §6.1",
             );
         }
         SentAs::Pushed => {
@@ -364,83 +399,4 @@ fn check_params(
         }
     }
     staged.code = code.map(str::to_owned);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn query_of(
-        profile: &str,
-        args: &[(&str, &str)],
-    ) -> (Vec<(String, String)>, Option<serde_json::Value>) {
-        let rp = RelyingParty::new(crate::config::Config::default_config().unwrap());
-        let profile = rp.config.profiles.get(profile).unwrap().clone();
-        let id = rp.sessions.start(profile).unwrap();
-        let args: BTreeMap<String, String> = args
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let request = rp
-            .sessions
-            .with(&id, |session| {
-                let vary = Variations::parse(crate::service::ClientService::Authorization, &args)?;
-                request(&rp, session, &args, &vary)
-            })
-            .unwrap()
-            .unwrap();
-        let pairs: Vec<(String, String)> = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let object = pairs
-            .iter()
-            .find(|(k, _)| k == "request")
-            .map(|(_, v)| oauth_core::jose::decode_unverified(v).unwrap().claims);
-        (pairs, object)
-    }
-
-    fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    #[test]
-    fn offline_access_is_asked_with_prompt_consent() {
-        let (pairs, _) = query_of("client", &[("scope", "openid offline_access")]);
-        assert_eq!(get(&pairs, "prompt"), Some("consent"), "OIDC Core §11");
-        let (pairs, _) = query_of("client", &[("scope", "openid")]);
-        assert_eq!(get(&pairs, "prompt"), None);
-    }
-
-    #[test]
-    fn a_request_object_by_value_repeats_response_type_client_id_and_an_openid_scope() {
-        let (pairs, object) = query_of(
-            "client",
-            &[("jar", "value"), ("scope", "openid offline_access")],
-        );
-        let object = object.unwrap();
-        for name in ["response_type", "client_id", "scope"] {
-            assert_eq!(
-                get(&pairs, name),
-                object[name].as_str(),
-                "{name} repeated outside as in the object (OIDC Core §6.1)"
-            );
-        }
-        // Everything else travels in the object only.
-        for name in ["state", "nonce", "redirect_uri", "prompt"] {
-            assert_eq!(get(&pairs, name), None, "{name}");
-            assert!(object.get(name).is_some(), "{name}");
-        }
-        let (pairs, _) = query_of("client", &[("jar", "value"), ("scope", "foobar")]);
-        assert_eq!(
-            get(&pairs, "scope"),
-            None,
-            "scope is repeated only with openid"
-        );
-        assert!(get(&pairs, "response_type").is_some());
-    }
 }

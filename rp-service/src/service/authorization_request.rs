@@ -12,21 +12,27 @@ use crate::RelyingParty;
 use crate::service::client_auth::arg;
 use crate::service::outcome::StepError;
 use crate::service::response_mode::{NAMES, ResponseMode};
-use crate::service::variation::{Variations, padded_claims};
+use crate::service::variation::{Variation, Variations, padded_claims};
 use crate::session::{AuthorizationState, SentAs, Session};
 
 /// The authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
 /// §3.1.2.1), with fresh state, nonce and PKCE verifier remembered in the
 /// session. Shared by the authorization and pushed_authorization services.
-pub(crate) fn parameters(
+pub(crate) fn parameters<'a>(
     session: &mut Session,
-    args: &BTreeMap<String, String>,
+    args: &'a BTreeMap<String, String>,
     vary: &Variations,
-) -> Result<Vec<(&'static str, String)>, StepError> {
+) -> Result<Vec<(&'a str, String)>, StepError> {
     let profile = &session.profile;
-    let omit_redirect_uri = vary.has(&crate::service::variation::Variation::NoRedirectUri);
-    let redirect_uri = arg(args, "redirect_uri")
-        .filter(|_| !omit_redirect_uri)
+    let omit_redirect_uri = vary.has(&Variation::NoRedirectUri);
+    let omit_response_type = vary.has(&Variation::NoResponseType);
+    // A pushed request names its redirect_uri honestly; an authorization
+    // request naming another than the registered one is an attack.
+    let named = match vary.unregistered_redirect_uri() {
+        Some(uri) => Some(uri),
+        None => arg(args, "redirect_uri").filter(|_| !omit_redirect_uri),
+    };
+    let redirect_uri = named
         .or(profile.redirect_uri.as_deref())
         .ok_or_else(|| StepError::Profile("no redirect_uri configured".into()))?
         .to_owned();
@@ -43,7 +49,12 @@ pub(crate) fn parameters(
             )));
         }
     };
-    let response_type = arg(args, "response_type").unwrap_or("code").to_owned();
+    // Left out, the answer is read as the code flow's (RFC 6749 §4.1.2.1:
+    // an error comes in the query).
+    let response_type = arg(args, "response_type")
+        .filter(|_| !omit_response_type)
+        .unwrap_or("code")
+        .to_owned();
     let response_mode = match arg(args, "response_mode") {
         None => None,
         Some(name) => Some(ResponseMode::parse(name, &response_type).ok_or_else(|| {
@@ -64,16 +75,27 @@ pub(crate) fn parameters(
     let state = random::token(32);
     // OIDC Core §3.1.2.1: a nonce binds the ID token to this request; it is
     // REQUIRED whenever the ID token comes from the authorization endpoint
-    // (§3.2.2.1, §3.3.2.11), whatever the scope says.
+    // (§3.2.2.1, §3.3.2.11), whatever the scope says, and OPTIONAL in the
+    // code flow (`nonce=omit`).
+    let omit_nonce = match arg(args, "nonce") {
+        None => false,
+        Some("omit") => true,
+        Some(other) => {
+            return Err(StepError::BadArgument(format!(
+                "nonce {other:?}: use omit (the RP draws each nonce itself)"
+            )));
+        }
+    };
     let front_channel_id_token = response_type.split(' ').any(|t| t == "id_token");
-    let nonce = (openid || front_channel_id_token).then(|| random::token(24));
+    let nonce = (!omit_nonce && (openid || front_channel_id_token)).then(|| random::token(24));
     let code_verifier = use_pkce.then(pkce::new_verifier);
     let resources = crate::service::resource::values(arg(args, "resource"));
     let authorization_details = crate::service::details::asked(args)?;
-    let mut params = vec![
-        ("response_type", response_type.clone()),
-        ("client_id", profile.client_id.clone()),
-    ];
+    let mut params = Vec::new();
+    if !omit_response_type {
+        params.push(("response_type", response_type.clone()));
+    }
+    params.push(("client_id", profile.client_id.clone()));
     if !omit_redirect_uri {
         params.push(("redirect_uri", redirect_uri.clone()));
     }
@@ -96,6 +118,27 @@ pub(crate) fn parameters(
     if let Some(nonce) = &nonce {
         params.push(("nonce", nonce.clone()));
     }
+    // OIDC Core §3.1.2.1, §5.2: how the OP shows itself, whom and which
+    // languages it may expect, the authentication asked for: sent as given.
+    for name in [
+        "display",
+        "ui_locales",
+        "claims_locales",
+        "login_hint",
+        "acr_values",
+    ] {
+        if let Some(value) = arg(args, name) {
+            params.push((name, value.to_owned()));
+        }
+    }
+    // RFC 6749 §3.1: a parameter the AS does not know, which it must ignore.
+    if let Some(extra) = arg(args, "extra") {
+        let (name, value) = extra
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .ok_or_else(|| StepError::BadArgument(format!("extra {extra:?}: use NAME=VALUE")))?;
+        params.push((name, value.to_owned()));
+    }
     if let Some(claims) = &claims {
         params.push(("claims", claims.to_json().to_string()));
     }
@@ -115,6 +158,7 @@ pub(crate) fn parameters(
     session.authorization = Some(AuthorizationState {
         state,
         redirect_uri,
+        redirect_uri_unregistered: vary.unregistered_redirect_uri().is_some(),
         scope,
         code_verifier,
         nonce,
@@ -129,6 +173,8 @@ pub(crate) fn parameters(
         authorization_details,
         sent_as: SentAs::Query,
         response_mode,
+        acr_values: arg(args, "acr_values").map(str::to_owned),
+        claims_locales: arg(args, "claims_locales").map(str::to_owned),
     });
     // A new request: the code of the last one is no longer to be redeemed.
     // Who is logged in stays until a new login's response passes every check.
@@ -143,6 +189,37 @@ pub(crate) fn request_object(
     session: &Session,
     params: &[(&str, String)],
 ) -> Result<String, StepError> {
+    let claims = request_object_claims(rp, session, params);
+    let key = rp
+        .keys
+        .keys()
+        .first()
+        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
+    key.sign("oauth-authz-req+jwt", &claims)
+        .map_err(|e| StepError::BadArgument(format!("signing the request object: {e}")))
+}
+
+/// The same claims in an unsigned request object, `alg: none` (OIDC Core
+/// §6.1: a request object may be signed or not; the OP says which
+/// algorithms it takes, `none` among them or not).
+pub(crate) fn unsigned_request_object(
+    rp: &RelyingParty,
+    session: &Session,
+    params: &[(&str, String)],
+) -> String {
+    use base64::Engine;
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let claims = request_object_claims(rp, session, params);
+    format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"oauth-authz-req+jwt"}"#),
+        b64(claims.to_string().as_bytes())
+    )
+}
+
+/// The claims of a request object: the parameters, the client as `iss`,
+/// this issuer as `aud`, and its times.
+fn request_object_claims(rp: &RelyingParty, session: &Session, params: &[(&str, String)]) -> Value {
     let mut claims = serde_json::Map::new();
     for (k, v) in params {
         let value = if *k == "claims" || *k == "authorization_details" {
@@ -170,11 +247,5 @@ pub(crate) fn request_object(
     claims.insert("nbf".into(), now.into());
     claims.insert("exp".into(), (now + 600).into());
     claims.insert("jti".into(), Value::String(random::token(16)));
-    let key = rp
-        .keys
-        .keys()
-        .first()
-        .ok_or_else(|| StepError::Profile("the RP has no signing key".into()))?;
-    key.sign("oauth-authz-req+jwt", &Value::Object(claims))
-        .map_err(|e| StepError::BadArgument(format!("signing the request object: {e}")))
+    Value::Object(claims)
 }

@@ -115,6 +115,12 @@ check_ids! {
     /// The answer came in the response mode asked for (a redirect, a form
     /// post, a response JWT): no downgrade.
     AuthorizationResponseMode = "authorization.response_mode",
+    /// RFC 6749 §3.1.2.4, §4.1.2.1: nothing sent to a redirect_uri the
+    /// client never registered.
+    AuthorizationNotToUnregistered = "authorization.not_to_unregistered",
+    /// OIDC Core §6.1, OIDC Discovery §3: an unsigned request object
+    /// refused only where the provider does not offer one.
+    UnsignedRequestObjectRefused = "authorization.unsigned_request_object_refused",
 
     // The response as a form post (OAuth 2.0 Form Post Response Mode §2).
     FormPostPage = "form_post.page",
@@ -158,6 +164,8 @@ check_ids! {
     RefreshAud = "id_token.refresh.aud",
     RefreshAzp = "id_token.refresh.azp",
     RefreshAuthTime = "id_token.refresh.auth_time",
+    RefreshIat = "id_token.refresh.iat",
+    RefreshNonce = "id_token.refresh.nonce",
 
     // The token response (RFC 6749 §5.1).
     TokenStatus = "token.status",
@@ -167,6 +175,8 @@ check_ids! {
     TokenType = "token.token_type",
     TokenExpiresIn = "token.expires_in",
     RefreshTokenRotated = "token.refresh_rotated",
+    /// OIDC Core §12.2: whether a refresh brought an ID token.
+    RefreshIdToken = "token.refresh_id_token",
     PkceAccepted = "token.pkce_accepted",
     IssuedTokenType = "token.issued_token_type",
     ScopeWithinGrant = "token.scope_within_grant",
@@ -197,6 +207,12 @@ check_ids! {
     UserinfoWithheld = "userinfo.withheld",
     UserinfoSub = "userinfo.sub",
     UserinfoRequestedClaims = "userinfo.requested_claims",
+    /// OIDC Core §5.4: the claims a scope asks for, released.
+    UserinfoScopeClaims = "userinfo.scope_claims",
+    /// The claims that came, listed.
+    UserinfoClaims = "userinfo.claims",
+    /// OIDC Core §5.2: claims in the languages asked for.
+    UserinfoClaimsLocales = "userinfo.claims_locales",
 
     // Introspection (RFC 7662) and revocation (RFC 7009).
     IntrospectionActive = "introspection.active",
@@ -233,6 +249,13 @@ impl CheckId {
     /// The check of that dotted id.
     pub fn parse(id: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|c| c.as_str() == id)
+    }
+
+    /// Whether this check, passed, says the provider's refusal was its
+    /// lawful answer (it declined what its metadata does not offer): the
+    /// step went as it should, refused.
+    pub fn judges_refusal_lawful(self) -> bool {
+        matches!(self, Self::UnsignedRequestObjectRefused)
     }
 
     /// The https check of a metadata member naming an endpoint.
@@ -303,6 +326,8 @@ mod tests {
             include_str!("details.rs"),
             include_str!("end_session.rs"),
             include_str!("backchannel.rs"),
+            include_str!("authorization_refusal.rs"),
+            include_str!("id_token_refresh.rs"),
         ];
         let own = include_str!("check_id.rs");
         let endpoint_https = own

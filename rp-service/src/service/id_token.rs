@@ -276,13 +276,15 @@ fn check_claims(
                 "OIDC Core §3.1.3.7 (11)",
             );
         }
+        // OIDC Core §2: a nonce in the token must equal the one sent, and
+        // none was: it names another request.
         (None, Some(got)) => {
             parsed.must(
                 CheckId::IdTokenNonce,
                 "nonce is the one sent",
                 false,
                 format!("none sent, got {got:?}"),
-                "OIDC Core §3.1.3.7 (11)",
+                "OIDC Core §2, §3.1.3.7 (11)",
             );
         }
         // From the authorization endpoint a nonce is REQUIRED: one without
@@ -294,6 +296,16 @@ fn check_claims(
                 false,
                 "no nonce sent and none in the token",
                 "OIDC Core §3.2.2.11, §3.3.2.12",
+            );
+        }
+        // OIDC Core §3.1.2.1: optional in the code flow (an OIDC request
+        // sent without one); checked only when sent (§3.1.3.7 (11)).
+        (None, None) if expect.refresh_of.is_none() && session.authorization.is_some() => {
+            parsed.info(
+                CheckId::IdTokenNonce,
+                "nonce",
+                "none sent, none in the token: nothing to compare (optional in the code flow)",
+                "OIDC Core §3.1.2.1, §3.1.3.7 (11)",
             );
         }
         (None, None) => {}
@@ -343,13 +355,32 @@ fn check_claims(
             .and_then(|a| a.id_token_claims.as_ref()),
         |c| claims.contains_key(c),
     );
-    if let Some(acr) = text("acr") {
-        parsed.info(
-            CheckId::IdTokenAcr,
-            "acr is stated",
-            acr.to_owned(),
-            "OIDC Core §2",
-        );
+    // OIDC Core §3.1.2.1: acr_values are voluntary; what the OP met is
+    // shown, never judged.
+    let asked_acr = session
+        .authorization
+        .as_ref()
+        .and_then(|a| a.acr_values.as_deref());
+    match (text("acr"), asked_acr) {
+        (Some(acr), None) => {
+            parsed.info(CheckId::IdTokenAcr, "acr is stated", acr, "OIDC Core §2");
+        }
+        (acr, Some(asked)) => {
+            let met = acr.is_some_and(|a| asked.split(' ').any(|v| v == a));
+            parsed.info(
+                CheckId::IdTokenAcr,
+                "acr, against the acr_values asked (voluntary)",
+                match acr {
+                    Some(a) if met => format!("{a}: one of those asked ({asked})"),
+                    Some(a) => {
+                        format!("{a}: not one of those asked ({asked}); the OP need not meet them")
+                    }
+                    None => format!("none stated; asked {asked}"),
+                },
+                "OIDC Core §2, §3.1.2.1",
+            );
+        }
+        (None, None) => {}
     }
     let identity = Identity {
         iss: text("iss").unwrap_or_default().to_owned(),
@@ -357,97 +388,19 @@ fn check_claims(
         aud: aud_list.iter().map(|a| (*a).to_owned()).collect(),
         azp: azp.map(str::to_owned),
         auth_time: claims.get("auth_time").and_then(Value::as_i64),
+        iat,
         sid: text("sid").map(str::to_owned),
     };
     if let Some(original) = expect.refresh_of {
-        check_refresh(
+        crate::service::id_token_refresh::check_refresh(
             original,
             &identity,
-            claims.contains_key("auth_time"),
+            (
+                claims.contains_key("auth_time"),
+                claims.contains_key("nonce"),
+            ),
             parsed,
         );
     }
     Some(identity)
-}
-
-/// OIDC Core §12.2: an ID token from a refresh must name the same issuer,
-/// subject, audiences and azp as the original one (azp absent if it was),
-/// and the original authentication time — it is the same login, not a
-/// switch to another user or client.
-fn check_refresh(
-    original: Option<&Identity>,
-    new: &Identity,
-    has_auth_time: bool,
-    parsed: &mut Parsed,
-) {
-    const REF: &str = "OIDC Core §12.2";
-    let Some(original) = original else {
-        parsed.must(
-            CheckId::RefreshSub,
-            "sub is the original ID token's sub",
-            false,
-            "no ID token of the original authentication in this session",
-            REF,
-        );
-        return;
-    };
-    let same =
-        |parsed: &mut Parsed, id: CheckId, what: &str, ok: bool, was: String, got: String| {
-            parsed.must(
-                id,
-                format!("{what} is the original ID token's {what}"),
-                ok,
-                if ok {
-                    got
-                } else {
-                    format!("{got}, originally {was}")
-                },
-                REF,
-            );
-        };
-    same(
-        parsed,
-        CheckId::RefreshIss,
-        "iss",
-        new.iss == original.iss,
-        format!("{:?}", original.iss),
-        format!("{:?}", new.iss),
-    );
-    same(
-        parsed,
-        CheckId::RefreshSub,
-        "sub",
-        new.sub == original.sub,
-        format!("{:?}", original.sub),
-        format!("{:?}", new.sub),
-    );
-    fn set(a: &[String]) -> std::collections::BTreeSet<&String> {
-        a.iter().collect()
-    }
-    same(
-        parsed,
-        CheckId::RefreshAud,
-        "aud",
-        set(&new.aud) == set(&original.aud),
-        format!("{:?}", original.aud),
-        format!("{:?}", new.aud),
-    );
-    same(
-        parsed,
-        CheckId::RefreshAzp,
-        "azp",
-        new.azp == original.azp,
-        format!("{:?}", original.azp),
-        format!("{:?}", new.azp),
-    );
-    if has_auth_time {
-        same(
-            parsed,
-            CheckId::RefreshAuthTime,
-            "auth_time",
-            new.auth_time == original.auth_time,
-            format!("{:?}", original.auth_time),
-            format!("{:?}", new.auth_time),
-        );
-    }
 }

@@ -10,6 +10,7 @@
 //! (the checks' stable ids).
 pub mod access_token;
 pub mod authorization;
+pub mod authorization_refusal;
 pub mod authorization_request;
 pub mod backchannel;
 pub mod check_id;
@@ -21,6 +22,7 @@ pub mod discovery;
 pub mod end_session;
 pub mod form_post;
 pub mod id_token;
+pub mod id_token_refresh;
 pub mod introspection;
 pub mod jarm;
 pub mod jwks;
@@ -85,7 +87,7 @@ pub fn prepare(
         ClientService::DeviceToken => device::token_request(rp, session, args, vary)?,
         ClientService::ServerMetadata => discovery::request(rp, discovery::OAUTH)?,
         ClientService::ProviderInfo => discovery::request(rp, discovery::OPENID)?,
-        ClientService::Userinfo => userinfo::request(rp, session, vary)?,
+        ClientService::Userinfo => userinfo::request(rp, session, args, vary)?,
         ClientService::Registration => registration::request(rp, session, args, vary)?,
         ClientService::PushedAuthorization => par::request(rp, session, args, vary)?,
         ClientService::Jwks => jwks::request(rp, session)?,

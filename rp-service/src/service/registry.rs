@@ -243,6 +243,13 @@ impl ClientService {
                 "response_mode",
                 "claims",
                 "jar",
+                "nonce",
+                "display",
+                "ui_locales",
+                "claims_locales",
+                "login_hint",
+                "acr_values",
+                "extra",
                 AUTH,
                 "resource",
                 "authorization_details",
@@ -287,6 +294,17 @@ impl ClientService {
                 "claims_padding",
                 "resource",
                 "authorization_details",
+                // OIDC Core §3.1.2.1: optional parameters, sent as given
+                // (`nonce=omit` leaves the nonce out of a code flow).
+                "nonce",
+                "display",
+                "ui_locales",
+                "claims_locales",
+                "login_hint",
+                "acr_values",
+                // RFC 6749 §3.1: `extra=NAME=VALUE`, a parameter the AS
+                // does not know, which it must ignore.
+                "extra",
             ],
             Self::AccessToken => &[
                 AUTH,
@@ -310,7 +328,15 @@ impl ClientService {
                 "resource",
                 "authorization_details",
             ],
-            Self::Userinfo => &["token_scheme", "request_url", "withheld"],
+            Self::Userinfo => &[
+                "token_scheme",
+                "request_url",
+                "withheld",
+                // RFC 6750 §2.1, §2.2: get (default), post_header, post_body.
+                "method",
+                // OIDC Core §5.4: the scopes whose claims should come.
+                "expect_claims",
+            ],
             Self::Introspection => &["token", "expect_active", "should_be_active", AUTH],
             Self::TokenRevocation => &["token", AUTH],
             Self::EndSession => &["redirect"],

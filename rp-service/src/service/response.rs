@@ -244,15 +244,18 @@ pub(crate) fn show_sent_jwts(pending: &Pending, parsed: &mut Parsed) {
             && let Ok(decoded) = oauth_core::jose::decode_unverified(compact)
         {
             // OIDC Core §9: client_secret_jwt MACs with the shared secret.
-            let hmac = decoded
+            let alg = decoded
                 .header
                 .get("alg")
-                .and_then(serde_json::Value::as_str)
-                == Some("HS256");
-            let verification = if hmac {
-                "MACed with the client secret (HS256); the AS verifies it (OIDC Core §9)"
-            } else {
-                verification
+                .and_then(serde_json::Value::as_str);
+            let verification = match alg {
+                Some("HS256") => {
+                    "MACed with the client secret (HS256); the AS verifies it (OIDC Core §9)"
+                }
+                Some("none") => {
+                    "unsigned (alg none): nothing for the AS to verify (OIDC Core §6.1)"
+                }
+                _ => verification,
             };
             parsed
                 .jwts

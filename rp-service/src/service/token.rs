@@ -364,6 +364,15 @@ pub fn verify(
                 "OIDC Core §3.1.3.3",
             );
         }
+        // OIDC Core §12.2: a refresh response might not contain one.
+        None if openid && pending.service == ClientService::RefreshToken => {
+            parsed.info(
+                CheckId::RefreshIdToken,
+                "an ID token with the refresh",
+                "none: the login stays the one of the original ID token",
+                "OIDC Core §12.2",
+            );
+        }
         None => {}
     }
     for (name, token) in [

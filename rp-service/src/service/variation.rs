@@ -44,6 +44,12 @@ pub enum Variation {
     /// `redirect_uri=omit` on an authorization or pushed request: none sent
     /// (FAPI 2.0 Security Profile §5.3.2.2 requires it in a pushed request).
     NoRedirectUri,
+    /// `redirect_uri=URI` on an authorization request: a URI the client
+    /// never registered (RFC 6749 §3.1.2.4: the AS must not redirect there).
+    UnregisteredRedirectUri(String),
+    /// `response_type=omit` on an authorization or pushed request: the
+    /// REQUIRED parameter left out (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).
+    NoResponseType,
     /// `assertion_aud=URL`: a client assertion for another audience.
     AssertionAudience(String),
     /// `assertion_exp=SECONDS`: a client assertion expiring that far ahead.
@@ -116,6 +122,17 @@ impl Variation {
             }
             ("redirect_uri", uri) if service == ClientService::AccessToken => {
                 Self::RedirectUri(uri.to_owned())
+            }
+            ("redirect_uri", uri) if service == ClientService::Authorization => {
+                Self::UnregisteredRedirectUri(uri.to_owned())
+            }
+            ("response_type", "omit")
+                if matches!(
+                    service,
+                    ClientService::Authorization | ClientService::PushedAuthorization
+                ) =>
+            {
+                Self::NoResponseType
             }
             ("assertion_aud", aud) => Self::AssertionAudience(aud.to_owned()),
             ("assertion_issuer", iss) => Self::UntrustedAssertionIssuer(iss.to_owned()),
@@ -220,6 +237,15 @@ impl Variations {
     pub fn redirect_uri(&self) -> Option<&str> {
         self.find(|v| match v {
             Variation::RedirectUri(u) => Some(u.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The redirect_uri an authorization request names instead of the
+    /// registered one.
+    pub fn unregistered_redirect_uri(&self) -> Option<&str> {
+        self.find(|v| match v {
+            Variation::UnregisteredRedirectUri(u) => Some(u.as_str()),
             _ => None,
         })
     }
@@ -369,14 +395,38 @@ mod tests {
             &args(&[
                 ("scope", "openid"),
                 ("pkce", "S256"),
-                ("redirect_uri", "https://x/cb"),
+                ("nonce", "omit"),
+                ("response_type", "code"),
+                ("extra", "unknown=1"),
             ]),
         )
         .unwrap();
-        assert!(
-            parsed.is_empty(),
-            "redirect_uri is honest at the authorization endpoint"
+        assert!(parsed.is_empty());
+        // A pushed request names its redirect_uri honestly.
+        let pushed = Variations::parse(
+            ClientService::PushedAuthorization,
+            &args(&[("redirect_uri", "https://x/cb")]),
+        )
+        .unwrap();
+        assert!(pushed.is_empty());
+    }
+
+    #[test]
+    fn an_authorization_request_may_name_an_unregistered_uri_or_no_response_type() {
+        let parsed = Variations::parse(
+            ClientService::Authorization,
+            &args(&[
+                ("redirect_uri", "https://attacker.example/cb"),
+                ("response_type", "omit"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.unregistered_redirect_uri(),
+            Some("https://attacker.example/cb")
         );
+        assert!(parsed.has(&Variation::NoResponseType));
+        assert_eq!(parsed.redirect_uri(), None, "not a token-step redirect_uri");
     }
 
     #[test]

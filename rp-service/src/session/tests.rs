@@ -48,6 +48,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
             x.authorization = Some(AuthorizationState {
                 state: "STATE-SECRET-6".into(),
                 redirect_uri: "https://rp.example/cb".into(),
+                redirect_uri_unregistered: false,
                 scope: Some("openid".into()),
                 code_verifier: Some("VERIFIER-SECRET-7".into()),
                 nonce: Some("NONCE-SECRET-8".into()),
@@ -58,6 +59,8 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 authorization_details: None,
                 sent_as: SentAs::Query,
                 response_mode: None,
+                acr_values: None,
+                claims_locales: None,
             });
             x.pending = Some(Pending {
                 service: ClientService::AccessToken,

@@ -170,3 +170,142 @@ fn oidc_core_3_3_2_hybrid_the_id_token_comes_in_the_fragment_with_c_hash() {
         Some("diana")
     );
 }
+
+/// A session whose authorization request named a redirect_uri the client
+/// never registered.
+fn asked_unregistered() -> (Harness, String) {
+    let h = Harness::new("client");
+    h.prepare(
+        ClientService::Authorization,
+        &[("redirect_uri", "https://attacker.example/cb")],
+    );
+    let state = h.sent().0;
+    (h, state)
+}
+
+#[test]
+fn rfc6749_3_1_2_4_nothing_goes_to_an_unregistered_redirect_uri() {
+    // Answered to the user agent itself: the defence, and the refusal read.
+    let (h, _) = asked_unregistered();
+    let page = super::json_answer(
+        400,
+        &serde_json::json!({"error": "invalid_request", "error_description": "not registered"}),
+    );
+    let parsed = h.parse(ClientService::Authorization, &page);
+    assert!(passed(&parsed, CheckId::AuthorizationNotToUnregistered));
+    assert_eq!(
+        parsed.error.map(|(c, _)| c),
+        Some(ErrorCode::InvalidRequest)
+    );
+    // A code sent there: refused, and nothing read from the redirect.
+    let (h, state) = asked_unregistered();
+    let answer = redirect_to(format!(
+        "https://attacker.example/cb?{}",
+        query(&[("code", "c-1"), ("state", &state), ("iss", ISSUER)])
+    ));
+    let parsed = h.parse(ClientService::Authorization, &answer);
+    assert!(failed(&parsed, CheckId::AuthorizationNotToUnregistered));
+    assert_eq!(h.session(|s| s.code.clone()), None);
+    // An error sent there is no refusal either: the redirect is the harm.
+    let (h, state) = asked_unregistered();
+    let answer = redirect_to(format!(
+        "https://attacker.example/cb?{}",
+        query(&[("error", "invalid_request"), ("state", &state)])
+    ));
+    let parsed = h.parse(ClientService::Authorization, &answer);
+    assert!(failed(&parsed, CheckId::AuthorizationNotToUnregistered));
+    assert_eq!(parsed.error, None, "not read as the provider's refusal");
+    // An error sent to the client's registered URI instead is read as one.
+    let (h, state) = asked_unregistered();
+    let answer = redirect_to(format!(
+        "{REDIRECT}?{}",
+        query(&[
+            ("error", "invalid_request"),
+            ("state", &state),
+            ("iss", ISSUER)
+        ])
+    ));
+    let parsed = h.parse(ClientService::Authorization, &answer);
+    assert!(passed(&parsed, CheckId::AuthorizationNotToUnregistered));
+    assert!(passed(&parsed, CheckId::RedirectTarget));
+    assert_eq!(
+        parsed.error.map(|(c, _)| c),
+        Some(ErrorCode::InvalidRequest)
+    );
+}
+
+/// A session that sent an unsigned request object to an OP whose metadata
+/// offers request objects by value, with `none` among their algorithms or not.
+fn asked_unsigned(none_offered: bool) -> Harness {
+    let h = Harness::new("client");
+    h.session(|s| {
+        let m = s.metadata.as_mut().unwrap();
+        m.request_parameter_supported = true;
+        m.request_object_none = none_offered;
+    });
+    h.prepare(
+        ClientService::Authorization,
+        &[("jar", "unsigned"), ("scope", "openid")],
+    );
+    h
+}
+
+fn refused_with(code: &str) -> oauth_core::http::HttpResponse {
+    super::json_answer(400, &serde_json::json!({"error": code}))
+}
+
+#[test]
+fn oidc_core_6_1_an_unsigned_request_object_refused_where_not_offered_is_lawful() {
+    for code in ["invalid_request_object", "request_not_supported"] {
+        let h = asked_unsigned(false);
+        let parsed = h.parse(ClientService::Authorization, &refused_with(code));
+        assert!(
+            passed(&parsed, CheckId::UnsignedRequestObjectRefused),
+            "{code}"
+        );
+        assert!(CheckId::UnsignedRequestObjectRefused.judges_refusal_lawful());
+    }
+    // Refused by redirect: judged the same way.
+    let h = asked_unsigned(false);
+    let state = h.sent().0;
+    let answer = redirect_to(format!(
+        "{REDIRECT}?{}",
+        query(&[
+            ("error", "request_not_supported"),
+            ("state", &state),
+            ("iss", ISSUER)
+        ])
+    ));
+    let parsed = h.parse(ClientService::Authorization, &answer);
+    assert!(passed(&parsed, CheckId::UnsignedRequestObjectRefused));
+    // Another refusal says nothing of request objects: not the lawful one.
+    let h = asked_unsigned(false);
+    let parsed = h.parse(ClientService::Authorization, &refused_with("invalid_scope"));
+    assert!(failed(&parsed, CheckId::UnsignedRequestObjectRefused));
+}
+
+#[test]
+fn oidc_discovery_3_an_unsigned_request_object_offered_must_be_taken() {
+    let h = asked_unsigned(true);
+    let parsed = h.parse(
+        ClientService::Authorization,
+        &refused_with("invalid_request_object"),
+    );
+    assert!(failed(&parsed, CheckId::UnsignedRequestObjectRefused));
+    // Taken: the response is read as any other, the object noted.
+    let h = asked_unsigned(true);
+    let state = h.sent().0;
+    let answer = redirect_to(format!(
+        "{REDIRECT}?{}",
+        query(&[("code", "c-1"), ("state", &state), ("iss", ISSUER)])
+    ));
+    let parsed = h.parse(ClientService::Authorization, &answer);
+    assert!(parsed.ok(), "{:#?}", parsed.checks);
+    assert!(passed(&parsed, CheckId::SentAsRequestObject));
+    assert!(
+        !parsed
+            .checks
+            .iter()
+            .any(|c| c.id == CheckId::UnsignedRequestObjectRefused)
+    );
+}

@@ -232,3 +232,85 @@ fn oidc_core_12_2_a_refreshed_id_token_must_name_the_same_user() {
     assert!(failed(&parsed, CheckId::RefreshSub));
     assert!(identity.is_none());
 }
+
+#[test]
+fn oidc_core_3_1_3_7_item_11_without_a_nonce_sent_none_is_needed() {
+    let h = Harness::new("client");
+    h.prepare(
+        ClientService::Authorization,
+        &[("scope", "openid"), ("nonce", "omit")],
+    );
+    assert_eq!(h.sent().1, None);
+    let (parsed, identity) = check(&h, &h.id_token(&[]), Expect::default());
+    assert!(parsed.ok(), "{:#?}", parsed.checks);
+    assert_eq!(
+        outcome(&parsed, CheckId::IdTokenNonce),
+        Some((true, Level::Info))
+    );
+    assert!(identity.is_some());
+    // OIDC Core §2: a nonce in the token must be the one sent — none was.
+    let parsed = checked(&h, &h.id_token(&[("nonce", json!("from-elsewhere"))]));
+    assert!(failed(&parsed, CheckId::IdTokenNonce));
+}
+
+#[test]
+fn oidc_core_3_1_2_1_acr_is_shown_against_the_voluntary_acr_values() {
+    let h = Harness::new("client");
+    h.prepare(
+        ClientService::Authorization,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "urn:mace:incommon:iap:silver"),
+        ],
+    );
+    let detail = |parsed: &Parsed| {
+        parsed
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::IdTokenAcr)
+            .map(|c| (c.level, c.detail.clone()))
+    };
+    let met = checked(
+        &h,
+        &h.id_token(&[("acr", json!("urn:mace:incommon:iap:silver"))]),
+    );
+    let (level, text) = detail(&met).unwrap();
+    assert_eq!(level, Level::Info);
+    assert!(text.contains("one of those asked"), "{text}");
+    // Not met, or not stated: shown, never refused (the values are voluntary).
+    let other = checked(&h, &h.id_token(&[("acr", json!("0"))]));
+    assert!(other.ok());
+    assert!(detail(&other).unwrap().1.contains("need not"));
+    let none = checked(&h, &h.id_token(&[]));
+    assert!(none.ok());
+    assert!(detail(&none).unwrap().1.contains("none stated"));
+}
+
+#[test]
+fn oidc_core_12_2_a_refreshed_id_token_is_issued_later_and_carries_no_nonce() {
+    let h = asked();
+    let (_, original) = check(&h, &h.id_token(&[]), Expect::default());
+    let original = original.unwrap();
+    let refresh = Expect {
+        refresh_of: Some(Some(&original)),
+        ..Default::default()
+    };
+    let later = h.id_token(&[("nonce", Value::Null), ("iat", json!(h.now + 5))]);
+    let (parsed, _) = check(&h, &later, refresh);
+    assert!(passed(&parsed, CheckId::RefreshIat));
+    assert!(passed(&parsed, CheckId::RefreshNonce));
+    // An iat before the original's: not the time the new token was issued.
+    let earlier = h.id_token(&[("nonce", Value::Null), ("iat", json!(h.now - 600))]);
+    let (parsed, identity) = check(&h, &earlier, refresh);
+    assert!(failed(&parsed, CheckId::RefreshIat));
+    assert!(identity.is_none());
+    // The original's nonce again: a warning; another one: refused.
+    let (parsed, _) = check(&h, &h.id_token(&[]), refresh);
+    assert_eq!(
+        outcome(&parsed, CheckId::RefreshNonce),
+        Some((false, Level::Should))
+    );
+    assert!(parsed.ok(), "{:#?}", parsed.checks);
+    let other = h.id_token(&[("nonce", json!("another"))]);
+    assert!(failed(&check(&h, &other, refresh).0, CheckId::IdTokenNonce));
+}

@@ -21,6 +21,7 @@ fn logged_in() -> Harness {
             aud: vec!["client".into()],
             azp: None,
             auth_time: None,
+            iat: None,
             sid: Some("sid-1".into()),
         });
         s.tokens.insert("id_token".into(), id_token);

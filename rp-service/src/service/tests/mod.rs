@@ -4,11 +4,13 @@
 //! [`super::id_token::verify`]), and reads the checks by their `CheckId`.
 //! The OP is pretend: an RS256 key whose public half the session holds.
 mod authorization;
+mod authorization_request;
 mod device;
 mod id_token;
 mod logout;
 mod response_modes;
 mod token;
+mod userinfo;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
