@@ -949,7 +949,104 @@ pub const STORIES: &[Story] = &[
         profile: "client",
         steps: basic_login![; ("pkce", "S256")],
     },
+    Story {
+        name: "oidc_prompt_login",
+        title: "prompt=login: authenticate again",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "a login, then a second authorization a second later with prompt=login: the OP authenticates the user again, so the new ID token's auth_time is later",
+        profile: "client",
+        steps: basic_login![
+            step_with(
+                S::Authorization,
+                &[("scope", "openid"), ("prompt", "login"), ("wait", "1100")],
+            ),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_prompt_none_not_logged_in",
+        title: "prompt=none with nobody logged in",
+        standard: "OIDC Core §3.1.2.1, §3.1.2.6",
+        summary: "a fresh user agent asks with prompt=none: no page may be shown and nobody is logged in, so the OP answers login_required (by redirect)",
+        profile: "client",
+        steps: op_keys![refused(
+            S::Authorization,
+            &[("scope", "openid"), ("prompt", "none")],
+            E::LoginRequired,
+        )],
+    },
+    Story {
+        name: "oidc_prompt_none_logged_in",
+        title: "prompt=none after a login",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "a login, then an authorization with prompt=none in the same user agent: answered from the login, no page, the same user",
+        profile: "client",
+        steps: basic_login![
+            step_with(S::Authorization, &[("scope", "openid"), ("prompt", "none")]),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_max_age_1",
+        title: "max_age=1 after a pause",
+        standard: "OIDC Core §3.1.2.1, §2",
+        summary: "a login, then, more than a second later, an authorization with max_age=1: the login is too old, so the OP authenticates again; the ID token states auth_time, later than the first",
+        profile: "client",
+        steps: basic_login![
+            step_with(
+                S::Authorization,
+                &[("scope", "openid"), ("max_age", "1"), ("wait", "2100")],
+            ),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_max_age_10000",
+        title: "max_age=10000",
+        standard: "OIDC Core §3.1.2.1, §2",
+        summary: "a login, then an authorization with max_age=10000: the login is recent enough to keep, and the ID token states auth_time, as max_age requires",
+        profile: "client",
+        steps: basic_login![
+            step_with(
+                S::Authorization,
+                &[("scope", "openid"), ("max_age", "10000")]
+            ),
+            step(S::AccessToken),
+        ],
+    },
+    Story {
+        name: "oidc_id_token_hint",
+        title: "id_token_hint with prompt=none",
+        standard: "OIDC Core §3.1.2.1",
+        summary: "a login, then an authorization with prompt=none and the first ID token as id_token_hint: answered for that user, no page",
+        profile: "client",
+        steps: basic_login![
+            step_with(
+                S::Authorization,
+                &[
+                    ("scope", "openid"),
+                    ("prompt", "none"),
+                    ("id_token_hint", "previous"),
+                ],
+            ),
+            step(S::AccessToken),
+        ],
+    },
 ];
+
+/// Stories too slow for `--all` (each waits half a minute): run by name or
+/// in their plan (`run --plan`).
+pub const SLOW: &[Story] = &[Story {
+    name: "attack_code_replay_30s",
+    title: "Authorization code replay, 30 seconds later",
+    standard: "RFC 6749 §4.1.2, §10.5",
+    summary: "the code is redeemed, then again 30 s later: refused, and the tokens of the first use should be revoked",
+    profile: "client",
+    steps: code_flow![
+        refused(S::AccessToken, &[("wait", "30000")], E::InvalidGrant),
+        step_with(S::Introspection, &[("should_be_active", "false")]),
+    ],
+}];
 
 pub const ATTACKS: &[Story] = &[
     Story {
@@ -2065,7 +2162,12 @@ const IMPLICIT: [(&str, &str); 2] = [("response_type", "id_token"), ("scope", "o
 
 /// The story (or attack) of that name.
 pub fn find(name: &str) -> Option<&'static Story> {
-    all().find(|s| s.name == name)
+    every().find(|s| s.name == name)
+}
+
+/// Every story `list` shows: those of `--all`, then the slow ones.
+pub fn every() -> impl Iterator<Item = &'static Story> {
+    all().chain(SLOW.iter())
 }
 
 /// Every story, then every attack.
@@ -2079,7 +2181,7 @@ mod tests {
 
     #[test]
     fn story_names_are_unique_and_snake_case() {
-        let mut names: Vec<&str> = all().map(|s| s.name).collect();
+        let mut names: Vec<&str> = every().map(|s| s.name).collect();
         assert!(names.iter().all(|n| {
             n.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -2102,7 +2204,7 @@ mod tests {
 
     #[test]
     fn every_expected_refusal_names_a_check_the_rp_makes() {
-        for story in all() {
+        for story in every() {
             for step in story.steps {
                 if let Some(id) = step.expect_refusal {
                     assert_eq!(CheckId::parse(id.as_str()), Some(id), "{}", story.name);
@@ -2114,7 +2216,7 @@ mod tests {
 
     #[test]
     fn every_step_argument_is_one_its_service_takes() {
-        for story in all() {
+        for story in every() {
             for step in story.steps {
                 for (name, _) in step.args {
                     assert!(

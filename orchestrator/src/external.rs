@@ -147,6 +147,8 @@ use rp_service::service::discovery::ENDPOINT_MEMBERS as ENDPOINTS;
 mod clients;
 mod needs;
 
+pub use needs::needs_fresh_user_agent;
+
 pub use clients::{Registered, SecondClient, clean_up, register_second, registered_in};
 pub use needs::plays_second_client;
 

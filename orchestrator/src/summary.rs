@@ -144,9 +144,7 @@ impl StorySummary {
         };
         // A defence that held and an observation are checks that passed.
         let checks_passed = count(Outcome::Passed) + count(Outcome::Info) + count(Outcome::Refused);
-        let attack = crate::catalog::ATTACKS
-            .iter()
-            .any(|a| a.name == record.story);
+        let attack = record.kind != Kind::Usage;
         let result = if let Some(why) = &record.skipped {
             StoryResult::Skipped { why: why.clone() }
         } else if let Some(ending) = &record.ending {

@@ -162,6 +162,22 @@ pub struct AuthorizationState {
     pub acr_values: Option<String>,
     /// OIDC Core §5.2: the languages asked for the claims.
     pub claims_locales: Option<String>,
+    /// What the request asked of the login, and the login before it.
+    pub login: LoginAsked,
+}
+
+/// What an authorization request asked of the login (OIDC Core §3.1.2.1),
+/// to hold the ID token it brings to it.
+#[derive(Debug, Clone, Default)]
+pub struct LoginAsked {
+    /// `prompt` as sent (none, login, …).
+    pub prompt: Option<String>,
+    /// `max_age` as sent, in seconds.
+    pub max_age: Option<u64>,
+    /// The `sub` of the ID token sent as `id_token_hint`.
+    pub hint_sub: Option<String>,
+    /// Who was logged in when the request was made.
+    pub before: Option<Identity>,
 }
 
 /// How an authorization request's parameters travelled.
@@ -269,6 +285,7 @@ impl fmt::Debug for AuthorizationState {
             .field("response_mode", &self.response_mode)
             .field("acr_values", &self.acr_values)
             .field("claims_locales", &self.claims_locales)
+            .field("login", &self.login)
             .finish()
     }
 }

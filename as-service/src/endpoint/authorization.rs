@@ -33,7 +33,13 @@ use session::{Authenticated, Login};
 pub(crate) use session::{current as current_session, set_cookie};
 
 pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse {
-    let (client, target, params, decision) = match resolve(server, request).await {
+    let Resolved {
+        client,
+        target,
+        params,
+        decision,
+        refused,
+    } = match resolve(server, request).await {
         Ok(ok) => ok,
         Err(e) => {
             super::log_refusal("authorization", None, &e, "refused without redirect");
@@ -42,7 +48,11 @@ pub async fn handle(server: &AuthServer, request: &HttpRequest) -> HttpResponse 
     };
     let state = params.get("state");
     let mode = error_mode(&params);
-    let answer = match (check(server, &client, &params), decision) {
+    let checked = match refused {
+        Some(e) => Err(e),
+        None => check(server, &client, &params),
+    };
+    let answer = match (checked, decision) {
         (Err(e), _) => Err(e),
         (Ok(_), Some(Decision::Deny)) => Err(OAuthError::new(
             ErrorCode::AccessDenied,
@@ -139,17 +149,20 @@ fn request_params(request: &HttpRequest) -> Result<Params, OAuthError> {
 /// ones, compared exactly. An approval form (interactive endpoint) carries
 /// a request this server resolved when it made the page, so only these
 /// last checks run again.
-async fn resolve(
-    server: &AuthServer,
-    request: &HttpRequest,
-) -> Result<(Arc<Client>, RedirectTarget, Params, Option<Decision>), OAuthError> {
+async fn resolve(server: &AuthServer, request: &HttpRequest) -> Result<Resolved, OAuthError> {
     if let Some(submission) =
         consent::submission(server, request, crate::config::Endpoint::Authorization).await
     {
         let consent::Submission { params, decision } = submission?;
         let client = known_client(server, &params).await?;
         let target = validate_target(&client, &params)?;
-        return Ok((client, target, params, Some(decision)));
+        return Ok(Resolved {
+            client,
+            target,
+            params,
+            decision: Some(decision),
+            refused: None,
+        });
     }
     let outer = request_params(request)?;
     let client = known_client(server, &outer).await?;
@@ -168,11 +181,50 @@ async fn resolve(
                 "authorization requests must be pushed first (PAR, RFC 9126)",
             ));
         }
-        (Some(object), None) => crate::request_object::expand(server, &client, object, client_id)?,
+        (Some(object), None) => {
+            match crate::request_object::expand(server, &client, object, client_id) {
+                Ok(params) => params,
+                // RFC 6749 §4.1.2.1: a request that fails for another reason
+                // than its client or redirect URI is answered at the redirect
+                // URI — one the client registered, named outside the object
+                // or inside it (read without trusting it: the error can only
+                // go to the client's own URI). Without one, the error stays
+                // here.
+                Err(e) => {
+                    let answer_to = where_to_answer(&outer, object);
+                    let target = validate_target(&client, &answer_to).map_err(|_| e.clone())?;
+                    return Ok(Resolved {
+                        client,
+                        target,
+                        params: answer_to,
+                        decision: None,
+                        refused: Some(e),
+                    });
+                }
+            }
+        }
         (None, None) => outer,
     };
     let target = validate_target(&client, &params)?;
-    Ok((client, target, params, None))
+    Ok(Resolved {
+        client,
+        target,
+        params,
+        decision: None,
+        refused: None,
+    })
+}
+
+/// What an authorization request resolves to: its client, where its
+/// answer goes, its parameters, the person's decision if it is an approval
+/// form, and the refusal already decided (a request object that failed, its
+/// error answered at the redirect URI).
+struct Resolved {
+    client: Arc<Client>,
+    target: RedirectTarget,
+    params: Params,
+    decision: Option<Decision>,
+    refused: Option<OAuthError>,
 }
 
 async fn known_client(server: &AuthServer, params: &Params) -> Result<Arc<Client>, OAuthError> {
@@ -296,3 +348,24 @@ async fn issue(
 
 #[cfg(test)]
 mod tests;
+
+/// The parameters an error about a request object is answered with: the
+/// request's own, with the redirect URI, response mode and state the object
+/// names where the request names none.
+fn where_to_answer(outer: &Params, object: &str) -> Params {
+    let claims = oauth_core::jose::decode_unverified(object)
+        .map(|d| d.claims)
+        .unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = outer
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for name in ["redirect_uri", "state", "response_mode", "response_type"] {
+        if outer.get(name).is_none()
+            && let Some(value) = claims.get(name).and_then(serde_json::Value::as_str)
+        {
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    Params::from_pairs(pairs)
+}

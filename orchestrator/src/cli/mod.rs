@@ -44,9 +44,9 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
 /// refuse it, and what it shows.
 fn list() -> Result<(), Error> {
     use std::fmt::Write;
-    let width = catalog::all().map(|s| s.name.len()).max().unwrap_or(0);
+    let width = catalog::every().map(|s| s.name.len()).max().unwrap_or(0);
     let mut out = String::new();
-    for story in catalog::all() {
+    for story in catalog::every() {
         let kind = match story.kind() {
             catalog::Kind::Usage => String::new(),
             kind => format!(" [{}]", kind.says()),

@@ -116,7 +116,12 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         let cannot_run = target
             .external
             .as_ref()
-            .and_then(|e| e.issuer.cannot_run(story, &e.client, &e.second));
+            .and_then(|e| e.issuer.cannot_run(story, &e.client, &e.second))
+            .or_else(|| {
+                (args.browser && crate::external::needs_fresh_user_agent(story)).then(|| {
+                    "it needs a user agent nobody is logged in with, and --browser hands the page to one that may be: run it with --login or by itself".to_owned()
+                })
+            });
         let outcome = match cannot_run {
             Some(why) => Ok(StoryRecord::skipped(story.name, why)),
             None => {

@@ -105,14 +105,49 @@ pub(crate) fn parameters<'a>(
     if let Some(name) = arg(args, "response_mode") {
         params.push(("response_mode", name.to_owned()));
     }
-    // OIDC Core §11: asking for offline_access, the client MUST send
-    // prompt=consent (unless other conditions permit offline access); an
-    // AS may otherwise refuse the request or drop the scope.
-    if scope
-        .as_deref()
-        .is_some_and(|s| s.split(' ').any(|t| t == "offline_access"))
-    {
-        params.push(("prompt", "consent".into()));
+    // OIDC Core §3.1.2.1: prompt as the story asks (none, login, …). §11:
+    // asking for offline_access, the client MUST send prompt=consent
+    // (unless other conditions permit offline access); an AS may otherwise
+    // refuse the request or drop the scope.
+    let prompt = arg(args, "prompt").map(str::to_owned);
+    match &prompt {
+        Some(p) => params.push(("prompt", p.clone())),
+        None if scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|t| t == "offline_access")) =>
+        {
+            params.push(("prompt", "consent".into()));
+        }
+        None => {}
+    }
+    // OIDC Core §3.1.2.1: the longest the login may have lasted, in seconds.
+    let max_age = match arg(args, "max_age") {
+        Some(age) => Some(age.parse::<u64>().map_err(|_| {
+            StepError::BadArgument(format!("max_age {age:?}: a number of seconds"))
+        })?),
+        None => None,
+    };
+    if let Some(age) = max_age {
+        params.push(("max_age", age.to_string()));
+    }
+    // OIDC Core §3.1.2.1: the ID token of the login before, as a hint of
+    // who the client expects to be logged in.
+    let hint =
+        match arg(args, "id_token_hint") {
+            Some("previous") => {
+                Some(session.tokens.get("id_token").cloned().ok_or_else(|| {
+                    StepError::MissingState("no ID token for id_token_hint".into())
+                })?)
+            }
+            Some(other) => {
+                return Err(StepError::BadArgument(format!(
+                    "id_token_hint {other:?}: use previous (the session's last ID token)"
+                )));
+            }
+            None => None,
+        };
+    if let Some(hint) = &hint {
+        params.push(("id_token_hint", hint.clone()));
     }
     params.push(("state", state.clone()));
     if let Some(nonce) = &nonce {
@@ -175,6 +210,16 @@ pub(crate) fn parameters<'a>(
         response_mode,
         acr_values: arg(args, "acr_values").map(str::to_owned),
         claims_locales: arg(args, "claims_locales").map(str::to_owned),
+        login: crate::session::LoginAsked {
+            prompt,
+            max_age,
+            hint_sub: session
+                .identity
+                .as_ref()
+                .filter(|_| hint.is_some())
+                .map(|i| i.sub.clone()),
+            before: session.identity.clone(),
+        },
     });
     // A new request: the code of the last one is no longer to be redeemed.
     // Who is logged in stays until a new login's response passes every check.

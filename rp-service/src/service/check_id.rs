@@ -157,6 +157,14 @@ check_ids! {
     IdTokenAtHash = "id_token.at_hash",
     IdTokenCHash = "id_token.c_hash",
     IdTokenAcr = "id_token.acr",
+    /// OIDC Core §3.1.2.1: with max_age asked, the ID token states auth_time.
+    IdTokenAuthTimeForMaxAge = "id_token.auth_time_for_max_age",
+    /// OIDC Core §3.1.2.1: a new login where max_age or prompt=login asks for one.
+    LoginRenewed = "login.renewed",
+    /// OIDC Core §3.1.2.1: prompt=none answers for the user already logged in.
+    LoginSameUser = "login.same_user",
+    /// OIDC Core §3.1.2.1: the user the id_token_hint names.
+    LoginHintedUser = "login.hinted_user",
     IdTokenRequestedClaims = "id_token.requested_claims",
     /// OIDC Core §12.2: a refreshed ID token repeats the original's claims.
     RefreshIss = "id_token.refresh.iss",

@@ -391,6 +391,11 @@ fn check_claims(
         iat,
         sid: text("sid").map(str::to_owned),
     };
+    if expect.refresh_of.is_none()
+        && let Some(asked) = session.authorization.as_ref().map(|a| &a.login)
+    {
+        crate::service::login_checks::check(asked, rp.clock.now(), &identity, parsed);
+    }
     if let Some(original) = expect.refresh_of {
         crate::service::id_token_refresh::check_refresh(
             original,

@@ -27,6 +27,7 @@ pub mod introspection;
 pub mod jarm;
 pub mod jwks;
 pub mod jwt_bearer;
+pub mod login_checks;
 pub mod outcome;
 pub mod par;
 pub mod registration;
@@ -77,7 +78,14 @@ pub fn prepare(
     let vary = &Variations::parse(service, args)?;
     let send_after = match service {
         ClientService::DeviceToken => device::send_after(session, vary),
-        _ => std::time::Duration::ZERO,
+        // A pause the story asks for before this request (a login older
+        // than max_age, a code redeemed again 30 s later): the client waits.
+        _ => match client_auth::arg(args, "wait") {
+            Some(ms) => std::time::Duration::from_millis(ms.parse().map_err(|_| {
+                StepError::BadArgument(format!("wait {ms:?}: a number of milliseconds"))
+            })?),
+            None => std::time::Duration::ZERO,
+        },
     };
     let request = match service {
         ClientService::DeviceAuthorization => {

@@ -302,12 +302,17 @@ impl ClientService {
                 "claims_locales",
                 "login_hint",
                 "acr_values",
+                "prompt",
+                "max_age",
+                "id_token_hint",
+                "wait",
                 // RFC 6749 §3.1: `extra=NAME=VALUE`, a parameter the AS
                 // does not know, which it must ignore.
                 "extra",
             ],
             Self::AccessToken => &[
                 AUTH,
+                "wait",
                 "redirect_uri",
                 "code_verifier",
                 "dpop",

@@ -61,6 +61,7 @@ fn debug_shows_no_code_token_secret_verifier_or_dpop_key() {
                 response_mode: None,
                 acr_values: None,
                 claims_locales: None,
+                login: Default::default(),
             });
             x.pending = Some(Pending {
                 service: ClientService::AccessToken,

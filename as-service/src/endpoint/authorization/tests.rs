@@ -126,3 +126,73 @@ async fn refuses_a_public_client_without_pkce() {
         Some("invalid_request")
     );
 }
+
+/// An unsigned request object (alg none) naming the client's registered
+/// redirect URI: RFC 6749 §4.1.2.1 answers a failure that is not the
+/// client's or the redirect URI's at that URI, with the object's state.
+fn unsigned_object(claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.",
+        b64(&serde_json::json!({"alg": "none"})),
+        b64(claims)
+    )
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_2_1_a_refused_request_object_is_answered_at_the_registered_redirect_uri() {
+    let server = server();
+    let object = unsigned_object(&serde_json::json!({
+        "client_id": CODE_CLIENT.0,
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "state": "from-the-object",
+        "scope": "openid",
+    }));
+    let request = authorization(
+        &server,
+        &[
+            ("response_type", "code"),
+            ("client_id", CODE_CLIENT.0),
+            ("scope", "openid"),
+            ("request", &object),
+        ],
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 302);
+    assert!(
+        response
+            .location
+            .as_deref()
+            .unwrap()
+            .starts_with(REDIRECT_URI)
+    );
+    assert_eq!(
+        redirect_param(&response, "error").as_deref(),
+        Some("invalid_request_object")
+    );
+    assert_eq!(
+        redirect_param(&response, "state").as_deref(),
+        Some("from-the-object")
+    );
+    // A redirect URI the client never registered: no redirect at all.
+    let elsewhere = unsigned_object(&serde_json::json!({
+        "client_id": CODE_CLIENT.0,
+        "response_type": "code",
+        "redirect_uri": "https://attacker.example/cb",
+    }));
+    let request = authorization(
+        &server,
+        &[
+            ("response_type", "code"),
+            ("client_id", CODE_CLIENT.0),
+            ("request", &elsewhere),
+        ],
+    );
+    let response = handle(&server, &request).await;
+    assert_eq!(response.status, 400);
+    assert!(response.location.is_none());
+}
