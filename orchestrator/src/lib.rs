@@ -16,6 +16,7 @@
 //! - [`summary`]: the table and totals closing a run; the exit status.
 //! - [`cli`]: the command line — arguments, the commands, their errors.
 //! - [`explain`]: a story's description, from the catalog and configurations.
+//! - [`plan`]: certification plans, each module run by a story.
 
 pub mod attacker;
 pub mod backchannel;
@@ -30,6 +31,7 @@ pub mod fault;
 pub mod form_login;
 pub mod link;
 pub mod login;
+pub mod plan;
 pub mod record;
 pub mod render;
 pub mod runner;

@@ -1,6 +1,6 @@
 //! The summary at the end of a run: the provider scorecard first (when the
-//! run had attacks, or stories skipped or refused by the server), then per
-//! story its result, its checks passed / failed / warned and its time, then
+//! run had attacks, or stories skipped or refused by the server), the plan's
+//! table in a plan run (`plan`: a row per module), then per story its result, its checks passed / failed / warned and its time, then
 //! the totals; rendered as a text table, a JSON Lines object of its own
 //! kind, or a Markdown section.
 use std::fmt::Write;
@@ -10,10 +10,12 @@ use serde::Serialize;
 use crate::catalog::{Kind, Story};
 use crate::runner::{Ending, Outcome, StoryRecord};
 
+pub mod plan;
 pub mod scorecard;
 mod table;
 mod wrap;
 
+pub use plan::PlanTable;
 pub use scorecard::Scorecard;
 
 /// How a story ended.
@@ -117,6 +119,9 @@ pub struct Summary {
     /// JSON); none in a run without attacks, skips or refusals.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecard: Option<Scorecard>,
+    /// In a plan run (`run --plan`): the plan, a row per module.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanTable>,
     pub stories: Vec<StorySummary>,
     pub totals: Totals,
     pub strict: bool,
@@ -336,6 +341,7 @@ impl Summary {
         let ok = stories.iter().all(|s| s.passed(strict));
         Self {
             scorecard: Scorecard::of(records),
+            plan: None,
             stories,
             totals,
             strict,
@@ -345,15 +351,33 @@ impl Summary {
         }
     }
 
+    /// The summary of a plan run: the plan's table beside the stories'.
+    /// A module whose story did not run (the catalog lacks it, or the run
+    /// was cut short) leaves the run not passed.
+    #[must_use]
+    pub fn with_plan(mut self, plan: &'static crate::plan::Plan) -> Self {
+        let table = PlanTable::of(plan, &self.stories);
+        self.ok &= table.complete();
+        self.plan = Some(table);
+        self
+    }
+
     /// The JSON Lines object closing a run: `{"summary": {...}}`.
     pub fn json(&self) -> String {
         serde_json::json!({ "summary": self }).to_string()
     }
 
-    /// The Markdown sections closing a run: the scorecard, then the
-    /// summary.
+    /// The Markdown sections closing a run: the scorecard, the plan, then
+    /// the summary.
     pub fn markdown(&self) -> String {
-        format!("{}{}", self.markdown_scorecard(), self.markdown_table())
+        format!("{}{}", self.markdown_opening(), self.markdown_table())
+    }
+
+    /// What a Markdown summary opens with: the scorecard and the plan's
+    /// section, each when the run has one.
+    pub fn markdown_opening(&self) -> String {
+        let plan = self.plan.as_ref().map(PlanTable::markdown);
+        format!("{}{}", self.markdown_scorecard(), plan.unwrap_or_default())
     }
 
     /// The scorecard's section, or nothing when the run has none.

@@ -9,7 +9,9 @@
 //! Ignored by default (it needs Chromium); `.ci/run` installs it and runs
 //! `cargo test -p orchestrator --test html_report -- --include-ignored`.
 //! The index's markup is also checked without a browser, in a test that
-//! always runs.
+//! always runs; so is a plan run's index, whose table of modules comes
+//! after the scorecard (and, in the browser, is drawn between it and the
+//! summary).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -289,4 +291,116 @@ fn copy_as_curl_of_a_grpc_run_targets_the_as_http_front_and_carries_no_secret() 
         "the label says which"
     );
     assert!(copy_text(&page, "grpcurl-2").is_some());
+}
+
+/// The report of a `run --plan oidcc-basic` (whose exit status says whether
+/// the catalog held every module's story), written to `name`.
+fn plan_report(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let out = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args([
+            "run",
+            "--plan",
+            "oidcc-basic",
+            "--format",
+            "html",
+            "--force",
+            "--out",
+        ])
+        .arg(&dir)
+        .env_remove("ORCHESTRATOR_AS")
+        .env_remove("ORCHESTRATOR_RP")
+        .output()
+        .unwrap();
+    let complete = orchestrator::plan::OIDCC_BASIC
+        .modules
+        .iter()
+        .all(|m| orchestrator::catalog::find(m.story).is_some());
+    assert_eq!(
+        out.status.success(),
+        complete,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+#[test]
+fn the_index_of_a_plan_run_shows_the_plan_table_after_the_scorecard() {
+    let dir = plan_report("html-plan");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let card = index.find("<section class=\"scorecard\"").unwrap();
+    let plan = index
+        .find("<section class=\"plan\" id=\"plan\"><h2>Plan oidcc-basic</h2>")
+        .unwrap();
+    let summary = index.find("<h2>Summary</h2>").unwrap();
+    assert!(card < plan && plan < summary, "scorecard, plan, summary");
+    let section = &index[plan..summary];
+    assert!(
+        section.contains("<tr><th>module</th><th>clause</th><th>story</th><th>outcome</th></tr>")
+    );
+    assert_eq!(
+        section.matches("<tr><td><code>").count(),
+        33,
+        "a row per module"
+    );
+    assert!(
+        section.contains(
+            "<tr><td><code>oidcc-server</code></td><td>OIDC Core §3.1</td><td><a href=\"oidc_code.html\">oidc_code</a></td><td><span class=\"result passed\">passed</span></td></tr>"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains(
+            "<td><code>oidcc-userinfo-get</code></td><td>OIDC Core §5.3.1</td><td><a href=\"oidc_code.html\">oidc_code</a></td><td><span class=\"result passed\">passed</span>"
+        ),
+        "the story two modules name, in both rows"
+    );
+    assert!(
+        section.contains("<td><a href=\"attack_code_replay.html\">attack_code_replay</a></td><td><span class=\"result held\">refused as expected</span>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<p class=\"totals\">33 modules: "),
+        "{section}"
+    );
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium on PATH); run with --include-ignored, as .ci/run does"]
+fn the_plan_table_is_drawn_between_the_scorecard_and_the_summary() {
+    let browser = chromium();
+    let dir = plan_report("html-plan-browser");
+    let harness = dir.join("plan.harness.htm");
+    std::fs::write(
+        &harness,
+        format!(
+            "<!DOCTYPE html><html><head><title>plan</title></head><body>\
+<iframe src=\"{}\" width=\"1280\" height=\"800\"></iframe><pre id=\"result\"></pre>\
+<script>window.onload = function () {{ var d = document.querySelector('iframe').contentDocument; \
+var top = function (q) {{ var e = d.querySelector(q); return e ? e.getBoundingClientRect().top : -1; }}; \
+var rows = d.querySelectorAll('table.plan tr').length; \
+var drawn = d.querySelector('table.plan').getBoundingClientRect().height; \
+document.getElementById('result').textContent = 'order ' + (top('section.scorecard') < top('section.plan') && top('section.plan') < top('table.summary')) + ' rows ' + rows + ' drawn ' + (drawn > 0); }};</script></body></html>",
+            dir.join("index.html").display()
+        ),
+    )
+    .unwrap();
+    let (dom, log) = headless(
+        browser,
+        &["--allow-file-access-from-files", "--dump-dom"],
+        &harness,
+    );
+    std::fs::remove_file(&harness).unwrap();
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        console.is_empty(),
+        "console messages:\n{}",
+        console.join("\n")
+    );
+    assert!(
+        dom.contains("<pre id=\"result\">order true rows 34 drawn true</pre>"),
+        "the browser reported: {}",
+        dom.split("<pre id=\"result\">").nth(1).unwrap_or(&dom)
+    );
 }

@@ -13,8 +13,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the stories, one line each.
-    List,
+    /// List the stories, one line each (or, with --plans, the plans).
+    List {
+        /// The plans `run --plan` takes, each with its modules: the
+        /// module, its story, its clause.
+        #[arg(long)]
+        plans: bool,
+    },
     /// What a story shows, its standards, steps and settings.
     Explain {
         /// The story (see `orchestrator list`).
@@ -36,6 +41,10 @@ pub struct RunArgs {
     /// Run every attack story (attack_*: the AS or the RP must refuse).
     #[arg(long)]
     pub attacks: bool,
+    /// Run a certification plan's stories and show the plan, module by
+    /// module, in the summary (`orchestrator list --plans` shows them).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["stories", "all", "attacks"])]
+    pub plan: Option<String>,
     /// Transcript format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -24,7 +24,8 @@ use output::print_or_stop;
 /// a benchmark request) failed, 2 when the command itself could not run.
 pub async fn dispatch(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
-        Command::List => list().map(|()| true),
+        Command::List { plans: false } => list().map(|()| true),
+        Command::List { plans: true } => list_plans().map(|()| true),
         Command::Explain { story } => explain(&story),
         Command::Bench(args) => bench::bench(args).await,
         Command::Run(args) => run::run(*args).await,
@@ -56,6 +57,39 @@ fn list() -> Result<(), Error> {
             "{:width$}  {} ({}){kind}: {}",
             story.name, story.title, story.standard, story.summary
         );
+    }
+    print_or_stop(&out)
+}
+
+/// Every plan: its name, title and source, then a line per module — its
+/// name, its story, its clause (a story the catalog lacks said so).
+fn list_plans() -> Result<(), Error> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (n, plan) in crate::plan::PLANS.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}  {}\n  {}", plan.name, plan.title, plan.source);
+        let width = plan.modules.iter().map(|m| m.name.len()).max().unwrap_or(0);
+        let story_width = plan
+            .modules
+            .iter()
+            .map(|m| m.story.len())
+            .max()
+            .unwrap_or(0);
+        for m in plan.modules {
+            let missing = if catalog::find(m.story).is_none() {
+                "  (not in the catalog)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {:width$}  {:story_width$}  {}{missing}",
+                m.name, m.story, m.clause
+            );
+        }
     }
     print_or_stop(&out)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::args::{Diagram, Format, RunArgs};
 use super::error::Error;
-use super::select::select;
+use super::select::{plan_gaps, select};
 use super::target::{clean_up, connect};
 use crate::catalog::Story;
 use crate::render::safe::terminal;
@@ -20,7 +20,16 @@ use super::output::print_or_stop;
 /// Runs the selected stories and closes with the summary; `Ok(false)` when
 /// any failed (or, with `--strict`, warned).
 pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
-    let stories = select(&args.stories, args.all, args.attacks)?;
+    let plan = args.plan.as_deref().map(super::select::plan).transpose()?;
+    let stories = match plan {
+        Some(plan) => {
+            for gap in plan_gaps(plan) {
+                eprintln!("orchestrator: {gap}");
+            }
+            plan.stories()
+        }
+        None => select(&args.stories, args.all, args.attacks)?,
+    };
     if args.format == Format::Html && args.out.is_none() {
         return Err(Error::Usage(
             "--format html writes a report of several pages: add --out DIR".into(),
@@ -198,6 +207,9 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         return Err(e);
     }
     let mut summary = Summary::new(&records, args.strict);
+    if let Some(plan) = plan {
+        summary = summary.with_plan(plan);
+    }
     summary.second_client = target.external.as_ref().and_then(|e| e.second.describe());
     summary.left_registered = left_registered;
     if let Some(stop) = cut_short {
@@ -341,7 +353,7 @@ fn write_index(
             &dir.join("index.md"),
             &format!(
                 "{}{}",
-                render::markdown::index(entries, &summary.markdown_scorecard()),
+                render::markdown::index(entries, &summary.markdown_opening()),
                 summary.markdown_table()
             ),
         ),

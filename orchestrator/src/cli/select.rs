@@ -1,7 +1,31 @@
 //! Which stories a command line names: by name (a mistyped one gets the
-//! nearest as a suggestion), or all of them.
+//! nearest as a suggestion), all of them, or a plan's.
 use super::error::Error;
 use crate::catalog::{self, Story};
+use crate::plan::{self, Plan};
+
+/// The plan of that name; an unknown one is a usage error naming the
+/// plans there are.
+pub(crate) fn plan(name: &str) -> Result<&'static Plan, Error> {
+    plan::find(name).ok_or_else(|| {
+        let known: Vec<&str> = plan::PLANS.iter().map(|p| p.name).collect();
+        Error::Usage(format!(
+            "unknown plan {name:?}; the plans: {} (`orchestrator list --plans` shows their modules)",
+            known.join(", ")
+        ))
+    })
+}
+
+/// A plan's modules whose story the catalog does not hold, each as the
+/// internal error it is: the run goes on with the rest, and their rows say
+/// so.
+pub(crate) fn plan_gaps(plan: &Plan) -> Vec<String> {
+    plan.modules
+        .iter()
+        .filter(|m| catalog::find(m.story).is_none())
+        .map(|m| crate::summary::plan::not_in_catalog(plan, m.name, m.story))
+        .collect()
+}
 
 pub(crate) fn unknown_story(name: &str) -> Error {
     let hint = match closest_story(name) {
@@ -79,6 +103,17 @@ mod tests {
         assert_eq!(closest_story("no_such_thing_at_all"), None);
         let message = unknown_story("oauth2_ccc").to_string();
         assert!(message.contains("did you mean oauth2_cc?"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_plan_names_the_plans() {
+        let message = plan("oidcc-basics").unwrap_err().to_string();
+        assert!(
+            message.contains("unknown plan \"oidcc-basics\""),
+            "{message}"
+        );
+        assert!(message.contains("the plans: oidcc-basic"), "{message}");
+        assert_eq!(plan("oidcc-basic").unwrap().name, "oidcc-basic");
     }
 
     #[test]

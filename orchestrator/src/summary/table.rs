@@ -7,7 +7,8 @@ use crate::render::Style;
 use crate::render::safe::{markdown_cell, markdown_text, terminal};
 
 impl Summary {
-    /// The scorecard, the text table, then the totals; a skipped story's
+    /// The scorecard, the plan's block in a plan run, the text table, then
+    /// the totals; a skipped story's
     /// reason, from the server's metadata, with its controls escaped.
     pub fn text(&self, style: Style) -> String {
         let names: Vec<_> = self.stories.iter().map(|s| terminal(&s.story)).collect();
@@ -37,6 +38,10 @@ impl Summary {
             .as_ref()
             .map(|card| crate::render::scorecard::text(card, style))
             .unwrap_or_default();
+        if let Some(plan) = &self.plan {
+            out.push_str(&plan.text(style));
+            out.push('\n');
+        }
         let _ = writeln!(out, "{}", style.header("SUMMARY"));
         let _ = writeln!(
             out,

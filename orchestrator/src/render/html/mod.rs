@@ -1,13 +1,15 @@
-//! The HTML report: `index.html` (the provider scorecard, the summary
-//! table, a link per story) and one page per story — what it shows and its
+//! The HTML report: `index.html` (the provider scorecard, a plan run's
+//! table of modules, the summary table, a link per story) and one page per story — what it shows and its
 //! standards (and, for an attack, who must refuse it), the sequence diagram
 //! as inline SVG, each step as raw HTTP with copy-as-curl and
 //! copy-as-grpcurl, the checks with their clauses linked, every JWT decoded.
 //!
 //! Self-contained: the style and the few lines of script (copy buttons) are
 //! inline; nothing is fetched, and every page reads without script.
+mod badge;
 mod copy;
 mod login;
+mod plan;
 mod step;
 mod svg;
 
@@ -17,7 +19,7 @@ use super::safe::html;
 use super::sequence::View;
 use crate::catalog::{Kind, Story};
 use crate::record::StoryRecord;
-use crate::summary::{StoryResult, Summary};
+use crate::summary::Summary;
 
 const STYLE: &str = r#"
 :root { --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --held: #1565c0; --line: #d0d7de; --soft: #f6f8fa; }
@@ -64,6 +66,7 @@ svg .note.attack rect { fill: #ffe0e0; stroke: var(--bad); } svg .note.attack te
 nav { font-size: .9rem; margin-bottom: .5rem; }
 section.scorecard { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0 1.5rem; }
 section.scorecard ul { margin: .3rem 0; } section.scorecard .clean { margin: .5rem 0; }
+section.plan { margin: 1rem 0 1.5rem; } table.plan td:first-child code { overflow-wrap: anywhere; }
 .kind { font-weight: 600; color: var(--warn); margin: .2rem 0; }
 ol.toc { columns: 2; font-size: .9rem; }
 "#;
@@ -93,49 +96,10 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// The badge of a story's result: its class and words.
-fn badge(summary: &crate::summary::StorySummary) -> (&'static str, String) {
-    let (result, warned) = (&summary.result, summary.checks_warned);
-    match result {
-        StoryResult::Passed => ("passed", "passed".into()),
-        StoryResult::PassedWithWarnings { warnings } => (
-            "warned",
-            format!(
-                "passed with {warnings} warning{}",
-                if *warnings == 1 { "" } else { "s" }
-            ),
-        ),
-        StoryResult::RefusedAsExpected if summary.should_not_met > 0 => {
-            ("warned", summary.result_text())
-        }
-        StoryResult::RefusedAsExpected if warned > 0 => {
-            ("warned", format!("refused as expected, {warned} warned"))
-        }
-        StoryResult::RefusedAsExpected => ("held", "refused as expected".into()),
-        StoryResult::Skipped { why } => ("skipped", format!("skipped: {why}")),
-        StoryResult::RefusedByServer { error, .. } => {
-            ("skipped", format!("refused by the server: {error}"))
-        }
-        StoryResult::NeedsBrowser { .. } => ("skipped", "needs a browser".into()),
-        StoryResult::Interrupted { .. } => ("skipped", summary.result_text()),
-        StoryResult::NotRefused(n) => (
-            "failed",
-            format!("NOT REFUSED at step {} ({})", n.step, n.service),
-        ),
-        StoryResult::Failed { step, service } => (
-            "failed",
-            match service {
-                Some(s) => format!("FAILED at step {step} ({s})"),
-                None => format!("FAILED at step {step}"),
-            },
-        ),
-    }
-}
-
 /// One story's page.
 pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String {
     let summary = crate::summary::StorySummary::of(record);
-    let (class, words) = badge(&summary);
+    let (class, words) = badge::badge(&summary);
     let mut body = String::from("<nav><a href=\"index.html\">← all stories</a></nav>");
     let attack_story = record.story.starts_with("attack_");
     match story {
@@ -202,13 +166,18 @@ pub fn story(story: Option<&Story>, record: &StoryRecord, view: View) -> String 
 }
 
 /// The index of a report: the provider scorecard first (when the run has
-/// one), then the totals and the summary table, each story linked to its
-/// page.
+/// one), the plan's table (in a plan run), then the totals and the summary
+/// table, each story linked to its page.
 pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     let t = &summary.totals;
     let mut body = String::from("<h1>oidc-story report</h1>");
     if let Some(card) = &summary.scorecard {
         body.push_str(&super::scorecard::html_section(card, entries));
+    }
+    if let Some(table) = &summary.plan {
+        body.push_str(&plan::section(table, summary, entries));
+    }
+    if summary.scorecard.is_some() || summary.plan.is_some() {
         body.push_str("<h2>Summary</h2>");
     }
     let _ = write!(
@@ -237,7 +206,7 @@ pub fn index(entries: &[(String, String, bool)], summary: &Summary) -> String {
     );
     body.push_str("<table class=\"summary\"><tr><th>story</th><th>result</th><th>checks passed</th><th>failed</th><th>warned</th><th>time</th></tr>");
     for s in &summary.stories {
-        let (class, words) = badge(s);
+        let (class, words) = badge::badge(s);
         let name = match entries.iter().find(|(name, _, _)| *name == s.story) {
             Some((_, file, _)) => format!("<a href=\"{}\">{}</a>", html(file), html(&s.story)),
             None => html(&s.story),
