@@ -2188,7 +2188,7 @@ mod tests {
         }));
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), STORIES.len() + ATTACKS.len());
+        assert_eq!(names.len(), STORIES.len() + ATTACKS.len() + SLOW.len());
         assert!(ATTACKS.iter().all(|a| a.name.starts_with("attack_")));
         // Each attack is refused somewhere, or (claims withheld) checked.
         assert!(ATTACKS.iter().all(|a| {

@@ -115,12 +115,30 @@ async fn jar_refusals_are_invalid_request_object() {
             request_object(key, |c| c["nbf"] = json!(now() + 3600)),
         ),
     ];
+    // RFC 6749 §4.1.2.1: a refused object naming the client's registered
+    // redirect URI is answered there, with the error.
     for (case, object) in cases {
         let response = authorize(&mut op, &format!("client_id=signer&request={object}")).await;
-        assert_eq!(response.status, 400, "{case}: {}", response.body);
-        assert!(response.location.is_empty(), "{case}: never redirected");
-        assert_eq!(error(&response), "invalid_request_object", "{case}");
+        assert_eq!(response.status, 302, "{case}: {}", response.body);
+        let location = url::Url::parse(&response.location).unwrap();
+        assert!(
+            response.location.starts_with("https://example.com/cb?"),
+            "{case}: {location}"
+        );
+        let error = location
+            .query_pairs()
+            .find(|(k, _)| k == "error")
+            .map(|(_, v)| v.into_owned());
+        assert_eq!(error.as_deref(), Some("invalid_request_object"), "{case}");
     }
+    // One naming a URI the client never registered is never redirected.
+    let elsewhere = json!({"iss": "signer", "aud": ISSUER, "client_id": "signer", "response_type": "code",
+        "redirect_uri": "https://attacker.example/cb", "exp": now() + 600});
+    let object = format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&elsewhere));
+    let response = authorize(&mut op, &format!("client_id=signer&request={object}")).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(response.location.is_empty(), "never redirected");
+    assert_eq!(error(&response), "invalid_request_object");
 }
 
 async fn push(op: &mut As, auth: &str, extra: &str) -> OAuthResponse {

@@ -364,6 +364,18 @@ impl Issuer {
     }
 }
 
+/// Whether a story needs a user agent nobody has logged in with: its first
+/// authorization asks `prompt=none` (OIDC Core §3.1.2.6). A browser handed
+/// the page (`--browser`) may hold a login from before, so there the
+/// story cannot tell a provider that refuses from one that remembers.
+pub fn needs_fresh_user_agent(story: &Story) -> bool {
+    story
+        .steps
+        .iter()
+        .find(|s| s.service == ClientService::Authorization)
+        .is_some_and(|s| s.args.contains(&("prompt", "none")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,16 +454,4 @@ mod tests {
         assert!(why(&op, "oidc_request_object_unsigned").is_some());
         assert!(why(&op, "oidc_request_object_redirect_uri").is_some());
     }
-}
-
-/// Whether a story needs a user agent nobody has logged in with: its first
-/// authorization asks `prompt=none` (OIDC Core §3.1.2.6). A browser handed
-/// the page (`--browser`) may hold a login from before, so there the
-/// story cannot tell a provider that refuses from one that remembers.
-pub fn needs_fresh_user_agent(story: &Story) -> bool {
-    story
-        .steps
-        .iter()
-        .find(|s| s.service == ClientService::Authorization)
-        .is_some_and(|s| s.args.contains(&("prompt", "none")))
 }

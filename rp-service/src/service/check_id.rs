@@ -336,6 +336,7 @@ mod tests {
             include_str!("backchannel.rs"),
             include_str!("authorization_refusal.rs"),
             include_str!("id_token_refresh.rs"),
+            include_str!("login_checks.rs"),
         ];
         let own = include_str!("check_id.rs");
         let endpoint_https = own
