@@ -184,6 +184,16 @@ mod weak {
         kept
     }
 
+    /// The query without `max_age`: the AS never hears of it, so a login
+    /// of any age is kept (OIDC Core §3.1.2.1 ignored).
+    fn without_max_age(query: &str) -> String {
+        let mut pairs = pairs(query);
+        pairs.retain(|(k, _)| k != "max_age");
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(pairs);
+        form.finish()
+    }
+
     async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let body = axum::body::to_bytes(body, 1024 * 1024).await.unwrap();
@@ -202,7 +212,7 @@ mod weak {
             let query = parts
                 .uri
                 .query()
-                .map(|q| memory.weakened(q).unwrap_or(q.to_owned()));
+                .map(|q| without_max_age(&memory.weakened(q).unwrap_or(q.to_owned())));
             let body = match text.and_then(|t| memory.weakened(t)) {
                 Some(weakened) => Bytes::from(weakened),
                 None => body,
@@ -334,4 +344,46 @@ async fn a_provider_taking_a_code_twice_and_ignoring_pkce_lets_three_attacks_thr
         }
     }
     assert_eq!(weak_summary["totals"]["not_refused"], let_through.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_taking_a_code_twice_and_ignoring_max_age_fails_exactly_those_plan_modules() {
+    let weak = weak_provider(|_| {}).await;
+    let out = orchestrator(args(&[
+        "run",
+        "--plan",
+        "oidcc-basic",
+        "--issuer",
+        &weak,
+        // The proxy cannot replace a challenge signed into a request
+        // object: no PKCE where a story does not ask for it.
+        "--pkce",
+        "never",
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "modules failed: the run fails");
+    let summary = summary_of(&out);
+    let plan = &summary["plan"];
+    let modules = plan["modules"].as_array().unwrap();
+    assert_eq!(modules.len(), 33, "{plan}");
+    let expected = |module: &str| match module {
+        // Its second login kept though older than max_age: a MUST broken.
+        "oidcc-max-age-1" => "failed",
+        // The code accepted twice, at once or 30 s later.
+        "oidcc-codereuse" | "oidcc-codereuse-30seconds" => "not_refused",
+        _ => "as against our AS",
+    };
+    for m in modules {
+        let module = m["module"].as_str().unwrap();
+        let result = m["result"].as_str().unwrap();
+        match expected(module) {
+            "as against our AS" => assert!(
+                result == "passed" || result == "refused_as_expected",
+                "{module}: {result}"
+            ),
+            due => assert_eq!(result, due, "{module}"),
+        }
+    }
 }
