@@ -103,9 +103,16 @@ tabulate() {
   "$venv/bin/python" "$here/table.py" "$work/$name.jsonl" "$work/$name-attacks.md" "$peer" attacks
   check_table "$work/$name-attacks.md" "$name attacks" \
     "<!-- interop attacks table: $name -->" "<!-- end of the $name attacks table -->"
+  # The Basic OP plan, module by module (oidcc-codereuse-30seconds waits
+  # half a minute).
+  run_against "$name-plan" "$issuer" --plan=oidcc-basic "$@"
+  "$venv/bin/python" "$here/table.py" "$work/$name-plan.jsonl" "$work/$name-plan.md" "$peer" plan
+  check_table "$work/$name-plan.md" "$name plan" \
+    "<!-- interop plan table: $name -->" "<!-- end of the $name plan table -->"
   # Every row after a table's two header lines is a story.
-  echo "interop with $peer: $(($(wc -l <"$work/$name.md") - 2)) stories and" \
-    "$(($(wc -l <"$work/$name-attacks.md") - 2)) attacks tabled, as docs/INTEROP.md says"
+  echo "interop with $peer: $(($(wc -l <"$work/$name.md") - 2)) stories," \
+    "$(($(wc -l <"$work/$name-attacks.md") - 2)) attacks and" \
+    "$(($(wc -l <"$work/$name-plan.md") - 2)) plan modules tabled, as docs/INTEROP.md says"
 }
 
 if [ "$which" = mock ] || [ "$which" = all ]; then

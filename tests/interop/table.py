@@ -1,11 +1,13 @@
-"""An interop table of one run: `table.py RUN.jsonl TABLE.md PEER [attacks]`.
+"""An interop table of one run: `table.py RUN.jsonl TABLE.md PEER [attacks|plan]`.
 
 The stories' table: one row per story, its result, and why (the skip
 reason, the provider's refusal, the check that failed or warned, what it
 expected and what it found). With `attacks`, the attack stories' table: one
 row per attack, who must refuse it (the provider, or our client), its
 outcome, and why: the clause a provider that let it through breaks, and
-what was sent and answered; what a refusal warned of; why it was skipped."""
+what was sent and answered; what a refusal warned of; why it was skipped.
+With `plan`, a plan run's table: one row per module, its clause, its
+story and that story's outcome."""
 import json, re, sys
 
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -69,6 +71,17 @@ def outcome(s):
 
 
 who = {"provider": "the provider", "client": "our client"}
+plan = sys.argv[4:] == ["plan"]
+if plan:
+    # The plan's table: one row per module, its clause, its story's outcome.
+    stories = {s["story"]: s for s in summary["stories"]}
+    out = [f"| module | clause | story | against {sys.argv[3]} | why |", "|---|---|---|---|---|"]
+    for m in summary["plan"]["modules"]:
+        s = stories.get(m["story"])
+        shown, why = outcome(s) if s else (m["result"].replace("_", " "), "")
+        out.append(f"| {m['module']} | {m['clause']} | {m['story']} | {shown} | {why} |")
+    open(sys.argv[2], "w").write("\n".join(out) + "\n")
+    sys.exit(0)
 if attacks:
     out = [f"| attack | must refuse | against {sys.argv[3]} | why |", "|---|---|---|---|"]
 else:
