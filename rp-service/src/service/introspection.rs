@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::RelyingParty;
 use crate::service::check_id::CheckId;
 use crate::service::client_auth::{arg, authenticated_post};
-use crate::service::outcome::{Parsed, StepError};
+use crate::service::outcome::{Level, Parsed, StepError};
 use crate::service::registry::AsEndpoint;
 use crate::service::variation::Variations;
 use crate::session::{Pending, Session};
@@ -75,38 +75,34 @@ pub fn verify(
             .map_or("missing".into(), Value::to_string),
         "RFC 7662 §2.2",
     );
-    // RFC 6749 §4.1.2: the tokens of a code used twice SHOULD be revoked.
-    if let Some(expected) = arg(&pending.args, "should_be_active") {
-        let expected = expected == "true";
-        parsed.should(
-            CheckId::IntrospectionExpectedState,
-            format!(
-                "the token is {}",
-                if expected { "active" } else { "inactive" }
-            ),
-            active == Some(expected),
-            format!(
-                "active: {}",
-                active.map_or("missing".into(), |a| a.to_string())
-            ),
+    // The state a story expects the token in: `expect_active` as a MUST;
+    // `should_be_active` where the clause says SHOULD (RFC 6749 §4.1.2: the
+    // tokens of a code used twice SHOULD be revoked).
+    for (name, level, reference) in [
+        ("expect_active", Level::Must, "RFC 7662 §2.2"),
+        (
+            "should_be_active",
+            Level::Should,
             "RFC 6749 §4.1.2, RFC 7662 §2.2",
-        );
-    }
-    if let Some(expected) = arg(&pending.args, "expect_active") {
-        let expected = expected == "true";
-        parsed.must(
-            CheckId::IntrospectionExpectedState,
-            format!(
-                "the token is {}",
-                if expected { "active" } else { "inactive" }
-            ),
-            active == Some(expected),
-            format!(
-                "active: {}",
-                active.map_or("missing".into(), |a| a.to_string())
-            ),
-            "RFC 7662 §2.2",
-        );
+        ),
+    ] {
+        if let Some(expected) = arg(&pending.args, name) {
+            let expected = expected == "true";
+            parsed.check(
+                level,
+                CheckId::IntrospectionExpectedState,
+                format!(
+                    "the token is {}",
+                    if expected { "active" } else { "inactive" }
+                ),
+                active == Some(expected),
+                format!(
+                    "active: {}",
+                    active.map_or("missing".into(), |a| a.to_string())
+                ),
+                reference,
+            );
+        }
     }
     if active != Some(true) {
         return;
