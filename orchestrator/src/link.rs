@@ -207,6 +207,11 @@ impl HttpLink {
                 }
                 forms += 1;
                 submission(&at, &answer.body, fields)?
+            } else if answer.status >= 400 {
+                // The server's refusal, once the person is logged in (a
+                // redirect URI it will not send anything to): its answer to
+                // the request.
+                return Ok((answer, hops));
             } else {
                 return Err(HttpFault::LoginForm(format!(
                     "{what} (--login) was answered {} where a page or a redirect was due",

@@ -230,6 +230,11 @@ pub struct CheckRecord {
 
 /// The id of the orchestrator's verdict on an attack step.
 pub const VERDICT: &str = "attack.refused";
+/// The id of its note on a refusal's error code, where the clause names
+/// another (a SHOULD: the refusal held).
+pub const REFUSAL_ERROR: &str = "attack.refusal_error";
+/// The id of its note that guessing stopped at the provider's throttle.
+pub const THROTTLED: &str = "attack.throttled";
 
 /// A check's weight, from the clause it cites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -269,6 +274,7 @@ impl CheckRecord {
     /// The orchestrator's own verdict on an attack step: did the provider
     /// refuse it, as its clause says.
     pub(crate) fn verdict(
+        id: &str,
         level: Level,
         name: &str,
         ok: bool,
@@ -276,7 +282,7 @@ impl CheckRecord {
         reference: &str,
     ) -> Self {
         Self {
-            id: VERDICT.to_owned(),
+            id: id.to_owned(),
             name: name.to_owned(),
             ok,
             detail,

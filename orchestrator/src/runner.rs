@@ -188,6 +188,7 @@ async fn run_steps(
             ok && step.attack != Attack::None && left > 0 && step_record.response.status == 429;
         if throttled {
             step_record.checks.push(CheckRecord::verdict(
+                crate::record::THROTTLED,
                 Level::Info,
                 "the provider throttles the guesses",
                 true,

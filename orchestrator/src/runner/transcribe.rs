@@ -64,6 +64,7 @@ pub(super) fn step_record(
                     Some(e) if e.error == expected.as_str() => true,
                     Some(e) if !judge.exact => {
                         verdict.push(CheckRecord::verdict(
+                            crate::record::REFUSAL_ERROR,
                             Level::Should,
                             "the refusal's error is the one its clause names",
                             false,
@@ -79,6 +80,7 @@ pub(super) fn step_record(
                 verdict.insert(
                     0,
                     CheckRecord::verdict(
+                        crate::record::VERDICT,
                         if step.attack == Attack::Must {
                             Level::Must
                         } else {

@@ -69,6 +69,7 @@ fn refused(name: &str) -> StoryRecord {
     let mut attack = step(
         true,
         vec![CheckRecord::verdict(
+            crate::record::VERDICT,
             Level::Must,
             "the provider refuses the attack",
             true,
@@ -99,6 +100,7 @@ fn replay_let_through() -> StoryRecord {
             step(
                 false,
                 vec![CheckRecord::verdict(
+                    crate::record::VERDICT,
                     Level::Must,
                     "the provider refuses the attack",
                     false,
@@ -177,6 +179,7 @@ fn warned_shoulds_are_grouped_by_clause_and_an_accepted_should_attack_is_counted
     reuse.steps.push(step(
         true,
         vec![CheckRecord::verdict(
+            crate::record::VERDICT,
             Level::Should,
             "the provider refuses the attack",
             false,
