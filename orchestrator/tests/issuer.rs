@@ -513,3 +513,33 @@ fn usage_stories() -> usize {
         .filter(|s| s.kind() == orchestrator::catalog::Kind::Usage)
         .count()
 }
+
+/// The Basic OP plan against our own AS over HTTP: every module passes (or,
+/// for a module the provider must refuse, is refused as expected).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_basic_op_module_passes_over_http_against_our_own_as() {
+    let issuer = as_over_http().await;
+    let out = orchestrator(args(&[
+        "run",
+        "--plan",
+        "oidcc-basic",
+        "--issuer",
+        &issuer,
+        "--format",
+        "json",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", summary["summary"]);
+    let modules = summary["summary"]["plan"]["modules"].as_array().unwrap();
+    assert_eq!(modules.len(), 33);
+    for m in modules {
+        let result = m["result"].as_str().unwrap();
+        assert!(
+            result == "passed" || result == "refused_as_expected",
+            "{}: {result}",
+            m["module"]
+        );
+    }
+}
