@@ -85,6 +85,16 @@ impl Kind {
     }
 }
 
+impl Step {
+    /// A look, at a SHOULD, at whether a token was revoked
+    /// (`should_be_active`): a server without an introspection endpoint
+    /// leaves it out, and the rest of the story still says what it is about.
+    pub fn only_looks(&self) -> bool {
+        self.service == ClientService::Introspection
+            && self.args.iter().any(|(k, _)| *k == "should_be_active")
+    }
+}
+
 impl Story {
     /// Who the story tests, read off its steps: an attack on the provider
     /// has a step the provider must refuse; one on our client, a step whose

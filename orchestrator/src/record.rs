@@ -102,6 +102,16 @@ pub struct NotRefused {
 }
 
 impl StoryRecord {
+    /// How many attacks whose refusal a SHOULD asks for the provider let
+    /// through: the orchestrator's verdicts on them, failed.
+    pub fn should_not_met(&self) -> usize {
+        self.steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .filter(|c| c.id == VERDICT && c.level == Level::Should && !c.ok)
+            .count()
+    }
+
     /// A story not run, and why; its kind read from the catalog (a story
     /// not in it counts as a usage story).
     pub fn skipped(story: &str, why: impl Into<String>) -> Self {

@@ -240,9 +240,7 @@ impl Services {
     /// without an introspection endpoint, where the rest of the story
     /// still says what it is about.
     pub(crate) fn omits(&self, step: &crate::catalog::Step) -> bool {
-        self.http.as_ref().is_some_and(|h| !h.introspection)
-            && step.service == rp_service::service::registry::ClientService::Introspection
-            && step.args.iter().any(|(k, _)| *k == "should_be_active")
+        self.http.as_ref().is_some_and(|h| !h.introspection) && step.only_looks()
     }
 
     /// A step argument as sent to the RP in this run. Against a server

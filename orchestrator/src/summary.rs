@@ -197,12 +197,7 @@ impl StorySummary {
         } else {
             StoryResult::Passed
         };
-        let should_not_met = record
-            .steps
-            .iter()
-            .flat_map(|s| &s.checks)
-            .filter(|c| c.id == crate::record::VERDICT && c.outcome == Outcome::Warning)
-            .count();
+        let should_not_met = record.should_not_met();
         Self {
             should_not_met,
             story: record.story.clone(),
@@ -282,6 +277,31 @@ impl StorySummary {
 }
 
 impl Totals {
+    /// `N stories` (or `1 story`).
+    fn counted(&self) -> String {
+        match self.stories {
+            1 => "1 story".to_owned(),
+            n => format!("{n} stories"),
+        }
+    }
+
+    /// The results and the checks, as the text and Markdown totals say
+    /// them.
+    fn results(&self) -> String {
+        format!(
+            "{} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms",
+            self.passed,
+            self.passed_with_warnings,
+            self.refused_as_expected,
+            self.failed,
+            self.skipped_text(),
+            self.checks_passed,
+            self.checks_failed,
+            self.checks_warned,
+            self.time_ms
+        )
+    }
+
     /// `, N refused by the server, N need a browser, N skipped`, each only
     /// when there is any.
     fn skipped_text(&self) -> String {

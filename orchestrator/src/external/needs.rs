@@ -142,8 +142,7 @@ impl Issuer {
                 // A look at a SHOULD (was the token revoked?) is left out
                 // where there is no endpoint (`Services::omits`).
                 ClientService::Introspection
-                    if !self.has("introspection_endpoint")
-                        && !step.args.iter().any(|(k, _)| *k == "should_be_active") =>
+                    if !self.has("introspection_endpoint") && !step.only_looks() =>
                 {
                     Some("no introspection_endpoint")
                 }

@@ -55,7 +55,7 @@
 use serde::Serialize;
 
 use crate::catalog::Kind;
-use crate::record::{Ending, Level, Outcome, StepRecord, StoryRecord, VERDICT};
+use crate::record::{Ending, Outcome, StepRecord, StoryRecord};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Scorecard {
@@ -169,16 +169,6 @@ fn is_providers_answer(step: &StepRecord) -> bool {
     step.tampered.is_none() && step.expected_refusal.is_none()
 }
 
-/// Whether the provider accepted an attack a SHOULD asks it to refuse.
-fn accepted_should(record: &StoryRecord) -> bool {
-    record.steps.iter().any(|s| {
-        s.error.is_none()
-            && s.checks
-                .iter()
-                .any(|c| c.id == VERDICT && c.level == Level::Should && !c.ok)
-    })
-}
-
 /// The story's own clause, from the catalog.
 fn standard(story: &str) -> String {
     crate::catalog::find(story).map_or_else(String::new, |s| s.standard.to_owned())
@@ -260,7 +250,7 @@ impl Scorecard {
                     Fate::NotOffered { ran: true, .. } | Fate::Stopped | Fate::Failed => {
                         a.stopped += 1;
                     }
-                    Fate::Passed if accepted_should(record) => a.not_refused_should += 1,
+                    Fate::Passed if record.should_not_met() > 0 => a.not_refused_should += 1,
                     Fate::Passed => a.refused += 1,
                 }
                 a.run = a.refused + a.not_refused + a.not_refused_should + a.stopped;

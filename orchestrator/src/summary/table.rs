@@ -70,18 +70,9 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "TOTAL {} {}: {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms{}",
-            t.stories,
-            if t.stories == 1 { "story" } else { "stories" },
-            t.passed,
-            t.passed_with_warnings,
-            t.refused_as_expected,
-            t.failed,
-            t.skipped_text(),
-            t.checks_passed,
-            t.checks_failed,
-            t.checks_warned,
-            t.time_ms,
+            "TOTAL {}: {}{}",
+            t.counted(),
+            t.results(),
             if self.strict && t.checks_warned > 0 {
                 " (--strict: warnings fail the run)"
             } else {
@@ -138,18 +129,9 @@ impl Summary {
         let t = &self.totals;
         let _ = writeln!(
             out,
-            "\n**Total:** {} {} — {} passed, {} passed with warnings, {} refused as expected, {} failed{}; checks {} passed, {} failed, {} warned; {} ms.{}",
-            t.stories,
-            if t.stories == 1 { "story" } else { "stories" },
-            t.passed,
-            t.passed_with_warnings,
-            t.refused_as_expected,
-            t.failed,
-            t.skipped_text(),
-            t.checks_passed,
-            t.checks_failed,
-            t.checks_warned,
-            t.time_ms,
+            "\n**Total:** {} — {}.{}",
+            t.counted(),
+            t.results(),
             if self.strict {
                 " Run with `--strict`: warnings fail."
             } else {

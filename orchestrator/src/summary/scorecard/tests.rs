@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::record::{
-    CheckRecord, ErrorRecord, Json, NotRefused, RequestRecord, ResponseRecord, TamperRecord,
+    CheckRecord, ErrorRecord, Json, Level, NotRefused, RequestRecord, ResponseRecord, TamperRecord,
 };
 
 fn check(name: &str, reference: &str, level: Level, outcome: Outcome) -> CheckRecord {
