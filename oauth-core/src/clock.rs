@@ -57,3 +57,70 @@ impl Clock for ManualClock {
 
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
+
+/// The system's clock plus however far a run has moved it on: services in
+/// one process that share it see time pass together when the run, instead
+/// of sleeping through a wait (a polling interval, a login grown older than
+/// `max_age`), advances it. Time only moves forward; shared clones see the
+/// same time.
+#[derive(Debug, Clone, Default)]
+pub struct AdvancingClock(Arc<AtomicI64>);
+
+impl AdvancingClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the time on by `by`, as if that long had passed.
+    pub fn advance(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(ms))
+            })
+            .ok();
+    }
+
+    /// How far the clock has been moved on from the system's, in total.
+    pub fn advanced(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.0.load(Ordering::SeqCst)).unwrap_or(0))
+    }
+}
+
+impl Clock for AdvancingClock {
+    fn now(&self) -> i64 {
+        self.now_millis().div_euclid(1000)
+    }
+
+    fn now_millis(&self) -> i64 {
+        SystemClock
+            .now_millis()
+            .saturating_add(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn an_advancing_clock_moves_every_clone_on_by_what_it_is_told() {
+        let clock = AdvancingClock::new();
+        let shared = clock.clone();
+        let before = shared.now_millis();
+        clock.advance(Duration::from_millis(2100));
+        let after = shared.now_millis();
+        assert!(after - before >= 2100, "{before} -> {after}");
+        assert!(after - before < 2100 + 5_000, "{before} -> {after}");
+        assert!(shared.now() >= before / 1000 + 2);
+        assert_eq!(shared.advanced(), Duration::from_millis(2100));
+    }
+
+    #[test]
+    fn an_advancing_clock_reads_seconds_from_its_milliseconds() {
+        let clock = AdvancingClock::new();
+        let (s, ms) = (clock.now(), clock.now_millis());
+        assert!(ms / 1000 - s <= 1, "{s} s against {ms} ms");
+    }
+}

@@ -9,6 +9,7 @@
 //! writes its metadata and token responses as it likes (`BodyMember`,
 //! `PadBody`).
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use oauth_core::jose::{JwsAlgorithm, SigningKey};
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
@@ -27,8 +28,6 @@ pub struct Memory {
     jwks: Option<String>,
     /// The last ID token it saw (redirect or token response).
     id_token: Option<String>,
-    /// The attacker's own signing key, once it has made one.
-    key: Option<SigningKey>,
     /// The requests the OP's last answer made it send (back-channel logout
     /// notifications), for the orchestrator to deliver.
     outbound: Vec<OAuthRequest>,
@@ -84,17 +83,26 @@ impl Memory {
     pub fn received(&mut self, notification: OAuthRequest) {
         self.outbound = vec![notification];
     }
+}
 
-    /// The attacker's key (RS256, the algorithm the RP's clients register
-    /// for ID tokens), made on first use.
-    fn key(&mut self) -> Result<&SigningKey, String> {
-        if self.key.is_none() {
-            self.key = Some(SigningKey::generate(JwsAlgorithm::RS256).map_err(|e| e.to_string())?);
-        }
-        self.key
-            .as_ref()
-            .ok_or_else(|| "the attacker has no key".to_owned())
-    }
+/// The attacker's key (RS256, the algorithm the RP's clients register for
+/// ID tokens): one for the whole run, made on first use. Making an RSA key
+/// takes longer than a whole story, so a run with attacks starts making it
+/// at once on a thread of its own ([`make_key_ahead`]).
+static KEY: OnceLock<Result<SigningKey, String>> = OnceLock::new();
+
+fn key() -> Result<&'static SigningKey, String> {
+    KEY.get_or_init(|| SigningKey::generate(JwsAlgorithm::RS256).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Starts making the attacker's key on another thread, for a run whose
+/// stories may need it: a story that needs it first waits for it then.
+pub fn make_key_ahead() {
+    std::thread::spawn(|| {
+        let _ = key();
+    });
 }
 
 /// Whether an answer is the provider's refusal: an OAuth error in a
@@ -231,7 +239,7 @@ pub fn apply(
         }
         Tamper::AddSigningKey => {
             let mut body = body_object(response)?;
-            let jwk = memory.key()?.public_jwk().clone();
+            let jwk = key()?.public_jwk().clone();
             match body.get_mut("keys").and_then(Value::as_array_mut) {
                 Some(keys) => keys.push(jwk),
                 None => return Err("the answer holds no keys".into()),
@@ -243,7 +251,7 @@ pub fn apply(
         Tamper::ForgeLogoutToken(_) => {
             Err("a logout token travels in the OP's notification, not in an answer".into())
         }
-        Tamper::ForgeResponseJwt(forge) => forge_response_jwt(forge, memory, response),
+        Tamper::ForgeResponseJwt(forge) => forge_response_jwt(forge, response),
         Tamper::FormAction(action) => {
             response.body = page::set_action(&response.body, action)?;
             Ok(format!("the attacker pointed the form at {action}"))
@@ -300,11 +308,7 @@ pub fn apply(
 
 /// Changes a request the OP sends the RP (a back-channel logout
 /// notification) as `tamper` says; says what was done.
-pub fn apply_to_notification(
-    tamper: Tamper,
-    memory: &mut Memory,
-    request: &mut OAuthRequest,
-) -> Result<String, String> {
+pub fn apply_to_notification(tamper: Tamper, request: &mut OAuthRequest) -> Result<String, String> {
     let Tamper::ForgeLogoutToken(forge) = tamper else {
         return Err(format!("{tamper:?} changes an answer, not a notification"));
     };
@@ -322,7 +326,7 @@ pub fn apply_to_notification(
         .as_object_mut()
         .ok_or("the logout token's claims are not an object")?;
     let what = change_claims(forge, map);
-    let key = memory.key()?;
+    let key = key()?;
     let header = json!({"alg": "RS256", "typ": "logout+jwt", "kid": key.kid()});
     slot.1 = key
         .sign_exact(&header, &claims)
@@ -383,7 +387,7 @@ fn forge_id_token(
     {
         map.insert("at_hash".into(), json!(hash(token)));
     }
-    let key = memory.key()?;
+    let key = key()?;
     let mut header = json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()});
     if matches!(forge, Forge::Crit)
         && let Some(h) = header.as_object_mut()
@@ -445,11 +449,7 @@ fn change_claims(forge: Forge, map: &mut serde_json::Map<String, Value>) -> Stri
 /// Puts a response JWT (JARM) of the attacker's making in the answer, in
 /// the redirect or the form where the AS put its own: the claims of the
 /// AS's, changed as `forge` says, signed with the attacker's key.
-fn forge_response_jwt(
-    forge: Forge,
-    memory: &mut Memory,
-    response: &mut OAuthResponse,
-) -> Result<String, String> {
+fn forge_response_jwt(forge: Forge, response: &mut OAuthResponse) -> Result<String, String> {
     let redirect = !response.location.is_empty();
     let genuine = if redirect {
         redirect_params(&response.location)
@@ -467,7 +467,7 @@ fn forge_response_jwt(
         .as_object_mut()
         .ok_or("the response JWT's claims are not an object")?;
     let what = change_claims(forge, map);
-    let key = memory.key()?;
+    let key = key()?;
     let mut header = json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()});
     if matches!(forge, Forge::Crit)
         && let Some(h) = header.as_object_mut()

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use as_service::AuthServer;
+use oauth_core::clock::AdvancingClock;
 use oauth_core::jose::KeySet;
 use oidc_story_proto::memory;
 use oidc_story_proto::shards::Shards;
@@ -32,17 +33,17 @@ pub struct Embedded {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// An AS and an RP with the built-in configurations and fresh keys.
-fn built_in() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
+/// An AS and an RP with the built-in configurations and fresh keys, both
+/// reading `clock`.
+fn built_in(clock: &AdvancingClock) -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
     let as_config = as_service::config::Config::default_config()?;
     let rp_config = rp_service::config::Config::default_config()?;
-    let server = AuthServer::new(as_config, KeySet::generate()?)?;
-    Ok((server, RelyingParty::new(rp_config)))
+    Ok(pair(as_config, rp_config, clock)?)
 }
 
 /// The same for a load test, but with no per-caller registration limit on
 /// the AS (all the load comes from one caller on purpose).
-fn for_load() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
+fn for_load(clock: &AdvancingClock) -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
     let mut as_config = as_service::config::Config::default_config()?;
     as_config.registration.max_per_caller_per_minute = 0;
     // Nor is the throttle on guessed user codes: every run's guesses
@@ -50,8 +51,23 @@ fn for_load() -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
     as_config.device.max_user_code_failures = u64::MAX;
     as_config.device.max_global_user_code_failures = u64::MAX;
     let rp_config = rp_service::config::Config::default_config()?;
-    let server = AuthServer::new(as_config, KeySet::generate()?)?;
-    Ok((server, RelyingParty::new(rp_config)))
+    Ok(pair(as_config, rp_config, clock)?)
+}
+
+/// An AS (fresh keys, in-memory store) and an RP on one clock.
+fn pair(
+    as_config: as_service::config::Config,
+    rp_config: rp_service::config::Config,
+    clock: &AdvancingClock,
+) -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
+    let shared: oauth_core::clock::SharedClock = Arc::new(clock.clone());
+    let server = AuthServer::build(
+        as_config,
+        KeySet::generate()?,
+        Arc::new(as_service::store::MemoryStore::new()),
+        shared.clone(),
+    )?;
+    Ok((server, RelyingParty::with_clock(rp_config, shared)))
 }
 
 /// Serves both on the connections given until the returned sender says
@@ -102,13 +118,17 @@ pub struct InProcess {
 pub struct Links {
     as_link: memory::Connector,
     rp_link: memory::Connector,
+    /// The clock both services read, when they were built on one: a
+    /// story's wait moves it on.
+    clock: Option<AdvancingClock>,
 }
 
 impl InProcess {
     /// Both services with the built-in configurations and fresh keys.
     pub async fn start() -> Result<Self, BoxError> {
-        let (server, rp) = built_in()?;
-        Ok(Self::start_with(server, rp))
+        let clock = AdvancingClock::new();
+        let (server, rp) = built_in(&clock)?;
+        Ok(Self::start_on(server, rp, clock))
     }
 
     /// One AS and one RP for a load test ([`for_load`]) served on every
@@ -116,33 +136,53 @@ impl InProcess {
     /// own connections with its own tasks, so that a call made on a shard
     /// is answered on it. The `i`-th is served on shard `i`.
     pub async fn start_for_load_on(shards: &Shards) -> Result<Vec<Self>, BoxError> {
-        let (server, rp) = for_load()?;
+        let clock = AdvancingClock::new();
+        let (server, rp) = for_load(&clock)?;
         let mut all = Vec::new();
         for i in 0..shards.len() {
-            let (server, rp) = (server.clone(), rp.clone());
+            let (server, rp, clock) = (server.clone(), rp.clone(), clock.clone());
             all.push(
                 shards
-                    .run(i, async move { Self::start_with(server, rp) })
+                    .run(i, async move { Self::start_on(server, rp, clock) })
                     .await?,
             );
         }
         Ok(all)
     }
 
-    /// Serves an AS and an RP built by the caller.
+    /// Serves an AS and an RP built by the caller, on their own clocks:
+    /// a story's waits are slept through.
     pub fn start_with(server: Arc<AuthServer>, rp: Arc<RelyingParty>) -> Self {
         let (as_link, as_incoming) = memory::link();
         let (rp_link, rp_incoming) = memory::link();
         let (stop, tasks) = spawn_both(as_incoming, server, rp_incoming, rp);
         Self {
-            links: Links { as_link, rp_link },
+            links: Links {
+                as_link,
+                rp_link,
+                clock: None,
+            },
             stop,
             tasks,
         }
     }
 
+    /// Serves an AS and an RP that both read `clock`: a story's waits move
+    /// it on instead of sleeping.
+    fn start_on(server: Arc<AuthServer>, rp: Arc<RelyingParty>, clock: AdvancingClock) -> Self {
+        let mut started = Self::start_with(server, rp);
+        started.links.clock = Some(clock);
+        started
+    }
+
     pub fn links(&self) -> Links {
         self.links.clone()
+    }
+
+    /// The clock both services read, when they were built on one (`start`,
+    /// `start_for_load_on`): how far stories' waits have moved it on.
+    pub fn clock(&self) -> Option<&AdvancingClock> {
+        self.links.clock.as_ref()
     }
 
     /// Clients of both, one connection each ([`Links::services`]).
@@ -179,10 +219,14 @@ impl Links {
             .channel()
             .await
             .map_err(|e| unreachable("RP", &e))?;
-        Ok(Services::from_clients(
+        let services = Services::from_clients(
             vec![AuthorizationServerClient::new(self.as_channel().await?)],
             RelyingPartyClient::new(rp),
-        ))
+        );
+        Ok(match &self.clock {
+            Some(clock) => services.with_clock(clock.clone()),
+            None => services,
+        })
     }
 }
 
@@ -203,13 +247,13 @@ impl Drop for InProcess {
 impl Embedded {
     /// Both services with the built-in configurations and fresh keys.
     pub async fn start() -> Result<Self, BoxError> {
-        let (server, rp) = built_in()?;
+        let (server, rp) = built_in(&AdvancingClock::new())?;
         Self::start_with(server, rp).await
     }
 
     /// Both services for a load test ([`for_load`]).
     pub async fn start_for_load() -> Result<Self, BoxError> {
-        let (server, rp) = for_load()?;
+        let (server, rp) = for_load(&AdvancingClock::new())?;
         Self::start_with(server, rp).await
     }
 

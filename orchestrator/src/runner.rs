@@ -251,7 +251,9 @@ async fn run_step(
         });
     }
     if prepared.send_after_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(prepared.send_after_ms)).await;
+        services
+            .wait(std::time::Duration::from_millis(prepared.send_after_ms))
+            .await;
     }
     let request = prepared.request.ok_or(StoryFault::NoRequest {
         service: step.service,

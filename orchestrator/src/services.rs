@@ -24,6 +24,10 @@ pub struct Services {
     /// The gRPC calls stories made through these connections, to the AS
     /// and the RP (for the bench's calls per second).
     pub(crate) calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The clock both services read, when they run in this process: a wait
+    /// a story asks for (a polling interval, a login grown old) moves it on
+    /// instead of sleeping. Services elsewhere wait in real time.
+    pub(crate) clock: Option<oauth_core::clock::AdvancingClock>,
 }
 
 /// `host:port` or a URL -> a gRPC URL (plaintext unless `https://` is given).
@@ -186,6 +190,23 @@ impl Services {
             relying_party,
             http: None,
             calls: Default::default(),
+            clock: None,
+        }
+    }
+
+    /// The same connections, to services that read `clock`.
+    pub fn with_clock(mut self, clock: oauth_core::clock::AdvancingClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Waits `wait` as the client would before a request: in real time, or,
+    /// for services in this process, by moving their clock on (the
+    /// services see that time pass; nothing sleeps).
+    pub(crate) async fn wait(&self, wait: Duration) {
+        match &self.clock {
+            Some(clock) => clock.advance(wait),
+            None => tokio::time::sleep(wait).await,
         }
     }
 

@@ -30,6 +30,14 @@ pub(super) async fn run(args: RunArgs) -> Result<bool, Error> {
         }
         None => select(&args.stories, args.all, args.attacks)?,
     };
+    // Stories where a malicious provider signs with a key of its own: that
+    // RSA key is made while the services start and the first stories run.
+    if stories
+        .iter()
+        .any(|s| s.steps.iter().any(|step| step.tamper.is_some()))
+    {
+        crate::attacker::make_key_ahead();
+    }
     if args.format == Format::Html && args.out.is_none() {
         return Err(Error::Usage(
             "--format html writes a report of several pages: add --out DIR".into(),

@@ -46,12 +46,12 @@ pub(super) async fn deliver(
     let mut delivered = sent.clone();
     let tampered = match step.tamper {
         Some(tamper) => Some(
-            crate::attacker::apply_to_notification(tamper, memory, &mut delivered).map_err(
-                |why| StoryFault::Attacker {
+            crate::attacker::apply_to_notification(tamper, &mut delivered).map_err(|why| {
+                StoryFault::Attacker {
                     service: step.service,
                     why,
-                },
-            )?,
+                }
+            })?,
         ),
         None => None,
     };

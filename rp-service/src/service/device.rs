@@ -4,7 +4,7 @@
 //! user agent's request, built here as the authorization request is), and
 //! poll the token endpoint no faster than the interval (§3.4, §3.5).
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oauth_core::error::ErrorCode;
 use oauth_core::http::{HttpRequest, HttpResponse};
@@ -131,18 +131,19 @@ fn target_params(
 
 /// How long the client waits before this poll: the interval since the
 /// last one (RFC 8628 §3.5), unless the story has it poll early.
-pub fn send_after(session: &Session, vary: &Variations) -> Duration {
+pub fn send_after(rp: &RelyingParty, session: &Session, vary: &Variations) -> Duration {
     if vary.has(&Variation::EarlyPoll) {
         return Duration::ZERO;
     }
     session
         .device
         .as_ref()
-        .map_or(Duration::ZERO, |f| f.wait(Instant::now()))
+        .map_or(Duration::ZERO, |f| f.wait(rp.clock.now_millis()))
 }
 
 /// RFC 8628 §3.2: the device authorization response.
 pub fn verify_authorization(
+    rp: &RelyingParty,
     pending: &Pending,
     response: &HttpResponse,
     body: &Value,
@@ -279,9 +280,11 @@ pub fn verify_authorization(
         interval,
         // An AS may name any number: a lifetime past what a clock can hold
         // is as good as none.
-        expires_at: Instant::now()
-            .checked_add(Duration::from_secs(expires_in.unwrap_or(0)))
-            .unwrap_or_else(Instant::now),
+        expires_at: rp.clock.now_millis().saturating_add(
+            i64::try_from(expires_in.unwrap_or(0))
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+        ),
         last_poll: None,
         scope: pending.params.get("scope").map(str::to_owned),
     });
@@ -322,7 +325,12 @@ pub fn verify_user(response: &HttpResponse, parsed: &mut Parsed) {
 
 /// A poll refused (RFC 8628 §3.5): authorization_pending and slow_down
 /// tell the client to poll again, slow_down after an interval 5 s longer.
-pub fn verify_poll_error(session: &Session, parsed: &mut Parsed, staged: &mut Staged) {
+pub fn verify_poll_error(
+    rp: &RelyingParty,
+    session: &Session,
+    parsed: &mut Parsed,
+    staged: &mut Staged,
+) {
     let slow_down = match parsed.error.as_ref().map(|(code, _)| code) {
         Some(ErrorCode::AuthorizationPending) => false,
         Some(ErrorCode::SlowDown) => true,
@@ -349,7 +357,7 @@ pub fn verify_poll_error(session: &Session, parsed: &mut Parsed, staged: &mut St
         "RFC 8628 §3.5",
     );
     staged.device_poll = Some(DevicePolled {
-        at: Instant::now(),
+        at: rp.clock.now_millis(),
         slow_down,
         redeemed: false,
     });
@@ -376,9 +384,9 @@ fn within_limit(parsed: &mut Parsed, interval: u64, when: &str) -> bool {
 }
 
 /// Tokens came for the device code: it is spent.
-pub fn redeemed(staged: &mut Staged) {
+pub fn redeemed(rp: &RelyingParty, staged: &mut Staged) {
     staged.device_poll = Some(DevicePolled {
-        at: Instant::now(),
+        at: rp.clock.now_millis(),
         slow_down: false,
         redeemed: true,
     });

@@ -77,7 +77,7 @@ pub fn prepare(
     // attack argument's string.
     let vary = &Variations::parse(service, args)?;
     let send_after = match service {
-        ClientService::DeviceToken => device::send_after(session, vary),
+        ClientService::DeviceToken => device::send_after(rp, session, vary),
         // A pause the story asks for before this request (a login older
         // than max_age, a code redeemed again 30 s later): the client waits.
         _ => match client_auth::arg(args, "wait") {
@@ -242,7 +242,7 @@ fn verify(
             parsed.retry = true;
         }
         if service == ClientService::DeviceToken {
-            device::verify_poll_error(session, parsed, staged);
+            device::verify_poll_error(rp, session, parsed, staged);
         }
         return;
     };
@@ -256,11 +256,11 @@ fn verify(
         }
         ClientService::PushedAuthorization => par::verify(response, body, parsed, staged),
         ClientService::DeviceAuthorization => {
-            device::verify_authorization(pending, response, &body, parsed, staged)
+            device::verify_authorization(rp, pending, response, &body, parsed, staged)
         }
         ClientService::DeviceToken => {
             token::verify(rp, session, pending, response, body, parsed, staged);
-            device::redeemed(staged);
+            device::redeemed(rp, staged);
         }
         ClientService::Jwks => jwks::verify(body, parsed, staged),
         ClientService::Introspection => introspection::verify(rp, session, pending, body, parsed),

@@ -2,7 +2,7 @@
 //! authorization response gave, and the pace of polling. `Debug` shows the
 //! device code by length only (it is a bearer credential until redeemed).
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The device authorization the client polls for.
 #[derive(Clone)]
@@ -15,9 +15,11 @@ pub struct DeviceFlow {
     /// Seconds between polls (RFC 8628 §3.2, 5 when absent); 5 more after
     /// each `slow_down` (§3.5).
     pub interval: u64,
-    pub expires_at: Instant,
-    /// When the last poll's answer came.
-    pub last_poll: Option<Instant>,
+    /// When the device code expires, in the RP's clock's milliseconds
+    /// (`Clock::now_millis`: the clock a run may advance instead of sleeping).
+    pub expires_at: i64,
+    /// When the last poll's answer came, in the same milliseconds.
+    pub last_poll: Option<i64>,
     /// The scope asked for, to compare with what the token response grants.
     pub scope: Option<String>,
 }
@@ -25,23 +27,24 @@ pub struct DeviceFlow {
 impl DeviceFlow {
     /// How long to wait before the next poll: the interval after the last
     /// one (RFC 8628 §3.5: the client MUST wait at least that long); the
-    /// first poll goes at once.
-    pub fn wait(&self, now: Instant) -> Duration {
-        match self.last_poll {
-            Some(last) => last
-                .checked_add(Duration::from_secs(self.interval))
-                .map_or(Duration::from_secs(self.interval), |next| {
-                    next.saturating_duration_since(now)
-                }),
-            None => Duration::ZERO,
-        }
+    /// first poll goes at once. `now` in the clock's milliseconds.
+    pub fn wait(&self, now: i64) -> Duration {
+        let Some(last) = self.last_poll else {
+            return Duration::ZERO;
+        };
+        let interval_ms = i64::try_from(self.interval)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000);
+        let next = last.saturating_add(interval_ms);
+        Duration::from_millis(u64::try_from(next.saturating_sub(now)).unwrap_or(0))
     }
 }
 
 /// A poll answered, to apply to the flow.
 #[derive(Debug, Clone, Copy)]
 pub struct DevicePolled {
-    pub at: Instant,
+    /// In the RP's clock's milliseconds.
+    pub at: i64,
     /// `slow_down`: the interval grows by 5 seconds (RFC 8628 §3.5 MUST).
     pub slow_down: bool,
     /// Tokens came: the device code is spent.
