@@ -5,7 +5,7 @@
 //! The tests that need a Redis server are ignored by default, so a count of
 //! passed tests never includes them without one. Run them with one:
 //! `OIDC_STORY_REDIS=redis://127.0.0.1:6379/15 cargo test -p e2e-tests --test
-//! replicas -- --include-ignored` (.ci/run starts a server and does). Asked
+//! e2e -- --include-ignored replicas::` (.ci/run starts a server and does). Asked
 //! to run without the variable, they fail and say why.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 

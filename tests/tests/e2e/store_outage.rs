@@ -4,7 +4,7 @@
 //! written); once it is back the same AS serves again, without a restart.
 //!
 //! Needs `redis-server` on the PATH, so it is ignored by default: `cargo
-//! test -p e2e-tests --test store_outage -- --include-ignored` runs it
+//! test -p e2e-tests --test e2e -- --include-ignored store_outage::` runs it
 //! (.ci/run installs the server and does); without the server it fails and
 //! says why.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

@@ -45,7 +45,7 @@ fn private_key_files_from_the_readme_are_ignored_by_git() {
 /// run without Redis).
 #[test]
 fn tests_that_need_redis_are_ignored_not_passed_without_it() {
-    let dir = repo_root().join("tests").join("tests");
+    let dir = repo_root().join("tests").join("tests").join("e2e");
     let mut needing = 0;
     for file in ["replicas.rs", "store_outage.rs"] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
