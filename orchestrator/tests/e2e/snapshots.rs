@@ -2,7 +2,7 @@
 //! transcript shows appears as a diff to review. Volatile values (JWTs,
 //! random codes, states, nonces, key ids and key material, times) are
 //! normalised first. `UPDATE_SNAPSHOTS=1 cargo test -p orchestrator --test
-//! snapshots` rewrites the files after a deliberate change.
+//! e2e snapshots::` rewrites the files after a deliberate change.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::PathBuf;

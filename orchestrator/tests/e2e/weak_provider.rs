@@ -5,7 +5,7 @@
 //! test, never in the AS.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use orchestrator::catalog::{ATTACKS, Attack, Kind};

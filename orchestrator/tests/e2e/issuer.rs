@@ -3,7 +3,7 @@
 //! server before any story runs.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 

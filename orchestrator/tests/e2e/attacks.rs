@@ -2,7 +2,7 @@
 //! HTTP, as a provider's author runs them against theirs.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use orchestrator::catalog::{ATTACKS, Kind};
