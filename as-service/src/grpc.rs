@@ -5,12 +5,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
-use oidc_story_proto::shards::Shards;
-use oidc_story_proto::stopped;
 use oidc_story_proto::v1::authorization_server_server::{
     AuthorizationServer as AuthorizationServerRpc, AuthorizationServerServer,
 };
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
+use oidc_story_serve::shards::Shards;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tonic::codegen::tokio_stream::Stream;
@@ -188,12 +187,12 @@ pub async fn run(
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve(oidc_story_proto::incoming(listener), server, shutdown).await
+    serve(oidc_story_serve::incoming(listener), server, shutdown).await
 }
 
 /// Serves the AS on an already bound listener until `stop` reads true,
 /// each accepted connection on one of `shards` (one thread each, see
-/// `oidc_story_proto::shards`): its requests are answered on that thread.
+/// `oidc_story_serve::shards`): its requests are answered on that thread.
 /// The AS's upkeep runs on the caller's runtime.
 pub async fn run_sharded(
     listener: TcpListener,
@@ -202,11 +201,7 @@ pub async fn run_sharded(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let _upkeep = Upkeep::start(&server);
-    let routes = routes(server).await?;
-    oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
-        oidc_story_proto::serve_routes(incoming, routes.clone(), stopped(stop.clone()))
-    })
-    .await
+    oidc_story_serve::run_sharded(listener, routes(server).await?, shards, stop).await
 }
 
 /// The AS's periodic work beside serving: expired codes, tokens and
@@ -253,7 +248,7 @@ impl Drop for Upkeep {
 }
 
 /// Serves the connections `incoming` yields (accepted TCP sockets, or
-/// in-memory pipes from `oidc_story_proto::memory`) until `shutdown`
+/// in-memory pipes from `oidc_story_serve::memory`) until `shutdown`
 /// completes, with the AS's upkeep.
 pub async fn serve<IO, IE>(
     incoming: impl Stream<Item = Result<IO, IE>>,
@@ -265,7 +260,7 @@ where
     IE: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _upkeep = Upkeep::start(&server);
-    oidc_story_proto::serve_routes(incoming, routes(server).await?, shutdown).await
+    oidc_story_serve::serve_routes(incoming, routes(server).await?, shutdown).await
 }
 
 /// What a server of the AS offers: the AS, with reflection (v1 and
@@ -274,20 +269,11 @@ where
 pub async fn routes(
     server: Arc<AuthServer>,
 ) -> Result<tonic::service::Routes, Box<dyn std::error::Error + Send + Sync>> {
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_serving::<AuthorizationServerServer<AuthorizationServerService>>()
-        .await;
-    let (reflection_v1, reflection_v1alpha) =
-        oidc_story_proto::reflection_services(oidc_story_proto::AUTHORIZATION_SERVER)?;
     // tonic refuses messages over 4x the limit itself (OUT_OF_RANGE); those
     // between the limit and that are refused by the RPC (RESOURCE_EXHAUSTED).
     let service = AuthorizationServerServer::new(AuthorizationServerService::new(server))
         .max_decoding_message_size(4 * MAX_MESSAGE_BYTES);
-    Ok(tonic::service::Routes::new(health)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(service))
+    oidc_story_serve::routes(service).await
 }
 
 #[cfg(test)]

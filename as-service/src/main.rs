@@ -6,7 +6,7 @@ use as_service::AuthServer;
 use as_service::config::Config;
 use clap::Parser;
 use oauth_core::jose::KeySet;
-use oidc_story_proto::shards::Shards;
+use oidc_story_serve::shards::Shards;
 
 /// The oidc-story Authorization Server / OpenID Provider (gRPC, and HTTP with --http-listen).
 #[derive(Debug, Parser)]
@@ -56,7 +56,7 @@ struct Args {
 enum Command {
     /// Ask a running server whether it is serving (grpc.health.v1), for
     /// container health checks: exit 0 when SERVING.
-    Health(oidc_story_proto::HealthArgs),
+    Health(oidc_story_serve::HealthArgs),
     /// Manage the key file.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -97,7 +97,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Health(health)) = &args.command {
-        return oidc_story_proto::health_command("as-service", health).await;
+        return oidc_story_serve::health_command("as-service", health).await;
     }
     if let Some(Command::Keys(KeysCommand::Rotate(rotate))) = &args.command {
         return match rotate_keys(&args, rotate) {
@@ -111,7 +111,7 @@ async fn main() -> ExitCode {
             }
         };
     }
-    oidc_story_proto::init_tracing();
+    oidc_story_serve::init_tracing();
     match serve(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -249,7 +249,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     // One signal stops both servers, each finishing what is in flight.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        oidc_story_proto::shutdown_signal().await;
+        oidc_story_serve::shutdown_signal().await;
         let _ = stop.send(true);
     });
     // gRPC connections are dealt over threads of one single-threaded
@@ -267,7 +267,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
                             listener,
                             tls,
                             server,
-                            oidc_story_proto::stopped(stopping),
+                            oidc_story_serve::stopped(stopping),
                         )
                         .await
                     }
@@ -275,7 +275,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
                         as_service::http::serve(
                             listener,
                             server,
-                            oidc_story_proto::stopped(stopping),
+                            oidc_story_serve::stopped(stopping),
                         )
                         .await
                     }

@@ -173,7 +173,7 @@ impl Progress {
 }
 
 /// Where a share of the workers runs: clients whose connections live on
-/// `runtime` (a shard's one thread, see `oidc_story_proto::shards`), so that each
+/// `runtime` (a shard's one thread, see `oidc_story_serve::shards`), so that each
 /// worker spawned there, and every task its calls hand work to, stays on
 /// that thread.
 #[derive(Clone)]

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use as_service::AuthServer;
 use oauth_core::clock::AdvancingClock;
 use oauth_core::jose::KeySet;
-use oidc_story_proto::memory;
-use oidc_story_proto::shards::Shards;
+use oidc_story_serve::memory;
+use oidc_story_serve::shards::Shards;
 use rp_service::RelyingParty;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -38,7 +38,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 fn built_in(clock: &AdvancingClock) -> Result<(Arc<AuthServer>, Arc<RelyingParty>), BoxError> {
     let as_config = as_service::config::Config::default_config()?;
     let rp_config = rp_service::config::Config::default_config()?;
-    Ok(pair(as_config, rp_config, clock)?)
+    pair(as_config, rp_config, clock)
 }
 
 /// The same for a load test, but with no per-caller registration limit on
@@ -51,7 +51,7 @@ fn for_load(clock: &AdvancingClock) -> Result<(Arc<AuthServer>, Arc<RelyingParty
     as_config.device.max_user_code_failures = u64::MAX;
     as_config.device.max_global_user_code_failures = u64::MAX;
     let rp_config = rp_service::config::Config::default_config()?;
-    Ok(pair(as_config, rp_config, clock)?)
+    pair(as_config, rp_config, clock)
 }
 
 /// An AS (fresh keys, in-memory store) and an RP on one clock.
@@ -86,7 +86,7 @@ where
 {
     let (stop, watcher) = watch::channel(false);
     let as_task = tokio::spawn({
-        let shutdown = oidc_story_proto::stopped(watcher.clone());
+        let shutdown = oidc_story_serve::stopped(watcher.clone());
         async move {
             if let Err(e) = as_service::serve(as_incoming, server, shutdown).await {
                 eprintln!("embedded AS stopped: {e}");
@@ -94,7 +94,7 @@ where
         }
     });
     let rp_task = tokio::spawn({
-        let shutdown = oidc_story_proto::stopped(watcher);
+        let shutdown = oidc_story_serve::stopped(watcher);
         async move {
             if let Err(e) = rp_service::serve(rp_incoming, rp, shutdown).await {
                 eprintln!("embedded RP stopped: {e}");
@@ -268,9 +268,9 @@ impl Embedded {
         let as_addr = as_listener.local_addr()?;
         let rp_addr = rp_listener.local_addr()?;
         let (stop, tasks) = spawn_both(
-            oidc_story_proto::incoming(as_listener),
+            oidc_story_serve::incoming(as_listener),
             server,
-            oidc_story_proto::incoming(rp_listener),
+            oidc_story_serve::incoming(rp_listener),
             rp,
         );
         Ok(Self {
@@ -305,7 +305,7 @@ impl EmbeddedRp {
         let (stop, watcher) = watch::channel(false);
         let rp = RelyingParty::new(config);
         let task = tokio::spawn(async move {
-            let shutdown = oidc_story_proto::stopped(watcher);
+            let shutdown = oidc_story_serve::stopped(watcher);
             if let Err(e) = rp_service::run(listener, rp, shutdown).await {
                 eprintln!("embedded RP stopped: {e}");
             }

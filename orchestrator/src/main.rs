@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One thread: `run` tells one story at a time, and each party hands its
     // work to the next with no wake-up across threads; `bench` deals its
-    // load over threads of its own (`oidc_story_proto::shards`). Measured in
+    // load over threads of its own (`oidc_story_serve::shards`). Measured in
     // docs/PERFORMANCE.md.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

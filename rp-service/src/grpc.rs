@@ -6,8 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oauth_core::http::{HttpRequest, HttpResponse};
-use oidc_story_proto::shards::Shards;
-use oidc_story_proto::stopped;
 use oidc_story_proto::v1::relying_party_server::{
     RelyingParty as RelyingPartyRpc, RelyingPartyServer,
 };
@@ -17,6 +15,7 @@ use oidc_story_proto::v1::{
     ParseResponseRequest, ParsedResponse, PrepareRequestRequest, PreparedRequest,
     StartSessionRequest, StartSessionResponse,
 };
+use oidc_story_serve::shards::Shards;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tonic::codegen::tokio_stream::Stream;
@@ -422,27 +421,23 @@ pub async fn run(
     rp: Arc<RelyingParty>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve(oidc_story_proto::incoming(listener), rp, shutdown).await
+    serve(oidc_story_serve::incoming(listener), rp, shutdown).await
 }
 
 /// Serves the RP on an already bound listener until `stop` reads true,
 /// each accepted connection on one of `shards` (one thread each, see
-/// `oidc_story_proto::shards`): its calls are answered on that thread.
+/// `oidc_story_serve::shards`): its calls are answered on that thread.
 pub async fn run_sharded(
     listener: TcpListener,
     rp: Arc<RelyingParty>,
     shards: &Shards,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let routes = routes(rp).await?;
-    oidc_story_proto::shards::serve_dealt(listener, shards, |incoming| {
-        oidc_story_proto::serve_routes(incoming, routes.clone(), stopped(stop.clone()))
-    })
-    .await
+    oidc_story_serve::run_sharded(listener, routes(rp).await?, shards, stop).await
 }
 
 /// Serves the connections `incoming` yields (accepted TCP sockets, or
-/// in-memory pipes from `oidc_story_proto::memory`) until `shutdown`
+/// in-memory pipes from `oidc_story_serve::memory`) until `shutdown`
 /// completes.
 pub async fn serve<IO, IE>(
     incoming: impl Stream<Item = Result<IO, IE>>,
@@ -453,7 +448,7 @@ where
     IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
     IE: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    oidc_story_proto::serve_routes(incoming, routes(rp).await?, shutdown).await
+    oidc_story_serve::serve_routes(incoming, routes(rp).await?, shutdown).await
 }
 
 /// What a server of the RP offers: the RP, with reflection (v1 and
@@ -462,16 +457,7 @@ where
 async fn routes(
     rp: Arc<RelyingParty>,
 ) -> Result<tonic::service::Routes, Box<dyn std::error::Error + Send + Sync>> {
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_serving::<RelyingPartyServer<RelyingPartyService>>()
-        .await;
-    let (reflection_v1, reflection_v1alpha) =
-        oidc_story_proto::reflection_services(oidc_story_proto::RELYING_PARTY)?;
     let service = RelyingPartyServer::new(RelyingPartyService::new(rp))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    Ok(tonic::service::Routes::new(health)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(service))
+    oidc_story_serve::routes(service).await
 }

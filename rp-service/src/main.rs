@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use oidc_story_proto::shards::Shards;
+use oidc_story_serve::shards::Shards;
 use rp_service::RelyingParty;
 use rp_service::config::Config;
 
@@ -29,7 +29,7 @@ struct Args {
 enum Command {
     /// Ask a running server whether it is serving (grpc.health.v1), for
     /// container health checks: exit 0 when SERVING.
-    Health(oidc_story_proto::HealthArgs),
+    Health(oidc_story_serve::HealthArgs),
 }
 
 /// mimalloc: allocation-heavy gRPC work spread over threads contends less
@@ -41,9 +41,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Health(health)) = &args.command {
-        return oidc_story_proto::health_command("rp-service", health).await;
+        return oidc_story_serve::health_command("rp-service", health).await;
     }
-    oidc_story_proto::init_tracing();
+    oidc_story_serve::init_tracing();
     match serve(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -77,7 +77,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .map_err(|e| format!("cannot start {threads} serving threads: {e}"))?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        oidc_story_proto::shutdown_signal().await;
+        oidc_story_serve::shutdown_signal().await;
         let _ = stop.send(true);
     });
     rp_service::run_sharded(listener, RelyingParty::new(config), &shards, stopping).await?;

@@ -13,12 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The library crates whose modules are checked.
-const CRATES: [&str; 5] = [
+const CRATES: [&str; 6] = [
     "oauth-core",
     "as-service",
     "rp-service",
     "orchestrator",
     "proto",
+    "serve",
 ];
 
 /// Files allowed past the size limit: the story catalog is a table of data.
@@ -349,5 +350,26 @@ fn no_source_file_holds_more_than_one_job_by_size() {
         large.is_empty(),
         "files over {MAX_LINES} lines:\n{}",
         large.join("\n")
+    );
+}
+
+/// The contract crate is the contract alone: its dependencies are prost,
+/// tonic and what compiles the `.proto` file; how the servers run (clap,
+/// logs, health, reflection, threads) lives in `serve/`.
+#[test]
+fn the_contract_crate_depends_on_the_contract_alone() {
+    let manifest = std::fs::read_to_string(workspace().join("proto").join("Cargo.toml")).unwrap();
+    let table: toml::Table = manifest.parse().unwrap();
+    let names = |section: &str| -> Vec<String> {
+        table
+            .get(section)
+            .and_then(toml::Value::as_table)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(names("dependencies"), ["prost", "tonic", "tonic-prost"]);
+    assert_eq!(
+        names("build-dependencies"),
+        ["protoc-bin-vendored", "tonic-prost-build"]
     );
 }

@@ -12,7 +12,7 @@ use crate::bench::{self, Lane, Limit};
 use crate::catalog::STORIES;
 use crate::embedded::InProcess;
 use crate::runner::{self, Services};
-use oidc_story_proto::shards::Shards;
+use oidc_story_serve::shards::Shards;
 
 /// What a benchmark measured.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub(super) async fn bench(args: BenchArgs) -> Result<bool, Error> {
 
 /// Runs a benchmark.
 ///
-/// The load is dealt over shards (`oidc_story_proto::shards`), as many as the machine
+/// The load is dealt over shards (`oidc_story_serve::shards`), as many as the machine
 /// has cores: each opens connections of its own and runs its share of the
 /// workers on them; the embedded services serve each shard's connections on
 /// that shard.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use e2e_tests::start;
-use oidc_story_proto::shards::Shards;
+use oidc_story_serve::shards::Shards;
 use orchestrator::cli::{Cli, Command, Report, measure};
 
 async fn bench(args: &[&str]) -> Report {
