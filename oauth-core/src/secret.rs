@@ -41,6 +41,24 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Constant-time, as [`Secret::matches`].
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Secret {}
+
+/// A secret given on a command line or in a file.
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
         Self(value.to_owned())

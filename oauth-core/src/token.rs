@@ -1,6 +1,8 @@
 //! Access tokens as JWTs (RFC 9068) and the token response (RFC 6749 §5.1).
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// The JOSE `typ` of a JWT access token (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
@@ -73,17 +75,17 @@ impl Audience {
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Secret,
     pub token_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// OIDC Core §3.1.3.3: when the scope included `openid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     /// RFC 8693 §2.2.1, token exchange responses only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_token_type: Option<String>,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use oauth_core::jose::{JwsAlgorithm, SigningKey};
+use oauth_core::secret::Secret;
 use oidc_story_proto::v1::{OAuthRequest, OAuthResponse};
 use serde_json::{Value, json};
 
@@ -27,7 +28,7 @@ pub struct Memory {
     /// The OP's public key set, as served (the text, byte for byte).
     jwks: Option<String>,
     /// The last ID token it saw (redirect or token response).
-    id_token: Option<String>,
+    id_token: Option<Secret>,
     /// The requests the OP's last answer made it send (back-channel logout
     /// notifications), for the orchestrator to deliver.
     outbound: Vec<OAuthRequest>,
@@ -63,13 +64,13 @@ impl Memory {
         if !response.location.is_empty() {
             self.redirect_params = redirect_params(&response.location).into_iter().collect();
             if let Some(token) = self.redirect_params.get("id_token") {
-                self.id_token = Some(token.clone());
+                self.id_token = Some(Secret::new(token.clone()));
             }
         }
         if let Ok(body) = serde_json::from_str::<Value>(&response.body)
             && let Some(token) = body.get("id_token").and_then(Value::as_str)
         {
-            self.id_token = Some(token.to_owned());
+            self.id_token = Some(Secret::from(token));
         }
     }
 
@@ -364,7 +365,7 @@ fn forge_id_token(
             .map(str::to_owned)
     };
     let base = in_answer
-        .or_else(|| memory.id_token.clone())
+        .or_else(|| memory.id_token.as_ref().map(|t| t.expose().to_owned()))
         .ok_or("the attacker has seen no ID token to start from")?;
     let mut claims = oauth_core::jose::decode_unverified(&base)
         .map_err(|e| e.to_string())?

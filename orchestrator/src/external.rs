@@ -5,6 +5,7 @@
 //! story either run or skipped with the reason the server cannot run it.
 use std::path::Path;
 
+use oauth_core::secret::Secret;
 use oidc_story_proto::v1::OAuthRequest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,14 +18,14 @@ use crate::carrier::{Carrier, check_url};
 #[serde(deny_unknown_fields)]
 pub struct ClientSettings {
     pub client_id: Option<String>,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     pub redirect_uri: Option<String>,
     pub scope: Option<String>,
     /// `token_endpoint_auth_method`: client_secret_basic, client_secret_post, none.
     pub auth_method: Option<String>,
     /// A resource owner, for the password grant.
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// PKCE on the code flows: `auto` (S256 wherever the server lists it,
     /// RFC 9700 §2.1.1), `always` or `never`.
     pub pkce: Option<String>,
@@ -276,10 +277,7 @@ fn put_client(profile: &mut rp_service::config::Profile, client: &ClientSettings
     if let Some(id) = &client.client_id {
         profile.client_id = id.clone();
     }
-    profile.client_secret = client
-        .client_secret
-        .clone()
-        .map(oauth_core::secret::Secret::new);
+    profile.client_secret = client.client_secret.clone();
     profile.token_endpoint_auth_method = method;
     if let Some(r) = &client.redirect_uri {
         profile.redirect_uri = Some(r.clone());
@@ -289,7 +287,7 @@ fn put_client(profile: &mut rp_service::config::Profile, client: &ClientSettings
     }
     profile.post_logout_redirect_uri = client.post_logout_redirect_uri.clone();
     profile.username = client.username.clone();
-    profile.password = client.password.clone().map(oauth_core::secret::Secret::new);
+    profile.password = client.password.clone();
     // Our own AS's access tokens are JWTs the RP can verify; another
     // server's need not be.
     profile.verify_access_token = false;

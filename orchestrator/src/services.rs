@@ -316,9 +316,11 @@ impl Services {
             "username" if value == crate::catalog::GUESSED_USER => {
                 Some(user.username.clone().unwrap_or_else(|| value.to_owned()))
             }
-            "password" if value == crate::catalog::GUESSED_PASSWORD => {
-                Some(user.password.clone().unwrap_or_else(|| value.to_owned()))
-            }
+            "password" if value == crate::catalog::GUESSED_PASSWORD => Some(
+                user.password
+                    .as_ref()
+                    .map_or_else(|| value.to_owned(), |p| p.expose().to_owned()),
+            ),
             _ => Some(value.to_owned()),
         }
     }

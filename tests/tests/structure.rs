@@ -373,3 +373,121 @@ fn the_contract_crate_depends_on_the_contract_alone() {
         ["protoc-bin-vendored", "tonic-prost-build"]
     );
 }
+
+/// Fields that hold a credential: a `derive(Debug)` over one as a plain
+/// string would print it in any log line or panic message that shows the
+/// struct. Such a field is an `oauth_core::secret::Secret` (its `Debug` is
+/// `[redacted]`).
+const SECRET_FIELDS: [&str; 13] = [
+    "client_secret",
+    "password",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "device_code",
+    "code_verifier",
+    "subject_token",
+    "actor_token",
+    "client_assertion",
+    "logout_token",
+    "registration_access_token",
+    "secret",
+];
+
+/// The structs a file defines with `#[derive(…Debug…)]`: (name, fields as
+/// `name: type` lines).
+fn debug_structs(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#[derive(") {
+        rest = &rest[at..];
+        let derive_end = rest.find(")]").unwrap_or(rest.len());
+        let derives = &rest[..derive_end];
+        let after = &rest[derive_end..];
+        rest = &rest["#[derive(".len()..];
+        if !derives.contains("Debug") {
+            continue;
+        }
+        // Attributes and doc comments between the derive and the item.
+        let item = after
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .find(|l| !l.starts_with("#[") && !l.starts_with("///") && !l.is_empty())
+            .unwrap_or("");
+        let Some(name) = item
+            .split_whitespace()
+            .skip_while(|w| *w != "struct")
+            .nth(1)
+        else {
+            continue;
+        };
+        if !item.ends_with('{') {
+            continue;
+        }
+        let name = name.trim_end_matches('{').trim().to_owned();
+        let body_start = after.find(item).map_or(0, |i| i + item.len());
+        let body = &after[body_start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        let fields = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("//") && !l.starts_with("#["))
+            .filter_map(|l| {
+                let l = l
+                    .strip_prefix("pub(crate) ")
+                    .or(l.strip_prefix("pub "))
+                    .unwrap_or(l);
+                let (field, ty) = l.split_once(':')?;
+                Some((
+                    field.trim().to_owned(),
+                    ty.trim().trim_end_matches(',').to_owned(),
+                ))
+            })
+            .collect();
+        found.push((name, fields));
+    }
+    found
+}
+
+#[test]
+fn no_derived_debug_shows_a_credential_as_plain_text() {
+    let mut plain = Vec::new();
+    for krate in CRATES {
+        let mut files = Vec::new();
+        rust_files(&workspace().join(krate).join("src"), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (name, fields) in debug_structs(&text) {
+                for (field, ty) in fields {
+                    let raw = ["String", "&str", "Box<str>", "&'static str"]
+                        .iter()
+                        .any(|t| {
+                            ty == *t || ty == format!("Option<{t}>") || ty == format!("Vec<{t}>")
+                        });
+                    if SECRET_FIELDS.contains(&field.as_str()) && raw {
+                        plain.push(format!("{}: {name}.{field}: {ty}", file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        plain.is_empty(),
+        "credentials in a derived Debug:\n{}",
+        plain.join("\n")
+    );
+}
+
+#[test]
+fn the_credential_check_finds_a_plain_secret_in_a_derived_debug() {
+    let text = "#[derive(Debug, Clone)]\n/// A client.\npub struct Client {\n    pub client_id: String,\n    pub client_secret: Option<String>,\n}\n";
+    let structs = debug_structs(text);
+    assert_eq!(structs.len(), 1);
+    assert_eq!(structs[0].0, "Client");
+    assert!(
+        structs[0]
+            .1
+            .contains(&("client_secret".to_owned(), "Option<String>".to_owned()))
+    );
+}

@@ -2,6 +2,7 @@
 //! request to the grant it names, and mints a JWT access token (RFC 9068).
 use oauth_core::error::OAuthError;
 use oauth_core::http::{HttpRequest, HttpResponse};
+use oauth_core::secret::Secret;
 use oauth_core::token::TokenResponse;
 
 use crate::AuthServer;
@@ -128,8 +129,8 @@ async fn issue(server: &AuthServer, request: &HttpRequest) -> Result<HttpRespons
         None => None,
     };
     let body = TokenResponse {
-        id_token,
-        access_token,
+        id_token: id_token.map(Secret::new),
+        access_token: Secret::new(access_token),
         token_type: if jkt.is_some() { "DPoP" } else { "Bearer" }.into(),
         expires_in: Some(lifetime),
         refresh_token: grant.refresh_token,

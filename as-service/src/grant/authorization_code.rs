@@ -135,7 +135,8 @@ pub async fn grant(
     }
     let refresh_token = family
         .first_refresh_token(server, client, &grant_id, dpop_jkt)
-        .await?;
+        .await?
+        .map(oauth_core::secret::Secret::new);
     // OIDC Core §3.1.3.3: an ID token when the scope asked for one.
     let oidc = if c.scope.contains("openid") {
         let claims = match c.claims.as_deref() {

@@ -107,7 +107,8 @@ pub async fn grant(
         .await?;
     let refresh_token = family
         .first_refresh_token(server, client, &grant_id, dpop_jkt)
-        .await?;
+        .await?
+        .map(oauth_core::secret::Secret::new);
     // OIDC Core §3.1.3.3, as for a code: an ID token when openid was asked.
     let oidc = device.scope.contains("openid").then(|| OidcGrant {
         user: approval.user.clone(),

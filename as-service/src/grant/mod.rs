@@ -30,7 +30,7 @@ pub struct Grant {
     /// The grant (token family) the access token belongs to.
     pub grant_id: Option<String>,
     /// A refresh token to hand out with the access token, already stored.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<oauth_core::secret::Secret>,
     /// Its audience and authorization details (RFC 8707, RFC 9396).
     pub target: target::TokenFor,
     /// `issued_token_type`, for token exchange responses (RFC 8693 §2.2.1).

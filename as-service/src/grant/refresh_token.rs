@@ -127,7 +127,7 @@ pub async fn grant(
                 subject: grant.subject,
                 scope,
                 grant_id: Some(grant.grant_id),
-                refresh_token: Some(new),
+                refresh_token: Some(oauth_core::secret::Secret::new(new)),
                 target,
                 issued_token_type: None,
                 oidc: None,

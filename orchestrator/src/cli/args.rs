@@ -132,7 +132,7 @@ pub struct ClientArgs {
     pub client_id: Option<String>,
     /// (Or ORCHESTRATOR_CLIENT_SECRET, kept out of the process list.)
     #[arg(long, env = "ORCHESTRATOR_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<oauth_core::secret::Secret>,
     #[arg(long, requires = "issuer")]
     pub redirect_uri: Option<String>,
     #[arg(long, requires = "issuer")]

@@ -193,7 +193,7 @@ pub async fn register_second(
     let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
     let settings = ClientSettings {
         client_id: Some(registered.client_id.clone()),
-        client_secret: text("client_secret"),
+        client_secret: text("client_secret").map(oauth_core::secret::Secret::new),
         // As registered (RFC 7591 §3.2.1: the server may have changed it).
         redirect_uri: Some(
             body.get("redirect_uris")
