@@ -182,8 +182,10 @@ fn the_compose_issuer_is_the_http_front_the_host_reaches() {
         "0.0.0.0:${AS_HTTP_HOST_PORT:-8080}"
     );
     assert!(
-        published_ports(&text)
-            .contains(&"${OIDC_STORY_BIND:-127.0.0.1}:${AS_HTTP_HOST_PORT:-8080}:${AS_HTTP_HOST_PORT:-8080}".to_owned()),
+        published_ports(&text).contains(
+            &"${OIDC_STORY_BIND:-127.0.0.1}:${AS_HTTP_HOST_PORT:-8080}:${AS_HTTP_HOST_PORT:-8080}"
+                .to_owned()
+        ),
         "the HTTP front is published on the port the issuer names"
     );
     // With the defaults: the AS takes the issuer, and does not warn that
@@ -202,5 +204,8 @@ fn the_compose_issuer_is_the_http_front_the_host_reaches() {
     );
     let mut rp = rp_service::config::Config::default_config().unwrap();
     rp.set_issuer(&issuer).unwrap();
-    assert_eq!(rp.endpoint("token_endpoint"), Some("http://127.0.0.1:8080/token"));
+    assert_eq!(
+        rp.endpoint("token_endpoint"),
+        Some("http://127.0.0.1:8080/token")
+    );
 }
