@@ -32,6 +32,11 @@ struct Args {
     /// The PEM private key of --http-tls-cert.
     #[arg(long, env = "AS_HTTP_TLS_KEY", requires = "http_tls_cert")]
     http_tls_key: Option<PathBuf>,
+    /// A proxy sits between the issuer's URLs and --http-listen (TLS
+    /// ending there, another port or host): the listener need not match
+    /// the issuer, and no warning is logged that it does not.
+    #[arg(long, env = "AS_HTTP_BEHIND_PROXY")]
+    http_behind_proxy: bool,
     /// The issuer identifier, overriding the file's.
     #[arg(long, env = "AS_ISSUER")]
     issuer: Option<String>,
@@ -241,7 +246,17 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 .await
                 .map_err(|e| format!("cannot listen for HTTP on {address}: {e}"))?;
             let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
-            tracing::info!(address = %listener.local_addr()?, "AS serving {scheme}");
+            let address = listener.local_addr()?;
+            tracing::info!(%address, "AS serving {scheme}");
+            let front = as_service::http::reach::Listener {
+                address,
+                tls: tls.is_some(),
+                behind_proxy: args.http_behind_proxy,
+            };
+            let issuer = url::Url::parse(&server.config.issuer)?;
+            if let Some(line) = as_service::http::reach::mismatch(&issuer, front) {
+                tracing::warn!("{line}");
+            }
             Some(listener)
         }
         None => None,

@@ -6,7 +6,15 @@ use std::process::Command;
 
 fn as_service() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_as-service"));
-    for var in ["AS_CONFIG", "AS_LISTEN", "AS_ISSUER", "AS_KEYS", "AS_STORE"] {
+    for var in [
+        "AS_CONFIG",
+        "AS_LISTEN",
+        "AS_ISSUER",
+        "AS_KEYS",
+        "AS_STORE",
+        "AS_HTTP_LISTEN",
+        "AS_HTTP_BEHIND_PROXY",
+    ] {
         command.env_remove(var);
     }
     command
@@ -118,4 +126,74 @@ fn a_start_logs_the_key_ids_it_signs_with_and_health_says_serving() {
             key.kid()
         );
     }
+}
+
+/// What a server started with `args` logs until it answers health checks.
+fn log_of_a_start(args: &[&str]) -> String {
+    use std::io::Read;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = as_service()
+        .args(["--listen", &addr])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut serving = false;
+    for _ in 0..100 {
+        let out = as_service()
+            .args(["health", "--addr", &addr])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            serving = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut logged = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logged)
+        .unwrap();
+    server
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logged)
+        .unwrap();
+    assert!(serving, "the server never answered:\n{logged}");
+    logged
+}
+
+#[test]
+fn an_http_front_the_issuer_does_not_name_is_warned_of_at_start() {
+    let http = format!("127.0.0.1:{}", free_port());
+    // The built-in issuer is https://example.com/: a plain listener on
+    // another port is not where its metadata sends anyone.
+    let logged = log_of_a_start(&["--http-listen", &http]);
+    let warning = logged
+        .lines()
+        .find(|l| l.contains("cannot be the issuer's"))
+        .unwrap_or_else(|| panic!("no warning:\n{logged}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(
+        warning.contains("clients following the metadata will connect to https://example.com"),
+        "{warning}"
+    );
+
+    // The issuer at the listener's own port: nothing to warn of.
+    let issuer = format!("http://{http}");
+    let logged = log_of_a_start(&["--http-listen", &http, "--issuer", &issuer]);
+    assert!(logged.contains("AS serving HTTP"), "{logged}");
+    assert!(!logged.contains("cannot be the issuer's"), "{logged}");
+
+    // A proxy said to be in front: no warning either.
+    let logged = log_of_a_start(&["--http-listen", &http, "--http-behind-proxy"]);
+    assert!(!logged.contains("cannot be the issuer's"), "{logged}");
 }

@@ -11,7 +11,10 @@
 //! The index's markup is also checked without a browser, in a test that
 //! always runs; so is a plan run's index, whose table of modules comes
 //! after the scorecard (and, in the browser, is drawn between it and the
-//! summary).
+//! summary). So are the report's characters (no emoji: a machine without
+//! an emoji font draws an empty box), the sequence diagram's two-line
+//! labels and the wrapping rules of its JSON; in the browser, where each
+//! long line of a story page actually wraps.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -402,5 +405,212 @@ document.getElementById('result').textContent = 'order ' + (top('section.scoreca
         dom.contains("<pre id=\"result\">order true rows 34 drawn true</pre>"),
         "the browser reported: {}",
         dom.split("<pre id=\"result\">").nth(1).unwrap_or(&dom)
+    );
+}
+
+/// Whether a character is an emoji or a symbol only emoji and symbol fonts
+/// draw: the pictographs (U+1F000–U+1FAFF), the miscellaneous symbols and
+/// dingbats (U+2600–U+27BF: ⚠ ✓ ✗ ✅ ❌), the technical and geometric
+/// symbols with emoji forms (U+2300–U+23FF, U+25A0–U+25FF), the arrows with
+/// emoji forms (U+2194–U+21FF: ↩, not ← and →), the supplemental arrows
+/// and symbols (U+2900–U+297F, U+2B00–U+2BFF), ℹ, the variation selectors
+/// and the zero-width joiner that make emoji sequences, and the tags.
+fn emoji(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x1F000..=0x1FAFF
+            | 0x2600..=0x27BF
+            | 0x2300..=0x23FF
+            | 0x25A0..=0x25FF
+            | 0x2194..=0x21FF
+            | 0x2900..=0x297F
+            | 0x2B00..=0x2BFF
+            | 0x2139
+            | 0x200D
+            | 0xFE00..=0xFE0F
+            | 0xE0000..=0xE007F
+    )
+}
+
+#[test]
+fn no_page_of_the_report_holds_an_emoji() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-glyphs");
+    write_report(&dir);
+    let pages = pages(&dir);
+    assert_eq!(pages.len(), orchestrator::catalog::all().count() + 1);
+    let mut found = Vec::new();
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        for (line, text) in html.lines().enumerate() {
+            for c in text.chars().filter(|c| emoji(*c)) {
+                found.push(format!(
+                    "{}:{}: U+{:04X} {c}",
+                    page.display(),
+                    line + 1,
+                    u32::from(c)
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "emoji in the report:\n{}",
+        found.join("\n")
+    );
+    // The marks are drawn instead: a passed check, a held defence.
+    let page = std::fs::read_to_string(dir.join("attack_state_mismatch.html")).unwrap();
+    assert!(
+        page.contains("<svg class=\"icon\""),
+        "the marks are inline SVG"
+    );
+    assert!(page.contains("</svg> refused (the defence held)</td>"));
+    assert!(page.contains("</svg> passed</td>"));
+}
+
+#[test]
+fn the_discovery_label_is_drawn_whole_on_two_lines() {
+    let _ = index_of("html-discovery", &["oidc_code"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-discovery");
+    let page = std::fs::read_to_string(dir.join("oidc_code.html")).unwrap();
+    let figure = &page[page.find("<svg class=\"sequence\"").unwrap()..];
+    let figure = &figure[..figure.find("</svg>").unwrap()];
+    let discovery = figure
+        .split("<g class=\"message call\">")
+        .find(|g| {
+            g.contains(
+                "<title>ProviderConfiguration: GET /.well-known/openid-configuration</title>",
+            )
+        })
+        .unwrap_or_else(|| panic!("no discovery arrow: {figure}"));
+    let spans: Vec<&str> = discovery
+        .split("<tspan ")
+        .skip(1)
+        .filter_map(|t| t.split_once('>'))
+        .filter_map(|(_, rest)| rest.split("</tspan>").next())
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            "ProviderConfiguration: GET",
+            "/.well-known/openid-configuration"
+        ],
+        "{discovery}"
+    );
+}
+
+#[test]
+fn json_wraps_between_tokens_and_inside_a_value_only_where_nothing_else_fits() {
+    let _ = index_of("html-wrap", &["oidc_code"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-wrap");
+    let page = std::fs::read_to_string(dir.join("oidc_code.html")).unwrap();
+    let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    assert!(
+        style.contains(
+            "pre, td code, .compact, .note code { overflow-wrap: anywhere; word-break: normal; }"
+        ),
+        "{style}"
+    );
+    assert!(
+        !style.contains("break-all"),
+        "nothing breaks between any two letters"
+    );
+    assert!(
+        style.contains("white-space: pre-wrap"),
+        "pre breaks at its spaces"
+    );
+    // Compact JSON has opportunities between its tokens, which copy nothing.
+    let grpcurl = copy_text(&page, "grpcurl-1").unwrap();
+    assert!(
+        grpcurl.contains("{&quot;method&quot;:<wbr>&quot;GET&quot;,<wbr>&quot;url&quot;:<wbr>"),
+        "{grpcurl}"
+    );
+}
+
+/// Run in a story page framed 1000 pixels wide: every line break the
+/// browser made inside `pre`, `td code` and the compact JWTs, by where each
+/// character is drawn. A break between two word characters is inside a
+/// token; it is wrong where the line it ends had a space to break at.
+const WRAP_CHECK: &str = r##"
+window.onload = function () {
+  var d = document.querySelector('iframe').contentDocument;
+  var wraps = 0, between = 0, inside = 0, wrong = [];
+  d.querySelectorAll('pre, td code, p.compact').forEach(function (el) {
+    if (!el.getClientRects().length) { return; }
+    var chars = [];
+    var walk = d.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (var n = walk.nextNode(); n; n = walk.nextNode()) {
+      for (var i = 0; i < n.data.length; i++) { chars.push([n, i, n.data[i]]); }
+    }
+    var range = d.createRange(), top = null, start = 0;
+    for (var k = 0; k < chars.length; k++) {
+      if (chars[k][2] === '\n') { top = null; start = k + 1; continue; }
+      range.setStart(chars[k][0], chars[k][1]);
+      range.setEnd(chars[k][0], chars[k][1] + 1);
+      var rect = range.getBoundingClientRect();
+      if (rect.width === 0 && rect.height === 0) { continue; }
+      if (top !== null && rect.top > top + 2) {
+        wraps++;
+        var a = chars[k - 1][2], b = chars[k][2];
+        var line = chars.slice(start, k).map(function (c) { return c[2]; }).join('');
+        if (/\w/.test(a) && /\w/.test(b)) {
+          inside++;
+          if (/\S\s+\S/.test(line)) { wrong.push(line.slice(-50) + ' | ' + b); }
+        } else {
+          between++;
+        }
+        start = k;
+      }
+      top = rect.top;
+    }
+  });
+  document.getElementById('result').textContent = 'wraps ' + wraps + ' between ' + between +
+    ' inside ' + inside + ' wrong ' + wrong.length + '\n' + wrong.slice(0, 5).join('\n');
+};
+"##;
+
+#[test]
+#[ignore = "needs headless Chromium (chromium on PATH); run with --include-ignored, as .ci/run does"]
+fn long_lines_wrap_at_token_boundaries_and_break_a_value_only_where_nothing_else_fits() {
+    let browser = chromium();
+    let _ = index_of("html-wrap-browser", &["oidc_code"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-wrap-browser");
+    let harness = dir.join("wrap.harness.htm");
+    std::fs::write(
+        &harness,
+        format!(
+            "<!DOCTYPE html><html><head><title>wrap</title></head><body>\
+<iframe src=\"{}\" width=\"1000\" height=\"800\"></iframe><pre id=\"result\"></pre>\
+<script>{WRAP_CHECK}</script></body></html>",
+            dir.join("oidc_code.html").display()
+        ),
+    )
+    .unwrap();
+    let (dom, log) = headless(
+        browser,
+        &["--allow-file-access-from-files", "--dump-dom"],
+        &harness,
+    );
+    std::fs::remove_file(&harness).unwrap();
+    let result = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no result from the browser: {log}"));
+    let count = |what: &str| -> usize {
+        result
+            .split_whitespace()
+            .skip_while(|w| *w != what)
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the browser reported: {result}"))
+    };
+    // Long lines did wrap, most of them between tokens; the JWTs and other
+    // unbroken values were broken inside, on lines with nowhere else.
+    assert!(count("between") > 10, "{result}");
+    assert!(count("inside") > 0, "{result}");
+    assert_eq!(
+        count("wrong"),
+        0,
+        "a line broken mid-word where a space would do: {result}"
     );
 }

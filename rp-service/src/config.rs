@@ -131,6 +131,38 @@ impl Config {
         self.endpoints.get(name).map(String::as_str)
     }
 
+    /// The AS this RP is a client of becomes `issuer`; each fallback
+    /// endpoint URL under the former issuer moves under the new one, as the
+    /// AS derives its endpoints from its issuer (the others stay).
+    pub fn set_issuer(&mut self, issuer: &str) -> Result<(), ConfigError> {
+        let base = |url: &str| -> Result<String, ConfigError> {
+            let mut parsed =
+                url::Url::parse(url).map_err(|e| ConfigError(format!("issuer {url:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.cannot_be_a_base()
+                || parsed.query().is_some()
+                || parsed.fragment().is_some()
+            {
+                return Err(ConfigError(format!(
+                    "issuer {url:?} must be an http(s) URL with no query or fragment"
+                )));
+            }
+            if !parsed.path().ends_with('/') {
+                let path = format!("{}/", parsed.path());
+                parsed.set_path(&path);
+            }
+            Ok(parsed.into())
+        };
+        let (old, new) = (base(&self.issuer)?, base(issuer)?);
+        for url in self.endpoints.values_mut() {
+            if let Some(rest) = url.strip_prefix(&old) {
+                *url = format!("{new}{rest}");
+            }
+        }
+        self.issuer = issuer.to_owned();
+        Ok(())
+    }
+
     pub fn default_config() -> Result<Self, ConfigError> {
         Self::from_toml(DEFAULT_CONFIG)
     }
@@ -175,6 +207,34 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_issuer_carries_the_endpoints_under_the_old_one_along() {
+        let mut c = Config::default_config().unwrap();
+        c.endpoints
+            .insert("elsewhere".into(), "https://other.example/x".into());
+        c.set_issuer("http://127.0.0.1:8080").unwrap();
+        assert_eq!(c.issuer, "http://127.0.0.1:8080");
+        assert_eq!(
+            c.endpoint("token_endpoint"),
+            Some("http://127.0.0.1:8080/token")
+        );
+        assert_eq!(
+            c.endpoint("jwks_uri"),
+            Some("http://127.0.0.1:8080/jwks.json")
+        );
+        assert_eq!(c.endpoint("elsewhere"), Some("https://other.example/x"));
+    }
+
+    #[test]
+    fn an_issuer_that_is_no_url_is_refused() {
+        let mut c = Config::default_config().unwrap();
+        let e = c.set_issuer("127.0.0.1:8080/").unwrap_err();
+        assert!(e.to_string().contains("issuer"), "{e}");
+        let e = c.set_issuer("https://op.example/?tenant=a").unwrap_err();
+        assert!(e.to_string().contains("no query"), "{e}");
+        assert_eq!(c.issuer, "https://example.com/", "left as it was");
+    }
 
     #[test]
     fn the_default_configuration_is_valid() {

@@ -19,6 +19,10 @@ struct Args {
     /// Address to listen on (default: the file's `listen`, else 127.0.0.1:50052).
     #[arg(long, env = "RP_LISTEN")]
     listen: Option<String>,
+    /// The AS this RP is a client of, overriding the file's `issuer`; the
+    /// file's endpoint URLs under its issuer move under this one.
+    #[arg(long, env = "RP_ISSUER")]
+    issuer: Option<String>,
     /// Threads serving gRPC, each accepted connection on one of them
     /// (default: one per core).
     #[arg(long, env = "RP_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -54,7 +58,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -62,6 +66,9 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         }
         None => Config::default_config()?,
     };
+    if let Some(issuer) = &args.issuer {
+        config.set_issuer(issuer)?;
+    }
     let listen = args
         .listen
         .or_else(|| config.listen.clone())

@@ -36,6 +36,7 @@ use crate::endpoint;
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub mod notify;
+pub mod reach;
 mod server;
 pub mod tls;
 

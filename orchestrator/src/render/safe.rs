@@ -9,7 +9,8 @@
 //!   [`markdown_cell_code`], [`markdown_fence`], and [`mermaid`] for a
 //!   label of the sequence diagram;
 //! - HTML: [`html`] for text or a quoted attribute value, [`html_block`]
-//!   for the content of a `<pre>`;
+//!   for the content of a `<pre>`, [`html_json`] for compact JSON in
+//!   either, with line-break opportunities between its tokens;
 //! - a POSIX shell word (copy as curl): [`shell`].
 //!
 //! A control character is shown as a visible escape — `\n`, `\x1b`,
@@ -252,6 +253,42 @@ pub fn html(text: &str) -> String {
 /// [`terminal_block`], then markup escaped.
 pub fn html_block(text: &str) -> String {
     oauth_core::html::escape(&terminal_block(text))
+}
+
+/// JSON printed compactly (a claim's value, a grpcurl envelope) in HTML
+/// text or a `<pre>`: as [`html_block`], with a line-break opportunity
+/// after each `,` and `:` between tokens — a `<wbr>`, which is no character,
+/// so the text copied is the text printed. A long line then wraps between
+/// members and items before it has to break inside a value. Escaping is per
+/// character, so each piece between two opportunities is escaped alone; a
+/// string is followed to its closing quote (a backslash escapes the next
+/// character), and what is inside stays whole.
+pub fn html_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let (mut piece, mut in_string, mut escaped) = (0, false, false);
+    for (i, c) in text.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            ',' | ':' => {
+                let end = i + c.len_utf8();
+                out.push_str(&html_block(&text[piece..end]));
+                out.push_str("<wbr>");
+                piece = end;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&html_block(&text[piece..]));
+    out
 }
 
 /// A value as one word of a POSIX shell command, the same bytes once the

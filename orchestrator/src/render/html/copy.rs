@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::record::{StepRecord, StoryRecord};
-use crate::render::safe::{html_block, shell};
+use crate::render::safe::shell;
 
 /// The AS address the grpcurl commands name (the compose default).
 const AS_ADDRESS: &str = "127.0.0.1:50051";
@@ -86,12 +86,13 @@ pub(crate) fn grpcurl(step: &StepRecord) -> String {
     )
 }
 
-pub(super) fn copy_block(out: &mut String, id: &str, what: &str, text: &str) {
+/// A command to copy, given as escaped HTML (`html_block`, or `html_json`
+/// for one carrying compact JSON: its `<wbr>`s are not copied).
+pub(super) fn copy_block(out: &mut String, id: &str, what: &str, escaped: &str) {
     let _ = write!(
         out,
-        "<details class=\"copy\"><summary>{what}</summary><pre id=\"{id}\">{}</pre>\
-<button type=\"button\" data-copy=\"{id}\" data-label=\"copy\">copy</button></details>",
-        html_block(text)
+        "<details class=\"copy\"><summary>{what}</summary><pre id=\"{id}\">{escaped}</pre>\
+<button type=\"button\" data-copy=\"{id}\" data-label=\"copy\">copy</button></details>"
     );
 }
 

@@ -8,6 +8,7 @@
 //! inline; nothing is fetched, and every page reads without script.
 mod badge;
 mod copy;
+mod icon;
 mod login;
 mod plan;
 mod step;
@@ -28,11 +29,10 @@ body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 
 h1 { font-size: 1.6rem; margin: .5rem 0; } h2 { font-size: 1.25rem; margin: 0 0 .5rem; } h3 { font-size: 1rem; margin: 1rem 0 .4rem; } h4 { margin: .5rem 0 .2rem; font-size: .9rem; }
 a { color: #0969da; }
 code, pre { font: 13px/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: .3rem 0; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow-x: auto; white-space: pre-wrap; margin: .3rem 0; }
 table { border-collapse: collapse; width: 100%; margin: .3rem 0; font-size: .9rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: var(--soft); }
-td code { word-break: break-all; }
 .result { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; font-weight: 600; color: #fff; }
 .result.passed { background: var(--ok); } .result.skipped { background: #6e7781; } .result.warned { background: var(--warn); } .result.held { background: var(--held); } .result.failed { background: var(--bad); }
 .totals { font-size: 1rem; margin: .5rem 0 1rem; }
@@ -53,7 +53,7 @@ tr.warning td:first-child { color: var(--warn); font-weight: 600; } tr.refused t
 tr.failed td:first-child { color: var(--bad); font-weight: 700; } tr.failed { background: #fff0f0; }
 .verdict { margin: .5rem 0; }
 .jwt { border-top: 1px dashed var(--line); margin-top: 1rem; }
-.compact { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break: break-all; background: var(--soft); padding: .5rem; border-radius: 6px; }
+.compact { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; background: var(--soft); padding: .5rem; border-radius: 6px; }
 span.jwt-header, div.jwt-header pre { color: #b5179e; } span.jwt-claims, div.jwt-claims code { color: #6f42c1; } span.jwt-signature, p.jwt-signature { color: #0077b6; }
 .date { color: #57606a; font-size: .85rem; margin-left: .4rem; }
 svg.sequence { max-width: 100%; height: auto; font: 12px system-ui, sans-serif; }
@@ -66,10 +66,26 @@ svg .note.attack rect { fill: #ffe0e0; stroke: var(--bad); } svg .note.attack te
 nav { font-size: .9rem; margin-bottom: .5rem; }
 section.scorecard { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0 1.5rem; }
 section.scorecard ul { margin: .3rem 0; } section.scorecard .clean { margin: .5rem 0; }
-section.plan { margin: 1rem 0 1.5rem; } table.plan td:first-child code { overflow-wrap: anywhere; }
+section.plan { margin: 1rem 0 1.5rem; }
 .kind { font-weight: 600; color: var(--warn); margin: .2rem 0; }
 ol.toc { columns: 2; font-size: .9rem; }
 "#;
+
+/// How long text wraps: raw HTTP, JSON, commands, JWTs, URLs and values in
+/// table cells. `white-space: pre-wrap` (on `pre`) keeps the lines and
+/// indentation and breaks at spaces; `html_json` adds a break opportunity
+/// after each `,` and `:` of compact JSON. `overflow-wrap: anywhere` then
+/// breaks inside an unbroken run (a JWT, a base64 value, a long URL) only
+/// when no other opportunity on the line fits — unlike `word-break:
+/// break-all`, which breaks between any two letters even where a space
+/// would do (a JSON line cut mid-word), and unlike `overflow-wrap:
+/// break-word`, whose breaks do not count towards the box's narrowest
+/// width, so a long JWT would widen its grid column (`.exchange`) and
+/// overflow the page instead of wrapping. `word-break` stays `normal`.
+const WRAP: &str = "
+pre, td code, .compact, .note code { overflow-wrap: anywhere; word-break: normal; }
+svg.icon { width: 1em; height: 1em; vertical-align: -.15em; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+";
 
 const SCRIPT: &str = r#"
 document.addEventListener('click', function (event) {
@@ -91,7 +107,7 @@ document.addEventListener('click', function (event) {
 
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}{WRAP}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
         html(title)
     )
 }

@@ -7,9 +7,10 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::copy::{copy_block, curl, grpcurl, request_body};
+use super::icon::Icon;
 use crate::catalog::Step;
 use crate::record::{JwtRecord, Outcome, StepRecord};
-use crate::render::safe::{html, html_block, terminal, terminal_block};
+use crate::render::safe::{html, html_block, html_json, terminal, terminal_block};
 use crate::render::{TIME_CLAIMS, clauses, pretty, text, utc};
 
 fn reason(status: u32) -> &'static str {
@@ -192,14 +193,17 @@ fn attack(out: &mut String, record: &StepRecord, step: Option<&Step>, attack_sto
     out.push_str("</div>");
 }
 
-fn outcome(o: Outcome) -> (&'static str, &'static str) {
-    match o {
-        Outcome::Passed => ("passed", "✓ passed"),
-        Outcome::Info => ("info", "ℹ info"),
-        Outcome::Warning => ("warning", "⚠ warning"),
-        Outcome::Refused => ("refused", "🛡 refused (the defence held)"),
-        Outcome::Failed => ("failed", "✗ FAILED"),
-    }
+/// A check's class and its result: a mark drawn in SVG (no emoji, which
+/// a machine without an emoji font shows as an empty box) and its word.
+fn outcome(o: Outcome) -> (&'static str, String) {
+    let (class, icon, word) = match o {
+        Outcome::Passed => ("passed", Icon::Check, "passed"),
+        Outcome::Info => ("info", Icon::Info, "info"),
+        Outcome::Warning => ("warning", Icon::Warning, "warning"),
+        Outcome::Refused => ("refused", Icon::Shield, "refused (the defence held)"),
+        Outcome::Failed => ("failed", Icon::Cross, "FAILED"),
+    };
+    (class, format!("{} {word}", icon.svg()))
 }
 
 fn checks(out: &mut String, record: &StepRecord) {
@@ -244,9 +248,9 @@ fn jwt(out: &mut String, j: &JwtRecord) {
         out,
         "<p class=\"jwt-signature\">{} {}</p>",
         if j.verified {
-            "✓ signature verified:"
+            format!("{} signature verified:", Icon::Check.svg())
         } else {
-            "✗ not verified:"
+            format!("{} not verified:", Icon::Cross.svg())
         },
         html(&j.verification)
     );
@@ -262,7 +266,7 @@ fn jwt(out: &mut String, j: &JwtRecord) {
         for (name, value) in claims {
             let shown = match value {
                 Value::String(s) => html(s),
-                other => html(&other.to_string()),
+                other => html_json(&other.to_string()),
             };
             let date = TIME_CLAIMS
                 .contains(&name.as_str())
@@ -322,7 +326,7 @@ pub(crate) fn section(
         } else {
             "copy as curl (HTTP, to the AS's --http-listen URL in $AS; secrets left out)"
         },
-        &curl(record, over_http),
+        &html_block(&curl(record, over_http)),
     );
     if !over_http {
         copy_block(
@@ -333,7 +337,7 @@ pub(crate) fn section(
             } else {
                 "copy as grpcurl (the AS RPC)"
             },
-            &grpcurl(record),
+            &html_json(&grpcurl(record)),
         );
     }
     super::login::section(&mut out, &record.login);

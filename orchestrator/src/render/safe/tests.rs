@@ -157,3 +157,20 @@ fn shell_words_carry_the_same_bytes_without_raw_controls() {
     assert_eq!(shell("\u{9b}"), "$'\\xc2\\x9b'");
     assert!(raw_controls(&shell(HOSTILE)).is_empty());
 }
+
+#[test]
+fn html_json_breaks_between_tokens_only_and_escapes_every_piece() {
+    let json = r#"{"aud":["a","b"],"note":"x,y: <b>\"q\",</b>","n":1}"#;
+    assert_eq!(
+        html_json(json),
+        "{&quot;aud&quot;:<wbr>[&quot;a&quot;,<wbr>&quot;b&quot;],<wbr>&quot;note&quot;:<wbr>\
+&quot;x,y: &lt;b&gt;\\&quot;q\\&quot;,&lt;/b&gt;&quot;,<wbr>&quot;n&quot;:<wbr>1}"
+    );
+    // Without the opportunities, exactly what html_block shows.
+    assert_eq!(html_json(json).replace("<wbr>", ""), html_block(json));
+    // Controls shown, never passed on, inside a string or out of it.
+    let hostile = format!("{{\"c\":\"{HOSTILE}\"}}");
+    let shown = html_json(&hostile);
+    assert_eq!(shown.replace("<wbr>", ""), html_block(&hostile));
+    assert!(raw_controls(&shown).iter().all(|c| *c == '\n'));
+}
