@@ -32,6 +32,11 @@ struct Args {
     /// The PEM private key of --http-tls-cert.
     #[arg(long, env = "AS_HTTP_TLS_KEY", requires = "http_tls_cert")]
     http_tls_key: Option<PathBuf>,
+    /// Connections the HTTP front serves at once; at the cap, new ones wait
+    /// in the listen backlog until one closes (default: the file's
+    /// `http_max_connections`, else 256 per core).
+    #[arg(long, env = "AS_HTTP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    http_max_connections: Option<u32>,
     /// The issuer identifier, overriding the file's.
     #[arg(long, env = "AS_ISSUER")]
     issuer: Option<String>,
@@ -206,6 +211,11 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .http_listen
         .clone()
         .or_else(|| config.http_listen.clone());
+    let max_connections = args
+        .http_max_connections
+        .and_then(|n| usize::try_from(n).ok())
+        .or_else(|| config.http_max_connections.map(usize::from))
+        .unwrap_or_else(as_service::http::default_max_connections);
     let tls = match (&args.http_tls_cert, &args.http_tls_key) {
         (Some(cert), Some(key)) if http_listen.is_some() => {
             Some(as_service::http::tls::server_config(cert, key)?)
@@ -241,7 +251,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 .await
                 .map_err(|e| format!("cannot listen for HTTP on {address}: {e}"))?;
             let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
-            tracing::info!(address = %listener.local_addr()?, "AS serving {scheme}");
+            tracing::info!(address = %listener.local_addr()?, max_connections, "AS serving {scheme}");
             Some(listener)
         }
         None => None,
@@ -260,26 +270,18 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     let grpc = as_service::run_sharded(listener, server.clone(), &shards, stopping.clone());
     match http_listener {
         Some(listener) => {
+            let settings = as_service::http::Settings {
+                tls,
+                max_connections,
+            };
             let http = async {
-                match tls {
-                    Some(tls) => {
-                        as_service::http::serve_tls(
-                            listener,
-                            tls,
-                            server,
-                            oidc_story_proto::stopped(stopping),
-                        )
-                        .await
-                    }
-                    None => {
-                        as_service::http::serve(
-                            listener,
-                            server,
-                            oidc_story_proto::stopped(stopping),
-                        )
-                        .await
-                    }
-                }
+                as_service::http::serve_with(
+                    listener,
+                    server,
+                    settings,
+                    oidc_story_proto::stopped(stopping),
+                )
+                .await
                 .map_err(|e| format!("HTTP server: {e}").into())
             };
             tokio::try_join!(grpc, http)?;

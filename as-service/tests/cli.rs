@@ -119,3 +119,15 @@ fn a_start_logs_the_key_ids_it_signs_with_and_health_says_serving() {
         );
     }
 }
+
+#[test]
+fn an_http_connection_cap_of_zero_is_refused_by_name() {
+    let out = as_service()
+        .args(["--listen", "127.0.0.1:0", "--http-max-connections", "0"])
+        .env_remove("AS_HTTP_MAX_CONNECTIONS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--http-max-connections"), "{stderr}");
+}
