@@ -270,9 +270,14 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     let grpc = as_service::run_sharded(listener, server.clone(), &shards, stopping.clone());
     match http_listener {
         Some(listener) => {
+            // HTTP connections are served on the gRPC shards too: each
+            // request answered on its connection's thread.
             let settings = as_service::http::Settings {
                 tls,
                 max_connections,
+                runtimes: (0..shards.len())
+                    .map(|i| shards.handle(i).clone())
+                    .collect(),
             };
             let http = async {
                 as_service::http::serve_with(

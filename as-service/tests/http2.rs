@@ -309,3 +309,35 @@ async fn stopping_the_server_closes_an_h2c_connection_gracefully() {
     let ended = tokio::time::timeout(wait, conn).await;
     assert!(ended.is_ok(), "the client's connection is still open");
 }
+
+/// As the binary serves it: connections dealt round two single-threaded
+/// shards, each answered there, over either version.
+#[tokio::test]
+async fn connections_dealt_over_shards_are_answered_over_either_version() {
+    let shards = oidc_story_proto::shards::Shards::start(2).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let settings = as_service::http::Settings {
+        runtimes: (0..shards.len())
+            .map(|i| shards.handle(i).clone())
+            .collect(),
+        ..as_service::http::Settings::default()
+    };
+    tokio::spawn(as_service::http::serve_with(
+        listener,
+        auth_server(&format!("http://{address}")),
+        settings,
+        std::future::pending(),
+    ));
+    let url = format!("http://{address}/token");
+    for _ in 0..2 {
+        let mut h2c = h2(TcpStream::connect(address).await.unwrap()).await;
+        let answer = h2c.send_request(token_request(&url, None)).await;
+        assert_token(answer.unwrap(), hyper::Version::HTTP_2).await;
+        let mut http1 = h1(TcpStream::connect(address).await.unwrap()).await;
+        let answer = http1
+            .send_request(token_request("/token", Some(&address.to_string())))
+            .await;
+        assert_token(answer.unwrap(), hyper::Version::HTTP_11).await;
+    }
+}

@@ -300,12 +300,17 @@ impl ClientCredentials {
     }
 }
 
-/// The client_credentials token request of `client`.
-fn token_request(client: &ClientCredentials) -> OAuthRequest {
+/// The token endpoint's URL a Token RPC names when none is given: the
+/// built-in configuration's (`deploy/as.toml`'s issuer).
+pub const BUILT_IN_TOKEN_URL: &str = "https://example.com/token";
+
+/// The client_credentials token request of `client`, addressed to `url`
+/// (the AS checks it is its own token endpoint's).
+fn token_request(client: &ClientCredentials, url: &str) -> OAuthRequest {
     let basic = client.basic();
     OAuthRequest {
         method: "POST".into(),
-        url: "https://example.com/token".into(),
+        url: url.to_owned(),
         headers: [
             (
                 "content-type".to_owned(),
@@ -330,13 +335,13 @@ enum LoadCall {
 }
 
 impl LoadCall {
-    fn new(rpc: LoadRpc, channel: tonic::transport::Channel, client: &ClientCredentials) -> Self {
+    fn new(rpc: LoadRpc, channel: tonic::transport::Channel, request: &OAuthRequest) -> Self {
         match rpc {
             LoadRpc::Token => Self::Token(
                 oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(
                     channel,
                 ),
-                token_request(client),
+                request.clone(),
             ),
             LoadRpc::HealthCheck => {
                 Self::HealthCheck(tonic_health::pb::health_client::HealthClient::new(channel))
@@ -376,18 +381,20 @@ impl Caller for LoadCall {
 /// transport's own cost, the health Check) at `concurrency`,
 /// spread over the HTTP/2 connections given (one per lane), each worker on
 /// its connection's runtime. Each answer must be what [`LoadCall::call`]
-/// asks: a 200 with a freshly signed JWT, or SERVING.
+/// asks: a 200 with a freshly signed JWT, or SERVING. The token requests
+/// are `client`'s, addressed to `token_url`.
 pub async fn token_endpoint(
     connections: &[Lane<tonic::transport::Channel>],
     rpc: LoadRpc,
-    client: &ClientCredentials,
+    (client, token_url): (&ClientCredentials, &str),
     concurrency: usize,
     limit: Limit,
     live: bool,
 ) -> TokenReport {
+    let request = token_request(client, token_url);
     let callers = (0..concurrency.max(1)).filter_map(|worker| {
         let lane = connections.get(worker % connections.len().max(1))?;
-        let call = LoadCall::new(rpc, lane.clients.clone(), client);
+        let call = LoadCall::new(rpc, lane.clients.clone(), &request);
         Some((lane.runtime.clone(), call))
     });
     let mut report = load(callers, concurrency, limit, live).await;

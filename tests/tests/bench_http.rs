@@ -216,3 +216,41 @@ fn http_options_need_an_http_target_and_a_known_version() {
         assert!(Cli::try_parse_from(line).is_err(), "{line:?}");
     }
 }
+
+/// gRPC and HTTP against one AS whose issuer is its HTTP front: the Token
+/// RPC's envelope names that issuer's token endpoint (--token-url), or
+/// the AS refuses every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_load_names_the_token_url_of_the_as_it_loads() {
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", http.local_addr().unwrap());
+    let grpc_address = grpc.local_addr().unwrap().to_string();
+    let server = auth_server(&issuer);
+    tokio::spawn(as_service::http::serve(
+        http,
+        server.clone(),
+        std::future::pending(),
+    ));
+    tokio::spawn(as_service::run(grpc, server, std::future::pending()));
+    let token_url = format!("{issuer}/token");
+    let over_grpc = bench(&[
+        "--as",
+        &grpc_address,
+        "--token-url",
+        &token_url,
+        "--concurrency",
+        "4",
+    ])
+    .await;
+    assert_all_tokens(&over_grpc);
+    assert_eq!(over_grpc.transport, "grpc");
+    assert_eq!(over_grpc.connections_opened, None);
+    let elsewhere = bench(&["--as", &grpc_address, "--concurrency", "2"]).await;
+    assert_eq!(
+        elsewhere.tokens, 0,
+        "the built-in issuer's URL is not this AS's"
+    );
+    let over_http = bench(&["--http", &issuer, "--concurrency", "4"]).await;
+    assert_all_tokens(&over_http);
+}

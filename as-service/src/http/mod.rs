@@ -45,7 +45,8 @@ pub use connection::{HEADER_READ_TIMEOUT, IDLE_TIMEOUT, MAX_CONCURRENT_STREAMS};
 use server::Peer;
 pub use server::default_max_connections;
 
-/// How the front serves: over TLS or not, and how many connections at once.
+/// How the front serves: over TLS or not, how many connections at once,
+/// and on which runtimes.
 #[derive(Clone)]
 pub struct Settings {
     /// TLS ([`tls::server_config`]); plain TCP without.
@@ -53,6 +54,9 @@ pub struct Settings {
     /// Connections served at once; at the cap, new ones wait in the listen
     /// backlog ([`default_max_connections`] by default).
     pub max_connections: usize,
+    /// The runtimes the connections are dealt round, one each in turn
+    /// (`oidc_story_proto::shards`); none: the runtime serving the front.
+    pub runtimes: Vec<tokio::runtime::Handle>,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
         Self {
             tls: None,
             max_connections: default_max_connections(),
+            runtimes: Vec::new(),
         }
     }
 }
@@ -117,7 +122,8 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let acceptor = settings.tls.map(tokio_rustls::TlsAcceptor::from);
     let app = app(server)?;
-    server::run(listener, acceptor, settings.max_connections, app, shutdown).await
+    let max = settings.max_connections;
+    server::run(listener, acceptor, max, &settings.runtimes, app, shutdown).await
 }
 
 async fn answer(

@@ -1,13 +1,15 @@
 //! The HTTP front's accept loop (hyper 1 directly, so its limits can be
-//! set): a cap on the connections served at once, accept, an optional TLS
-//! handshake, one task per connection ([`connection`]), and a graceful
-//! stop — no new connections, idle ones closed, requests in flight
-//! answered.
+//! set): a cap on the connections served at once, accept, one task per
+//! connection — dealt round the runtimes given, each then served wholly on
+//! its runtime: the TLS handshake, the connection ([`connection`]) and, over
+//! HTTP/2, its streams — and a graceful stop — no new connections, idle ones
+//! closed, requests in flight answered.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::runtime::Handle;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
@@ -36,7 +38,11 @@ pub fn default_max_connections() -> usize {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then waits for
-/// the connections to finish. At most `max_connections` are served at once:
+/// the connections to finish. Each connection is served on one of
+/// `runtimes` in turn (the shards of a single-threaded runtime each, as
+/// gRPC's: a request is answered without leaving its connection's thread),
+/// or on the runtime polling this if there are none. At most
+/// `max_connections` are served at once:
 /// at the cap nothing more is accepted, so further clients wait in the
 /// listen backlog until a connection closes — rather than being closed at
 /// once, which a client would take for a failure and retry at once, adding
@@ -47,9 +53,17 @@ pub async fn run(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     max_connections: usize,
+    runtimes: &[Handle],
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let here = [Handle::current()];
+    let runtimes = if runtimes.is_empty() {
+        &here[..]
+    } else {
+        runtimes
+    };
+    let mut next = 0usize;
     let max_connections = max_connections.max(1);
     let slots = Arc::new(Semaphore::new(max_connections));
     let builders = Arc::new(Builders::new());
@@ -91,31 +105,48 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         // Answers are small writes: no waiting for the peer's delayed ACK.
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(%peer, error = %e, "TCP_NODELAY not set");
-        }
-        // Small answers ready together share a write (HTTP/2).
-        let tcp = oidc_story_proto::coalesce::Coalesced(tcp);
+        // The socket leaves this runtime's reactor for its own runtime's.
+        let tcp = match tcp.set_nodelay(true).and_then(|()| tcp.into_std()) {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "accepted connection dropped");
+                continue;
+            }
+        };
         while connections.try_join_next().is_some() {}
         let app = app.clone().layer(axum::Extension(Peer(peer)));
         let (tls, stopping, builders) = (tls.clone(), stopping.clone(), builders.clone());
-        connections.spawn(async move {
-            let _slot = slot;
-            let Some(acceptor) = tls else {
-                return connection::serve(tcp, Version::Detect, &builders, app, stopping).await;
-            };
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => {
-                    let version = match stream.get_ref().1.alpn_protocol() {
-                        Some(b"h2") => Version::Http2,
-                        _ => Version::Http1,
-                    };
-                    connection::serve(stream, version, &builders, app, stopping).await;
+        let runtime = &runtimes[next % runtimes.len()];
+        next = next.wrapping_add(1);
+        connections.spawn_on(
+            async move {
+                let _slot = slot;
+                let tcp = match tokio::net::TcpStream::from_std(tcp) {
+                    Ok(tcp) => tcp,
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "accepted connection dropped");
+                        return;
+                    }
+                };
+                // Small answers ready together share a write (HTTP/2).
+                let tcp = oidc_story_proto::coalesce::Coalesced(tcp);
+                let Some(acceptor) = tls else {
+                    return connection::serve(tcp, Version::Detect, &builders, app, stopping).await;
+                };
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => {
+                        let version = match stream.get_ref().1.alpn_protocol() {
+                            Some(b"h2") => Version::Http2,
+                            _ => Version::Http1,
+                        };
+                        connection::serve(stream, version, &builders, app, stopping).await;
+                    }
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                 }
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-            }
-        });
+            },
+            runtime,
+        );
     }
     drop(listener);
     stop.send_replace(());

@@ -190,6 +190,15 @@ pub struct BenchArgs {
     /// server's self-signed certificate, for instance).
     #[arg(long, value_name = "FILE", requires = "http")]
     pub ca: Option<PathBuf>,
+    /// Over gRPC: the token endpoint URL each Token RPC's envelope names,
+    /// which the AS checks is its own (its issuer's token endpoint).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = crate::bench::BUILT_IN_TOKEN_URL,
+        conflicts_with = "http"
+    )]
+    pub token_url: String,
     /// The client the token requests authenticate as (client_secret_basic);
     /// client_1 of the built-in configuration by default.
     #[arg(

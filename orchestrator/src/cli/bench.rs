@@ -93,7 +93,15 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
             bench::LoadRpc::Token
         };
         Report::Tokens(
-            bench::token_endpoint(&lanes, rpc, &client, args.concurrency, limit, live).await,
+            bench::token_endpoint(
+                &lanes,
+                rpc,
+                (&client, &args.token_url),
+                args.concurrency,
+                limit,
+                live,
+            )
+            .await,
         )
     } else {
         let stories = if args.all {
