@@ -220,7 +220,7 @@ print(f"  (gRPC: mean of before and after, {grpc:.0f} tokens/s; django-oauth-too
 allr = load("all-stories.json")
 print(f"all stories round-robin at concurrency 8: {allr['stories_per_second']:.0f} stories/s, "
       f"{allr['grpc_calls_per_second']:.0f} gRPC calls/s, errors {allr['errors']}")
-print(f"run --all (embedded, release, every story and attack, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
+print(f"run --all (embedded, optimized profile, every story and attack, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
       f"max {walls[-1] * 1000:.0f} ms")
 print(f"AS resident memory: idle {rss['idle_kb'] / 1024:.1f} MB, after load {rss['after_load_kb'] / 1024:.1f} MB")
 # Each round: a token load between two mints, then an empty-call load

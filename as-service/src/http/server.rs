@@ -139,6 +139,10 @@ pub async fn run(
                             Some(b"h2") => Version::Http2,
                             _ => Version::Http1,
                         };
+                        // rustls offers vectored writes: hidden, so that
+                        // HTTP/2 copies small frames ready together into
+                        // one buffer, one TLS record and one send.
+                        let stream = oidc_story_proto::coalesce::Coalesced(stream);
                         connection::serve(stream, version, &builders, app, stopping).await;
                     }
                     Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
