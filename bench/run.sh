@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Every performance figure of docs/PERFORMANCE.md, measured in one run on
-# this machine: the token endpoint under load, whole stories (latency and
-# throughput), `run --all` wall-clock, the AS's idle memory, memory per
-# grant and issuance with 1,000,000 grants, criterion micro-benchmarks, and
-# idpyoidc timed side by side. Prints a summary; raw results in target/bench/.
+# this machine: the token endpoint under load (in-process; then an external
+# AS over gRPC, over its HTTP front with HTTP/1.1, h2c and h2 over TLS, and
+# django-oauth-toolkit under gunicorn, all with the same load generator),
+# whole stories (latency and throughput), `run --all` wall-clock, the AS's
+# idle memory, memory per grant and issuance with 1,000,000 grants,
+# criterion micro-benchmarks, and idpyoidc timed side by side. Prints a
+# summary; raw results in target/bench/. Binaries are built with the
+# `optimized` profile (fat LTO, one codegen unit), criterion's with `bench`.
 #
-#   bench/run.sh            (add --quick for shorter runs)
+#   bench/run.sh            (add --quick for shorter runs; needs openssl,
+#                            python3 with venv, and PyPI for the peer)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 quick=0; [ "${1:-}" = "--quick" ] && quick=1
 secs=$([ $quick = 1 ] && echo 3 || echo 10)
 out="$root/target/bench"; mkdir -p "$out"
-bin="$root/target/release"
+bin="$root/target/optimized"
 
 echo "== machine"
 {
@@ -23,11 +28,78 @@ echo "== machine"
   echo "rustc: $(rustc --version)"
 } | tee "$out/machine.txt"
 
-echo "== release build"
-cargo build --release --locked -q
+echo "== optimized build (fat LTO)"
+cargo build --profile optimized --locked -q
 
 echo "== token endpoint: client_credentials, ES256, concurrency 64, ${secs} s"
 "$bin/orchestrator" bench --token-endpoint --concurrency 64 --connections 4 --duration "$secs" --format json > "$out/token.json"
+
+echo "== token endpoint by transport: external AS on loopback, client_credentials, concurrency 64, ${secs} s each"
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+# Waits until URL $1 answers (curl options follow), at most 20 s.
+wait_http() {
+  local url="$1"; shift
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$@" "$url" && return 0
+    sleep 0.1
+  done
+  echo "$url did not answer" >&2
+  return 1
+}
+# One token load of the same generator (orchestrator bench): $1 names the
+# result, the rest says where and how.
+load() {
+  local name="$1"; shift
+  "$bin/orchestrator" bench --token-endpoint --concurrency 64 --duration "$secs" --format json "$@" \
+    > "$out/transport-$name.json"
+}
+# A self-signed certificate for this run's HTTPS front.
+tls="$out/tls"; mkdir -p "$tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+  -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+# One AS serving gRPC and plain HTTP (HTTP/1.1 and h2c on one port), one
+# serving HTTPS; the same binary and built-in configuration.
+gport="$(free_port)"; hport="$(free_port)"; sgport="$(free_port)"; sport="$(free_port)"
+env -u AS_CONFIG -u AS_STORE "$bin/as-service" --listen "127.0.0.1:$gport" \
+  --http-listen "127.0.0.1:$hport" --issuer "http://127.0.0.1:$hport" >/dev/null 2>&1 &
+plain_pid=$!
+env -u AS_CONFIG -u AS_STORE "$bin/as-service" --listen "127.0.0.1:$sgport" \
+  --http-listen "127.0.0.1:$sport" --issuer "https://127.0.0.1:$sport" \
+  --http-tls-cert "$tls/cert.pem" --http-tls-key "$tls/key.pem" >/dev/null 2>&1 &
+tls_pid=$!
+trap 'kill $plain_pid $tls_pid 2>/dev/null || true' EXIT
+wait_http "http://127.0.0.1:$hport/jwks.json"
+wait_http "https://127.0.0.1:$sport/jwks.json" --cacert "$tls/cert.pem"
+# gRPC before and after the HTTP loads: the machine drifts over minutes,
+# and the ratios are taken against the mean of the two.
+# (The Token RPC's envelope names the token endpoint's URL, as the AS
+# checks: this AS's issuer is its HTTP front's.)
+load grpc-before --as "127.0.0.1:$gport" --connections 4 --token-url "http://127.0.0.1:$hport/token"
+load http1 --http "http://127.0.0.1:$hport" --http-version 1.1
+load h2c --http "http://127.0.0.1:$hport" --http-version 2 --connections 4
+load h2 --http "https://127.0.0.1:$sport" --http-version 2 --connections 4 --ca "$tls/cert.pem"
+load grpc-after --as "127.0.0.1:$gport" --connections 4 --token-url "http://127.0.0.1:$hport/token"
+kill $plain_pid $tls_pid; trap - EXIT
+
+echo "== django-oauth-toolkit under gunicorn ($(nproc) workers), the same load over HTTP/1.1"
+# The peers' virtual environment and pins, as tests/interop/run.sh installs them.
+. "$root/tests/interop/peers.sh"
+dot_secret="bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+rm -rf "$out/dot-state"
+dot_state "$out/dot-state"
+"$venv/bin/python" bench/dot/provision.py "$dot_secret"
+dport="$(free_port)"
+(cd tests/interop/dot && exec "$venv/bin/gunicorn" --bind "127.0.0.1:$dport" --workers "$(nproc)" \
+  interop_dot.wsgi) > "$out/dot.log" 2>&1 &
+dot_pid=$!
+trap 'kill $dot_pid 2>/dev/null || true' EXIT
+wait_http "http://127.0.0.1:$dport/o/.well-known/openid-configuration"
+load dot-plain --http "http://127.0.0.1:$dport/o" --client-id bench-plain --client-secret "$dot_secret"
+load dot-hashed --http "http://127.0.0.1:$dport/o" --client-id bench-hashed --client-secret "$dot_secret"
+kill $dot_pid; trap - EXIT
 
 echo "== stories, one at a time (latency) and at concurrency 8 (throughput)"
 for story in oauth2_code oidc_code; do
@@ -88,7 +160,7 @@ echo "{\"idle_kb\": $idle_kb, \"after_load_kb\": $loaded_kb}" > "$out/as-rss.jso
 echo "{\"rounds\": [$rounds]}" > "$out/as-cpu.json"
 
 echo "== grants: memory per grant, issuance with 1,000,000 outstanding"
-cargo run --release --locked -q -p as-service --example grants_memory > "$out/grants.json"
+cargo run --profile optimized --locked -q -p as-service --example grants_memory > "$out/grants.json"
 
 echo "== criterion"
 measure=$([ $quick = 1 ] && echo 1 || echo 3)
@@ -121,10 +193,34 @@ for story in ["oauth2_code", "oidc_code"]:
     print(f"{story}: p50 {lat['p50_ms']:.3f} ms one at a time ({theirs / lat['p50_ms']:.1f}x idpyoidc's {theirs:.2f} ms); "
           f"{thr['stories_per_second']:.0f} stories/s at concurrency 8 = {per_story_ms:.3f} ms per story "
           f"({theirs / per_story_ms:.1f}x); errors {thr['errors']}")
+t = {n: load(f"transport-{n}.json") for n in
+     ["grpc-before", "http1", "h2c", "h2", "grpc-after", "dot-plain", "dot-hashed"]}
+grpc = (t["grpc-before"]["tokens_per_second"] + t["grpc-after"]["tokens_per_second"]) / 2
+peer = t["dot-plain"]["tokens_per_second"]
+print("token endpoint by transport (external processes on loopback, client_credentials, concurrency 64, same load generator):")
+rows = [("grpc-before", "gRPC (4 HTTP/2 connections), before"),
+        ("grpc-after", "gRPC, after"),
+        ("http1", "HTTP front, HTTP/1.1 keep-alive (64 connections)"),
+        ("h2c", "HTTP front, h2c (4 connections)"),
+        ("h2", "HTTP front, h2 over TLS (4 connections)"),
+        ("dot-plain", "django-oauth-toolkit, secret kept in plain"),
+        ("dot-hashed", "django-oauth-toolkit, secret hashed (its default)")]
+for name, label in rows:
+    r = t[name]
+    line = (f"  {label:<52} {r['tokens_per_second']:>9.0f} tokens/s  p99 {r['latency']['p99_ms']:>8.2f} ms  "
+            f"errors {r['errors']}")
+    if r.get("connections_opened") is not None:
+        line += f"  connections opened {r['connections_opened']}"
+    if name in ("http1", "h2c", "h2"):
+        line += (f"  = {r['tokens_per_second'] / grpc:.2f}x gRPC (goal >= 0.8x), "
+                 f"{r['tokens_per_second'] / peer:.0f}x django-oauth-toolkit (goal >= 20x)")
+    print(line)
+print(f"  (gRPC: mean of before and after, {grpc:.0f} tokens/s; django-oauth-toolkit with its default hashed secret: "
+      f"{t['dot-hashed']['tokens_per_second']:.1f} tokens/s)")
 allr = load("all-stories.json")
 print(f"all stories round-robin at concurrency 8: {allr['stories_per_second']:.0f} stories/s, "
       f"{allr['grpc_calls_per_second']:.0f} gRPC calls/s, errors {allr['errors']}")
-print(f"run --all (embedded, release, every story and attack, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
+print(f"run --all (embedded, optimized profile, every story and attack, text to a file): median {statistics.median(walls) * 1000:.0f} ms, "
       f"max {walls[-1] * 1000:.0f} ms")
 print(f"AS resident memory: idle {rss['idle_kb'] / 1024:.1f} MB, after load {rss['after_load_kb'] / 1024:.1f} MB")
 # Each round: a token load between two mints, then an empty-call load

@@ -37,6 +37,11 @@ struct Args {
     /// the issuer, and no warning is logged that it does not.
     #[arg(long, env = "AS_HTTP_BEHIND_PROXY")]
     http_behind_proxy: bool,
+    /// Connections the HTTP front serves at once; at the cap, new ones wait
+    /// in the listen backlog until one closes (default: the file's
+    /// `http_max_connections`, else 256 per core).
+    #[arg(long, env = "AS_HTTP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    http_max_connections: Option<u32>,
     /// The issuer identifier, overriding the file's.
     #[arg(long, env = "AS_ISSUER")]
     issuer: Option<String>,
@@ -211,6 +216,11 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
         .http_listen
         .clone()
         .or_else(|| config.http_listen.clone());
+    let max_connections = args
+        .http_max_connections
+        .and_then(|n| usize::try_from(n).ok())
+        .or_else(|| config.http_max_connections.map(usize::from))
+        .unwrap_or_else(as_service::http::default_max_connections);
     let tls = match (&args.http_tls_cert, &args.http_tls_key) {
         (Some(cert), Some(key)) if http_listen.is_some() => {
             Some(as_service::http::tls::server_config(cert, key)?)
@@ -247,7 +257,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 .map_err(|e| format!("cannot listen for HTTP on {address}: {e}"))?;
             let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
             let address = listener.local_addr()?;
-            tracing::info!(%address, "AS serving {scheme}");
+            tracing::info!(%address, max_connections, "AS serving {scheme}");
             let front = as_service::http::reach::Listener {
                 address,
                 tls: tls.is_some(),
@@ -275,26 +285,23 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync
     let grpc = as_service::run_sharded(listener, server.clone(), &shards, stopping.clone());
     match http_listener {
         Some(listener) => {
+            // HTTP connections are served on the gRPC shards too: each
+            // request answered on its connection's thread.
+            let settings = as_service::http::Settings {
+                tls,
+                max_connections,
+                runtimes: (0..shards.len())
+                    .map(|i| shards.handle(i).clone())
+                    .collect(),
+            };
             let http = async {
-                match tls {
-                    Some(tls) => {
-                        as_service::http::serve_tls(
-                            listener,
-                            tls,
-                            server,
-                            oidc_story_serve::stopped(stopping),
-                        )
-                        .await
-                    }
-                    None => {
-                        as_service::http::serve(
-                            listener,
-                            server,
-                            oidc_story_serve::stopped(stopping),
-                        )
-                        .await
-                    }
-                }
+                as_service::http::serve_with(
+                    listener,
+                    server,
+                    settings,
+                    oidc_story_serve::stopped(stopping),
+                )
+                .await
                 .map_err(|e| format!("HTTP server: {e}").into())
             };
             tokio::try_join!(grpc, http)?;

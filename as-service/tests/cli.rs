@@ -197,3 +197,15 @@ fn an_http_front_the_issuer_does_not_name_is_warned_of_at_start() {
     let logged = log_of_a_start(&["--http-listen", &http, "--http-behind-proxy"]);
     assert!(!logged.contains("cannot be the issuer's"), "{logged}");
 }
+
+#[test]
+fn an_http_connection_cap_of_zero_is_refused_by_name() {
+    let out = as_service()
+        .args(["--listen", "127.0.0.1:0", "--http-max-connections", "0"])
+        .env_remove("AS_HTTP_MAX_CONNECTIONS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--http-max-connections"), "{stderr}");
+}

@@ -1,6 +1,6 @@
 //! `orchestrator bench`: load through both services (whole stories) or on
-//! the AS alone (the client_credentials Token RPC), with throughput,
-//! latency percentiles and errors.
+//! the AS alone (the client_credentials Token RPC, or the token endpoint
+//! over HTTP: [`http`]), with throughput, latency percentiles and errors.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,6 +12,8 @@ use tokio::sync::Mutex;
 
 use crate::catalog::Story;
 use crate::runner::{self, Services};
+
+pub mod http;
 
 /// When a run stops.
 #[derive(Debug, Clone, Copy)]
@@ -73,8 +75,15 @@ pub struct StoriesReport {
 pub struct TokenReport {
     /// What each call was.
     pub rpc: LoadRpc,
+    /// How the calls travelled: `grpc`, `http/1.1`, `h2c`, `https/1.1`, `h2`.
+    pub transport: &'static str,
     pub concurrency: usize,
     pub connections: usize,
+    /// Over HTTP: the connections opened in all, those a server closed and
+    /// were opened again included (a server that closes each connection
+    /// after one answer makes this the token count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections_opened: Option<u64>,
     pub seconds: f64,
     pub tokens: u64,
     pub errors: u64,
@@ -276,15 +285,32 @@ pub async fn stories(
     }
 }
 
-/// The client_credentials token request of client_1 (client_secret_basic).
-fn token_request() -> OAuthRequest {
-    let basic = oauth_core::client_auth::basic_header(
-        "client_1",
-        &oauth_core::secret::Secret::new("another password"),
-    );
+/// The client a load's token requests authenticate as
+/// (client_secret_basic).
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    pub id: String,
+    pub secret: oauth_core::secret::Secret,
+}
+
+impl ClientCredentials {
+    /// The `Authorization` header (RFC 6749 §2.3.1).
+    pub fn basic(&self) -> String {
+        oauth_core::client_auth::basic_header(&self.id, &self.secret)
+    }
+}
+
+/// The token endpoint's URL a Token RPC names when none is given: the
+/// built-in configuration's (`deploy/as.toml`'s issuer).
+pub const BUILT_IN_TOKEN_URL: &str = "https://example.com/token";
+
+/// The client_credentials token request of `client`, addressed to `url`
+/// (the AS checks it is its own token endpoint's).
+fn token_request(client: &ClientCredentials, url: &str) -> OAuthRequest {
+    let basic = client.basic();
     OAuthRequest {
         method: "POST".into(),
-        url: "https://example.com/token".into(),
+        url: url.to_owned(),
         headers: [
             (
                 "content-type".to_owned(),
@@ -309,22 +335,29 @@ enum LoadCall {
 }
 
 impl LoadCall {
-    fn new(rpc: LoadRpc, channel: tonic::transport::Channel) -> Self {
+    fn new(rpc: LoadRpc, channel: tonic::transport::Channel, request: &OAuthRequest) -> Self {
         match rpc {
             LoadRpc::Token => Self::Token(
                 oidc_story_proto::v1::authorization_server_client::AuthorizationServerClient::new(
                     channel,
                 ),
-                token_request(),
+                request.clone(),
             ),
             LoadRpc::HealthCheck => {
                 Self::HealthCheck(tonic_health::pb::health_client::HealthClient::new(channel))
             }
         }
     }
+}
 
-    /// Makes the call once; whether it was answered as it must be: a 200
-    /// with a freshly signed JWT, or SERVING.
+/// One worker's client of a load on the AS alone.
+pub trait Caller: Send + 'static {
+    /// Makes the call once; whether it was answered as it must be.
+    fn call(&mut self) -> impl std::future::Future<Output = bool> + Send;
+}
+
+impl Caller for LoadCall {
+    /// A 200 with a freshly signed JWT, or SERVING.
     async fn call(&mut self) -> bool {
         match self {
             Self::Token(client, request) => {
@@ -348,10 +381,33 @@ impl LoadCall {
 /// transport's own cost, the health Check) at `concurrency`,
 /// spread over the HTTP/2 connections given (one per lane), each worker on
 /// its connection's runtime. Each answer must be what [`LoadCall::call`]
-/// asks: a 200 with a freshly signed JWT, or SERVING.
+/// asks: a 200 with a freshly signed JWT, or SERVING. The token requests
+/// are `client`'s, addressed to `token_url`.
 pub async fn token_endpoint(
     connections: &[Lane<tonic::transport::Channel>],
     rpc: LoadRpc,
+    (client, token_url): (&ClientCredentials, &str),
+    concurrency: usize,
+    limit: Limit,
+    live: bool,
+) -> TokenReport {
+    let request = token_request(client, token_url);
+    let callers = (0..concurrency.max(1)).filter_map(|worker| {
+        let lane = connections.get(worker % connections.len().max(1))?;
+        let call = LoadCall::new(rpc, lane.clients.clone(), &request);
+        Some((lane.runtime.clone(), call))
+    });
+    let mut report = load(callers, concurrency, limit, live).await;
+    report.rpc = rpc;
+    report.connections = connections.len();
+    report
+}
+
+/// Runs each worker's `Caller` on its runtime until `limit`: the calls
+/// answered as they must be, timed, and the others counted as errors. The
+/// report says a Token load over gRPC; callers of other loads say theirs.
+pub async fn load<C: Caller>(
+    callers: impl Iterator<Item = (tokio::runtime::Handle, C)>,
     concurrency: usize,
     limit: Limit,
     live: bool,
@@ -361,15 +417,10 @@ pub async fn token_endpoint(
     let tokens = Arc::new(AtomicU64::new(0));
     let shown = live.then(|| progress.show("tokens", started, limit));
     let mut workers = Vec::new();
-    for worker in 0..concurrency.max(1) {
-        let Some(lane) = connections.get(worker % connections.len().max(1)) else {
-            break;
-        };
-        let channel = lane.clients.clone();
+    for (runtime, mut call) in callers {
         let progress = progress.clone();
         let tokens = tokens.clone();
-        workers.push(lane.runtime.spawn(async move {
-            let mut call = LoadCall::new(rpc, channel);
+        workers.push(runtime.spawn(async move {
             let mut times = Vec::new();
             while progress.claim(limit, started) {
                 let t0 = Instant::now();
@@ -400,9 +451,11 @@ pub async fn token_endpoint(
     let seconds = started.elapsed().as_secs_f64();
     let tokens = tokens.load(Ordering::Relaxed);
     TokenReport {
-        rpc,
+        rpc: LoadRpc::Token,
+        transport: "grpc",
         concurrency,
-        connections: connections.len(),
+        connections: 0,
+        connections_opened: None,
         seconds,
         tokens,
         errors: progress.errors.load(Ordering::Relaxed),
@@ -455,13 +508,18 @@ pub fn stories_text(r: &StoriesReport) -> String {
 /// A report of a load on the AS alone, as text.
 pub fn token_text(r: &TokenReport) -> String {
     let what = r.rpc.counted();
+    let opened = r
+        .connections_opened
+        .map(|n| format!(" ({n} opened)"))
+        .unwrap_or_default();
     format!(
-        "{} {what} in {:.2} s at concurrency {} over {} connections: {:.0} {what}/s, errors {}\n\
+        "{} {what} in {:.2} s at concurrency {} over {} {} connections{opened}: {:.0} {what}/s, errors {}\n\
 latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}\n",
         r.tokens,
         r.seconds,
         r.concurrency,
         r.connections,
+        r.transport,
         r.tokens_per_second,
         r.errors,
         r.latency.p50_ms,

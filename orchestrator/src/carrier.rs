@@ -70,6 +70,47 @@ pub fn check_url(url: &str) -> Result<url::Url, CarrierError> {
     }
 }
 
+/// The TLS settings of a client: the system's roots and the certificates of
+/// `ca` (PEM) when given; TLS 1.2 and 1.3 on aws-lc-rs.
+pub fn client_tls(ca: Option<&Path>) -> Result<rustls::ClientConfig, CarrierError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca {
+        let shown = path.display().to_string();
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| CarrierError::Ca {
+                path: shown.clone(),
+                why: e.to_string(),
+            })?
+            .collect::<Result<_, _>>()
+            .map_err(|e| CarrierError::Ca {
+                path: shown.clone(),
+                why: e.to_string(),
+            })?;
+        if certs.is_empty() {
+            return Err(CarrierError::Ca {
+                path: shown,
+                why: "no PEM certificate in the file".into(),
+            });
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| CarrierError::Ca {
+                path: shown.clone(),
+                why: e.to_string(),
+            })?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CarrierError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// An HTTP(S) client for one run.
 #[derive(Clone)]
 pub struct Carrier {
@@ -80,42 +121,7 @@ impl Carrier {
     /// A client trusting the system's roots, and the certificates of `ca`
     /// (PEM) when given.
     pub fn new(ca: Option<&Path>) -> Result<Self, CarrierError> {
-        let mut roots = rustls::RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        for cert in native.certs {
-            let _ = roots.add(cert);
-        }
-        if let Some(path) = ca {
-            let shown = path.display().to_string();
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .map_err(|e| CarrierError::Ca {
-                    path: shown.clone(),
-                    why: e.to_string(),
-                })?
-                .collect::<Result<_, _>>()
-                .map_err(|e| CarrierError::Ca {
-                    path: shown.clone(),
-                    why: e.to_string(),
-                })?;
-            if certs.is_empty() {
-                return Err(CarrierError::Ca {
-                    path: shown,
-                    why: "no PEM certificate in the file".into(),
-                });
-            }
-            for cert in certs {
-                roots.add(cert).map_err(|e| CarrierError::Ca {
-                    path: shown.clone(),
-                    why: e.to_string(),
-                })?;
-            }
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| CarrierError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = client_tls(ca)?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())

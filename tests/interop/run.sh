@@ -21,12 +21,8 @@ profile="${1:-release}"
 which="${2:-all}"
 orchestrator="$root/target/$profile/orchestrator"
 [ -x "$orchestrator" ] || { echo "missing $orchestrator: run cargo build --$profile first" >&2; exit 2; }
-venv="$root/target/interop-venv"
-mock_peer="oidc-provider-mock==0.3.4"
-dot_peer="django-oauth-toolkit==3.4.1"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-  "$mock_peer" "$dot_peer" "Django==5.2.20" "gunicorn==23.0.0" "cryptography"
+# The peers' pins, their virtual environment ($venv), dot_state.
+. "$here/peers.sh"
 
 work="$(mktemp -d)"
 pids=()
@@ -127,18 +123,7 @@ if [ "$which" = mock ] || [ "$which" = all ]; then
 fi
 
 if [ "$which" = dot ] || [ "$which" = all ]; then
-  state="$work/dot"
-  mkdir -p "$state"
-  "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$state/django-secret"
-  "$venv/bin/python" - "$state/oidc.key" <<'PY'
-import sys
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-open(sys.argv[1], "wb").write(key.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-PY
-  export INTEROP_DOT_STATE="$state"
+  dot_state "$work/dot"
   (cd "$here/dot" && "$venv/bin/python" provision.py interop-client interop-secret \
     http://127.0.0.1:9876/callback alice "correct horse battery")
   port="$(free_port)"

@@ -21,6 +21,11 @@ pub struct FileConfig {
     /// the metadata publishes; unset: gRPC only.
     #[serde(default)]
     pub http_listen: Option<String>,
+    /// Connections the HTTP front serves at once (at least 1); at the cap,
+    /// new ones wait in the listen backlog. Unset: 256 per core
+    /// (`as_service::http::default_max_connections`).
+    #[serde(default)]
+    pub http_max_connections: Option<std::num::NonZeroUsize>,
     #[serde(default)]
     pub keys_file: Option<PathBuf>,
     /// Where grants live: `memory` (default) or `redis://HOST:PORT/DB`,

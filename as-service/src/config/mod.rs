@@ -55,6 +55,7 @@ pub struct Config {
     pub issuer: String,
     pub listen: Option<String>,
     pub http_listen: Option<String>,
+    pub http_max_connections: Option<std::num::NonZeroUsize>,
     pub keys_file: Option<PathBuf>,
     pub store: Option<String>,
     pub access_token_alg: JwsAlgorithm,
@@ -300,6 +301,7 @@ impl Config {
             issuer,
             listen: file.listen,
             http_listen: file.http_listen,
+            http_max_connections: file.http_max_connections,
             keys_file: file.keys_file,
             store: file.store,
             access_token_alg,
@@ -438,6 +440,29 @@ mod tests {
         );
         let typo = format!("issuers = 1\n{DEFAULT_CONFIG}");
         assert!(Config::from_toml(&typo).is_err());
+    }
+
+    /// `http_max_connections` beside `http_listen`: a positive count; 0 is
+    /// refused by name.
+    #[test]
+    fn reads_the_http_connection_cap_and_refuses_zero() {
+        let with = |n: &str| {
+            DEFAULT_CONFIG.replace(
+                "listen = \"127.0.0.1:50051\"",
+                &format!("listen = \"127.0.0.1:50051\"\nhttp_max_connections = {n}"),
+            )
+        };
+        let c = Config::from_toml(&with("64")).unwrap();
+        assert_eq!(c.http_max_connections.map(usize::from), Some(64));
+        assert!(
+            Config::default_config()
+                .unwrap()
+                .http_max_connections
+                .is_none()
+        );
+        let e = Config::from_toml(&with("0")).unwrap_err().0;
+        assert!(e.contains("http_max_connections"), "{e}");
+        assert!(Config::from_toml(&with("-1")).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The AS over plain HTTP (axum's router on hyper 1, the stack tonic
-//! already uses; the connection loop is `server`):
+//! already uses; the accept loop is `server`, each connection, HTTP/1.1 or
+//! HTTP/2, `connection`):
 //! every endpoint at the URL its metadata publishes, answered by the same
 //! handlers as the gRPC service.
 //!
@@ -11,7 +12,7 @@
 //! check every RPC makes of its envelope), so the URL an endpoint sees is
 //! always the one it publishes. The [`HttpResponse`] goes back as it is.
 //! With a certificate and key, [`serve_tls`] serves the same over HTTPS
-//! ([`tls`]). What an answer asks the server to send (the back-channel
+//! ([`tls`]); [`serve_with`] takes every setting ([`Settings`]). What an answer asks the server to send (the back-channel
 //! logout notifications of an ended login) the front sends itself
 //! ([`notify`]).
 //!
@@ -35,13 +36,39 @@ use crate::endpoint;
 /// How long a request's body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+mod connection;
 pub mod notify;
 pub mod reach;
 mod server;
 pub mod tls;
 
-pub use server::HEADER_READ_TIMEOUT;
+pub use connection::{HEADER_READ_TIMEOUT, IDLE_TIMEOUT, MAX_CONCURRENT_STREAMS};
 use server::Peer;
+pub use server::default_max_connections;
+
+/// How the front serves: over TLS or not, how many connections at once,
+/// and on which runtimes.
+#[derive(Clone)]
+pub struct Settings {
+    /// TLS ([`tls::server_config`]); plain TCP without.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// Connections served at once; at the cap, new ones wait in the listen
+    /// backlog ([`default_max_connections`] by default).
+    pub max_connections: usize,
+    /// The runtimes the connections are dealt round, one each in turn
+    /// (`oidc_story_serve::shards`); none: the runtime serving the front.
+    pub runtimes: Vec<tokio::runtime::Handle>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            tls: None,
+            max_connections: default_max_connections(),
+            runtimes: Vec::new(),
+        }
+    }
+}
 
 /// What every request is answered with: the server, and the sender of
 /// the requests its answers make.
@@ -61,25 +88,43 @@ fn app(server: Arc<AuthServer>) -> std::io::Result<axum::Router> {
         .with_state(Front { server, sender }))
 }
 
-/// Serves the endpoints over HTTP/1.1 on an already bound listener until
-/// `shutdown` completes; connections in flight are then finished.
+/// Serves the endpoints over HTTP/1.1 and HTTP/2 (h2c, with prior
+/// knowledge) on an already bound listener until `shutdown` completes;
+/// connections in flight are then finished.
 pub async fn serve(
     listener: TcpListener,
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    server::run(listener, None, app(server)?, shutdown).await
+    serve_with(listener, server, Settings::default(), shutdown).await
 }
 
-/// [`serve`] over TLS ([`tls::server_config`]).
+/// [`serve`] over TLS ([`tls::server_config`]): HTTP/2 where ALPN chose
+/// `h2`, HTTP/1.1 otherwise.
 pub async fn serve_tls(
     listener: TcpListener,
     tls: Arc<tokio_rustls::rustls::ServerConfig>,
     server: Arc<AuthServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    server::run(listener, Some(acceptor), app(server)?, shutdown).await
+    let settings = Settings {
+        tls: Some(tls),
+        ..Settings::default()
+    };
+    serve_with(listener, server, settings, shutdown).await
+}
+
+/// [`serve`] with the given settings.
+pub async fn serve_with(
+    listener: TcpListener,
+    server: Arc<AuthServer>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let acceptor = settings.tls.map(tokio_rustls::TlsAcceptor::from);
+    let app = app(server)?;
+    let max = settings.max_connections;
+    server::run(listener, acceptor, max, &settings.runtimes, app, shutdown).await
 }
 
 async fn answer(

@@ -11,7 +11,8 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// The server's TLS settings from a PEM certificate chain (leaf first) and
 /// a PEM private key (PKCS #8, SEC 1 or PKCS #1): TLS 1.2 and 1.3,
-/// HTTP/1.1 offered by ALPN.
+/// HTTP/2 and HTTP/1.1 offered by ALPN, HTTP/2 preferred (RFC 9113 §3.2;
+/// a client that offers neither is served HTTP/1.1).
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<_, _>>())
@@ -28,7 +29,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
         .with_no_client_auth()
         .with_single_cert(chain, private_key)
         .map_err(|e| format!("the certificate and key do not serve: {e}"))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 

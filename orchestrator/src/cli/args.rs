@@ -28,7 +28,7 @@ pub enum Command {
     /// Run stories and print their transcripts.
     Run(Box<RunArgs>),
     /// Load test: whole stories through both services, or the token endpoint alone.
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,9 +166,57 @@ pub struct BenchArgs {
     /// Every story.
     #[arg(long)]
     pub all: bool,
-    /// Load the AS alone: client_credentials Token RPCs (client_secret_basic).
+    /// Load the AS alone: client_credentials token requests
+    /// (client_secret_basic), as Token RPCs, or over HTTP with --http.
     #[arg(long, conflicts_with_all = ["stories", "all"])]
     pub token_endpoint: bool,
+    /// With --token-endpoint: send the token requests over HTTP to this
+    /// URL instead of gRPC: an issuer (its token endpoint found in its
+    /// metadata) or, if it publishes none, the token endpoint itself. Any
+    /// OAuth server will do (https; http on loopback only).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "token_endpoint",
+        conflicts_with = "as_address"
+    )]
+    pub http: Option<String>,
+    /// With --http: HTTP/1.1 (keep-alive, one connection per request in
+    /// flight) or HTTP/2 (--connections connections; h2c with prior
+    /// knowledge for http://, h2 by ALPN for https://).
+    #[arg(long, value_enum, default_value = "1.1", requires = "http")]
+    pub http_version: HttpVersion,
+    /// With --http: also trust the CA certificates in this PEM file (a
+    /// server's self-signed certificate, for instance).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub ca: Option<PathBuf>,
+    /// Over gRPC: the token endpoint URL each Token RPC's envelope names,
+    /// which the AS checks is its own (its issuer's token endpoint).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = crate::bench::BUILT_IN_TOKEN_URL,
+        conflicts_with = "http"
+    )]
+    pub token_url: String,
+    /// The client the token requests authenticate as (client_secret_basic);
+    /// client_1 of the built-in configuration by default.
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "client_1",
+        requires = "token_endpoint"
+    )]
+    pub client_id: String,
+    /// The secret of --client-id.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        default_value = "another password",
+        hide_default_value = true,
+        requires = "token_endpoint"
+    )]
+    pub client_secret: String,
     /// Load the AS's gRPC alone: grpc.health.v1 Check calls, answered with
     /// no OAuth work, so what the transport costs by itself.
     #[arg(long, conflicts_with_all = ["stories", "all", "token_endpoint"])]
@@ -176,7 +224,8 @@ pub struct BenchArgs {
     /// Requests (stories or tokens) in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
-    /// HTTP/2 connections to spread the token endpoint load over.
+    /// HTTP/2 connections to spread the token endpoint load over (gRPC, or
+    /// --http-version 2; HTTP/1.1 opens one per request in flight).
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
     /// Threads to deal the load over, each with its own connections
@@ -204,6 +253,15 @@ pub struct BenchArgs {
         env = "ORCHESTRATOR_RP"
     )]
     pub rp: Option<String>,
+}
+
+/// The HTTP version of `bench --http`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HttpVersion {
+    #[value(name = "1.1")]
+    Http1,
+    #[value(name = "2")]
+    Http2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,10 +5,11 @@ use std::io::IsTerminal;
 
 use serde::Serialize;
 
-use super::args::{BenchArgs, ReportFormat};
+use super::args::{BenchArgs, HttpVersion, ReportFormat};
 use super::error::Error;
 use super::select::select;
-use crate::bench::{self, Lane, Limit};
+use crate::bench::http::{Target, Version};
+use crate::bench::{self, ClientCredentials, Lane, Limit};
 use crate::catalog::STORIES;
 use crate::embedded::InProcess;
 use crate::runner::{self, Services};
@@ -55,16 +56,29 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
         return Err(Error::Usage("--as needs --rp for story benchmarks".into()));
     }
     let live = std::io::stderr().is_terminal();
-    let work = if as_alone {
-        args.connections
-    } else {
-        args.concurrency
+    let client = ClientCredentials {
+        id: args.client_id.clone(),
+        secret: oauth_core::secret::Secret::new(args.client_secret.clone()),
+    };
+    let http = match &args.http {
+        Some(url) => Some(http_target(args, url, &client).await?),
+        None => None,
+    };
+    let work = match &http {
+        Some(target) => target.connections_for(args.concurrency, args.connections),
+        None if as_alone => args.connections,
+        None => args.concurrency,
     };
     let shards = match args.threads {
         Some(n) => Shards::start(usize::from(n)),
         None => Shards::for_work(work.max(1)),
     }
     .map_err(|e| Error::Services(format!("cannot start the load threads: {e}")))?;
+    if let Some(target) = http {
+        return Ok(Report::Tokens(
+            http_load(args, &target, &shards, limit, live).await?,
+        ));
+    }
     let embedded = match &args.as_address {
         Some(_) => Vec::new(),
         None => InProcess::start_for_load_on(&shards)
@@ -78,7 +92,17 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
         } else {
             bench::LoadRpc::Token
         };
-        Report::Tokens(bench::token_endpoint(&lanes, rpc, args.concurrency, limit, live).await)
+        Report::Tokens(
+            bench::token_endpoint(
+                &lanes,
+                rpc,
+                (&client, &args.token_url),
+                args.concurrency,
+                limit,
+                live,
+            )
+            .await,
+        )
     } else {
         let stories = if args.all {
             STORIES.iter().collect()
@@ -96,6 +120,57 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
     };
     for e in embedded {
         e.stop().await;
+    }
+    Ok(report)
+}
+
+/// The token endpoint `--http` names: the `token_endpoint` of the issuer's
+/// metadata where `url` is an issuer that publishes some, else `url`
+/// itself.
+async fn http_target(
+    args: &BenchArgs,
+    url: &str,
+    client: &ClientCredentials,
+) -> Result<std::sync::Arc<Target>, Error> {
+    let carrier = crate::carrier::Carrier::new(args.ca.as_deref())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let endpoint = match crate::external::discover(&carrier, url).await {
+        Ok(issuer) => issuer
+            .metadata
+            .get("token_endpoint")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Usage(format!("{url}: its metadata names no token_endpoint")))?,
+        Err(_) => url.to_owned(),
+    };
+    let version = match args.http_version {
+        HttpVersion::Http1 => Version::Http1,
+        HttpVersion::Http2 => Version::Http2,
+    };
+    Target::new(&endpoint, version, args.ca.as_deref(), client)
+        .await
+        .map_err(Error::Usage)
+}
+
+/// The token endpoint load over HTTP ([`crate::bench::http`]); the report
+/// says the transport and how many connections were opened in all. The
+/// first failure, if any, is said on stderr.
+async fn http_load(
+    args: &BenchArgs,
+    target: &std::sync::Arc<Target>,
+    shards: &Shards,
+    limit: Limit,
+    live: bool,
+) -> Result<bench::TokenReport, Error> {
+    let callers = bench::http::callers(target, shards, args.concurrency, args.connections)
+        .await
+        .map_err(Error::Services)?;
+    let mut report = bench::load(callers.into_iter(), args.concurrency, limit, live).await;
+    report.transport = target.transport();
+    report.connections = target.connections_for(args.concurrency, args.connections);
+    report.connections_opened = Some(target.opened());
+    if let Some(why) = target.first_failure() {
+        eprintln!("bench: first failure: {why}");
     }
     Ok(report)
 }

@@ -27,7 +27,7 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
         Command::List { plans: false } => list().map(|()| true),
         Command::List { plans: true } => list_plans().map(|()| true),
         Command::Explain { story } => explain(&story),
-        Command::Bench(args) => bench::bench(args).await,
+        Command::Bench(args) => bench::bench(*args).await,
         Command::Run(args) => run::run(*args).await,
     };
     match outcome {
