@@ -8,6 +8,7 @@
 mod add_ons;
 mod as_hardening;
 mod bench;
+mod bench_http;
 mod code_flow;
 mod grpc_surface;
 mod hostile;

@@ -60,7 +60,7 @@ async fn http_server(backchannel: &str) -> (String, Arc<AuthServer>) {
     config
         .clients
         .insert(CODE_CLIENT.0.to_owned(), Arc::new(client));
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     let server = AuthServer::new(config, keys).unwrap();
     tokio::spawn(as_service::http::serve(
         listener,

@@ -21,7 +21,7 @@ async fn http_server() -> Arc<AuthServer> {
     let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut config = Config::default_config().unwrap();
     config.set_issuer(&issuer).unwrap();
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     let server = AuthServer::new(config, keys).unwrap();
     tokio::spawn(as_service::http::serve(
         listener,

@@ -19,7 +19,7 @@ async fn at_the_cap_a_new_connection_waits_unanswered_until_a_filler_closes() {
     let address = listener.local_addr().unwrap();
     let mut config = Config::default_config().unwrap();
     config.set_issuer(&format!("http://{address}")).unwrap();
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     let server = as_service::AuthServer::new(config, keys).unwrap();
     let settings = Settings {
         max_connections: CAP,

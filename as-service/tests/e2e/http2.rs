@@ -28,7 +28,7 @@ const CLIENT_1: (&str, &str) = ("client_1", "another password");
 fn auth_server(issuer: &str) -> Arc<AuthServer> {
     let mut config = Config::default_config().unwrap();
     config.set_issuer(issuer).unwrap();
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     AuthServer::new(config, keys).unwrap()
 }
 

@@ -42,7 +42,7 @@ async fn http_server(interactive: bool) -> (String, Arc<AuthServer>) {
     let mut config = Config::default_config().unwrap();
     config.set_issuer(&issuer).unwrap();
     config.interactive = interactive;
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     let server = AuthServer::new(config, keys).unwrap();
     tokio::spawn(as_service::http::serve(
         listener,
@@ -762,7 +762,7 @@ async fn stopping_the_server_finishes_and_returns() {
     let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut config = Config::default_config().unwrap();
     config.set_issuer(&issuer).unwrap();
-    let keys = KeySet::from_private_jwks(include_str!("../src/test_support/keys.json")).unwrap();
+    let keys = KeySet::from_private_jwks(include_str!("../../src/test_support/keys.json")).unwrap();
     let server = AuthServer::new(config, keys).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(as_service::http::serve(listener, server, async {
