@@ -216,7 +216,7 @@ pub struct BenchArgs {
         hide_default_value = true,
         requires = "token_endpoint"
     )]
-    pub client_secret: String,
+    pub client_secret: oauth_core::secret::Secret,
     /// Load the AS's gRPC alone: grpc.health.v1 Check calls, answered with
     /// no OAuth work, so what the transport costs by itself.
     #[arg(long, conflicts_with_all = ["stories", "all", "token_endpoint"])]

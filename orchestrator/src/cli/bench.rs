@@ -58,7 +58,7 @@ pub async fn measure(args: &BenchArgs) -> Result<Report, Error> {
     let live = std::io::stderr().is_terminal();
     let client = ClientCredentials {
         id: args.client_id.clone(),
-        secret: oauth_core::secret::Secret::new(args.client_secret.clone()),
+        secret: args.client_secret.clone(),
     };
     let http = match &args.http {
         Some(url) => Some(http_target(args, url, &client).await?),
