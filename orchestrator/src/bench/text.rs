@@ -1,5 +1,7 @@
 //! The bench's reports as text, for a terminal.
-use super::{StoriesReport, TokenReport};
+use std::collections::BTreeMap;
+
+use super::{Latency, StoriesReport, TokenReport};
 
 /// A stories report as text.
 pub fn stories_text(r: &StoriesReport) -> String {
@@ -15,31 +17,26 @@ pub fn stories_text(r: &StoriesReport) -> String {
         r.grpc_calls_per_second,
         r.errors
     );
-    let _ = writeln!(
-        out,
-        "\n{:<48} {:>8} {:>9} {:>9} {:>9} {:>9}",
-        "story", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
-    );
-    for (name, l) in &r.story_latency {
-        let _ = writeln!(
-            out,
-            "{name:<48} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\n{:<48} {:>8} {:>9} {:>9} {:>9} {:>9}",
-        "step", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
-    );
-    for (name, l) in &r.step_latency {
-        let _ = writeln!(
-            out,
-            "{name:<48} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
-        );
-    }
+    table(&mut out, "story", &r.story_latency);
+    table(&mut out, "step", &r.step_latency);
     out
+}
+
+/// Latency percentiles, a row per name under a header naming `what`.
+fn table(out: &mut String, what: &str, rows: &BTreeMap<String, Latency>) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "\n{what:<48} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    for (name, l) in rows {
+        let _ = writeln!(
+            out,
+            "{name:<48} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+        );
+    }
 }
 
 /// A report of a load on the AS alone, as text.
